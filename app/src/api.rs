@@ -1,0 +1,133 @@
+//! The server functions: the dashboard's data source and Reach's public JSON API.
+//!
+//! Each read function is a GET at a fixed path under `/api/` whose arguments
+//! are URL query parameters, so `curl 'http://127.0.0.1:3000/api/accounts?sort=posts'`
+//! gets exactly what the dashboard gets. Arguments are checked here, at the
+//! edge; the queries behind them live in `crate::db` (server only).
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+
+use crate::error::ApiError;
+use crate::model::{
+    AccountDetail, AccountRow, AccountSort, HistoryPoint, HistoryRange, Overview, Page, Platform,
+    RunSummary, SortDirection,
+};
+
+/// Totals, per-platform figures, the biggest accounts and the latest run.
+#[server(prefix = "/api", endpoint = "overview", input = GetUrl, output = Json)]
+pub async fn get_overview() -> Result<Overview, ApiError> {
+    let db = crate::state::db();
+    crate::db::queries::overview(&db).await
+}
+
+/// One page of the accounts table.
+///
+/// `page` starts at 1; `per_page` is at most [`crate::model::MAX_PAGE_SIZE`];
+/// `q` matches handles and display names; `platform` filters to one platform.
+#[server(prefix = "/api", endpoint = "accounts", input = GetUrl, output = Json)]
+pub async fn list_accounts(
+    page: Option<u32>,
+    per_page: Option<u32>,
+    sort: Option<AccountSort>,
+    dir: Option<SortDirection>,
+    q: Option<String>,
+    platform: Option<Platform>,
+) -> Result<Page<AccountRow>, ApiError> {
+    let (page, per_page) = validate::pagination(page, per_page)?;
+    let search = validate::search(q)?;
+    let sort = sort.unwrap_or_default();
+    let query = crate::db::queries::AccountQuery {
+        page,
+        per_page,
+        sort,
+        direction: dir.unwrap_or_else(|| sort.natural_direction()),
+        search,
+        platform,
+    };
+    crate::db::queries::accounts(&crate::state::db(), &query).await
+}
+
+/// One account with its latest counters and collection state.
+#[server(prefix = "/api", endpoint = "account", input = GetUrl, output = Json)]
+pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
+    crate::db::queries::account(&crate::state::db(), id).await
+}
+
+/// An account's snapshots over a range (default: 90 days), oldest first.
+#[server(prefix = "/api", endpoint = "history", input = GetUrl, output = Json)]
+pub async fn get_history(
+    id: i64,
+    range: Option<HistoryRange>,
+) -> Result<Vec<HistoryPoint>, ApiError> {
+    crate::db::queries::history(&crate::state::db(), id, range.unwrap_or_default()).await
+}
+
+/// Collection runs, newest first.
+#[server(prefix = "/api", endpoint = "runs", input = GetUrl, output = Json)]
+pub async fn list_runs(
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<Page<RunSummary>, ApiError> {
+    let (page, per_page) = validate::pagination(page, per_page)?;
+    crate::db::queries::runs(&crate::state::db(), page, per_page).await
+}
+
+/// Checks of arguments that their types alone cannot express.
+#[cfg(feature = "ssr")]
+pub(crate) mod validate {
+    use crate::error::ApiError;
+    use crate::model::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+
+    /// The longest search text accepted; longer text is surely not a handle.
+    const MAX_SEARCH_LEN: usize = 100;
+
+    pub fn pagination(page: Option<u32>, per_page: Option<u32>) -> Result<(u32, u32), ApiError> {
+        let page = page.unwrap_or(1);
+        if page == 0 {
+            return Err(ApiError::bad_request("page starts at 1"));
+        }
+        let per_page = per_page.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&per_page) {
+            return Err(ApiError::bad_request(format!(
+                "per_page must be between 1 and {MAX_PAGE_SIZE}, not {per_page}"
+            )));
+        }
+        Ok((page, per_page))
+    }
+
+    /// Trimmed search text, `None` when empty.
+    pub fn search(q: Option<String>) -> Result<Option<String>, ApiError> {
+        let q = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        match q {
+            Some(q) if q.chars().count() > MAX_SEARCH_LEN => Err(ApiError::bad_request(format!(
+                "q is longer than {MAX_SEARCH_LEN} characters"
+            ))),
+            q => Ok(q),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn pagination_has_defaults_and_bounds() {
+            assert_eq!(pagination(None, None).unwrap(), (1, DEFAULT_PAGE_SIZE));
+            assert_eq!(
+                pagination(Some(3), Some(MAX_PAGE_SIZE)).unwrap(),
+                (3, MAX_PAGE_SIZE)
+            );
+            assert!(pagination(Some(0), None).is_err());
+            assert!(pagination(None, Some(0)).is_err());
+            assert!(pagination(None, Some(MAX_PAGE_SIZE + 1)).is_err());
+        }
+
+        #[test]
+        fn search_is_trimmed_and_bounded() {
+            assert_eq!(search(Some("  fox ".into())).unwrap(), Some("fox".into()));
+            assert_eq!(search(Some("   ".into())).unwrap(), None);
+            assert!(search(Some("x".repeat(MAX_SEARCH_LEN + 1))).is_err());
+        }
+    }
+}

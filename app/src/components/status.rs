@@ -1,0 +1,68 @@
+//! What a region of a page shows while its data loads or when it fails:
+//! skeletons with the final layout's size, and an error with a retry button.
+
+use leptos::prelude::*;
+
+use crate::error::{ApiError, ErrorKind};
+
+/// Grey placeholder rows with the table's shape, so nothing jumps when the
+/// data arrives.
+#[component]
+pub fn TableSkeleton(rows: usize, columns: usize) -> impl IntoView {
+    view! {
+        <tbody class="skeleton" aria-busy="true">
+            {(0..rows)
+                .map(|_| {
+                    view! {
+                        <tr>
+                            {(0..columns)
+                                .map(|_| view! { <td><span class="bone"></span></td> })
+                                .collect_view()}
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </tbody>
+    }
+}
+
+/// A placeholder of a card's size.
+#[component]
+pub fn CardSkeleton() -> impl IntoView {
+    view! {
+        <div class="card skeleton" aria-busy="true">
+            <span class="bone wide"></span>
+            <span class="bone"></span>
+        </div>
+    }
+}
+
+/// The failure of one region, in its place: what failed, and a way to retry.
+#[component]
+pub fn ErrorPanel(
+    /// What was being loaded ("the accounts").
+    what: &'static str,
+    error: ApiError,
+    /// Asks for the data again.
+    retry: Callback<()>,
+) -> impl IntoView {
+    let hint = match error.kind {
+        ErrorKind::Network => "Check your connection; Reach may be offline.",
+        ErrorKind::Unavailable => "The database is busy or down; retrying usually helps.",
+        ErrorKind::BadRequest => "The address asks for something Reach does not understand.",
+        ErrorKind::NotFound => "It may have been removed.",
+        ErrorKind::Internal => "The server logged the details.",
+    };
+    view! {
+        <div class="error-panel" role="alert">
+            <p>
+                <strong>{format!("Could not load {what}: ")}</strong>
+                {error.message}
+            </p>
+            <p class="hint">{hint}</p>
+            <button type="button" on:click=move |_| retry.run(())>
+                "Retry"
+            </button>
+        </div>
+    }
+}

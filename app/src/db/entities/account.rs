@@ -1,0 +1,51 @@
+//! A tracked account, with its latest known counters kept on the row so that
+//! lists sort and page without reading snapshots.
+
+use sea_orm::entity::prelude::*;
+
+use crate::model::Platform;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "accounts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub platform: Platform,
+    pub handle: String,
+    /// The platform's own stable id, once known: handles change, ids do not.
+    pub platform_id: Option<String>,
+    pub display_name: Option<String>,
+    /// Core accounts are collected first.
+    pub is_core: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub last_collected_at: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+    pub views: Option<i64>,
+    pub likes: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::account_tag::Entity")]
+    Tags,
+    #[sea_orm(has_many = "super::snapshot::Entity")]
+    Snapshots,
+}
+
+impl Related<super::account_tag::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Tags.def()
+    }
+}
+
+impl Related<super::snapshot::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Snapshots.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,7 @@
+//! sea-orm entities: the database rows, server side only. The wire types
+//! built from them live in `crate::model`.
+
+pub mod account;
+pub mod account_tag;
+pub mod collection_run;
+pub mod snapshot;

@@ -1,0 +1,5 @@
+//! Storage, server side only: the sea-orm entities and the read queries that
+//! turn them into wire DTOs. The schema itself is in the `migrations` crate.
+
+pub mod entities;
+pub mod queries;

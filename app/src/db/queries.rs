@@ -1,0 +1,321 @@
+//! The read side: the queries behind the server functions, each returning
+//! wire DTOs. Every query is bounded (a page, a range, an aggregate) and
+//! served by an index; related rows are loaded in one extra query per page,
+//! never one per row.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    FromQueryResult, LoaderTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
+
+use super::entities::{account, account_tag, collection_run, snapshot};
+use crate::error::ApiError;
+use crate::model::{
+    AccountDetail, AccountRow, AccountSort, Counters, HistoryPoint, HistoryRange, Overview, Page,
+    Platform, PlatformTotals, RunSummary, SortDirection,
+};
+
+/// How many of the biggest accounts the overview lists.
+const OVERVIEW_TOP_ACCOUNTS: u32 = 5;
+
+/// A validated request for one page of the accounts table.
+#[derive(Clone, Debug)]
+pub struct AccountQuery {
+    pub page: u32,
+    pub per_page: u32,
+    pub sort: AccountSort,
+    pub direction: SortDirection,
+    pub search: Option<String>,
+    pub platform: Option<Platform>,
+}
+
+pub async fn accounts(
+    db: &DatabaseConnection,
+    query: &AccountQuery,
+) -> Result<Page<AccountRow>, ApiError> {
+    let mut select = account::Entity::find();
+    if let Some(platform) = query.platform {
+        select = select.filter(account::Column::Platform.eq(platform));
+    }
+    if let Some(text) = &query.search {
+        let pattern =
+            LikeExpr::new(format!("%{}%", escape_like(&text.to_lowercase()))).escape('\\');
+        let lower = |column: account::Column| Expr::expr(Func::lower(Expr::col(column)));
+        select = select.filter(
+            Condition::any()
+                .add(lower(account::Column::Handle).like(pattern.clone()))
+                .add(lower(account::Column::DisplayName).like(pattern)),
+        );
+    }
+    let total = select.clone().count(db).await?;
+
+    let order = match query.direction {
+        SortDirection::Asc => Order::Asc,
+        SortDirection::Desc => Order::Desc,
+    };
+    let column = match query.sort {
+        AccountSort::Handle => account::Column::Handle,
+        AccountSort::Platform => account::Column::Platform,
+        AccountSort::Followers => account::Column::Followers,
+        AccountSort::Following => account::Column::Following,
+        AccountSort::Posts => account::Column::Posts,
+        AccountSort::Views => account::Column::Views,
+        AccountSort::Likes => account::Column::Likes,
+        AccountSort::LastCollected => account::Column::LastCollectedAt,
+    };
+    // Unknown values sort last in both directions: they are not "zero".
+    let models = select
+        .order_by_with_nulls(column, order, NullOrdering::Last)
+        .order_by_asc(account::Column::Id)
+        .limit(u64::from(query.per_page))
+        .offset(u64::from(query.page - 1) * u64::from(query.per_page))
+        .all(db)
+        .await?;
+
+    Ok(Page {
+        items: with_tags(db, models).await?,
+        page: query.page,
+        per_page: query.per_page,
+        total,
+    })
+}
+
+pub async fn account(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, ApiError> {
+    let model = find_account(db, id).await?;
+    let platform_id = model.platform_id.clone();
+    let created_at = model.created_at;
+
+    #[derive(FromQueryResult)]
+    struct SnapshotStats {
+        count: i64,
+        first: Option<chrono::DateTime<Utc>>,
+    }
+    let stats = snapshot::Entity::find()
+        .select_only()
+        .column_as(snapshot::Column::CapturedAt.count(), "count")
+        .column_as(snapshot::Column::CapturedAt.min(), "first")
+        .filter(snapshot::Column::AccountId.eq(id))
+        .into_model::<SnapshotStats>()
+        .one(db)
+        .await?;
+    let (snapshot_count, first_captured_at) =
+        stats.map_or((0, None), |s| (to_count(s.count), s.first));
+
+    let account = with_tags(db, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(ApiError::internal)?;
+    Ok(AccountDetail {
+        account,
+        platform_id,
+        created_at,
+        snapshot_count,
+        first_captured_at,
+    })
+}
+
+pub async fn history(
+    db: &DatabaseConnection,
+    id: i64,
+    range: HistoryRange,
+) -> Result<Vec<HistoryPoint>, ApiError> {
+    find_account(db, id).await?;
+    let mut select = snapshot::Entity::find().filter(snapshot::Column::AccountId.eq(id));
+    if let Some(days) = range.days() {
+        select = select
+            .filter(snapshot::Column::CapturedAt.gte(Utc::now() - chrono::Duration::days(days)));
+    }
+    let rows = select
+        .order_by_asc(snapshot::Column::CapturedAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| HistoryPoint {
+            captured_at: s.captured_at,
+            counters: Counters {
+                followers: s.followers,
+                following: s.following,
+                posts: s.posts,
+                views: s.views,
+                likes: s.likes,
+            },
+        })
+        .collect())
+}
+
+pub async fn runs(
+    db: &DatabaseConnection,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<RunSummary>, ApiError> {
+    let select = collection_run::Entity::find();
+    let total = select.clone().count(db).await?;
+    let items = select
+        .order_by_desc(collection_run::Column::StartedAt)
+        .order_by_desc(collection_run::Column::Id)
+        .limit(u64::from(per_page))
+        .offset(u64::from(page - 1) * u64::from(per_page))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(run_summary)
+        .collect();
+    Ok(Page {
+        items,
+        page,
+        per_page,
+        total,
+    })
+}
+
+pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
+    #[derive(FromQueryResult)]
+    struct PlatformRow {
+        platform: Platform,
+        accounts: i64,
+        core_accounts: i64,
+        followers: i64,
+        posts: i64,
+        views: i64,
+    }
+    // SUM over BIGINT is NUMERIC on PostgreSQL: cast back so both backends
+    // return 64-bit integers.
+    let by_platform = PlatformRow::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT platform, COUNT(*) AS accounts, \
+            SUM(CASE WHEN is_core THEN 1 ELSE 0 END) AS core_accounts, \
+            CAST(COALESCE(SUM(followers), 0) AS BIGINT) AS followers, \
+            CAST(COALESCE(SUM(posts), 0) AS BIGINT) AS posts, \
+            CAST(COALESCE(SUM(views), 0) AS BIGINT) AS views \
+         FROM accounts GROUP BY platform ORDER BY followers DESC",
+    ))
+    .all(db)
+    .await?;
+
+    let snapshots = snapshot::Entity::find().count(db).await?;
+    let latest_run = collection_run::Entity::find()
+        .order_by_desc(collection_run::Column::StartedAt)
+        .order_by_desc(collection_run::Column::Id)
+        .one(db)
+        .await?
+        .map(run_summary);
+    let top = accounts(
+        db,
+        &AccountQuery {
+            page: 1,
+            per_page: OVERVIEW_TOP_ACCOUNTS,
+            sort: AccountSort::Followers,
+            direction: SortDirection::Desc,
+            search: None,
+            platform: None,
+        },
+    )
+    .await?;
+
+    let sum = |f: fn(&PlatformRow) -> i64| by_platform.iter().map(f).sum::<i64>();
+    Ok(Overview {
+        accounts: to_count(sum(|r| r.accounts)),
+        core_accounts: to_count(sum(|r| r.core_accounts)),
+        snapshots,
+        followers: sum(|r| r.followers),
+        views: sum(|r| r.views),
+        posts: sum(|r| r.posts),
+        by_platform: by_platform
+            .iter()
+            .map(|r| PlatformTotals {
+                platform: r.platform,
+                accounts: to_count(r.accounts),
+                followers: r.followers,
+            })
+            .collect(),
+        top_accounts: top.items,
+        latest_run,
+    })
+}
+
+async fn find_account(db: &DatabaseConnection, id: i64) -> Result<account::Model, ApiError> {
+    account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no account with id {id}")))
+}
+
+/// Attaches each account's tags, loaded for the whole page in one query.
+async fn with_tags(
+    db: &impl ConnectionTrait,
+    models: Vec<account::Model>,
+) -> Result<Vec<AccountRow>, ApiError> {
+    let tags = models
+        .load_many(
+            account_tag::Entity::find().order_by_asc(account_tag::Column::Tag),
+            db,
+        )
+        .await?;
+    Ok(models
+        .into_iter()
+        .zip(tags)
+        .map(|(m, tags)| AccountRow {
+            id: m.id,
+            platform: m.platform,
+            handle: m.handle,
+            display_name: m.display_name,
+            is_core: m.is_core,
+            tags: tags.into_iter().map(|t| t.tag).collect(),
+            latest: Counters {
+                followers: m.followers,
+                following: m.following,
+                posts: m.posts,
+                views: m.views,
+                likes: m.likes,
+            },
+            last_collected_at: m.last_collected_at,
+            last_error: m.last_error,
+        })
+        .collect())
+}
+
+fn run_summary(run: collection_run::Model) -> RunSummary {
+    RunSummary {
+        id: run.id,
+        started_at: run.started_at,
+        finished_at: run.finished_at,
+        mode: run.mode,
+        status: run.status,
+        accounts_ok: run.accounts_ok,
+        accounts_failed: run.accounts_failed,
+        accounts_skipped: run.accounts_skipped,
+        duration_ms: run.duration_ms,
+    }
+}
+
+/// SQL counts are signed; a negative one cannot happen.
+fn to_count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+/// Makes `%`, `_` and the escape character itself match literally in LIKE.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+        assert_eq!(escape_like("plain"), "plain");
+    }
+}

@@ -1,0 +1,175 @@
+//! The one error type of the API, shared by server and browser.
+//!
+//! A server function returns `Result<T, ApiError>`; the error travels as JSON
+//! (`{"error":"bad_request","message":"…"}`) with the HTTP status of its kind.
+//! Internal errors are logged on the server and reach clients only as a
+//! generic message: a 500 never carries internals.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// What went wrong, as a stable machine-readable code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request's arguments are invalid: the client must change them.
+    BadRequest,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// A dependency (the database) is down: retrying later may work.
+    Unavailable,
+    /// A bug or an unexpected failure on the server.
+    Internal,
+    /// The request never got an answer (client side only: offline, timeout).
+    Network,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    #[serde(rename = "error")]
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            ErrorKind::Unavailable,
+            "the database is unavailable; try again shortly",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            ErrorKind::Internal,
+            "the server failed to answer this request; the error was logged",
+        )
+    }
+
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let error = Self {
+            kind,
+            message: message.into(),
+        };
+        #[cfg(feature = "ssr")]
+        error.set_response_status();
+        error
+    }
+
+    /// The HTTP status that goes with the error.
+    #[cfg(feature = "ssr")]
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self.kind {
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Unavailable | ErrorKind::Network => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Server functions answer with the status of the error they return; the
+    /// response options exist only while a request is being handled.
+    #[cfg(feature = "ssr")]
+    fn set_response_status(&self) {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The query string did not decode into the function's arguments:
+            // serde's message names the argument and what was expected.
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
+                ApiError::bad_request(argument_error_message(&message))
+            }
+            ServerFnErrorErr::Request(message) => Self {
+                kind: ErrorKind::Network,
+                message: format!("could not reach the server: {message}"),
+            },
+            ServerFnErrorErr::UnsupportedRequestMethod(message) => ApiError::bad_request(message),
+            ServerFnErrorErr::Registration(message) => ApiError::not_found(message),
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function failed");
+                #[cfg(not(feature = "ssr"))]
+                let _ = other;
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// serde's message says what was wrong ("invalid digit found in string") but
+/// not always where: quote the query string so the caller sees which argument.
+fn argument_error_message(message: &str) -> String {
+    const MAX_QUOTED: usize = 200;
+    #[cfg(feature = "ssr")]
+    let query = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.uri.query().map(str::to_owned));
+    #[cfg(not(feature = "ssr"))]
+    let query: Option<String> = None;
+    match query {
+        Some(query) => {
+            let quoted: String = query.chars().take(MAX_QUOTED).collect();
+            format!("invalid arguments in `{quoted}`: {message}")
+        }
+        None => format!("invalid arguments: {message}"),
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for ApiError {
+    /// Database errors are logged here and never shown: a lost connection is
+    /// "unavailable", anything else is internal.
+    fn from(error: sea_orm::DbErr) -> Self {
+        use sea_orm::DbErr;
+        match &error {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::unavailable()
+            }
+            _ => {
+                tracing::error!(%error, "database query failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_a_flat_json_object() {
+        let error = ApiError::not_found("no account with id 7");
+        assert_eq!(
+            serde_json::to_value(&error).unwrap(),
+            serde_json::json!({"error": "not_found", "message": "no account with id 7"})
+        );
+    }
+
+    #[test]
+    fn argument_errors_are_bad_requests() {
+        let error =
+            ApiError::from_server_fn_error(ServerFnErrorErr::Args("page: invalid digit".into()));
+        assert_eq!(error.kind, ErrorKind::BadRequest);
+        assert!(error.message.contains("page"));
+    }
+}

@@ -1,0 +1,81 @@
+//! Reach's dashboard: one Leptos application rendered on the server and
+//! hydrated in the browser.
+//!
+//! Compiled twice: with `ssr` into the server (which also brings the database
+//! layer and the application state), and with `hydrate` into the WASM bundle.
+//! Modules that touch the database exist only under `ssr`; everything that
+//! crosses the wire is in [`model`] and [`error`].
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the application, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/reach.css" />
+        <Title text="Reach" />
+        <Router>
+            <header class="topbar">
+                <a class="brand" href="/">"Reach"</a>
+                <nav>
+                    <A href="/" exact=true>"Overview"</A>
+                    <A href="/accounts">"Accounts"</A>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <pages::NotFound /> }>
+                    <Route path=path!("/") view=pages::overview::OverviewPage />
+                    <Route path=path!("/accounts") view=pages::accounts::AccountsPage />
+                    <Route path=path!("/accounts/:id") view=pages::account::AccountPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<body>` once the WASM has taken over, so that
+/// tests (and curious users) can tell a live page from server-rendered HTML.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

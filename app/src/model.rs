@@ -1,0 +1,495 @@
+//! The data that crosses the wire: serde DTOs shared by the server and the WASM
+//! dashboard. Nothing here touches the database; under the `ssr` feature the
+//! enums also map onto database columns.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+#[cfg(feature = "ssr")]
+use sea_orm::prelude::StringLen;
+use serde::{Deserialize, Serialize};
+
+/// A social platform Reach can track.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "youtube"))]
+    Youtube,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "x"))]
+    X,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "instagram"))]
+    Instagram,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "tiktok"))]
+    Tiktok,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "mastodon"))]
+    Mastodon,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "bluesky"))]
+    Bluesky,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "reddit"))]
+    Reddit,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "github"))]
+    Github,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "twitch"))]
+    Twitch,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 9] = [
+        Platform::Youtube,
+        Platform::X,
+        Platform::Instagram,
+        Platform::Tiktok,
+        Platform::Mastodon,
+        Platform::Bluesky,
+        Platform::Reddit,
+        Platform::Github,
+        Platform::Twitch,
+    ];
+
+    /// The identifier used in URLs, the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Youtube => "youtube",
+            Platform::X => "x",
+            Platform::Instagram => "instagram",
+            Platform::Tiktok => "tiktok",
+            Platform::Mastodon => "mastodon",
+            Platform::Bluesky => "bluesky",
+            Platform::Reddit => "reddit",
+            Platform::Github => "github",
+            Platform::Twitch => "twitch",
+        }
+    }
+
+    /// The name people know the platform by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Youtube => "YouTube",
+            Platform::X => "X",
+            Platform::Instagram => "Instagram",
+            Platform::Tiktok => "TikTok",
+            Platform::Mastodon => "Mastodon",
+            Platform::Bluesky => "Bluesky",
+            Platform::Reddit => "Reddit",
+            Platform::Github => "GitHub",
+            Platform::Twitch => "Twitch",
+        }
+    }
+
+    /// The counters this platform publishes; the others are always unknown.
+    pub fn metrics(self) -> &'static [Metric] {
+        use Metric::*;
+        match self {
+            Platform::Youtube => &[Followers, Posts, Views],
+            Platform::X | Platform::Tiktok => &[Followers, Following, Posts, Likes],
+            Platform::Instagram | Platform::Mastodon | Platform::Bluesky | Platform::Github => {
+                &[Followers, Following, Posts]
+            }
+            Platform::Reddit => &[Followers, Likes],
+            Platform::Twitch => &[Followers],
+        }
+    }
+
+    /// What the platform calls a follower, for labels.
+    pub fn follower_noun(self) -> &'static str {
+        match self {
+            Platform::Youtube => "subscribers",
+            Platform::Reddit => "subscribers",
+            _ => "followers",
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of parsing an unknown platform name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown platform `{0}`; expected one of youtube, x, instagram, tiktok, mastodon, bluesky, reddit, github, twitch"
+)]
+pub struct UnknownPlatform(pub String);
+
+impl FromStr for Platform {
+    type Err = UnknownPlatform;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownPlatform(s.to_owned()))
+    }
+}
+
+/// One of the public counters Reach records for an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    #[default]
+    Followers,
+    Following,
+    Posts,
+    Views,
+    Likes,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 5] = [
+        Metric::Followers,
+        Metric::Following,
+        Metric::Posts,
+        Metric::Views,
+        Metric::Likes,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Followers => "followers",
+            Metric::Following => "following",
+            Metric::Posts => "posts",
+            Metric::Views => "views",
+            Metric::Likes => "likes",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Followers => "Followers",
+            Metric::Following => "Following",
+            Metric::Posts => "Posts",
+            Metric::Views => "Views",
+            Metric::Likes => "Likes",
+        }
+    }
+}
+
+/// The counters of one observation. `None` means the platform did not say:
+/// unknown is never reported as zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+    pub views: Option<i64>,
+    pub likes: Option<i64>,
+}
+
+impl Counters {
+    pub fn get(&self, metric: Metric) -> Option<i64> {
+        match metric {
+            Metric::Followers => self.followers,
+            Metric::Following => self.following,
+            Metric::Posts => self.posts,
+            Metric::Views => self.views,
+            Metric::Likes => self.likes,
+        }
+    }
+}
+
+/// Columns the accounts table can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountSort {
+    Handle,
+    Platform,
+    #[default]
+    Followers,
+    Following,
+    Posts,
+    Views,
+    Likes,
+    LastCollected,
+}
+
+impl AccountSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountSort::Handle => "handle",
+            AccountSort::Platform => "platform",
+            AccountSort::Followers => "followers",
+            AccountSort::Following => "following",
+            AccountSort::Posts => "posts",
+            AccountSort::Views => "views",
+            AccountSort::Likes => "likes",
+            AccountSort::LastCollected => "last_collected",
+        }
+    }
+
+    /// The direction a user expects on the first click: biggest numbers first,
+    /// names from A.
+    pub fn natural_direction(self) -> SortDirection {
+        match self {
+            AccountSort::Handle | AccountSort::Platform => SortDirection::Asc,
+            _ => SortDirection::Desc,
+        }
+    }
+}
+
+impl FromStr for AccountSort {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            AccountSort::Handle,
+            AccountSort::Platform,
+            AccountSort::Followers,
+            AccountSort::Following,
+            AccountSort::Posts,
+            AccountSort::Views,
+            AccountSort::Likes,
+            AccountSort::LastCollected,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDirection {
+    Asc,
+    #[default]
+    Desc,
+}
+
+impl SortDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortDirection::Asc => "asc",
+            SortDirection::Desc => "desc",
+        }
+    }
+
+    pub fn flipped(self) -> Self {
+        match self {
+            SortDirection::Asc => SortDirection::Desc,
+            SortDirection::Desc => SortDirection::Asc,
+        }
+    }
+}
+
+impl FromStr for SortDirection {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "asc" => Ok(SortDirection::Asc),
+            "desc" => Ok(SortDirection::Desc),
+            _ => Err(()),
+        }
+    }
+}
+
+/// Default and largest page sizes of every paginated list.
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// One row of the accounts table: the account and its latest known counters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: i64,
+    pub platform: Platform,
+    pub handle: String,
+    pub display_name: Option<String>,
+    pub is_core: bool,
+    pub tags: Vec<String>,
+    pub latest: Counters,
+    pub last_collected_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// A page of a list, with what is needed to draw the pager.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    pub fn page_count(&self) -> u32 {
+        (self.total.div_ceil(u64::from(self.per_page.max(1))) as u32).max(1)
+    }
+}
+
+/// Everything the account page shows apart from the history itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountDetail {
+    pub account: AccountRow,
+    pub platform_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub snapshot_count: u64,
+    pub first_captured_at: Option<DateTime<Utc>>,
+}
+
+/// How far back an account's history goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum HistoryRange {
+    #[serde(rename = "7d")]
+    Week,
+    #[serde(rename = "30d")]
+    Month,
+    #[default]
+    #[serde(rename = "90d")]
+    Quarter,
+    #[serde(rename = "1y")]
+    Year,
+    #[serde(rename = "all")]
+    All,
+}
+
+impl HistoryRange {
+    pub const ALL: [HistoryRange; 5] = [
+        HistoryRange::Week,
+        HistoryRange::Month,
+        HistoryRange::Quarter,
+        HistoryRange::Year,
+        HistoryRange::All,
+    ];
+
+    /// The range's name in URLs and on its button.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryRange::Week => "7d",
+            HistoryRange::Month => "30d",
+            HistoryRange::Quarter => "90d",
+            HistoryRange::Year => "1y",
+            HistoryRange::All => "all",
+        }
+    }
+
+    /// The number of days covered, `None` for the whole history.
+    pub fn days(self) -> Option<i64> {
+        match self {
+            HistoryRange::Week => Some(7),
+            HistoryRange::Month => Some(30),
+            HistoryRange::Quarter => Some(90),
+            HistoryRange::Year => Some(365),
+            HistoryRange::All => None,
+        }
+    }
+}
+
+impl FromStr for HistoryRange {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HistoryRange::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or(())
+    }
+}
+
+/// One snapshot of an account's counters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPoint {
+    pub captured_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub counters: Counters,
+}
+
+/// Per-platform figures of the overview.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlatformTotals {
+    pub platform: Platform,
+    pub accounts: u64,
+    pub followers: i64,
+}
+
+/// A collection run as listed in the run history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: i64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub mode: String,
+    pub status: RunStatus,
+    pub accounts_ok: i32,
+    pub accounts_failed: i32,
+    pub accounts_skipped: i32,
+    pub duration_ms: Option<i64>,
+}
+
+/// Where a collection run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "running"))]
+    Running,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "finished"))]
+    Finished,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "interrupted"))]
+    Interrupted,
+}
+
+/// The dashboard's front page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub accounts: u64,
+    pub core_accounts: u64,
+    pub snapshots: u64,
+    pub followers: i64,
+    pub views: i64,
+    pub posts: i64,
+    pub by_platform: Vec<PlatformTotals>,
+    pub top_accounts: Vec<AccountRow>,
+    pub latest_run: Option<RunSummary>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_names_round_trip() {
+        for p in Platform::ALL {
+            assert_eq!(p.as_str().parse::<Platform>(), Ok(p));
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.as_str()));
+        }
+        assert!("myspace".parse::<Platform>().is_err());
+    }
+
+    #[test]
+    fn sort_keys_round_trip() {
+        for key in [
+            AccountSort::Handle,
+            AccountSort::LastCollected,
+            AccountSort::Views,
+        ] {
+            assert_eq!(key.as_str().parse::<AccountSort>(), Ok(key));
+            let json = serde_json::to_string(&key).unwrap();
+            assert_eq!(json, format!("\"{}\"", key.as_str()));
+        }
+    }
+
+    #[test]
+    fn page_count_rounds_up_and_is_never_zero() {
+        let page = |total| Page::<()> {
+            items: vec![],
+            page: 1,
+            per_page: 25,
+            total,
+        };
+        assert_eq!(page(0).page_count(), 1);
+        assert_eq!(page(25).page_count(), 1);
+        assert_eq!(page(26).page_count(), 2);
+    }
+}

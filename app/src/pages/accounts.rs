@@ -1,0 +1,380 @@
+//! The accounts table: server-side pagination, sorting and filtering, with
+//! all of its state in the query string so every view is a shareable URL
+//! and back/forward work.
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+
+use crate::api::list_accounts;
+use crate::components::format::{compact, exact, timestamp};
+use crate::components::status::{ErrorPanel, TableSkeleton};
+use crate::model::{AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Page, Platform, SortDirection};
+
+/// How long typing must pause before the search is sent.
+const SEARCH_DEBOUNCE_MS: u32 = 300;
+
+/// The table's state as read from (and written to) the URL. Values the
+/// server would reject fall back to defaults here: a bad link still shows a table.
+#[derive(Clone, Debug, PartialEq)]
+struct TableState {
+    page: u32,
+    sort: AccountSort,
+    direction: SortDirection,
+    search: String,
+    platform: Option<Platform>,
+}
+
+impl TableState {
+    fn from_query(query: &ParamsMap) -> Self {
+        let sort = query
+            .get("sort")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        Self {
+            page: query
+                .get("page")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| *p > 0)
+                .unwrap_or(1),
+            sort,
+            direction: query
+                .get("dir")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or_else(|| AccountSort::natural_direction(sort)),
+            search: query.get("q").unwrap_or_default(),
+            platform: query.get("platform").and_then(|p| p.parse().ok()),
+        }
+    }
+
+    /// The URL of this state; defaults are left out to keep links short.
+    fn href(&self) -> String {
+        let mut params = Vec::new();
+        if let Some(platform) = self.platform {
+            params.push(format!("platform={platform}"));
+        }
+        if !self.search.is_empty() {
+            params.push(format!("q={}", encode_query_value(&self.search)));
+        }
+        if self.sort != AccountSort::default() || self.direction != self.sort.natural_direction() {
+            params.push(format!("sort={}", self.sort.as_str()));
+            params.push(format!("dir={}", self.direction.as_str()));
+        }
+        if self.page > 1 {
+            params.push(format!("page={}", self.page));
+        }
+        if params.is_empty() {
+            "/accounts".to_owned()
+        } else {
+            format!("/accounts?{}", params.join("&"))
+        }
+    }
+
+    /// Clicking a header sorts by it; clicking the current one flips the order.
+    fn sorted_by(&self, sort: AccountSort) -> Self {
+        let direction = if self.sort == sort {
+            self.direction.flipped()
+        } else {
+            sort.natural_direction()
+        };
+        Self {
+            sort,
+            direction,
+            page: 1,
+            ..self.clone()
+        }
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[component]
+pub fn AccountsPage() -> impl IntoView {
+    let query = use_query_map();
+    let state = Memo::new(move |_| TableState::from_query(&query.read()));
+    let rows = Resource::new(
+        move || state.get(),
+        |s| {
+            list_accounts(
+                Some(s.page),
+                Some(DEFAULT_PAGE_SIZE),
+                Some(s.sort),
+                Some(s.direction),
+                Some(s.search).filter(|q| !q.is_empty()),
+                s.platform,
+            )
+        },
+    );
+    let retry = Callback::new(move |_| rows.refetch());
+    let navigate = use_navigate();
+    let go = move |target: TableState, replace: bool| {
+        navigate(
+            &target.href(),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+
+    let header = move |sort: AccountSort, label: &'static str, numeric: bool| {
+        let indicator = move || {
+            let s = state.get();
+            match (s.sort == sort, s.direction) {
+                (false, _) => "",
+                (true, SortDirection::Asc) => " ▲",
+                (true, SortDirection::Desc) => " ▼",
+            }
+        };
+        let aria = move || {
+            let s = state.get();
+            match (s.sort == sort, s.direction) {
+                (false, _) => "none",
+                (true, SortDirection::Asc) => "ascending",
+                (true, SortDirection::Desc) => "descending",
+            }
+        };
+        view! {
+            <th class:num=numeric aria-sort=aria>
+                <a href=move || state.get().sorted_by(sort).href() data-sort=sort.as_str()>
+                    {label}{indicator}
+                </a>
+            </th>
+        }
+    };
+
+    view! {
+        <h1>"Accounts"</h1>
+        <div class="filters">
+            <SearchBox initial=state.get_untracked().search on_search={
+                let go = go.clone();
+                move |text: String| {
+                    go(TableState { search: text, page: 1, ..state.get_untracked() }, true)
+                }
+            } />
+            <label>
+                "Platform "
+                <select
+                    name="platform"
+                    on:change={
+                        let go = go.clone();
+                        move |ev| {
+                            let platform = event_target_value(&ev).parse().ok();
+                            go(TableState { platform, page: 1, ..state.get_untracked() }, false)
+                        }
+                    }
+                    prop:value=move || state.get().platform.map(|p| p.as_str()).unwrap_or_default()
+                >
+                    <option value="">"All platforms"</option>
+                    {Platform::ALL
+                        .into_iter()
+                        .map(|p| view! { <option value=p.as_str()>{p.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+        </div>
+        <table class="data accounts" data-testid="accounts-table">
+            <thead>
+                <tr>
+                    {header(AccountSort::Handle, "Account", false)}
+                    {header(AccountSort::Platform, "Platform", false)}
+                    {header(AccountSort::Followers, "Followers", true)}
+                    {header(AccountSort::Following, "Following", true)}
+                    {header(AccountSort::Posts, "Posts", true)}
+                    {header(AccountSort::Views, "Views", true)}
+                    {header(AccountSort::Likes, "Likes", true)}
+                    {header(AccountSort::LastCollected, "Last collected", false)}
+                </tr>
+            </thead>
+            <Transition fallback=|| view! { <TableSkeleton rows=DEFAULT_PAGE_SIZE as usize columns=8 /> }>
+                {move || Suspend::new(async move {
+                    match rows.await {
+                        Ok(page) => view! { <Rows page=page.clone() /> <Pager page state /> }.into_any(),
+                        Err(error) => view! {
+                            <tbody><tr><td colspan="8">
+                                <ErrorPanel what="the accounts" error retry />
+                            </td></tr></tbody>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </table>
+    }
+}
+
+/// The search box: sends its text once typing pauses, so each keystroke does
+/// not cost a request.
+#[component]
+fn SearchBox(initial: String, on_search: impl Fn(String) + Clone + 'static) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        #[cfg(feature = "hydrate")]
+        {
+            let on_search = on_search.clone();
+            // Replacing the pending timeout drops (cancels) the older one.
+            let timeout = gloo_timers::callback::Timeout::new(SEARCH_DEBOUNCE_MS, move || {
+                on_search(text.trim().to_owned())
+            });
+            pending.set_value(Some(timeout));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (text, &on_search, SEARCH_DEBOUNCE_MS);
+    };
+    view! {
+        <label>
+            "Search "
+            <input
+                type="search"
+                name="q"
+                placeholder="handle or name"
+                autocomplete="off"
+                value=initial
+                on:input=on_input
+            />
+        </label>
+    }
+}
+
+#[component]
+fn Rows(page: Page<AccountRow>) -> impl IntoView {
+    if page.items.is_empty() {
+        return view! {
+            <tbody>
+                <tr><td colspan="8" class="empty">"No account matches."</td></tr>
+            </tbody>
+        }
+        .into_any();
+    }
+    view! {
+        <tbody>
+            {page.items.into_iter().map(|a| {
+                let title = a.display_name.clone().unwrap_or_default();
+                let cell = move |v: Option<i64>| view! {
+                    <td class="num" title=exact(v)>{compact(v)}</td>
+                };
+                view! {
+                    <tr data-account-id=a.id>
+                        <td>
+                            <a class="handle" href=format!("/accounts/{}", a.id) title=title>{a.handle.clone()}</a>
+                            {a.is_core.then(|| view! { <span class="core" title="Core account: collected first">"core"</span> })}
+                        </td>
+                        <td><span class=format!("badge {}", a.platform.as_str())>{a.platform.label()}</span></td>
+                        {cell(a.latest.followers)}
+                        {cell(a.latest.following)}
+                        {cell(a.latest.posts)}
+                        {cell(a.latest.views)}
+                        {cell(a.latest.likes)}
+                        <td class="muted">{timestamp(a.last_collected_at)}</td>
+                    </tr>
+                }
+            }).collect_view()}
+        </tbody>
+    }
+    .into_any()
+}
+
+#[component]
+fn Pager(page: Page<AccountRow>, state: Memo<TableState>) -> impl IntoView {
+    let pages = page.page_count();
+    let current = page.page;
+    let link = move |target: u32| {
+        TableState {
+            page: target,
+            ..state.get_untracked()
+        }
+        .href()
+    };
+    let first = (current - 1) * page.per_page + 1;
+    let last = (first - 1 + page.items.len() as u32).max(first);
+    view! {
+        <tfoot>
+            <tr>
+                <td colspan="8">
+                    <nav class="pager" aria-label="Pages">
+                        <span data-testid="pager-status">
+                            {if page.total == 0 {
+                                "0 accounts".to_owned()
+                            } else {
+                                format!("{first}–{last} of {} · page {current} of {pages}", page.total)
+                            }}
+                        </span>
+                        {(current > 1).then(|| view! { <a rel="prev" href=link(current - 1)>"← Previous"</a> })}
+                        {(current < pages).then(|| view! { <a rel="next" href=link(current + 1)>"Next →"</a> })}
+                    </nav>
+                </td>
+            </tr>
+        </tfoot>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(query: &str) -> TableState {
+        let mut map = ParamsMap::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap();
+            map.insert(k.to_owned(), v.to_owned());
+        }
+        TableState::from_query(&map)
+    }
+
+    #[test]
+    fn defaults_give_the_bare_path() {
+        assert_eq!(state("").href(), "/accounts");
+    }
+
+    #[test]
+    fn state_round_trips_through_the_url() {
+        let s = state("platform=github&q=fox&sort=posts&dir=asc&page=3");
+        assert_eq!(s.page, 3);
+        assert_eq!(s.platform, Some(Platform::Github));
+        assert_eq!(
+            s.href(),
+            "/accounts?platform=github&q=fox&sort=posts&dir=asc&page=3"
+        );
+    }
+
+    #[test]
+    fn bad_values_fall_back_to_defaults() {
+        let s = state("page=-4&sort=nonsense&platform=myspace");
+        assert_eq!(
+            (s.page, s.sort, s.platform),
+            (1, AccountSort::Followers, None)
+        );
+    }
+
+    #[test]
+    fn sorting_the_current_column_flips_and_resets_the_page() {
+        let s = state("page=2");
+        let by_followers = s.sorted_by(AccountSort::Followers);
+        assert_eq!(
+            (by_followers.direction, by_followers.page),
+            (SortDirection::Asc, 1)
+        );
+        let by_handle = s.sorted_by(AccountSort::Handle);
+        assert_eq!(by_handle.direction, SortDirection::Asc);
+    }
+
+    #[test]
+    fn search_text_is_encoded() {
+        assert_eq!(encode_query_value("a b&c"), "a%20b%26c");
+    }
+}

@@ -1,0 +1,15 @@
+//! Reach's database schema, as migrations that run unchanged on SQLite and
+//! PostgreSQL. The server applies them at start-up, before it serves a request.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_initial_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_initial_schema::Migration)]
+    }
+}

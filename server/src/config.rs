@@ -1,0 +1,181 @@
+//! Typed configuration, read once at start-up from the command line and the
+//! environment (every flag has an environment variable). A bad value stops
+//! Reach before it serves anything, with the flag and variable named.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "reach",
+    version,
+    about = "Reach: a self-hosted tracker of public social-media account metrics"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+
+    /// Log filter, e.g. `info` or `reach=debug,sqlx=warn`.
+    #[arg(
+        long,
+        env = "RUST_LOG",
+        default_value = "info,sqlx=warn,sea_orm=warn",
+        global = true
+    )]
+    pub log: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the API (the default), collecting on a schedule.
+    Serve(ServeConfig),
+    /// Create demo accounts with a simulated history.
+    Seed(SeedConfig),
+    /// Run one collection now and exit.
+    Collect,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct DatabaseConfig {
+    /// Where the data lives: `sqlite://path/to/file.db` (created if missing) or
+    /// `postgres://user@host/database`.
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/reach.db",
+        value_parser = parse_database_url,
+        global = true
+    )]
+    pub url: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(
+        long = "db-max-connections",
+        env = "REACH_DB_MAX_CONNECTIONS",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u32).range(1..=1000),
+        global = true
+    )]
+    pub max_connections: u32,
+
+    /// How long a request waits for a free connection (or a new one) before failing.
+    #[arg(
+        long = "db-acquire-timeout",
+        env = "REACH_DB_ACQUIRE_TIMEOUT",
+        default_value = "5s",
+        value_parser = humantime::parse_duration,
+        global = true
+    )]
+    pub acquire_timeout: Duration,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ServeConfig {
+    /// Time between scheduled collections, e.g. `1h` or `15m`.
+    #[arg(
+        long,
+        env = "REACH_COLLECT_INTERVAL",
+        default_value = "1h",
+        value_parser = parse_interval
+    )]
+    pub collect_interval: Duration,
+
+    /// Serve without collecting on a schedule.
+    #[arg(long, env = "REACH_NO_COLLECT")]
+    pub no_collect: bool,
+
+    /// When the database has no accounts, create the demo data set first.
+    #[arg(long, env = "REACH_DEMO")]
+    pub demo: bool,
+
+    /// The Leptos runtime settings (site root, address…); `LEPTOS_*`
+    /// variables override what it says.
+    #[arg(long, env = "REACH_LEPTOS_CONFIG", default_value = "Leptos.toml")]
+    pub leptos_config: PathBuf,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            collect_interval: Duration::from_secs(3600),
+            no_collect: false,
+            demo: false,
+            leptos_config: PathBuf::from("Leptos.toml"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct SeedConfig {
+    /// How many demo accounts to create.
+    #[arg(long, env = "REACH_SEED_ACCOUNTS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub accounts: u32,
+
+    /// Days of daily history for each demo account.
+    #[arg(long, env = "REACH_SEED_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+}
+
+impl Default for SeedConfig {
+    fn default() -> Self {
+        Self {
+            accounts: 60,
+            days: 365,
+        }
+    }
+}
+
+fn parse_database_url(value: &str) -> Result<String, String> {
+    if value.starts_with("sqlite:")
+        || value.starts_with("postgres://")
+        || value.starts_with("postgresql://")
+    {
+        Ok(value.to_owned())
+    } else {
+        Err("DATABASE_URL must start with sqlite: or postgres://".to_owned())
+    }
+}
+
+fn parse_interval(value: &str) -> Result<Duration, String> {
+    let interval = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if interval < Duration::from_secs(10) {
+        return Err("REACH_COLLECT_INTERVAL must be at least 10s".to_owned());
+    }
+    Ok(interval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_run_the_embedded_database() {
+        let cli = Cli::try_parse_from(["reach"]).unwrap();
+        assert!(cli.database.url.starts_with("sqlite:"));
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_their_name() {
+        let error = Cli::try_parse_from(["reach", "--database-url", "mysql://x"]).unwrap_err();
+        assert!(error.to_string().contains("DATABASE_URL"), "{error}");
+        let error =
+            Cli::try_parse_from(["reach", "serve", "--collect-interval", "1s"]).unwrap_err();
+        assert!(
+            error.to_string().contains("REACH_COLLECT_INTERVAL"),
+            "{error}"
+        );
+        assert!(Cli::try_parse_from(["reach", "--db-max-connections", "0"]).is_err());
+    }
+}

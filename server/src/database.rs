@@ -1,0 +1,101 @@
+//! Opening the database: SQLite (the embedded default) or PostgreSQL, chosen
+//! by the URL, with the pool configured and the migrations applied before
+//! anything else uses it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+use crate::config::DatabaseConfig;
+
+/// How long a SQLite writer waits for another to finish before giving up:
+/// long enough that readers never see "database is locked" under normal load.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_timeout(config.acquire_timeout)
+        .sqlx_logging(false);
+
+    if config.url.starts_with("sqlite:") {
+        create_parent_dir(&config.url)?;
+        // WAL lets readers run while the collector writes; NORMAL sync is
+        // safe with WAL and much faster than FULL.
+        options.map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    }
+
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact(&config.url)))?;
+    Migrator::up(&db, None)
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(db)
+}
+
+/// SQLite creates the file but not its directory (`data/` by default).
+fn create_parent_dir(url: &str) -> anyhow::Result<()> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redact("postgres://reach:secret@db:5432/reach"),
+            "postgres://reach:***@db:5432/reach"
+        );
+        assert_eq!(
+            redact("postgres://postgres@localhost/reach"),
+            "postgres://postgres@localhost/reach"
+        );
+        assert_eq!(redact("sqlite://data/reach.db"), "sqlite://data/reach.db");
+    }
+}

@@ -1,0 +1,10 @@
+//! The `reach` command: `reach serve` (the default), `reach seed`, `reach collect`.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = reach::config::Cli::parse();
+    reach::telemetry::init(&cli.log);
+    reach::run(cli).await
+}

@@ -1,0 +1,134 @@
+//! Building and running the HTTP application: the one place that assembles
+//! the router, used by `main` and by the integration tests alike.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+
+/// A bound, not yet running, Reach server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `options.site_addr` (port 0 picks a free port) and assembles the router.
+    pub async fn build(db: DatabaseConnection, options: LeptosOptions) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(options.site_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", options.site_addr))?;
+        let router = router(AppState {
+            leptos_options: options,
+            db,
+        });
+        Ok(Self { listener, router })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("the HTTP server failed")
+    }
+}
+
+/// The pages, the server functions (the API) and the static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        // Server functions are registered here too, each at its `/api/…` path,
+        // with `AppState` provided as context.
+        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// The Leptos runtime settings: the file, then `LEPTOS_*` variables on top.
+pub fn leptos_options(path: &Path) -> anyhow::Result<LeptosOptions> {
+    let path_text = path
+        .to_str()
+        .context("REACH_LEPTOS_CONFIG is not valid UTF-8")?;
+    let conf = leptos::prelude::get_configuration(Some(path_text)).with_context(|| {
+        format!(
+            "cannot read the Leptos settings from {} (set REACH_LEPTOS_CONFIG to the Leptos.toml of your installation)",
+            path.display()
+        )
+    })?;
+    Ok(conf.leptos_options)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    /// cargo-leptos reads its settings from Cargo.toml and the server reads
+    /// Leptos.toml: the values both use must agree.
+    #[test]
+    fn leptos_toml_matches_the_cargo_leptos_settings() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let read = |name: &str| -> toml::Table {
+            std::fs::read_to_string(format!("{root}/{name}"))
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let cargo = read("Cargo.toml");
+        let build = &cargo["workspace"]["metadata"]["leptos"][0];
+        let leptos = read("Leptos.toml");
+        let runtime = &leptos["package"]["metadata"]["leptos"];
+        for key in [
+            "output-name",
+            "site-root",
+            "site-pkg-dir",
+            "site-addr",
+            "reload-port",
+        ] {
+            assert_eq!(build.get(key), runtime.get(key), "{key} differs");
+        }
+    }
+}

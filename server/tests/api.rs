@@ -1,0 +1,280 @@
+//! Integration tests: the real server on a random port, over HTTP, against a
+//! fresh SQLite file and a fresh PostgreSQL database. Every test runs on both.
+
+mod common;
+
+use app::model::{
+    AccountDetail, AccountRow, HistoryPoint, Metric, Overview, Page, Platform, RunStatus,
+    RunSummary,
+};
+use common::{ACCOUNTS, Backend, DAYS, TestApp};
+use serde_json::Value;
+
+on_both_backends!(
+    overview_sums_the_seeded_accounts,
+    accounts_are_paginated,
+    accounts_sort_by_every_column,
+    accounts_filter_by_text_and_platform,
+    account_detail_and_history_ranges,
+    bad_arguments_get_json_4xx_errors,
+    collection_adds_one_snapshot_per_account_and_is_idempotent,
+    pages_are_server_rendered_with_data,
+);
+
+async fn overview_sums_the_seeded_accounts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let overview: Overview = app.get_json("/api/overview").await;
+    assert_eq!(overview.accounts, u64::from(ACCOUNTS));
+    assert_eq!(overview.core_accounts, 3);
+    assert_eq!(overview.snapshots, u64::from(ACCOUNTS * DAYS));
+    let per_platform: u64 = overview.by_platform.iter().map(|p| p.accounts).sum();
+    assert_eq!(per_platform, u64::from(ACCOUNTS));
+    let followers: i64 = overview.by_platform.iter().map(|p| p.followers).sum();
+    assert_eq!(followers, overview.followers);
+    assert!(overview.followers > 0);
+    assert_eq!(overview.top_accounts.len(), 5);
+    assert!(
+        overview
+            .top_accounts
+            .windows(2)
+            .all(|w| w[0].latest.followers >= w[1].latest.followers)
+    );
+    let run = overview.latest_run.expect("the seed records runs");
+    assert_eq!(run.status, RunStatus::Finished);
+}
+
+async fn accounts_are_paginated(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first: Page<AccountRow> = app.get_json("/api/accounts?per_page=12").await;
+    assert_eq!(
+        (first.total, first.items.len(), first.page),
+        (u64::from(ACCOUNTS), 12, 1)
+    );
+    assert_eq!(first.page_count(), 3);
+    let last: Page<AccountRow> = app.get_json("/api/accounts?per_page=12&page=3").await;
+    assert_eq!(last.items.len(), (ACCOUNTS - 24) as usize);
+    let beyond: Page<AccountRow> = app.get_json("/api/accounts?per_page=12&page=9").await;
+    assert!(beyond.items.is_empty());
+
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=3 {
+        let page: Page<AccountRow> = app
+            .get_json(&format!("/api/accounts?per_page=12&page={page}"))
+            .await;
+        seen.extend(page.items.into_iter().map(|a| a.id));
+    }
+    assert_eq!(seen.len(), ACCOUNTS as usize, "pages overlap or miss rows");
+
+    let with_tags = first.items.iter().filter(|a| !a.tags.is_empty()).count();
+    assert_eq!(
+        with_tags,
+        first.items.len(),
+        "tags are loaded with the page"
+    );
+}
+
+async fn accounts_sort_by_every_column(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for metric in Metric::ALL {
+        let key = metric.as_str();
+        for dir in ["asc", "desc"] {
+            let page: Page<AccountRow> = app
+                .get_json(&format!("/api/accounts?sort={key}&dir={dir}&per_page=100"))
+                .await;
+            let values: Vec<Option<i64>> =
+                page.items.iter().map(|a| a.latest.get(metric)).collect();
+            let known: Vec<i64> = values.iter().flatten().copied().collect();
+            // Unknown values come last whatever the direction.
+            assert!(
+                values[..known.len()].iter().all(Option::is_some),
+                "{key} {dir}: unknown values are not last: {values:?}"
+            );
+            let ordered = known.windows(2).all(|w| match dir {
+                "asc" => w[0] <= w[1],
+                _ => w[0] >= w[1],
+            });
+            assert!(ordered, "{key} {dir}: {known:?}");
+        }
+    }
+    let by_handle: Page<AccountRow> = app.get_json("/api/accounts?sort=handle&per_page=100").await;
+    let handles: Vec<&str> = by_handle.items.iter().map(|a| a.handle.as_str()).collect();
+    let mut sorted = handles.clone();
+    sorted.sort_unstable();
+    assert_eq!(handles, sorted);
+    let default: Page<AccountRow> = app.get_json("/api/accounts?per_page=3").await;
+    let followers: Page<AccountRow> = app
+        .get_json("/api/accounts?per_page=3&sort=followers&dir=desc")
+        .await;
+    assert_eq!(default, followers, "the default is the biggest first");
+}
+
+async fn accounts_filter_by_text_and_platform(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let github: Page<AccountRow> = app.get_json("/api/accounts?platform=github").await;
+    assert!(github.total > 0);
+    assert!(github.items.iter().all(|a| a.platform == Platform::Github));
+
+    // Case-insensitive, on handles and display names.
+    let foxes: Page<AccountRow> = app.get_json("/api/accounts?q=FOX").await;
+    assert!(foxes.total > 0);
+    assert!(foxes.items.iter().all(|a| {
+        a.handle.to_lowercase().contains("fox")
+            || a.display_name
+                .as_deref()
+                .unwrap_or_default()
+                .to_lowercase()
+                .contains("fox")
+    }));
+    let both: Page<AccountRow> = app.get_json("/api/accounts?q=fox&platform=x").await;
+    assert!(both.items.iter().all(|a| a.platform == Platform::X));
+    assert!(both.total <= foxes.total);
+
+    // LIKE wildcards in the text match literally.
+    let wildcard: Page<AccountRow> = app.get_json("/api/accounts?q=%25").await;
+    assert_eq!(wildcard.total, 0);
+    let spaced: Page<AccountRow> = app.get_json("/api/accounts?q=quiet%20fox").await;
+    assert_eq!(spaced.total, 1, "display names match with spaces");
+}
+
+async fn account_detail_and_history_ranges(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=1").await;
+    let id = page.items[0].id;
+    let detail: AccountDetail = app.get_json(&format!("/api/account?id={id}")).await;
+    assert_eq!(detail.account, page.items[0]);
+    assert_eq!(detail.snapshot_count, u64::from(DAYS));
+    assert_eq!(detail.account.last_collected_at, detail_last_day(&app));
+
+    let all: Vec<HistoryPoint> = app
+        .get_json(&format!("/api/history?id={id}&range=all"))
+        .await;
+    assert_eq!(all.len(), DAYS as usize);
+    assert!(all.windows(2).all(|w| w[0].captured_at < w[1].captured_at));
+    assert_eq!(all.last().unwrap().counters, detail.account.latest);
+    // The seeded history ends on 2026-11-20, before "now": short ranges are
+    // relative to now and may hold fewer points, never more.
+    let week: Vec<HistoryPoint> = app
+        .get_json(&format!("/api/history?id={id}&range=7d"))
+        .await;
+    assert!(week.len() <= 8);
+    let quarter: Vec<HistoryPoint> = app.get_json(&format!("/api/history?id={id}")).await;
+    assert!(quarter.len() <= all.len() && quarter.len() >= week.len());
+}
+
+fn detail_last_day(app: &TestApp) -> Option<chrono::DateTime<chrono::Utc>> {
+    Some(
+        app.seeded_at
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    )
+}
+
+async fn bad_arguments_get_json_4xx_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cases = [
+        ("/api/accounts?platform=myspace", 400, "platform"),
+        ("/api/accounts?page=-1", 400, "page"),
+        ("/api/accounts?page=0", 400, "page"),
+        ("/api/accounts?per_page=101", 400, "per_page"),
+        ("/api/accounts?per_page=0", 400, "per_page"),
+        ("/api/accounts?sort=shoe_size", 400, "sort"),
+        ("/api/accounts?dir=sideways", 400, "dir"),
+        ("/api/account?id=999999", 404, "999999"),
+        ("/api/account?id=abc", 400, "id"),
+        ("/api/account", 400, "id"),
+        ("/api/history?id=999999", 404, "999999"),
+        ("/api/history?id=1&range=2w", 400, "range"),
+        ("/api/runs?per_page=1000", 400, "per_page"),
+    ];
+    for (path, status, mentions) in cases {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), status, "{path}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{path}: {content_type}"
+        );
+        let body: Value = response.json().await.unwrap();
+        let kind = if status == 404 {
+            "not_found"
+        } else {
+            "bad_request"
+        };
+        assert_eq!(body["error"], kind, "{path}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(mentions), "{path}: {message}");
+    }
+}
+
+async fn collection_adds_one_snapshot_per_account_and_is_idempotent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let before: Overview = app.get_json("/api/overview").await;
+    let run = reach::collect::run_once(&app.db).await.expect("a run");
+    assert_eq!(run.accounts_ok, ACCOUNTS as i32);
+    assert_eq!(run.accounts_failed, 0);
+    assert_eq!(run.status, RunStatus::Finished);
+    let after: Overview = app.get_json("/api/overview").await;
+    assert_eq!(after.snapshots, before.snapshots + u64::from(ACCOUNTS));
+    assert_eq!(after.latest_run.as_ref().map(|r| r.id), Some(run.id));
+
+    // Core accounts are collected first: their rows carry the run's time too.
+    let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=100").await;
+    assert!(
+        page.items
+            .iter()
+            .all(|a| a.last_collected_at == Some(run.started_at))
+    );
+
+    // The same observation written again changes nothing.
+    let account = &page.items[0];
+    reach::collect::record_snapshot(&app.db, account.id, run.started_at, account.latest)
+        .await
+        .expect("a repeated write succeeds");
+    let again: Overview = app.get_json("/api/overview").await;
+    assert_eq!(again.snapshots, after.snapshots);
+
+    // Seeding again on the same day adds nothing either.
+    let report = reach::collect::demo::seed(&app.db, ACCOUNTS, DAYS, app.seeded_at)
+        .await
+        .expect("a second seed");
+    assert_eq!((report.snapshots, report.runs), (0, 0));
+
+    let runs: Page<RunSummary> = app.get_json("/api/runs?per_page=5").await;
+    assert_eq!(runs.items[0].id, run.id, "newest first");
+    assert_eq!(runs.total, u64::from(DAYS) + 1);
+}
+
+async fn pages_are_server_rendered_with_data(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let top: Page<AccountRow> = app.get_json("/api/accounts?per_page=3").await;
+
+    let accounts = app.get("/accounts").await;
+    assert_eq!(accounts.status(), 200);
+    let html = accounts.text().await.unwrap();
+    for account in &top.items {
+        assert!(
+            html.contains(&account.handle),
+            "SSR lacks {}",
+            account.handle
+        );
+    }
+    assert!(
+        html.contains("/pkg/reach.js"),
+        "the page loads the WASM bundle"
+    );
+
+    let overview = app.get("/").await.text().await.unwrap();
+    assert!(overview.contains(&top.items[0].handle));
+
+    let detail = app.get(&format!("/accounts/{}", top.items[0].id)).await;
+    assert_eq!(detail.status(), 200);
+    let html = detail.text().await.unwrap();
+    assert!(html.contains("data-chart=\"history\""));
+
+    assert_eq!(app.get("/no/such/page").await.status(), 404);
+}

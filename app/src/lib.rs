@@ -20,7 +20,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,9 +60,12 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=|| view! { <pages::NotFound /> }>
-                    <Route path=path!("/") view=pages::overview::OverviewPage />
-                    <Route path=path!("/accounts") view=pages::accounts::AccountsPage />
-                    <Route path=path!("/accounts/:id") view=pages::account::AccountPage />
+                    // Async: the server waits for the data and sends complete HTML
+                    // with the right status (404 for a missing account); reads take
+                    // milliseconds, so streaming would only add client-side work.
+                    <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/accounts") view=pages::accounts::AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("/accounts/:id") view=pages::account::AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,11 +87,11 @@ pub struct ServeConfig {
     pub collect_interval: Duration,
 
     /// Serve without collecting on a schedule.
-    #[arg(long, env = "REACH_NO_COLLECT")]
+    #[arg(long, env = "REACH_NO_COLLECT", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub no_collect: bool,
 
     /// When the database has no accounts, create the demo data set first.
-    #[arg(long, env = "REACH_DEMO")]
+    #[arg(long, env = "REACH_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub demo: bool,
 
     /// The Leptos runtime settings (site root, address…); `LEPTOS_*`

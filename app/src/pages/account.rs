@@ -45,6 +45,31 @@ pub fn AccountPage() -> impl IntoView {
             }
         },
     );
+    let retry_detail = Callback::new(move |_| detail.refetch());
+
+    view! {
+        <Transition fallback=|| view! { <h1 class="skeleton"><span class="bone wide"></span></h1> <CardSkeleton /> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(data) => view! {
+                        <AccountHeader data />
+                        <HistorySection id range metric />
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel what="the account" error retry=retry_detail /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The chart with its range and metric switches. Shown only for an account
+/// that exists, so a bad address shows one error, not two.
+#[component]
+fn HistorySection(
+    id: Memo<Option<i64>>,
+    range: Memo<HistoryRange>,
+    metric: Memo<Metric>,
+) -> impl IntoView {
     let history = Resource::new(
         move || (id.get(), range.get()),
         |(id, range)| async move {
@@ -54,9 +79,7 @@ pub fn AccountPage() -> impl IntoView {
             }
         },
     );
-    let retry_detail = Callback::new(move |_| detail.refetch());
     let retry_history = Callback::new(move |_| history.refetch());
-
     let link = move |range: HistoryRange, metric: Metric| {
         format!(
             "/accounts/{}?range={}&metric={}",
@@ -65,16 +88,7 @@ pub fn AccountPage() -> impl IntoView {
             metric.as_str()
         )
     };
-
     view! {
-        <Transition fallback=|| view! { <h1 class="skeleton"><span class="bone wide"></span></h1> <CardSkeleton /> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(data) => view! { <AccountHeader data /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel what="the account" error retry=retry_detail /> }.into_any(),
-                }
-            })}
-        </Transition>
         <section class="history">
             <div class="toolbar">
                 <div class="segmented" role="group" aria-label="Range">

@@ -48,10 +48,10 @@ impl GrowthModel {
         let seed = xxhash_rust::xxh3::xxh3_64(format!("{platform}:{handle}").as_bytes());
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         // Audiences are log-uniform: most accounts are small, a few are huge.
-        let base = 10f64.powf(rng.random_range(2.0..6.7));
+        let base = 10f64.powf(rng.random_range(2.0..6.3));
         // Most accounts grow, some slowly decline.
         let daily_growth = if rng.random_bool(0.85) {
-            rng.random_range(0.0002..0.004)
+            rng.random_range(0.0001..0.0015)
         } else {
             -rng.random_range(0.0001..0.0008)
         };
@@ -121,9 +121,9 @@ impl GrowthModel {
                 let roll: f64 = rng.random();
                 let day = (window * EVENT_WINDOW_DAYS) as f64
                     + rng.random_range(0.0..EVENT_WINDOW_DAYS as f64);
-                let size = if roll < 0.12 {
-                    rng.random_range(0.05..0.40)
-                } else if roll < 0.16 {
+                let size = if roll < 0.06 {
+                    rng.random_range(0.05..0.30)
+                } else if roll < 0.09 {
                     -rng.random_range(0.02..0.08)
                 } else {
                     return None;

@@ -1,0 +1,120 @@
+import { expect, test, type Page } from '@playwright/test';
+
+type Row = { id: number; handle: string; platform: string };
+type AccountPage = { items: Row[]; total: number };
+
+/** Resolves once the WASM has hydrated the page (clicks before that are lost). */
+async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+function handlesIn(page: Page) {
+  return page.locator('[data-testid=accounts-table] tbody tr a.handle').allTextContents();
+}
+
+test('the server-rendered HTML already holds the data', async ({ request }) => {
+  const api: AccountPage = await (await request.get('/api/accounts?per_page=5')).json();
+  expect(api.total).toBe(60);
+  const html = await (await request.get('/accounts')).text();
+  for (const row of api.items) {
+    expect(html).toContain(row.handle);
+  }
+  const overview = await (await request.get('/')).text();
+  expect(overview).toContain('data-testid="total-accounts"');
+  expect(overview).toContain(api.items[0].handle);
+});
+
+test('the overview shows totals and the latest run', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('total-accounts')).toContainText('60');
+  await expect(page.getByTestId('latest-run')).toContainText('finished');
+});
+
+test('sorting changes the rows, and back restores them', async ({ page, request }) => {
+  await page.goto('/accounts');
+  await hydrated(page);
+  const before = await handlesIn(page);
+  expect(before).toHaveLength(25);
+  // A marker on window survives only client-side navigation: it proves the
+  // hydrated router, not a full page load, changed the rows.
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+
+  const ascending: AccountPage = await (
+    await request.get('/api/accounts?sort=followers&dir=asc')
+  ).json();
+  await page.locator('th a[data-sort=followers]').click();
+  await expect(page).toHaveURL(/sort=followers&dir=asc/);
+  await expect(page.locator('th[aria-sort=ascending]')).toContainText('Followers');
+  await expect.poll(() => handlesIn(page)).toEqual(ascending.items.map((r) => r.handle));
+
+  await page.locator('th a[data-sort=handle]').click();
+  await expect(page).toHaveURL(/sort=handle&dir=asc/);
+  const byHandle = await handlesIn(page);
+  expect(byHandle).toEqual([...byHandle].sort());
+
+  await page.goBack();
+  await expect.poll(() => handlesIn(page)).toEqual(ascending.items.map((r) => r.handle));
+  await page.goBack();
+  await expect.poll(() => handlesIn(page)).toEqual(before);
+  expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+});
+
+test('paging moves through the table', async ({ page }) => {
+  await page.goto('/accounts');
+  await hydrated(page);
+  const first = await handlesIn(page);
+  await page.getByRole('link', { name: 'Next →' }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(page.getByTestId('pager-status')).toHaveText('26–50 of 60 · page 2 of 3');
+  const second = await handlesIn(page);
+  expect(second).toHaveLength(25);
+  expect(second.filter((h) => first.includes(h))).toEqual([]);
+  await page.getByRole('link', { name: 'Next →' }).click();
+  await expect(page.getByTestId('pager-status')).toHaveText('51–60 of 60 · page 3 of 3');
+  await expect(page.getByRole('link', { name: 'Next →' })).toHaveCount(0);
+});
+
+test('typing in the search box filters the rows after a pause', async ({ page, request }) => {
+  await page.goto('/accounts');
+  await hydrated(page);
+  const expected: AccountPage = await (await request.get('/api/accounts?q=fox')).json();
+  expect(expected.total).toBeGreaterThan(0);
+  expect(expected.total).toBeLessThan(25);
+
+  await page.getByPlaceholder('handle or name').pressSequentially('fox', { delay: 50 });
+  await expect(page).toHaveURL(/q=fox/);
+  await expect.poll(() => handlesIn(page)).toEqual(expected.items.map((r) => r.handle));
+  await expect(page.getByTestId('pager-status')).toContainText(`of ${expected.total}`);
+
+  await page.getByLabel('Platform').selectOption('github');
+  await expect(page).toHaveURL(/platform=github/);
+  const rows = page.locator('[data-testid=accounts-table] tbody tr');
+  await expect(rows.first()).toBeVisible();
+  const badges = await rows.locator('.badge').allTextContents();
+  expect(badges.every((b) => b === 'GitHub')).toBe(true);
+});
+
+test('the account page draws the history chart on a canvas', async ({ page, request }) => {
+  const top: AccountPage = await (await request.get('/api/accounts?per_page=1')).json();
+  const id = top.items[0].id;
+  await page.goto(`/accounts/${id}`);
+  await hydrated(page);
+  await expect(page.getByTestId('account-handle')).toHaveText(top.items[0].handle);
+  await expect(page.locator('[data-chart=history] canvas').first()).toBeVisible();
+  const box = await page.locator('[data-chart=history] canvas').first().boundingBox();
+  expect(box?.height).toBeGreaterThan(100);
+
+  await page.locator('a[data-range=all]').click();
+  await expect(page).toHaveURL(/range=all/);
+  await expect(page.getByTestId('history-count')).toHaveText('365 snapshots');
+  await page.locator('a[data-range="30d"]').click();
+  await expect(page.getByTestId('history-count')).toHaveText(/^(30|31) snapshots$/);
+  await expect(page.locator('[data-chart=history] canvas').first()).toBeVisible();
+});
+
+test('a bad account address shows an error with a retry button', async ({ page }) => {
+  const response = await page.goto('/accounts/999999');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('alert')).toContainText('no account with id 999999');
+  await expect(page.getByRole('button', { name: 'Retry' })).toBeVisible();
+});

@@ -51,10 +51,13 @@ pub fn AccountPage() -> impl IntoView {
         <Transition fallback=|| view! { <h1 class="skeleton"><span class="bone wide"></span></h1> <CardSkeleton /> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(data) => view! {
-                        <AccountHeader data />
-                        <HistorySection id range metric />
-                    }.into_any(),
+                    Ok(data) => {
+                        let metrics = data.account.platform.metrics();
+                        view! {
+                            <AccountHeader data />
+                            <HistorySection id range metric metrics />
+                        }.into_any()
+                    }
                     Err(error) => view! { <ErrorPanel what="the account" error retry=retry_detail /> }.into_any(),
                 }
             })}
@@ -69,7 +72,18 @@ fn HistorySection(
     id: Memo<Option<i64>>,
     range: Memo<HistoryRange>,
     metric: Memo<Metric>,
+    /// The metrics this account's platform publishes: the others have no data.
+    metrics: &'static [Metric],
 ) -> impl IntoView {
+    // A metric the platform does not publish would draw an empty chart.
+    let metric = Memo::new(move |_| {
+        let wanted = metric.get();
+        if metrics.contains(&wanted) {
+            wanted
+        } else {
+            Metric::Followers
+        }
+    });
     let history = Resource::new(
         move || (id.get(), range.get()),
         |(id, range)| async move {
@@ -99,7 +113,7 @@ fn HistorySection(
                     }).collect_view()}
                 </div>
                 <div class="segmented" role="group" aria-label="Metric">
-                    {Metric::ALL.into_iter().map(|m| view! {
+                    {metrics.iter().copied().map(|m| view! {
                         <a href=move || link(range.get(), m) class:active=move || metric.get() == m data-metric=m.as_str()>
                             {m.label()}
                         </a>

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what building Reach needs and is missing; safe to run again.
+#   scripts/setup.sh          the build tools and the browser assets
+#   scripts/setup.sh --tests  also Chromium and Playwright, for the test suite
+# The Rust toolchain itself comes from rust-toolchain.toml through rustup.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.11
+# Must equal the wasm-bindgen crate pinned in Cargo.toml: the CLI refuses a mismatch.
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
+
+step() { printf '\n== %s\n' "$*"; }
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: install rustup first (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+step "Rust toolchain (rust-toolchain.toml)"
+rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install
+rustup target add wasm32-unknown-unknown >/dev/null
+rustc --version
+
+step "cargo-leptos $CARGO_LEPTOS_VERSION"
+if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+  # no_downloads: a missing tool is an error, never a download from outside the registries.
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+cargo leptos --version
+
+step "wasm-bindgen CLI $WASM_BINDGEN_VERSION"
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  # Not --locked: its lock file pins a webpki-roots the registry no longer has.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+wasm-bindgen --version
+
+step "Browser assets and wasm-opt (npm, package-lock.json)"
+npm ci --no-audit --no-fund
+mkdir -p public/vendor
+cp node_modules/echarts/dist/echarts.min.js public/vendor/echarts.min.js
+node_modules/.bin/wasm-opt --version
+
+if [ "${1:-}" = "--tests" ]; then
+  step "Chromium (Debian) and Playwright"
+  if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    sudo_if_needed=""
+    [ "$(id -u)" -ne 0 ] && sudo_if_needed="sudo"
+    $sudo_if_needed apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq chromium
+  fi
+  "${CHROMIUM_PATH:-/usr/bin/chromium}" --version
+  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi

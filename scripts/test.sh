@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every check and test of Reach, as CI does:
+#   formatting, clippy (server and WASM builds), unit tests, integration tests
+#   on SQLite and on PostgreSQL, and Playwright tests in Chromium against the
+#   release build.
+# Needs PostgreSQL at REACH_TEST_POSTGRES_URL (default
+# postgres://postgres@127.0.0.1:5432/postgres), where it creates and drops
+# one database per test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --tests
+export PATH="$PWD/node_modules/.bin:$PATH"
+target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy: server (ssr)"
+cargo clippy -p app -p reach -p migrations --features app/ssr --all-targets --locked -- -D warnings
+step "clippy: browser (hydrate, wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "unit and integration tests (SQLite and PostgreSQL)"
+cargo test -p app --features ssr --locked
+cargo test -p reach -p migrations --locked
+
+step "release build (cargo-leptos, wasm-opt)"
+cargo leptos build --release
+
+step "Playwright (Chromium)"
+(cd end2end && REACH_BIN="$target_dir/release/reach" npx playwright test)
+
+printf '\nAll checks passed.\n'

@@ -8,6 +8,8 @@ use anyhow::Context;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, header};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
@@ -60,8 +62,27 @@ pub fn router(state: AppState) -> Router {
         // with `AppState` provided as context.
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_request(api_answers_json))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// Leptos treats a server-function request that accepts HTML as a form
+/// submission and redirects it back to the referring page. Reach's `/api/`
+/// GETs are never form targets: a browser opening one gets the JSON.
+async fn api_answers_json(mut request: Request) -> Request {
+    let accepts_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if request.method() == Method::GET && accepts_html && request.uri().path().starts_with("/api/")
+    {
+        request
+            .headers_mut()
+            .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    }
+    request
 }
 
 /// The Leptos runtime settings: the file, then `LEPTOS_*` variables on top.

@@ -19,6 +19,7 @@ on_both_backends!(
     bad_arguments_get_json_4xx_errors,
     collection_adds_one_snapshot_per_account_and_is_idempotent,
     pages_are_server_rendered_with_data,
+    a_browser_opening_an_endpoint_gets_json,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -277,4 +278,18 @@ async fn pages_are_server_rendered_with_data(backend: Backend) {
     assert!(html.contains("data-chart=\"history\""));
 
     assert_eq!(app.get("/no/such/page").await.status(), 404);
+}
+
+async fn a_browser_opening_an_endpoint_gets_json(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app
+        .client
+        .get(format!("{}/api/overview", app.address))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let overview: Overview = response.json().await.unwrap();
+    assert_eq!(overview.accounts, u64::from(ACCOUNTS));
 }

@@ -12,7 +12,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 #[command(
     name = "reach",
     version,
-    about = "Reach: a self-hosted tracker of public social-media account metrics"
+    about = "Reach: a self-hosted tracker of public social-media account metrics",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -26,6 +27,10 @@ pub struct Cli {
         global = true
     )]
     pub log: String,
+
+    /// The settings of `serve` when no command is given (as under `cargo leptos watch`).
+    #[command(flatten)]
+    pub serve: ServeConfig,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -100,35 +105,23 @@ pub struct ServeConfig {
     pub leptos_config: PathBuf,
 }
 
-impl Default for ServeConfig {
-    fn default() -> Self {
-        Self {
-            collect_interval: Duration::from_secs(3600),
-            no_collect: false,
-            demo: false,
-            leptos_config: PathBuf::from("Leptos.toml"),
-        }
-    }
-}
-
 #[derive(Clone, Debug, Args)]
 pub struct SeedConfig {
     /// How many demo accounts to create.
-    #[arg(long, env = "REACH_SEED_ACCOUNTS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, env = "REACH_SEED_ACCOUNTS", default_value_t = SeedConfig::DEFAULT.accounts, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub accounts: u32,
 
     /// Days of daily history for each demo account.
-    #[arg(long, env = "REACH_SEED_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    #[arg(long, env = "REACH_SEED_DAYS", default_value_t = SeedConfig::DEFAULT.days, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub days: u32,
 }
 
-impl Default for SeedConfig {
-    fn default() -> Self {
-        Self {
-            accounts: 60,
-            days: 365,
-        }
-    }
+impl SeedConfig {
+    /// The demo data set: 60 accounts with a year of history.
+    pub const DEFAULT: SeedConfig = SeedConfig {
+        accounts: 60,
+        days: 365,
+    };
 }
 
 fn parse_database_url(value: &str) -> Result<String, String> {
@@ -165,6 +158,15 @@ mod tests {
         let cli = Cli::try_parse_from(["reach"]).unwrap();
         assert!(cli.database.url.starts_with("sqlite:"));
         assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn serve_settings_apply_without_the_subcommand() {
+        let bare = Cli::try_parse_from(["reach", "--demo", "--collect-interval", "15m"]).unwrap();
+        assert!(bare.serve.demo);
+        assert_eq!(bare.serve.collect_interval, Duration::from_secs(900));
+        let explicit = Cli::try_parse_from(["reach", "serve", "--no-collect"]).unwrap();
+        assert!(matches!(explicit.command, Some(Command::Serve(s)) if s.no_collect));
     }
 
     #[test]

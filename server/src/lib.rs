@@ -12,15 +12,12 @@ use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-use crate::config::{Cli, Command, SeedConfig, ServeConfig};
+use crate::config::{Cli, Command, SeedConfig};
 
 /// Carries out one command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = database::connect(&cli.database).await?;
-    match cli
-        .command
-        .unwrap_or(Command::Serve(ServeConfig::default()))
-    {
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(serve) => {
             if serve.demo {
                 seed_if_empty(&db).await?;
@@ -70,8 +67,8 @@ async fn seed_if_empty(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
         .await
         .context("cannot count the accounts")?;
     if accounts == 0 {
-        let defaults = SeedConfig::default();
-        let report = collect::demo::seed(db, defaults.accounts, defaults.days, Utc::now()).await?;
+        let SeedConfig { accounts, days } = SeedConfig::DEFAULT;
+        let report = collect::demo::seed(db, accounts, days, Utc::now()).await?;
         tracing::info!(
             accounts = report.accounts,
             snapshots = report.snapshots,

@@ -14,8 +14,8 @@ use sea_orm::{
 use super::entities::{account, account_tag, collection_run, snapshot};
 use crate::error::ApiError;
 use crate::model::{
-    AccountDetail, AccountRow, AccountSort, Counters, HistoryPoint, HistoryRange, Overview, Page,
-    Platform, PlatformTotals, RunSummary, SortDirection,
+    AccountDetail, AccountRow, AccountSort, HistoryPoint, HistoryRange, Overview, Page, Platform,
+    PlatformTotals, RunSummary, SortDirection,
 };
 
 /// How many of the biggest accounts the overview lists.
@@ -71,7 +71,7 @@ pub async fn accounts(
         .order_by_with_nulls(column, order, NullOrdering::Last)
         .order_by_asc(account::Column::Id)
         .limit(u64::from(query.per_page))
-        .offset(u64::from(query.page - 1) * u64::from(query.per_page))
+        .offset(offset(query.page, query.per_page))
         .all(db)
         .await?;
 
@@ -136,13 +136,7 @@ pub async fn history(
         .into_iter()
         .map(|s| HistoryPoint {
             captured_at: s.captured_at,
-            counters: Counters {
-                followers: s.followers,
-                following: s.following,
-                posts: s.posts,
-                views: s.views,
-                likes: s.likes,
-            },
+            counters: s.counters(),
         })
         .collect())
 }
@@ -158,11 +152,11 @@ pub async fn runs(
         .order_by_desc(collection_run::Column::StartedAt)
         .order_by_desc(collection_run::Column::Id)
         .limit(u64::from(per_page))
-        .offset(u64::from(page - 1) * u64::from(per_page))
+        .offset(offset(page, per_page))
         .all(db)
         .await?
         .into_iter()
-        .map(run_summary)
+        .map(RunSummary::from)
         .collect();
     Ok(Page {
         items,
@@ -202,7 +196,7 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
         .order_by_desc(collection_run::Column::Id)
         .one(db)
         .await?
-        .map(run_summary);
+        .map(RunSummary::from);
     let top = accounts(
         db,
         &AccountQuery {
@@ -259,37 +253,22 @@ async fn with_tags(
         .into_iter()
         .zip(tags)
         .map(|(m, tags)| AccountRow {
+            latest: m.counters(),
             id: m.id,
             platform: m.platform,
             handle: m.handle,
             display_name: m.display_name,
             is_core: m.is_core,
             tags: tags.into_iter().map(|t| t.tag).collect(),
-            latest: Counters {
-                followers: m.followers,
-                following: m.following,
-                posts: m.posts,
-                views: m.views,
-                likes: m.likes,
-            },
             last_collected_at: m.last_collected_at,
             last_error: m.last_error,
         })
         .collect())
 }
 
-fn run_summary(run: collection_run::Model) -> RunSummary {
-    RunSummary {
-        id: run.id,
-        started_at: run.started_at,
-        finished_at: run.finished_at,
-        mode: run.mode,
-        status: run.status,
-        accounts_ok: run.accounts_ok,
-        accounts_failed: run.accounts_failed,
-        accounts_skipped: run.accounts_skipped,
-        duration_ms: run.duration_ms,
-    }
+/// Rows before the first of `page` (which starts at 1).
+fn offset(page: u32, per_page: u32) -> u64 {
+    u64::from(page.saturating_sub(1)) * u64::from(per_page)
 }
 
 /// SQL counts are signed; a negative one cannot happen.

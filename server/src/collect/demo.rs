@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
-use app::db::entities::{account, account_tag, collection_run, snapshot};
+use app::db::entities::{account, account_tag, collection_run};
 use app::model::{Platform, RunStatus};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -18,7 +18,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{GrowthModel, set_latest, snapshot_row};
+use super::{GrowthModel, insert_snapshots, set_latest, snapshot_row};
 
 const ADJECTIVES: [&str; 20] = [
     "quiet", "bright", "lunar", "rusty", "swift", "cosmic", "golden", "hidden", "urban", "wild",
@@ -124,19 +124,12 @@ pub async fn seed(
             })
             .collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
-            inserted += snapshot::Entity::insert_many(
-                chunk
-                    .iter()
-                    .map(|(at, counters)| snapshot_row(*id, *at, *counters)),
-            )
-            .on_conflict(
-                OnConflict::columns([snapshot::Column::AccountId, snapshot::Column::CapturedAt])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await
-            .context("cannot insert demo snapshots")?;
+            let rows = chunk
+                .iter()
+                .map(|(at, counters)| snapshot_row(*id, *at, *counters));
+            inserted += insert_snapshots(&txn, rows)
+                .await
+                .context("cannot insert demo snapshots")?;
         }
         if let Some((at, counters)) = rows.last() {
             set_latest(&txn, *id, *at, *counters).await?;

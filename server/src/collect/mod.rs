@@ -83,17 +83,7 @@ pub async fn run_once(db: &DatabaseConnection) -> anyhow::Result<RunSummary> {
         "collection finished"
     );
 
-    Ok(RunSummary {
-        id: finished.id,
-        started_at: finished.started_at,
-        finished_at: finished.finished_at,
-        mode: finished.mode,
-        status: finished.status,
-        accounts_ok: finished.accounts_ok,
-        accounts_failed: finished.accounts_failed,
-        accounts_skipped: finished.accounts_skipped,
-        duration_ms: finished.duration_ms,
-    })
+    Ok(finished.into())
 }
 
 /// Collects one account; a failure is stored on the account, not raised.
@@ -134,15 +124,23 @@ pub async fn record_snapshot(
     captured_at: DateTime<Utc>,
     counters: Counters,
 ) -> Result<(), sea_orm::DbErr> {
-    snapshot::Entity::insert_many([snapshot_row(account_id, captured_at, counters)])
+    insert_snapshots(db, [snapshot_row(account_id, captured_at, counters)]).await?;
+    set_latest(db, account_id, captured_at, counters).await
+}
+
+/// Inserts snapshots, skipping those already stored; returns how many were new.
+pub(crate) async fn insert_snapshots(
+    db: &impl ConnectionTrait,
+    rows: impl IntoIterator<Item = snapshot::ActiveModel>,
+) -> Result<u64, sea_orm::DbErr> {
+    snapshot::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([snapshot::Column::AccountId, snapshot::Column::CapturedAt])
                 .do_nothing()
                 .to_owned(),
         )
         .exec_without_returning(db)
-        .await?;
-    set_latest(db, account_id, captured_at, counters).await
+        .await
 }
 
 /// Copies counters onto the account row unless it already has newer ones.

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::Platform;
+use crate::model::{Counters, Platform};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "accounts")]
@@ -49,3 +49,16 @@ impl Related<super::snapshot::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The latest known counters.
+    pub fn counters(&self) -> Counters {
+        Counters {
+            followers: self.followers,
+            following: self.following,
+            posts: self.posts,
+            views: self.views,
+            likes: self.likes,
+        }
+    }
+}

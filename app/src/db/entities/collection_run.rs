@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::RunStatus;
+use crate::model::{RunStatus, RunSummary};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "collection_runs")]
@@ -24,3 +24,19 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<Model> for RunSummary {
+    fn from(run: Model) -> Self {
+        RunSummary {
+            id: run.id,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            mode: run.mode,
+            status: run.status,
+            accounts_ok: run.accounts_ok,
+            accounts_failed: run.accounts_failed,
+            accounts_skipped: run.accounts_skipped,
+            duration_ms: run.duration_ms,
+        }
+    }
+}

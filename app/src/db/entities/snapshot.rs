@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::model::Counters;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "snapshots")]
 pub struct Model {
@@ -35,3 +37,15 @@ impl Related<super::account::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    pub fn counters(&self) -> Counters {
+        Counters {
+            followers: self.followers,
+            following: self.following,
+            posts: self.posts,
+            views: self.views,
+            likes: self.likes,
+        }
+    }
+}

@@ -96,6 +96,12 @@ impl Platform {
         }
     }
 
+    /// Whether the platform offers a free public API Reach can read. The
+    /// others (X, Instagram, TikTok) can only be simulated.
+    pub fn has_public_api(self) -> bool {
+        !matches!(self, Platform::X | Platform::Instagram | Platform::Tiktok)
+    }
+
     /// What the platform calls a follower, for labels.
     pub fn follower_noun(self) -> &'static str {
         match self {
@@ -306,6 +312,10 @@ pub struct AccountRow {
     pub latest: Counters,
     pub last_collected_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// How the latest collection of this account ended.
+    pub last_outcome: Option<Outcome>,
+    /// Counters come from the simulator, not from the platform.
+    pub simulated: bool,
 }
 
 /// A page of a list, with what is needed to draw the pager.
@@ -420,6 +430,51 @@ pub struct RunSummary {
     pub accounts_failed: i32,
     pub accounts_skipped: i32,
     pub duration_ms: Option<i64>,
+    /// Progress: accounts the run set out to collect, and those finished.
+    pub accounts_total: i32,
+    pub accounts_done: i32,
+}
+
+/// How collecting one account ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A snapshot was stored.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "ok"))]
+    Ok,
+    /// The platform says the account does not exist.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "not_found"))]
+    NotFound,
+    /// The platform's rate limit held the account back past the retries.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "rate_limited"))]
+    RateLimited,
+    /// The platform needs credentials Reach was not given.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "not_configured"))]
+    NotConfigured,
+    /// The handle is not in the platform's form.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "invalid_handle"))]
+    InvalidHandle,
+    /// The platform failed, timed out or answered something unreadable.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "upstream_error"))]
+    UpstreamError,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::NotFound => "not found",
+            Outcome::RateLimited => "rate limited",
+            Outcome::NotConfigured => "not configured",
+            Outcome::InvalidHandle => "invalid handle",
+            Outcome::UpstreamError => "upstream error",
+        }
+    }
 }
 
 /// Where a collection run stands.

@@ -19,6 +19,9 @@ pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseConfig,
 
+    #[command(flatten)]
+    pub collect: CollectConfig,
+
     /// Log filter, e.g. `info` or `reach=debug,sqlx=warn`.
     #[arg(
         long,
@@ -44,6 +47,33 @@ pub enum Command {
     Seed(SeedConfig),
     /// Run one collection now and exit.
     Collect,
+    /// Add or remove tracked accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Track an account, e.g. `reach account add mastodon Gargron@mastodon.social --core`.
+    Add(AddAccount),
+    /// Stop tracking an account and delete its history.
+    Remove { id: i64 },
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct AddAccount {
+    /// One of youtube, x, instagram, tiktok, mastodon, bluesky, reddit, github, twitch.
+    pub platform: app::model::Platform,
+    /// The handle in the platform's form: user@instance (Mastodon),
+    /// name.bsky.social (Bluesky), login (GitHub), name (Reddit, Twitch),
+    /// @handle or channel id (YouTube).
+    pub handle: String,
+    /// Collect this account before the others.
+    #[arg(long)]
+    pub core: bool,
+    /// Tags, repeatable: `--tag tech --tag news`.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -78,6 +108,118 @@ pub struct DatabaseConfig {
         global = true
     )]
     pub acquire_timeout: Duration,
+}
+
+/// How collection reaches the platforms.
+#[derive(Clone, Debug, Args)]
+pub struct CollectConfig {
+    /// Requests to the platforms in flight at once.
+    #[arg(long, env = "REACH_WORKERS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
+    pub workers: u32,
+
+    /// Longest wait for one platform request.
+    #[arg(long, env = "REACH_HTTP_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub http_timeout: Duration,
+
+    /// The User-Agent sent to the platforms (Reddit requires a descriptive one).
+    #[arg(long, env = "REACH_USER_AGENT", default_value = concat!("reach/", env!("CARGO_PKG_VERSION"), " (self-hosted social metrics tracker)"), global = true)]
+    pub user_agent: String,
+
+    /// Per-platform request budgets overriding the documented defaults, e.g.
+    /// `github=5000/1h,reddit=10/1m`.
+    #[arg(long, env = "REACH_RATE_LIMITS", default_value = "", value_parser = parse_budgets, global = true)]
+    pub rate_limits: Budgets,
+
+    /// GitHub token: 5,000 requests an hour instead of 60.
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, global = true)]
+    pub github_token: Option<String>,
+    /// YouTube Data API key; YouTube accounts are "not configured" without it.
+    #[arg(long, env = "YOUTUBE_API_KEY", hide_env_values = true, global = true)]
+    pub youtube_api_key: Option<String>,
+    /// Twitch application id; Twitch accounts need it and the secret.
+    #[arg(long, env = "TWITCH_CLIENT_ID", global = true)]
+    pub twitch_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "TWITCH_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub twitch_client_secret: Option<String>,
+
+    /// Reach every Mastodon instance at this URL instead of https://{instance}.
+    #[arg(long, env = "REACH_MASTODON_URL", global = true)]
+    pub mastodon_url: Option<String>,
+    #[arg(
+        long,
+        env = "REACH_BLUESKY_URL",
+        default_value = "https://public.api.bsky.app",
+        global = true
+    )]
+    pub bluesky_url: String,
+    #[arg(
+        long,
+        env = "REACH_REDDIT_URL",
+        default_value = "https://www.reddit.com",
+        global = true
+    )]
+    pub reddit_url: String,
+    #[arg(
+        long,
+        env = "REACH_GITHUB_URL",
+        default_value = "https://api.github.com",
+        global = true
+    )]
+    pub github_url: String,
+    #[arg(
+        long,
+        env = "REACH_YOUTUBE_URL",
+        default_value = "https://www.googleapis.com/youtube/v3",
+        global = true
+    )]
+    pub youtube_url: String,
+    #[arg(
+        long,
+        env = "REACH_TWITCH_URL",
+        default_value = "https://api.twitch.tv/helix",
+        global = true
+    )]
+    pub twitch_url: String,
+    #[arg(
+        long,
+        env = "REACH_TWITCH_AUTH_URL",
+        default_value = "https://id.twitch.tv/oauth2/token",
+        global = true
+    )]
+    pub twitch_auth_url: String,
+}
+
+/// Request budgets per platform, as given in `REACH_RATE_LIMITS`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Budgets(pub Vec<(app::model::Platform, crate::collect::platforms::Budget)>);
+
+fn parse_budgets(value: &str) -> Result<Budgets, String> {
+    let bad = |part: &str| {
+        format!("REACH_RATE_LIMITS: `{part}` is not platform=requests/period (e.g. github=5000/1h)")
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (platform, budget) = part.split_once('=').ok_or_else(|| bad(part))?;
+            let (requests, period) = budget.split_once('/').ok_or_else(|| bad(part))?;
+            let platform = platform
+                .parse()
+                .map_err(|e| format!("REACH_RATE_LIMITS: {e}"))?;
+            let requests: u32 = requests.trim().parse().map_err(|_| bad(part))?;
+            let period = humantime::parse_duration(period.trim()).map_err(|_| bad(part))?;
+            let budget = crate::collect::platforms::Budget::new(requests, period)
+                .ok_or_else(|| bad(part))?;
+            Ok((platform, budget))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(Budgets)
 }
 
 #[derive(Clone, Debug, Args)]
@@ -180,5 +322,17 @@ mod tests {
             "{error}"
         );
         assert!(Cli::try_parse_from(["reach", "--db-max-connections", "0"]).is_err());
+        let error = Cli::try_parse_from(["reach", "--rate-limits", "github=lots"]).unwrap_err();
+        assert!(error.to_string().contains("REACH_RATE_LIMITS"), "{error}");
+    }
+
+    #[test]
+    fn rate_limits_parse() {
+        let budgets = parse_budgets("github=5000/1h, reddit=10/1m").unwrap();
+        assert_eq!(budgets.0.len(), 2);
+        assert_eq!(budgets.0[0].0, app::model::Platform::Github);
+        assert_eq!(budgets.0[1].1.period, Duration::from_secs(60));
+        assert!(parse_budgets("myspace=1/1s").is_err());
+        assert!(parse_budgets("").unwrap().0.is_empty());
     }
 }

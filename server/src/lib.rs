@@ -1,6 +1,7 @@
 //! The Reach server as a library: `main` and the integration tests build the
 //! application the same way, through [`startup`].
 
+pub mod accounts;
 pub mod collect;
 pub mod config;
 pub mod database;
@@ -12,7 +13,14 @@ use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-use crate::config::{Cli, Command, SeedConfig};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use app::model::Platform;
+
+use crate::collect::engine::{Engine, EngineSettings};
+use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
+use crate::config::{AccountCommand, Cli, CollectConfig, Command, SeedConfig};
 
 /// Carries out one command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -30,8 +38,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Reach is listening on http://{}",
                 app.local_addr()
             );
-            let scheduler = (!serve.no_collect)
-                .then(|| tokio::spawn(schedule::collect_periodically(db, serve.collect_interval)));
+            let engine = Arc::new(engine(db, &cli.collect)?);
+            let scheduler = (!serve.no_collect).then(|| {
+                tokio::spawn(schedule::collect_periodically(
+                    engine,
+                    serve.collect_interval,
+                ))
+            });
             app.run_until_stopped(startup::shutdown_signal()).await?;
             if let Some(scheduler) = scheduler {
                 scheduler.abort();
@@ -47,7 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Collect => {
-            let run = collect::run_once(&db).await?;
+            let run = engine(db, &cli.collect)?.run(Utc::now()).await?;
             println!(
                 "run {}: {} ok, {} failed in {} ms",
                 run.id,
@@ -57,7 +70,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Account(AccountCommand::Add(add)) => {
+            let account = accounts::add(&db, &add).await?;
+            println!(
+                "added {} account {} (id {}){}",
+                account.platform.label(),
+                account.handle,
+                account.id,
+                if account.simulated {
+                    ", simulated: the platform has no free public API"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Command::Account(AccountCommand::Remove { id }) => {
+            accounts::remove(&db, id).await?;
+            println!("removed account {id} and its history");
+            Ok(())
+        }
     }
+}
+
+/// The collection engine as configured.
+pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow::Result<Engine> {
+    let settings = PlatformSettings {
+        mastodon_url: config.mastodon_url.clone(),
+        bluesky_url: config.bluesky_url.clone(),
+        reddit_url: config.reddit_url.clone(),
+        github_url: config.github_url.clone(),
+        github_token: config.github_token.clone(),
+        youtube_url: config.youtube_url.clone(),
+        youtube_api_key: config.youtube_api_key.clone(),
+        twitch_url: config.twitch_url.clone(),
+        twitch_auth_url: config.twitch_auth_url.clone(),
+        twitch_client_id: config.twitch_client_id.clone(),
+        twitch_client_secret: config.twitch_client_secret.clone(),
+    };
+    let mut budgets: HashMap<Platform, Budget> = Platform::ALL
+        .into_iter()
+        .map(|p| {
+            let authenticated = p == Platform::Github && config.github_token.is_some();
+            (p, Budget::default_for(p, authenticated))
+        })
+        .collect();
+    budgets.extend(config.rate_limits.0.iter().copied());
+    let upstream = Upstream::new(config.http_timeout, &config.user_agent, budgets)
+        .context("cannot build the HTTP client")?;
+    Ok(Engine::new(
+        db,
+        Collectors::new(&settings),
+        Arc::new(upstream),
+        EngineSettings {
+            workers: config.workers as usize,
+            ..EngineSettings::default()
+        },
+    ))
 }
 
 /// `reach serve --demo` on an empty database creates the demo data set.

@@ -1,39 +1,23 @@
-//! The collection schedule of `reach serve`: one run per interval, never two
-//! at once, the first when the previous run (of this or an earlier process)
-//! is due again.
+//! The collection schedule of `reach serve`: a run at start-up for what is
+//! due in the current cycle, then one at the start of every cycle. Cycles are
+//! wall-clock slots, so restarts and other instances never collect an
+//! account twice in one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use app::db::entities::collection_run;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
-pub async fn collect_periodically(db: DatabaseConnection, interval: Duration) {
-    let mut wait = first_wait(&db, interval).await;
+use crate::collect::engine::{Engine, cycle_start};
+
+pub async fn collect_periodically(engine: Arc<Engine>, interval: Duration) {
     loop {
-        tokio::time::sleep(wait).await;
-        if let Err(error) = crate::collect::run_once(&db).await {
+        let due_before = cycle_start(Utc::now(), interval);
+        if let Err(error) = engine.run(due_before).await {
             tracing::error!(error = format!("{error:#}"), "scheduled collection failed");
         }
-        wait = interval;
-    }
-}
-
-/// Restarting the server does not collect again before the interval is over.
-async fn first_wait(db: &DatabaseConnection, interval: Duration) -> Duration {
-    let latest = collection_run::Entity::find()
-        .order_by_desc(collection_run::Column::StartedAt)
-        .one(db)
-        .await;
-    match latest {
-        Ok(Some(run)) => {
-            let since = (Utc::now() - run.started_at).to_std().unwrap_or_default();
-            interval.saturating_sub(since)
-        }
-        Ok(None) => Duration::ZERO,
-        Err(error) => {
-            tracing::warn!(%error, "cannot read the latest run; collecting now");
-            Duration::ZERO
-        }
+        let next = due_before + chrono::Duration::from_std(interval).unwrap_or_default();
+        let wait = (next - Utc::now()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait).await;
     }
 }

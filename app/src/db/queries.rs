@@ -262,6 +262,8 @@ async fn with_tags(
             tags: tags.into_iter().map(|t| t.tag).collect(),
             last_collected_at: m.last_collected_at,
             last_error: m.last_error,
+            last_outcome: m.last_outcome,
+            simulated: m.simulated,
         })
         .collect())
 }

@@ -169,6 +169,7 @@ async fn insert_accounts(
             posts: Set(None),
             views: Set(None),
             likes: Set(None),
+            simulated: Set(true),
             ..Default::default()
         }))
         .on_conflict(

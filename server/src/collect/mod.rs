@@ -1,120 +1,29 @@
-//! Collection: a run visits every tracked account (core accounts first),
-//! asks its collector for the current counters and stores them as a snapshot.
+//! Collection: a run visits every due account (core accounts first), asks
+//! its platform's collector for the current counters and stores them as a
+//! snapshot. [`engine`] runs it, [`platforms`] holds the collectors,
+//! [`simulated`] the growth model of the simulated accounts, [`demo`] the
+//! demo data set.
 //!
-//! Runs are idempotent: a snapshot is keyed by (account, captured_at), so a
-//! repeated write of the same observation changes nothing. One account's
-//! failure is recorded on that account and counted; it never stops the run.
+//! Writes are idempotent: a snapshot is keyed by (account, captured_at), so a
+//! repeated write of the same observation changes nothing.
 
 pub mod demo;
+pub mod engine;
+pub mod platforms;
 mod simulated;
 
-use std::time::Instant;
-
-use anyhow::Context;
-use app::db::entities::{account, collection_run, snapshot};
-use app::model::{Counters, RunStatus, RunSummary};
-use chrono::{DateTime, SubsecRound, Utc};
-use futures::StreamExt;
+use app::db::entities::{account, snapshot};
+use app::model::Counters;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 };
 
 pub use simulated::GrowthModel;
 
-/// How many accounts are collected at once.
-const CONCURRENCY: usize = 8;
-
-/// The only collector so far: every platform is simulated.
+/// The mode recorded on runs created by the demo seed.
 const MODE: &str = "simulated";
-
-/// Runs one collection over all accounts and records it as a run.
-pub async fn run_once(db: &DatabaseConnection) -> anyhow::Result<RunSummary> {
-    let started = Instant::now();
-    let started_at = Utc::now().trunc_subsecs(0);
-    let run = collection_run::ActiveModel {
-        started_at: Set(started_at),
-        mode: Set(MODE.to_owned()),
-        status: Set(RunStatus::Running),
-        accounts_ok: Set(0),
-        accounts_failed: Set(0),
-        accounts_skipped: Set(0),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .context("cannot record the start of a run")?;
-
-    let accounts = account::Entity::find()
-        .order_by_desc(account::Column::IsCore)
-        .order_by_asc(account::Column::Id)
-        .all(db)
-        .await
-        .context("cannot list the accounts to collect")?;
-
-    // `buffered` starts the accounts in order, so core accounts go first.
-    let outcomes: Vec<bool> = futures::stream::iter(accounts)
-        .map(|account| collect_account(db, account, started_at))
-        .buffered(CONCURRENCY)
-        .collect()
-        .await;
-    let ok = outcomes.iter().filter(|ok| **ok).count() as i32;
-    let failed = outcomes.len() as i32 - ok;
-
-    let duration_ms = started.elapsed().as_millis() as i64;
-    let finished = collection_run::ActiveModel {
-        id: Set(run.id),
-        finished_at: Set(Some(Utc::now())),
-        status: Set(RunStatus::Finished),
-        accounts_ok: Set(ok),
-        accounts_failed: Set(failed),
-        duration_ms: Set(Some(duration_ms)),
-        ..Default::default()
-    }
-    .update(db)
-    .await
-    .context("cannot record the end of a run")?;
-    tracing::info!(
-        run = finished.id,
-        ok,
-        failed,
-        duration_ms,
-        "collection finished"
-    );
-
-    Ok(finished.into())
-}
-
-/// Collects one account; a failure is stored on the account, not raised.
-async fn collect_account(
-    db: &DatabaseConnection,
-    account: account::Model,
-    at: DateTime<Utc>,
-) -> bool {
-    let counters = GrowthModel::for_account(account.platform, &account.handle).counters_at(at);
-    let result = async {
-        let txn = db.begin().await?;
-        record_snapshot(&txn, account.id, at, counters).await?;
-        txn.commit().await
-    }
-    .await;
-    match result {
-        Ok(()) => true,
-        Err(error) => {
-            tracing::warn!(account = account.id, %error, "collection failed");
-            let note = account::Entity::update_many()
-                .col_expr(account::Column::LastError, Expr::value(error.to_string()))
-                .filter(account::Column::Id.eq(account.id))
-                .exec(db)
-                .await;
-            if let Err(error) = note {
-                tracing::error!(account = account.id, %error, "cannot record a collection failure");
-            }
-            false
-        }
-    }
-}
 
 /// Stores one observation and, when it is the newest, makes it the account's
 /// latest counters. Writing the same observation twice changes nothing.

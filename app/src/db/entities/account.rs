@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::{Counters, Platform};
+use crate::model::{Counters, Outcome, Platform};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "accounts")]
@@ -26,6 +26,15 @@ pub struct Model {
     pub posts: Option<i64>,
     pub views: Option<i64>,
     pub likes: Option<i64>,
+    /// Collected by the simulator: demo accounts, and platforms without a
+    /// free public API.
+    pub simulated: bool,
+    pub last_outcome: Option<Outcome>,
+    /// When a run last tried this account, whatever the outcome.
+    pub last_attempt_at: Option<DateTimeUtc>,
+    /// While set and in the future, one instance is collecting this account.
+    pub lease_until: Option<DateTimeUtc>,
+    pub lease_owner: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -34,11 +43,19 @@ pub enum Relation {
     Tags,
     #[sea_orm(has_many = "super::snapshot::Entity")]
     Snapshots,
+    #[sea_orm(has_many = "super::run_result::Entity")]
+    RunResults,
 }
 
 impl Related<super::account_tag::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Tags.def()
+    }
+}
+
+impl Related<super::run_result::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::RunResults.def()
     }
 }
 

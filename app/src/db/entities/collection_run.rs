@@ -18,10 +18,24 @@ pub struct Model {
     pub accounts_failed: i32,
     pub accounts_skipped: i32,
     pub duration_ms: Option<i64>,
+    /// Accounts this run set out to collect, and how many it has finished.
+    pub accounts_total: i32,
+    pub accounts_done: i32,
+    /// The `reach` process that ran it.
+    pub instance: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::run_result::Entity")]
+    Results,
+}
+
+impl Related<super::run_result::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Results.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
 
@@ -37,6 +51,8 @@ impl From<Model> for RunSummary {
             accounts_failed: run.accounts_failed,
             accounts_skipped: run.accounts_skipped,
             duration_ms: run.duration_ms,
+            accounts_total: run.accounts_total,
+            accounts_done: run.accounts_done,
         }
     }
 }

@@ -4,4 +4,5 @@
 pub mod account;
 pub mod account_tag;
 pub mod collection_run;
+pub mod run_result;
 pub mod snapshot;

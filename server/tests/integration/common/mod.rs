@@ -4,8 +4,15 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::model::Platform;
 use chrono::{DateTime, TimeZone, Utc};
 use leptos::prelude::LeptosOptions;
+use reach::collect::engine::{Engine, EngineSettings};
+use reach::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
 use reach::config::DatabaseConfig;
 use reach::startup::Application;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -48,7 +55,17 @@ fn postgres_admin_url() -> String {
 }
 
 impl TestApp {
+    /// A server on the demo data set.
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::start(backend, true).await
+    }
+
+    /// A server on an empty database.
+    pub async fn empty(backend: Backend) -> TestApp {
+        Self::start(backend, false).await
+    }
+
+    async fn start(backend: Backend, seed: bool) -> TestApp {
         reach::telemetry::init("warn");
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -80,15 +97,17 @@ impl TestApp {
         let config = DatabaseConfig {
             url,
             max_connections: 8,
-            acquire_timeout: std::time::Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
         };
         let db = reach::database::connect(&config)
             .await
             .expect("open the test database");
         let seeded_at = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
-        reach::collect::demo::seed(&db, ACCOUNTS, DAYS, seeded_at)
-            .await
-            .expect("seed the test data");
+        if seed {
+            reach::collect::demo::seed(&db, ACCOUNTS, DAYS, seeded_at)
+                .await
+                .expect("seed the test data");
+        }
 
         let options = LeptosOptions::builder()
             .output_name("reach")
@@ -107,6 +126,12 @@ impl TestApp {
             seeded_at,
             cleanup,
         }
+    }
+
+    /// A collection engine whose platforms all live at `upstream` (a fake
+    /// server), with short timeouts and backoff so failures are quick.
+    pub fn engine(&self, upstream: &str) -> Engine {
+        engine(self.db.clone(), upstream, |_| {})
     }
 
     pub async fn get(&self, path_and_query: &str) -> reqwest::Response {
@@ -155,6 +180,76 @@ impl Drop for TestApp {
             eprintln!("could not drop the test database {database}");
         }
     }
+}
+
+/// An engine on `db` with every platform at `upstream`; `tweak` adjusts the
+/// budgets and settings.
+pub fn engine(
+    db: DatabaseConnection,
+    upstream: &str,
+    tweak: impl FnOnce(&mut EngineConfig),
+) -> Engine {
+    let mut config = EngineConfig {
+        settings: EngineSettings {
+            workers: 4,
+            retries: 2,
+            first_backoff: Duration::from_millis(10),
+            max_rate_limit_wait: Duration::from_secs(2),
+            ..EngineSettings::default()
+        },
+        // Fake servers have no limits; tests that check limiting set their own.
+        budgets: Platform::ALL
+            .into_iter()
+            .map(|p| {
+                (
+                    p,
+                    Budget::new(1_000, Duration::from_secs(1)).expect("a budget"),
+                )
+            })
+            .collect(),
+        timeout: Duration::from_millis(700),
+        credentials: true,
+    };
+    tweak(&mut config);
+    let (key, id, secret) = if config.credentials {
+        (
+            Some("test-key".to_owned()),
+            Some("test-client".to_owned()),
+            Some("test-secret".to_owned()),
+        )
+    } else {
+        (None, None, None)
+    };
+    let platforms = PlatformSettings {
+        mastodon_url: Some(upstream.to_owned()),
+        bluesky_url: upstream.to_owned(),
+        reddit_url: upstream.to_owned(),
+        github_url: upstream.to_owned(),
+        github_token: None,
+        youtube_url: format!("{upstream}/youtube/v3"),
+        youtube_api_key: key,
+        twitch_url: format!("{upstream}/helix"),
+        twitch_auth_url: format!("{upstream}/oauth2/token"),
+        twitch_client_id: id,
+        twitch_client_secret: secret,
+    };
+    let upstream =
+        Upstream::new(config.timeout, "reach-tests", config.budgets).expect("an HTTP client");
+    Engine::new(
+        db,
+        Collectors::new(&platforms),
+        Arc::new(upstream),
+        config.settings,
+    )
+}
+
+/// What a test may change about its engine.
+pub struct EngineConfig {
+    pub settings: EngineSettings,
+    pub budgets: HashMap<Platform, Budget>,
+    pub timeout: Duration,
+    /// Whether YouTube and Twitch get credentials.
+    pub credentials: bool,
 }
 
 fn unique_database_name() -> String {

@@ -1,13 +1,11 @@
-//! Integration tests: the real server on a random port, over HTTP, against a
-//! fresh SQLite file and a fresh PostgreSQL database. Every test runs on both.
+//! The API over HTTP: the real server on a random port.
 
-mod common;
-
+use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
+use crate::on_both_backends;
 use app::model::{
     AccountDetail, AccountRow, HistoryPoint, Metric, Overview, Page, Platform, RunStatus,
     RunSummary,
 };
-use common::{ACCOUNTS, Backend, DAYS, TestApp};
 use serde_json::Value;
 
 on_both_backends!(
@@ -215,7 +213,11 @@ async fn bad_arguments_get_json_4xx_errors(backend: Backend) {
 async fn collection_adds_one_snapshot_per_account_and_is_idempotent(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let before: Overview = app.get_json("/api/overview").await;
-    let run = reach::collect::run_once(&app.db).await.expect("a run");
+    let run = app
+        .engine("http://127.0.0.1:9")
+        .run(chrono::Utc::now())
+        .await
+        .expect("a run");
     assert_eq!(run.accounts_ok, ACCOUNTS as i32);
     assert_eq!(run.accounts_failed, 0);
     assert_eq!(run.status, RunStatus::Finished);

@@ -1,0 +1,316 @@
+//! Talking to the platforms: one HTTP client (rustls, timeouts, a descriptive
+//! User-Agent) and a rate limiter per platform host.
+//!
+//! The limiter spends the configured budget evenly (governor, GCRA) and is
+//! corrected by what the platform says: `X-RateLimit-Remaining: 0` or a 429
+//! pauses the host until its `X-RateLimit-Reset` or `Retry-After`.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use app::model::Platform;
+use chrono::{DateTime, Utc};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use super::CollectError;
+
+/// At most `requests` per `period` to one host of a platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub requests: NonZeroU32,
+    pub period: Duration,
+}
+
+impl Budget {
+    pub fn new(requests: u32, period: Duration) -> Option<Self> {
+        Some(Self {
+            requests: NonZeroU32::new(requests)?,
+            period,
+        })
+    }
+
+    /// Spread evenly, without bursts, so that no window of `period` ever
+    /// holds more than `requests`.
+    fn quota(self) -> Quota {
+        let interval = self.period / self.requests.get();
+        Quota::with_period(interval.max(Duration::from_micros(1)))
+            .expect("a positive interval")
+            .allow_burst(NonZeroU32::MIN)
+    }
+
+    /// The documented anonymous limits, with some headroom.
+    pub fn default_for(platform: Platform, authenticated: bool) -> Budget {
+        let per = |requests, seconds| {
+            Budget::new(requests, Duration::from_secs(seconds)).expect("nonzero")
+        };
+        match platform {
+            // 300 requests / 5 min per IP and instance.
+            Platform::Mastodon => per(270, 300),
+            // The public AppView allows about 3000 / 5 min per IP.
+            Platform::Bluesky => per(2_700, 300),
+            // 10 requests / min without OAuth.
+            Platform::Reddit => per(9, 60),
+            // 60 / hour anonymous, 5,000 with a token.
+            Platform::Github if authenticated => per(4_500, 3_600),
+            Platform::Github => per(55, 3_600),
+            // 10,000 quota units a day; a channels.list call costs 1.
+            Platform::Youtube => per(9_000, 86_400),
+            // 800 points / min per app token.
+            Platform::Twitch => per(700, 60),
+            // Simulated platforms are never requested.
+            Platform::X | Platform::Instagram | Platform::Tiktok => per(1_000, 1),
+        }
+    }
+}
+
+/// One host's limiter and the pause the host asked for.
+struct HostLimiter {
+    limiter: DefaultDirectRateLimiter,
+    paused_until: Mutex<Option<Instant>>,
+}
+
+impl HostLimiter {
+    async fn wait(&self) {
+        loop {
+            let pause = *self.paused_until.lock().expect("pause lock");
+            match pause {
+                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                _ => break,
+            }
+        }
+        self.limiter.until_ready().await;
+    }
+
+    fn pause_until(&self, until: Instant) {
+        let mut paused = self.paused_until.lock().expect("pause lock");
+        if paused.is_none_or(|current| current < until) {
+            *paused = Some(until);
+        }
+    }
+}
+
+/// The HTTP side of collection, shared by all collectors and workers.
+pub struct Upstream {
+    client: reqwest::Client,
+    budgets: HashMap<Platform, Budget>,
+    limiters: Mutex<HashMap<(Platform, String), Arc<HostLimiter>>>,
+    /// The longest pause a platform may impose before a request gives up.
+    max_pause: Duration,
+}
+
+impl Upstream {
+    pub fn new(
+        timeout: Duration,
+        user_agent: &str,
+        budgets: HashMap<Platform, Budget>,
+    ) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()?;
+        Ok(Self {
+            client,
+            budgets,
+            limiters: Mutex::new(HashMap::new()),
+            max_pause: Duration::from_secs(15 * 60),
+        })
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    fn limiter(&self, platform: Platform, host: &str) -> Arc<HostLimiter> {
+        let budget = self
+            .budgets
+            .get(&platform)
+            .copied()
+            .unwrap_or_else(|| Budget::default_for(platform, false));
+        self.limiters
+            .lock()
+            .expect("limiters lock")
+            .entry((platform, host.to_owned()))
+            .or_insert_with(|| {
+                Arc::new(HostLimiter {
+                    limiter: RateLimiter::direct(budget.quota()),
+                    paused_until: Mutex::new(None),
+                })
+            })
+            .clone()
+    }
+
+    /// Sends a request within the platform's budget and decodes its JSON.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        platform: Platform,
+        request: RequestBuilder,
+    ) -> Result<T, CollectError> {
+        let request = request.build().map_err(|e| CollectError::Upstream {
+            message: format!("bad request: {e}"),
+            retryable: false,
+        })?;
+        let host = request.url().host_str().unwrap_or_default().to_owned();
+        let limiter = self.limiter(platform, &host);
+        limiter.wait().await;
+
+        let response = self.client.execute(request).await.map_err(|error| {
+            if error.is_timeout() {
+                CollectError::Timeout
+            } else {
+                CollectError::Upstream {
+                    message: format!("cannot reach {host}: {}", root_cause(&error)),
+                    retryable: true,
+                }
+            }
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let exhausted = remaining(&headers) == Some(0);
+        let resume_in =
+            retry_after(&headers).or_else(|| exhausted.then(|| reset_in(&headers)).flatten());
+        if let Some(wait) =
+            resume_in.filter(|_| exhausted || status == StatusCode::TOO_MANY_REQUESTS)
+        {
+            limiter.pause_until(Instant::now() + wait.min(self.max_pause));
+        }
+
+        match status {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND | StatusCode::GONE => return Err(CollectError::NotFound),
+            StatusCode::TOO_MANY_REQUESTS => {
+                return Err(CollectError::RateLimited {
+                    retry_after: resume_in,
+                });
+            }
+            StatusCode::FORBIDDEN if exhausted => {
+                return Err(CollectError::RateLimited {
+                    retry_after: resume_in,
+                });
+            }
+            s => {
+                return Err(CollectError::Upstream {
+                    message: format!("{host} answered {s}"),
+                    retryable: s.is_server_error(),
+                });
+            }
+        }
+        let body = response.bytes().await.map_err(|error| {
+            if error.is_timeout() {
+                CollectError::Timeout
+            } else {
+                CollectError::Upstream {
+                    message: format!("{host} cut the answer short: {}", root_cause(&error)),
+                    retryable: true,
+                }
+            }
+        })?;
+        serde_json::from_slice(&body).map_err(|e| CollectError::BadData(format!("{host}: {e}")))
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+fn remaining(headers: &HeaderMap) -> Option<u64> {
+    header(headers, "x-ratelimit-remaining")?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `Retry-After`: seconds, or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = header(headers, RETRY_AFTER.as_str())?;
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    (at.with_timezone(&Utc) - Utc::now()).to_std().ok()
+}
+
+/// `X-RateLimit-Reset` comes as epoch seconds (GitHub), seconds from now
+/// (Reddit) or an ISO 8601 time (Mastodon).
+fn reset_in(headers: &HeaderMap) -> Option<Duration> {
+    let value = header(headers, "x-ratelimit-reset")?;
+    if let Ok(number) = value.parse::<f64>() {
+        const EPOCH_THRESHOLD: f64 = 1_000_000_000.0;
+        let seconds = if number > EPOCH_THRESHOLD {
+            number - Utc::now().timestamp() as f64
+        } else {
+            number
+        };
+        return Some(Duration::from_secs_f64(seconds.max(0.0)));
+    }
+    let at = DateTime::parse_from_rfc3339(value).ok()?;
+    (at.with_timezone(&Utc) - Utc::now()).to_std().ok()
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn reset_headers_in_every_platform_form() {
+        let epoch = (Utc::now().timestamp() + 60).to_string();
+        let github = reset_in(&headers(&[("x-ratelimit-reset", &epoch)])).unwrap();
+        assert!((55..=61).contains(&github.as_secs()), "{github:?}");
+        let reddit = reset_in(&headers(&[("x-ratelimit-reset", "42")])).unwrap();
+        assert_eq!(reddit.as_secs(), 42);
+        let iso = (Utc::now() + chrono::Duration::seconds(120)).to_rfc3339();
+        let mastodon = reset_in(&headers(&[("x-ratelimit-reset", &iso)])).unwrap();
+        assert!((115..=120).contains(&mastodon.as_secs()), "{mastodon:?}");
+    }
+
+    #[test]
+    fn retry_after_and_remaining() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "7")])),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            remaining(&headers(&[("x-ratelimit-remaining", "0")])),
+            Some(0)
+        );
+        // Reddit sends a float.
+        assert_eq!(
+            remaining(&headers(&[("x-ratelimit-remaining", "3.0")])),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn a_budget_never_bursts() {
+        let quota = Budget::new(60, Duration::from_secs(60)).unwrap().quota();
+        assert_eq!(quota.burst_size().get(), 1);
+        assert_eq!(quota.replenish_interval(), Duration::from_secs(1));
+    }
+}

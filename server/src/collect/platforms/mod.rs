@@ -1,0 +1,231 @@
+//! The collectors: one file per platform, all behind [`Collector`], all
+//! registered in [`Collectors::new`].
+//!
+//! A collector turns accounts into observations by reading the platform's
+//! public API through [`Upstream`], which owns the HTTP client and the rate
+//! limiters. It never invents a counter: what the platform does not say is
+//! `None`.
+
+mod bluesky;
+mod github;
+mod http;
+mod mastodon;
+mod reddit;
+mod twitch;
+mod youtube;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::model::{Counters, Outcome, Platform};
+use async_trait::async_trait;
+
+pub use http::{Budget, Upstream};
+
+/// An account as a collector sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub account_id: i64,
+    pub handle: String,
+    /// The platform's stable id, once known; preferred over the handle.
+    pub platform_id: Option<String>,
+}
+
+/// What a platform said about one account.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observation {
+    pub counters: Counters,
+    pub platform_id: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// Why an account (or a whole request) could not be collected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CollectError {
+    #[error("the platform has no such account")]
+    NotFound,
+    #[error("rate limited by the platform")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("not configured: set {0}")]
+    NotConfigured(&'static str),
+    #[error("invalid handle: {0}")]
+    InvalidHandle(String),
+    #[error("the platform did not answer in time")]
+    Timeout,
+    #[error("{message}")]
+    Upstream { message: String, retryable: bool },
+    #[error("unreadable answer: {0}")]
+    BadData(String),
+}
+
+impl CollectError {
+    /// Worth trying again after a pause: the platform may answer next time.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            CollectError::RateLimited { .. } | CollectError::Timeout => true,
+            CollectError::Upstream { retryable, .. } => *retryable,
+            _ => false,
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            CollectError::NotFound => Outcome::NotFound,
+            CollectError::RateLimited { .. } => Outcome::RateLimited,
+            CollectError::NotConfigured(_) => Outcome::NotConfigured,
+            CollectError::InvalidHandle(_) => Outcome::InvalidHandle,
+            CollectError::Timeout | CollectError::Upstream { .. } | CollectError::BadData(_) => {
+                Outcome::UpstreamError
+            }
+        }
+    }
+}
+
+/// The answer for a batch: one result per target, in the targets' order. The
+/// outer error fails the whole request (and is retried as a whole).
+pub type BatchResult = Result<Vec<Result<Observation, CollectError>>, CollectError>;
+
+#[async_trait]
+pub trait Collector: Send + Sync {
+    /// How many accounts one request can cover.
+    fn batch_size(&self) -> usize {
+        1
+    }
+
+    async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult;
+}
+
+/// Credentials and endpoints of the platforms. Endpoints are settings so that
+/// tests (and proxies, or GitHub Enterprise) can point elsewhere.
+#[derive(Clone, Debug)]
+pub struct PlatformSettings {
+    /// When set, every Mastodon instance is reached at this URL instead of
+    /// `https://{instance}`.
+    pub mastodon_url: Option<String>,
+    pub bluesky_url: String,
+    pub reddit_url: String,
+    pub github_url: String,
+    pub github_token: Option<String>,
+    pub youtube_url: String,
+    pub youtube_api_key: Option<String>,
+    pub twitch_url: String,
+    pub twitch_auth_url: String,
+    pub twitch_client_id: Option<String>,
+    pub twitch_client_secret: Option<String>,
+}
+
+impl Default for PlatformSettings {
+    fn default() -> Self {
+        Self {
+            mastodon_url: None,
+            bluesky_url: "https://public.api.bsky.app".into(),
+            reddit_url: "https://www.reddit.com".into(),
+            github_url: "https://api.github.com".into(),
+            github_token: None,
+            youtube_url: "https://www.googleapis.com/youtube/v3".into(),
+            youtube_api_key: None,
+            twitch_url: "https://api.twitch.tv/helix".into(),
+            twitch_auth_url: "https://id.twitch.tv/oauth2/token".into(),
+            twitch_client_id: None,
+            twitch_client_secret: None,
+        }
+    }
+}
+
+/// The one place collectors are registered: the live collector of each
+/// platform that has a public API.
+#[derive(Clone)]
+pub struct Collectors {
+    live: HashMap<Platform, Arc<dyn Collector>>,
+}
+
+impl Collectors {
+    pub fn new(settings: &PlatformSettings) -> Self {
+        let mut live: HashMap<Platform, Arc<dyn Collector>> = HashMap::new();
+        live.insert(
+            Platform::Mastodon,
+            Arc::new(mastodon::Mastodon::new(settings.mastodon_url.clone())),
+        );
+        live.insert(
+            Platform::Bluesky,
+            Arc::new(bluesky::Bluesky::new(settings.bluesky_url.clone())),
+        );
+        live.insert(
+            Platform::Reddit,
+            Arc::new(reddit::Reddit::new(settings.reddit_url.clone())),
+        );
+        live.insert(
+            Platform::Github,
+            Arc::new(github::Github::new(
+                settings.github_url.clone(),
+                settings.github_token.clone(),
+            )),
+        );
+        live.insert(
+            Platform::Youtube,
+            Arc::new(youtube::Youtube::new(
+                settings.youtube_url.clone(),
+                settings.youtube_api_key.clone(),
+            )),
+        );
+        live.insert(
+            Platform::Twitch,
+            Arc::new(twitch::Twitch::new(
+                settings.twitch_url.clone(),
+                settings.twitch_auth_url.clone(),
+                settings.twitch_client_id.clone(),
+                settings.twitch_client_secret.clone(),
+            )),
+        );
+        Self { live }
+    }
+
+    /// The live collector of a platform; `None` for those without a public API.
+    pub fn live(&self, platform: Platform) -> Option<Arc<dyn Collector>> {
+        self.live.get(&platform).cloned()
+    }
+}
+
+/// Parses a counter the platform sends as a string (YouTube does).
+fn parse_count(value: Option<&str>, field: &str) -> Result<Option<i64>, CollectError> {
+    value
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| CollectError::BadData(format!("{field} is not a number: {v:?}")))
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_passing_failures_are_retried() {
+        assert!(CollectError::Timeout.is_retryable());
+        assert!(CollectError::RateLimited { retry_after: None }.is_retryable());
+        assert!(!CollectError::NotFound.is_retryable());
+        assert!(!CollectError::BadData("x".into()).is_retryable());
+        assert!(!CollectError::NotConfigured("YOUTUBE_API_KEY").is_retryable());
+    }
+
+    #[test]
+    fn every_platform_with_an_api_has_a_live_collector() {
+        let collectors = Collectors::new(&PlatformSettings::default());
+        for platform in Platform::ALL {
+            assert_eq!(
+                collectors.live(platform).is_some(),
+                platform.has_public_api(),
+                "{platform}"
+            );
+        }
+    }
+
+    #[test]
+    fn string_counters_parse_or_fail_clearly() {
+        assert_eq!(parse_count(Some("42"), "viewCount"), Ok(Some(42)));
+        assert_eq!(parse_count(None, "viewCount"), Ok(None));
+        assert!(parse_count(Some("lots"), "viewCount").is_err());
+    }
+}

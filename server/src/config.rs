@@ -12,8 +12,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 #[command(
     name = "reach",
     version,
-    about = "Reach: a self-hosted tracker of public social-media account metrics",
-    args_conflicts_with_subcommands = true
+    about = "Reach: a self-hosted tracker of public social-media account metrics"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -309,6 +308,29 @@ mod tests {
         assert_eq!(bare.serve.collect_interval, Duration::from_secs(900));
         let explicit = Cli::try_parse_from(["reach", "serve", "--no-collect"]).unwrap();
         assert!(matches!(explicit.command, Some(Command::Serve(s)) if s.no_collect));
+        // Global settings go before or after the command.
+        let before = Cli::try_parse_from([
+            "reach",
+            "--database-url",
+            "sqlite://x.db",
+            "--workers",
+            "3",
+            "collect",
+        ])
+        .unwrap();
+        let after = Cli::try_parse_from([
+            "reach",
+            "collect",
+            "--database-url",
+            "sqlite://x.db",
+            "--workers",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(
+            (before.database.url, before.collect.workers),
+            (after.database.url, after.collect.workers)
+        );
     }
 
     #[test]

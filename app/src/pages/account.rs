@@ -183,6 +183,18 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
                 timestamp(data.first_captured_at),
             )}
         </p>
-        {account.last_error.map(|e| view! { <p class="error-panel">{format!("Last collection failed: {e}")}</p> })}
+        {account.simulated.then(|| view! {
+            <p class="muted" data-testid="simulated-note">
+                {if platform.has_public_api() {
+                    "Simulated counters: this is a demo account."
+                } else {
+                    "Simulated counters: this platform has no free public API Reach can read."
+                }}
+            </p>
+        })}
+        {account.last_error.map(|e| {
+            let outcome = account.last_outcome.map(|o| o.as_str()).unwrap_or("failed");
+            view! { <p class="error-panel">{format!("Last collection {outcome}: {e}")}</p> }
+        })}
     }
 }

@@ -10,7 +10,9 @@ use leptos_router::params::ParamsMap;
 use crate::api::list_accounts;
 use crate::components::format::{compact, exact, timestamp};
 use crate::components::status::{ErrorPanel, TableSkeleton};
-use crate::model::{AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Page, Platform, SortDirection};
+use crate::model::{
+    AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Outcome, Page, Platform, SortDirection,
+};
 
 /// How long typing must pause before the search is sent.
 const SEARCH_DEBOUNCE_MS: u32 = 300;
@@ -273,6 +275,10 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
                         <td>
                             <a class="handle" href=format!("/accounts/{}", a.id) title=title>{a.handle.clone()}</a>
                             {a.is_core.then(|| view! { <span class="core" title="Core account: collected first">"core"</span> })}
+                            {a.simulated.then(|| view! { <span class="simulated" title="Simulated counters: no public API is read for this account">"simulated"</span> })}
+                            {a.last_outcome.filter(|o| *o != Outcome::Ok).map(|o| view! {
+                                <span class="outcome" title=a.last_error.clone().unwrap_or_default()>{o.as_str()}</span>
+                            })}
                         </td>
                         <td><span class=format!("badge {}", a.platform.as_str())>{a.platform.label()}</span></td>
                         {cell(a.latest.followers)}

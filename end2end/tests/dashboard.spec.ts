@@ -100,7 +100,7 @@ test('the account page draws the history chart on a canvas', async ({ page, requ
   await page.goto(`/accounts/${id}`);
   await hydrated(page);
   await expect(page.getByTestId('account-handle')).toHaveText(top.items[0].handle);
-  await expect(page.getByTestId('simulated-note')).toContainText('demo account');
+  await expect(page.getByTestId('simulated-note')).toContainText('Simulated counters');
   await expect(page.locator('[data-chart=history] canvas').first()).toBeVisible();
   const box = await page.locator('[data-chart=history] canvas').first().boundingBox();
   expect(box?.height).toBeGreaterThan(100);

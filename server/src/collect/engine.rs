@@ -9,6 +9,7 @@
 //! the wall clock (`floor(now / interval)`): every instance agrees on it, and
 //! an account is due once per slot.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use app::model::{Outcome, Platform, RunStatus, RunSummary};
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -112,31 +114,60 @@ impl Engine {
         .await
         .context("cannot record the start of a run")?;
 
+        // Claims are made as workers free up: the next chunk is claimed while
+        // the previous one is still in flight, so the workers never drain at
+        // a chunk boundary. Items are started in the claims' priority order:
+        // core accounts go first.
+        let workers = self.settings.workers.max(1);
+        let mut in_flight = FuturesUnordered::new();
+        let mut pending: VecDeque<WorkItem> = VecDeque::new();
+        let mut exhausted = false;
         loop {
-            let claimed = self
-                .claim(due_before)
-                .await
-                .context("cannot claim accounts")?;
-            if claimed.is_empty() {
+            while in_flight.len() < workers {
+                if pending.is_empty() && !exhausted {
+                    // Keep the requests in flight moving while claiming: one of
+                    // them may hold the SQLite write lock the claim waits for.
+                    let claim = self.claim_chunk(run.id, due_before);
+                    futures::pin_mut!(claim);
+                    let items = loop {
+                        tokio::select! {
+                            items = &mut claim => break items.context("cannot claim accounts")?,
+                            Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+                        }
+                    };
+                    exhausted = items.is_empty();
+                    pending.extend(items);
+                }
+                match pending.pop_front() {
+                    Some(item) => in_flight.push(self.collect(run.id, item)),
+                    None => break,
+                }
+            }
+            if in_flight.next().await.is_none() {
                 break;
             }
+        }
+        self.finish(run.id, started).await
+    }
+
+    /// Claims the next chunk, counts it in the run's total and turns it into work.
+    async fn claim_chunk(
+        &self,
+        run_id: i64,
+        due_before: DateTime<Utc>,
+    ) -> Result<Vec<WorkItem>, sea_orm::DbErr> {
+        let claimed = self.claim(due_before).await?;
+        if !claimed.is_empty() {
             collection_run::Entity::update_many()
                 .col_expr(
                     collection_run::Column::AccountsTotal,
                     Expr::col(collection_run::Column::AccountsTotal).add(claimed.len() as i32),
                 )
-                .filter(collection_run::Column::Id.eq(run.id))
+                .filter(collection_run::Column::Id.eq(run_id))
                 .exec(&self.db)
                 .await?;
-            // Items keep the claim's priority order, and `buffer_unordered`
-            // starts them in that order: core accounts go first.
-            futures::stream::iter(self.work_items(claimed))
-                .map(|item| self.collect(run.id, item))
-                .buffer_unordered(self.settings.workers.max(1))
-                .collect::<Vec<()>>()
-                .await;
         }
-        self.finish(run.id, started).await
+        Ok(self.work_items(claimed))
     }
 
     /// Leases the next chunk of due accounts to this instance, in priority order.

@@ -225,19 +225,24 @@ async fn collection_adds_one_snapshot_per_account_and_is_idempotent(backend: Bac
     assert_eq!(after.snapshots, before.snapshots + u64::from(ACCOUNTS));
     assert_eq!(after.latest_run.as_ref().map(|r| r.id), Some(run.id));
 
-    // Core accounts are collected first: their rows carry the run's time too.
+    // Every account now carries an observation from this run.
     let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=100").await;
-    assert!(
-        page.items
-            .iter()
-            .all(|a| a.last_collected_at == Some(run.started_at))
-    );
+    let finished = run.finished_at.expect("a finished run");
+    assert!(page.items.iter().all(|a| {
+        a.last_collected_at
+            .is_some_and(|at| at >= run.started_at && at <= finished)
+    }));
 
     // The same observation written again changes nothing.
     let account = &page.items[0];
-    reach::collect::record_snapshot(&app.db, account.id, run.started_at, account.latest)
-        .await
-        .expect("a repeated write succeeds");
+    reach::collect::record_snapshot(
+        &app.db,
+        account.id,
+        account.last_collected_at.unwrap(),
+        account.latest,
+    )
+    .await
+    .expect("a repeated write succeeds");
     let again: Overview = app.get_json("/api/overview").await;
     assert_eq!(again.snapshots, after.snapshots);
 

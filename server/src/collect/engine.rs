@@ -270,7 +270,6 @@ impl Engine {
                         .accounts
                         .iter()
                         .map(|a| Target {
-                            account_id: a.id,
                             handle: a.handle.clone(),
                             platform_id: a.platform_id.clone(),
                         })

@@ -26,7 +26,6 @@ pub use http::{Budget, Upstream};
 /// An account as a collector sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
-    pub account_id: i64,
     pub handle: String,
     /// The platform's stable id, once known; preferred over the handle.
     pub platform_id: Option<String>,

@@ -10,8 +10,8 @@ use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::error::ApiError;
 use crate::model::{
-    AccountDetail, AccountRow, AccountSort, HistoryPoint, HistoryRange, Overview, Page, Platform,
-    RunSummary, SortDirection,
+    AccountDetail, AccountRow, AccountSort, CollectAnswer, HistoryPoint, HistoryRange, Outcome,
+    Overview, Page, Platform, RunDetail, RunSummary, SortDirection,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
@@ -71,6 +71,28 @@ pub async fn list_runs(
 ) -> Result<Page<RunSummary>, ApiError> {
     let (page, per_page) = validate::pagination(page, per_page)?;
     crate::db::queries::runs(&crate::state::db(), page, per_page).await
+}
+
+/// One run with its per-platform figures and a page of per-account outcomes
+/// (failures first); `outcome` keeps only accounts that ended so.
+#[server(prefix = "/api", endpoint = "run", input = GetUrl, output = Json)]
+pub async fn get_run(
+    id: i64,
+    outcome: Option<Outcome>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<RunDetail, ApiError> {
+    let (page, per_page) = validate::pagination(page, per_page)?;
+    crate::db::queries::run_detail(&crate::state::db(), id, outcome, page, per_page).await
+}
+
+/// Starts a collection run on this instance now, unless one is under way.
+/// Progress shows in `/api/runs` (`accounts_done` of `accounts_total`).
+#[server(prefix = "/api", endpoint = "collect", output = Json)]
+pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
+    let answer = crate::state::collect_trigger().request();
+    tracing::info!(?answer, "collection requested");
+    Ok(answer)
 }
 
 /// Checks of arguments that their types alone cannot express.

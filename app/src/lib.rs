@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <nav>
                     <A href="/" exact=true>"Overview"</A>
                     <A href="/accounts">"Accounts"</A>
+                    <A href="/runs">"Runs"</A>
                 </nav>
             </header>
             <main>
@@ -66,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts") view=pages::accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts/:id") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
+                    <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -494,6 +494,53 @@ pub enum RunStatus {
     Interrupted,
 }
 
+/// The answer to a manual collection request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum CollectAnswer {
+    /// A run starts now.
+    Started,
+    /// A run is already under way on this instance; it collects what is due.
+    AlreadyRunning,
+}
+
+/// One run in detail: its figures, per platform and per account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: RunSummary,
+    pub platforms: Vec<PlatformTiming>,
+    /// The accounts this run finished, failures first, one page of them.
+    pub results: Page<RunResultRow>,
+}
+
+/// How one platform fared in a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlatformTiming {
+    pub platform: Platform,
+    pub accounts: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    /// Mean request time per account (a batch request's time is shared by
+    /// its accounts).
+    pub mean_ms: f64,
+    pub max_ms: i64,
+    /// From the run's start to this platform's last stored result.
+    pub finished_after_ms: i64,
+}
+
+/// What a run did with one account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResultRow {
+    pub account_id: i64,
+    pub platform: Platform,
+    pub handle: String,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    pub finished_at: DateTime<Utc>,
+}
+
 /// The dashboard's front page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Overview {

@@ -129,6 +129,11 @@ pub struct CollectConfig {
     #[arg(long, env = "REACH_RATE_LIMITS", default_value = "", value_parser = parse_budgets, global = true)]
     pub rate_limits: Budgets,
 
+    /// The longest a request waits for its platform's rate limit before the
+    /// account is recorded as rate limited (and tried again next cycle).
+    #[arg(long, env = "REACH_MAX_RATE_LIMIT_WAIT", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
+    pub max_rate_limit_wait: Duration,
+
     /// GitHub token: 5,000 requests an hour instead of 60.
     #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, global = true)]
     pub github_token: Option<String>,
@@ -198,27 +203,50 @@ pub struct CollectConfig {
 pub struct Budgets(pub Vec<(app::model::Platform, crate::collect::platforms::Budget)>);
 
 fn parse_budgets(value: &str) -> Result<Budgets, String> {
-    let bad = |part: &str| {
-        format!("REACH_RATE_LIMITS: `{part}` is not platform=requests/period (e.g. github=5000/1h)")
-    };
+    parse_per_platform(value, "REACH_RATE_LIMITS", "github=5000/1h", |budget| {
+        let (requests, period) = budget.split_once('/')?;
+        let requests: u32 = requests.trim().parse().ok()?;
+        let period = humantime::parse_duration(period.trim()).ok()?;
+        crate::collect::platforms::Budget::new(requests, period)
+    })
+    .map(Budgets)
+}
+
+/// Collection intervals per platform, as given in `REACH_PLATFORM_INTERVALS`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Intervals(pub Vec<(app::model::Platform, Duration)>);
+
+fn parse_intervals(value: &str) -> Result<Intervals, String> {
+    parse_per_platform(value, "REACH_PLATFORM_INTERVALS", "github=6h", |interval| {
+        humantime::parse_duration(interval.trim())
+            .ok()
+            .filter(|interval| *interval >= MIN_INTERVAL)
+    })
+    .map(Intervals)
+}
+
+/// A comma-separated list of `platform=value`, e.g. `github=6h, reddit=2h`.
+fn parse_per_platform<T>(
+    value: &str,
+    variable: &str,
+    example: &str,
+    parse_value: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<(app::model::Platform, T)>, String> {
     value
         .split(',')
         .map(str::trim)
         .filter(|part| !part.is_empty())
         .map(|part| {
-            let (platform, budget) = part.split_once('=').ok_or_else(|| bad(part))?;
-            let (requests, period) = budget.split_once('/').ok_or_else(|| bad(part))?;
+            let bad = || format!("{variable}: `{part}` is not in the form {example}");
+            let (platform, setting) = part.split_once('=').ok_or_else(bad)?;
             let platform = platform
+                .trim()
                 .parse()
-                .map_err(|e| format!("REACH_RATE_LIMITS: {e}"))?;
-            let requests: u32 = requests.trim().parse().map_err(|_| bad(part))?;
-            let period = humantime::parse_duration(period.trim()).map_err(|_| bad(part))?;
-            let budget = crate::collect::platforms::Budget::new(requests, period)
-                .ok_or_else(|| bad(part))?;
-            Ok((platform, budget))
+                .map_err(|e| format!("{variable}: {e}"))?;
+            let setting = parse_value(setting).ok_or_else(bad)?;
+            Ok((platform, setting))
         })
-        .collect::<Result<Vec<_>, String>>()
-        .map(Budgets)
+        .collect()
 }
 
 #[derive(Clone, Debug, Args)]
@@ -232,7 +260,13 @@ pub struct ServeConfig {
     )]
     pub collect_interval: Duration,
 
-    /// Serve without collecting on a schedule.
+    /// Platforms collected at an interval of their own, e.g.
+    /// `github=6h,bluesky=15m` (each at least 10s).
+    #[arg(long, env = "REACH_PLATFORM_INTERVALS", default_value = "", value_parser = parse_intervals)]
+    pub platform_intervals: Intervals,
+
+    /// Serve without collecting on a schedule (runs asked for from the
+    /// dashboard or the API still happen).
     #[arg(long, env = "REACH_NO_COLLECT", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub no_collect: bool,
 
@@ -276,9 +310,13 @@ fn parse_database_url(value: &str) -> Result<String, String> {
     }
 }
 
+/// The shortest collection interval: collecting more often only spends
+/// rate limits.
+const MIN_INTERVAL: Duration = Duration::from_secs(10);
+
 fn parse_interval(value: &str) -> Result<Duration, String> {
     let interval = humantime::parse_duration(value).map_err(|e| e.to_string())?;
-    if interval < Duration::from_secs(10) {
+    if interval < MIN_INTERVAL {
         return Err("REACH_COLLECT_INTERVAL must be at least 10s".to_owned());
     }
     Ok(interval)
@@ -356,5 +394,20 @@ mod tests {
         assert_eq!(budgets.0[1].1.period, Duration::from_secs(60));
         assert!(parse_budgets("myspace=1/1s").is_err());
         assert!(parse_budgets("").unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn platform_intervals_parse() {
+        let intervals = parse_intervals("github=6h, bluesky=15m").unwrap();
+        assert_eq!(
+            intervals.0,
+            vec![
+                (app::model::Platform::Github, Duration::from_secs(6 * 3600)),
+                (app::model::Platform::Bluesky, Duration::from_secs(900)),
+            ]
+        );
+        let error = parse_intervals("github=1s").unwrap_err();
+        assert!(error.contains("REACH_PLATFORM_INTERVALS"), "{error}");
+        assert!(parse_intervals("github").is_err());
     }
 }

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use app::model::Platform;
+use app::state::CollectTrigger;
 
 use crate::collect::engine::{Engine, EngineSettings};
 use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
@@ -31,7 +32,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 seed_if_empty(&db).await?;
             }
             let options = startup::leptos_options(&serve.leptos_config)?;
-            let app = startup::Application::build(db.clone(), options).await?;
+            let trigger = CollectTrigger::default();
+            let app = startup::Application::build(db.clone(), options, trigger.clone()).await?;
             tracing::info!(
                 address = %app.local_addr(),
                 database = %database::redact(&cli.database.url),
@@ -39,16 +41,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 app.local_addr()
             );
             let engine = Arc::new(engine(db, &cli.collect)?);
-            let scheduler = (!serve.no_collect).then(|| {
-                tokio::spawn(schedule::collect_periodically(
-                    engine,
-                    serve.collect_interval,
-                ))
+            let schedule = (!serve.no_collect).then(|| schedule::Schedule {
+                interval: serve.collect_interval,
+                platforms: serve.platform_intervals.0.iter().copied().collect(),
             });
+            let collector = tokio::spawn(schedule::collect(engine, schedule, trigger));
             app.run_until_stopped(startup::shutdown_signal()).await?;
-            if let Some(scheduler) = scheduler {
-                scheduler.abort();
-            }
+            collector.abort();
             Ok(())
         }
         Command::Seed(seed) => {
@@ -60,12 +59,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Collect => {
-            let run = engine(db, &cli.collect)?.run(Utc::now()).await?;
+            let engine = engine(db, &cli.collect)?;
+            let bar = progress_bar(engine.progress());
+            let run = engine.run(Utc::now()).await;
+            // The bar stops when the engine, its progress's sender, is gone.
+            drop(engine);
+            bar.await.ok();
+            let run = run?;
             println!(
-                "run {}: {} ok, {} failed in {} ms",
+                "run {}: {} ok, {} failed, {} not configured in {} ms",
                 run.id,
                 run.accounts_ok,
                 run.accounts_failed,
+                run.accounts_skipped,
                 run.duration_ms.unwrap_or_default()
             );
             Ok(())
@@ -117,7 +123,8 @@ pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow
         .collect();
     budgets.extend(config.rate_limits.0.iter().copied());
     let upstream = Upstream::new(config.http_timeout, &config.user_agent, budgets)
-        .context("cannot build the HTTP client")?;
+        .context("cannot build the HTTP client")?
+        .with_max_wait(config.max_rate_limit_wait);
     Ok(Engine::new(
         db,
         Collectors::new(&settings),
@@ -127,6 +134,29 @@ pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow
             ..EngineSettings::default()
         },
     ))
+}
+
+/// Draws a run's progress on the terminal (nothing when stderr is not one)
+/// until the engine is dropped.
+fn progress_bar(
+    mut progress: tokio::sync::watch::Receiver<Option<collect::engine::RunProgress>>,
+) -> tokio::task::JoinHandle<()> {
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} collecting [{bar:40}] {pos}/{len} accounts, {per_sec}, {elapsed}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    tokio::spawn(async move {
+        while progress.changed().await.is_ok() {
+            if let Some(now) = *progress.borrow_and_update() {
+                bar.set_length(now.total);
+                bar.set_position(now.done);
+            }
+        }
+        bar.finish_and_clear();
+    })
 }
 
 /// `reach serve --demo` on an empty database creates the demo data set.

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context;
-use app::state::AppState;
+use app::state::{AppState, CollectTrigger};
 use app::{App, shell};
 use axum::Router;
 use axum::extract::Request;
@@ -23,14 +23,20 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `options.site_addr` (port 0 picks a free port) and assembles the router.
-    pub async fn build(db: DatabaseConnection, options: LeptosOptions) -> anyhow::Result<Self> {
+    /// Binds `options.site_addr` (port 0 picks a free port) and assembles the
+    /// router; `collect` reaches the collector task that serves manual runs.
+    pub async fn build(
+        db: DatabaseConnection,
+        options: LeptosOptions,
+        collect: CollectTrigger,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(options.site_addr)
             .await
             .with_context(|| format!("cannot listen on {}", options.site_addr))?;
         let router = router(AppState {
             leptos_options: options,
             db,
+            collect,
         });
         Ok(Self { listener, router })
     }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod accounts;
 pub mod overview;
+pub mod runs;
 
 use leptos::prelude::*;
 

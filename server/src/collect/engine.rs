@@ -7,9 +7,15 @@
 //! split a cycle without overlap (`FOR UPDATE SKIP LOCKED`), and a crashed
 //! instance's claims return when their lease expires. A cycle is a slot of
 //! the wall clock (`floor(now / interval)`): every instance agrees on it, and
-//! an account is due once per slot.
+//! an account is due once per slot of its platform's interval.
+//!
+//! Requests and writes are decoupled: workers only talk to the platforms and
+//! hand their results to one writer, which stores them in batches (one
+//! transaction per batch, each account's snapshot and state whole or not at
+//! all). A worker slot is never held by the database, and SQLite sees one
+//! writer instead of one per worker.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,10 +28,11 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DbBackend, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement, TransactionTrait, Value,
 };
+use tokio::sync::{mpsc, watch};
 
 use super::platforms::{CollectError, Collectors, Observation, Target, Upstream};
 use super::{GrowthModel, insert_snapshots, set_latest, snapshot_row};
@@ -41,14 +48,13 @@ pub struct EngineSettings {
     pub retries: usize,
     /// The first retry's delay; each next one doubles, with jitter.
     pub first_backoff: Duration,
-    /// A rate-limit pause longer than this fails the account as rate limited
-    /// instead of holding the run.
-    pub max_rate_limit_wait: Duration,
     /// This process's name in leases and runs.
     pub instance: String,
     /// Accounts claimed per round trip: small enough that instances sharing a
     /// database interleave, large enough to keep the workers busy.
     pub claim_chunk: u64,
+    /// Most results stored in one transaction.
+    pub write_batch: usize,
 }
 
 impl Default for EngineSettings {
@@ -58,11 +64,52 @@ impl Default for EngineSettings {
             lease: Duration::from_secs(600),
             retries: 3,
             first_backoff: Duration::from_millis(500),
-            max_rate_limit_wait: Duration::from_secs(60),
             instance: format!("reach-{}", std::process::id()),
             claim_chunk: 200,
+            write_batch: 256,
         }
     }
+}
+
+/// Which accounts a run collects: those whose last attempt is older than
+/// their platform's due time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueBefore {
+    pub default: DateTime<Utc>,
+    pub platforms: HashMap<Platform, DateTime<Utc>>,
+}
+
+impl DueBefore {
+    /// Every account not attempted before `at`: a manual run uses now.
+    pub fn all(at: DateTime<Utc>) -> Self {
+        Self {
+            default: at,
+            platforms: HashMap::new(),
+        }
+    }
+
+    pub fn of(&self, platform: Platform) -> DateTime<Utc> {
+        self.platforms
+            .get(&platform)
+            .copied()
+            .unwrap_or(self.default)
+    }
+}
+
+impl From<DateTime<Utc>> for DueBefore {
+    fn from(at: DateTime<Utc>) -> Self {
+        Self::all(at)
+    }
+}
+
+/// How far the current run has come, for progress bars.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunProgress {
+    pub run_id: i64,
+    /// Accounts claimed so far; grows while the run claims more.
+    pub total: u64,
+    /// Accounts whose outcome is stored.
+    pub done: u64,
 }
 
 pub struct Engine {
@@ -70,6 +117,7 @@ pub struct Engine {
     collectors: Collectors,
     upstream: Arc<Upstream>,
     settings: EngineSettings,
+    progress: watch::Sender<Option<RunProgress>>,
 }
 
 /// One unit of work: accounts of one platform collected by one request.
@@ -78,6 +126,18 @@ struct WorkItem {
     simulated: bool,
     accounts: Vec<account::Model>,
 }
+
+/// One account's result on its way from a worker to the writer.
+struct Collected {
+    account: account::Model,
+    simulated: bool,
+    at: DateTime<Utc>,
+    result: Result<Observation, CollectError>,
+    duration_ms: i64,
+}
+
+/// Simulated accounts need no request; they are grouped this many at a time.
+const SIMULATED_BATCH: usize = 100;
 
 impl Engine {
     pub fn new(
@@ -91,12 +151,18 @@ impl Engine {
             collectors,
             upstream,
             settings,
+            progress: watch::channel(None).0,
         }
     }
 
-    /// Collects every account not attempted since `due_before` (the start of
-    /// the current cycle, or now for a manual run) and records the run.
-    pub async fn run(&self, due_before: DateTime<Utc>) -> anyhow::Result<RunSummary> {
+    /// The progress of this engine's current run (`None` between runs).
+    pub fn progress(&self) -> watch::Receiver<Option<RunProgress>> {
+        self.progress.subscribe()
+    }
+
+    /// Collects every due account and records the run.
+    pub async fn run(&self, due: impl Into<DueBefore>) -> anyhow::Result<RunSummary> {
+        let due = due.into();
         let started = Instant::now();
         let run = collection_run::ActiveModel {
             started_at: Set(Utc::now().trunc_subsecs(0)),
@@ -113,50 +179,87 @@ impl Engine {
         .insert(&self.db)
         .await
         .context("cannot record the start of a run")?;
+        self.progress.send_replace(Some(RunProgress {
+            run_id: run.id,
+            ..RunProgress::default()
+        }));
 
-        // Claims are made as workers free up: the next chunk is claimed while
-        // the previous one is still in flight, so the workers never drain at
-        // a chunk boundary. Items are started in the claims' priority order:
-        // core accounts go first.
+        let (results, received) = mpsc::unbounded_channel();
+        let (collected, stored) = tokio::join!(
+            self.collect_all(run.id, &due, results),
+            self.write_all(run.id, received)
+        );
+        let status = match collected {
+            Ok(()) => RunStatus::Finished,
+            Err(ref error) => {
+                tracing::error!(
+                    run = run.id,
+                    error = format!("{error:#}"),
+                    "run interrupted"
+                );
+                RunStatus::Interrupted
+            }
+        };
+        let summary = self.finish(run.id, started, stored, status).await;
+        self.progress.send_replace(None);
+        summary
+    }
+
+    /// Claims due accounts chunk by chunk and keeps `workers` requests in
+    /// flight, handing every result to the writer.
+    async fn collect_all(
+        &self,
+        run_id: i64,
+        due: &DueBefore,
+        results: mpsc::UnboundedSender<Collected>,
+    ) -> anyhow::Result<()> {
+        // The next chunk is claimed while the previous one is still in
+        // flight, so the workers never drain at a chunk boundary. Items start
+        // in the claims' priority order: core accounts go first.
         let workers = self.settings.workers.max(1);
         let mut in_flight = FuturesUnordered::new();
         let mut pending: VecDeque<WorkItem> = VecDeque::new();
         let mut exhausted = false;
+        let hand_over = |batch: Vec<Collected>| {
+            for result in batch {
+                // The writer only stops when this sender is gone.
+                let _ = results.send(result);
+            }
+        };
         loop {
             while in_flight.len() < workers {
                 if pending.is_empty() && !exhausted {
-                    // Keep the requests in flight moving while claiming: one of
-                    // them may hold the SQLite write lock the claim waits for.
-                    let claim = self.claim_chunk(run.id, due_before);
+                    // Keep the requests in flight moving while claiming.
+                    let claim = self.claim_chunk(run_id, due);
                     futures::pin_mut!(claim);
                     let items = loop {
                         tokio::select! {
                             items = &mut claim => break items.context("cannot claim accounts")?,
-                            Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+                            Some(batch) = in_flight.next(), if !in_flight.is_empty() => hand_over(batch),
                         }
                     };
                     exhausted = items.is_empty();
                     pending.extend(items);
                 }
                 match pending.pop_front() {
-                    Some(item) => in_flight.push(self.collect(run.id, item)),
+                    Some(item) => in_flight.push(self.collect(item)),
                     None => break,
                 }
             }
-            if in_flight.next().await.is_none() {
-                break;
+            match in_flight.next().await {
+                Some(batch) => hand_over(batch),
+                None => return Ok(()),
             }
         }
-        self.finish(run.id, started).await
     }
 
     /// Claims the next chunk, counts it in the run's total and turns it into work.
     async fn claim_chunk(
         &self,
         run_id: i64,
-        due_before: DateTime<Utc>,
+        due: &DueBefore,
     ) -> Result<Vec<WorkItem>, sea_orm::DbErr> {
-        let claimed = self.claim(due_before).await?;
+        let claimed = self.claim(due).await?;
         if !claimed.is_empty() {
             collection_run::Entity::update_many()
                 .col_expr(
@@ -166,50 +269,64 @@ impl Engine {
                 .filter(collection_run::Column::Id.eq(run_id))
                 .exec(&self.db)
                 .await?;
+            self.progress.send_modify(|progress| {
+                if let Some(progress) = progress {
+                    progress.total += claimed.len() as u64;
+                }
+            });
         }
         Ok(self.work_items(claimed))
     }
 
     /// Leases the next chunk of due accounts to this instance, in priority order.
-    async fn claim(
-        &self,
-        due_before: DateTime<Utc>,
-    ) -> Result<Vec<account::Model>, sea_orm::DbErr> {
+    async fn claim(&self, due: &DueBefore) -> Result<Vec<account::Model>, sea_orm::DbErr> {
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let backend = self.db.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => {
-                "UPDATE accounts SET lease_until = $1, lease_owner = $2 WHERE id IN ( \
-                   SELECT id FROM accounts \
-                   WHERE (lease_until IS NULL OR lease_until < $3) \
-                     AND (last_attempt_at IS NULL OR last_attempt_at < $4) \
-                   ORDER BY is_core DESC, last_collected_at ASC NULLS FIRST, id \
-                   LIMIT $5 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id"
-            }
-            // SQLite serializes writers: the UPDATE alone is the claim.
-            _ => {
-                "UPDATE accounts SET lease_until = ?, lease_owner = ? WHERE id IN ( \
-                   SELECT id FROM accounts \
-                   WHERE (lease_until IS NULL OR lease_until < ?) \
-                     AND (last_attempt_at IS NULL OR last_attempt_at < ?) \
-                   ORDER BY is_core DESC, last_collected_at ASC NULLS FIRST, id \
-                   LIMIT ?) \
-                 RETURNING id"
+        let mut values: Vec<Value> = vec![
+            lease_until.into(),
+            self.settings.instance.clone().into(),
+            now.into(),
+        ];
+        let mut param = |value: Value| {
+            values.push(value);
+            match backend {
+                DbBackend::Postgres => format!("${}", values.len()),
+                _ => "?".to_owned(),
             }
         };
-        let statement = Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
-                lease_until.into(),
-                self.settings.instance.clone().into(),
-                now.into(),
-                due_before.into(),
-                (self.settings.claim_chunk as i64).into(),
-            ],
+        // Each platform is due at its own time; most have the default.
+        let mut platforms: Vec<_> = due.platforms.iter().collect();
+        platforms.sort_by_key(|(platform, _)| **platform);
+        let mut due_time = String::new();
+        for (platform, at) in platforms {
+            let platform = param(platform.to_value().into());
+            let at = param((*at).into());
+            due_time.push_str(&format!(" WHEN {platform} THEN {at}"));
+        }
+        let default = param(due.default.into());
+        let due_time = if due_time.is_empty() {
+            default
+        } else {
+            format!("CASE platform{due_time} ELSE {default} END")
+        };
+        let limit = param((self.settings.claim_chunk as i64).into());
+        let (lease_params, lock) = match backend {
+            DbBackend::Postgres => (("$1", "$2", "$3"), " FOR UPDATE SKIP LOCKED"),
+            // SQLite serializes writers: the UPDATE alone is the claim.
+            _ => (("?", "?", "?"), ""),
+        };
+        let (lease, owner, expired) = lease_params;
+        let sql = format!(
+            "UPDATE accounts SET lease_until = {lease}, lease_owner = {owner} WHERE id IN ( \
+               SELECT id FROM accounts \
+               WHERE (lease_until IS NULL OR lease_until < {expired}) \
+                 AND (last_attempt_at IS NULL OR last_attempt_at < {due_time}) \
+               ORDER BY is_core DESC, last_collected_at ASC NULLS FIRST, id \
+               LIMIT {limit}{lock}) \
+             RETURNING id"
         );
+        let statement = Statement::from_sql_and_values(backend, sql, values);
         let ids = self
             .db
             .query_all_raw(statement)
@@ -241,7 +358,7 @@ impl Engine {
             let simulated = account.simulated || !account.platform.has_public_api();
             let batch_size = match self.collectors.live(account.platform) {
                 Some(collector) if !simulated => collector.batch_size(),
-                _ => 1,
+                _ => SIMULATED_BATCH,
             };
             let open = items.iter_mut().rev().find(|item| {
                 item.platform == account.platform
@@ -260,7 +377,8 @@ impl Engine {
         items
     }
 
-    async fn collect(&self, run_id: i64, item: WorkItem) {
+    /// Asks the platform (or the growth model) for one item's accounts.
+    async fn collect(&self, item: WorkItem) -> Vec<Collected> {
         let started = Instant::now();
         let at = Utc::now().trunc_subsecs(0);
         let results: Vec<Result<Observation, CollectError>> =
@@ -274,7 +392,7 @@ impl Engine {
                             platform_id: a.platform_id.clone(),
                         })
                         .collect();
-                    let max_wait = self.settings.max_rate_limit_wait;
+                    let max_wait = self.upstream.max_wait();
                     let fetched = (|| async { collector.fetch(&self.upstream, &targets).await })
                         .retry(
                             ExponentialBuilder::default()
@@ -317,79 +435,147 @@ impl Engine {
                     })
                     .collect(),
             };
-        let per_account_ms =
-            started.elapsed().as_millis() as i64 / item.accounts.len().max(1) as i64;
-        for (account, result) in item.accounts.iter().zip(results) {
-            if let Err(error) = self
-                .store(run_id, account, at, result, per_account_ms)
-                .await
-            {
-                tracing::error!(account = account.id, error = %error, "cannot store a collection result");
-            }
-        }
+        let duration_ms = started.elapsed().as_millis() as i64 / item.accounts.len().max(1) as i64;
+        item.accounts
+            .into_iter()
+            .zip(results)
+            .map(|(account, result)| Collected {
+                account,
+                simulated: item.simulated,
+                at,
+                result,
+                duration_ms,
+            })
+            .collect()
     }
 
-    /// Writes one account's outcome: the snapshot and the account's new
-    /// state in one transaction, whole or not at all.
-    async fn store(
+    /// Stores results as they arrive, as many per transaction as are waiting
+    /// (up to `write_batch`), until the collecting side hangs up.
+    async fn write_all(
         &self,
         run_id: i64,
-        account: &account::Model,
-        at: DateTime<Utc>,
-        result: Result<Observation, CollectError>,
-        duration_ms: i64,
-    ) -> Result<(), sea_orm::DbErr> {
-        let txn = self.db.begin().await?;
-        let (outcome, error) = match &result {
-            Ok(observation) => {
-                insert_snapshots(&txn, [snapshot_row(account.id, at, observation.counters)])
-                    .await?;
-                set_latest(&txn, account.id, at, observation.counters).await?;
-                let mut update =
-                    account::Entity::update_many().filter(account::Column::Id.eq(account.id));
-                if let Some(id) = &observation.platform_id {
-                    update = update.col_expr(account::Column::PlatformId, Expr::value(id.clone()));
+        mut received: mpsc::UnboundedReceiver<Collected>,
+    ) -> Stored {
+        let mut stored = Stored::default();
+        let mut batch = Vec::with_capacity(self.settings.write_batch);
+        while received
+            .recv_many(&mut batch, self.settings.write_batch.max(1))
+            .await
+            > 0
+        {
+            // A write is all or nothing, so trying it again is safe.
+            let written = (|| self.store(run_id, &batch))
+                .retry(
+                    ExponentialBuilder::default()
+                        .with_min_delay(Duration::from_millis(50))
+                        .with_max_times(3)
+                        .with_jitter(),
+                )
+                .await;
+            match written {
+                Ok(()) => {
+                    for result in &batch {
+                        if result.simulated {
+                            stored.simulated += 1;
+                        } else {
+                            stored.live += 1;
+                        }
+                    }
+                    self.progress.send_modify(|progress| {
+                        if let Some(progress) = progress {
+                            progress.done += batch.len() as u64;
+                        }
+                    });
                 }
-                if let Some(name) = &observation.display_name {
-                    update =
-                        update.col_expr(account::Column::DisplayName, Expr::value(name.clone()));
-                }
-                update
-                    .col_expr(account::Column::UpdatedAt, Expr::value(Utc::now()))
-                    .exec(&txn)
-                    .await?;
-                (Outcome::Ok, None)
+                // The accounts stay leased, so they return once the lease expires.
+                Err(error) => tracing::error!(
+                    run = run_id,
+                    accounts = batch.len(),
+                    error = %error,
+                    "cannot store collection results"
+                ),
             }
-            Err(error) => (error.outcome(), Some(error.to_string())),
-        };
-        account::Entity::update_many()
-            .col_expr(account::Column::LastOutcome, Expr::value(outcome))
-            .col_expr(account::Column::LastError, Expr::value(error.clone()))
-            // Not `at`, which is rounded down to the second: the attempt must
-            // sort after the cycle start it was due for.
-            .col_expr(account::Column::LastAttemptAt, Expr::value(Utc::now()))
-            .col_expr(
-                account::Column::LeaseUntil,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>))
-            .filter(account::Column::Id.eq(account.id))
-            .exec(&txn)
-            .await?;
-        run_result::Entity::insert(run_result::ActiveModel {
-            run_id: Set(run_id),
-            account_id: Set(account.id),
-            outcome: Set(outcome),
-            error: Set(error),
-            duration_ms: Set(duration_ms),
-            finished_at: Set(Utc::now()),
-        })
+            batch.clear();
+        }
+        stored
+    }
+
+    /// Writes a batch of outcomes in one transaction: per account the
+    /// snapshot, the latest counters and the collection state.
+    async fn store(&self, run_id: i64, batch: &[Collected]) -> Result<(), sea_orm::DbErr> {
+        let txn = self.db.begin().await?;
+        let snapshots: Vec<_> = batch
+            .iter()
+            .filter_map(|c| {
+                let observation = c.result.as_ref().ok()?;
+                Some(snapshot_row(c.account.id, c.at, observation.counters))
+            })
+            .collect();
+        if !snapshots.is_empty() {
+            insert_snapshots(&txn, snapshots).await?;
+        }
+        let now = Utc::now();
+        for collected in batch {
+            let mut update = account::Entity::update_many()
+                .filter(account::Column::Id.eq(collected.account.id))
+                // Not `at`, which is rounded down to the second: the attempt
+                // must sort after the cycle start it was due for.
+                .col_expr(account::Column::LastAttemptAt, Expr::value(now))
+                .col_expr(
+                    account::Column::LeaseUntil,
+                    Expr::value(None::<DateTime<Utc>>),
+                )
+                .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>));
+            match &collected.result {
+                Ok(observation) => {
+                    set_latest(
+                        &txn,
+                        collected.account.id,
+                        collected.at,
+                        observation.counters,
+                    )
+                    .await?;
+                    if let Some(id) = &observation.platform_id {
+                        update =
+                            update.col_expr(account::Column::PlatformId, Expr::value(id.clone()));
+                    }
+                    if let Some(name) = &observation.display_name {
+                        update = update
+                            .col_expr(account::Column::DisplayName, Expr::value(name.clone()));
+                    }
+                    update = update
+                        .col_expr(account::Column::LastOutcome, Expr::value(Outcome::Ok))
+                        .col_expr(account::Column::LastError, Expr::value(None::<String>))
+                        .col_expr(account::Column::UpdatedAt, Expr::value(now));
+                }
+                Err(error) => {
+                    update = update
+                        .col_expr(account::Column::LastOutcome, Expr::value(error.outcome()))
+                        .col_expr(account::Column::LastError, Expr::value(error.to_string()));
+                }
+            }
+            update.exec(&txn).await?;
+        }
+        run_result::Entity::insert_many(batch.iter().map(|c| {
+            let (outcome, error) = match &c.result {
+                Ok(_) => (Outcome::Ok, None),
+                Err(error) => (error.outcome(), Some(error.to_string())),
+            };
+            run_result::ActiveModel {
+                run_id: Set(run_id),
+                account_id: Set(c.account.id),
+                outcome: Set(outcome),
+                error: Set(error),
+                duration_ms: Set(c.duration_ms),
+                finished_at: Set(now),
+            }
+        }))
         .exec_without_returning(&txn)
         .await?;
         collection_run::Entity::update_many()
             .col_expr(
                 collection_run::Column::AccountsDone,
-                Expr::col(collection_run::Column::AccountsDone).add(1),
+                Expr::col(collection_run::Column::AccountsDone).add(batch.len() as i32),
             )
             .filter(collection_run::Column::Id.eq(run_id))
             .exec(&txn)
@@ -397,7 +583,13 @@ impl Engine {
         txn.commit().await
     }
 
-    async fn finish(&self, run_id: i64, started: Instant) -> anyhow::Result<RunSummary> {
+    async fn finish(
+        &self,
+        run_id: i64,
+        started: Instant,
+        stored: Stored,
+        status: RunStatus,
+    ) -> anyhow::Result<RunSummary> {
         let outcomes: Vec<(Outcome, i64)> = run_result::Entity::find()
             .select_only()
             .column(run_result::Column::Outcome)
@@ -421,7 +613,8 @@ impl Engine {
         let run = collection_run::ActiveModel {
             id: Set(run_id),
             finished_at: Set(Some(Utc::now())),
-            status: Set(RunStatus::Finished),
+            mode: Set(stored.mode().to_owned()),
+            status: Set(status),
             accounts_ok: Set(ok),
             accounts_failed: Set(failed),
             accounts_skipped: Set(skipped),
@@ -437,9 +630,28 @@ impl Engine {
             failed,
             skipped,
             duration_ms,
-            "collection finished"
+            status = ?status,
+            "collection ended"
         );
         Ok(run.into())
+    }
+}
+
+/// What the writer stored, by kind of collector.
+#[derive(Clone, Copy, Debug, Default)]
+struct Stored {
+    live: u64,
+    simulated: u64,
+}
+
+impl Stored {
+    /// The run's mode: which collectors it used.
+    fn mode(self) -> &'static str {
+        match (self.live, self.simulated) {
+            (0, s) if s > 0 => "simulated",
+            (l, s) if l > 0 && s > 0 => "mixed",
+            _ => "live",
+        }
     }
 }
 

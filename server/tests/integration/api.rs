@@ -3,8 +3,8 @@
 use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
 use crate::on_both_backends;
 use app::model::{
-    AccountDetail, AccountRow, HistoryPoint, Metric, Overview, Page, Platform, RunStatus,
-    RunSummary,
+    AccountDetail, AccountRow, CollectAnswer, HistoryPoint, Metric, Outcome, Overview, Page,
+    Platform, RunDetail, RunStatus, RunSummary,
 };
 use serde_json::Value;
 
@@ -18,6 +18,7 @@ on_both_backends!(
     collection_adds_one_snapshot_per_account_and_is_idempotent,
     pages_are_server_rendered_with_data,
     a_browser_opening_an_endpoint_gets_json,
+    collect_now_starts_a_run_whose_detail_is_listed,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -299,4 +300,63 @@ async fn a_browser_opening_an_endpoint_gets_json(backend: Backend) {
     assert_eq!(response.status(), 200);
     let overview: Overview = response.json().await.unwrap();
     assert_eq!(overview.accounts, u64::from(ACCOUNTS));
+}
+
+async fn collect_now_starts_a_run_whose_detail_is_listed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app
+        .client
+        .post(format!("{}/api/collect", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(response.status(), 200);
+    let answer: CollectAnswer = response.json().await.expect("JSON");
+    assert_eq!(answer, CollectAnswer::Started);
+
+    // The run goes on in the background; wait (generously) for its end.
+    let mut run = None;
+    for _ in 0..300 {
+        let runs: Page<RunSummary> = app.get_json("/api/runs?per_page=1").await;
+        let newest = runs.items[0].clone();
+        if runs.total == u64::from(DAYS) + 1 && newest.status == RunStatus::Finished {
+            run = Some(newest);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let run = run.expect("the requested run finishes");
+    assert_eq!(
+        (run.accounts_total, run.accounts_done, run.accounts_ok),
+        (ACCOUNTS as i32, ACCOUNTS as i32, ACCOUNTS as i32)
+    );
+    assert_eq!(run.mode, "simulated", "the demo accounts are simulated");
+
+    let detail: RunDetail = app.get_json(&format!("/api/run?id={}", run.id)).await;
+    assert_eq!(detail.run, run);
+    let per_platform: u64 = detail.platforms.iter().map(|p| p.accounts).sum();
+    assert_eq!(per_platform, u64::from(ACCOUNTS));
+    assert!(
+        detail
+            .platforms
+            .iter()
+            .all(|p| p.ok == p.accounts && p.failed == 0)
+    );
+    assert_eq!(detail.results.total, u64::from(ACCOUNTS));
+    assert!(
+        detail
+            .results
+            .items
+            .iter()
+            .all(|r| r.outcome == Outcome::Ok)
+    );
+
+    let none: RunDetail = app
+        .get_json(&format!("/api/run?id={}&outcome=rate_limited", run.id))
+        .await;
+    assert_eq!(none.results.total, 0);
+    let missing = app.get("/api/run?id=999999").await;
+    assert_eq!(missing.status(), 404);
 }

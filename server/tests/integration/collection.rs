@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use app::db::entities::{run_result, snapshot};
 use app::model::{AccountDetail, Counters, Outcome, Platform};
 use chrono::Utc;
+use reach::collect::engine::DueBefore;
 use reach::config::AddAccount;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use wiremock::matchers::{method, path, query_param};
@@ -22,6 +23,8 @@ on_both_backends!(
     core_accounts_are_collected_first,
     the_rate_limit_is_never_exceeded,
     an_interrupted_run_leaves_whole_snapshots_only,
+    a_spent_budget_fails_fast_as_rate_limited,
+    each_platform_is_due_on_its_own_interval,
 );
 
 fn fixture(name: &str) -> String {
@@ -411,6 +414,85 @@ async fn the_rate_limit_is_never_exceeded(backend: Backend) {
             limit + 1
         );
     }
+}
+
+async fn a_spent_budget_fails_fast_as_rate_limited(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    let recorder = Recorder::default();
+    Mock::given(method("GET"))
+        .respond_with(recorder.clone())
+        .mount(&fake)
+        .await;
+    for i in 0..3 {
+        add(&app, Platform::Github, &format!("user{i}"), false).await;
+    }
+    // One request an hour: waiting for the next would hold the run an hour.
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.budgets.insert(
+            Platform::Github,
+            reach::collect::platforms::Budget::new(1, Duration::from_secs(3600)).unwrap(),
+        );
+    });
+    let run = tokio::time::timeout(Duration::from_secs(60), engine.run(Utc::now()))
+        .await
+        .expect("the run ends instead of waiting for the budget")
+        .expect("a run");
+    assert_eq!((run.accounts_ok, run.accounts_failed), (1, 2), "{run:?}");
+    assert_eq!(
+        recorder.0.lock().unwrap().len(),
+        1,
+        "one request, within budget"
+    );
+    let limited = run_result::Entity::find()
+        .filter(run_result::Column::Outcome.eq(Outcome::RateLimited))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(limited, 2);
+}
+
+async fn each_platform_is_due_on_its_own_interval(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/octocat"))
+        .respond_with(json("github_user.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/lookup"))
+        .respond_with(json("mastodon_lookup.json"))
+        .mount(&fake)
+        .await;
+    add(&app, Platform::Github, "octocat", false).await;
+    let mastodon = add(&app, Platform::Mastodon, "Gargron@mastodon.social", false).await;
+    let engine = app.engine(&fake.uri());
+    let first = engine.run(Utc::now()).await.expect("a first run");
+    assert_eq!(first.accounts_ok, 2);
+
+    // An hour later the default cycle has begun again, GitHub's (say, a day
+    // long) has not: only Mastodon is due.
+    let later = Utc::now() + chrono::Duration::hours(1);
+    let due = DueBefore {
+        default: later,
+        platforms: [(Platform::Github, Utc::now() - chrono::Duration::hours(23))].into(),
+    };
+    let second = engine.run(due).await.expect("a second run");
+    assert_eq!(
+        (second.accounts_total, second.accounts_ok),
+        (1, 1),
+        "{second:?}"
+    );
+    let collected: Vec<i64> = run_result::Entity::find()
+        .filter(run_result::Column::RunId.eq(second.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|result| result.account_id)
+        .collect();
+    assert_eq!(collected, vec![mastodon]);
 }
 
 async fn an_interrupted_run_leaves_whole_snapshots_only(backend: Backend) {

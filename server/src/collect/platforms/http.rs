@@ -3,7 +3,9 @@
 //!
 //! The limiter spends the configured budget evenly (governor, GCRA) and is
 //! corrected by what the platform says: `X-RateLimit-Remaining: 0` or a 429
-//! pauses the host until its `X-RateLimit-Reset` or `Retry-After`.
+//! pauses the host until its `X-RateLimit-Reset` or `Retry-After`. A request
+//! that would wait longer than [`Upstream::max_wait`] for its turn fails at
+//! once as rate limited, so a spent budget never holds a run for an hour.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -12,6 +14,7 @@ use std::time::Duration;
 
 use app::model::Platform;
 use chrono::{DateTime, Utc};
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
@@ -76,15 +79,37 @@ struct HostLimiter {
 }
 
 impl HostLimiter {
-    async fn wait(&self) {
+    /// Waits for this host's next free slot, or says how long it would take
+    /// when that is longer than `max_wait`.
+    async fn wait(&self, max_wait: Duration) -> Result<(), CollectError> {
+        let too_long = |wait: Duration| CollectError::RateLimited {
+            retry_after: Some(wait),
+        };
         loop {
             let pause = *self.paused_until.lock().expect("pause lock");
             match pause {
-                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                Some(until) if until > Instant::now() => {
+                    let wait = until - Instant::now();
+                    if wait > max_wait {
+                        return Err(too_long(wait));
+                    }
+                    tokio::time::sleep_until(until).await;
+                }
                 _ => break,
             }
         }
-        self.limiter.until_ready().await;
+        loop {
+            match self.limiter.check() {
+                Ok(()) => return Ok(()),
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(DefaultClock::default().now());
+                    if wait > max_wait {
+                        return Err(too_long(wait));
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
     }
 
     fn pause_until(&self, until: Instant) {
@@ -100,8 +125,7 @@ pub struct Upstream {
     client: reqwest::Client,
     budgets: HashMap<Platform, Budget>,
     limiters: Mutex<HashMap<(Platform, String), Arc<HostLimiter>>>,
-    /// The longest pause a platform may impose before a request gives up.
-    max_pause: Duration,
+    max_wait: Duration,
 }
 
 impl Upstream {
@@ -119,8 +143,22 @@ impl Upstream {
             client,
             budgets,
             limiters: Mutex::new(HashMap::new()),
-            max_pause: Duration::from_secs(15 * 60),
+            max_wait: Self::DEFAULT_MAX_WAIT,
         })
+    }
+
+    /// The default of [`Upstream::with_max_wait`].
+    pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(60);
+
+    /// The longest a request waits for its platform's rate limit (its budget,
+    /// `Retry-After` or reset time) before failing as rate limited.
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
+    pub fn max_wait(&self) -> Duration {
+        self.max_wait
     }
 
     pub fn client(&self) -> &reqwest::Client {
@@ -158,7 +196,7 @@ impl Upstream {
         })?;
         let host = request.url().host_str().unwrap_or_default().to_owned();
         let limiter = self.limiter(platform, &host);
-        limiter.wait().await;
+        limiter.wait(self.max_wait).await?;
 
         let response = self.client.execute(request).await.map_err(|error| {
             if error.is_timeout() {
@@ -178,7 +216,7 @@ impl Upstream {
         if let Some(wait) =
             resume_in.filter(|_| exhausted || status == StatusCode::TOO_MANY_REQUESTS)
         {
-            limiter.pause_until(Instant::now() + wait.min(self.max_pause));
+            limiter.pause_until(Instant::now() + wait);
         }
 
         match status {
@@ -312,5 +350,32 @@ mod tests {
         let quota = Budget::new(60, Duration::from_secs(60)).unwrap().quota();
         assert_eq!(quota.burst_size().get(), 1);
         assert_eq!(quota.replenish_interval(), Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn a_spent_budget_fails_fast_instead_of_holding_the_run() {
+        let host = HostLimiter {
+            limiter: RateLimiter::direct(
+                Budget::new(1, Duration::from_secs(3600)).unwrap().quota(),
+            ),
+            paused_until: Mutex::new(None),
+        };
+        let max_wait = Duration::from_secs(60);
+        assert!(host.wait(max_wait).await.is_ok());
+        match host.wait(max_wait).await {
+            Err(CollectError::RateLimited {
+                retry_after: Some(wait),
+            }) => assert!(wait > max_wait, "{wait:?}"),
+            other => panic!("expected a rate-limit failure, got {other:?}"),
+        }
+
+        let paused = HostLimiter {
+            limiter: RateLimiter::direct(Budget::new(10, Duration::from_secs(1)).unwrap().quota()),
+            paused_until: Mutex::new(Some(Instant::now() + Duration::from_secs(900))),
+        };
+        assert!(matches!(
+            paused.wait(max_wait).await,
+            Err(CollectError::RateLimited { .. })
+        ));
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::model::Platform;
+use app::state::CollectTrigger;
 use chrono::{DateTime, TimeZone, Utc};
 use leptos::prelude::LeptosOptions;
 use reach::collect::engine::{Engine, EngineSettings};
@@ -113,11 +114,16 @@ impl TestApp {
             .output_name("reach")
             .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
             .build();
-        let app = Application::build(db.clone(), options)
+        let trigger = CollectTrigger::default();
+        let app = Application::build(db.clone(), options, trigger.clone())
             .await
             .expect("build the app");
         let address = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped(std::future::pending()));
+        // Manual runs only, as under `reach serve --no-collect`; the seeded
+        // accounts are simulated, so no platform is asked.
+        let collector = Arc::new(engine(db.clone(), "http://127.0.0.1:9", |_| {}));
+        tokio::spawn(reach::schedule::collect(collector, None, trigger));
 
         TestApp {
             address,
@@ -194,7 +200,6 @@ pub fn engine(
             workers: 4,
             retries: 2,
             first_backoff: Duration::from_millis(10),
-            max_rate_limit_wait: Duration::from_secs(2),
             ..EngineSettings::default()
         },
         // Fake servers have no limits; tests that check limiting set their own.
@@ -208,6 +213,7 @@ pub fn engine(
             })
             .collect(),
         timeout: Duration::from_millis(700),
+        max_wait: Duration::from_secs(2),
         credentials: true,
     };
     tweak(&mut config);
@@ -233,8 +239,9 @@ pub fn engine(
         twitch_client_id: id,
         twitch_client_secret: secret,
     };
-    let upstream =
-        Upstream::new(config.timeout, "reach-tests", config.budgets).expect("an HTTP client");
+    let upstream = Upstream::new(config.timeout, "reach-tests", config.budgets)
+        .expect("an HTTP client")
+        .with_max_wait(config.max_wait);
     Engine::new(
         db,
         Collectors::new(&platforms),
@@ -248,6 +255,8 @@ pub struct EngineConfig {
     pub settings: EngineSettings,
     pub budgets: HashMap<Platform, Budget>,
     pub timeout: Duration,
+    /// The longest wait for a rate limit before an account is rate limited.
+    pub max_wait: Duration,
     /// Whether YouTube and Twitch get credentials.
     pub credentials: bool,
 }

@@ -1,0 +1,64 @@
+import { expect, test, type Page } from '@playwright/test';
+
+// Runs after dashboard.spec.ts (one worker, files in order): collecting here
+// changes the data the other tests read.
+
+type Run = {
+  id: number;
+  status: string;
+  mode: string;
+  accounts_total: number;
+  accounts_done: number;
+};
+type RunPage = { items: Run[]; total: number; page: number; per_page: number };
+
+async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('collect now starts a run whose progress and outcome show', async ({ page, request }) => {
+  const before: RunPage = await (await request.get('/api/runs?per_page=1')).json();
+  await page.goto('/runs');
+  await hydrated(page);
+  await expect(page.getByTestId('run-row')).toHaveCount(20);
+
+  // The first look after the click sees the run half done, as a long run
+  // would be; later looks see the real, finished run.
+  let faked = false;
+  await page.route('**/api/runs?*', async (route) => {
+    if (faked) return route.continue();
+    faked = true;
+    const real: RunPage = await (await route.fetch()).json();
+    const running = {
+      ...real.items[0],
+      id: before.items[0].id + 1,
+      status: 'running',
+      accounts_total: 60,
+      accounts_done: 30,
+      finished_at: null,
+      duration_ms: null,
+    };
+    await route.fulfill({ json: { ...real, items: [running, ...real.items.slice(1)] } });
+  });
+
+  await page.getByTestId('collect-now').click();
+  await expect(page.getByTestId('collect-answer')).toHaveText('Collection started.');
+  await expect(page.getByTestId('run-progress')).toContainText('30 / 60 accounts');
+  await expect(page.getByTestId('run-progress')).toHaveCount(0);
+  const first = page.getByTestId('run-row').first();
+  await expect(first).toContainText(`#${before.items[0].id + 1}`);
+  await expect(first).toContainText('finished');
+  await expect(first).toContainText('simulated');
+
+  await first.getByRole('link').click();
+  await expect(page).toHaveURL(new RegExp(`/runs/${before.items[0].id + 1}$`));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Run #${before.items[0].id + 1}`);
+  await expect(page.getByTestId('run-platforms').locator('tbody tr')).not.toHaveCount(0);
+  await expect(page.getByTestId('run-results')).toContainText('60 accounts');
+});
+
+test('an unknown run is a 404 page with an error', async ({ page }) => {
+  const response = await page.goto('/runs/999999');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('alert')).toContainText('no run with id 999999');
+});

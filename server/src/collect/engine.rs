@@ -35,7 +35,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, watch};
 
 use super::platforms::{CollectError, Collectors, Observation, Target, Upstream};
-use super::{GrowthModel, insert_snapshots, set_latest, snapshot_row};
+use super::{GrowthModel, insert_snapshots, snapshot_row, with_latest};
 
 /// How the engine runs.
 #[derive(Clone, Debug)]
@@ -55,6 +55,9 @@ pub struct EngineSettings {
     pub claim_chunk: u64,
     /// Most results stored in one transaction.
     pub write_batch: usize,
+    /// How long the writer gathers results before storing them; progress
+    /// and the dashboard lag this much behind the requests.
+    pub write_delay: Duration,
 }
 
 impl Default for EngineSettings {
@@ -67,6 +70,7 @@ impl Default for EngineSettings {
             instance: format!("reach-{}", std::process::id()),
             claim_chunk: 200,
             write_batch: 256,
+            write_delay: Duration::from_millis(100),
         }
     }
 }
@@ -458,11 +462,19 @@ impl Engine {
     ) -> Stored {
         let mut stored = Stored::default();
         let mut batch = Vec::with_capacity(self.settings.write_batch);
-        while received
-            .recv_many(&mut batch, self.settings.write_batch.max(1))
-            .await
-            > 0
-        {
+        let most = self.settings.write_batch.max(1);
+        while received.recv_many(&mut batch, most).await > 0 {
+            // Results trickle in at the platforms' pace: gather them a little
+            // longer, so that one transaction carries many.
+            let deadline = tokio::time::Instant::now() + self.settings.write_delay;
+            while batch.len() < most {
+                let room = most - batch.len();
+                let more = received.recv_many(&mut batch, room);
+                match tokio::time::timeout_at(deadline, more).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
             // A write is all or nothing, so trying it again is safe.
             let written = (|| self.store(run_id, &batch))
                 .retry(
@@ -528,13 +540,7 @@ impl Engine {
                 .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>));
             match &collected.result {
                 Ok(observation) => {
-                    set_latest(
-                        &txn,
-                        collected.account.id,
-                        collected.at,
-                        observation.counters,
-                    )
-                    .await?;
+                    update = with_latest(update, collected.at, observation.counters);
                     if let Some(id) = &observation.platform_id {
                         update =
                             update.col_expr(account::Column::PlatformId, Expr::value(id.clone()));

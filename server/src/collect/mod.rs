@@ -17,7 +17,7 @@ use app::model::Counters;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, UpdateMany,
 };
 
 pub use simulated::GrowthModel;
@@ -59,23 +59,63 @@ pub(crate) async fn set_latest(
     captured_at: DateTime<Utc>,
     counters: Counters,
 ) -> Result<(), sea_orm::DbErr> {
-    account::Entity::update_many()
-        .col_expr(account::Column::Followers, Expr::value(counters.followers))
-        .col_expr(account::Column::Following, Expr::value(counters.following))
-        .col_expr(account::Column::Posts, Expr::value(counters.posts))
-        .col_expr(account::Column::Views, Expr::value(counters.views))
-        .col_expr(account::Column::Likes, Expr::value(counters.likes))
-        .col_expr(account::Column::LastCollectedAt, Expr::value(captured_at))
-        .col_expr(account::Column::LastError, Expr::value(None::<String>))
-        .filter(account::Column::Id.eq(account_id))
-        .filter(
-            Condition::any()
-                .add(account::Column::LastCollectedAt.is_null())
-                .add(account::Column::LastCollectedAt.lte(captured_at)),
-        )
-        .exec(db)
-        .await?;
+    with_latest(
+        account::Entity::update_many().filter(account::Column::Id.eq(account_id)),
+        captured_at,
+        counters,
+    )
+    .col_expr(account::Column::LastError, Expr::value(None::<String>))
+    .exec(db)
+    .await?;
     Ok(())
+}
+
+/// Adds to `update` the copy of counters observed at `captured_at` onto the
+/// account row, which keeps its own where they are newer. One statement,
+/// so the collector can set the rest of the row's state in the same one.
+pub(crate) fn with_latest(
+    update: UpdateMany<account::Entity>,
+    captured_at: DateTime<Utc>,
+    counters: Counters,
+) -> UpdateMany<account::Entity> {
+    use account::Column;
+    // SET expressions all see the row as it was, so each column asks the
+    // same question of the old `last_collected_at`.
+    let if_newer = |column: Column, value: sea_orm::Value| -> Expr {
+        Expr::case(
+            Condition::any()
+                .add(Column::LastCollectedAt.is_null())
+                .add(Column::LastCollectedAt.lte(captured_at)),
+            Expr::val(value),
+        )
+        .finally(Expr::col(column))
+        .into()
+    };
+    update
+        .col_expr(
+            Column::Followers,
+            if_newer(Column::Followers, counters.followers.into()),
+        )
+        .col_expr(
+            Column::Following,
+            if_newer(Column::Following, counters.following.into()),
+        )
+        .col_expr(
+            Column::Posts,
+            if_newer(Column::Posts, counters.posts.into()),
+        )
+        .col_expr(
+            Column::Views,
+            if_newer(Column::Views, counters.views.into()),
+        )
+        .col_expr(
+            Column::Likes,
+            if_newer(Column::Likes, counters.likes.into()),
+        )
+        .col_expr(
+            Column::LastCollectedAt,
+            if_newer(Column::LastCollectedAt, captured_at.into()),
+        )
 }
 
 pub(crate) fn snapshot_row(

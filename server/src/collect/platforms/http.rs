@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use app::model::Platform;
 use chrono::{DateTime, Utc};
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
@@ -38,13 +38,19 @@ impl Budget {
         })
     }
 
-    /// Spread evenly, without bursts, so that no window of `period` ever
-    /// holds more than `requests`.
+    /// Spread evenly so that no window of `period` ever holds more than
+    /// `requests`. Large budgets allow a burst of 1% of the budget, which
+    /// absorbs the timer's wake-up latency (with no burst, a late wake-up
+    /// loses its slot); the interval is stretched to pay for it: a burst of
+    /// `b` and then one request per `period / (requests - b + 1)` fill a
+    /// window with exactly `requests`.
     fn quota(self) -> Quota {
-        let interval = self.period / self.requests.get();
+        let requests = self.requests.get();
+        let burst = (requests / 100).max(1);
+        let interval = self.period / (requests - burst + 1);
         Quota::with_period(interval.max(Duration::from_micros(1)))
             .expect("a positive interval")
-            .allow_burst(NonZeroU32::MIN)
+            .allow_burst(NonZeroU32::new(burst).expect("at least one"))
     }
 
     /// The documented anonymous limits, with some headroom.
@@ -76,15 +82,28 @@ impl Budget {
 struct HostLimiter {
     limiter: DefaultDirectRateLimiter,
     paused_until: Mutex<Option<Instant>>,
+    /// Requests wait for their slot one at a time, in arrival (and so
+    /// priority) order: all waiters sleeping on the limiter at once would
+    /// wake together for every slot, and only one could take it.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl HostLimiter {
+    fn new(budget: Budget) -> Self {
+        Self {
+            limiter: RateLimiter::direct(budget.quota()),
+            paused_until: Mutex::new(None),
+            turn: tokio::sync::Mutex::new(()),
+        }
+    }
+
     /// Waits for this host's next free slot, or says how long it would take
     /// when that is longer than `max_wait`.
     async fn wait(&self, max_wait: Duration) -> Result<(), CollectError> {
         let too_long = |wait: Duration| CollectError::RateLimited {
             retry_after: Some(wait),
         };
+        let _turn = self.turn.lock().await;
         loop {
             let pause = *self.paused_until.lock().expect("pause lock");
             match pause {
@@ -98,18 +117,16 @@ impl HostLimiter {
                 _ => break,
             }
         }
-        loop {
-            match self.limiter.check() {
-                Ok(()) => return Ok(()),
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(DefaultClock::default().now());
-                    if wait > max_wait {
-                        return Err(too_long(wait));
-                    }
-                    tokio::time::sleep(wait).await;
-                }
+        if let Err(not_until) = self.limiter.check() {
+            let wait = not_until.wait_time_from(self.limiter.clock().now());
+            if wait > max_wait {
+                return Err(too_long(wait));
             }
+            // governor's own timer wakes on time; tokio's rounds up to the
+            // next millisecond, and with no burst a late wake-up loses the slot.
+            self.limiter.until_ready().await;
         }
+        Ok(())
     }
 
     fn pause_until(&self, until: Instant) {
@@ -175,12 +192,7 @@ impl Upstream {
             .lock()
             .expect("limiters lock")
             .entry((platform, host.to_owned()))
-            .or_insert_with(|| {
-                Arc::new(HostLimiter {
-                    limiter: RateLimiter::direct(budget.quota()),
-                    paused_until: Mutex::new(None),
-                })
-            })
+            .or_insert_with(|| Arc::new(HostLimiter::new(budget)))
             .clone()
     }
 
@@ -346,20 +358,23 @@ mod tests {
     }
 
     #[test]
-    fn a_budget_never_bursts() {
+    fn small_budgets_never_burst_and_large_ones_stay_within_their_window() {
         let quota = Budget::new(60, Duration::from_secs(60)).unwrap().quota();
         assert_eq!(quota.burst_size().get(), 1);
         assert_eq!(quota.replenish_interval(), Duration::from_secs(1));
+
+        let quota = Budget::new(1_000, Duration::from_secs(1)).unwrap().quota();
+        assert_eq!(quota.burst_size().get(), 10);
+        // The burst, then one every interval: a one-second window holds 1,000.
+        let in_window =
+            10 + (Duration::from_secs(1).as_nanos() / quota.replenish_interval().as_nanos()) - 1;
+        assert!(in_window <= 1_000, "{in_window}");
+        assert!(in_window >= 990, "{in_window}");
     }
 
     #[tokio::test]
     async fn a_spent_budget_fails_fast_instead_of_holding_the_run() {
-        let host = HostLimiter {
-            limiter: RateLimiter::direct(
-                Budget::new(1, Duration::from_secs(3600)).unwrap().quota(),
-            ),
-            paused_until: Mutex::new(None),
-        };
+        let host = HostLimiter::new(Budget::new(1, Duration::from_secs(3600)).unwrap());
         let max_wait = Duration::from_secs(60);
         assert!(host.wait(max_wait).await.is_ok());
         match host.wait(max_wait).await {
@@ -369,10 +384,8 @@ mod tests {
             other => panic!("expected a rate-limit failure, got {other:?}"),
         }
 
-        let paused = HostLimiter {
-            limiter: RateLimiter::direct(Budget::new(10, Duration::from_secs(1)).unwrap().quota()),
-            paused_until: Mutex::new(Some(Instant::now() + Duration::from_secs(900))),
-        };
+        let paused = HostLimiter::new(Budget::new(10, Duration::from_secs(1)).unwrap());
+        paused.pause_until(Instant::now() + Duration::from_secs(900));
         assert!(matches!(
             paused.wait(max_wait).await,
             Err(CollectError::RateLimited { .. })

@@ -397,6 +397,9 @@ impl Engine {
                         })
                         .collect();
                     let max_wait = self.upstream.max_wait();
+                    // A retry refused by the spent budget says nothing about
+                    // the account: what failed before it is the news.
+                    let failed_before = std::sync::Mutex::new(None::<CollectError>);
                     let fetched = (|| async { collector.fetch(&self.upstream, &targets).await })
                         .retry(
                             ExponentialBuilder::default()
@@ -415,7 +418,18 @@ impl Engine {
                             } => Some(delay.unwrap_or_default().max(*wait)),
                             _ => delay,
                         })
-                        .await;
+                        .notify(|error, _| {
+                            *failed_before.lock().expect("not poisoned") = Some(error.clone());
+                        })
+                        .await
+                        .map_err(|error| match error {
+                            CollectError::BudgetSpent { .. } => failed_before
+                                .lock()
+                                .expect("not poisoned")
+                                .take()
+                                .unwrap_or(error),
+                            error => error,
+                        });
                     match fetched {
                         Ok(results) if results.len() == targets.len() => results,
                         Ok(_) => vec![

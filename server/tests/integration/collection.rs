@@ -24,6 +24,7 @@ on_both_backends!(
     the_rate_limit_is_never_exceeded,
     an_interrupted_run_leaves_whole_snapshots_only,
     a_spent_budget_fails_fast_as_rate_limited,
+    a_retry_refused_by_the_budget_reports_the_real_failure,
     each_platform_is_due_on_its_own_interval,
 );
 
@@ -450,6 +451,35 @@ async fn a_spent_budget_fails_fast_as_rate_limited(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(limited, 2);
+}
+
+async fn a_retry_refused_by_the_budget_reports_the_real_failure(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&fake)
+        .await;
+    let id = add(&app, Platform::Github, "octocat", false).await;
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.budgets.insert(
+            Platform::Github,
+            reach::collect::platforms::Budget::new(1, Duration::from_secs(3600)).unwrap(),
+        );
+    });
+    let run = engine.run(Utc::now()).await.expect("a run");
+    assert_eq!(run.accounts_failed, 1);
+    let account = detail(&app, id).await;
+    assert_eq!(account.account.last_outcome, Some(Outcome::UpstreamError));
+    assert!(
+        account
+            .account
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("503")),
+        "{:?}",
+        account.account.last_error
+    );
 }
 
 async fn each_platform_is_due_on_its_own_interval(backend: Backend) {

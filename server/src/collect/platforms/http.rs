@@ -100,9 +100,7 @@ impl HostLimiter {
     /// Waits for this host's next free slot, or says how long it would take
     /// when that is longer than `max_wait`.
     async fn wait(&self, max_wait: Duration) -> Result<(), CollectError> {
-        let too_long = |wait: Duration| CollectError::RateLimited {
-            retry_after: Some(wait),
-        };
+        let too_long = |wait: Duration| CollectError::BudgetSpent { retry_after: wait };
         let _turn = self.turn.lock().await;
         loop {
             let pause = *self.paused_until.lock().expect("pause lock");
@@ -378,9 +376,9 @@ mod tests {
         let max_wait = Duration::from_secs(60);
         assert!(host.wait(max_wait).await.is_ok());
         match host.wait(max_wait).await {
-            Err(CollectError::RateLimited {
-                retry_after: Some(wait),
-            }) => assert!(wait > max_wait, "{wait:?}"),
+            Err(CollectError::BudgetSpent { retry_after: wait }) => {
+                assert!(wait > max_wait, "{wait:?}")
+            }
             other => panic!("expected a rate-limit failure, got {other:?}"),
         }
 
@@ -388,7 +386,7 @@ mod tests {
         paused.pause_until(Instant::now() + Duration::from_secs(900));
         assert!(matches!(
             paused.wait(max_wait).await,
-            Err(CollectError::RateLimited { .. })
+            Err(CollectError::BudgetSpent { .. })
         ));
     }
 }

@@ -46,6 +46,10 @@ pub enum CollectError {
     NotFound,
     #[error("rate limited by the platform")]
     RateLimited { retry_after: Option<Duration> },
+    /// Reach's own budget for the platform is spent for longer than it may
+    /// wait; no request was sent.
+    #[error("request budget spent: the next request is allowed in {}s (see REACH_RATE_LIMITS)", .retry_after.as_secs())]
+    BudgetSpent { retry_after: Duration },
     #[error("not configured: set {0}")]
     NotConfigured(&'static str),
     #[error("invalid handle: {0}")]
@@ -71,7 +75,9 @@ impl CollectError {
     pub fn outcome(&self) -> Outcome {
         match self {
             CollectError::NotFound => Outcome::NotFound,
-            CollectError::RateLimited { .. } => Outcome::RateLimited,
+            CollectError::RateLimited { .. } | CollectError::BudgetSpent { .. } => {
+                Outcome::RateLimited
+            }
             CollectError::NotConfigured(_) => Outcome::NotConfigured,
             CollectError::InvalidHandle(_) => Outcome::InvalidHandle,
             CollectError::Timeout | CollectError::Upstream { .. } | CollectError::BadData(_) => {
@@ -205,6 +211,12 @@ mod tests {
         assert!(CollectError::Timeout.is_retryable());
         assert!(CollectError::RateLimited { retry_after: None }.is_retryable());
         assert!(!CollectError::NotFound.is_retryable());
+        assert!(
+            !CollectError::BudgetSpent {
+                retry_after: Duration::from_secs(65)
+            }
+            .is_retryable()
+        );
         assert!(!CollectError::BadData("x".into()).is_retryable());
         assert!(!CollectError::NotConfigured("YOUTUBE_API_KEY").is_retryable());
     }

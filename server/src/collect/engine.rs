@@ -70,7 +70,7 @@ impl Default for EngineSettings {
             instance: format!("reach-{}", std::process::id()),
             claim_chunk: 200,
             write_batch: 256,
-            write_delay: Duration::from_millis(100),
+            write_delay: Duration::from_millis(250),
         }
     }
 }

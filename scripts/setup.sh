@@ -42,7 +42,7 @@ cp node_modules/echarts/dist/echarts.min.js public/vendor/echarts.min.js
 node_modules/.bin/wasm-opt --version
 
 if [ "${1:-}" = "--tests" ]; then
-  step "Chromium (Debian) and Playwright"
+  step "Chromium (Debian), Redis and Playwright"
   if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
     sudo_if_needed=""
     [ "$(id -u)" -ne 0 ] && sudo_if_needed="sudo"
@@ -50,5 +50,13 @@ if [ "${1:-}" = "--tests" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq chromium
   fi
   "${CHROMIUM_PATH:-/usr/bin/chromium}" --version
+  # The cache tests start (and kill) private Redis servers.
+  if ! command -v "${REDIS_SERVER:-redis-server}" >/dev/null; then
+    sudo_if_needed=""
+    [ "$(id -u)" -ne 0 ] && sudo_if_needed="sudo"
+    $sudo_if_needed apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq redis-server
+  fi
+  "${REDIS_SERVER:-redis-server}" --version
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi

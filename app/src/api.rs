@@ -3,22 +3,30 @@
 //! Each read function is a GET at a fixed path under `/api/` whose arguments
 //! are URL query parameters, so `curl 'http://127.0.0.1:3000/api/accounts?sort=posts'`
 //! gets exactly what the dashboard gets. Arguments are checked here, at the
-//! edge; the queries behind them live in `crate::db` (server only).
+//! edge; the queries behind them live in `crate::db` (server only). Every
+//! read goes through the cache (`crate::cache`), keyed by its validated
+//! arguments.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
+#[cfg(feature = "ssr")]
+use crate::cache::Kind;
 use crate::error::ApiError;
 use crate::model::{
-    AccountDetail, AccountRow, AccountSort, CollectAnswer, HistoryPoint, HistoryRange, Outcome,
-    Overview, Page, Platform, RunDetail, RunSummary, SortDirection,
+    AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, HistoryPoint, HistoryRange,
+    Outcome, Overview, Page, Platform, RunDetail, RunSummary, SortDirection,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
 #[server(prefix = "/api", endpoint = "overview", input = GetUrl, output = Json)]
 pub async fn get_overview() -> Result<Overview, ApiError> {
     let db = crate::state::db();
-    crate::db::queries::overview(&db).await
+    crate::state::cache()
+        .get_or_load(&db, Kind::Overview, &(), || {
+            crate::db::queries::overview(&db)
+        })
+        .await
 }
 
 /// One page of the accounts table.
@@ -45,13 +53,31 @@ pub async fn list_accounts(
         search,
         platform,
     };
-    crate::db::queries::accounts(&crate::state::db(), &query).await
+    let db = crate::state::db();
+    let arguments = (
+        page,
+        per_page,
+        sort,
+        query.direction,
+        &query.search,
+        platform,
+    );
+    crate::state::cache()
+        .get_or_load(&db, Kind::Accounts, &arguments, || {
+            crate::db::queries::accounts(&db, &query)
+        })
+        .await
 }
 
 /// One account with its latest counters and collection state.
 #[server(prefix = "/api", endpoint = "account", input = GetUrl, output = Json)]
 pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
-    crate::db::queries::account(&crate::state::db(), id).await
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Account, &id, || {
+            crate::db::queries::account(&db, id)
+        })
+        .await
 }
 
 /// An account's snapshots over a range (default: 90 days), oldest first.
@@ -60,7 +86,13 @@ pub async fn get_history(
     id: i64,
     range: Option<HistoryRange>,
 ) -> Result<Vec<HistoryPoint>, ApiError> {
-    crate::db::queries::history(&crate::state::db(), id, range.unwrap_or_default()).await
+    let range = range.unwrap_or_default();
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::History, &(id, range), || {
+            crate::db::queries::history(&db, id, range)
+        })
+        .await
 }
 
 /// Collection runs, newest first.
@@ -70,7 +102,12 @@ pub async fn list_runs(
     per_page: Option<u32>,
 ) -> Result<Page<RunSummary>, ApiError> {
     let (page, per_page) = validate::pagination(page, per_page)?;
-    crate::db::queries::runs(&crate::state::db(), page, per_page).await
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Runs, &(page, per_page), || {
+            crate::db::queries::runs(&db, page, per_page)
+        })
+        .await
 }
 
 /// One run with its per-platform figures and a page of per-account outcomes
@@ -83,7 +120,19 @@ pub async fn get_run(
     per_page: Option<u32>,
 ) -> Result<RunDetail, ApiError> {
     let (page, per_page) = validate::pagination(page, per_page)?;
-    crate::db::queries::run_detail(&crate::state::db(), id, outcome, page, per_page).await
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Run, &(id, outcome, page, per_page), || {
+            crate::db::queries::run_detail(&db, id, outcome, page, per_page)
+        })
+        .await
+}
+
+/// The read cache: its backend now (`redis`, `in_process` or `degraded`)
+/// and, per kind of data, hits, misses, errors and fallbacks since start.
+#[server(prefix = "/api", endpoint = "cache", input = GetUrl, output = Json)]
+pub async fn get_cache_stats() -> Result<CacheStats, ApiError> {
+    Ok(crate::state::cache().stats())
 }
 
 /// Starts a collection run on this instance now, unless one is under way.

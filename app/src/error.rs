@@ -81,7 +81,7 @@ impl ApiError {
     /// Server functions answer with the status of the error they return; the
     /// response options exist only while a request is being handled.
     #[cfg(feature = "ssr")]
-    fn set_response_status(&self) {
+    pub(crate) fn set_response_status(&self) {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(self.status());
         }

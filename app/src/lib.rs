@@ -13,6 +13,8 @@ pub mod model;
 mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod cache;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -595,3 +595,38 @@ mod tests {
         assert_eq!(page(26).page_count(), 2);
     }
 }
+
+/// Which cache answers reads now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheBackend {
+    /// Redis, shared by the instances (with the in-process level in front).
+    Redis,
+    /// In process only: no Redis is configured.
+    InProcess,
+    /// Redis is configured but unreachable: in process until it is back.
+    Degraded,
+}
+
+/// The cache's counters since start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CacheStats {
+    pub backend: CacheBackend,
+    pub kinds: Vec<CacheKindStats>,
+}
+
+/// One kind of cached answer's counters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CacheKindStats {
+    pub kind: String,
+    /// Answered from this instance's memory.
+    pub local_hits: u64,
+    /// Answered from Redis.
+    pub redis_hits: u64,
+    /// Computed from the database.
+    pub misses: u64,
+    /// Redis commands that failed or timed out.
+    pub errors: u64,
+    /// Requests that went without Redis because it was down or failed.
+    pub fallbacks: u64,
+}

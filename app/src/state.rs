@@ -11,12 +11,14 @@ use leptos::prelude::{LeptosOptions, expect_context};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
+use crate::cache::Cache;
 use crate::model::CollectAnswer;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    pub cache: Cache,
     pub collect: CollectTrigger,
 }
 
@@ -25,6 +27,11 @@ pub struct AppState {
 /// Panics outside a request: server functions always run inside one.
 pub fn db() -> DatabaseConnection {
     expect_context::<AppState>().db
+}
+
+/// The read cache of the running server.
+pub fn cache() -> Cache {
+    expect_context::<AppState>().cache
 }
 
 /// The handle that asks this instance's collector for a run.

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_initial_schema;
 mod m20261124_000002_collection_engine;
+mod m20261124_000003_data_generations;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_initial_schema::Migration),
             Box::new(m20261124_000002_collection_engine::Migration),
+            Box::new(m20261124_000003_data_generations::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, bail};
 use app::db::entities::{account, account_tag};
+use app::db::generations::{self, Domain};
 use app::model::Platform;
 use chrono::Utc;
 use sea_orm::{
@@ -57,14 +58,19 @@ pub async fn add(db: &DatabaseConnection, request: &AddAccount) -> anyhow::Resul
         .await
         .context("cannot store a tag")?;
     }
+    generations::bump(&txn, &[Domain::Accounts]).await?;
     txn.commit().await?;
     Ok(model)
 }
 
 pub async fn remove(db: &DatabaseConnection, id: i64) -> anyhow::Result<()> {
-    let deleted = account::Entity::delete_by_id(id).exec(db).await?;
+    let txn = db.begin().await?;
+    let deleted = account::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         bail!("no account with id {id}");
     }
+    // Its snapshots and run results go with it.
+    generations::bump(&txn, &Domain::ALL).await?;
+    txn.commit().await?;
     Ok(())
 }

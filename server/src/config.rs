@@ -21,6 +21,9 @@ pub struct Cli {
     #[command(flatten)]
     pub collect: CollectConfig,
 
+    #[command(flatten)]
+    pub cache: CacheConfig,
+
     /// Log filter, e.g. `info` or `reach=debug,sqlx=warn`.
     #[arg(
         long,
@@ -196,6 +199,68 @@ pub struct CollectConfig {
         global = true
     )]
     pub twitch_auth_url: String,
+}
+
+/// The read cache.
+#[derive(Clone, Debug, Args)]
+pub struct CacheConfig {
+    /// Redis shared by every instance, e.g. `redis://127.0.0.1:6379/0`;
+    /// without it the cache is in process. Reach runs on whether Redis is up
+    /// or not.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
+
+    /// The longest a request waits for Redis before going without it.
+    #[arg(long, env = "REACH_REDIS_TIMEOUT", default_value = "25ms", value_parser = humantime::parse_duration, global = true)]
+    pub redis_timeout: Duration,
+
+    /// How long cached answers live, per kind, e.g. `history=30m,overview=1m`
+    /// (defaults: 5 to 15 minutes). Writes invalidate at once regardless.
+    #[arg(long, env = "REACH_CACHE_TTLS", default_value = "", value_parser = parse_ttls, global = true)]
+    pub cache_ttls: Ttls,
+
+    /// Most answers held in each instance's memory.
+    #[arg(
+        long,
+        env = "REACH_CACHE_CAPACITY",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub cache_capacity: u64,
+}
+
+impl CacheConfig {
+    pub fn settings(&self) -> app::cache::CacheSettings {
+        app::cache::CacheSettings {
+            redis_url: self.redis_url.clone(),
+            redis_timeout: self.redis_timeout,
+            ttls: self.cache_ttls.0.clone(),
+            capacity: self.cache_capacity,
+        }
+    }
+}
+
+/// Cache lifetimes per kind, as given in `REACH_CACHE_TTLS`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ttls(pub Vec<(app::cache::Kind, Duration)>);
+
+fn parse_ttls(value: &str) -> Result<Ttls, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let bad = || format!("REACH_CACHE_TTLS: `{part}` is not in the form history=30m");
+            let (kind, ttl) = part.split_once('=').ok_or_else(bad)?;
+            let kind = kind
+                .trim()
+                .parse()
+                .map_err(|e| format!("REACH_CACHE_TTLS: {e}"))?;
+            let ttl = humantime::parse_duration(ttl.trim()).map_err(|_| bad())?;
+            Ok((kind, ttl))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(Ttls)
 }
 
 /// Request budgets per platform, as given in `REACH_RATE_LIMITS`.
@@ -394,6 +459,32 @@ mod tests {
         assert_eq!(budgets.0[1].1.period, Duration::from_secs(60));
         assert!(parse_budgets("myspace=1/1s").is_err());
         assert!(parse_budgets("").unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn cache_settings_parse() {
+        let cli = Cli::try_parse_from([
+            "reach",
+            "--redis-url",
+            "redis://127.0.0.1:6379/0",
+            "--cache-ttls",
+            "history=30m, overview=1m",
+        ])
+        .unwrap();
+        let settings = cli.cache.settings();
+        assert_eq!(
+            settings.redis_url.as_deref(),
+            Some("redis://127.0.0.1:6379/0")
+        );
+        assert_eq!(
+            settings.ttls,
+            vec![
+                (app::cache::Kind::History, Duration::from_secs(1800)),
+                (app::cache::Kind::Overview, Duration::from_secs(60)),
+            ]
+        );
+        let error = parse_ttls("everything=1h").unwrap_err();
+        assert!(error.contains("REACH_CACHE_TTLS"), "{error}");
     }
 
     #[test]

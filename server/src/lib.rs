@@ -16,8 +16,9 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use app::cache::Cache;
 use app::model::Platform;
-use app::state::CollectTrigger;
+use app::state::{AppState, CollectTrigger};
 
 use crate::collect::engine::{Engine, EngineSettings};
 use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
@@ -31,9 +32,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if serve.demo {
                 seed_if_empty(&db).await?;
             }
-            let options = startup::leptos_options(&serve.leptos_config)?;
             let trigger = CollectTrigger::default();
-            let app = startup::Application::build(db.clone(), options, trigger.clone()).await?;
+            let cache = Cache::new(&cli.cache.settings())?;
+            tracing::info!(backend = ?cache.backend(), "read cache ready");
+            let app = startup::Application::build(AppState {
+                leptos_options: startup::leptos_options(&serve.leptos_config)?,
+                db: db.clone(),
+                cache,
+                collect: trigger.clone(),
+            })
+            .await?;
             tracing::info!(
                 address = %app.local_addr(),
                 database = %database::redact(&cli.database.url),

@@ -5,14 +5,16 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context;
-use app::state::{AppState, CollectTrigger};
+use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
+use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
@@ -23,22 +25,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `options.site_addr` (port 0 picks a free port) and assembles the
-    /// router; `collect` reaches the collector task that serves manual runs.
-    pub async fn build(
-        db: DatabaseConnection,
-        options: LeptosOptions,
-        collect: CollectTrigger,
-    ) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(options.site_addr)
+    /// Binds `state.leptos_options.site_addr` (port 0 picks a free port)
+    /// and assembles the router.
+    pub async fn build(state: AppState) -> anyhow::Result<Self> {
+        let address = state.leptos_options.site_addr;
+        let listener = TcpListener::bind(address)
             .await
-            .with_context(|| format!("cannot listen on {}", options.site_addr))?;
-        let router = router(AppState {
-            leptos_options: options,
-            db,
-            collect,
-        });
-        Ok(Self { listener, router })
+            .with_context(|| format!("cannot listen on {address}"))?;
+        Ok(Self {
+            listener,
+            router: router(state),
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -68,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         // with `AppState` provided as context.
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(revalidate_api_answers))
         .layer(axum::middleware::map_request(api_answers_json))
         .layer(CompressionLayer::new())
         .with_state(state)
@@ -89,6 +87,50 @@ async fn api_answers_json(mut request: Request) -> Request {
             .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     }
     request
+}
+
+/// The largest API answer the revalidation reads whole; larger ones (there
+/// are none: every list is paginated) pass without an `ETag`.
+const MAX_TAGGED_BODY: usize = 8 << 20;
+
+/// `GET /api/…` answers carry a weak `ETag` (a hash of the body) and
+/// `Cache-Control: no-cache`: clients may keep them, and ask again with
+/// `If-None-Match`; an unchanged answer is then a bodiless 304.
+async fn revalidate_api_answers(request: Request, next: Next) -> Response {
+    let tagged = request.method() == Method::GET && request.uri().path().starts_with("/api/");
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    if !tagged || response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_TAGGED_BODY).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, "cannot read an API answer");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let etag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    parts.headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("hex digits are a valid header value"),
+    );
+    let matches = if_none_match.is_some_and(|tags| {
+        tags.to_str().is_ok_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        })
+    });
+    if matches {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// The Leptos runtime settings: the file, then `LEPTOS_*` variables on top.

@@ -2,4 +2,5 @@
 //! turn them into wire DTOs. The schema itself is in the `migrations` crate.
 
 pub mod entities;
+pub mod generations;
 pub mod queries;

@@ -18,6 +18,8 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use app::db::generations::{self, Domain};
+
 use super::{GrowthModel, insert_snapshots, set_latest, snapshot_row};
 
 const ADJECTIVES: [&str; 20] = [
@@ -135,6 +137,7 @@ pub async fn seed(
             set_latest(&txn, *id, *at, *counters).await?;
         }
     }
+    generations::bump(&txn, &[Domain::Accounts, Domain::Snapshots]).await?;
     txn.commit().await?;
 
     let runs = insert_runs(db, (0..days).map(days_back), demo.len() as i32).await?;
@@ -223,6 +226,7 @@ async fn insert_accounts(
             .await
             .context("cannot insert demo tags")?;
     }
+    generations::bump(&txn, &Domain::ALL).await?;
     txn.commit().await?;
     Ok(ids)
 }

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use app::db::entities::{account, collection_run, run_result};
+use app::db::generations::{self, Domain};
 use app::model::{Outcome, Platform, RunStatus, RunSummary};
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -183,6 +184,7 @@ impl Engine {
         .insert(&self.db)
         .await
         .context("cannot record the start of a run")?;
+        generations::bump(&self.db, &[Domain::Runs]).await?;
         self.progress.send_replace(Some(RunProgress {
             run_id: run.id,
             ..RunProgress::default()
@@ -273,6 +275,7 @@ impl Engine {
                 .filter(collection_run::Column::Id.eq(run_id))
                 .exec(&self.db)
                 .await?;
+            generations::bump(&self.db, &[Domain::Runs]).await?;
             self.progress.send_modify(|progress| {
                 if let Some(progress) = progress {
                     progress.total += claimed.len() as u64;
@@ -600,6 +603,7 @@ impl Engine {
             .filter(collection_run::Column::Id.eq(run_id))
             .exec(&txn)
             .await?;
+        generations::bump(&txn, &Domain::ALL).await?;
         txn.commit().await
     }
 
@@ -644,6 +648,7 @@ impl Engine {
         .update(&self.db)
         .await
         .context("cannot record the end of a run")?;
+        generations::bump(&self.db, &[Domain::Runs]).await?;
         tracing::info!(
             run = run.id,
             ok,

@@ -13,6 +13,7 @@ pub mod platforms;
 mod simulated;
 
 use app::db::entities::{account, snapshot};
+use app::db::generations::{self, Domain};
 use app::model::Counters;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -34,7 +35,8 @@ pub async fn record_snapshot(
     counters: Counters,
 ) -> Result<(), sea_orm::DbErr> {
     insert_snapshots(db, [snapshot_row(account_id, captured_at, counters)]).await?;
-    set_latest(db, account_id, captured_at, counters).await
+    set_latest(db, account_id, captured_at, counters).await?;
+    generations::bump(db, &[Domain::Accounts, Domain::Snapshots]).await
 }
 
 /// Inserts snapshots, skipping those already stored; returns how many were new.

@@ -19,6 +19,7 @@ on_both_backends!(
     pages_are_server_rendered_with_data,
     a_browser_opening_an_endpoint_gets_json,
     collect_now_starts_a_run_whose_detail_is_listed,
+    answers_revalidate_with_etags,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -359,4 +360,27 @@ async fn collect_now_starts_a_run_whose_detail_is_listed(backend: Backend) {
     assert_eq!(none.results.total, 0);
     let missing = app.get("/api/run?id=999999").await;
     assert_eq!(missing.status(), 404);
+}
+
+async fn answers_revalidate_with_etags(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = app.get("/api/overview").await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    let etag = first.headers()["etag"].clone();
+    assert!(!first.text().await.expect("a body").is_empty());
+
+    let again = app
+        .client
+        .get(format!("{}/api/overview", app.address))
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(again.status(), 304);
+    assert!(again.text().await.expect("a body").is_empty());
+
+    // Another answer, another tag.
+    let accounts = app.get("/api/accounts").await;
+    assert_ne!(accounts.headers()["etag"], etag);
 }

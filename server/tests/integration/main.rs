@@ -2,7 +2,9 @@
 //! database (a fresh SQLite file and a fresh PostgreSQL database; every
 //! test runs on both) and, for collection, local fake platform servers that
 //! serve the platforms' real response shapes (fixtures in `tests/fixtures`).
+//! Cache tests start private `redis-server` processes, to kill them.
 
 mod api;
+mod cache;
 mod collection;
 mod common;

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::cache::{Cache, CacheSettings};
 use app::model::Platform;
-use app::state::CollectTrigger;
+use app::state::{AppState, CollectTrigger};
 use chrono::{DateTime, TimeZone, Utc};
 use leptos::prelude::LeptosOptions;
 use reach::collect::engine::{Engine, EngineSettings};
@@ -32,6 +33,10 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The cache of this server (the first instance).
+    pub cache: Cache,
+    /// Where the database is, for more instances on it.
+    database_url: String,
     /// When the seeded history ends.
     pub seeded_at: DateTime<Utc>,
     cleanup: Cleanup,
@@ -58,15 +63,20 @@ fn postgres_admin_url() -> String {
 impl TestApp {
     /// A server on the demo data set.
     pub async fn spawn(backend: Backend) -> TestApp {
-        Self::start(backend, true).await
+        Self::start(backend, true, CacheSettings::default()).await
     }
 
     /// A server on an empty database.
     pub async fn empty(backend: Backend) -> TestApp {
-        Self::start(backend, false).await
+        Self::start(backend, false, CacheSettings::default()).await
     }
 
-    async fn start(backend: Backend, seed: bool) -> TestApp {
+    /// A server on the demo data set with the cache set up as given.
+    pub async fn with_cache(backend: Backend, cache: CacheSettings) -> TestApp {
+        Self::start(backend, true, cache).await
+    }
+
+    async fn start(backend: Backend, seed: bool, cache: CacheSettings) -> TestApp {
         reach::telemetry::init("warn");
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -95,14 +105,7 @@ impl TestApp {
                 )
             }
         };
-        let config = DatabaseConfig {
-            url,
-            max_connections: 8,
-            acquire_timeout: Duration::from_secs(5),
-        };
-        let db = reach::database::connect(&config)
-            .await
-            .expect("open the test database");
+        let db = connect(&url).await;
         let seeded_at = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
         if seed {
             reach::collect::demo::seed(&db, ACCOUNTS, DAYS, seeded_at)
@@ -110,28 +113,24 @@ impl TestApp {
                 .expect("seed the test data");
         }
 
-        let options = LeptosOptions::builder()
-            .output_name("reach")
-            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .build();
-        let trigger = CollectTrigger::default();
-        let app = Application::build(db.clone(), options, trigger.clone())
-            .await
-            .expect("build the app");
-        let address = format!("http://{}", app.local_addr());
-        tokio::spawn(app.run_until_stopped(std::future::pending()));
-        // Manual runs only, as under `reach serve --no-collect`; the seeded
-        // accounts are simulated, so no platform is asked.
-        let collector = Arc::new(engine(db.clone(), "http://127.0.0.1:9", |_| {}));
-        tokio::spawn(reach::schedule::collect(collector, None, trigger));
+        let cache = Cache::new(&cache).expect("a cache");
+        let address = serve(db.clone(), cache.clone()).await;
 
         TestApp {
             address,
             client: reqwest::Client::new(),
             db,
+            cache,
+            database_url: url,
             seeded_at,
             cleanup,
         }
+    }
+
+    /// Another instance on the same database, with its own pool and cache;
+    /// returns its address.
+    pub async fn another_instance(&self, cache: &Cache) -> String {
+        serve(connect(&self.database_url).await, cache.clone()).await
     }
 
     /// A collection engine whose platforms all live at `upstream` (a fake
@@ -186,6 +185,40 @@ impl Drop for TestApp {
             eprintln!("could not drop the test database {database}");
         }
     }
+}
+
+async fn connect(url: &str) -> DatabaseConnection {
+    let config = DatabaseConfig {
+        url: url.to_owned(),
+        max_connections: 8,
+        acquire_timeout: Duration::from_secs(5),
+    };
+    reach::database::connect(&config)
+        .await
+        .expect("open the test database")
+}
+
+/// Starts a server, built as `main` builds it, on a random port; returns its address.
+pub async fn serve(db: DatabaseConnection, cache: Cache) -> String {
+    let trigger = CollectTrigger::default();
+    let app = Application::build(AppState {
+        leptos_options: LeptosOptions::builder()
+            .output_name("reach")
+            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build(),
+        db: db.clone(),
+        cache,
+        collect: trigger.clone(),
+    })
+    .await
+    .expect("build the app");
+    let address = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    // Manual runs only, as under `reach serve --no-collect`; the seeded
+    // accounts are simulated, so no platform is asked.
+    let collector = Arc::new(engine(db, "http://127.0.0.1:9", |_| {}));
+    tokio::spawn(reach::schedule::collect(collector, None, trigger));
+    address
 }
 
 /// An engine on `db` with every platform at `upstream`; `tweak` adjusts the

@@ -1,0 +1,81 @@
+//! Data generations: one counter per domain of data, bumped by every write
+//! in the transaction of the write. A cached answer is keyed by the
+//! generations of the domains it reads ([`crate::cache`]), so a write makes
+//! every answer computed before it unreachable at once, on every instance
+//! and for every process writing (the CLI included).
+
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ConnectionTrait, DbErr, ExprTrait, FromQueryResult, StatementBuilder};
+
+/// A domain of data that writes change together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Domain {
+    /// Account rows: handles, tags, latest counters, collection state.
+    Accounts,
+    /// The snapshot history.
+    Snapshots,
+    /// Collection runs and their per-account results.
+    Runs,
+}
+
+impl Domain {
+    pub const ALL: [Domain; 3] = [Domain::Accounts, Domain::Snapshots, Domain::Runs];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::Accounts => "accounts",
+            Domain::Snapshots => "snapshots",
+            Domain::Runs => "runs",
+        }
+    }
+}
+
+/// The current generation of every domain, in [`Domain::ALL`] order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Generations([i64; 3]);
+
+impl Generations {
+    pub fn of(&self, domain: Domain) -> i64 {
+        self.0[domain as usize]
+    }
+}
+
+const TABLE: &str = "data_generations";
+
+/// Reads every domain's generation (one query of three rows).
+pub async fn current(db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        domain: String,
+        generation: i64,
+    }
+    let query = Query::select()
+        .columns(["domain", "generation"])
+        .from(TABLE)
+        .to_owned();
+    let rows = Row::find_by_statement(StatementBuilder::build(&query, &db.get_database_backend()))
+        .all(db)
+        .await?;
+    let mut generations = Generations::default();
+    for row in rows {
+        if let Some(domain) = Domain::ALL.iter().find(|d| d.as_str() == row.domain) {
+            generations.0[*domain as usize] = row.generation;
+        }
+    }
+    Ok(generations)
+}
+
+/// Moves `domains` to their next generation; call it in the transaction of
+/// the write that changes them.
+pub async fn bump(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
+    if domains.is_empty() {
+        return Ok(());
+    }
+    let update = Query::update()
+        .table(TABLE)
+        .value("generation", Expr::col("generation").add(1))
+        .and_where(Expr::col("domain").is_in(domains.iter().map(|d| d.as_str())))
+        .to_owned();
+    db.execute(&update).await?;
+    Ok(())
+}

@@ -1,0 +1,353 @@
+//! The read cache through the real server: writes are visible on the next
+//! read, concurrent misses load once, two instances share Redis, and Redis
+//! dying, stalling or starting late never fails a request.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use app::cache::{Cache, CacheSettings};
+use app::db::generations::{self, Domain};
+use app::model::{AccountDetail, AccountRow, CacheBackend, CacheStats, Counters, Overview, Page};
+use chrono::Utc;
+
+use crate::common::{Backend, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_write_is_visible_on_the_next_read,
+    concurrent_misses_load_once,
+    redis_killed_and_restarted_during_reads_fails_no_request,
+    redis_down_at_start_up_and_slow_redis_fail_no_request,
+);
+
+/// The counters of one kind of answer.
+fn counters(stats: &CacheStats, kind: &str) -> app::model::CacheKindStats {
+    stats
+        .kinds
+        .iter()
+        .find(|k| k.kind == kind)
+        .cloned()
+        .unwrap_or_else(|| panic!("no kind {kind}"))
+}
+
+async fn a_write_is_visible_on_the_next_read(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=1").await;
+    let id = page.items[0].id;
+    let path = format!("/api/account?id={id}");
+    let before: AccountDetail = app.get_json(&path).await;
+    let again: AccountDetail = app.get_json(&path).await;
+    assert_eq!(before, again);
+    assert_eq!(counters(&app.cache.stats(), "account").local_hits, 1);
+    let overview: Overview = app.get_json("/api/overview").await;
+
+    // A newer observation, written as the collector writes it.
+    let followers = before.account.latest.followers.unwrap_or(0) + 12_345;
+    reach::collect::record_snapshot(
+        &app.db,
+        id,
+        Utc::now(),
+        Counters {
+            followers: Some(followers),
+            ..before.account.latest
+        },
+    )
+    .await
+    .expect("a write");
+
+    let after: AccountDetail = app.get_json(&path).await;
+    assert_eq!(after.account.latest.followers, Some(followers));
+    assert_eq!(after.snapshot_count, before.snapshot_count + 1);
+    let overview_after: Overview = app.get_json("/api/overview").await;
+    assert_eq!(overview_after.snapshots, overview.snapshots + 1);
+}
+
+async fn concurrent_misses_load_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Every statement the server sends that reads the snapshots table: the
+    // overview's count is the only one among its queries.
+    let snapshot_reads = Arc::new(AtomicU64::new(0));
+    let mut db = app.db.clone();
+    let counter = snapshot_reads.clone();
+    db.set_metric_callback(move |info| {
+        if info.statement.sql.contains("snapshots") {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let address = crate::common::serve(db, Cache::in_process()).await;
+    let client = reqwest::Client::new();
+    let requests = (0..50).map(|_| {
+        let client = client.clone();
+        let url = format!("{address}/api/overview");
+        async move { client.get(url).send().await.map(|r| r.status()) }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(
+        statuses.iter().all(|s| matches!(s, Ok(s) if *s == 200)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        snapshot_reads.load(Ordering::Relaxed),
+        1,
+        "50 concurrent requests for one missing answer ran its query once"
+    );
+}
+
+/// A private `redis-server` on a free port, killed when dropped.
+struct RedisServer {
+    port: u16,
+    dir: tempfile::TempDir,
+    process: Option<Child>,
+}
+
+impl RedisServer {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut server = Self {
+            port,
+            dir: tempfile::tempdir().expect("a directory"),
+            process: None,
+        };
+        server.restart();
+        server
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Starts it (again) on its port, and waits until it accepts connections.
+    fn restart(&mut self) {
+        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
+        let process = Command::new(binary)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            // For DEBUG SLEEP, which stalls the server.
+            .args(["--enable-debug-command", "local"])
+            .arg("--dir")
+            .arg(PathBuf::from(self.dir.path()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (it is installed on these machines)");
+        self.process = Some(process);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            process.kill().ok();
+            process.wait().ok();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn redis_settings(redis: &RedisServer) -> CacheSettings {
+    CacheSettings {
+        redis_url: Some(redis.url()),
+        ..CacheSettings::default()
+    }
+}
+
+/// Waits (generously) until `cache` reports `backend`.
+async fn until_backend(cache: &Cache, backend: CacheBackend) {
+    for _ in 0..200 {
+        if cache.backend() == backend {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the cache never became {backend:?}: {:?}", cache.backend());
+}
+
+/// The number of keys in the Redis at `port` (a raw `DBSIZE`).
+fn redis_keys(port: u16) -> u64 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("Redis is up");
+    stream.write_all(b"DBSIZE\r\n").expect("a command");
+    let mut answer = [0u8; 32];
+    let read = stream.read(&mut answer).expect("an answer");
+    // ":<n>\r\n"
+    std::str::from_utf8(&answer[1..read])
+        .ok()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("DBSIZE answered {:?}", &answer[..read]))
+}
+
+async fn redis_killed_and_restarted_during_reads_fails_no_request(backend: Backend) {
+    let mut redis = RedisServer::start();
+    let app = TestApp::with_cache(backend, redis_settings(&redis)).await;
+    until_backend(&app.cache, CacheBackend::Redis).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    // Writes keep making every key new, so reads keep asking Redis (or
+    // finding it dead) instead of settling in the in-process level.
+    let writer = {
+        let (db, stop) = (app.db.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                generations::bump(&db, &Domain::ALL).await.expect("a write");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let (failures, reads) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let readers: Vec<_> = [
+        "/api/overview",
+        "/api/accounts?page=2",
+        "/api/runs",
+        "/api/account?id=3",
+    ]
+    .into_iter()
+    .map(|path| {
+        let (failures, reads, stop) = (failures.clone(), reads.clone(), stop.clone());
+        let (client, url) = (app.client.clone(), format!("{}{path}", app.address));
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                match client.get(&url).send().await {
+                    Ok(response) if response.status() == 200 => {}
+                    other => {
+                        eprintln!("{url}: {other:?}");
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                reads.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    })
+    .collect();
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(redis_keys(redis.port) > 0, "answers are stored in Redis");
+    redis.kill();
+    until_backend(&app.cache, CacheBackend::Degraded).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stats_while_down = app.cache.stats();
+    redis.restart();
+    until_backend(&app.cache, CacheBackend::Redis).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in readers.into_iter().chain([writer]) {
+        task.await.expect("a reader or the writer");
+    }
+
+    assert!(reads.load(Ordering::Relaxed) > 0);
+    assert_eq!(failures.load(Ordering::Relaxed), 0, "no request failed");
+    let fallbacks: u64 = stats_while_down.kinds.iter().map(|k| k.fallbacks).sum();
+    assert!(fallbacks > 0, "{stats_while_down:?}");
+    assert!(
+        redis_keys(redis.port) > 0,
+        "back on Redis: the restarted, empty server holds answers again"
+    );
+}
+
+async fn redis_down_at_start_up_and_slow_redis_fail_no_request(backend: Backend) {
+    // Nothing listens on this port yet.
+    let mut redis = RedisServer::start();
+    redis.kill();
+    let app = TestApp::with_cache(backend, redis_settings(&redis)).await;
+    assert_eq!(app.cache.backend(), CacheBackend::Degraded);
+    let overview: Overview = app.get_json("/api/overview").await;
+    assert!(overview.accounts > 0);
+
+    // Redis arrives late: Reach connects by itself.
+    redis.restart();
+    until_backend(&app.cache, CacheBackend::Redis).await;
+    let _: Page<AccountRow> = app.get_json("/api/accounts?page=3").await;
+    assert!(redis_keys(redis.port) > 0);
+
+    // Redis stalls for a second (DEBUG SLEEP): requests go on without it.
+    let port = redis.port;
+    let stall = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("Redis");
+        stream.write_all(b"DEBUG SLEEP 1\r\n").expect("a command");
+        // "+OK" once the second is over.
+        let mut answer = [0u8; 5];
+        stream.read_exact(&mut answer).ok();
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    generations::bump(&app.db, &Domain::ALL)
+        .await
+        .expect("a write");
+    let without_redis =
+        |stats: CacheStats| -> u64 { stats.kinds.iter().map(|k| k.errors + k.fallbacks).sum() };
+    let before = without_redis(app.cache.stats());
+    let _: Page<AccountRow> = app.get_json("/api/accounts?page=4").await;
+    let after = without_redis(app.cache.stats());
+    assert!(
+        after > before,
+        "the request went on without the stalled Redis"
+    );
+    stall.join().expect("the stall ends");
+}
+
+async fn two_instances_share_redis_and_see_each_others_writes() {
+    let redis = RedisServer::start();
+    let first = TestApp::with_cache(Backend::Postgres, redis_settings(&redis)).await;
+    let second_cache = Cache::new(&redis_settings(&redis)).expect("a cache");
+    let second = first.another_instance(&second_cache).await;
+    until_backend(&first.cache, CacheBackend::Redis).await;
+    until_backend(&second_cache, CacheBackend::Redis).await;
+    let client = reqwest::Client::new();
+    let get = |base: String, path: &'static str| {
+        let client = client.clone();
+        async move {
+            let response = client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(response.status(), 200);
+            response.json::<AccountDetail>().await.expect("JSON")
+        }
+    };
+
+    // The first instance computes the answer; the second finds it in Redis.
+    let computed = get(first.address.clone(), "/api/account?id=2").await;
+    let shared = get(second.clone(), "/api/account?id=2").await;
+    assert_eq!(computed, shared);
+    assert_eq!(counters(&second_cache.stats(), "account").redis_hits, 1);
+    assert_eq!(counters(&second_cache.stats(), "account").misses, 0);
+
+    // A write on one side is seen on the other's next read.
+    reach::collect::record_snapshot(
+        &first.db,
+        2,
+        Utc::now(),
+        Counters {
+            followers: Some(777),
+            ..computed.account.latest
+        },
+    )
+    .await
+    .expect("a write");
+    let after = get(second.clone(), "/api/account?id=2").await;
+    assert_eq!(after.account.latest.followers, Some(777));
+    let after_first = get(first.address.clone(), "/api/account?id=2").await;
+    assert_eq!(after_first.account.latest.followers, Some(777));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_postgres_share_redis() {
+    two_instances_share_redis_and_see_each_others_writes().await;
+}

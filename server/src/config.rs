@@ -227,6 +227,10 @@ pub struct CacheConfig {
         global = true
     )]
     pub cache_capacity: u64,
+
+    /// Read everything from the database (to measure, or to rule the cache out).
+    #[arg(long, env = "REACH_NO_CACHE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub no_cache: bool,
 }
 
 impl CacheConfig {
@@ -236,6 +240,7 @@ impl CacheConfig {
             redis_timeout: self.redis_timeout,
             ttls: self.cache_ttls.0.clone(),
             capacity: self.cache_capacity,
+            disabled: self.no_cache,
         }
     }
 }

@@ -1,0 +1,202 @@
+//! Cached against uncached reads at the demo data size (60 accounts with a
+//! year of daily history), two ways:
+//! - over HTTP: two servers built as `main` builds them on one SQLite file,
+//!   one with the in-process cache and one with `REACH_NO_CACHE`, asked the
+//!   same requests one after another;
+//! - the read path alone, in process: the query against the cache lookup
+//!   that replaces it (the generations read, the key, the in-process hit).
+//!
+//! Run: `cargo bench -p reach --bench cache` (release build).
+
+use std::time::{Duration, Instant};
+
+use app::cache::{Cache, CacheSettings, Kind};
+use app::db::queries::{self, AccountQuery};
+use app::error::ApiError;
+use app::model::{AccountSort, HistoryRange, SortDirection};
+use app::state::{AppState, CollectTrigger};
+use hdrhistogram::Histogram;
+use leptos::prelude::LeptosOptions;
+use reach::config::{DatabaseConfig, SeedConfig};
+use reach::startup::Application;
+use sea_orm::DatabaseConnection;
+
+const WARM_UP: usize = 20;
+const REQUESTS: usize = 500;
+
+fn main() -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = reach::database::connect(&DatabaseConfig {
+        url: format!("sqlite://{}/bench.db", dir.path().display()),
+        max_connections: 8,
+        acquire_timeout: Duration::from_secs(10),
+    })
+    .await?;
+    let SeedConfig { accounts, days } = SeedConfig::DEFAULT;
+    reach::collect::demo::seed(&db, accounts, days, chrono::Utc::now()).await?;
+
+    let cached = serve(db.clone(), CacheSettings::default()).await?;
+    let uncached = serve(
+        db.clone(),
+        CacheSettings {
+            disabled: true,
+            ..CacheSettings::default()
+        },
+    )
+    .await?;
+    let client = reqwest::Client::new();
+
+    println!(
+        "| request | uncached p50 (µs) | uncached p99 (µs) | cached p50 (µs) | cached p99 (µs) | p50 speed-up |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    let mut totals = (Duration::ZERO, Duration::ZERO);
+    for path in [
+        // No database and no cache: the floor of any answer over HTTP.
+        "/api/cache",
+        "/api/overview",
+        "/api/accounts",
+        "/api/accounts?sort=followers&dir=asc&page=2",
+        "/api/accounts?q=fox",
+        "/api/account?id=7",
+        "/api/history?id=7&range=1y",
+        "/api/history?id=7&range=all",
+        "/api/runs",
+    ] {
+        let (slow, slow_total) = measure(&client, &uncached, path).await?;
+        let (fast, fast_total) = measure(&client, &cached, path).await?;
+        totals.0 += slow_total;
+        totals.1 += fast_total;
+        let micros = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1_000.0;
+        println!(
+            "| `{path}` | {:.0} | {:.0} | {:.0} | {:.0} | {:.1}× |",
+            micros(&slow, 0.5),
+            micros(&slow, 0.99),
+            micros(&fast, 0.5),
+            micros(&fast, 0.99),
+            slow.value_at_quantile(0.5) as f64 / fast.value_at_quantile(0.5) as f64,
+        );
+    }
+    println!(
+        "| all of the above, total time | {:.0} ms | | {:.0} ms | | {:.1}× |",
+        totals.0.as_secs_f64() * 1_000.0,
+        totals.1.as_secs_f64() * 1_000.0,
+        totals.0.as_secs_f64() / totals.1.as_secs_f64(),
+    );
+
+    println!();
+    println!("| read path, in process | query p50 (µs) | cache hit p50 (µs) | speed-up |");
+    println!("|---|---:|---:|---:|");
+    let cache = Cache::in_process();
+    let accounts = AccountQuery {
+        page: 1,
+        per_page: 25,
+        sort: AccountSort::Followers,
+        direction: SortDirection::Desc,
+        search: None,
+        platform: None,
+    };
+    in_process(&db, "overview", &cache, Kind::Overview, &(), || {
+        queries::overview(&db)
+    })
+    .await?;
+    in_process(&db, "accounts", &cache, Kind::Accounts, &1, || {
+        queries::accounts(&db, &accounts)
+    })
+    .await?;
+    in_process(&db, "account", &cache, Kind::Account, &7, || {
+        queries::account(&db, 7)
+    })
+    .await?;
+    in_process(&db, "history 1y", &cache, Kind::History, &7, || {
+        queries::history(&db, 7, HistoryRange::Year)
+    })
+    .await?;
+    Ok(())
+}
+
+/// Latencies (in nanoseconds) of `REQUESTS` sequential GETs, and their sum.
+async fn measure(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+) -> anyhow::Result<(Histogram<u64>, Duration)> {
+    let url = format!("{base}{path}");
+    for _ in 0..WARM_UP {
+        get(client, &url).await?;
+    }
+    let mut histogram = Histogram::<u64>::new(3)?;
+    let mut total = Duration::ZERO;
+    for _ in 0..REQUESTS {
+        let started = Instant::now();
+        get(client, &url).await?;
+        let elapsed = started.elapsed();
+        total += elapsed;
+        histogram.record(elapsed.as_nanos() as u64)?;
+    }
+    Ok((histogram, total))
+}
+
+async fn get(client: &reqwest::Client, url: &str) -> anyhow::Result<()> {
+    let response = client.get(url).send().await?;
+    anyhow::ensure!(response.status() == 200, "{url}: {}", response.status());
+    response.bytes().await?;
+    Ok(())
+}
+
+/// p50 of `load` run directly against p50 of the same answer from the cache.
+async fn in_process<T, F, Fut>(
+    db: &DatabaseConnection,
+    name: &str,
+    cache: &Cache,
+    kind: Kind,
+    arguments: &impl serde::Serialize,
+    load: F,
+) -> anyhow::Result<()>
+where
+    T: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut direct = Histogram::<u64>::new(3)?;
+    let mut cached = Histogram::<u64>::new(3)?;
+    for round in 0..WARM_UP + REQUESTS {
+        let started = Instant::now();
+        load().await?;
+        let query = started.elapsed();
+        let started = Instant::now();
+        cache.get_or_load(db, kind, arguments, &load).await?;
+        let hit = started.elapsed();
+        if round >= WARM_UP {
+            direct.record(query.as_nanos() as u64)?;
+            cached.record(hit.as_nanos() as u64)?;
+        }
+    }
+    println!(
+        "| {name} | {:.0} | {:.0} | {:.1}× |",
+        direct.value_at_quantile(0.5) as f64 / 1_000.0,
+        cached.value_at_quantile(0.5) as f64 / 1_000.0,
+        direct.value_at_quantile(0.5) as f64 / cached.value_at_quantile(0.5) as f64,
+    );
+    Ok(())
+}
+
+async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<String> {
+    let app = Application::build(AppState {
+        leptos_options: LeptosOptions::builder()
+            .output_name("reach")
+            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build(),
+        db,
+        cache: Cache::new(&cache)?,
+        collect: CollectTrigger::default(),
+    })
+    .await?;
+    let address = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    Ok(address)
+}

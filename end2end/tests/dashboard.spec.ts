@@ -119,3 +119,19 @@ test('a bad account address shows an error with a retry button', async ({ page }
   await expect(page.getByRole('alert')).toContainText('no account with id 999999');
   await expect(page.getByRole('button', { name: 'Retry' })).toBeVisible();
 });
+
+test('built assets have hashed names, are compressed and cached for good', async ({ request }) => {
+  const html = await (await request.get('/')).text();
+  const script = html.match(/\/pkg\/reach\.[\w-]+\.js/)?.[0];
+  const wasm = html.match(/\/pkg\/reach\.[\w-]+\.wasm/)?.[0];
+  const css = html.match(/\/pkg\/reach\.[\w-]+\.css/)?.[0];
+  expect(script, 'a hashed script name in the page').toBeTruthy();
+  expect(wasm, 'a hashed WASM name in the page').toBeTruthy();
+  expect(css, 'a hashed stylesheet name in the page').toBeTruthy();
+  for (const asset of [script!, wasm!, css!]) {
+    const response = await request.get(asset, { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(response.status(), asset).toBe(200);
+    expect(response.headers()['cache-control'], asset).toContain('immutable');
+    expect(response.headers()['content-encoding'], asset).toMatch(/br|gzip/);
+  }
+});

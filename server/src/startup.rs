@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(revalidate_api_answers))
+        .layer(axum::middleware::from_fn(cache_built_assets))
         .layer(axum::middleware::map_request(api_answers_json))
         .layer(CompressionLayer::new())
         .with_state(state)
@@ -87,6 +88,31 @@ async fn api_answers_json(mut request: Request) -> Request {
             .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     }
     request
+}
+
+/// Long-lived caching of the built assets. The names under `/pkg/` carry
+/// their content hash (cargo-leptos `hash-files`): a new build has new
+/// names, so browsers may keep the old ones forever. ECharts under
+/// `/vendor/` is pinned by package-lock.json but keeps its name across
+/// versions: a day.
+async fn cache_built_assets(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let policy = if path.starts_with("/pkg/") {
+        Some("public, max-age=31536000, immutable")
+    } else if path.starts_with("/vendor/") {
+        Some("public, max-age=86400")
+    } else {
+        None
+    };
+    let mut response = next.run(request).await;
+    if let Some(policy) = policy
+        && response.status() == StatusCode::OK
+    {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
 }
 
 /// The largest API answer the revalidation reads whole; larger ones (there
@@ -196,6 +222,7 @@ mod tests {
             "site-pkg-dir",
             "site-addr",
             "reload-port",
+            "hash-files",
         ] {
             assert_eq!(build.get(key), runtime.get(key), "{key} differs");
         }

@@ -250,22 +250,10 @@ impl CacheConfig {
 pub struct Ttls(pub Vec<(app::cache::Kind, Duration)>);
 
 fn parse_ttls(value: &str) -> Result<Ttls, String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let bad = || format!("REACH_CACHE_TTLS: `{part}` is not in the form history=30m");
-            let (kind, ttl) = part.split_once('=').ok_or_else(bad)?;
-            let kind = kind
-                .trim()
-                .parse()
-                .map_err(|e| format!("REACH_CACHE_TTLS: {e}"))?;
-            let ttl = humantime::parse_duration(ttl.trim()).map_err(|_| bad())?;
-            Ok((kind, ttl))
-        })
-        .collect::<Result<Vec<_>, String>>()
-        .map(Ttls)
+    parse_pairs(value, "REACH_CACHE_TTLS", "history=30m", |ttl| {
+        humantime::parse_duration(ttl.trim()).ok()
+    })
+    .map(Ttls)
 }
 
 /// Request budgets per platform, as given in `REACH_RATE_LIMITS`.
@@ -273,7 +261,7 @@ fn parse_ttls(value: &str) -> Result<Ttls, String> {
 pub struct Budgets(pub Vec<(app::model::Platform, crate::collect::platforms::Budget)>);
 
 fn parse_budgets(value: &str) -> Result<Budgets, String> {
-    parse_per_platform(value, "REACH_RATE_LIMITS", "github=5000/1h", |budget| {
+    parse_pairs(value, "REACH_RATE_LIMITS", "github=5000/1h", |budget| {
         let (requests, period) = budget.split_once('/')?;
         let requests: u32 = requests.trim().parse().ok()?;
         let period = humantime::parse_duration(period.trim()).ok()?;
@@ -287,7 +275,7 @@ fn parse_budgets(value: &str) -> Result<Budgets, String> {
 pub struct Intervals(pub Vec<(app::model::Platform, Duration)>);
 
 fn parse_intervals(value: &str) -> Result<Intervals, String> {
-    parse_per_platform(value, "REACH_PLATFORM_INTERVALS", "github=6h", |interval| {
+    parse_pairs(value, "REACH_PLATFORM_INTERVALS", "github=6h", |interval| {
         humantime::parse_duration(interval.trim())
             .ok()
             .filter(|interval| *interval >= MIN_INTERVAL)
@@ -295,26 +283,30 @@ fn parse_intervals(value: &str) -> Result<Intervals, String> {
     .map(Intervals)
 }
 
-/// A comma-separated list of `platform=value`, e.g. `github=6h, reddit=2h`.
-fn parse_per_platform<T>(
+/// A comma-separated list of `name=value`, e.g. `github=6h, reddit=2h`.
+fn parse_pairs<K, T>(
     value: &str,
     variable: &str,
     example: &str,
     parse_value: impl Fn(&str) -> Option<T>,
-) -> Result<Vec<(app::model::Platform, T)>, String> {
+) -> Result<Vec<(K, T)>, String>
+where
+    K: std::str::FromStr,
+    K::Err: std::fmt::Display,
+{
     value
         .split(',')
         .map(str::trim)
         .filter(|part| !part.is_empty())
         .map(|part| {
             let bad = || format!("{variable}: `{part}` is not in the form {example}");
-            let (platform, setting) = part.split_once('=').ok_or_else(bad)?;
-            let platform = platform
+            let (name, setting) = part.split_once('=').ok_or_else(bad)?;
+            let name = name
                 .trim()
                 .parse()
                 .map_err(|e| format!("{variable}: {e}"))?;
             let setting = parse_value(setting).ok_or_else(bad)?;
-            Ok((platform, setting))
+            Ok((name, setting))
         })
         .collect()
 }

@@ -66,3 +66,23 @@ pub fn ErrorPanel(
         </div>
     }
 }
+
+/// An [`ErrorPanel`] in the place of a table's rows.
+#[component]
+pub fn TableError(
+    what: &'static str,
+    /// The table's column count, for the panel to span them all.
+    columns: usize,
+    error: ApiError,
+    retry: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <tbody>
+            <tr>
+                <td colspan=columns>
+                    <ErrorPanel what error retry />
+                </td>
+            </tr>
+        </tbody>
+    }
+}

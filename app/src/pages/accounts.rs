@@ -9,7 +9,7 @@ use leptos_router::params::ParamsMap;
 
 use crate::api::list_accounts;
 use crate::components::format::{compact, exact, timestamp};
-use crate::components::status::{ErrorPanel, TableSkeleton};
+use crate::components::status::{TableError, TableSkeleton};
 use crate::model::{
     AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Outcome, Page, Platform, SortDirection,
 };
@@ -207,9 +207,7 @@ pub fn AccountsPage() -> impl IntoView {
                     match rows.await {
                         Ok(page) => view! { <Rows page=page.clone() /> <Pager page state /> }.into_any(),
                         Err(error) => view! {
-                            <tbody><tr><td colspan="8">
-                                <ErrorPanel what="the accounts" error retry />
-                            </td></tr></tbody>
+                            <TableError what="the accounts" columns=8 error retry />
                         }.into_any(),
                     }
                 })}

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{CollectNow, get_run, list_runs};
 use crate::components::format::{grouped, timestamp};
-use crate::components::status::{ErrorPanel, TableSkeleton};
+use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
 use crate::model::{CollectAnswer, Outcome, Page, RunDetail, RunStatus, RunSummary};
 
 const RUNS_PER_PAGE: u32 = 20;
@@ -110,9 +110,7 @@ pub fn RunsPage() -> impl IntoView {
                     match runs.await {
                         Ok(page) => view! { <RunRows page /> }.into_any(),
                         Err(error) => view! {
-                            <tbody><tr><td colspan="8">
-                                <ErrorPanel what="the runs" error retry />
-                            </td></tr></tbody>
+                            <TableError what="the runs" columns=8 error retry />
                         }.into_any(),
                     }
                 })}

@@ -132,7 +132,7 @@ pub async fn get_run(
 /// and, per kind of data, hits, misses, errors and fallbacks since start.
 #[server(prefix = "/api", endpoint = "cache", input = GetUrl, output = Json)]
 pub async fn get_cache_stats() -> Result<CacheStats, ApiError> {
-    Ok(crate::state::cache().stats())
+    Ok(crate::state::cache().stats().await)
 }
 
 /// Starts a collection run on this instance now, unless one is under way.

@@ -612,6 +612,9 @@ pub enum CacheBackend {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CacheStats {
     pub backend: CacheBackend,
+    /// Answers held in this instance's memory, and their size as JSON.
+    pub entries: u64,
+    pub memory_bytes: u64,
     pub kinds: Vec<CacheKindStats>,
 }
 

@@ -219,14 +219,9 @@ pub struct CacheConfig {
     #[arg(long, env = "REACH_CACHE_TTLS", default_value = "", value_parser = parse_ttls, global = true)]
     pub cache_ttls: Ttls,
 
-    /// Most answers held in each instance's memory.
-    #[arg(
-        long,
-        env = "REACH_CACHE_CAPACITY",
-        default_value_t = 10_000,
-        global = true
-    )]
-    pub cache_capacity: u64,
+    /// Most memory, in MiB, each instance gives to cached answers.
+    #[arg(long, env = "REACH_CACHE_MEMORY_MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536), global = true)]
+    pub cache_memory_mib: u64,
 
     /// Read everything from the database (to measure, or to rule the cache out).
     #[arg(long, env = "REACH_NO_CACHE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
@@ -239,7 +234,7 @@ impl CacheConfig {
             redis_url: self.redis_url.clone(),
             redis_timeout: self.redis_timeout,
             ttls: self.cache_ttls.0.clone(),
-            capacity: self.cache_capacity,
+            capacity_bytes: self.cache_memory_mib << 20,
             disabled: self.no_cache,
         }
     }

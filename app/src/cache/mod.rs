@@ -1,6 +1,6 @@
 //! The read cache: the answers of the read endpoints, in two levels.
 //!
-//! - In process (moka, bounded by entries): every instance has one. It is
+//! - In process (moka, bounded in bytes): every instance has one. It is
 //!   also what makes concurrent misses of one key load once (single flight).
 //! - Redis (fred), shared by every instance, when `REDIS_URL` is set. Redis
 //!   is an optimisation, never a dependency: when it is down, slow (past the
@@ -134,8 +134,8 @@ pub struct CacheSettings {
     pub redis_timeout: Duration,
     /// Time to live per kind (the rest keep [`Kind::default_ttl`]).
     pub ttls: Vec<(Kind, Duration)>,
-    /// Most answers held in process.
-    pub capacity: u64,
+    /// Most bytes of answers held in process (measured as their JSON).
+    pub capacity_bytes: u64,
     /// Every read goes to the database (for measurements and debugging).
     pub disabled: bool,
 }
@@ -146,7 +146,7 @@ impl Default for CacheSettings {
             redis_url: None,
             redis_timeout: Duration::from_millis(25),
             ttls: Vec::new(),
-            capacity: 10_000,
+            capacity_bytes: 64 << 20,
             disabled: false,
         }
     }
@@ -172,6 +172,8 @@ struct Inner {
 struct Entry {
     value: Arc<dyn Any + Send + Sync>,
     ttl: Duration,
+    /// The size of its JSON, which the capacity counts.
+    weight: u32,
 }
 
 /// Entries live as long as their kind's TTL.
@@ -212,7 +214,8 @@ impl Cache {
         Ok(Self {
             inner: Arc::new(Inner {
                 local: moka::future::Cache::builder()
-                    .max_capacity(settings.capacity)
+                    .weigher(|_key, entry: &Entry| entry.weight)
+                    .max_capacity(settings.capacity_bytes)
                     .expire_after(PerKindExpiry)
                     .build(),
                 redis,
@@ -254,10 +257,12 @@ impl Cache {
             .local
             .entry(key.clone())
             .or_try_insert_with(async {
-                let value: T = self.load_shared(kind, &key, ttl, load).await?;
+                let (value, size): (T, usize) = self.load_shared(kind, &key, ttl, load).await?;
                 Ok::<_, ApiError>(Entry {
                     value: Arc::new(value),
                     ttl,
+                    // Keys count too, and nothing weighs nothing.
+                    weight: u32::try_from(size + key.len()).unwrap_or(u32::MAX),
                 })
             })
             .await
@@ -284,14 +289,15 @@ impl Cache {
     }
 
     /// Redis first (when it is up), then the database; what the database
-    /// gives is stored in Redis for the other instances.
+    /// gives is stored in Redis for the other instances. Returns the answer
+    /// and the size of its JSON.
     async fn load_shared<T, F, Fut>(
         &self,
         kind: Kind,
         key: &str,
         ttl: Duration,
         load: F,
-    ) -> Result<T, ApiError>
+    ) -> Result<(T, usize), ApiError>
     where
         T: Serialize + DeserializeOwned,
         F: FnOnce() -> Fut,
@@ -304,7 +310,7 @@ impl Cache {
                 Ok(Some(bytes)) => match serde_json::from_slice(&bytes) {
                     Ok(value) => {
                         bump(&counters.redis_hits);
-                        return Ok(value);
+                        return Ok((value, bytes.len()));
                     }
                     Err(error) => {
                         bump(&counters.errors);
@@ -322,18 +328,21 @@ impl Cache {
         }
         bump(&counters.misses);
         let value = load().await?;
-        if let Some(redis) = redis.filter(|redis| redis.is_up()) {
-            match serde_json::to_vec(&value) {
-                Ok(bytes) => {
-                    if let Err(error) = redis.set(key, bytes, ttl).await {
-                        bump(&counters.errors);
-                        tracing::debug!(key, %error, "cannot store in Redis");
-                    }
-                }
-                Err(error) => tracing::warn!(key, %error, "cannot encode a value to cache"),
+        let bytes = match serde_json::to_vec(&value) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::error!(key, %error, "cannot encode an answer");
+                return Err(ApiError::internal());
             }
+        };
+        let size = bytes.len();
+        if let Some(redis) = redis.filter(|redis| redis.is_up())
+            && let Err(error) = redis.set(key, bytes, ttl).await
+        {
+            bump(&counters.errors);
+            tracing::debug!(key, %error, "cannot store in Redis");
         }
-        Ok(value)
+        Ok((value, size))
     }
 
     /// Which backend answers now.
@@ -345,11 +354,15 @@ impl Cache {
         }
     }
 
-    /// Counters since start, per kind.
-    pub fn stats(&self) -> CacheStats {
+    /// Counters since start, per kind, and what the in-process level holds.
+    pub async fn stats(&self) -> CacheStats {
+        // Evictions are applied lazily: settle them before counting.
+        self.inner.local.run_pending_tasks().await;
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         CacheStats {
             backend: self.backend(),
+            entries: self.inner.local.entry_count(),
+            memory_bytes: self.inner.local.weighted_size(),
             kinds: Kind::ALL
                 .into_iter()
                 .map(|kind| {

@@ -22,6 +22,7 @@ on_both_backends!(
     concurrent_misses_load_once,
     redis_killed_and_restarted_during_reads_fails_no_request,
     redis_down_at_start_up_and_slow_redis_fail_no_request,
+    the_in_process_level_is_bounded_in_bytes,
 );
 
 /// The counters of one kind of answer.
@@ -42,7 +43,7 @@ async fn a_write_is_visible_on_the_next_read(backend: Backend) {
     let before: AccountDetail = app.get_json(&path).await;
     let again: AccountDetail = app.get_json(&path).await;
     assert_eq!(before, again);
-    assert_eq!(counters(&app.cache.stats(), "account").local_hits, 1);
+    assert_eq!(counters(&app.cache.stats().await, "account").local_hits, 1);
     let overview: Overview = app.get_json("/api/overview").await;
 
     // A newer observation, written as the collector writes it.
@@ -95,6 +96,27 @@ async fn concurrent_misses_load_once(backend: Backend) {
         1,
         "50 concurrent requests for one missing answer ran its query once"
     );
+}
+
+async fn the_in_process_level_is_bounded_in_bytes(backend: Backend) {
+    let limit = 16 * 1024;
+    let app = TestApp::with_cache(
+        backend,
+        CacheSettings {
+            capacity_bytes: limit,
+            ..CacheSettings::default()
+        },
+    )
+    .await;
+    for id in 1..=30 {
+        let _: Vec<app::model::HistoryPoint> = app
+            .get_json(&format!("/api/history?id={id}&range=all"))
+            .await;
+    }
+    let stats = app.cache.stats().await;
+    assert!(stats.entries > 0, "{stats:?}");
+    assert!(stats.entries < 30, "older answers were evicted: {stats:?}");
+    assert!(stats.memory_bytes <= limit, "{stats:?}");
 }
 
 /// A private `redis-server` on a free port, killed when dropped.
@@ -241,7 +263,7 @@ async fn redis_killed_and_restarted_during_reads_fails_no_request(backend: Backe
     redis.kill();
     until_backend(&app.cache, CacheBackend::Degraded).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let stats_while_down = app.cache.stats();
+    let stats_while_down = app.cache.stats().await;
     redis.restart();
     until_backend(&app.cache, CacheBackend::Redis).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -291,9 +313,9 @@ async fn redis_down_at_start_up_and_slow_redis_fail_no_request(backend: Backend)
         .expect("a write");
     let without_redis =
         |stats: CacheStats| -> u64 { stats.kinds.iter().map(|k| k.errors + k.fallbacks).sum() };
-    let before = without_redis(app.cache.stats());
+    let before = without_redis(app.cache.stats().await);
     let _: Page<AccountRow> = app.get_json("/api/accounts?page=4").await;
-    let after = without_redis(app.cache.stats());
+    let after = without_redis(app.cache.stats().await);
     assert!(
         after > before,
         "the request went on without the stalled Redis"
@@ -326,8 +348,11 @@ async fn two_instances_share_redis_and_see_each_others_writes() {
     let computed = get(first.address.clone(), "/api/account?id=2").await;
     let shared = get(second.clone(), "/api/account?id=2").await;
     assert_eq!(computed, shared);
-    assert_eq!(counters(&second_cache.stats(), "account").redis_hits, 1);
-    assert_eq!(counters(&second_cache.stats(), "account").misses, 0);
+    assert_eq!(
+        counters(&second_cache.stats().await, "account").redis_hits,
+        1
+    );
+    assert_eq!(counters(&second_cache.stats().await, "account").misses, 0);
 
     // A write on one side is seen on the other's next read.
     reach::collect::record_snapshot(

@@ -132,8 +132,9 @@ pub struct CollectConfig {
     #[arg(long, env = "REACH_RATE_LIMITS", default_value = "", value_parser = parse_budgets, global = true)]
     pub rate_limits: Budgets,
 
-    /// The longest a request waits for its platform's rate limit before the
-    /// account is recorded as rate limited (and tried again next cycle).
+    /// A request whose platform's next free slot is further away than this
+    /// is recorded as rate limited (and tried again next cycle) instead of
+    /// waiting.
     #[arg(long, env = "REACH_MAX_RATE_LIMIT_WAIT", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
     pub max_rate_limit_wait: Duration,
 

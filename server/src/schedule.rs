@@ -99,11 +99,11 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 42, 7).unwrap();
         let due = schedule.due(now);
         assert_eq!(
-            due.of(Platform::Mastodon),
+            due.default,
             Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap()
         );
         assert_eq!(
-            due.of(Platform::Github),
+            due.platforms[&Platform::Github],
             Utc.with_ymd_and_hms(2026, 11, 24, 6, 0, 0).unwrap()
         );
         assert_eq!(

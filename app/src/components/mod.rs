@@ -3,4 +3,5 @@
 
 pub mod chart;
 pub mod format;
+pub mod pager;
 pub mod status;

@@ -9,6 +9,7 @@ use leptos_router::params::ParamsMap;
 
 use crate::api::list_accounts;
 use crate::components::format::{compact, exact, timestamp};
+use crate::components::pager::PagerFooter;
 use crate::components::status::{TableError, TableSkeleton};
 use crate::model::{
     AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Outcome, Page, Platform, SortDirection,
@@ -306,25 +307,15 @@ fn Pager(page: Page<AccountRow>, state: Memo<TableState>) -> impl IntoView {
     };
     let first = (current - 1) * page.per_page + 1;
     let last = (first - 1 + page.items.len() as u32).max(first);
-    view! {
-        <tfoot>
-            <tr>
-                <td colspan="8">
-                    <nav class="pager" aria-label="Pages">
-                        <span data-testid="pager-status">
-                            {if page.total == 0 {
-                                "0 accounts".to_owned()
-                            } else {
-                                format!("{first}–{last} of {} · page {current} of {pages}", page.total)
-                            }}
-                        </span>
-                        {(current > 1).then(|| view! { <a rel="prev" href=link(current - 1)>"← Previous"</a> })}
-                        {(current < pages).then(|| view! { <a rel="next" href=link(current + 1)>"Next →"</a> })}
-                    </nav>
-                </td>
-            </tr>
-        </tfoot>
-    }
+    let status = if page.total == 0 {
+        "0 accounts".to_owned()
+    } else {
+        format!(
+            "{first}–{last} of {} · page {current} of {pages}",
+            page.total
+        )
+    };
+    view! { <PagerFooter columns=8 status current pages href=link /> }
 }
 
 #[cfg(test)]

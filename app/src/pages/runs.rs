@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{CollectNow, get_run, list_runs};
 use crate::components::format::{grouped, timestamp};
+use crate::components::pager::PagerFooter;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
 use crate::model::{CollectAnswer, Outcome, Page, RunDetail, RunStatus, RunSummary};
 
@@ -159,17 +160,14 @@ fn RunRows(page: Page<RunSummary>) -> impl IntoView {
                 </tr>
             }).collect_view()}
         </tbody>
-        <tfoot>
-            <tr>
-                <td colspan="8">
-                    <nav class="pager" aria-label="Pages">
-                        <span>{format!("page {current} of {pages}")}</span>
-                        {(current > 1).then(|| view! { <a rel="prev" href=format!("/runs?page={}", current - 1)>"← Newer"</a> })}
-                        {(current < pages).then(|| view! { <a rel="next" href=format!("/runs?page={}", current + 1)>"Older →"</a> })}
-                    </nav>
-                </td>
-            </tr>
-        </tfoot>
+        <PagerFooter
+            columns=8
+            status=format!("page {current} of {pages}")
+            current
+            pages
+            href=|page| format!("/runs?page={page}")
+            labels=("← Newer", "Older →")
+        />
     }
     .into_any()
 }
@@ -264,7 +262,6 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
     let id = run.id;
     let pages = results.page_count();
     let current = results.page;
-    let link = move |page: u32| format!("/runs/{id}?page={page}");
     view! {
         <h1>{format!("Run #{id}")}</h1>
         <p class="run">
@@ -334,17 +331,13 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
                     }
                 }).collect_view()}
             </tbody>
-            <tfoot>
-                <tr>
-                    <td colspan="5">
-                        <nav class="pager" aria-label="Pages">
-                            <span>{format!("{} accounts · page {current} of {pages}", results.total)}</span>
-                            {(current > 1).then(|| view! { <a rel="prev" href=link(current - 1)>"← Previous"</a> })}
-                            {(current < pages).then(|| view! { <a rel="next" href=link(current + 1)>"Next →"</a> })}
-                        </nav>
-                    </td>
-                </tr>
-            </tfoot>
+            <PagerFooter
+                columns=5
+                status=format!("{} accounts · page {current} of {pages}", results.total)
+                current
+                pages
+                href=move |page| format!("/runs/{id}?page={page}")
+            />
         </table>
     }
 }

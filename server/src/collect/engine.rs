@@ -92,13 +92,6 @@ impl DueBefore {
             platforms: HashMap::new(),
         }
     }
-
-    pub fn of(&self, platform: Platform) -> DateTime<Utc> {
-        self.platforms
-            .get(&platform)
-            .copied()
-            .unwrap_or(self.default)
-    }
 }
 
 impl From<DateTime<Utc>> for DueBefore {

@@ -13,9 +13,11 @@ use leptos::server_fn::codec::{GetUrl, Json};
 #[cfg(feature = "ssr")]
 use crate::cache::Kind;
 use crate::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::model::AccountFilter;
 use crate::model::{
     AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, HistoryPoint, HistoryRange,
-    Outcome, Overview, Page, Platform, RunDetail, RunSummary, SortDirection,
+    Outcome, Overview, Page, Platform, RunDetail, RunSummary, SortDirection, TagCount,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
@@ -29,43 +31,62 @@ pub async fn get_overview() -> Result<Overview, ApiError> {
         .await
 }
 
-/// One page of the accounts table.
-///
-/// `page` starts at 1; `per_page` is at most [`crate::model::MAX_PAGE_SIZE`];
-/// `q` matches handles and display names; `platform` filters to one platform.
-#[server(prefix = "/api", endpoint = "accounts", input = GetUrl, output = Json)]
-pub async fn list_accounts(
-    page: Option<u32>,
-    per_page: Option<u32>,
-    sort: Option<AccountSort>,
-    dir: Option<SortDirection>,
-    q: Option<String>,
-    platform: Option<Platform>,
-) -> Result<Page<AccountRow>, ApiError> {
-    let (page, per_page) = validate::pagination(page, per_page)?;
-    let search = validate::search(q)?;
-    let sort = sort.unwrap_or_default();
-    let query = crate::db::queries::AccountQuery {
-        page,
-        per_page,
-        sort,
-        direction: dir.unwrap_or_else(|| sort.natural_direction()),
-        search,
-        platform,
-    };
+pub use accounts_endpoint::{ListAccounts, list_accounts};
+
+/// The accounts endpoint, in a module of its own for one lint: each of its
+/// arguments is a query parameter of the public API, so there are many.
+mod accounts_endpoint {
+    #![allow(clippy::too_many_arguments)]
+
+    use super::*;
+
+    /// One page of the accounts table.
+    ///
+    /// `page` starts at 1; `per_page` is at most [`crate::model::MAX_PAGE_SIZE`];
+    /// `q` matches handles and display names; `platform` filters to one
+    /// platform, `core` to core accounts (`true`) or the others (`false`), `tag`
+    /// to the accounts carrying it. Rows carry a 30-day follower sparkline.
+    #[server(prefix = "/api", endpoint = "accounts", input = GetUrl, output = Json)]
+    pub async fn list_accounts(
+        page: Option<u32>,
+        per_page: Option<u32>,
+        sort: Option<AccountSort>,
+        dir: Option<SortDirection>,
+        q: Option<String>,
+        platform: Option<Platform>,
+        core: Option<bool>,
+        tag: Option<String>,
+    ) -> Result<Page<AccountRow>, ApiError> {
+        let (page, per_page) = validate::pagination(page, per_page)?;
+        let sort = sort.unwrap_or_default();
+        let query = crate::db::queries::AccountQuery {
+            page,
+            per_page,
+            sort,
+            direction: dir.unwrap_or_else(|| sort.natural_direction()),
+            filter: AccountFilter {
+                search: validate::search(q)?,
+                platform,
+                core,
+                tag: validate::tag(tag)?,
+            },
+        };
+        let db = crate::state::db();
+        let arguments = (page, per_page, sort, query.direction, &query.filter);
+        crate::state::cache()
+            .get_or_load(&db, Kind::Accounts, &arguments, || {
+                crate::db::queries::accounts(&db, &query)
+            })
+            .await
+    }
+}
+
+/// The tags in use and how many accounts carry each, most used first.
+#[server(prefix = "/api", endpoint = "tags", input = GetUrl, output = Json)]
+pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
     let db = crate::state::db();
-    let arguments = (
-        page,
-        per_page,
-        sort,
-        query.direction,
-        &query.search,
-        platform,
-    );
     crate::state::cache()
-        .get_or_load(&db, Kind::Accounts, &arguments, || {
-            crate::db::queries::accounts(&db, &query)
-        })
+        .get_or_load(&db, Kind::Tags, &(), || crate::db::queries::tags(&db))
         .await
 }
 
@@ -152,6 +173,8 @@ pub(crate) mod validate {
 
     /// The longest search text accepted; longer text is surely not a handle.
     const MAX_SEARCH_LEN: usize = 100;
+    /// The longest tag the schema stores.
+    const MAX_TAG_LEN: usize = 64;
 
     pub fn pagination(page: Option<u32>, per_page: Option<u32>) -> Result<(u32, u32), ApiError> {
         let page = page.unwrap_or(1);
@@ -178,9 +201,27 @@ pub(crate) mod validate {
         }
     }
 
+    /// Trimmed tag, `None` when empty.
+    pub fn tag(tag: Option<String>) -> Result<Option<String>, ApiError> {
+        let tag = tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        match tag {
+            Some(t) if t.chars().count() > MAX_TAG_LEN => Err(ApiError::bad_request(format!(
+                "tag is longer than {MAX_TAG_LEN} characters"
+            ))),
+            t => Ok(t),
+        }
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn tag_is_trimmed_and_bounded() {
+            assert_eq!(tag(Some(" tech ".into())).unwrap(), Some("tech".into()));
+            assert_eq!(tag(Some("".into())).unwrap(), None);
+            assert!(tag(Some("t".repeat(MAX_TAG_LEN + 1))).is_err());
+        }
 
         #[test]
         fn pagination_has_defaults_and_bounds() {

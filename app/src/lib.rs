@@ -7,6 +7,7 @@
 //! crosses the wire is in [`model`] and [`error`].
 
 pub mod api;
+pub mod client_cache;
 pub mod components;
 pub mod error;
 pub mod model;
@@ -24,11 +25,15 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::components::status::OfflineBanner;
+use crate::components::theme::{ThemeChoice, ThemeState, ThemeToggle};
+
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = ThemeChoice::of_this_page();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.attribute()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -48,6 +53,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    ThemeState::provide();
     mark_hydrated();
 
     view! {
@@ -60,7 +66,9 @@ pub fn App() -> impl IntoView {
                     <A href="/accounts">"Accounts"</A>
                     <A href="/runs">"Runs"</A>
                 </nav>
+                <ThemeToggle />
             </header>
+            <OfflineBanner />
             <main>
                 <Routes fallback=|| view! { <pages::NotFound /> }>
                     // Async: the server waits for the data and sends complete HTML

@@ -213,10 +213,27 @@ pub enum AccountSort {
     Posts,
     Views,
     Likes,
+    #[serde(rename = "change_7d")]
+    Change7d,
+    #[serde(rename = "change_30d")]
+    Change30d,
     LastCollected,
 }
 
 impl AccountSort {
+    pub const ALL: [AccountSort; 10] = [
+        AccountSort::Handle,
+        AccountSort::Platform,
+        AccountSort::Followers,
+        AccountSort::Following,
+        AccountSort::Posts,
+        AccountSort::Views,
+        AccountSort::Likes,
+        AccountSort::Change7d,
+        AccountSort::Change30d,
+        AccountSort::LastCollected,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AccountSort::Handle => "handle",
@@ -226,6 +243,8 @@ impl AccountSort {
             AccountSort::Posts => "posts",
             AccountSort::Views => "views",
             AccountSort::Likes => "likes",
+            AccountSort::Change7d => "change_7d",
+            AccountSort::Change30d => "change_30d",
             AccountSort::LastCollected => "last_collected",
         }
     }
@@ -244,19 +263,10 @@ impl FromStr for AccountSort {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            AccountSort::Handle,
-            AccountSort::Platform,
-            AccountSort::Followers,
-            AccountSort::Following,
-            AccountSort::Posts,
-            AccountSort::Views,
-            AccountSort::Likes,
-            AccountSort::LastCollected,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or(())
+        AccountSort::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -316,6 +326,40 @@ pub struct AccountRow {
     pub last_outcome: Option<Outcome>,
     /// Counters come from the simulator, not from the platform.
     pub simulated: bool,
+    /// Follower change over the 7 and 30 days up to the latest snapshot;
+    /// unknown until the history is that long.
+    pub change_7d: Option<i64>,
+    pub change_30d: Option<i64>,
+    /// Followers at each snapshot of the last 30 days, oldest first: filled
+    /// in lists that draw a sparkline, empty elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sparkline: Vec<i64>,
+}
+
+/// `change` as a percentage of the value it started from (`current - change`);
+/// unknown when either is unknown or the start was zero.
+pub fn percent_change(change: Option<i64>, current: Option<i64>) -> Option<f64> {
+    let change = change?;
+    let start = current? - change;
+    (start > 0).then(|| change as f64 * 100.0 / start as f64)
+}
+
+/// A tag and how many accounts carry it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagCount {
+    pub tag: String,
+    pub accounts: u64,
+}
+
+/// Which accounts the accounts table lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AccountFilter {
+    /// Matches handles and display names.
+    pub search: Option<String>,
+    pub platform: Option<Platform>,
+    /// `Some(true)`: core accounts only; `Some(false)`: the others.
+    pub core: Option<bool>,
+    pub tag: Option<String>,
 }
 
 /// A page of a list, with what is needed to draw the pager.
@@ -551,8 +595,32 @@ pub struct Overview {
     pub views: i64,
     pub posts: i64,
     pub by_platform: Vec<PlatformTotals>,
+    /// Total follower change over 1, 7 and 30 days.
+    pub changes: Vec<TotalChange>,
     pub top_accounts: Vec<AccountRow>,
+    /// The accounts that gained the most followers in 7 days.
+    pub top_growers: Vec<AccountRow>,
     pub latest_run: Option<RunSummary>,
+    /// Accounts whose last collection failed or whose data is older than
+    /// [`STALE_AFTER_HOURS`], the longest-unseen first (at most a few).
+    pub needs_attention: Vec<AccountRow>,
+    /// How many accounts need attention in all.
+    pub needs_attention_total: u64,
+}
+
+/// Data older than this is called stale.
+pub const STALE_AFTER_HOURS: i64 = 48;
+
+/// The total follower change of every account over a window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TotalChange {
+    pub days: u32,
+    /// Sum of the changes that are known.
+    pub followers: i64,
+    /// `followers` as a percentage of where those accounts started.
+    pub percent: Option<f64>,
+    /// How many accounts have a history that long.
+    pub accounts: u64,
 }
 
 #[cfg(test)]
@@ -575,11 +643,23 @@ mod tests {
             AccountSort::Handle,
             AccountSort::LastCollected,
             AccountSort::Views,
+            AccountSort::Change7d,
+            AccountSort::Change30d,
         ] {
             assert_eq!(key.as_str().parse::<AccountSort>(), Ok(key));
             let json = serde_json::to_string(&key).unwrap();
             assert_eq!(json, format!("\"{}\"", key.as_str()));
         }
+    }
+
+    #[test]
+    fn percent_change_is_relative_to_the_start() {
+        assert_eq!(percent_change(Some(50), Some(150)), Some(50.0));
+        assert_eq!(percent_change(Some(-50), Some(50)), Some(-50.0));
+        assert_eq!(percent_change(None, Some(50)), None);
+        assert_eq!(percent_change(Some(10), None), None);
+        // From zero there is no percentage.
+        assert_eq!(percent_change(Some(10), Some(10)), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_initial_schema;
 mod m20261124_000002_collection_engine;
 mod m20261124_000003_data_generations;
+mod m20261124_000004_follower_changes;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_initial_schema::Migration),
             Box::new(m20261124_000002_collection_engine::Migration),
             Box::new(m20261124_000003_data_generations::Migration),
+            Box::new(m20261124_000004_follower_changes::Migration),
         ]
     }
 }

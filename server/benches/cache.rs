@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use app::cache::{Cache, CacheSettings, Kind};
 use app::db::queries::{self, AccountQuery};
 use app::error::ApiError;
-use app::model::{AccountSort, HistoryRange, SortDirection};
+use app::model::{AccountFilter, AccountSort, HistoryRange, SortDirection};
 use app::state::{AppState, CollectTrigger};
 use hdrhistogram::Histogram;
 use leptos::prelude::LeptosOptions;
@@ -97,8 +97,7 @@ async fn run() -> anyhow::Result<()> {
         per_page: 25,
         sort: AccountSort::Followers,
         direction: SortDirection::Desc,
-        search: None,
-        platform: None,
+        filter: AccountFilter::default(),
     };
     in_process(&db, "overview", &cache, Kind::Overview, &(), || {
         queries::overview(&db)

@@ -7,7 +7,7 @@
 //!   command timeout) or unreachable at start-up, answers come from the
 //!   in-process level or the database, and fred reconnects in the background.
 //!
-//! Keys are built in one place, [`key`]: `reach:v1:{kind}:{generations}:{hash}`
+//! Keys are built in one place, [`key`]: `reach:v2:{kind}:{generations}:{hash}`
 //! where `generations` are the counters of the data domains the kind reads
 //! ([`crate::db::generations`]) and `hash` is the xxh3 of the normalized
 //! arguments. Writes bump the counters in their own transaction, so no
@@ -35,7 +35,7 @@ pub use redis::RedisCache;
 
 /// The version of the key layout and of the cached values' shape: bump it
 /// when either changes, and old entries are never read again.
-const KEY_PREFIX: &str = "reach:v1";
+const KEY_PREFIX: &str = "reach:v2";
 
 /// A kind of cached answer: one per read endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,16 +46,18 @@ pub enum Kind {
     History,
     Runs,
     Run,
+    Tags,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Overview,
         Kind::Accounts,
         Kind::Account,
         Kind::History,
         Kind::Runs,
         Kind::Run,
+        Kind::Tags,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +68,7 @@ impl Kind {
             Kind::History => "history",
             Kind::Runs => "runs",
             Kind::Run => "run",
+            Kind::Tags => "tags",
         }
     }
 
@@ -73,11 +76,13 @@ impl Kind {
     fn domains(self) -> &'static [Domain] {
         match self {
             Kind::Overview => &[Domain::Accounts, Domain::Snapshots, Domain::Runs],
-            Kind::Accounts => &[Domain::Accounts],
+            // Rows carry a sparkline of their snapshots.
+            Kind::Accounts => &[Domain::Accounts, Domain::Snapshots],
             Kind::Account => &[Domain::Accounts, Domain::Snapshots],
             Kind::History => &[Domain::Snapshots],
             Kind::Runs => &[Domain::Runs],
             Kind::Run => &[Domain::Runs, Domain::Accounts],
+            Kind::Tags => &[Domain::Accounts],
         }
     }
 
@@ -85,7 +90,7 @@ impl Kind {
     /// TTL; it only bounds memory held by answers nobody asks for.
     pub fn default_ttl(self) -> Duration {
         let minutes = match self {
-            Kind::Overview | Kind::Accounts | Kind::Runs => 5,
+            Kind::Overview | Kind::Accounts | Kind::Runs | Kind::Tags => 5,
             Kind::Account | Kind::Run => 10,
             Kind::History => 15,
         };
@@ -394,12 +399,12 @@ mod tests {
     fn keys_carry_the_kind_its_generations_and_the_arguments() {
         let generations = Generations::default();
         let a = key(Kind::Accounts, &generations, &(1, "followers"));
-        assert!(a.starts_with("reach:v1:accounts:0:"), "{a}");
+        assert!(a.starts_with("reach:v2:accounts:0.0:"), "{a}");
         assert_eq!(a, key(Kind::Accounts, &generations, &(1, "followers")));
         assert_ne!(a, key(Kind::Accounts, &generations, &(2, "followers")));
         let overview = key(Kind::Overview, &generations, &());
         assert!(
-            overview.starts_with("reach:v1:overview:0.0.0:"),
+            overview.starts_with("reach:v2:overview:0.0.0:"),
             "{overview}"
         );
     }

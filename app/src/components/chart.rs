@@ -1,11 +1,15 @@
 //! The history chart: an ECharts line chart built with charming.
 //!
-//! The server renders an empty, fixed-size container (so nothing shifts);
-//! in the browser, ECharts is loaded from `/vendor/echarts.min.js` the first
-//! time a chart is drawn, so pages without charts never download it.
+//! The server renders an empty container of the chart's final size (so
+//! nothing shifts), shown as a skeleton until drawn. In the browser the chart
+//! is drawn only once its container comes near the viewport
+//! (IntersectionObserver), and ECharts itself, `/vendor/echarts.min.js`, is
+//! loaded then, the first time: pages without a chart in view never
+//! download it. Charts follow the window's size and the light/dark theme.
 
 use leptos::prelude::*;
 
+use crate::components::theme::ThemeState;
 use crate::model::{HistoryPoint, Metric};
 
 /// A line chart of one metric of an account's history.
@@ -16,13 +20,23 @@ pub fn HistoryChart(
     metric: Signal<Metric>,
 ) -> impl IntoView {
     let element_id = "history-chart";
+    let drawn = RwSignal::new(false);
+    let dark = expect_context::<ThemeState>().dark;
     #[cfg(feature = "hydrate")]
-    browser::draw_on_change(element_id, points, metric);
+    browser::draw_when_visible(element_id, points, metric, dark, drawn);
     #[cfg(not(feature = "hydrate"))]
-    let _ = (points, metric);
+    let _ = (points, metric, dark);
 
     view! {
-        <div class="chart" id=element_id data-chart="history" aria-label="History chart"></div>
+        <div
+            class="chart"
+            class:skeleton=move || !drawn.get()
+            id=element_id
+            data-chart="history"
+            data-drawn=move || drawn.get().to_string()
+            role="img"
+            aria-label=move || format!("History chart of {}", metric.get().label())
+        ></div>
     }
 }
 
@@ -31,6 +45,7 @@ mod browser {
     use charming::component::{Axis, DataZoom, DataZoomType, Grid};
     use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
     use charming::series::Line;
+    use charming::theme::Theme;
     use charming::{Chart, Echarts, WasmRenderer};
     use leptos::prelude::*;
     use leptos::task::spawn_local;
@@ -42,33 +57,130 @@ mod browser {
     const ECHARTS_URL: &str = "/vendor/echarts.min.js";
     const SCRIPT_ID: &str = "echarts-script";
     const HEIGHT: u32 = 360;
+    /// How near the viewport a chart starts loading.
+    const LOOK_AHEAD: &str = "200px";
 
-    /// Draws the chart once the data is known and redraws it when the data or
-    /// the metric changes, reusing the ECharts instance.
-    pub fn draw_on_change(
+    /// A drawn chart and the theme it was drawn with.
+    struct Drawn {
+        echarts: Echarts,
+        dark: bool,
+    }
+
+    /// Draws the chart once its container is near the viewport, then redraws
+    /// it when the data or the metric changes (reusing the ECharts instance)
+    /// or the theme changes (a new instance: themes are set at creation).
+    pub fn draw_when_visible(
         element_id: &'static str,
         points: Signal<Vec<HistoryPoint>>,
         metric: Signal<Metric>,
+        dark: Signal<bool>,
+        drawn: RwSignal<bool>,
     ) {
-        let instance = StoredValue::new_local(None::<Echarts>);
+        let visible = RwSignal::new(false);
+        let observer = StoredValue::new_local(None::<Observer>);
+        Effect::new(move |_| match Observer::watch(element_id, visible) {
+            Ok(watching) => observer.set_value(Some(watching)),
+            Err(error) => {
+                leptos::logging::error!("cannot watch the chart: {error:?}");
+                visible.set(true);
+            }
+        });
+
+        let instance = StoredValue::new_local(None::<Drawn>);
         Effect::new(move |_| {
+            if !visible.get() {
+                return;
+            }
             let chart = build(&points.get(), metric.get());
+            let dark = dark.get();
             spawn_local(async move {
                 if let Err(error) = load_echarts().await {
                     leptos::logging::error!("could not load ECharts: {error:?}");
                     return;
                 }
                 instance.update_value(|slot| match slot {
-                    Some(echarts) => WasmRenderer::update(echarts, &chart),
-                    None => {
-                        match WasmRenderer::new_opt(None, Some(HEIGHT)).render(element_id, &chart) {
-                            Ok(echarts) => *slot = Some(echarts),
+                    Some(current) if current.dark == dark => {
+                        WasmRenderer::update(&current.echarts, &chart)
+                    }
+                    _ => {
+                        if let Some(old) = slot.take() {
+                            dispose(&old.echarts);
+                        }
+                        let theme = if dark { Theme::Dark } else { Theme::Default };
+                        match WasmRenderer::new_opt(None, Some(HEIGHT))
+                            .theme(theme)
+                            .render(element_id, &chart)
+                        {
+                            Ok(echarts) => *slot = Some(Drawn { echarts, dark }),
                             Err(error) => leptos::logging::error!("chart failed: {error:?}"),
                         }
                     }
                 });
+                drawn.set(instance.with_value(Option::is_some));
             });
         });
+
+        let resize = window_event_listener(leptos::ev::resize, move |_| {
+            instance.with_value(|slot| {
+                if let Some(current) = slot {
+                    current.echarts.resize(JsValue::UNDEFINED);
+                }
+            })
+        });
+        on_cleanup(move || resize.remove());
+    }
+
+    /// An IntersectionObserver that sets `visible` once, then stops.
+    struct Observer {
+        observer: web_sys::IntersectionObserver,
+        // Called by the observer: lives as long as it does.
+        _callback: Closure<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>,
+    }
+
+    impl Observer {
+        fn watch(element_id: &str, visible: RwSignal<bool>) -> Result<Self, JsValue> {
+            let element = document()
+                .get_element_by_id(element_id)
+                .ok_or("no chart container")?;
+            let callback = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+                move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+                    let near = entries.iter().any(|entry| {
+                        entry
+                            .unchecked_into::<web_sys::IntersectionObserverEntry>()
+                            .is_intersecting()
+                    });
+                    if near {
+                        visible.set(true);
+                        observer.disconnect();
+                    }
+                },
+            );
+            let options = web_sys::IntersectionObserverInit::new();
+            options.set_root_margin(LOOK_AHEAD);
+            let observer = web_sys::IntersectionObserver::new_with_options(
+                callback.as_ref().unchecked_ref(),
+                &options,
+            )?;
+            observer.observe(&element);
+            Ok(Self {
+                observer,
+                _callback: callback,
+            })
+        }
+    }
+
+    impl Drop for Observer {
+        fn drop(&mut self) {
+            self.observer.disconnect();
+        }
+    }
+
+    /// Frees an ECharts instance (charming has no binding for it).
+    fn dispose(echarts: &Echarts) {
+        let method = js_sys::Reflect::get(echarts.as_ref(), &JsValue::from_str("dispose"));
+        if let Ok(function) = method.and_then(|m| m.dyn_into::<js_sys::Function>()) {
+            let _ = function.call0(echarts.as_ref());
+        }
     }
 
     fn build(points: &[HistoryPoint], metric: Metric) -> Chart {
@@ -80,6 +192,8 @@ mod browser {
             })
             .collect();
         Chart::new()
+            // The page's background shows through, in either theme.
+            .background_color("transparent")
             .grid(Grid::new().left("64").right("24").top("24").bottom("64"))
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .x_axis(Axis::new().type_(AxisType::Time))

@@ -20,6 +20,31 @@ pub fn compact(value: Option<i64>) -> String {
     format!("{sign}{scaled:.digits$}{suffix}")
 }
 
+/// A change: `+1.2K`, `-300`, `0`; unknown stays a dash.
+pub fn signed(value: Option<i64>) -> String {
+    match value {
+        Some(n) if n > 0 => format!("+{}", compact(Some(n))),
+        other => compact(other),
+    }
+}
+
+/// A percentage change: `+3.4%`, `-0.2%`; unknown stays a dash.
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |p| format!("{p:+.1}%"))
+}
+
+/// How old data captured at `at` is at `now`, coarsely (`3 days`, `5 hours`),
+/// so a page rendered on the server reads the same once hydrated.
+pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let hours = (now - at).num_hours().max(0);
+    match hours {
+        0 => "less than an hour".to_owned(),
+        1 => "1 hour".to_owned(),
+        2..48 => format!("{hours} hours"),
+        _ => format!("{} days", hours / 24),
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -63,6 +88,34 @@ mod tests {
         assert_eq!(compact(Some(345_000_000)), "345M");
         assert_eq!(compact(Some(-2_500_000)), "-2.5M");
         assert_eq!(compact(Some(3_000_000_000)), "3.0B");
+    }
+
+    #[test]
+    fn changes_carry_their_sign() {
+        assert_eq!(signed(Some(1_234)), "+1,234");
+        assert_eq!(signed(Some(-25_000)), "-25.0K");
+        assert_eq!(signed(Some(0)), "0");
+        assert_eq!(signed(None), "—");
+        assert_eq!(percent(Some(3.456)), "+3.5%");
+        assert_eq!(percent(Some(-0.04)), "-0.0%");
+        assert_eq!(percent(None), "—");
+    }
+
+    #[test]
+    fn ages_are_coarse() {
+        let now = Utc::now();
+        assert_eq!(age(now, now), "less than an hour");
+        assert_eq!(age(now - chrono::Duration::minutes(90), now), "1 hour");
+        assert_eq!(age(now - chrono::Duration::hours(30), now), "30 hours");
+        assert_eq!(
+            age(now - chrono::Duration::hours(24 * 5 + 3), now),
+            "5 days"
+        );
+        // A clock a little behind the data's does not make it negative.
+        assert_eq!(
+            age(now + chrono::Duration::minutes(5), now),
+            "less than an hour"
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Building blocks shared by the pages: number formatting, loading and error
-//! states, the pager and the history chart.
+//! Building blocks shared by the pages: number formatting, loading, error
+//! and offline states, the pager, sparklines, the history chart and the theme.
 
 pub mod chart;
 pub mod format;
 pub mod pager;
+pub mod sparkline;
 pub mod status;
+pub mod theme;

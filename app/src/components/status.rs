@@ -1,5 +1,6 @@
 //! What a region of a page shows while its data loads or when it fails:
-//! skeletons with the final layout's size, and an error with a retry button.
+//! skeletons with the final layout's size, an error with a retry button, and
+//! a banner while the browser is offline.
 
 use leptos::prelude::*;
 
@@ -84,5 +85,30 @@ pub fn TableError(
                 </td>
             </tr>
         </tbody>
+    }
+}
+
+/// Says so while the browser is offline: what is on screen stays, cached
+/// answers still show, and other requests will fail until it returns.
+#[component]
+pub fn OfflineBanner() -> impl IntoView {
+    // The server renders pages for browsers that reached it: online.
+    let online = RwSignal::new(true);
+    #[cfg(feature = "hydrate")]
+    {
+        Effect::new(move |_| online.set(window().navigator().on_line()));
+        let on = window_event_listener(leptos::ev::online, move |_| online.set(true));
+        let off = window_event_listener(leptos::ev::offline, move |_| online.set(false));
+        on_cleanup(move || {
+            on.remove();
+            off.remove();
+        });
+    }
+    view! {
+        <Show when=move || !online.get()>
+            <div class="offline-banner" role="status" data-testid="offline">
+                "You are offline. Pages you opened in the last few minutes still show; anything else will load when the connection returns."
+            </div>
+        </Show>
     }
 }

@@ -3,8 +3,10 @@
 //! served by an index; related rows are loaded in one extra query per page,
 //! never one per row.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
     FromQueryResult, LoaderTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -14,12 +16,13 @@ use sea_orm::{
 use super::entities::{account, account_tag, collection_run, run_result, snapshot};
 use crate::error::ApiError;
 use crate::model::{
-    AccountDetail, AccountRow, AccountSort, HistoryPoint, HistoryRange, Outcome, Overview, Page,
-    Platform, PlatformTiming, PlatformTotals, RunDetail, RunResultRow, RunSummary, SortDirection,
+    AccountDetail, AccountFilter, AccountRow, AccountSort, HistoryPoint, HistoryRange, Outcome,
+    Overview, Page, Platform, PlatformTiming, PlatformTotals, RunDetail, RunResultRow, RunSummary,
+    STALE_AFTER_HOURS, SortDirection, TagCount, TotalChange,
 };
 
-/// How many of the biggest accounts the overview lists.
-const OVERVIEW_TOP_ACCOUNTS: u32 = 5;
+/// How many accounts each list of the overview shows.
+const OVERVIEW_LIST_LENGTH: u32 = 5;
 
 /// A validated request for one page of the accounts table.
 #[derive(Clone, Debug)]
@@ -28,19 +31,36 @@ pub struct AccountQuery {
     pub per_page: u32,
     pub sort: AccountSort,
     pub direction: SortDirection,
-    pub search: Option<String>,
-    pub platform: Option<Platform>,
+    pub filter: AccountFilter,
 }
+
+/// How far back the sparklines of the accounts table reach.
+const SPARKLINE_DAYS: i64 = 30;
 
 pub async fn accounts(
     db: &DatabaseConnection,
     query: &AccountQuery,
 ) -> Result<Page<AccountRow>, ApiError> {
+    let filter = &query.filter;
     let mut select = account::Entity::find();
-    if let Some(platform) = query.platform {
+    if let Some(platform) = filter.platform {
         select = select.filter(account::Column::Platform.eq(platform));
     }
-    if let Some(text) = &query.search {
+    if let Some(core) = filter.core {
+        select = select.filter(account::Column::IsCore.eq(core));
+    }
+    if let Some(tag) = &filter.tag {
+        select = select.filter(
+            account::Column::Id.in_subquery(
+                Query::select()
+                    .column(account_tag::Column::AccountId)
+                    .from(account_tag::Entity)
+                    .and_where(account_tag::Column::Tag.eq(tag.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(text) = &filter.search {
         let pattern =
             LikeExpr::new(format!("%{}%", escape_like(&text.to_lowercase()))).escape('\\');
         let lower = |column: account::Column| Expr::expr(Func::lower(Expr::col(column)));
@@ -64,6 +84,8 @@ pub async fn accounts(
         AccountSort::Posts => account::Column::Posts,
         AccountSort::Views => account::Column::Views,
         AccountSort::Likes => account::Column::Likes,
+        AccountSort::Change7d => account::Column::FollowersChange7d,
+        AccountSort::Change30d => account::Column::FollowersChange30d,
         AccountSort::LastCollected => account::Column::LastCollectedAt,
     };
     // Unknown values sort last in both directions: they are not "zero".
@@ -75,12 +97,46 @@ pub async fn accounts(
         .all(db)
         .await?;
 
+    let mut items = with_tags(db, models).await?;
+    with_sparklines(db, &mut items).await?;
     Ok(Page {
-        items: with_tags(db, models).await?,
+        items,
         page: query.page,
         per_page: query.per_page,
         total,
     })
+}
+
+/// Fills each row's sparkline with its last 30 days of followers, for the
+/// whole page in one query on the snapshots' primary key.
+async fn with_sparklines(
+    db: &impl ConnectionTrait,
+    rows: &mut [AccountRow],
+) -> Result<(), ApiError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let since = Utc::now() - chrono::Duration::days(SPARKLINE_DAYS);
+    let points: Vec<(i64, Option<i64>)> = snapshot::Entity::find()
+        .select_only()
+        .columns([snapshot::Column::AccountId, snapshot::Column::Followers])
+        .filter(snapshot::Column::AccountId.is_in(rows.iter().map(|r| r.id)))
+        .filter(snapshot::Column::CapturedAt.gte(since))
+        .order_by_asc(snapshot::Column::AccountId)
+        .order_by_asc(snapshot::Column::CapturedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_account: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (account_id, followers) in points {
+        if let Some(followers) = followers {
+            by_account.entry(account_id).or_default().push(followers);
+        }
+    }
+    for row in rows {
+        row.sparkline = by_account.remove(&row.id).unwrap_or_default();
+    }
+    Ok(())
 }
 
 pub async fn account(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, ApiError> {
@@ -330,14 +386,39 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
         db,
         &AccountQuery {
             page: 1,
-            per_page: OVERVIEW_TOP_ACCOUNTS,
+            per_page: OVERVIEW_LIST_LENGTH,
             sort: AccountSort::Followers,
             direction: SortDirection::Desc,
-            search: None,
-            platform: None,
+            filter: AccountFilter::default(),
         },
     )
     .await?;
+    let growers = account::Entity::find()
+        .filter(account::Column::FollowersChange7d.gt(0))
+        .order_by_desc(account::Column::FollowersChange7d)
+        .order_by_asc(account::Column::Id)
+        .limit(u64::from(OVERVIEW_LIST_LENGTH))
+        .all(db)
+        .await?;
+
+    let stale_before = Utc::now() - chrono::Duration::hours(STALE_AFTER_HOURS);
+    let needs_attention = account::Entity::find().filter(
+        Condition::any()
+            .add(account::Column::LastOutcome.ne(Outcome::Ok))
+            .add(account::Column::LastCollectedAt.is_null())
+            .add(account::Column::LastCollectedAt.lt(stale_before)),
+    );
+    let needs_attention_total = needs_attention.clone().count(db).await?;
+    let needs_attention = needs_attention
+        .order_by_with_nulls(
+            account::Column::LastCollectedAt,
+            Order::Asc,
+            NullOrdering::First,
+        )
+        .order_by_asc(account::Column::Id)
+        .limit(u64::from(OVERVIEW_LIST_LENGTH))
+        .all(db)
+        .await?;
 
     let sum = |f: fn(&PlatformRow) -> i64| by_platform.iter().map(f).sum::<i64>();
     Ok(Overview {
@@ -355,9 +436,72 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
                 followers: r.followers,
             })
             .collect(),
+        changes: total_changes(db).await?,
         top_accounts: top.items,
+        top_growers: with_tags(db, growers).await?,
         latest_run,
+        needs_attention: with_tags(db, needs_attention).await?,
+        needs_attention_total,
     })
+}
+
+/// The sum of every account's follower change over each kept window, with
+/// the followers those accounts started from (for a percentage).
+async fn total_changes(db: &DatabaseConnection) -> Result<Vec<TotalChange>, ApiError> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        change: i64,
+        start: i64,
+        accounts: i64,
+    }
+    let mut changes = Vec::new();
+    for (column, days) in [
+        ("followers_change_1d", 1),
+        ("followers_change_7d", 7),
+        ("followers_change_30d", 30),
+    ] {
+        // SUM over BIGINT is NUMERIC on PostgreSQL: cast back.
+        let row = Row::find_by_statement(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS change, \
+                    CAST(COALESCE(SUM(followers - {column}), 0) AS BIGINT) AS start, \
+                    COUNT({column}) AS accounts \
+                 FROM accounts"
+            ),
+        ))
+        .one(db)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+        changes.push(TotalChange {
+            days,
+            followers: row.change,
+            percent: (row.start > 0).then(|| row.change as f64 * 100.0 / row.start as f64),
+            accounts: to_count(row.accounts),
+        });
+    }
+    Ok(changes)
+}
+
+/// The tags in use, most used first.
+pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, ApiError> {
+    let rows: Vec<(String, i64)> = account_tag::Entity::find()
+        .select_only()
+        .column(account_tag::Column::Tag)
+        .column_as(account_tag::Column::AccountId.count(), "accounts")
+        .group_by(account_tag::Column::Tag)
+        .order_by_desc(Expr::col("accounts"))
+        .order_by_asc(account_tag::Column::Tag)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(tag, accounts)| TagCount {
+            tag,
+            accounts: to_count(accounts),
+        })
+        .collect())
 }
 
 async fn find_account(db: &DatabaseConnection, id: i64) -> Result<account::Model, ApiError> {
@@ -393,6 +537,9 @@ async fn with_tags(
             last_error: m.last_error,
             last_outcome: m.last_outcome,
             simulated: m.simulated,
+            change_7d: m.followers_change_7d,
+            change_30d: m.followers_change_30d,
+            sparkline: Vec::new(),
         })
         .collect())
 }

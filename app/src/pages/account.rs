@@ -5,11 +5,14 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{get_account, get_history};
+use crate::client_cache::cached_resource;
 use crate::components::chart::HistoryChart;
-use crate::components::format::{compact, exact, grouped, timestamp};
+use chrono::NaiveDate;
+
+use crate::components::format::{compact, exact, grouped, signed, timestamp};
 use crate::components::status::{CardSkeleton, ErrorPanel};
 use crate::error::ApiError;
-use crate::model::{AccountDetail, HistoryRange, Metric};
+use crate::model::{AccountDetail, HistoryPoint, HistoryRange, Metric};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -36,7 +39,8 @@ pub fn AccountPage() -> impl IntoView {
             .unwrap_or_default()
     });
 
-    let detail = Resource::new(
+    let detail = cached_resource(
+        "account",
         move || id.get(),
         |id| async move {
             match id {
@@ -84,7 +88,8 @@ fn HistorySection(
             Metric::Followers
         }
     });
-    let history = Resource::new(
+    let history = cached_resource(
+        "history",
         move || (id.get(), range.get()),
         |(id, range)| async move {
             match id {
@@ -128,9 +133,14 @@ fn HistorySection(
                         }.into_any(),
                         Ok(points) => {
                             let count = points.len();
+                            let days = Memo::new({
+                                let points = points.clone();
+                                move |_| daily_rows(&points, metric.get())
+                            });
                             view! {
                                 <HistoryChart points=Signal::stored(points) metric=metric.into() />
                                 <p class="muted" data-testid="history-count">{format!("{count} snapshots")}</p>
+                                <DailyTable days metric />
                             }.into_any()
                         }
                         Err(error) => view! { <ErrorPanel what="the history" error retry=retry_history /> }.into_any(),
@@ -139,6 +149,84 @@ fn HistorySection(
             </Transition>
         </section>
     }
+}
+
+/// One day of an account's history: the day's last value of a metric and
+/// its change since the previous day with data.
+#[derive(Clone, Debug, PartialEq)]
+struct DailyRow {
+    date: NaiveDate,
+    value: Option<i64>,
+    change: Option<i64>,
+    /// Days since the previous row: more than 1 where days are missing.
+    gap_days: i64,
+}
+
+/// The daily table's rows, newest first, from snapshots oldest first.
+fn daily_rows(points: &[HistoryPoint], metric: Metric) -> Vec<DailyRow> {
+    let mut rows: Vec<DailyRow> = Vec::new();
+    for point in points {
+        let date = point.captured_at.date_naive();
+        let value = point.counters.get(metric);
+        match rows.last_mut() {
+            // Several snapshots in a day: the day ends with the last one.
+            Some(last) if last.date == date => last.value = value.or(last.value),
+            _ => rows.push(DailyRow {
+                date,
+                value,
+                change: None,
+                gap_days: 1,
+            }),
+        }
+    }
+    for i in 1..rows.len() {
+        let (before, after) = rows.split_at_mut(i);
+        let (previous, row) = (&before[i - 1], &mut after[0]);
+        row.change = row.value.zip(previous.value).map(|(now, then)| now - then);
+        row.gap_days = (row.date - previous.date).num_days();
+    }
+    rows.reverse();
+    rows
+}
+
+/// The day-by-day values of the chart's metric, newest first.
+#[component]
+fn DailyTable(days: Memo<Vec<DailyRow>>, metric: Memo<Metric>) -> impl IntoView {
+    view! {
+        <h2>"Day by day"</h2>
+        <div class="table-scroll daily">
+            <table class="data" data-testid="daily-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Day"</th>
+                        <th scope="col" class="num">{move || metric.get().label()}</th>
+                        <th scope="col" class="num">"Change"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || days.get() key=|row| (row.date, row.value, row.change) let:row>
+                        <tr>
+                            <td>{row.date.format("%Y-%m-%d").to_string()}</td>
+                            <td class="num" title=exact(row.value)>{grouped_or_dash(row.value)}</td>
+                            <td
+                                class="num change"
+                                class:up=row.change.is_some_and(|n| n > 0)
+                                class:down=row.change.is_some_and(|n| n < 0)
+                                title=(row.gap_days > 1).then(|| format!("over {} days: days without data in between", row.gap_days))
+                            >
+                                {signed(row.change)}
+                                {(row.gap_days > 1).then(|| view! { <small>{format!("{} days", row.gap_days)}</small> })}
+                            </td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn grouped_or_dash(value: Option<i64>) -> String {
+    value.map_or_else(|| "—".to_owned(), grouped)
 }
 
 #[component]
@@ -196,5 +284,57 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
             let outcome = account.last_outcome.map(|o| o.as_str()).unwrap_or("failed");
             view! { <p class="error-panel">{format!("Last collection {outcome}: {e}")}</p> }
         })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::model::Counters;
+
+    fn point(day: u32, hour: u32, followers: Option<i64>) -> HistoryPoint {
+        HistoryPoint {
+            captured_at: Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap(),
+            counters: Counters {
+                followers,
+                ..Counters::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_day_ends_with_its_last_snapshot_and_changes_span_gaps() {
+        let rows = daily_rows(
+            &[
+                point(1, 0, Some(100)),
+                point(2, 0, Some(110)),
+                point(2, 12, Some(115)),
+                point(5, 0, Some(130)),
+                point(6, 0, None),
+            ],
+            Metric::Followers,
+        );
+        let summary: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.date.format("%d").to_string(),
+                    r.value,
+                    r.change,
+                    r.gap_days,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("06".to_owned(), None, None, 1),
+                ("05".to_owned(), Some(130), Some(15), 3),
+                ("02".to_owned(), Some(115), Some(15), 1),
+                ("01".to_owned(), Some(100), None, 1),
+            ]
+        );
     }
 }

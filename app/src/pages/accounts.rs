@@ -6,27 +6,36 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
+use serde::Serialize;
 
-use crate::api::list_accounts;
-use crate::components::format::{compact, exact, timestamp};
+use crate::api::{list_accounts, list_tags};
+use crate::client_cache::cached_resource;
+use crate::components::format::{age, compact, exact, grouped, percent, signed, timestamp};
 use crate::components::pager::PagerFooter;
+use crate::components::sparkline::Sparkline;
 use crate::components::status::{TableError, TableSkeleton};
 use crate::model::{
     AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Outcome, Page, Platform, SortDirection,
+    percent_change,
 };
 
 /// How long typing must pause before the search is sent.
 const SEARCH_DEBOUNCE_MS: u32 = 300;
 
+/// The table's columns.
+const COLUMNS: usize = 11;
+
 /// The table's state as read from (and written to) the URL. Values the
 /// server would reject fall back to defaults here: a bad link still shows a table.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 struct TableState {
     page: u32,
     sort: AccountSort,
     direction: SortDirection,
     search: String,
     platform: Option<Platform>,
+    core: Option<bool>,
+    tag: Option<String>,
 }
 
 impl TableState {
@@ -48,6 +57,12 @@ impl TableState {
                 .unwrap_or_else(|| AccountSort::natural_direction(sort)),
             search: query.get("q").unwrap_or_default(),
             platform: query.get("platform").and_then(|p| p.parse().ok()),
+            core: match query.get("core").as_deref() {
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                _ => None,
+            },
+            tag: query.get("tag").filter(|t| !t.is_empty()),
         }
     }
 
@@ -56,6 +71,12 @@ impl TableState {
         let mut params = Vec::new();
         if let Some(platform) = self.platform {
             params.push(format!("platform={platform}"));
+        }
+        if let Some(core) = self.core {
+            params.push(format!("core={core}"));
+        }
+        if let Some(tag) = &self.tag {
+            params.push(format!("tag={}", encode_query_value(tag)));
         }
         if !self.search.is_empty() {
             params.push(format!("q={}", encode_query_value(&self.search)));
@@ -108,7 +129,8 @@ fn encode_query_value(value: &str) -> String {
 pub fn AccountsPage() -> impl IntoView {
     let query = use_query_map();
     let state = Memo::new(move |_| TableState::from_query(&query.read()));
-    let rows = Resource::new(
+    let rows = cached_resource(
+        "accounts",
         move || state.get(),
         |s| {
             list_accounts(
@@ -118,6 +140,8 @@ pub fn AccountsPage() -> impl IntoView {
                 Some(s.direction),
                 Some(s.search).filter(|q| !q.is_empty()),
                 s.platform,
+                s.core,
+                s.tag,
             )
         },
     );
@@ -162,7 +186,8 @@ pub fn AccountsPage() -> impl IntoView {
 
     view! {
         <h1>"Accounts"</h1>
-        <div class="filters">
+        // A GET form: without JavaScript, "Apply" loads the filtered URL.
+        <form class="filters" method="get" action="/accounts" on:submit=|ev| ev.prevent_default()>
             <SearchBox initial=state.get_untracked().search on_search={
                 let go = go.clone();
                 move |text: String| {
@@ -189,13 +214,41 @@ pub fn AccountsPage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-        </div>
+            <label>
+                "Core "
+                <select
+                    name="core"
+                    on:change={
+                        let go = go.clone();
+                        move |ev| {
+                            let core = event_target_value(&ev).parse().ok();
+                            go(TableState { core, page: 1, ..state.get_untracked() }, false)
+                        }
+                    }
+                    prop:value=move || state.get().core.map(|c| c.to_string()).unwrap_or_default()
+                >
+                    <option value="">"All accounts"</option>
+                    <option value="true">"Core only"</option>
+                    <option value="false">"Not core"</option>
+                </select>
+            </label>
+            <TagFilter state on_change={
+                let go = go.clone();
+                move |tag: Option<String>| go(TableState { tag, page: 1, ..state.get_untracked() }, false)
+            } />
+            // Hidden once hydrated, when every change applies at once.
+            <button class="apply" type="submit">"Apply"</button>
+        </form>
+        <div class="table-scroll">
         <table class="data accounts" data-testid="accounts-table">
             <thead>
                 <tr>
                     {header(AccountSort::Handle, "Account", false)}
                     {header(AccountSort::Platform, "Platform", false)}
                     {header(AccountSort::Followers, "Followers", true)}
+                    {header(AccountSort::Change7d, "7 days", true)}
+                    {header(AccountSort::Change30d, "30 days", true)}
+                    <th scope="col">"Trend"</th>
                     {header(AccountSort::Following, "Following", true)}
                     {header(AccountSort::Posts, "Posts", true)}
                     {header(AccountSort::Views, "Views", true)}
@@ -203,17 +256,18 @@ pub fn AccountsPage() -> impl IntoView {
                     {header(AccountSort::LastCollected, "Last collected", false)}
                 </tr>
             </thead>
-            <Transition fallback=|| view! { <TableSkeleton rows=DEFAULT_PAGE_SIZE as usize columns=8 /> }>
+            <Transition fallback=|| view! { <TableSkeleton rows=DEFAULT_PAGE_SIZE as usize columns=COLUMNS /> }>
                 {move || Suspend::new(async move {
                     match rows.await {
                         Ok(page) => view! { <Rows page=page.clone() /> <Pager page state /> }.into_any(),
                         Err(error) => view! {
-                            <TableError what="the accounts" columns=8 error retry />
+                            <TableError what="the accounts" columns=COLUMNS error retry />
                         }.into_any(),
                     }
                 })}
             </Transition>
         </table>
+        </div>
     }
 }
 
@@ -252,16 +306,60 @@ fn SearchBox(initial: String, on_search: impl Fn(String) + Clone + 'static) -> i
     }
 }
 
+/// The tag filter: the tags in use, loaded once.
+#[component]
+fn TagFilter(
+    state: Memo<TableState>,
+    on_change: impl Fn(Option<String>) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let tags = cached_resource("tags", || (), |_| list_tags());
+    view! {
+        <label>
+            "Tag "
+            <select
+                name="tag"
+                on:change=move |ev| {
+                    let tag = event_target_value(&ev);
+                    on_change(Some(tag).filter(|t| !t.is_empty()))
+                }
+                prop:value=move || state.get().tag.unwrap_or_default()
+            >
+                <option value="">"All tags"</option>
+                <Transition fallback=move || {
+                    // Until the list arrives, keep the chosen tag selectable.
+                    state.get_untracked().tag.map(|t| view! { <option value=t.clone()>{t.clone()}</option> })
+                }>
+                    {move || Suspend::new(async move {
+                        tags.await
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|t| {
+                                let selected = state.get_untracked().tag.as_deref() == Some(t.tag.as_str());
+                                view! {
+                                    <option value=t.tag.clone() selected=selected>
+                                        {format!("{} ({})", t.tag, t.accounts)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    })}
+                </Transition>
+            </select>
+        </label>
+    }
+}
+
 #[component]
 fn Rows(page: Page<AccountRow>) -> impl IntoView {
     if page.items.is_empty() {
         return view! {
             <tbody>
-                <tr><td colspan="8" class="empty">"No account matches."</td></tr>
+                <tr><td colspan=COLUMNS class="empty">"No account matches."</td></tr>
             </tbody>
         }
         .into_any();
     }
+    let now = chrono::Utc::now();
     view! {
         <tbody>
             {page.items.into_iter().map(|a| {
@@ -269,6 +367,8 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
                 let cell = move |v: Option<i64>| view! {
                     <td class="num" title=exact(v)>{compact(v)}</td>
                 };
+                let failed = a.last_outcome.is_some_and(|o| o != Outcome::Ok);
+                let sparkline_label = format!("{} followers over 30 days", a.handle);
                 view! {
                     <tr data-account-id=a.id>
                         <td>
@@ -281,17 +381,46 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
                         </td>
                         <td><span class=format!("badge {}", a.platform.as_str())>{a.platform.label()}</span></td>
                         {cell(a.latest.followers)}
+                        <ChangeCell change=a.change_7d current=a.latest.followers days=7 />
+                        <ChangeCell change=a.change_30d current=a.latest.followers days=30 />
+                        <td><Sparkline values=a.sparkline label=sparkline_label /></td>
                         {cell(a.latest.following)}
                         {cell(a.latest.posts)}
                         {cell(a.latest.views)}
                         {cell(a.latest.likes)}
-                        <td class="muted">{timestamp(a.last_collected_at)}</td>
+                        <td class="muted">
+                            {timestamp(a.last_collected_at)}
+                            {failed.then(|| {
+                                let data_age = a.last_collected_at.map_or_else(
+                                    || "no data yet".to_owned(),
+                                    |at| format!("data {} old", age(at, now)),
+                                );
+                                view! {
+                                    <small class="stale" title=a.last_error.clone().unwrap_or_default()>{data_age}</small>
+                                }
+                            })}
+                        </td>
                     </tr>
                 }
             }).collect_view()}
         </tbody>
     }
     .into_any()
+}
+
+/// A follower change over `days`, absolute and as a percentage.
+#[component]
+fn ChangeCell(change: Option<i64>, current: Option<i64>, days: u32) -> impl IntoView {
+    let title = match change {
+        Some(n) => format!("{} followers in {days} days", grouped(n)),
+        None => format!("unknown: less than {days} days of history"),
+    };
+    view! {
+        <td class="num change" class:up=change.is_some_and(|n| n > 0) class:down=change.is_some_and(|n| n < 0) title=title>
+            {signed(change)}
+            <small>{percent(percent_change(change, current))}</small>
+        </td>
+    }
 }
 
 #[component]
@@ -315,7 +444,7 @@ fn Pager(page: Page<AccountRow>, state: Memo<TableState>) -> impl IntoView {
             page.total
         )
     };
-    view! { <PagerFooter columns=8 status current pages href=link /> }
+    view! { <PagerFooter columns=COLUMNS status current pages href=link /> }
 }
 
 #[cfg(test)]
@@ -338,12 +467,14 @@ mod tests {
 
     #[test]
     fn state_round_trips_through_the_url() {
-        let s = state("platform=github&q=fox&sort=posts&dir=asc&page=3");
+        let s = state("platform=github&core=true&tag=news&q=fox&sort=change_7d&dir=asc&page=3");
         assert_eq!(s.page, 3);
         assert_eq!(s.platform, Some(Platform::Github));
+        assert_eq!(s.core, Some(true));
+        assert_eq!(s.sort, AccountSort::Change7d);
         assert_eq!(
             s.href(),
-            "/accounts?platform=github&q=fox&sort=posts&dir=asc&page=3"
+            "/accounts?platform=github&core=true&tag=news&q=fox&sort=change_7d&dir=asc&page=3"
         );
     }
 

@@ -1,16 +1,18 @@
-//! The front page: totals, followers by platform, the biggest accounts and
-//! the latest collection run.
+//! The front page: totals and their change over 1/7/30 days, followers by
+//! platform, the biggest and fastest-growing accounts, the latest collection
+//! run and the accounts that need attention.
 
 use leptos::prelude::*;
 
 use crate::api::get_overview;
-use crate::components::format::{compact, exact, grouped, timestamp};
+use crate::client_cache::cached_resource;
+use crate::components::format::{age, compact, exact, grouped, percent, signed, timestamp};
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
-use crate::model::{Overview, RunStatus};
+use crate::model::{AccountRow, Outcome, Overview, RunStatus, STALE_AFTER_HOURS, TotalChange};
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_overview());
+    let overview = cached_resource("overview", || (), |_| get_overview());
     let retry = Callback::new(move |_| overview.refetch());
 
     view! {
@@ -19,6 +21,11 @@ pub fn OverviewPage() -> impl IntoView {
             view! {
                 <div class="cards">
                     <CardSkeleton />
+                    <CardSkeleton />
+                    <CardSkeleton />
+                    <CardSkeleton />
+                </div>
+                <div class="cards">
                     <CardSkeleton />
                     <CardSkeleton />
                     <CardSkeleton />
@@ -60,7 +67,76 @@ fn OverviewBody(data: Overview) -> impl IntoView {
             </p>
         }
     });
-    view! {
+    // Each section's view type is erased: the page's whole type is too
+    // deep for the compiler otherwise.
+    let by_platform = view! {
+        <section>
+            <h2>"Followers by platform"</h2>
+            <table class="data">
+                <thead>
+                    <tr><th>"Platform"</th><th class="num">"Accounts"</th><th class="num">"Followers"</th></tr>
+                </thead>
+                <tbody>
+                    {data.by_platform.into_iter().map(|p| view! {
+                        <tr>
+                            <td><span class=format!("badge {}", p.platform.as_str())>{p.platform.label()}</span></td>
+                            <td class="num">{p.accounts}</td>
+                            <td class="num" title=exact(Some(p.followers))>{compact(Some(p.followers))}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any();
+    let biggest = view! {
+        <section>
+            <h2>"Biggest accounts"</h2>
+            <table class="data">
+                <thead>
+                    <tr><th>"Account"</th><th>"Platform"</th><th class="num">"Followers"</th></tr>
+                </thead>
+                <tbody>
+                    {data.top_accounts.into_iter().map(|a| view! {
+                        <tr>
+                            <td><a href=format!("/accounts/{}", a.id)>{a.handle}</a></td>
+                            <td>{a.platform.label()}</td>
+                            <td class="num" title=exact(a.latest.followers)>{compact(a.latest.followers)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any();
+    let growers = view! {
+        <section>
+            <h2>"Top growers, 7 days"</h2>
+            <table class="data" data-testid="top-growers">
+                <thead>
+                    <tr><th>"Account"</th><th>"Platform"</th><th class="num">"7 days"</th></tr>
+                </thead>
+                <tbody>
+                    {data.top_growers.is_empty().then(|| view! {
+                        <tr><td colspan="3" class="empty">"No account grew in the last 7 days (or the history is shorter)."</td></tr>
+                    })}
+                    {data.top_growers.into_iter().map(|a| view! {
+                        <tr>
+                            <td><a href=format!("/accounts/{}", a.id)>{a.handle}</a></td>
+                            <td>{a.platform.label()}</td>
+                            <td class="num change up" title=exact(a.change_7d)>{signed(a.change_7d)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any();
+    let needs_attention = view! {
+        <NeedsAttention accounts=data.needs_attention total=data.needs_attention_total />
+    }
+    .into_any();
+    let totals = view! {
         <div class="cards">
             <div class="card" data-testid="total-accounts">
                 <span class="label">"Accounts"</span>
@@ -83,42 +159,87 @@ fn OverviewBody(data: Overview) -> impl IntoView {
                 <span class="sub">{format!("{} posts tracked", compact(Some(data.posts)))}</span>
             </div>
         </div>
+    }
+    .into_any();
+    view! {
+        {totals}
+        <div class="cards" data-testid="changes">
+            {data.changes.into_iter().map(|change| view! { <ChangeCard change /> }).collect_view()}
+        </div>
         {latest_run}
         <div class="columns">
-            <section>
-                <h2>"Followers by platform"</h2>
-                <table class="data">
-                    <thead>
-                        <tr><th>"Platform"</th><th class="num">"Accounts"</th><th class="num">"Followers"</th></tr>
-                    </thead>
-                    <tbody>
-                        {data.by_platform.into_iter().map(|p| view! {
-                            <tr>
-                                <td><span class=format!("badge {}", p.platform.as_str())>{p.platform.label()}</span></td>
-                                <td class="num">{p.accounts}</td>
-                                <td class="num" title=exact(Some(p.followers))>{compact(Some(p.followers))}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
-            <section>
-                <h2>"Biggest accounts"</h2>
-                <table class="data">
-                    <thead>
-                        <tr><th>"Account"</th><th>"Platform"</th><th class="num">"Followers"</th></tr>
-                    </thead>
-                    <tbody>
-                        {data.top_accounts.into_iter().map(|a| view! {
-                            <tr>
-                                <td><a href=format!("/accounts/{}", a.id)>{a.handle}</a></td>
-                                <td>{a.platform.label()}</td>
-                                <td class="num" title=exact(a.latest.followers)>{compact(a.latest.followers)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
+            {by_platform}
+            {biggest}
+            {growers}
+            {needs_attention}
         </div>
+    }
+}
+
+/// The total follower change over one window.
+#[component]
+fn ChangeCard(change: TotalChange) -> impl IntoView {
+    let label = match change.days {
+        1 => "Followers, 24 hours".to_owned(),
+        days => format!("Followers, {days} days"),
+    };
+    let known = change.accounts > 0;
+    let value = known.then_some(change.followers);
+    let (up, down) = (change.followers > 0, change.followers < 0);
+    view! {
+        <div class="card" data-testid=format!("change-{}d", change.days)>
+            <span class="label">{label}</span>
+            <span class="value" class:up=up class:down=down title=exact(value)>
+                {signed(value)}
+            </span>
+            <span class="sub">
+                {if known {
+                    format!("{} · {} accounts with that much history", percent(change.percent), change.accounts)
+                } else {
+                    "not enough history yet".to_owned()
+                }}
+            </span>
+        </div>
+    }
+}
+
+/// Accounts whose last collection failed, or whose data is stale.
+#[component]
+fn NeedsAttention(accounts: Vec<AccountRow>, total: u64) -> impl IntoView {
+    let now = chrono::Utc::now();
+    view! {
+        <section>
+            <h2>{format!("Needs attention ({total})")}</h2>
+            <table class="data" data-testid="needs-attention">
+                <thead>
+                    <tr><th>"Account"</th><th>"Problem"</th><th>"Data age"</th></tr>
+                </thead>
+                <tbody>
+                    {accounts.is_empty().then(|| view! {
+                        <tr><td colspan="3" class="empty">
+                            {format!("Every account was collected in the last {STALE_AFTER_HOURS} hours.")}
+                        </td></tr>
+                    })}
+                    {accounts.into_iter().map(|a| {
+                        let problem = match (a.last_outcome, &a.last_error) {
+                            (Some(outcome), Some(error)) if outcome != Outcome::Ok => format!("{}: {error}", outcome.as_str()),
+                            (Some(outcome), None) if outcome != Outcome::Ok => outcome.as_str().to_owned(),
+                            _ if a.last_collected_at.is_none() => "never collected".to_owned(),
+                            _ => format!("not collected for over {STALE_AFTER_HOURS} hours"),
+                        };
+                        view! {
+                            <tr>
+                                <td><a href=format!("/accounts/{}", a.id)>{a.handle}</a> " " <span class="muted">{a.platform.label()}</span></td>
+                                <td class="problem">{problem}</td>
+                                <td class="muted">{a.last_collected_at.map_or_else(|| "no data".to_owned(), |at| age(at, now))}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {(total > 0).then(|| view! {
+                <p class="muted"><a href="/accounts?sort=last_collected&dir=asc">"All accounts, least recently collected first"</a></p>
+            })}
+        </section>
     }
 }

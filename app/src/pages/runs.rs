@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{CollectNow, get_run, list_runs};
+use crate::client_cache;
 use crate::components::format::{grouped, timestamp};
 use crate::components::pager::PagerFooter;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
@@ -53,18 +54,29 @@ pub fn RunsPage() -> impl IntoView {
             awaiting_run_after.set(Some(newest_id(runs.get_untracked())));
         }
     });
+    // A run rewrites what every other page shows: the browser's cached
+    // answers are dropped when one is asked for and again when it ends.
     Effect::new(move |_| {
         if collect.version().get() > 0 {
+            client_cache::clear();
             runs.refetch();
         }
     });
-    let in_progress = move || {
+    let in_progress = Memo::new(move |_| {
         runs.get().and_then(Result::ok).is_some_and(|page| {
             page.items
                 .iter()
                 .any(|run| run.status == RunStatus::Running)
         })
-    };
+    });
+    Effect::new(move |was_running: Option<bool>| {
+        let running = in_progress.get();
+        if was_running == Some(true) && !running {
+            client_cache::clear();
+        }
+        running
+    });
+    let in_progress = move || in_progress.get();
     let awaiting = move || {
         let refused = matches!(collect.value().get(), Some(Err(_)));
         !refused

@@ -20,7 +20,7 @@ use sea_orm::{
 
 use app::db::generations::{self, Domain};
 
-use super::{GrowthModel, insert_snapshots, set_latest, snapshot_row};
+use super::{GrowthModel, insert_snapshots, refresh_changes, set_latest, snapshot_row};
 
 const ADJECTIVES: [&str; 20] = [
     "quiet", "bright", "lunar", "rusty", "swift", "cosmic", "golden", "hidden", "urban", "wild",
@@ -136,6 +136,9 @@ pub async fn seed(
         if let Some((at, counters)) = rows.last() {
             set_latest(&txn, *id, *at, *counters).await?;
         }
+    }
+    if days > 0 {
+        refresh_changes(&txn, &ids, days_back(days - 1)).await?;
     }
     generations::bump(&txn, &[Domain::Accounts, Domain::Snapshots]).await?;
     txn.commit().await?;

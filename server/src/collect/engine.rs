@@ -36,7 +36,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, watch};
 
 use super::platforms::{CollectError, Collectors, Observation, Target, Upstream};
-use super::{GrowthModel, insert_snapshots, snapshot_row, with_latest};
+use super::{GrowthModel, insert_snapshots, refresh_changes, snapshot_row, with_latest};
 
 /// How the engine runs.
 #[derive(Clone, Debug)]
@@ -571,6 +571,14 @@ impl Engine {
                 }
             }
             update.exec(&txn).await?;
+        }
+        let collected_ids: Vec<i64> = batch
+            .iter()
+            .filter(|c| c.result.is_ok())
+            .map(|c| c.account.id)
+            .collect();
+        if let Some(as_of) = batch.iter().map(|c| c.at).max() {
+            refresh_changes(&txn, &collected_ids, as_of).await?;
         }
         run_result::Entity::insert_many(batch.iter().map(|c| {
             let (outcome, error) = match &c.result {

@@ -16,9 +16,10 @@ use app::db::entities::{account, snapshot};
 use app::db::generations::{self, Domain};
 use app::model::Counters;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, UpdateMany,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    UpdateMany,
 };
 
 pub use simulated::GrowthModel;
@@ -36,6 +37,7 @@ pub async fn record_snapshot(
 ) -> Result<(), sea_orm::DbErr> {
     insert_snapshots(db, [snapshot_row(account_id, captured_at, counters)]).await?;
     set_latest(db, account_id, captured_at, counters).await?;
+    refresh_changes(db, &[account_id], captured_at).await?;
     generations::bump(db, &[Domain::Accounts, Domain::Snapshots]).await
 }
 
@@ -118,6 +120,53 @@ pub(crate) fn with_latest(
             Column::LastCollectedAt,
             if_newer(Column::LastCollectedAt, captured_at.into()),
         )
+}
+
+/// The follower changes kept on the account row, and their windows in days.
+const CHANGE_WINDOWS: [(account::Column, i64); 3] = [
+    (account::Column::FollowersChange1d, 1),
+    (account::Column::FollowersChange7d, 7),
+    (account::Column::FollowersChange30d, 30),
+];
+
+/// Most accounts one change refresh names (bound parameters stay few).
+const REFRESH_CHUNK: usize = 500;
+
+/// Recomputes the follower changes of `account_ids` after snapshots up to
+/// `as_of` were written: the latest followers minus those of the newest
+/// snapshot at least a window older. One statement per chunk, each window a
+/// subquery served by the snapshots' primary key; unknown when no snapshot
+/// is old enough.
+pub(crate) async fn refresh_changes(
+    db: &impl ConnectionTrait,
+    account_ids: &[i64],
+    as_of: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    for chunk in account_ids.chunks(REFRESH_CHUNK) {
+        let mut update = Query::update();
+        update
+            .table(account::Entity)
+            .and_where(account::Column::Id.is_in(chunk.iter().copied()));
+        for (column, days) in CHANGE_WINDOWS {
+            let baseline = Query::select()
+                .column(snapshot::Column::Followers)
+                .from(snapshot::Entity)
+                .and_where(
+                    Expr::col((snapshot::Entity, snapshot::Column::AccountId))
+                        .equals((account::Entity, account::Column::Id)),
+                )
+                .and_where(snapshot::Column::CapturedAt.lte(as_of - chrono::Duration::days(days)))
+                .order_by(snapshot::Column::CapturedAt, sea_orm::Order::Desc)
+                .limit(1)
+                .to_owned();
+            update.value(
+                column,
+                Expr::col((account::Entity, account::Column::Followers)).sub(Expr::from(baseline)),
+            );
+        }
+        db.execute(&update).await?;
+    }
+    Ok(())
 }
 
 pub(crate) fn snapshot_row(

@@ -4,7 +4,7 @@ use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
 use crate::on_both_backends;
 use app::model::{
     AccountDetail, AccountRow, CollectAnswer, HistoryPoint, Metric, Outcome, Overview, Page,
-    Platform, RunDetail, RunStatus, RunSummary,
+    Platform, RunDetail, RunStatus, RunSummary, STALE_AFTER_HOURS, TagCount,
 };
 use serde_json::Value;
 
@@ -20,6 +20,9 @@ on_both_backends!(
     a_browser_opening_an_endpoint_gets_json,
     collect_now_starts_a_run_whose_detail_is_listed,
     answers_revalidate_with_etags,
+    rows_carry_follower_changes_and_sparklines,
+    accounts_filter_by_core_and_tag,
+    overview_sums_changes_and_lists_growers_and_stale_accounts,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -142,7 +145,10 @@ async fn account_detail_and_history_ranges(backend: Backend) {
     let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=1").await;
     let id = page.items[0].id;
     let detail: AccountDetail = app.get_json(&format!("/api/account?id={id}")).await;
-    assert_eq!(detail.account, page.items[0]);
+    // Only lists carry sparklines.
+    let mut listed = page.items[0].clone();
+    listed.sparkline.clear();
+    assert_eq!(detail.account, listed);
     assert_eq!(detail.snapshot_count, u64::from(DAYS));
     assert_eq!(detail.account.last_collected_at, detail_last_day(&app));
 
@@ -383,4 +389,178 @@ async fn answers_revalidate_with_etags(backend: Backend) {
     // Another answer, another tag.
     let accounts = app.get("/api/accounts").await;
     assert_ne!(accounts.headers()["etag"], etag);
+}
+
+async fn rows_carry_follower_changes_and_sparklines(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let all: Page<AccountRow> = app.get_json("/api/accounts?per_page=100").await;
+    let sparkline_since = chrono::Utc::now() - chrono::Duration::days(30);
+    for row in all.items.iter().take(6) {
+        let history: Vec<HistoryPoint> = app
+            .get_json(&format!("/api/history?id={}&range=all", row.id))
+            .await;
+        let followers: Vec<Option<i64>> = history.iter().map(|p| p.counters.followers).collect();
+        let last = followers.len() - 1;
+        // Daily snapshots: the change over N days is against N snapshots back.
+        let change = |days: usize| Some(followers[last]? - followers[last - days]?);
+        assert_eq!(row.change_7d, change(7), "{}", row.handle);
+        assert_eq!(row.change_30d, change(30), "{}", row.handle);
+        let recent: Vec<i64> = history
+            .iter()
+            .filter(|p| p.captured_at >= sparkline_since)
+            .filter_map(|p| p.counters.followers)
+            .collect();
+        assert_eq!(row.sparkline, recent, "{}", row.handle);
+    }
+
+    // The changes sort like every numeric column: unknown last.
+    for key in ["change_7d", "change_30d"] {
+        let page: Page<AccountRow> = app
+            .get_json(&format!("/api/accounts?sort={key}&dir=desc&per_page=100"))
+            .await;
+        let values: Vec<i64> = page
+            .items
+            .iter()
+            .filter_map(|a| {
+                if key == "change_7d" {
+                    a.change_7d
+                } else {
+                    a.change_30d
+                }
+            })
+            .collect();
+        assert!(values.windows(2).all(|w| w[0] >= w[1]), "{key}: {values:?}");
+    }
+
+    // A new snapshot moves the change with it.
+    let first = &all.items[0];
+    let followers = first.latest.followers.expect("followers are known");
+    let day_after = app.seeded_at + chrono::Duration::days(1);
+    reach::collect::record_snapshot(
+        &app.db,
+        first.id,
+        day_after,
+        app::model::Counters {
+            followers: Some(followers + 1_000),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("record a snapshot");
+    let after: AccountDetail = app.get_json(&format!("/api/account?id={}", first.id)).await;
+    let history: Vec<HistoryPoint> = app
+        .get_json(&format!("/api/history?id={}&range=all", first.id))
+        .await;
+    let week_before = history[history.len() - 8].counters.followers.unwrap();
+    assert_eq!(
+        after.account.change_7d,
+        Some(followers + 1_000 - week_before)
+    );
+}
+
+async fn accounts_filter_by_core_and_tag(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let core: Page<AccountRow> = app.get_json("/api/accounts?core=true").await;
+    assert_eq!(core.total, 3);
+    assert!(core.items.iter().all(|a| a.is_core));
+    let others: Page<AccountRow> = app.get_json("/api/accounts?core=false&per_page=100").await;
+    assert_eq!(others.total, u64::from(ACCOUNTS) - 3);
+    assert!(others.items.iter().all(|a| !a.is_core));
+
+    let tags: Vec<TagCount> = app.get_json("/api/tags").await;
+    assert!(tags.len() > 1);
+    assert!(tags.windows(2).all(|w| w[0].accounts >= w[1].accounts));
+    for tag in &tags {
+        let tagged: Page<AccountRow> = app
+            .get_json(&format!("/api/accounts?tag={}&per_page=100", tag.tag))
+            .await;
+        assert_eq!(tagged.total, tag.accounts, "{}", tag.tag);
+        assert!(tagged.items.iter().all(|a| a.tags.contains(&tag.tag)));
+    }
+    let combined: Page<AccountRow> = app
+        .get_json(&format!(
+            "/api/accounts?tag={}&core=true&per_page=100",
+            tags[0].tag
+        ))
+        .await;
+    assert!(
+        combined
+            .items
+            .iter()
+            .all(|a| a.is_core && a.tags.contains(&tags[0].tag))
+    );
+
+    let long = "t".repeat(65);
+    let response = app.get(&format!("/api/accounts?tag={long}")).await;
+    assert_eq!(response.status(), 400);
+}
+
+async fn overview_sums_changes_and_lists_growers_and_stale_accounts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let overview: Overview = app.get_json("/api/overview").await;
+    let all: Page<AccountRow> = app.get_json("/api/accounts?per_page=100").await;
+
+    let days: Vec<u32> = overview.changes.iter().map(|c| c.days).collect();
+    assert_eq!(days, [1, 7, 30]);
+    let week = &overview.changes[1];
+    assert_eq!(
+        week.followers,
+        all.items.iter().filter_map(|a| a.change_7d).sum::<i64>()
+    );
+    assert_eq!(
+        week.accounts,
+        all.items.iter().filter(|a| a.change_7d.is_some()).count() as u64
+    );
+    let month = &overview.changes[2];
+    assert_eq!(
+        month.followers,
+        all.items.iter().filter_map(|a| a.change_30d).sum::<i64>()
+    );
+
+    assert!(!overview.top_growers.is_empty());
+    let growth: Vec<i64> = overview
+        .top_growers
+        .iter()
+        .map(|a| a.change_7d.unwrap())
+        .collect();
+    assert!(growth.windows(2).all(|w| w[0] >= w[1]) && growth.iter().all(|g| *g > 0));
+    let best = all.items.iter().filter_map(|a| a.change_7d).max().unwrap();
+    assert_eq!(growth[0], best);
+
+    // The seeded history ends on a fixed day: by now it is stale, or not.
+    let stale_before = chrono::Utc::now() - chrono::Duration::hours(STALE_AFTER_HOURS);
+    let stale = all
+        .items
+        .iter()
+        .filter(|a| a.last_collected_at.is_none_or(|at| at < stale_before))
+        .count() as u64;
+    assert_eq!(overview.needs_attention_total, stale);
+
+    // A failed collection needs attention whatever the data's age.
+    use app::db::entities::account;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let failed = &all.items[0];
+    account::Entity::update_many()
+        .col_expr(account::Column::LastOutcome, Expr::value("upstream_error"))
+        .col_expr(account::Column::LastError, Expr::value("HTTP 502"))
+        .col_expr(
+            account::Column::LastCollectedAt,
+            Expr::value(chrono::Utc::now()),
+        )
+        .filter(account::Column::Id.eq(failed.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    app::db::generations::bump(&app.db, &[app::db::generations::Domain::Accounts])
+        .await
+        .unwrap();
+    let was_stale = failed.last_collected_at.is_none_or(|at| at < stale_before);
+    let overview: Overview = app.get_json("/api/overview").await;
+    assert_eq!(
+        overview.needs_attention_total,
+        stale - u64::from(was_stale) + 1
+    );
+    if overview.needs_attention_total <= overview.needs_attention.len() as u64 {
+        assert!(overview.needs_attention.iter().any(|a| a.id == failed.id));
+    }
 }

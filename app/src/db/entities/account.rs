@@ -35,6 +35,11 @@ pub struct Model {
     /// While set and in the future, one instance is collecting this account.
     pub lease_until: Option<DateTimeUtc>,
     pub lease_owner: Option<String>,
+    /// Follower change up to the latest snapshot from the newest snapshot at
+    /// least 1, 7 and 30 days older; unknown without one that old.
+    pub followers_change_1d: Option<i64>,
+    pub followers_change_7d: Option<i64>,
+    pub followers_change_30d: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,278 @@
+import { expect, test, type Page, type Request } from '@playwright/test';
+
+// What a person sees while the dashboard loads, fails, and is revisited.
+// Runs before runs.spec.ts (one worker, files in order), on the demo data.
+
+type Counters = { followers: number | null; views: number | null };
+type Row = {
+  id: number;
+  handle: string;
+  platform: string;
+  is_core: boolean;
+  latest: Counters;
+  change_7d: number | null;
+  sparkline?: number[];
+};
+type AccountPage = { items: Row[]; total: number };
+
+async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Records the API requests a page makes, by path. */
+function apiRequests(page: Page) {
+  const seen: string[] = [];
+  page.on('request', (request: Request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/')) seen.push(url.pathname + url.search);
+  });
+  return seen;
+}
+
+function rowsOf(page: Page) {
+  return page.locator('[data-testid=accounts-table] tbody tr[data-account-id]');
+}
+
+test('the overview shows follower changes, top growers and what needs attention', async ({
+  page,
+}) => {
+  await page.goto('/');
+  for (const days of [1, 7, 30]) {
+    const card = page.getByTestId(`change-${days}d`);
+    await expect(card).toContainText(/[+-]?[\d.,]+[KMB]?/);
+    await expect(card).toContainText('accounts with that much history');
+  }
+  await expect(page.getByTestId('top-growers').locator('tbody tr')).toHaveCount(5);
+  await expect(page.getByTestId('needs-attention')).toContainText(
+    'Every account was collected in the last 48 hours',
+  );
+});
+
+test('rows show 7- and 30-day changes and a sparkline, and sort by change', async ({
+  page,
+  request,
+}) => {
+  await page.goto('/accounts');
+  await hydrated(page);
+  await expect(rowsOf(page)).toHaveCount(25);
+  await expect(page.locator('svg.sparkline')).toHaveCount(25);
+  const byChange: AccountPage = await (
+    await request.get('/api/accounts?sort=change_7d&dir=desc&per_page=5')
+  ).json();
+  expect(byChange.items[0].sparkline?.length).toBeGreaterThan(25);
+
+  await page.locator('th a[data-sort=change_7d]').click();
+  await expect(page).toHaveURL(/sort=change_7d&dir=desc/);
+  await expect(rowsOf(page).first().locator('a.handle')).toHaveText(byChange.items[0].handle);
+  await expect(rowsOf(page).first().locator('td.change').first()).toHaveClass(/up/);
+});
+
+test('the core and tag filters narrow the table', async ({ page, request }) => {
+  const tags: { tag: string; accounts: number }[] = await (await request.get('/api/tags')).json();
+  expect(tags.length).toBeGreaterThan(1);
+  await page.goto('/accounts');
+  await hydrated(page);
+
+  await page.getByLabel('Core').selectOption('true');
+  await expect(page).toHaveURL(/core=true/);
+  await expect(page.getByTestId('pager-status')).toContainText('of 10');
+  const coreBadges = rowsOf(page).locator('.core');
+  await expect(coreBadges).toHaveCount(10);
+
+  await page.getByLabel('Core').selectOption('');
+  await page.getByLabel('Tag').selectOption(tags[0].tag);
+  await expect(page).toHaveURL(new RegExp(`tag=${tags[0].tag}`));
+  await expect(page.getByTestId('pager-status')).toContainText(`of ${tags[0].accounts}`);
+});
+
+test('a burst of typing sends one request', async ({ page }) => {
+  await page.goto('/accounts');
+  await hydrated(page);
+  const seen = apiRequests(page);
+  await page.getByPlaceholder('handle or name').pressSequentially('fox', { delay: 60 });
+  await expect(page).toHaveURL(/q=fox/);
+  await expect(rowsOf(page).first()).toBeVisible();
+  const searches = seen.filter((path) => path.startsWith('/api/accounts'));
+  expect(searches).toHaveLength(1);
+  expect(searches[0]).toContain('q=fox');
+});
+
+test('skeletons hold the place of a table while its answer is pending', async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/accounts?*', async (route) => {
+    await released;
+    await route.continue();
+  });
+  await page.getByRole('link', { name: 'Accounts', exact: true }).click();
+  const skeleton = page.locator('[data-testid=accounts-table] tbody.skeleton');
+  await expect(skeleton).toBeVisible();
+  await expect(skeleton.locator('tr')).toHaveCount(25);
+  release();
+  await expect(rowsOf(page)).toHaveCount(25);
+  await expect(skeleton).toHaveCount(0);
+});
+
+test('a failed request shows a retry button, and retrying recovers', async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  let fail = true;
+  await page.route('**/api/accounts?*', async (route) => {
+    if (!fail) return route.continue();
+    await route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: 'unavailable', message: 'the database is not answering' }),
+    });
+  });
+  await page.getByRole('link', { name: 'Accounts', exact: true }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('Could not load the accounts');
+  await expect(alert).toContainText('the database is not answering');
+  // The rest of the page still works.
+  await expect(page.getByLabel('Platform')).toBeEnabled();
+  fail = false;
+  await alert.getByRole('button', { name: 'Retry' }).click();
+  await expect(rowsOf(page)).toHaveCount(25);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
+test('a revisit within five minutes sends no request', async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  const seen = apiRequests(page);
+  const nav = (name: string) => page.getByRole('link', { name, exact: true }).click();
+
+  await nav('Accounts');
+  await expect(rowsOf(page)).toHaveCount(25);
+  expect(seen.filter((p) => p.startsWith('/api/accounts'))).toHaveLength(1);
+
+  await nav('Overview');
+  await expect(page.getByTestId('total-accounts')).toContainText('60');
+  await nav('Accounts');
+  await expect(rowsOf(page)).toHaveCount(25);
+  await nav('Overview');
+  await expect(page.getByTestId('total-accounts')).toContainText('60');
+
+  // The overview came with the first page, the accounts once: nothing since.
+  expect(seen.filter((p) => p.startsWith('/api/overview'))).toHaveLength(0);
+  expect(seen.filter((p) => p.startsWith('/api/accounts'))).toHaveLength(1);
+});
+
+test('unknown counters show as a dash with a tooltip, never as zero', async ({
+  page,
+  request,
+}) => {
+  const all: AccountPage = await (await request.get('/api/accounts?per_page=100')).json();
+  const index = all.items.findIndex((row) => row.latest.views === null);
+  expect(index, 'an account without a views counter').toBeGreaterThanOrEqual(0);
+  const row = all.items[index];
+  await page.goto(`/accounts?page=${Math.floor(index / 25) + 1}`);
+  const views = page.locator(`tr[data-account-id="${row.id}"] td.num`).nth(5);
+  await expect(views).toHaveText('—');
+  await expect(views).toHaveAttribute('title', 'unknown');
+});
+
+test('the chart and ECharts load only when the chart comes into view', async ({
+  page,
+  request,
+}) => {
+  const top: AccountPage = await (await request.get('/api/accounts?per_page=1')).json();
+  await page.setViewportSize({ width: 390, height: 300 });
+  const echarts: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/vendor/echarts')) echarts.push(r.url());
+  });
+  await page.goto(`/accounts/${top.items[0].id}`);
+  await hydrated(page);
+  const chart = page.locator('[data-chart=history]');
+  const box = await chart.boundingBox();
+  expect(box!.y, 'the chart starts below the fold and its look-ahead').toBeGreaterThan(300 + 200);
+  // Give a wrongly eager chart time to ask.
+  await page.waitForTimeout(500);
+  expect(echarts).toHaveLength(0);
+  await expect(chart).toHaveAttribute('data-drawn', 'false');
+
+  await chart.scrollIntoViewIfNeeded();
+  await expect(chart).toHaveAttribute('data-drawn', 'true');
+  expect(echarts).toHaveLength(1);
+  await expect(chart.locator('canvas').first()).toBeVisible();
+
+  // Pages without a chart never load it.
+  echarts.length = 0;
+  await page.goto('/accounts');
+  await hydrated(page);
+  await page.waitForTimeout(300);
+  expect(echarts).toHaveLength(0);
+});
+
+test('the account page lists values and changes day by day', async ({ page, request }) => {
+  const top: AccountPage = await (await request.get('/api/accounts?per_page=1')).json();
+  await page.goto(`/accounts/${top.items[0].id}?range=30d`);
+  const rows = page.getByTestId('daily-table').locator('tbody tr');
+  await expect(rows).toHaveCount(30);
+  await expect(rows.first().locator('td').first()).toHaveText(/^\d{4}-\d{2}-\d{2}$/);
+  await expect(rows.first().locator('td.change')).toHaveText(/^[+-]?[\d.,]+[KMB]?$/);
+});
+
+test('the theme follows the system, then the toggle, and survives a reload', async ({
+  page,
+}) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto('/');
+  await hydrated(page);
+  const html = page.locator('html');
+  await expect(html).not.toHaveAttribute('data-theme', /.*/);
+  const background = () =>
+    page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const darkBySystem = await background();
+
+  const toggle = page.getByRole('button', { name: /Theme:/ });
+  await toggle.click();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  expect(await background()).not.toEqual(darkBySystem);
+  await toggle.click();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  expect(await background()).toEqual(darkBySystem);
+
+  // The server renders the choice: no flash of the other theme.
+  const response = await page.reload();
+  expect(await response!.text()).toContain('data-theme="dark"');
+  await expect(toggle).toHaveText('Theme: dark');
+});
+
+test('going offline is said, and coming back clears it', async ({ page, context }) => {
+  await page.goto('/accounts');
+  await hydrated(page);
+  await expect(page.getByTestId('offline')).toHaveCount(0);
+  await context.setOffline(true);
+  await expect(page.getByTestId('offline')).toContainText('You are offline');
+  await context.setOffline(false);
+  await expect(page.getByTestId('offline')).toHaveCount(0);
+});
+
+test('the keyboard reaches every control of the accounts page', async ({ page }) => {
+  await page.goto('/accounts');
+  await hydrated(page);
+  const reached = new Set<string>();
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const name = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el) return '';
+      return (
+        el.getAttribute('data-sort') ??
+        el.getAttribute('name') ??
+        (el.textContent ?? '').trim().slice(0, 20)
+      );
+    });
+    reached.add(name);
+  }
+  for (const control of ['q', 'platform', 'core', 'tag', 'handle', 'change_7d', 'last_collected']) {
+    expect(reached, `Tab reaches ${control}`).toContain(control);
+  }
+  expect([...reached].some((name) => name.startsWith('Theme:'))).toBe(true);
+  expect([...reached].some((name) => name.startsWith('Next'))).toBe(true);
+});

@@ -1,0 +1,41 @@
+import { expect, test } from '@playwright/test';
+
+// A screenshot of each page on a laptop and on a phone, kept as test
+// artefacts (test-results/) for a person to look at.
+
+const sizes = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+];
+
+for (const size of sizes) {
+  test(`screenshots at ${size.width}×${size.height}`, async ({ page, request }, testInfo) => {
+    const top = await (await request.get('/api/accounts?per_page=1')).json();
+    const runs = await (await request.get('/api/runs?per_page=1')).json();
+    const pages = [
+      ['overview', '/'],
+      ['accounts', '/accounts'],
+      ['account', `/accounts/${top.items[0].id}`],
+      ['runs', '/runs'],
+      ['run', `/runs/${runs.items[0].id}`],
+    ];
+    await page.setViewportSize({ width: size.width, height: size.height });
+    for (const [name, path] of pages) {
+      await page.goto(path);
+      await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+      if (name === 'account') {
+        await page.locator('[data-chart=history]').scrollIntoViewIfNeeded();
+        await expect(page.locator('[data-chart=history]')).toHaveAttribute('data-drawn', 'true');
+        await page.evaluate(() => window.scrollTo(0, 0));
+      }
+      // Nothing is wider than the screen: tables scroll inside themselves.
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow, `${name} fits ${size.width}px`).toBeLessThanOrEqual(0);
+      const file = testInfo.outputPath(`${name}-${size.name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      await testInfo.attach(`${name}-${size.name}`, { path: file, contentType: 'image/png' });
+    }
+  });
+}

@@ -137,10 +137,16 @@ fn HistorySection(
                                 let points = points.clone();
                                 move |_| daily_rows(&points, metric.get())
                             });
-                            view! {
+                            // Erased one by one: together their type is too deep
+                            // for the compiler's layout queries.
+                            let chart = view! {
                                 <HistoryChart points=Signal::stored(points) metric=metric.into() />
+                            }.into_any();
+                            let table = view! { <DailyTable days metric /> }.into_any();
+                            view! {
+                                {chart}
                                 <p class="muted" data-testid="history-count">{format!("{count} snapshots")}</p>
-                                <DailyTable days metric />
+                                {table}
                             }.into_any()
                         }
                         Err(error) => view! { <ErrorPanel what="the history" error retry=retry_history /> }.into_any(),

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::model::AccountFilter;
 use crate::model::{
     AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, HistoryPoint, HistoryRange,
-    Outcome, Overview, Page, Platform, RunDetail, RunSummary, SortDirection, TagCount,
+    Outcome, Overview, Page, Performance, Platform, RunDetail, RunSummary, SortDirection, TagCount,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
@@ -154,6 +154,27 @@ pub async fn get_run(
 #[server(prefix = "/api", endpoint = "cache", input = GetUrl, output = Json)]
 pub async fn get_cache_stats() -> Result<CacheStats, ApiError> {
     Ok(crate::state::cache().stats().await)
+}
+
+/// This instance's performance: latency percentiles per endpoint and per
+/// kind of database query (recent window and since start), the pool, the
+/// cache's counters and backend, the collectors' timings in the latest
+/// finished run, and the process. Not cached: it is live.
+#[server(prefix = "/api", endpoint = "performance", input = GetUrl, output = Json)]
+pub async fn get_performance() -> Result<Performance, ApiError> {
+    use crate::metrics::{Metrics, resident_bytes};
+    let db = crate::state::db();
+    let metrics = crate::state::metrics();
+    Ok(Performance {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        uptime_seconds: metrics.uptime().as_secs(),
+        rss_bytes: resident_bytes(),
+        window_seconds: Metrics::window().as_secs(),
+        endpoints: metrics.requests(),
+        database: crate::metrics::database_stats(&db, metrics.queries()),
+        cache: crate::state::cache().stats().await,
+        collectors: crate::db::queries::latest_collector_stats(&db).await?,
+    })
 }
 
 /// Starts a collection run on this instance now, unless one is under way.

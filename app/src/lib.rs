@@ -18,6 +18,8 @@ pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod metrics;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;
@@ -66,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <A href="/" exact=true>"Overview"</A>
                     <A href="/accounts">"Accounts"</A>
                     <A href="/runs">"Runs"</A>
+                    <A href="/performance">"Performance"</A>
                 </nav>
                 <ThemeToggle />
             </header>
@@ -80,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accounts/:id") view=pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />
+                    <Route path=path!("/performance") view=pages::performance::PerformancePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -713,3 +713,62 @@ pub struct CacheKindStats {
     /// Requests that went without Redis because it was down or failed.
     pub fallbacks: u64,
 }
+
+/// Latency percentiles of one series, in milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// One measured series: an endpoint, or a kind of database query.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeriesStats {
+    /// A route template (`/accounts/{id}`), an API path, or a query kind
+    /// (`SELECT accounts`).
+    pub name: String,
+    pub count: u64,
+    pub errors: u64,
+    /// Over the last [`Performance::window_seconds`].
+    pub recent: Latency,
+    /// Since the instance started.
+    pub overall: Latency,
+}
+
+/// The database as this instance sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseStats {
+    /// `sqlite` or `postgres`.
+    pub backend: String,
+    /// Connections open, and how many of them are idle.
+    pub pool_size: u32,
+    pub pool_idle: u32,
+    pub queries: Vec<SeriesStats>,
+}
+
+/// The collectors' figures from the latest finished run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CollectorStats {
+    pub run: RunSummary,
+    pub platforms: Vec<PlatformTiming>,
+}
+
+/// Reach's own performance (`/api/performance`), for this instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Performance {
+    pub version: String,
+    pub uptime_seconds: u64,
+    /// Resident memory, where the system tells it.
+    pub rss_bytes: Option<u64>,
+    /// The length of the recent window of every series.
+    pub window_seconds: u64,
+    /// Per endpoint, the slowest first.
+    pub endpoints: Vec<SeriesStats>,
+    pub database: DatabaseStats,
+    pub cache: CacheStats,
+    /// `None` until a run has finished.
+    pub collectors: Option<CollectorStats>,
+}

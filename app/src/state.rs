@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::cache::Cache;
+use crate::metrics::Metrics;
 use crate::model::CollectAnswer;
 
 #[derive(Clone, FromRef)]
@@ -20,6 +21,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub cache: Cache,
     pub collect: CollectTrigger,
+    pub metrics: Metrics,
 }
 
 /// The database pool of the running server.
@@ -32,6 +34,11 @@ pub fn db() -> DatabaseConnection {
 /// The read cache of the running server.
 pub fn cache() -> Cache {
     expect_context::<AppState>().cache
+}
+
+/// This instance's performance figures.
+pub fn metrics() -> Metrics {
+    expect_context::<AppState>().metrics
 }
 
 /// The handle that asks this instance's collector for a run.

@@ -202,6 +202,18 @@ test('the chart and ECharts load only when the chart comes into view', async ({
   expect(echarts).toHaveLength(1);
   await expect(chart.locator('canvas').first()).toBeVisible();
 
+  // The chart follows the window's width and the theme.
+  const narrow = (await chart.locator('canvas').first().boundingBox())!.width;
+  await page.setViewportSize({ width: 900, height: 600 });
+  await expect
+    .poll(async () => (await chart.locator('canvas').first().boundingBox())!.width)
+    .toBeGreaterThan(narrow + 200);
+  await expect(chart).toHaveAttribute('data-chart-theme', 'light');
+  await page.getByRole('button', { name: /Theme:/ }).click(); // light
+  await page.getByRole('button', { name: /Theme:/ }).click(); // dark
+  await expect(chart).toHaveAttribute('data-chart-theme', 'dark');
+  await expect(chart.locator('canvas').first()).toBeVisible();
+
   // Pages without a chart never load it.
   echarts.length = 0;
   await page.goto('/accounts');

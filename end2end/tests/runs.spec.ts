@@ -62,3 +62,21 @@ test('an unknown run is a 404 page with an error', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('alert')).toContainText('no run with id 999999');
 });
+
+test('after a run, the performance page shows latency, cache, database and collector figures', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Performance', exact: true }).click();
+  await expect(page).toHaveURL(/\/performance$/);
+  await expect(page.getByTestId('endpoints')).toContainText('GET /api/performance');
+  await expect(page.getByTestId('endpoints')).toContainText('GET /');
+  await expect(page.getByTestId('queries')).toContainText('SELECT accounts');
+  await expect(page.getByTestId('cache')).toContainText('overview');
+  await expect(page.getByTestId('collectors').locator('tbody tr').first()).toBeVisible();
+  await expect(page.getByTestId('hit-rate')).toHaveText(/%|—/);
+  // Live: it asks again by itself.
+  const next = page.waitForRequest((r) => r.url().includes('/api/performance'));
+  await next;
+});

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use app::cache::{Cache, CacheSettings, Kind};
 use app::db::queries::{self, AccountQuery};
 use app::error::ApiError;
+use app::metrics::Metrics;
 use app::model::{AccountFilter, AccountSort, HistoryRange, SortDirection};
 use app::state::{AppState, CollectTrigger};
 use hdrhistogram::Histogram;
@@ -207,6 +208,7 @@ async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<S
         db,
         cache: Cache::new(&cache)?,
         collect: CollectTrigger::default(),
+        metrics: Metrics::default(),
     })
     .await?;
     let address = format!("http://{}", app.local_addr());

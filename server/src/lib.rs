@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use app::cache::Cache;
+use app::metrics::Metrics;
 use app::model::Platform;
 use app::state::{AppState, CollectTrigger};
 
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 db: db.clone(),
                 cache,
                 collect: trigger.clone(),
+                metrics: Metrics::default(),
             })
             .await?;
             tracing::info!(

@@ -3,13 +3,15 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::Context;
+use app::metrics::Metrics;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,8 +29,13 @@ pub struct Application {
 impl Application {
     /// Binds `state.leptos_options.site_addr` (port 0 picks a free port)
     /// and assembles the router.
-    pub async fn build(state: AppState) -> anyhow::Result<Self> {
+    pub async fn build(mut state: AppState) -> anyhow::Result<Self> {
         let address = state.leptos_options.site_addr;
+        // Every statement the web side sends is timed by kind.
+        let metrics = state.metrics.clone();
+        state.db.set_metric_callback(move |info| {
+            metrics.record_query(&info.statement.sql, info.elapsed, info.failed)
+        });
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
@@ -69,7 +76,44 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(cache_built_assets))
         .layer(axum::middleware::map_request(api_answers_json))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            measure,
+        ))
         .with_state(state)
+}
+
+/// Times every request once, named by what it asks for rather than its
+/// raw path: `/accounts/{id}` is one series whatever the id.
+async fn measure(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+    let endpoint = endpoint_name(&request);
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.record_request(
+        &endpoint,
+        started.elapsed(),
+        response.status().is_server_error(),
+    );
+    response
+}
+
+fn endpoint_name(request: &Request) -> String {
+    let method = request.method();
+    let path = request.uri().path();
+    // Server functions share one route; each has a fixed path of its own.
+    if path.starts_with("/api/") {
+        return format!("{method} {path}");
+    }
+    if let Some(route) = request.extensions().get::<MatchedPath>() {
+        return format!("{method} {}", route.as_str());
+    }
+    let files = ["/pkg/", "/vendor/"]
+        .into_iter()
+        .find(|prefix| path.starts_with(prefix));
+    match files {
+        Some(prefix) => format!("{method} {prefix}*"),
+        None => format!("{method} (other)"),
+    }
 }
 
 /// Leptos treats a server-function request that accepts HTML as a form

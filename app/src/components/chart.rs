@@ -20,7 +20,8 @@ pub fn HistoryChart(
     metric: Signal<Metric>,
 ) -> impl IntoView {
     let element_id = "history-chart";
-    let drawn = RwSignal::new(false);
+    // `Some(dark)` once drawn, with the theme it was drawn in.
+    let drawn = RwSignal::new(None::<bool>);
     let dark = expect_context::<ThemeState>().dark;
     #[cfg(feature = "hydrate")]
     browser::draw_when_visible(element_id, points, metric, dark, drawn);
@@ -30,10 +31,11 @@ pub fn HistoryChart(
     view! {
         <div
             class="chart"
-            class:skeleton=move || !drawn.get()
+            class:skeleton=move || drawn.get().is_none()
             id=element_id
             data-chart="history"
-            data-drawn=move || drawn.get().to_string()
+            data-drawn=move || drawn.get().is_some().to_string()
+            data-chart-theme=move || drawn.get().map(|dark| if dark { "dark" } else { "light" })
             role="img"
             aria-label=move || format!("History chart of {}", metric.get().label())
         ></div>
@@ -74,7 +76,7 @@ mod browser {
         points: Signal<Vec<HistoryPoint>>,
         metric: Signal<Metric>,
         dark: Signal<bool>,
-        drawn: RwSignal<bool>,
+        drawn: RwSignal<Option<bool>>,
     ) {
         let visible = RwSignal::new(false);
         let observer = StoredValue::new_local(None::<Observer>);
@@ -116,7 +118,7 @@ mod browser {
                         }
                     }
                 });
-                drawn.set(instance.with_value(Option::is_some));
+                drawn.set(instance.with_value(|slot| slot.as_ref().map(|current| current.dark)));
             });
         });
 

@@ -16,9 +16,9 @@ use sea_orm::{
 use super::entities::{account, account_tag, collection_run, run_result, snapshot};
 use crate::error::ApiError;
 use crate::model::{
-    AccountDetail, AccountFilter, AccountRow, AccountSort, HistoryPoint, HistoryRange, Outcome,
-    Overview, Page, Platform, PlatformTiming, PlatformTotals, RunDetail, RunResultRow, RunSummary,
-    STALE_AFTER_HOURS, SortDirection, TagCount, TotalChange,
+    AccountDetail, AccountFilter, AccountRow, AccountSort, CollectorStats, HistoryPoint,
+    HistoryRange, Outcome, Overview, Page, Platform, PlatformTiming, PlatformTotals, RunDetail,
+    RunResultRow, RunStatus, RunSummary, STALE_AFTER_HOURS, SortDirection, TagCount, TotalChange,
 };
 
 /// How many accounts each list of the overview shows.
@@ -481,6 +481,28 @@ async fn total_changes(db: &DatabaseConnection) -> Result<Vec<TotalChange>, ApiE
         });
     }
     Ok(changes)
+}
+
+/// The collectors' per-platform timings in the latest finished run that
+/// collected accounts (the demo seed's history runs have no timings).
+pub async fn latest_collector_stats(
+    db: &DatabaseConnection,
+) -> Result<Option<CollectorStats>, ApiError> {
+    let latest = collection_run::Entity::find()
+        .filter(collection_run::Column::Status.eq(RunStatus::Finished))
+        .filter(collection_run::Column::AccountsDone.gt(0))
+        .order_by_desc(collection_run::Column::StartedAt)
+        .order_by_desc(collection_run::Column::Id)
+        .one(db)
+        .await?;
+    let Some(latest) = latest else {
+        return Ok(None);
+    };
+    let detail = run_detail(db, latest.id, None, 1, 1).await?;
+    Ok(Some(CollectorStats {
+        run: detail.run,
+        platforms: detail.platforms,
+    }))
 }
 
 /// The tags in use, most used first.

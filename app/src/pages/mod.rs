@@ -3,9 +3,30 @@
 pub mod account;
 pub mod accounts;
 pub mod overview;
+pub mod performance;
 pub mod runs;
 
 use leptos::prelude::*;
+
+/// Calls `refetch` every `interval_ms` while `active` holds (in the
+/// browser; the server renders once).
+pub fn poll_while(
+    interval_ms: u32,
+    active: impl Fn() -> bool + 'static,
+    refetch: impl Fn() + Copy + 'static,
+) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if active() {
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(interval_ms).await;
+                refetch();
+            });
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (interval_ms, active, refetch);
+}
 
 #[component]
 pub fn NotFound() -> impl IntoView {

@@ -15,11 +15,11 @@ use crate::components::format::{grouped, timestamp};
 use crate::components::pager::PagerFooter;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
 use crate::model::{CollectAnswer, Outcome, Page, RunDetail, RunStatus, RunSummary};
+use crate::pages::poll_while;
 
 const RUNS_PER_PAGE: u32 = 20;
 const RESULTS_PER_PAGE: u32 = 50;
 /// How often a page showing a run in progress asks for news.
-#[cfg(feature = "hydrate")]
 const PROGRESS_POLL_MS: u32 = 1_000;
 
 fn page_from(query: &leptos_router::params::ParamsMap) -> u32 {
@@ -84,7 +84,11 @@ pub fn RunsPage() -> impl IntoView {
                 .get()
                 .is_some_and(|before| newest_id(runs.get()) <= before)
     };
-    poll_while(move || in_progress() || awaiting(), move || runs.refetch());
+    poll_while(
+        PROGRESS_POLL_MS,
+        move || in_progress() || awaiting(),
+        move || runs.refetch(),
+    );
 
     view! {
         <div class="heading">
@@ -130,21 +134,6 @@ pub fn RunsPage() -> impl IntoView {
             </Transition>
         </table>
     }
-}
-
-/// Calls `refetch` every [`PROGRESS_POLL_MS`] while `active` holds.
-fn poll_while(active: impl Fn() -> bool + 'static, refetch: impl Fn() + Copy + 'static) {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if active() {
-            leptos::task::spawn_local(async move {
-                gloo_timers::future::TimeoutFuture::new(PROGRESS_POLL_MS).await;
-                refetch();
-            });
-        }
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (active, refetch);
 }
 
 #[component]
@@ -231,6 +220,7 @@ pub fn RunPage() -> impl IntoView {
     );
     let retry = Callback::new(move |_| detail.refetch());
     poll_while(
+        PROGRESS_POLL_MS,
         move || {
             detail
                 .get()

@@ -4,7 +4,7 @@ use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
 use crate::on_both_backends;
 use app::model::{
     AccountDetail, AccountRow, CollectAnswer, HistoryPoint, Metric, Outcome, Overview, Page,
-    Platform, RunDetail, RunStatus, RunSummary, STALE_AFTER_HOURS, TagCount,
+    Performance, Platform, RunDetail, RunStatus, RunSummary, STALE_AFTER_HOURS, TagCount,
 };
 use serde_json::Value;
 
@@ -23,6 +23,7 @@ on_both_backends!(
     rows_carry_follower_changes_and_sparklines,
     accounts_filter_by_core_and_tag,
     overview_sums_changes_and_lists_growers_and_stale_accounts,
+    performance_reports_latency_per_route_template_and_query,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -563,4 +564,73 @@ async fn overview_sums_changes_and_lists_growers_and_stale_accounts(backend: Bac
     if overview.needs_attention_total <= overview.needs_attention.len() as u64 {
         assert!(overview.needs_attention.iter().any(|a| a.id == failed.id));
     }
+}
+
+async fn performance_reports_latency_per_route_template_and_query(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for _ in 0..3 {
+        let _: Overview = app.get_json("/api/overview").await;
+    }
+    for id in [1, 2] {
+        assert_eq!(app.get(&format!("/accounts/{id}")).await.status(), 200);
+    }
+    assert_eq!(app.get("/api/account?id=999999").await.status(), 404);
+
+    let performance: Performance = app.get_json("/api/performance").await;
+    let endpoint = |name: &str| {
+        performance
+            .endpoints
+            .iter()
+            .find(|e| e.name == name)
+            .unwrap_or_else(|| panic!("no series {name} in {:?}", performance.endpoints))
+    };
+    let overview = endpoint("GET /api/overview");
+    assert_eq!((overview.count, overview.errors), (3, 0));
+    assert!(overview.recent.p50_ms > 0.0 && overview.recent.p50_ms <= overview.recent.p99_ms);
+    assert!(overview.overall.p99_ms <= overview.overall.max_ms);
+    // One series per route, whatever the id; a 404 is not a server error.
+    assert_eq!(endpoint("GET /accounts/{id}").count, 2);
+    assert!(
+        performance
+            .endpoints
+            .iter()
+            .all(|e| e.name != "GET /accounts/1")
+    );
+    assert_eq!(endpoint("GET /api/account").errors, 0);
+
+    let expected_backend = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(performance.database.backend, expected_backend);
+    assert!(performance.database.pool_size >= 1);
+    let selects = performance
+        .database
+        .queries
+        .iter()
+        .find(|q| q.name == "SELECT accounts")
+        .expect("account reads are measured");
+    assert!(selects.count > 0);
+    assert!(
+        performance
+            .cache
+            .kinds
+            .iter()
+            .any(|k| k.kind == "overview" && k.misses >= 1)
+    );
+    assert!(performance.rss_bytes.is_some_and(|b| b > 1_000_000));
+    assert_eq!(performance.window_seconds, 300);
+
+    // The seed's history runs have no timings; an engine run has.
+    assert_eq!(performance.collectors, None);
+    let run = app
+        .engine("http://127.0.0.1:9")
+        .run(chrono::Utc::now())
+        .await
+        .expect("a run");
+    let performance: Performance = app.get_json("/api/performance").await;
+    let collectors = performance.collectors.as_ref().expect("timings of the run");
+    assert_eq!(collectors.run.id, run.id);
+    let timed: u64 = collectors.platforms.iter().map(|p| p.accounts).sum();
+    assert_eq!(timed, u64::from(ACCOUNTS));
 }

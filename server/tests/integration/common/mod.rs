@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::cache::{Cache, CacheSettings};
+use app::metrics::Metrics;
 use app::model::Platform;
 use app::state::{AppState, CollectTrigger};
 use chrono::{DateTime, TimeZone, Utc};
@@ -200,6 +201,11 @@ async fn connect(url: &str) -> DatabaseConnection {
 
 /// Starts a server, built as `main` builds it, on a random port; returns its address.
 pub async fn serve(db: DatabaseConnection, cache: Cache) -> String {
+    serve_with_metrics(db, cache, Metrics::default()).await
+}
+
+/// [`serve`], with the metrics the server records into.
+pub async fn serve_with_metrics(db: DatabaseConnection, cache: Cache, metrics: Metrics) -> String {
     let trigger = CollectTrigger::default();
     let app = Application::build(AppState {
         leptos_options: LeptosOptions::builder()
@@ -209,6 +215,7 @@ pub async fn serve(db: DatabaseConnection, cache: Cache) -> String {
         db: db.clone(),
         cache,
         collect: trigger.clone(),
+        metrics,
     })
     .await
     .expect("build the app");

@@ -8,15 +8,29 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+const COLUMNS: [Accounts; 3] = [
+    Accounts::FollowersChange1d,
+    Accounts::FollowersChange7d,
+    Accounts::FollowersChange30d,
+];
+
+/// The accounts table sorts by the 7- and 30-day changes.
+const INDEXES: [(&str, Accounts); 2] = [
+    (
+        "ix_accounts_followers_change_7d",
+        Accounts::FollowersChange7d,
+    ),
+    (
+        "ix_accounts_followers_change_30d",
+        Accounts::FollowersChange30d,
+    ),
+];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE.
-        for column in [
-            Accounts::FollowersChange1d,
-            Accounts::FollowersChange7d,
-            Accounts::FollowersChange30d,
-        ] {
+        for column in COLUMNS {
             manager
                 .alter_table(
                     Table::alter()
@@ -26,17 +40,7 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        // The accounts table sorts by the 7- and 30-day changes.
-        for (name, column) in [
-            (
-                "ix_accounts_followers_change_7d",
-                Accounts::FollowersChange7d,
-            ),
-            (
-                "ix_accounts_followers_change_30d",
-                Accounts::FollowersChange30d,
-            ),
-        ] {
+        for (name, column) in INDEXES {
             manager
                 .create_index(
                     Index::create()
@@ -51,19 +55,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in [
-            "ix_accounts_followers_change_7d",
-            "ix_accounts_followers_change_30d",
-        ] {
+        for (name, _) in INDEXES {
             manager
                 .drop_index(Index::drop().name(name).table(Accounts::Table).to_owned())
                 .await?;
         }
-        for column in [
-            Accounts::FollowersChange1d,
-            Accounts::FollowersChange7d,
-            Accounts::FollowersChange30d,
-        ] {
+        for column in COLUMNS {
             manager
                 .alter_table(
                     Table::alter()
@@ -77,7 +74,7 @@ impl MigrationTrait for Migration {
     }
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Accounts {
     Table,
     #[sea_orm(iden = "followers_change_1d")]

@@ -16,8 +16,9 @@ use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use crate::model::AccountFilter;
 use crate::model::{
-    AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, HistoryPoint, HistoryRange,
-    Outcome, Overview, Page, Performance, Platform, RunDetail, RunSummary, SortDirection, TagCount,
+    AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, CompareMode, Comparison,
+    HistoryPoint, HistoryRange, Metric, Outcome, Overview, Page, Performance, Platform, RunDetail,
+    RunSummary, SortDirection, TagCount,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
@@ -156,6 +157,30 @@ pub async fn get_cache_stats() -> Result<CacheStats, ApiError> {
     Ok(crate::state::cache().stats().await)
 }
 
+/// Up to six accounts' history of one metric on one chart. `ids` is a
+/// comma-separated list (`ids=3,7,12`); `mode=indexed` shows each series as
+/// a percentage of its first value in the range (= 100 at the start).
+#[server(prefix = "/api", endpoint = "compare", input = GetUrl, output = Json)]
+pub async fn compare_accounts(
+    ids: String,
+    metric: Option<Metric>,
+    range: Option<HistoryRange>,
+    mode: Option<CompareMode>,
+) -> Result<Comparison, ApiError> {
+    let ids = validate::account_ids(&ids)?;
+    let (metric, range, mode) = (
+        metric.unwrap_or_default(),
+        range.unwrap_or_default(),
+        mode.unwrap_or_default(),
+    );
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Compare, &(&ids, metric, range, mode), || {
+            crate::db::queries::compare(&db, &ids, metric, range, mode)
+        })
+        .await
+}
+
 /// This instance's performance: latency percentiles per endpoint and per
 /// kind of database query (recent window and since start), the pool, the
 /// cache's counters and backend, the collectors' timings in the latest
@@ -190,7 +215,7 @@ pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
 #[cfg(feature = "ssr")]
 pub(crate) mod validate {
     use crate::error::ApiError;
-    use crate::model::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+    use crate::model::{DEFAULT_PAGE_SIZE, MAX_COMPARED, MAX_PAGE_SIZE};
 
     /// The longest search text accepted; longer text is surely not a handle.
     const MAX_SEARCH_LEN: usize = 100;
@@ -222,6 +247,26 @@ pub(crate) mod validate {
         }
     }
 
+    /// Distinct account ids from `3,7,12`: one to [`MAX_COMPARED`].
+    pub fn account_ids(ids: &str) -> Result<Vec<i64>, ApiError> {
+        let mut parsed: Vec<i64> = Vec::new();
+        for part in ids.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let id = part
+                .parse()
+                .map_err(|_| ApiError::bad_request(format!("`{part}` is not an account id")))?;
+            if !parsed.contains(&id) {
+                parsed.push(id);
+            }
+        }
+        if parsed.is_empty() || parsed.len() > MAX_COMPARED {
+            return Err(ApiError::bad_request(format!(
+                "ids names 1 to {MAX_COMPARED} accounts, not {}",
+                parsed.len()
+            )));
+        }
+        Ok(parsed)
+    }
+
     /// Trimmed tag, `None` when empty.
     pub fn tag(tag: Option<String>) -> Result<Option<String>, ApiError> {
         let tag = tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -236,6 +281,14 @@ pub(crate) mod validate {
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn account_ids_are_distinct_and_bounded() {
+            assert_eq!(account_ids("3, 7,3,,12").unwrap(), [3, 7, 12]);
+            assert!(account_ids("").is_err());
+            assert!(account_ids("1,x").is_err());
+            assert!(account_ids("1,2,3,4,5,6,7").is_err());
+        }
 
         #[test]
         fn tag_is_trimmed_and_bounded() {

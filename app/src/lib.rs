@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                 <nav>
                     <A href="/" exact=true>"Overview"</A>
                     <A href="/accounts">"Accounts"</A>
+                    <A href="/compare">"Compare"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/performance">"Performance"</A>
                 </nav>
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts") view=pages::accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts/:id") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />
                     <Route path=path!("/performance") view=pages::performance::PerformancePage ssr=SsrMode::Async />

@@ -772,3 +772,60 @@ pub struct Performance {
     /// `None` until a run has finished.
     pub collectors: Option<CollectorStats>,
 }
+
+/// The most accounts one comparison draws.
+pub const MAX_COMPARED: usize = 6;
+
+/// How a comparison shows values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompareMode {
+    /// The values themselves.
+    #[default]
+    Absolute,
+    /// Each series as a percentage of its first known value in the range
+    /// (= 100 at the start), so that accounts of any size compare.
+    Indexed,
+}
+
+impl CompareMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareMode::Absolute => "absolute",
+            CompareMode::Indexed => "indexed",
+        }
+    }
+}
+
+impl FromStr for CompareMode {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "absolute" => Ok(CompareMode::Absolute),
+            "indexed" => Ok(CompareMode::Indexed),
+            _ => Err(()),
+        }
+    }
+}
+
+/// One account's line in a comparison.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompareSeries {
+    pub id: i64,
+    pub platform: Platform,
+    pub handle: String,
+    /// `(captured_at, value)`, oldest first; snapshots without the metric
+    /// are left out.
+    pub points: Vec<(DateTime<Utc>, f64)>,
+}
+
+/// Several accounts' history of one metric over one range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub metric: Metric,
+    pub range: HistoryRange,
+    pub mode: CompareMode,
+    /// In the order asked for.
+    pub series: Vec<CompareSeries>,
+}

@@ -290,3 +290,33 @@ test('the keyboard reaches every control of the accounts page', async ({ page })
   expect([...reached].some((name) => name.startsWith('Theme:'))).toBe(true);
   expect([...reached].some((name) => name.startsWith('Next'))).toBe(true);
 });
+
+test('a comparison is built in the page and shared as a link', async ({ page, request }) => {
+  const top: AccountPage = await (await request.get('/api/accounts?per_page=2')).json();
+  const [a, b] = top.items;
+  await page.goto(`/accounts/${a.id}`);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'compare with others' }).click();
+  await expect(page).toHaveURL(new RegExp(`/compare\\?ids=${a.id}$`));
+  await page.locator('select[name=add]').selectOption(String(b.id));
+  await expect(page).toHaveURL(new RegExp(`ids=${a.id},${b.id}&`));
+  const rows = page.getByTestId('compare-table').locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  const chart = page.locator('[data-chart=compare]');
+  await chart.scrollIntoViewIfNeeded();
+  await expect(chart).toHaveAttribute('data-drawn', 'true');
+
+  await page.locator('a[data-mode=indexed]').click();
+  await expect(page).toHaveURL(/mode=indexed/);
+  await expect(rows.first().locator('td').nth(1)).toHaveText('100.0');
+
+  // The link alone rebuilds the same comparison.
+  const shared = page.url();
+  const other = await page.context().newPage();
+  await other.goto(shared);
+  await expect(other.getByTestId('compare-table').locator('tbody tr')).toHaveCount(2);
+  await expect(other.getByTestId('compare-table').locator('tbody tr').first().locator('td').nth(1)).toHaveText('100.0');
+  // Removing an account is a link too.
+  await other.getByRole('link', { name: new RegExp(`${b.handle} ✕`) }).click();
+  await expect(other).toHaveURL(new RegExp(`ids=${a.id}&`));
+});

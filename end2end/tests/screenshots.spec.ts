@@ -10,7 +10,7 @@ const sizes = [
 
 for (const size of sizes) {
   test(`screenshots at ${size.width}×${size.height}`, async ({ page, request }, testInfo) => {
-    const top = await (await request.get('/api/accounts?per_page=1')).json();
+    const top = await (await request.get('/api/accounts?per_page=2')).json();
     const runs = await (await request.get('/api/runs?per_page=1')).json();
     const pages = [
       ['overview', '/'],
@@ -18,14 +18,19 @@ for (const size of sizes) {
       ['account', `/accounts/${top.items[0].id}`],
       ['runs', '/runs'],
       ['run', `/runs/${runs.items[0].id}`],
+      ['compare', `/compare?ids=${top.items[0].id},${top.items[1].id}&mode=indexed`],
+      ['performance', '/performance'],
     ];
     await page.setViewportSize({ width: size.width, height: size.height });
     for (const [name, path] of pages) {
       await page.goto(path);
       await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-      if (name === 'account') {
-        await page.locator('[data-chart=history]').scrollIntoViewIfNeeded();
-        await expect(page.locator('[data-chart=history]')).toHaveAttribute('data-drawn', 'true');
+      const chart = page.locator('[data-chart]');
+      if ((await chart.count()) > 0) {
+        await chart.scrollIntoViewIfNeeded();
+        await expect(chart).toHaveAttribute('data-drawn', 'true');
+        // ECharts draws its lines in with an animation of about a second.
+        await page.waitForTimeout(1500);
         await page.evaluate(() => window.scrollTo(0, 0));
       }
       // Nothing is wider than the screen: tables scroll inside themselves.

@@ -47,10 +47,11 @@ pub enum Kind {
     Runs,
     Run,
     Tags,
+    Compare,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Overview,
         Kind::Accounts,
         Kind::Account,
@@ -58,6 +59,7 @@ impl Kind {
         Kind::Runs,
         Kind::Run,
         Kind::Tags,
+        Kind::Compare,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +71,7 @@ impl Kind {
             Kind::Runs => "runs",
             Kind::Run => "run",
             Kind::Tags => "tags",
+            Kind::Compare => "compare",
         }
     }
 
@@ -83,6 +86,7 @@ impl Kind {
             Kind::Runs => &[Domain::Runs],
             Kind::Run => &[Domain::Runs, Domain::Accounts],
             Kind::Tags => &[Domain::Accounts],
+            Kind::Compare => &[Domain::Accounts, Domain::Snapshots],
         }
     }
 
@@ -92,7 +96,7 @@ impl Kind {
         let minutes = match self {
             Kind::Overview | Kind::Accounts | Kind::Runs | Kind::Tags => 5,
             Kind::Account | Kind::Run => 10,
-            Kind::History => 15,
+            Kind::History | Kind::Compare => 15,
         };
         Duration::from_secs(minutes * 60)
     }

@@ -12,6 +12,14 @@ use leptos::prelude::*;
 use crate::components::theme::ThemeState;
 use crate::model::{HistoryPoint, Metric};
 
+/// One line of a chart: `(milliseconds since the epoch, value)` pairs,
+/// oldest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartLine {
+    pub name: String,
+    pub points: Vec<(i64, f64)>,
+}
+
 /// A line chart of one metric of an account's history.
 #[component]
 pub fn HistoryChart(
@@ -19,32 +27,61 @@ pub fn HistoryChart(
     points: Signal<Vec<HistoryPoint>>,
     metric: Signal<Metric>,
 ) -> impl IntoView {
-    let element_id = "history-chart";
+    let lines = Signal::derive(move || {
+        let metric = metric.get();
+        vec![ChartLine {
+            name: metric.label().to_owned(),
+            points: points.with(|points| {
+                points
+                    .iter()
+                    .filter_map(|p| {
+                        let value = p.counters.get(metric)?;
+                        Some((p.captured_at.timestamp_millis(), value as f64))
+                    })
+                    .collect()
+            }),
+        }]
+    });
+    let label = Signal::derive(move || format!("History chart of {}", metric.get().label()));
+    view! { <LineChart element_id="history-chart" kind="history" lines label /> }
+}
+
+/// A time-axis line chart of one or more lines.
+#[component]
+pub fn LineChart(
+    /// The container's id (one chart of a kind per page).
+    element_id: &'static str,
+    /// `data-chart` of the container, for tests and styles.
+    kind: &'static str,
+    lines: Signal<Vec<ChartLine>>,
+    /// What the chart shows, for screen readers.
+    label: Signal<String>,
+) -> impl IntoView {
     // `Some(dark)` once drawn, with the theme it was drawn in.
     let drawn = RwSignal::new(None::<bool>);
     let dark = expect_context::<ThemeState>().dark;
     #[cfg(feature = "hydrate")]
-    browser::draw_when_visible(element_id, points, metric, dark, drawn);
+    browser::draw_when_visible(element_id, lines, dark, drawn);
     #[cfg(not(feature = "hydrate"))]
-    let _ = (points, metric, dark);
+    let _ = (lines, dark);
 
     view! {
         <div
             class="chart"
             class:skeleton=move || drawn.get().is_none()
             id=element_id
-            data-chart="history"
+            data-chart=kind
             data-drawn=move || drawn.get().is_some().to_string()
             data-chart-theme=move || drawn.get().map(|dark| if dark { "dark" } else { "light" })
             role="img"
-            aria-label=move || format!("History chart of {}", metric.get().label())
+            aria-label=label
         ></div>
     }
 }
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use charming::component::{Axis, DataZoom, DataZoomType, Grid};
+    use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend};
     use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
     use charming::series::Line;
     use charming::theme::Theme;
@@ -54,7 +91,7 @@ mod browser {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
 
-    use crate::model::{HistoryPoint, Metric};
+    use super::ChartLine;
 
     const ECHARTS_URL: &str = "/vendor/echarts.min.js";
     const SCRIPT_ID: &str = "echarts-script";
@@ -73,8 +110,7 @@ mod browser {
     /// or the theme changes (a new instance: themes are set at creation).
     pub fn draw_when_visible(
         element_id: &'static str,
-        points: Signal<Vec<HistoryPoint>>,
-        metric: Signal<Metric>,
+        lines: Signal<Vec<ChartLine>>,
         dark: Signal<bool>,
         drawn: RwSignal<Option<bool>>,
     ) {
@@ -93,7 +129,7 @@ mod browser {
             if !visible.get() {
                 return;
             }
-            let chart = build(&points.get(), metric.get());
+            let chart = lines.with(|lines| build(lines));
             let dark = dark.get();
             spawn_local(async move {
                 if let Err(error) = load_echarts().await {
@@ -185,30 +221,42 @@ mod browser {
         }
     }
 
-    fn build(points: &[HistoryPoint], metric: Metric) -> Chart {
-        let data: Vec<Vec<f64>> = points
-            .iter()
-            .filter_map(|p| {
-                let value = p.counters.get(metric)?;
-                Some(vec![p.captured_at.timestamp_millis() as f64, value as f64])
-            })
-            .collect();
-        Chart::new()
+    fn build(lines: &[ChartLine]) -> Chart {
+        let single = lines.len() == 1;
+        let mut chart = Chart::new()
             // The page's background shows through, in either theme.
             .background_color("transparent")
-            .grid(Grid::new().left("64").right("24").top("24").bottom("64"))
+            .grid(
+                Grid::new()
+                    .left("64")
+                    .right("24")
+                    .top(if single { "24" } else { "48" })
+                    .bottom("64"),
+            )
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .x_axis(Axis::new().type_(AxisType::Time))
             .y_axis(Axis::new().type_(AxisType::Value).scale(true))
             .data_zoom(DataZoom::new().type_(DataZoomType::Inside))
-            .data_zoom(DataZoom::new().type_(DataZoomType::Slider))
-            .series(
-                Line::new()
-                    .name(metric.label())
-                    .show_symbol(false)
-                    .area_style(AreaStyle::new().opacity(0.15))
-                    .data(data),
-            )
+            .data_zoom(DataZoom::new().type_(DataZoomType::Slider));
+        if !single {
+            chart = chart.legend(Legend::new());
+        }
+        for line in lines {
+            let data: Vec<Vec<f64>> = line
+                .points
+                .iter()
+                .map(|(at, value)| vec![*at as f64, *value])
+                .collect();
+            let mut series = Line::new()
+                .name(line.name.as_str())
+                .show_symbol(false)
+                .data(data);
+            if single {
+                series = series.area_style(AreaStyle::new().opacity(0.15));
+            }
+            chart = chart.series(series);
+        }
+        chart
     }
 
     /// Resolves once `window.echarts` exists, adding its script tag at most once.

@@ -16,9 +16,10 @@ use sea_orm::{
 use super::entities::{account, account_tag, collection_run, run_result, snapshot};
 use crate::error::ApiError;
 use crate::model::{
-    AccountDetail, AccountFilter, AccountRow, AccountSort, CollectorStats, HistoryPoint,
-    HistoryRange, Outcome, Overview, Page, Platform, PlatformTiming, PlatformTotals, RunDetail,
-    RunResultRow, RunStatus, RunSummary, STALE_AFTER_HOURS, SortDirection, TagCount, TotalChange,
+    AccountDetail, AccountFilter, AccountRow, AccountSort, CollectorStats, CompareMode,
+    CompareSeries, Comparison, HistoryPoint, HistoryRange, Metric, Outcome, Overview, Page,
+    Platform, PlatformTiming, PlatformTotals, RunDetail, RunResultRow, RunStatus, RunSummary,
+    STALE_AFTER_HOURS, SortDirection, TagCount, TotalChange,
 };
 
 /// How many accounts each list of the overview shows.
@@ -505,6 +506,92 @@ pub async fn latest_collector_stats(
     }))
 }
 
+/// Several accounts' history of `metric` over `range`, in the order of `ids`
+/// (validated: 1 to [`crate::model::MAX_COMPARED`], distinct), from one
+/// query on the snapshots' primary key.
+pub async fn compare(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    metric: Metric,
+    range: HistoryRange,
+    mode: CompareMode,
+) -> Result<Comparison, ApiError> {
+    let accounts = account::Entity::find()
+        .filter(account::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let column = match metric {
+        Metric::Followers => snapshot::Column::Followers,
+        Metric::Following => snapshot::Column::Following,
+        Metric::Posts => snapshot::Column::Posts,
+        Metric::Views => snapshot::Column::Views,
+        Metric::Likes => snapshot::Column::Likes,
+    };
+    let mut select = snapshot::Entity::find()
+        .select_only()
+        .columns([snapshot::Column::AccountId, snapshot::Column::CapturedAt])
+        .column(column)
+        .filter(snapshot::Column::AccountId.is_in(ids.iter().copied()))
+        .filter(column.is_not_null());
+    if let Some(days) = range.days() {
+        select = select
+            .filter(snapshot::Column::CapturedAt.gte(Utc::now() - chrono::Duration::days(days)));
+    }
+    let rows: Vec<(i64, chrono::DateTime<Utc>, i64)> = select
+        .order_by_asc(snapshot::Column::AccountId)
+        .order_by_asc(snapshot::Column::CapturedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut points: HashMap<i64, Vec<(chrono::DateTime<Utc>, f64)>> = HashMap::new();
+    for (account_id, at, value) in rows {
+        points
+            .entry(account_id)
+            .or_default()
+            .push((at, value as f64));
+    }
+    let series = ids
+        .iter()
+        .map(|id| {
+            let account = accounts
+                .iter()
+                .find(|a| a.id == *id)
+                .ok_or_else(|| ApiError::not_found(format!("no account with id {id}")))?;
+            let mut points = points.remove(id).unwrap_or_default();
+            if mode == CompareMode::Indexed {
+                points = indexed(points);
+            }
+            Ok(CompareSeries {
+                id: *id,
+                platform: account.platform,
+                handle: account.handle.clone(),
+                points,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Comparison {
+        metric,
+        range,
+        mode,
+        series,
+    })
+}
+
+/// Values as a percentage of the first one; a series starting at zero has
+/// no index (and is left empty rather than divided by zero).
+fn indexed(points: Vec<(chrono::DateTime<Utc>, f64)>) -> Vec<(chrono::DateTime<Utc>, f64)> {
+    match points.first() {
+        Some((_, base)) if *base > 0.0 => {
+            let base = *base;
+            points
+                .into_iter()
+                .map(|(at, value)| (at, value * 100.0 / base))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The tags in use, most used first.
 pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, ApiError> {
     let rows: Vec<(String, i64)> = account_tag::Entity::find()
@@ -590,7 +677,21 @@ fn escape_like(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_like;
+    use super::{escape_like, indexed};
+
+    #[test]
+    fn an_index_starts_at_100_and_never_divides_by_zero() {
+        let at = chrono::Utc::now();
+        let values = |points: Vec<(chrono::DateTime<chrono::Utc>, f64)>| {
+            points.into_iter().map(|(_, v)| v).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            values(indexed(vec![(at, 200.0), (at, 250.0), (at, 100.0)])),
+            [100.0, 125.0, 50.0]
+        );
+        assert!(indexed(vec![(at, 0.0), (at, 5.0)]).is_empty());
+        assert!(indexed(Vec::new()).is_empty());
+    }
 
     #[test]
     fn like_wildcards_are_escaped() {

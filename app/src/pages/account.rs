@@ -265,6 +265,8 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
         </h1>
         <p class="muted">
             <span data-testid="account-handle">{account.handle.clone()}</span>
+            " · "
+            <a href=format!("/compare?ids={}", account.id)>"compare with others"</a>
             {account.is_core.then_some(" · core account")}
             {(!account.tags.is_empty()).then(|| format!(" · tags: {}", account.tags.join(", ")))}
         </p>

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod accounts;
+pub mod compare;
 pub mod overview;
 pub mod performance;
 pub mod runs;

@@ -3,8 +3,8 @@
 use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
 use crate::on_both_backends;
 use app::model::{
-    AccountDetail, AccountRow, CollectAnswer, HistoryPoint, Metric, Outcome, Overview, Page,
-    Performance, Platform, RunDetail, RunStatus, RunSummary, STALE_AFTER_HOURS, TagCount,
+    AccountDetail, AccountRow, CollectAnswer, Comparison, HistoryPoint, Metric, Outcome, Overview,
+    Page, Performance, Platform, RunDetail, RunStatus, RunSummary, STALE_AFTER_HOURS, TagCount,
 };
 use serde_json::Value;
 
@@ -24,6 +24,7 @@ on_both_backends!(
     accounts_filter_by_core_and_tag,
     overview_sums_changes_and_lists_growers_and_stale_accounts,
     performance_reports_latency_per_route_template_and_query,
+    comparison_draws_accounts_absolute_and_indexed,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -633,4 +634,55 @@ async fn performance_reports_latency_per_route_template_and_query(backend: Backe
     assert_eq!(collectors.run.id, run.id);
     let timed: u64 = collectors.platforms.iter().map(|p| p.accounts).sum();
     assert_eq!(timed, u64::from(ACCOUNTS));
+}
+
+async fn comparison_draws_accounts_absolute_and_indexed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let top: Page<AccountRow> = app.get_json("/api/accounts?per_page=3").await;
+    let ids: Vec<i64> = top.items.iter().map(|a| a.id).collect();
+    let list = format!("{},{},{}", ids[2], ids[0], ids[1]);
+
+    let absolute: Comparison = app
+        .get_json(&format!("/api/compare?ids={list}&range=all"))
+        .await;
+    let order: Vec<i64> = absolute.series.iter().map(|s| s.id).collect();
+    assert_eq!(order, [ids[2], ids[0], ids[1]], "in the order asked for");
+    for series in &absolute.series {
+        let history: Vec<HistoryPoint> = app
+            .get_json(&format!("/api/history?id={}&range=all", series.id))
+            .await;
+        let expected: Vec<f64> = history
+            .iter()
+            .filter_map(|p| p.counters.followers)
+            .map(|v| v as f64)
+            .collect();
+        let values: Vec<f64> = series.points.iter().map(|(_, v)| *v).collect();
+        assert_eq!(values, expected, "{}", series.handle);
+    }
+
+    let indexed: Comparison = app
+        .get_json(&format!("/api/compare?ids={list}&range=all&mode=indexed"))
+        .await;
+    for (index, raw) in indexed.series.iter().zip(&absolute.series) {
+        assert_eq!(index.points.first().map(|(_, v)| *v), Some(100.0));
+        let (last, first) = (raw.points.last().unwrap().1, raw.points[0].1);
+        let expected = last * 100.0 / first;
+        assert!((index.points.last().unwrap().1 - expected).abs() < 1e-9);
+    }
+
+    // A metric the platform does not publish gives an empty line, not zeros.
+    let views: Comparison = app
+        .get_json(&format!("/api/compare?ids={list}&metric=views&range=30d"))
+        .await;
+    assert_eq!(views.series.len(), 3);
+
+    for (query, status) in [
+        ("ids=", 400),
+        ("ids=1,2,3,4,5,6,7", 400),
+        ("ids=abc", 400),
+        ("ids=999999", 404),
+    ] {
+        let response = app.get(&format!("/api/compare?{query}")).await;
+        assert_eq!(response.status(), status, "{query}");
+    }
 }

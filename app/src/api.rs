@@ -17,8 +17,8 @@ use crate::error::ApiError;
 use crate::model::AccountFilter;
 use crate::model::{
     AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, CompareMode, Comparison,
-    HistoryPoint, HistoryRange, Metric, Outcome, Overview, Page, Performance, Platform, RunDetail,
-    RunSummary, SortDirection, TagCount,
+    Growth, HistoryPoint, HistoryRange, Metric, Outcome, Overview, Page, Performance, Platform,
+    RunDetail, RunSummary, SortDirection, TagCount,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
@@ -157,6 +157,26 @@ pub async fn get_cache_stats() -> Result<CacheStats, ApiError> {
     Ok(crate::state::cache().stats().await)
 }
 
+/// An account's growth: every metric's change over 1, 7, 30, 90 and 365
+/// days up to its latest snapshot, each between the real snapshots nearest
+/// to the window's ends (named in the answer). With `from` and `to` (dates,
+/// `2026-10-01`), also the change over that period and over the period of
+/// equal length before it.
+#[server(prefix = "/api", endpoint = "growth", input = GetUrl, output = Json)]
+pub async fn get_growth(
+    id: i64,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<Growth, ApiError> {
+    let period = validate::period(from, to)?;
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Growth, &(id, period), || {
+            crate::db::queries::growth(&db, id, period)
+        })
+        .await
+}
+
 /// Up to six accounts' history of one metric on one chart. `ids` is a
 /// comma-separated list (`ids=3,7,12`); `mode=indexed` shows each series as
 /// a percentage of its first value in the range (= 100 at the start).
@@ -267,6 +287,36 @@ pub(crate) mod validate {
         Ok(parsed)
     }
 
+    /// The longest custom period: ten years.
+    const MAX_PERIOD_DAYS: i64 = 3_650;
+
+    /// A period's start and end.
+    pub type Period = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+
+    /// A custom period from two dates, from the start of `from` to the end
+    /// of `to` (UTC); both or neither, in order, at most ten years.
+    pub fn period(
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<Option<Period>, ApiError> {
+        match (from, to) {
+            (None, None) => Ok(None),
+            (Some(from), Some(to)) if from <= to => {
+                if (to - from).num_days() > MAX_PERIOD_DAYS {
+                    return Err(ApiError::bad_request("a period is at most ten years"));
+                }
+                let start = from.and_time(chrono::NaiveTime::MIN).and_utc();
+                let end = (to + chrono::Duration::days(1))
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_utc()
+                    - chrono::Duration::seconds(1);
+                Ok(Some((start, end)))
+            }
+            (Some(_), Some(_)) => Err(ApiError::bad_request("from must not be after to")),
+            _ => Err(ApiError::bad_request("a period needs both from and to")),
+        }
+    }
+
     /// Trimmed tag, `None` when empty.
     pub fn tag(tag: Option<String>) -> Result<Option<String>, ApiError> {
         let tag = tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -288,6 +338,20 @@ pub(crate) mod validate {
             assert!(account_ids("").is_err());
             assert!(account_ids("1,x").is_err());
             assert!(account_ids("1,2,3,4,5,6,7").is_err());
+        }
+
+        #[test]
+        fn periods_are_whole_days_in_order() {
+            let day = |d: &str| Some(d.parse::<chrono::NaiveDate>().unwrap());
+            let (start, end) = period(day("2026-10-01"), day("2026-10-31"))
+                .unwrap()
+                .unwrap();
+            assert_eq!(start.to_rfc3339(), "2026-10-01T00:00:00+00:00");
+            assert_eq!(end.to_rfc3339(), "2026-10-31T23:59:59+00:00");
+            assert_eq!(period(None, None).unwrap(), None);
+            assert!(period(day("2026-10-31"), day("2026-10-01")).is_err());
+            assert!(period(day("2026-10-01"), None).is_err());
+            assert!(period(day("2000-01-01"), day("2026-01-01")).is_err());
         }
 
         #[test]

@@ -829,3 +829,49 @@ pub struct Comparison {
     /// In the order asked for.
     pub series: Vec<CompareSeries>,
 }
+
+/// The change of one metric between two snapshots.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricChange {
+    pub metric: Metric,
+    /// The value at the start (`from_at`) and at the end (`to_at`).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub change: Option<i64>,
+    pub percent: Option<f64>,
+}
+
+/// Every metric's change between the snapshots nearest to (at or before) two
+/// moments. Missed days are not filled in: the snapshots actually used are
+/// named, and a change is unknown when either end is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeriodChange {
+    /// The period asked for.
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The snapshots used: the newest at or before each end.
+    pub from_at: Option<DateTime<Utc>>,
+    pub to_at: Option<DateTime<Utc>>,
+    pub metrics: Vec<MetricChange>,
+}
+
+/// One window of an account's growth: the `days` up to its latest snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GrowthWindow {
+    pub days: u32,
+    pub period: PeriodChange,
+}
+
+/// An account's growth (`/api/growth`): over 1, 7, 30, 90 and 365 days up
+/// to its latest snapshot, and, when asked, over a custom period compared
+/// with the period of equal length before it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Growth {
+    pub account_id: i64,
+    pub windows: Vec<GrowthWindow>,
+    pub custom: Option<PeriodChange>,
+    pub previous: Option<PeriodChange>,
+}
+
+/// The windows of [`Growth::windows`], in days.
+pub const GROWTH_WINDOWS: [u32; 5] = [1, 7, 30, 90, 365];

@@ -320,3 +320,30 @@ test('a comparison is built in the page and shared as a link', async ({ page, re
   await other.getByRole('link', { name: new RegExp(`${b.handle} ✕`) }).click();
   await expect(other).toHaveURL(new RegExp(`ids=${a.id}&`));
 });
+
+test('the account page shows growth over each window and a chosen period', async ({
+  page,
+  request,
+}) => {
+  const top: AccountPage = await (await request.get('/api/accounts?per_page=1')).json();
+  await page.goto(`/accounts/${top.items[0].id}`);
+  await hydrated(page);
+  const table = page.getByTestId('growth-table');
+  await expect(table.locator('thead th')).toHaveText([
+    'Metric',
+    '24 hours',
+    '7 days',
+    '30 days',
+    '90 days',
+    '365 days',
+  ]);
+  const followers = table.locator('tbody tr').first();
+  await expect(followers.locator('th')).toHaveText('Followers');
+  await expect(followers.locator('td').nth(1)).toHaveText(/^[+-]?[\d.,]+[KMB]?.*%$/);
+
+  await page.locator('input[name=from]').fill('2026-09-01');
+  await page.locator('input[name=to]').fill('2026-09-30');
+  await page.getByRole('button', { name: 'Compare with the period before' }).click();
+  await expect(page).toHaveURL(/from=2026-09-01&to=2026-09-30/);
+  await expect(table.locator('thead th')).toContainText(['2026-09-01 – 2026-09-30', 'the period before']);
+});

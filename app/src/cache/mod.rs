@@ -48,10 +48,11 @@ pub enum Kind {
     Run,
     Tags,
     Compare,
+    Growth,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Overview,
         Kind::Accounts,
         Kind::Account,
@@ -60,6 +61,7 @@ impl Kind {
         Kind::Run,
         Kind::Tags,
         Kind::Compare,
+        Kind::Growth,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +74,7 @@ impl Kind {
             Kind::Run => "run",
             Kind::Tags => "tags",
             Kind::Compare => "compare",
+            Kind::Growth => "growth",
         }
     }
 
@@ -86,7 +89,7 @@ impl Kind {
             Kind::Runs => &[Domain::Runs],
             Kind::Run => &[Domain::Runs, Domain::Accounts],
             Kind::Tags => &[Domain::Accounts],
-            Kind::Compare => &[Domain::Accounts, Domain::Snapshots],
+            Kind::Compare | Kind::Growth => &[Domain::Accounts, Domain::Snapshots],
         }
     }
 
@@ -96,7 +99,7 @@ impl Kind {
         let minutes = match self {
             Kind::Overview | Kind::Accounts | Kind::Runs | Kind::Tags => 5,
             Kind::Account | Kind::Run => 10,
-            Kind::History | Kind::Compare => 15,
+            Kind::History | Kind::Compare | Kind::Growth => 15,
         };
         Duration::from_secs(minutes * 60)
     }

@@ -17,9 +17,10 @@ use super::entities::{account, account_tag, collection_run, run_result, snapshot
 use crate::error::ApiError;
 use crate::model::{
     AccountDetail, AccountFilter, AccountRow, AccountSort, CollectorStats, CompareMode,
-    CompareSeries, Comparison, HistoryPoint, HistoryRange, Metric, Outcome, Overview, Page,
-    Platform, PlatformTiming, PlatformTotals, RunDetail, RunResultRow, RunStatus, RunSummary,
-    STALE_AFTER_HOURS, SortDirection, TagCount, TotalChange,
+    CompareSeries, Comparison, GROWTH_WINDOWS, Growth, GrowthWindow, HistoryPoint, HistoryRange,
+    Metric, MetricChange, Outcome, Overview, Page, PeriodChange, Platform, PlatformTiming,
+    PlatformTotals, RunDetail, RunResultRow, RunStatus, RunSummary, STALE_AFTER_HOURS,
+    SortDirection, TagCount, TotalChange, percent_change,
 };
 
 /// How many accounts each list of the overview shows.
@@ -590,6 +591,85 @@ fn indexed(points: Vec<(chrono::DateTime<Utc>, f64)>) -> Vec<(chrono::DateTime<U
         }
         _ => Vec::new(),
     }
+}
+
+/// An account's growth over the standard windows up to its latest
+/// snapshot and, with `period`, over that period and the one before it.
+pub async fn growth(
+    db: &DatabaseConnection,
+    id: i64,
+    period: Option<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)>,
+) -> Result<Growth, ApiError> {
+    let account = find_account(db, id).await?;
+    let metrics = account.platform.metrics();
+    let mut windows = Vec::new();
+    if let Some(latest) = account.last_collected_at {
+        for days in GROWTH_WINDOWS {
+            let start = latest - chrono::Duration::days(i64::from(days));
+            windows.push(GrowthWindow {
+                days,
+                period: period_change(db, id, metrics, start, latest).await?,
+            });
+        }
+    }
+    let (custom, previous) = match period {
+        Some((start, end)) => {
+            let before = start - (end - start);
+            (
+                Some(period_change(db, id, metrics, start, end).await?),
+                Some(period_change(db, id, metrics, before, start).await?),
+            )
+        }
+        None => (None, None),
+    };
+    Ok(Growth {
+        account_id: id,
+        windows,
+        custom,
+        previous,
+    })
+}
+
+/// The change of `metrics` between the newest snapshots at or before
+/// `start` and `end`: two lookups on the snapshots' primary key.
+async fn period_change(
+    db: &DatabaseConnection,
+    id: i64,
+    metrics: &[Metric],
+    start: chrono::DateTime<Utc>,
+    end: chrono::DateTime<Utc>,
+) -> Result<PeriodChange, ApiError> {
+    let at_or_before = |moment: chrono::DateTime<Utc>| {
+        snapshot::Entity::find()
+            .filter(snapshot::Column::AccountId.eq(id))
+            .filter(snapshot::Column::CapturedAt.lte(moment))
+            .order_by_desc(snapshot::Column::CapturedAt)
+            .one(db)
+    };
+    let from = at_or_before(start).await?;
+    let to = at_or_before(end).await?;
+    let metrics = metrics
+        .iter()
+        .map(|&metric| {
+            let from_value = from.as_ref().and_then(|s| s.counters().get(metric));
+            let to_value = to.as_ref().and_then(|s| s.counters().get(metric));
+            let change = to_value.zip(from_value).map(|(to, from)| to - from);
+            MetricChange {
+                metric,
+                from: from_value,
+                to: to_value,
+                change,
+                percent: percent_change(change, to_value),
+            }
+        })
+        .collect();
+    Ok(PeriodChange {
+        start,
+        end,
+        from_at: from.map(|s| s.captured_at),
+        to_at: to.map(|s| s.captured_at),
+        metrics,
+    })
 }
 
 /// The tags in use, most used first.

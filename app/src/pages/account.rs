@@ -2,17 +2,20 @@
 //! with the range and metric in the query string.
 
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_account, get_history};
+use crate::api::{get_account, get_growth, get_history};
 use crate::client_cache::cached_resource;
 use crate::components::chart::HistoryChart;
 use chrono::NaiveDate;
 
-use crate::components::format::{compact, exact, grouped, signed, timestamp};
-use crate::components::status::{CardSkeleton, ErrorPanel};
+use crate::components::format::{compact, exact, grouped, percent, signed, timestamp};
+use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
 use crate::error::ApiError;
-use crate::model::{AccountDetail, HistoryPoint, HistoryRange, Metric};
+use crate::model::{
+    AccountDetail, GROWTH_WINDOWS, Growth, HistoryPoint, HistoryRange, Metric, PeriodChange,
+};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -57,8 +60,11 @@ pub fn AccountPage() -> impl IntoView {
                 match detail.await {
                     Ok(data) => {
                         let metrics = data.account.platform.metrics();
+                        let header = view! { <AccountHeader data /> }.into_any();
+                        let growth = view! { <GrowthSection id metrics /> }.into_any();
                         view! {
-                            <AccountHeader data />
+                            {header}
+                            {growth}
                             <HistorySection id range metric metrics />
                         }.into_any()
                     }
@@ -154,6 +160,123 @@ fn HistorySection(
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Every published metric's change over the standard windows, and over a
+/// custom period (`from`, `to` in the URL) against the period before it.
+#[component]
+fn GrowthSection(id: Memo<Option<i64>>, metrics: &'static [Metric]) -> impl IntoView {
+    let query = use_query_map();
+    let period = Memo::new(move |_| {
+        let date = |key: &str| {
+            query
+                .read()
+                .get(key)
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+        };
+        (date("from"), date("to"))
+    });
+    let growth = cached_resource(
+        "growth",
+        move || (id.get(), period.get()),
+        |(id, (from, to))| async move {
+            match id {
+                Some(id) => get_growth(id, from, to).await,
+                None => Err(ApiError::not_found("this is not an account address")),
+            }
+        },
+    );
+    let retry = Callback::new(move |_| growth.refetch());
+    view! {
+        <section class="growth">
+            <h2>"Growth"</h2>
+            <Transition fallback=move || view! {
+                <table class="data"><TableSkeleton rows=metrics.len() columns=GROWTH_WINDOWS.len() + 1 /></table>
+            }>
+                {move || Suspend::new(async move {
+                    match growth.await {
+                        Ok(data) => view! { <GrowthTable data metrics /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel what="the growth" error retry /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Form method="GET" action="" attr:class="filters period">
+                <label>"From " <input type="date" name="from" value=move || period.get().0.map(|d| d.to_string())/></label>
+                <label>"to " <input type="date" name="to" value=move || period.get().1.map(|d| d.to_string())/></label>
+                <button type="submit" class="apply-period">"Compare with the period before"</button>
+            </Form>
+        </section>
+    }
+}
+
+#[component]
+fn GrowthTable(data: Growth, metrics: &'static [Metric]) -> impl IntoView {
+    let cell = |period: &PeriodChange, metric: Metric| {
+        let change = period.metrics.iter().find(|c| c.metric == metric).cloned();
+        let change_value = change.as_ref().and_then(|c| c.change);
+        // Say when the snapshots used are not where the window begins.
+        let gap = period
+            .from_at
+            .is_some_and(|at| (period.start - at).num_hours() >= 36);
+        let title = match (period.from_at, period.to_at, change_value) {
+            (Some(from), Some(to), Some(_)) => format!(
+                "from the snapshot of {} to that of {}{}",
+                from.format("%Y-%m-%d"),
+                to.format("%Y-%m-%d"),
+                if gap {
+                    " (days are missing at the start)"
+                } else {
+                    ""
+                }
+            ),
+            (None, _, _) => "unknown: no snapshot that old".to_owned(),
+            _ => "unknown: the platform did not publish it".to_owned(),
+        };
+        view! {
+            <td
+                class="num change"
+                class:up=change_value.is_some_and(|n| n > 0)
+                class:down=change_value.is_some_and(|n| n < 0)
+                title=title
+            >
+                {signed(change_value)}
+                {gap.then_some("≈")}
+                <small>{percent(change.and_then(|c| c.percent))}</small>
+            </td>
+        }
+    };
+    let windows = data.windows.clone();
+    let custom = data.custom.clone().zip(data.previous.clone());
+    view! {
+        <div class="table-scroll">
+            <table class="data" data-testid="growth-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Metric"</th>
+                        {GROWTH_WINDOWS.map(|days| view! {
+                            <th scope="col" class="num">{if days == 1 { "24 hours".to_owned() } else { format!("{days} days") }}</th>
+                        })}
+                        {custom.as_ref().map(|(period, _)| view! {
+                            <th scope="col" class="num">{format!("{} – {}", period.start.format("%Y-%m-%d"), period.end.format("%Y-%m-%d"))}</th>
+                            <th scope="col" class="num">"the period before"</th>
+                        })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {metrics.iter().map(|&metric| view! {
+                        <tr>
+                            <th scope="row">{metric.label()}</th>
+                            {windows.iter().map(|w| cell(&w.period, metric)).collect_view()}
+                            {custom.as_ref().map(|(period, previous)| view! {
+                                {cell(period, metric)}
+                                {cell(previous, metric)}
+                            })}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

@@ -3,8 +3,9 @@
 use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
 use crate::on_both_backends;
 use app::model::{
-    AccountDetail, AccountRow, CollectAnswer, Comparison, HistoryPoint, Metric, Outcome, Overview,
-    Page, Performance, Platform, RunDetail, RunStatus, RunSummary, STALE_AFTER_HOURS, TagCount,
+    AccountDetail, AccountRow, CollectAnswer, Comparison, Growth, HistoryPoint, Metric, Outcome,
+    Overview, Page, Performance, Platform, RunDetail, RunStatus, RunSummary, STALE_AFTER_HOURS,
+    TagCount,
 };
 use serde_json::Value;
 
@@ -25,6 +26,7 @@ on_both_backends!(
     overview_sums_changes_and_lists_growers_and_stale_accounts,
     performance_reports_latency_per_route_template_and_query,
     comparison_draws_accounts_absolute_and_indexed,
+    growth_uses_the_nearest_real_snapshots_and_says_which,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -684,5 +686,107 @@ async fn comparison_draws_accounts_absolute_and_indexed(backend: Backend) {
     ] {
         let response = app.get(&format!("/api/compare?{query}")).await;
         assert_eq!(response.status(), status, "{query}");
+    }
+}
+
+async fn growth_uses_the_nearest_real_snapshots_and_says_which(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let top: Page<AccountRow> = app.get_json("/api/accounts?per_page=1").await;
+    let id = top.items[0].id;
+    let history: Vec<HistoryPoint> = app
+        .get_json(&format!("/api/history?id={id}&range=all"))
+        .await;
+    let followers = |i: usize| history[i].counters.followers.unwrap();
+    let last = history.len() - 1;
+
+    let growth: Growth = app.get_json(&format!("/api/growth?id={id}")).await;
+    let days: Vec<u32> = growth.windows.iter().map(|w| w.days).collect();
+    assert_eq!(days, [1, 7, 30, 90, 365]);
+    let followers_change = |window: usize| {
+        let period = &growth.windows[window].period;
+        let change = period
+            .metrics
+            .iter()
+            .find(|m| m.metric == Metric::Followers)
+            .unwrap();
+        (period.from_at, change.change)
+    };
+    assert_eq!(
+        followers_change(0),
+        (
+            Some(history[last - 1].captured_at),
+            Some(followers(last) - followers(last - 1))
+        )
+    );
+    assert_eq!(
+        followers_change(1),
+        (
+            Some(history[last - 7].captured_at),
+            Some(followers(last) - followers(last - 7))
+        )
+    );
+    assert_eq!(
+        followers_change(2).1,
+        Some(followers(last) - followers(last - 30))
+    );
+    // 40 days of history: nothing 90 days old, so unknown, not zero.
+    assert_eq!(followers_change(3), (None, None));
+
+    // With days missing, the change runs from the nearest older snapshot,
+    // and the answer says which one that was.
+    use app::db::entities::snapshot;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    snapshot::Entity::delete_many()
+        .filter(snapshot::Column::AccountId.eq(id))
+        .filter(snapshot::Column::CapturedAt.gt(history[last - 10].captured_at))
+        .filter(snapshot::Column::CapturedAt.lt(history[last - 2].captured_at))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    app::db::generations::bump(&app.db, &[app::db::generations::Domain::Snapshots])
+        .await
+        .unwrap();
+    let growth: Growth = app.get_json(&format!("/api/growth?id={id}")).await;
+    let week = &growth.windows[1].period;
+    assert_eq!(week.from_at, Some(history[last - 10].captured_at));
+    let change = week
+        .metrics
+        .iter()
+        .find(|m| m.metric == Metric::Followers)
+        .unwrap();
+    assert_eq!(change.change, Some(followers(last) - followers(last - 10)));
+
+    // A custom period, and the period of equal length before it.
+    let to = history[last - 3].captured_at.date_naive();
+    let from = history[last - 12].captured_at.date_naive();
+    let growth: Growth = app
+        .get_json(&format!("/api/growth?id={id}&from={from}&to={to}"))
+        .await;
+    let custom = growth.custom.expect("the custom period");
+    assert_eq!(
+        custom.to_at,
+        Some(history[last - 10].captured_at),
+        "days after are missing"
+    );
+    assert_eq!(custom.from_at, Some(history[last - 12].captured_at));
+    let previous = growth.previous.expect("the period before");
+    assert_eq!(previous.to_at, Some(history[last - 12].captured_at));
+    assert!(
+        previous
+            .from_at
+            .is_some_and(|at| at < history[last - 12].captured_at)
+    );
+
+    for (query, status) in [
+        (format!("id={id}&from={to}&to={from}"), 400),
+        (format!("id={id}&from={from}"), 400),
+        (format!("id={id}&from=yesterday&to={to}"), 400),
+        ("id=999999".to_owned(), 404),
+    ] {
+        assert_eq!(
+            app.get(&format!("/api/growth?{query}")).await.status(),
+            status,
+            "{query}"
+        );
     }
 }

@@ -4,7 +4,9 @@
 //!   one with the in-process cache and one with `REACH_NO_CACHE`, asked the
 //!   same requests one after another;
 //! - the read path alone, in process: the query against the cache lookup
-//!   that replaces it (the generations read, the key, the in-process hit).
+//!   that replaces it (the generations read, the key, the in-process hit);
+//! - the encoding of the values Redis holds: JSON against postcard, in bytes
+//!   and decoding time.
 //!
 //! Run: `cargo bench -p reach --bench cache` (release build).
 
@@ -91,6 +93,7 @@ async fn run() -> anyhow::Result<()> {
 
     println!();
     println!("| read path, in process | query p50 (µs) | cache hit p50 (µs) | speed-up |");
+    let mut encodings = Vec::new();
     println!("|---|---:|---:|---:|");
     let cache = Cache::in_process();
     let accounts = AccountQuery {
@@ -100,22 +103,26 @@ async fn run() -> anyhow::Result<()> {
         direction: SortDirection::Desc,
         filter: AccountFilter::default(),
     };
-    in_process(&db, "overview", &cache, Kind::Overview, &(), || {
+    let overview = in_process(&db, "overview", &cache, Kind::Overview, &(), || {
         queries::overview(&db)
     })
     .await?;
-    in_process(&db, "accounts", &cache, Kind::Accounts, &1, || {
+    encodings.push(encoding("overview", &overview)?);
+    let page = in_process(&db, "accounts", &cache, Kind::Accounts, &1, || {
         queries::accounts(&db, &accounts)
     })
     .await?;
-    in_process(&db, "account", &cache, Kind::Account, &7, || {
+    encodings.push(encoding("accounts", &page)?);
+    let detail = in_process(&db, "account", &cache, Kind::Account, &7, || {
         queries::account(&db, 7)
     })
     .await?;
-    in_process(&db, "history 1y", &cache, Kind::History, &7, || {
+    encodings.push(encoding("account", &detail)?);
+    let history = in_process(&db, "history 1y", &cache, Kind::History, &7, || {
         queries::history(&db, 7, HistoryRange::Year)
     })
     .await?;
+    encodings.push(encoding("history 1y", &history)?);
 
     // What every cached read pays before the lookup: the data generations.
     let mut generations = Histogram::<u64>::new(3)?;
@@ -130,7 +137,50 @@ async fn run() -> anyhow::Result<()> {
         "| (the generations read alone) | {:.0} | | |",
         generations.value_at_quantile(0.5) as f64 / 1_000.0
     );
+
+    println!();
+    println!(
+        "| value in Redis | JSON bytes | JSON decode p50 (µs) | postcard bytes | postcard decode p50 (µs) |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for line in encodings {
+        println!("{line}");
+    }
     Ok(())
+}
+
+/// One row of the encoding table: `value` as JSON (what Redis holds) and
+/// as postcard, sizes and decoding times.
+fn encoding<T>(name: &str, value: &T) -> anyhow::Result<String>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    fn decode_p50<T>(decode: impl Fn() -> anyhow::Result<T>) -> anyhow::Result<f64> {
+        let mut histogram = Histogram::<u64>::new(3)?;
+        for round in 0..WARM_UP + REQUESTS {
+            let started = Instant::now();
+            std::hint::black_box(decode()?);
+            if round >= WARM_UP {
+                histogram.record(started.elapsed().as_nanos() as u64)?;
+            }
+        }
+        Ok(histogram.value_at_quantile(0.5) as f64 / 1_000.0)
+    }
+    let json = serde_json::to_vec(value)?;
+    let json_decode = decode_p50(|| Ok(serde_json::from_slice::<T>(&json)?))?;
+    // Postcard is not self-describing: it cannot write `#[serde(flatten)]`
+    // fields, nor read back fields skipped when empty.
+    let postcard = match postcard::to_allocvec(value) {
+        Ok(bytes) => match decode_p50(|| Ok(postcard::from_bytes::<T>(&bytes)?)) {
+            Ok(micros) => format!("{} | {micros:.1}", bytes.len()),
+            Err(error) => format!("{} | cannot decode: {error}", bytes.len()),
+        },
+        Err(error) => format!("cannot encode: {error} | "),
+    };
+    Ok(format!(
+        "| {name} | {} | {json_decode:.1} | {postcard} |",
+        json.len()
+    ))
 }
 
 /// Latencies (in nanoseconds) of `REQUESTS` sequential GETs, and their sum.
@@ -162,7 +212,8 @@ async fn get(client: &reqwest::Client, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// p50 of `load` run directly against p50 of the same answer from the cache.
+/// p50 of `load` run directly against p50 of the same answer from the
+/// cache; returns the answer.
 async fn in_process<T, F, Fut>(
     db: &DatabaseConnection,
     name: &str,
@@ -170,7 +221,7 @@ async fn in_process<T, F, Fut>(
     kind: Kind,
     arguments: &impl serde::Serialize,
     load: F,
-) -> anyhow::Result<()>
+) -> anyhow::Result<T>
 where
     T: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
     F: Fn() -> Fut,
@@ -196,7 +247,7 @@ where
         cached.value_at_quantile(0.5) as f64 / 1_000.0,
         direct.value_at_quantile(0.5) as f64 / cached.value_at_quantile(0.5) as f64,
     );
-    Ok(())
+    Ok(load().await?)
 }
 
 async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<String> {

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use app::metrics::Metrics;
+use app::model::CacheBackend;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -15,6 +16,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -68,6 +70,8 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         // Server functions are registered here too, each at its `/api/…` path,
         // with `AppState` provided as context.
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
@@ -113,6 +117,39 @@ fn endpoint_name(request: &Request) -> String {
     match files {
         Some(prefix) => format!("{method} {prefix}*"),
         None => format!("{method} (other)"),
+    }
+}
+
+/// Alive: the process answers. Costs nothing, so it is also the ceiling of
+/// any load test.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready to serve: the database answers (migrations ran before the server
+/// started listening), with the cache backend stated. 503 when the
+/// database does not answer, without its error (logged instead).
+async fn readyz(State(state): State<AppState>) -> Response {
+    let cache = match state.cache.backend() {
+        CacheBackend::Redis => "redis",
+        CacheBackend::InProcess => "in_process",
+        CacheBackend::Degraded => "degraded",
+    };
+    match state.db.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({
+            "status": "ready", "database": "ok", "cache": cache,
+        }))
+        .into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "readiness: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({
+                    "status": "unavailable", "database": "unreachable", "cache": cache,
+                })),
+            )
+                .into_response()
+        }
     }
 }
 

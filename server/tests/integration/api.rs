@@ -27,6 +27,7 @@ on_both_backends!(
     performance_reports_latency_per_route_template_and_query,
     comparison_draws_accounts_absolute_and_indexed,
     growth_uses_the_nearest_real_snapshots_and_says_which,
+    health_and_readiness,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -789,4 +790,25 @@ async fn growth_uses_the_nearest_real_snapshots_and_says_which(backend: Backend)
             "{query}"
         );
     }
+}
+
+async fn health_and_readiness(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alive = app.get("/healthz").await;
+    assert_eq!(alive.status(), 200);
+    assert_eq!(alive.text().await.unwrap(), "ok");
+    let ready: Value = app.get_json("/readyz").await;
+    assert_eq!(
+        ready,
+        serde_json::json!({"status": "ready", "database": "ok", "cache": "in_process"})
+    );
+
+    // With the database gone, not ready (and no error text leaks), but alive.
+    app.db.clone().close().await.expect("close the pool");
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["database"], "unreachable");
+    assert_eq!(app.get("/healthz").await.status(), 200);
 }

@@ -28,6 +28,7 @@ on_both_backends!(
     comparison_draws_accounts_absolute_and_indexed,
     growth_uses_the_nearest_real_snapshots_and_says_which,
     health_and_readiness,
+    every_answer_carries_a_request_id,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -811,4 +812,28 @@ async fn health_and_readiness(backend: Backend) {
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["database"], "unreachable");
     assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+async fn every_answer_carries_a_request_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let first = id(&app.get("/api/overview").await).expect("an id");
+    let second = id(&app.get("/accounts").await).expect("an id");
+    assert_eq!(first.len(), 36, "a UUID: {first}");
+    assert_ne!(first, second);
+    // An id the client sends is kept, so logs can be followed across services.
+    let response = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(id(&response).as_deref(), Some("trace-me-42"));
 }

@@ -93,17 +93,17 @@ impl Metrics {
         let slot = self.slot();
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(MAX_MICROS);
         let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
-        let name = if map.contains_key(name) || map.len() < MAX_SERIES {
+        if let Some(series) = map.get_mut(name) {
+            return series.record(micros, failed, slot);
+        }
+        let name = if map.len() < MAX_SERIES {
             name
         } else {
             OVERFLOW_SERIES
         };
-        if !map.contains_key(name) {
-            map.insert(name.to_owned(), Series::default());
-        }
-        if let Some(series) = map.get_mut(name) {
-            series.record(micros, failed, slot);
-        }
+        map.entry(name.to_owned())
+            .or_default()
+            .record(micros, failed, slot);
     }
 
     /// Every series, the slowest (by p99 since start) first.
@@ -194,20 +194,24 @@ fn latency(histogram: &Histogram<u64>) -> Latency {
 /// A statement's kind: its verb and first table, e.g. `SELECT accounts`,
 /// so that one query shape is one series whatever its parameters.
 pub fn query_kind(sql: &str) -> String {
-    let words: Vec<&str> = sql.split_whitespace().collect();
-    let verb = words.first().map_or("?".to_owned(), |w| w.to_uppercase());
+    // Called for every statement: walk the words, collect none.
+    let mut words = sql.split_whitespace();
+    let verb = words.next().map_or("?".to_owned(), str::to_uppercase);
     let after = match verb.as_str() {
         "INSERT" => "INTO",
         "UPDATE" => "UPDATE",
         _ => "FROM",
     };
-    let table = words
-        .iter()
-        .position(|w| w.eq_ignore_ascii_case(after))
-        .and_then(|i| words.get(i + 1))
-        .map(|t| t.trim_matches(|c: char| c == '"' || c == '`' || c == '(' || c == ')'))
-        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("SELECT"))
-        .unwrap_or("(subquery)");
+    let table = if verb == "UPDATE" {
+        words.next()
+    } else {
+        words
+            .find(|w| w.eq_ignore_ascii_case(after))
+            .and_then(|_| words.next())
+    }
+    .map(|t| t.trim_matches(|c: char| c == '"' || c == '`' || c == '(' || c == ')'))
+    .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("SELECT"))
+    .unwrap_or("(subquery)");
     format!("{verb} {table}")
 }
 

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use app::metrics::Metrics;
-use app::model::CacheBackend;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -151,11 +150,8 @@ async fn healthz() -> &'static str {
 /// started listening), with the cache backend stated. 503 when the
 /// database does not answer, without its error (logged instead).
 async fn readyz(State(state): State<AppState>) -> Response {
-    let cache = match state.cache.backend() {
-        CacheBackend::Redis => "redis",
-        CacheBackend::InProcess => "in_process",
-        CacheBackend::Degraded => "degraded",
-    };
+    // `CacheBackend` serializes as `redis`, `in_process` or `degraded`.
+    let cache = state.cache.backend();
     match state.db.ping().await {
         Ok(()) => axum::Json(serde_json::json!({
             "status": "ready", "database": "ok", "cache": cache,

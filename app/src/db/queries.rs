@@ -384,17 +384,13 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
         .one(db)
         .await?
         .map(RunSummary::from);
-    let top = accounts(
-        db,
-        &AccountQuery {
-            page: 1,
-            per_page: OVERVIEW_LIST_LENGTH,
-            sort: AccountSort::Followers,
-            direction: SortDirection::Desc,
-            filter: AccountFilter::default(),
-        },
-    )
-    .await?;
+    // The overview lists accounts without sparklines: no snapshot read.
+    let top = account::Entity::find()
+        .order_by_with_nulls(account::Column::Followers, Order::Desc, NullOrdering::Last)
+        .order_by_asc(account::Column::Id)
+        .limit(u64::from(OVERVIEW_LIST_LENGTH))
+        .all(db)
+        .await?;
     let growers = account::Entity::find()
         .filter(account::Column::FollowersChange7d.gt(0))
         .order_by_desc(account::Column::FollowersChange7d)
@@ -439,7 +435,7 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
             })
             .collect(),
         changes: total_changes(db).await?,
-        top_accounts: top.items,
+        top_accounts: with_tags(db, top).await?,
         top_growers: with_tags(db, growers).await?,
         latest_run,
         needs_attention: with_tags(db, needs_attention).await?,

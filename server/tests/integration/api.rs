@@ -679,6 +679,11 @@ async fn comparison_draws_accounts_absolute_and_indexed(backend: Backend) {
         .get_json(&format!("/api/compare?ids={list}&metric=views&range=30d"))
         .await;
     assert_eq!(views.series.len(), 3);
+    for series in &views.series {
+        if !series.platform.metrics().contains(&Metric::Views) {
+            assert!(series.points.is_empty(), "{}", series.handle);
+        }
+    }
 
     for (query, status) in [
         ("ids=", 400),

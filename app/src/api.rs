@@ -17,8 +17,8 @@ use crate::error::ApiError;
 use crate::model::AccountFilter;
 use crate::model::{
     AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, CompareMode, Comparison,
-    Growth, HistoryPoint, HistoryRange, Metric, Outcome, Overview, Page, Performance, Platform,
-    RunDetail, RunSummary, SortDirection, TagCount,
+    Growth, HistoryPoint, HistoryRange, Leaderboard, Metric, Outcome, Overview, Page, Performance,
+    Platform, Projection, RankBy, RunDetail, RunSummary, SortDirection, TagCount,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
@@ -32,11 +32,11 @@ pub async fn get_overview() -> Result<Overview, ApiError> {
         .await
 }
 
-pub use accounts_endpoint::{ListAccounts, list_accounts};
+pub use many_parameters::{GetLeaderboard, ListAccounts, get_leaderboard, list_accounts};
 
-/// The accounts endpoint, in a module of its own for one lint: each of its
+/// The list endpoints, in a module of their own for one lint: each of their
 /// arguments is a query parameter of the public API, so there are many.
-mod accounts_endpoint {
+mod many_parameters {
     #![allow(clippy::too_many_arguments)]
 
     use super::*;
@@ -77,6 +77,52 @@ mod accounts_endpoint {
         crate::state::cache()
             .get_or_load(&db, Kind::Accounts, &arguments, || {
                 crate::db::queries::accounts(&db, &query)
+            })
+            .await
+    }
+
+    /// Tracked accounts ranked by one metric (default: followers): by its
+    /// value (`by=value`), its growth over `days` (7, 30, 90 or 365;
+    /// default 30) in absolute figures (`by=change`) or in percent
+    /// (`by=percent`). `date` (`2026-10-01`) shows the board as it stood at
+    /// the end of that day (UTC); each entry also has its rank one period
+    /// earlier. `platform`, `core` and `tag` narrow who competes.
+    #[server(prefix = "/api", endpoint = "leaderboard", input = GetUrl, output = Json)]
+    pub async fn get_leaderboard(
+        metric: Option<Metric>,
+        by: Option<RankBy>,
+        days: Option<u32>,
+        date: Option<chrono::NaiveDate>,
+        platform: Option<Platform>,
+        core: Option<bool>,
+        tag: Option<String>,
+        page: Option<u32>,
+        per_page: Option<u32>,
+    ) -> Result<Leaderboard, ApiError> {
+        let (page, per_page) = validate::pagination(page, per_page)?;
+        let days = validate::leaderboard_days(days)?;
+        let as_of = validate::as_of(date)?;
+        let filter = AccountFilter {
+            search: None,
+            platform,
+            core,
+            tag: validate::tag(tag)?,
+        };
+        let (metric, by) = (metric.unwrap_or_default(), by.unwrap_or_default());
+        let arguments = (metric, by, days, date, &filter, page, per_page);
+        let query = crate::db::leaderboard::LeaderboardQuery {
+            metric,
+            by,
+            days,
+            as_of: as_of.unwrap_or_else(chrono::Utc::now),
+            filter: filter.clone(),
+            page,
+            per_page,
+        };
+        let db = crate::state::db();
+        crate::state::cache()
+            .get_or_load(&db, Kind::Leaderboard, &arguments, || {
+                crate::db::leaderboard::leaderboard(&db, &query)
             })
             .await
     }
@@ -177,6 +223,27 @@ pub async fn get_growth(
         .await
 }
 
+/// Where an account's metric (default: followers) is heading: a robust
+/// trend through the daily values of the last `basis` days (30 or 90;
+/// default 90), the predicted values at +30, +90 and +365 days with a band,
+/// and the dates of the next milestones (1k, 10k, 100k…). With too little
+/// data there is no trend, and `reason` says why.
+#[server(prefix = "/api", endpoint = "projection", input = GetUrl, output = Json)]
+pub async fn get_projection(
+    id: i64,
+    metric: Option<Metric>,
+    basis: Option<u32>,
+) -> Result<Projection, ApiError> {
+    let metric = metric.unwrap_or_default();
+    let basis = validate::projection_basis(basis)?;
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Projection, &(id, metric, basis), || {
+            crate::db::projection::projection(&db, id, metric, basis)
+        })
+        .await
+}
+
 /// Up to six accounts' history of one metric on one chart. `ids` is a
 /// comma-separated list (`ids=3,7,12`); `mode=indexed` shows each series as
 /// a percentage of its first value in the range (= 100 at the start).
@@ -235,7 +302,10 @@ pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
 #[cfg(feature = "ssr")]
 pub(crate) mod validate {
     use crate::error::ApiError;
-    use crate::model::{DEFAULT_PAGE_SIZE, MAX_COMPARED, MAX_PAGE_SIZE};
+    use crate::model::{
+        DEFAULT_LEADERBOARD_DAYS, DEFAULT_PAGE_SIZE, DEFAULT_PROJECTION_BASIS, LEADERBOARD_PERIODS,
+        MAX_COMPARED, MAX_PAGE_SIZE, PROJECTION_BASES,
+    };
 
     /// The longest search text accepted; longer text is surely not a handle.
     const MAX_SEARCH_LEN: usize = 100;
@@ -317,6 +387,44 @@ pub(crate) mod validate {
         }
     }
 
+    /// A leaderboard's period: one of [`LEADERBOARD_PERIODS`].
+    pub fn leaderboard_days(days: Option<u32>) -> Result<u32, ApiError> {
+        let days = days.unwrap_or(DEFAULT_LEADERBOARD_DAYS);
+        if LEADERBOARD_PERIODS.contains(&days) {
+            Ok(days)
+        } else {
+            Err(ApiError::bad_request(format!(
+                "days is one of {LEADERBOARD_PERIODS:?}, not {days}"
+            )))
+        }
+    }
+
+    /// The history a projection is fitted on: one of [`PROJECTION_BASES`].
+    pub fn projection_basis(basis: Option<u32>) -> Result<u32, ApiError> {
+        let basis = basis.unwrap_or(DEFAULT_PROJECTION_BASIS);
+        if PROJECTION_BASES.contains(&basis) {
+            Ok(basis)
+        } else {
+            Err(ApiError::bad_request(format!(
+                "basis is one of {PROJECTION_BASES:?} days, not {basis}"
+            )))
+        }
+    }
+
+    /// The end of `date` (UTC), which must not be in the future; `None`
+    /// for now.
+    pub fn as_of(
+        date: Option<chrono::NaiveDate>,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+        let Some(date) = date else {
+            return Ok(None);
+        };
+        if date > chrono::Utc::now().date_naive() {
+            return Err(ApiError::bad_request(format!("{date} is in the future")));
+        }
+        Ok(period(Some(date), Some(date))?.map(|(_, end)| end))
+    }
+
     /// Trimmed tag, `None` when empty.
     pub fn tag(tag: Option<String>) -> Result<Option<String>, ApiError> {
         let tag = tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -352,6 +460,21 @@ pub(crate) mod validate {
             assert!(period(day("2026-10-31"), day("2026-10-01")).is_err());
             assert!(period(day("2026-10-01"), None).is_err());
             assert!(period(day("2000-01-01"), day("2026-01-01")).is_err());
+        }
+
+        #[test]
+        fn leaderboards_stand_at_the_end_of_a_past_day() {
+            assert_eq!(leaderboard_days(None).unwrap(), DEFAULT_LEADERBOARD_DAYS);
+            assert_eq!(leaderboard_days(Some(365)).unwrap(), 365);
+            assert!(leaderboard_days(Some(12)).is_err());
+            let day = "2026-03-29".parse::<chrono::NaiveDate>().unwrap();
+            assert_eq!(
+                as_of(Some(day)).unwrap().unwrap().to_rfc3339(),
+                "2026-03-29T23:59:59+00:00"
+            );
+            assert_eq!(as_of(None).unwrap(), None);
+            let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+            assert!(as_of(Some(tomorrow)).is_err());
         }
 
         #[test]

@@ -21,6 +21,8 @@ pub mod db;
 pub mod metrics;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod trend;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -67,6 +69,7 @@ pub fn App() -> impl IntoView {
                 <nav>
                     <A href="/" exact=true>"Overview"</A>
                     <A href="/accounts">"Accounts"</A>
+                    <A href="/leaderboard">"Leaderboard"</A>
                     <A href="/compare">"Compare"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/performance">"Performance"</A>
@@ -82,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts") view=pages::accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts/:id") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
                     <Route path=path!("/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />

@@ -875,3 +875,168 @@ pub struct Growth {
 
 /// The windows of [`Growth::windows`], in days.
 pub const GROWTH_WINDOWS: [u32; 5] = [1, 7, 30, 90, 365];
+
+/// What a leaderboard ranks accounts by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RankBy {
+    /// The metric's value at the leaderboard's date.
+    #[default]
+    Value,
+    /// Its absolute change over the period up to that date.
+    Change,
+    /// Its change as a percentage of where it started.
+    Percent,
+}
+
+impl RankBy {
+    pub const ALL: [RankBy; 3] = [RankBy::Value, RankBy::Change, RankBy::Percent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankBy::Value => "value",
+            RankBy::Change => "change",
+            RankBy::Percent => "percent",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RankBy::Value => "Value",
+            RankBy::Change => "Growth",
+            RankBy::Percent => "Growth %",
+        }
+    }
+}
+
+impl FromStr for RankBy {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RankBy::ALL
+            .into_iter()
+            .find(|by| by.as_str() == s)
+            .ok_or(())
+    }
+}
+
+/// The periods a leaderboard's growth is measured over, in days.
+pub const LEADERBOARD_PERIODS: [u32; 4] = [7, 30, 90, 365];
+/// The period used when none is asked for.
+pub const DEFAULT_LEADERBOARD_DAYS: u32 = 30;
+
+/// One account's place on a leaderboard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeaderboardEntry {
+    /// 1 for the first; equal figures share a rank (1, 2, 2, 4). `None`
+    /// when the ranked figure is unknown: such accounts are listed last.
+    pub rank: Option<u32>,
+    /// The rank one period earlier, `None` if the account was not ranked then.
+    pub previous_rank: Option<u32>,
+    pub id: i64,
+    pub platform: Platform,
+    pub handle: String,
+    pub display_name: Option<String>,
+    pub is_core: bool,
+    /// The newest known value at the leaderboard's date, and when it was seen.
+    pub value: Option<i64>,
+    pub value_at: Option<DateTime<Utc>>,
+    /// The change over the period: between the newest snapshots at or
+    /// before its start and its end; unknown unless both exist and differ.
+    pub change: Option<i64>,
+    pub percent: Option<f64>,
+}
+
+impl LeaderboardEntry {
+    /// Places gained since the previous period (negative: places lost);
+    /// `None` for an account that was not ranked then, or is not now.
+    pub fn rank_change(&self) -> Option<i64> {
+        Some(i64::from(self.previous_rank?) - i64::from(self.rank?))
+    }
+}
+
+/// Tracked accounts ranked by one metric (`/api/leaderboard`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Leaderboard {
+    pub metric: Metric,
+    pub by: RankBy,
+    /// The growth period, in days; also how far back the previous ranks are.
+    pub days: u32,
+    /// The moment the board stands at: now, or the end of the asked date.
+    pub as_of: DateTime<Utc>,
+    /// The moment the previous ranks stand at (`as_of - days`).
+    pub previous_as_of: DateTime<Utc>,
+    /// How many of the listed accounts have a rank.
+    pub ranked: u64,
+    pub entries: Page<LeaderboardEntry>,
+}
+
+/// How much recent history a projection is fitted on, in days.
+pub const PROJECTION_BASES: [u32; 2] = [30, 90];
+pub const DEFAULT_PROJECTION_BASIS: u32 = 90;
+/// How far ahead a projection predicts, in days.
+pub const PROJECTION_HORIZONS: [u32; 3] = [30, 90, 365];
+/// The fewest distinct days of history a projection is fitted on.
+pub const MIN_PROJECTION_DAYS: u32 = 7;
+/// The round numbers whose crossing a projection dates.
+pub const MILESTONES: [i64; 7] = [
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
+
+/// A predicted value and its band.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectedValue {
+    pub at: DateTime<Utc>,
+    pub value: i64,
+    pub low: i64,
+    pub high: i64,
+}
+
+/// When a milestone is predicted to be crossed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MilestoneDate {
+    pub milestone: i64,
+    /// `None`: not within [`MILESTONE_HORIZON_YEARS`] at the current pace.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Milestones further away than this are not dated.
+pub const MILESTONE_HORIZON_YEARS: i64 = 10;
+
+/// A fitted trend and what it predicts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    /// The metric's change per day along the trend.
+    pub per_day: f64,
+    /// The history fitted: its first and last snapshot, and its days.
+    pub fitted_from: DateTime<Utc>,
+    pub fitted_to: DateTime<Utc>,
+    pub days_used: u32,
+    /// The last known value, where the projection starts.
+    pub current: i64,
+    /// At +30, +90 and +365 days.
+    pub horizons: Vec<ProjectedValue>,
+    /// The next milestones above the current value (while growing).
+    pub milestones: Vec<MilestoneDate>,
+    /// Points to draw, from the last snapshot to the furthest horizon.
+    pub line: Vec<ProjectedValue>,
+}
+
+/// An account's projection of one metric (`/api/projection`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    pub account_id: i64,
+    pub metric: Metric,
+    pub basis_days: u32,
+    /// How the trend is fitted, in words for the UI.
+    pub method: String,
+    /// `None` when there is too little data; `reason` says why.
+    pub trend: Option<Trend>,
+    pub reason: Option<String>,
+}

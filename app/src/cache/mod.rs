@@ -49,10 +49,12 @@ pub enum Kind {
     Tags,
     Compare,
     Growth,
+    Leaderboard,
+    Projection,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Overview,
         Kind::Accounts,
         Kind::Account,
@@ -62,6 +64,8 @@ impl Kind {
         Kind::Tags,
         Kind::Compare,
         Kind::Growth,
+        Kind::Leaderboard,
+        Kind::Projection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,8 @@ impl Kind {
             Kind::Tags => "tags",
             Kind::Compare => "compare",
             Kind::Growth => "growth",
+            Kind::Leaderboard => "leaderboard",
+            Kind::Projection => "projection",
         }
     }
 
@@ -89,7 +95,9 @@ impl Kind {
             Kind::Runs => &[Domain::Runs],
             Kind::Run => &[Domain::Runs, Domain::Accounts],
             Kind::Tags => &[Domain::Accounts],
-            Kind::Compare | Kind::Growth => &[Domain::Accounts, Domain::Snapshots],
+            Kind::Compare | Kind::Growth | Kind::Leaderboard | Kind::Projection => {
+                &[Domain::Accounts, Domain::Snapshots]
+            }
         }
     }
 
@@ -97,9 +105,9 @@ impl Kind {
     /// TTL; it only bounds memory held by answers nobody asks for.
     pub fn default_ttl(self) -> Duration {
         let minutes = match self {
-            Kind::Overview | Kind::Accounts | Kind::Runs | Kind::Tags => 5,
+            Kind::Overview | Kind::Accounts | Kind::Runs | Kind::Tags | Kind::Leaderboard => 5,
             Kind::Account | Kind::Run => 10,
-            Kind::History | Kind::Compare | Kind::Growth => 15,
+            Kind::History | Kind::Compare | Kind::Growth | Kind::Projection => 15,
         };
         Duration::from_secs(minutes * 60)
     }

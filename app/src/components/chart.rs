@@ -10,7 +10,7 @@
 use leptos::prelude::*;
 
 use crate::components::theme::ThemeState;
-use crate::model::{HistoryPoint, Metric};
+use crate::model::{HistoryPoint, Metric, ProjectedValue};
 
 /// One line of a chart: `(milliseconds since the epoch, value)` pairs,
 /// oldest first.
@@ -18,29 +18,69 @@ use crate::model::{HistoryPoint, Metric};
 pub struct ChartLine {
     pub name: String,
     pub points: Vec<(i64, f64)>,
+    pub stroke: Stroke,
 }
 
-/// A line chart of one metric of an account's history.
+/// How a line is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stroke {
+    /// Observed data: solid.
+    Observed,
+    /// Predicted values: dashed.
+    Projected,
+    /// The edges of a prediction's band: dotted and thin.
+    Band,
+}
+
+impl ChartLine {
+    pub fn observed(name: impl Into<String>, points: Vec<(i64, f64)>) -> Self {
+        Self {
+            name: name.into(),
+            points,
+            stroke: Stroke::Observed,
+        }
+    }
+}
+
+/// A line chart of one metric of an account's history, with its projection
+/// (dashed, between the dotted edges of its band) when there is one.
 #[component]
 pub fn HistoryChart(
     /// The snapshots to draw, oldest first.
     points: Signal<Vec<HistoryPoint>>,
     metric: Signal<Metric>,
+    /// Predicted values to draw after the history, oldest first.
+    projection: Signal<Vec<ProjectedValue>>,
 ) -> impl IntoView {
     let lines = Signal::derive(move || {
         let metric = metric.get();
-        vec![ChartLine {
-            name: metric.label().to_owned(),
-            points: points.with(|points| {
-                points
+        let observed = points.with(|points| {
+            points
+                .iter()
+                .filter_map(|p| {
+                    let value = p.counters.get(metric)?;
+                    Some((p.captured_at.timestamp_millis(), value as f64))
+                })
+                .collect()
+        });
+        let mut lines = vec![ChartLine::observed(metric.label(), observed)];
+        projection.with(|projected| {
+            if projected.is_empty() {
+                return;
+            }
+            let line = |name: &str, stroke, value: fn(&ProjectedValue) -> i64| ChartLine {
+                name: name.to_owned(),
+                points: projected
                     .iter()
-                    .filter_map(|p| {
-                        let value = p.counters.get(metric)?;
-                        Some((p.captured_at.timestamp_millis(), value as f64))
-                    })
-                    .collect()
-            }),
-        }]
+                    .map(|p| (p.at.timestamp_millis(), value(p) as f64))
+                    .collect(),
+                stroke,
+            };
+            lines.push(line("Projection", Stroke::Projected, |p| p.value));
+            lines.push(line("Band high", Stroke::Band, |p| p.high));
+            lines.push(line("Band low", Stroke::Band, |p| p.low));
+        });
+        lines
     });
     let label = Signal::derive(move || format!("History chart of {}", metric.get().label()));
     view! { <LineChart element_id="history-chart" kind="history" lines label /> }
@@ -82,7 +122,7 @@ pub fn LineChart(
 #[cfg(feature = "hydrate")]
 mod browser {
     use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend};
-    use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
+    use charming::element::{AreaStyle, AxisType, LineStyle, LineStyleType, Tooltip, Trigger};
     use charming::series::Line;
     use charming::theme::Theme;
     use charming::{Chart, Echarts, WasmRenderer};
@@ -91,7 +131,7 @@ mod browser {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
 
-    use super::ChartLine;
+    use super::{ChartLine, Stroke};
 
     const ECHARTS_URL: &str = "/vendor/echarts.min.js";
     const SCRIPT_ID: &str = "echarts-script";
@@ -222,7 +262,11 @@ mod browser {
     }
 
     fn build(lines: &[ChartLine]) -> Chart {
-        let single = lines.len() == 1;
+        let observed = lines
+            .iter()
+            .filter(|l| l.stroke == Stroke::Observed)
+            .count();
+        let single = observed == 1;
         let mut chart = Chart::new()
             // The page's background shows through, in either theme.
             .background_color("transparent")
@@ -251,9 +295,19 @@ mod browser {
                 .name(line.name.as_str())
                 .show_symbol(false)
                 .data(data);
-            if single {
-                series = series.area_style(AreaStyle::new().opacity(0.15));
-            }
+            series = match line.stroke {
+                Stroke::Observed if single => series.area_style(AreaStyle::new().opacity(0.15)),
+                Stroke::Observed => series,
+                Stroke::Projected => {
+                    series.line_style(LineStyle::new().type_(LineStyleType::Dashed).width(2))
+                }
+                Stroke::Band => series.line_style(
+                    LineStyle::new()
+                        .type_(LineStyleType::Dotted)
+                        .width(1)
+                        .opacity(0.7),
+                ),
+            };
             chart = chart.series(series);
         }
         chart

@@ -3,4 +3,6 @@
 
 pub mod entities;
 pub mod generations;
+pub mod leaderboard;
+pub mod projection;
 pub mod queries;

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
     FromQueryResult, LoaderTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    Select, Statement,
 };
 
 use super::entities::{account, account_tag, collection_run, run_result, snapshot};
@@ -43,35 +43,7 @@ pub async fn accounts(
     db: &DatabaseConnection,
     query: &AccountQuery,
 ) -> Result<Page<AccountRow>, ApiError> {
-    let filter = &query.filter;
-    let mut select = account::Entity::find();
-    if let Some(platform) = filter.platform {
-        select = select.filter(account::Column::Platform.eq(platform));
-    }
-    if let Some(core) = filter.core {
-        select = select.filter(account::Column::IsCore.eq(core));
-    }
-    if let Some(tag) = &filter.tag {
-        select = select.filter(
-            account::Column::Id.in_subquery(
-                Query::select()
-                    .column(account_tag::Column::AccountId)
-                    .from(account_tag::Entity)
-                    .and_where(account_tag::Column::Tag.eq(tag.as_str()))
-                    .to_owned(),
-            ),
-        );
-    }
-    if let Some(text) = &filter.search {
-        let pattern =
-            LikeExpr::new(format!("%{}%", escape_like(&text.to_lowercase()))).escape('\\');
-        let lower = |column: account::Column| Expr::expr(Func::lower(Expr::col(column)));
-        select = select.filter(
-            Condition::any()
-                .add(lower(account::Column::Handle).like(pattern.clone()))
-                .add(lower(account::Column::DisplayName).like(pattern)),
-        );
-    }
+    let select = filtered(account::Entity::find(), &query.filter);
     let total = select.clone().count(db).await?;
 
     let order = match query.direction {
@@ -107,6 +79,41 @@ pub async fn accounts(
         per_page: query.per_page,
         total,
     })
+}
+
+/// `select` narrowed to the accounts `filter` lets through.
+pub(super) fn filtered(
+    mut select: Select<account::Entity>,
+    filter: &AccountFilter,
+) -> Select<account::Entity> {
+    if let Some(platform) = filter.platform {
+        select = select.filter(account::Column::Platform.eq(platform));
+    }
+    if let Some(core) = filter.core {
+        select = select.filter(account::Column::IsCore.eq(core));
+    }
+    if let Some(tag) = &filter.tag {
+        select = select.filter(
+            account::Column::Id.in_subquery(
+                Query::select()
+                    .column(account_tag::Column::AccountId)
+                    .from(account_tag::Entity)
+                    .and_where(account_tag::Column::Tag.eq(tag.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(text) = &filter.search {
+        let pattern =
+            LikeExpr::new(format!("%{}%", escape_like(&text.to_lowercase()))).escape('\\');
+        let lower = |column: account::Column| Expr::expr(Func::lower(Expr::col(column)));
+        select = select.filter(
+            Condition::any()
+                .add(lower(account::Column::Handle).like(pattern.clone()))
+                .add(lower(account::Column::DisplayName).like(pattern)),
+        );
+    }
+    select
 }
 
 /// Fills each row's sparkline with its last 30 days of followers, for the
@@ -517,13 +524,7 @@ pub async fn compare(
         .filter(account::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?;
-    let column = match metric {
-        Metric::Followers => snapshot::Column::Followers,
-        Metric::Following => snapshot::Column::Following,
-        Metric::Posts => snapshot::Column::Posts,
-        Metric::Views => snapshot::Column::Views,
-        Metric::Likes => snapshot::Column::Likes,
-    };
+    let column = snapshot::metric_column(metric);
     let mut select = snapshot::Entity::find()
         .select_only()
         .columns([snapshot::Column::AccountId, snapshot::Column::CapturedAt])
@@ -689,7 +690,10 @@ pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, ApiError> {
         .collect())
 }
 
-async fn find_account(db: &DatabaseConnection, id: i64) -> Result<account::Model, ApiError> {
+pub(super) async fn find_account(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<account::Model, ApiError> {
     account::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -730,12 +734,12 @@ async fn with_tags(
 }
 
 /// Rows before the first of `page` (which starts at 1).
-fn offset(page: u32, per_page: u32) -> u64 {
+pub(super) fn offset(page: u32, per_page: u32) -> u64 {
     u64::from(page.saturating_sub(1)) * u64::from(per_page)
 }
 
 /// SQL counts are signed; a negative one cannot happen.
-fn to_count(n: i64) -> u64 {
+pub(super) fn to_count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
 }
 

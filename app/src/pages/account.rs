@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_account, get_growth, get_history};
+use crate::api::{get_account, get_growth, get_history, get_projection};
 use crate::client_cache::cached_resource;
 use crate::components::chart::HistoryChart;
 use chrono::NaiveDate;
@@ -14,7 +14,8 @@ use crate::components::format::{compact, exact, grouped, percent, signed, timest
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
 use crate::error::ApiError;
 use crate::model::{
-    AccountDetail, GROWTH_WINDOWS, Growth, HistoryPoint, HistoryRange, Metric, PeriodChange,
+    AccountDetail, DEFAULT_PROJECTION_BASIS, GROWTH_WINDOWS, Growth, HistoryPoint, HistoryRange,
+    Metric, PROJECTION_BASES, PeriodChange, ProjectedValue, Projection,
 };
 
 #[component]
@@ -105,12 +106,55 @@ fn HistorySection(
         },
     );
     let retry_history = Callback::new(move |_| history.refetch());
+    let query = use_query_map();
+    let basis = Memo::new(move |_| {
+        query
+            .read()
+            .get("basis")
+            .and_then(|b| b.parse().ok())
+            .filter(|b| PROJECTION_BASES.contains(b))
+            .unwrap_or(DEFAULT_PROJECTION_BASIS)
+    });
+    let projection = cached_resource(
+        "projection",
+        move || (id.get(), metric.get(), basis.get()),
+        |(id, metric, basis)| async move {
+            match id {
+                Some(id) => get_projection(id, Some(metric), Some(basis)).await,
+                None => Err(ApiError::not_found("this is not an account address")),
+            }
+        },
+    );
+    // The chart shows as much future as the range shows past, from 30 days
+    // to a year.
+    let projected = Signal::derive(move || {
+        let ahead = range.get().days().unwrap_or(365).clamp(30, 365);
+        projection
+            .get()
+            .and_then(Result::ok)
+            .and_then(|p| p.trend)
+            .map(|trend| {
+                let until = trend.fitted_to + chrono::Duration::days(ahead);
+                trend
+                    .line
+                    .into_iter()
+                    .filter(|p| p.at <= until)
+                    .collect::<Vec<ProjectedValue>>()
+            })
+            .unwrap_or_default()
+    });
     let link = move |range: HistoryRange, metric: Metric| {
+        let basis = basis.get();
         format!(
-            "/accounts/{}?range={}&metric={}",
+            "/accounts/{}?range={}&metric={}{}",
             id.get().unwrap_or_default(),
             range.as_str(),
-            metric.as_str()
+            metric.as_str(),
+            if basis == DEFAULT_PROJECTION_BASIS {
+                String::new()
+            } else {
+                format!("&basis={basis}")
+            }
         )
     };
     view! {
@@ -146,7 +190,7 @@ fn HistorySection(
                             // Erased one by one: together their type is too deep
                             // for the compiler's layout queries.
                             let chart = view! {
-                                <HistoryChart points=Signal::stored(points) metric=metric.into() />
+                                <HistoryChart points=Signal::stored(points) metric=metric.into() projection=projected />
                             }.into_any();
                             let table = view! { <DailyTable days metric /> }.into_any();
                             view! {
@@ -159,7 +203,129 @@ fn HistorySection(
                     }
                 })}
             </Transition>
+            <ProjectionSection projection id range metric basis />
         </section>
+    }
+}
+
+/// The projection of the chart's metric: predicted values, milestone dates
+/// and how they were made, or why there are none.
+#[component]
+fn ProjectionSection(
+    projection: Resource<Result<Projection, ApiError>>,
+    id: Memo<Option<i64>>,
+    range: Memo<HistoryRange>,
+    metric: Memo<Metric>,
+    basis: Memo<u32>,
+) -> impl IntoView {
+    let retry = Callback::new(move |_| projection.refetch());
+    let basis_link = move |b: u32| {
+        format!(
+            "/accounts/{}?range={}&metric={}&basis={b}",
+            id.get().unwrap_or_default(),
+            range.get().as_str(),
+            metric.get().as_str()
+        )
+    };
+    view! {
+        <section class="projection" data-testid="projection">
+            <div class="toolbar">
+                <h2>"Projection"</h2>
+                <div class="segmented" role="group" aria-label="Fitted on">
+                    {PROJECTION_BASES.map(|b| view! {
+                        <a href=move || basis_link(b) class:active=move || basis.get() == b data-basis=b>
+                            {format!("from {b} days")}
+                        </a>
+                    })}
+                </div>
+            </div>
+            <Transition fallback=|| view! { <table class="data"><TableSkeleton rows=3 columns=3 /></table> }>
+                {move || Suspend::new(async move {
+                    match projection.await {
+                        Ok(data) => view! { <ProjectionBody data /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel what="the projection" error retry /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ProjectionBody(data: Projection) -> impl IntoView {
+    let Some(trend) = data.trend else {
+        return view! {
+            <p class="muted" data-testid="no-projection">
+                {format!("No projection: {}", data.reason.unwrap_or_default())}
+            </p>
+        }
+        .into_any();
+    };
+    let milestones = if trend.milestones.is_empty() {
+        view! { <p class="muted">"Not growing: no milestone ahead."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="milestones" data-testid="milestones">
+                {trend.milestones.into_iter().map(|m| view! {
+                    <li>
+                        <strong>{compact(Some(m.milestone))}</strong>
+                        {match m.at {
+                            Some(at) => format!(" around {}", at.format("%Y-%m-%d")),
+                            None => " not within ten years at this pace".to_owned(),
+                        }}
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <p class="muted">
+            {format!(
+                "{} per day over {} days with data ({} – {}).",
+                signed_f64(trend.per_day),
+                trend.days_used,
+                trend.fitted_from.format("%Y-%m-%d"),
+                trend.fitted_to.format("%Y-%m-%d"),
+            )}
+        </p>
+        <div class="table-scroll">
+            <table class="data" data-testid="projection-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"In"</th>
+                        <th scope="col" class="num">"Predicted"</th>
+                        <th scope="col" class="num">"Band"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {trend.horizons.into_iter().map(|h| {
+                        let days = (h.at - trend.fitted_to).num_days();
+                        view! {
+                            <tr>
+                                <td>{format!("{days} days ({})", h.at.format("%Y-%m-%d"))}</td>
+                                <td class="num" title=exact(Some(h.value))>{compact(Some(h.value))}</td>
+                                <td class="num">{format!("{} – {}", compact(Some(h.low)), compact(Some(h.high)))}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <h3>"Next milestones"</h3>
+        {milestones}
+        <p class="muted method"><small>{data.method}</small></p>
+    }
+    .into_any()
+}
+
+/// A rate per day: whole numbers when large, one decimal when small.
+fn signed_f64(value: f64) -> String {
+    let sign = if value > 0.0 { "+" } else { "" };
+    if value.abs() >= 10.0 {
+        format!("{sign}{}", grouped(value.round() as i64))
+    } else {
+        format!("{sign}{value:.1}")
     }
 }
 

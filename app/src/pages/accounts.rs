@@ -8,8 +8,10 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use serde::Serialize;
 
-use crate::api::{list_accounts, list_tags};
+use super::encode_query_value;
+use crate::api::list_accounts;
 use crate::client_cache::cached_resource;
+use crate::components::filters::{PlatformSelect, TagSelect};
 use crate::components::format::{age, compact, exact, grouped, percent, signed, timestamp};
 use crate::components::pager::PagerFooter;
 use crate::components::sparkline::Sparkline;
@@ -111,20 +113,6 @@ impl TableState {
     }
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let query = use_query_map();
@@ -194,26 +182,10 @@ pub fn AccountsPage() -> impl IntoView {
                     go(TableState { search: text, page: 1, ..state.get_untracked() }, true)
                 }
             } />
-            <label>
-                "Platform "
-                <select
-                    name="platform"
-                    on:change={
-                        let go = go.clone();
-                        move |ev| {
-                            let platform = event_target_value(&ev).parse().ok();
-                            go(TableState { platform, page: 1, ..state.get_untracked() }, false)
-                        }
-                    }
-                    prop:value=move || state.get().platform.map(|p| p.as_str()).unwrap_or_default()
-                >
-                    <option value="">"All platforms"</option>
-                    {Platform::ALL
-                        .into_iter()
-                        .map(|p| view! { <option value=p.as_str()>{p.label()}</option> })
-                        .collect_view()}
-                </select>
-            </label>
+            <PlatformSelect selected=Signal::derive(move || state.get().platform) on_change={
+                let go = go.clone();
+                move |platform| go(TableState { platform, page: 1, ..state.get_untracked() }, false)
+            } />
             <label>
                 "Core "
                 <select
@@ -232,9 +204,9 @@ pub fn AccountsPage() -> impl IntoView {
                     <option value="false">"Not core"</option>
                 </select>
             </label>
-            <TagFilter state on_change={
+            <TagSelect selected=Signal::derive(move || state.get().tag) on_change={
                 let go = go.clone();
-                move |tag: Option<String>| go(TableState { tag, page: 1, ..state.get_untracked() }, false)
+                move |tag| go(TableState { tag, page: 1, ..state.get_untracked() }, false)
             } />
             // Hidden once hydrated, when every change applies at once.
             <button class="apply" type="submit">"Apply"</button>
@@ -302,49 +274,6 @@ fn SearchBox(initial: String, on_search: impl Fn(String) + Clone + 'static) -> i
                 value=initial
                 on:input=on_input
             />
-        </label>
-    }
-}
-
-/// The tag filter: the tags in use, loaded once.
-#[component]
-fn TagFilter(
-    state: Memo<TableState>,
-    on_change: impl Fn(Option<String>) + Clone + Send + Sync + 'static,
-) -> impl IntoView {
-    let tags = cached_resource("tags", || (), |_| list_tags());
-    view! {
-        <label>
-            "Tag "
-            <select
-                name="tag"
-                on:change=move |ev| {
-                    let tag = event_target_value(&ev);
-                    on_change(Some(tag).filter(|t| !t.is_empty()))
-                }
-                prop:value=move || state.get().tag.unwrap_or_default()
-            >
-                <option value="">"All tags"</option>
-                <Transition fallback=move || {
-                    // Until the list arrives, keep the chosen tag selectable.
-                    state.get_untracked().tag.map(|t| view! { <option value=t.clone()>{t.clone()}</option> })
-                }>
-                    {move || Suspend::new(async move {
-                        tags.await
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|t| {
-                                let selected = state.get_untracked().tag.as_deref() == Some(t.tag.as_str());
-                                view! {
-                                    <option value=t.tag.clone() selected=selected>
-                                        {format!("{} ({})", t.tag, t.accounts)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    })}
-                </Transition>
-            </select>
         </label>
     }
 }

@@ -154,13 +154,14 @@ fn CompareBody(data: Comparison) -> impl IntoView {
     let lines: Vec<ChartLine> = data
         .series
         .iter()
-        .map(|s| ChartLine {
-            name: format!("{} ({})", s.handle, s.platform.label()),
-            points: s
-                .points
-                .iter()
-                .map(|(at, value)| (at.timestamp_millis(), *value))
-                .collect(),
+        .map(|s| {
+            ChartLine::observed(
+                format!("{} ({})", s.handle, s.platform.label()),
+                s.points
+                    .iter()
+                    .map(|(at, value)| (at.timestamp_millis(), *value))
+                    .collect(),
+            )
         })
         .collect();
     let label = format!("Comparison of {} by {}", lines.len(), data.metric.label());

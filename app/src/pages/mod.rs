@@ -3,6 +3,7 @@
 pub mod account;
 pub mod accounts;
 pub mod compare;
+pub mod leaderboard;
 pub mod overview;
 pub mod performance;
 pub mod runs;
@@ -27,6 +28,20 @@ pub fn poll_while(
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = (interval_ms, active, refetch);
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+pub(crate) fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
 #[component]

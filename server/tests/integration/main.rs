@@ -4,6 +4,7 @@
 //! serve the platforms' real response shapes (fixtures in `tests/fixtures`).
 //! Cache tests start private `redis-server` processes, to kill them.
 
+mod analytics;
 mod api;
 mod cache;
 mod collection;

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::Counters;
+use crate::model::{Counters, Metric};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "snapshots")]
@@ -47,5 +47,16 @@ impl Model {
             views: self.views,
             likes: self.likes,
         }
+    }
+}
+
+/// The column holding `metric`.
+pub fn metric_column(metric: Metric) -> Column {
+    match metric {
+        Metric::Followers => Column::Followers,
+        Metric::Following => Column::Following,
+        Metric::Posts => Column::Posts,
+        Metric::Views => Column::Views,
+        Metric::Likes => Column::Likes,
     }
 }

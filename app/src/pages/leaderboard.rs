@@ -1,0 +1,354 @@
+//! The leaderboard: tracked accounts ranked by a metric's value or growth,
+//! now or at the end of any past day, with each account's move since the
+//! previous period. Every choice lives in the query string.
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+use serde::Serialize;
+
+use crate::api::get_leaderboard;
+use crate::client_cache::cached_resource;
+use crate::components::filters::{PlatformSelect, TagSelect};
+use crate::components::format::{compact, exact, percent, signed, timestamp};
+use crate::components::pager::PagerFooter;
+use crate::components::status::{TableError, TableSkeleton};
+use crate::model::{
+    DEFAULT_LEADERBOARD_DAYS, DEFAULT_PAGE_SIZE, LEADERBOARD_PERIODS, Leaderboard,
+    LeaderboardEntry, Metric, Platform, RankBy,
+};
+
+/// The table's columns.
+const COLUMNS: usize = 7;
+
+/// The board as read from (and written to) the URL; values the server
+/// would reject fall back to defaults.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+struct BoardState {
+    metric: Metric,
+    by: RankBy,
+    days: u32,
+    /// `YYYY-MM-DD`, or empty for now.
+    date: String,
+    platform: Option<Platform>,
+    tag: Option<String>,
+    page: u32,
+}
+
+impl BoardState {
+    fn from_query(query: &ParamsMap) -> Self {
+        Self {
+            metric: query
+                .get("metric")
+                .and_then(|m| Metric::ALL.into_iter().find(|x| x.as_str() == m))
+                .unwrap_or_default(),
+            by: query
+                .get("by")
+                .and_then(|b| b.parse().ok())
+                .unwrap_or_default(),
+            days: query
+                .get("days")
+                .and_then(|d| d.parse().ok())
+                .filter(|d| LEADERBOARD_PERIODS.contains(d))
+                .unwrap_or(DEFAULT_LEADERBOARD_DAYS),
+            date: query
+                .get("date")
+                .filter(|d| d.parse::<chrono::NaiveDate>().is_ok())
+                .unwrap_or_default(),
+            platform: query.get("platform").and_then(|p| p.parse().ok()),
+            tag: query.get("tag").filter(|t| !t.is_empty()),
+            page: query
+                .get("page")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| *p > 0)
+                .unwrap_or(1),
+        }
+    }
+
+    /// The URL of this board; defaults are left out.
+    fn href(&self) -> String {
+        let mut params = Vec::new();
+        if self.metric != Metric::default() {
+            params.push(format!("metric={}", self.metric.as_str()));
+        }
+        if self.by != RankBy::default() {
+            params.push(format!("by={}", self.by.as_str()));
+        }
+        if self.days != DEFAULT_LEADERBOARD_DAYS {
+            params.push(format!("days={}", self.days));
+        }
+        if !self.date.is_empty() {
+            params.push(format!("date={}", self.date));
+        }
+        if let Some(platform) = self.platform {
+            params.push(format!("platform={platform}"));
+        }
+        if let Some(tag) = &self.tag {
+            params.push(format!("tag={}", super::encode_query_value(tag)));
+        }
+        if self.page > 1 {
+            params.push(format!("page={}", self.page));
+        }
+        if params.is_empty() {
+            "/leaderboard".to_owned()
+        } else {
+            format!("/leaderboard?{}", params.join("&"))
+        }
+    }
+
+    /// This board changed by `change`, from its first page.
+    fn with(&self, change: impl FnOnce(&mut Self)) -> Self {
+        let mut next = Self {
+            page: 1,
+            ..self.clone()
+        };
+        change(&mut next);
+        next
+    }
+}
+
+/// "1y" rather than "365d" on the period buttons.
+fn period_label(days: u32) -> String {
+    if days == 365 {
+        "1y".to_owned()
+    } else {
+        format!("{days}d")
+    }
+}
+
+#[component]
+pub fn LeaderboardPage() -> impl IntoView {
+    let query = use_query_map();
+    let state = Memo::new(move |_| BoardState::from_query(&query.read()));
+    let board = cached_resource(
+        "leaderboard",
+        move || state.get(),
+        |s| {
+            get_leaderboard(
+                Some(s.metric),
+                Some(s.by),
+                Some(s.days),
+                s.date.parse().ok(),
+                s.platform,
+                None,
+                s.tag,
+                Some(s.page),
+                Some(DEFAULT_PAGE_SIZE),
+            )
+        },
+    );
+    let retry = Callback::new(move |_| board.refetch());
+    let navigate = use_navigate();
+    let go = move |target: BoardState| {
+        navigate(
+            &target.href(),
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    let segment = move |label: String, active: Signal<bool>, href: Signal<String>| {
+        view! {
+            <a href=href class:active=active aria-current=move || active.get().then_some("true")>{label}</a>
+        }
+    };
+
+    view! {
+        <h1>"Leaderboard"</h1>
+        <div class="toolbar">
+            <div class="segmented" role="group" aria-label="Metric" data-testid="board-metric">
+                {Metric::ALL.into_iter().map(|m| segment(
+                    m.label().to_owned(),
+                    Signal::derive(move || state.get().metric == m),
+                    Signal::derive(move || state.get().with(|s| s.metric = m).href()),
+                )).collect_view()}
+            </div>
+            <div class="segmented" role="group" aria-label="Rank by" data-testid="board-by">
+                {RankBy::ALL.into_iter().map(|by| segment(
+                    by.label().to_owned(),
+                    Signal::derive(move || state.get().by == by),
+                    Signal::derive(move || state.get().with(|s| s.by = by).href()),
+                )).collect_view()}
+            </div>
+            <div class="segmented" role="group" aria-label="Growth period" data-testid="board-days">
+                {LEADERBOARD_PERIODS.into_iter().map(|days| segment(
+                    period_label(days),
+                    Signal::derive(move || state.get().days == days),
+                    Signal::derive(move || state.get().with(|s| s.days = days).href()),
+                )).collect_view()}
+            </div>
+        </div>
+        // A GET form: without JavaScript, "Apply" loads the chosen board.
+        <form class="filters" method="get" action="/leaderboard" on:submit=|ev| ev.prevent_default()>
+            <input type="hidden" name="metric" value=move || state.get().metric.as_str() />
+            <input type="hidden" name="by" value=move || state.get().by.as_str() />
+            <input type="hidden" name="days" value=move || state.get().days />
+            <PlatformSelect selected=Signal::derive(move || state.get().platform) on_change={
+                let go = go.clone();
+                move |platform| go(state.get_untracked().with(|s| s.platform = platform))
+            } />
+            <TagSelect selected=Signal::derive(move || state.get().tag) on_change={
+                let go = go.clone();
+                move |tag| go(state.get_untracked().with(|s| s.tag = tag))
+            } />
+            <label>
+                "As of "
+                <input
+                    type="date"
+                    name="date"
+                    data-testid="board-date"
+                    max=chrono::Utc::now().date_naive().to_string()
+                    prop:value=move || state.get().date
+                    value=state.get_untracked().date
+                    on:change={
+                        let go = go.clone();
+                        move |ev| {
+                            let date = event_target_value(&ev);
+                            go(state.get_untracked().with(|s| s.date = date))
+                        }
+                    }
+                />
+            </label>
+            <button class="apply" type="submit">"Apply"</button>
+        </form>
+        <p class="muted" data-testid="board-caption">
+            <Transition fallback=|| "\u{a0}">
+                {move || Suspend::new(async move {
+                    board.await.ok().map(|board| format!(
+                        "{} ranked of {} · as of {} · moves since {}",
+                        board.ranked,
+                        board.entries.total,
+                        timestamp(Some(board.as_of)),
+                        timestamp(Some(board.previous_as_of)),
+                    ))
+                })}
+            </Transition>
+        </p>
+        <div class="table-scroll">
+        <table class="data leaderboard" data-testid="leaderboard">
+            <thead>
+                <tr>
+                    <th scope="col" class="num">"#"</th>
+                    <th scope="col" title="Places gained or lost since the previous period">"Move"</th>
+                    <th scope="col">"Account"</th>
+                    <th scope="col">"Platform"</th>
+                    <th scope="col" class="num">{move || state.get().metric.label()}</th>
+                    <th scope="col" class="num">{move || format!("Growth ({})", period_label(state.get().days))}</th>
+                    <th scope="col" class="num">"Growth %"</th>
+                </tr>
+            </thead>
+            <Transition fallback=|| view! { <TableSkeleton rows=DEFAULT_PAGE_SIZE as usize columns=COLUMNS /> }>
+                {move || Suspend::new(async move {
+                    match board.await {
+                        Ok(board) => view! { <Entries board=board.clone() state /> }.into_any(),
+                        Err(error) => view! {
+                            <TableError what="the leaderboard" columns=COLUMNS error retry />
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </table>
+        </div>
+    }
+}
+
+#[component]
+fn Entries(board: Leaderboard, state: Memo<BoardState>) -> impl IntoView {
+    let page = board.entries.clone();
+    let pages = page.page_count();
+    let current = page.page;
+    let link = move |target: u32| state.get_untracked().with(|s| s.page = target).href();
+    let first = (current - 1) * page.per_page + 1;
+    let last = (first - 1 + page.items.len() as u32).max(first);
+    let status = if page.total == 0 {
+        "0 accounts".to_owned()
+    } else {
+        format!(
+            "{first}–{last} of {} · page {current} of {pages}",
+            page.total
+        )
+    };
+    let rows = if board.entries.items.is_empty() {
+        view! { <tr><td colspan=COLUMNS class="empty">"No account matches."</td></tr> }.into_any()
+    } else {
+        board
+            .entries
+            .items
+            .into_iter()
+            .map(|entry| view! { <EntryRow entry /> })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <tbody>{rows}</tbody>
+        <PagerFooter columns=COLUMNS status current pages href=link />
+    }
+}
+
+#[component]
+fn EntryRow(entry: LeaderboardEntry) -> impl IntoView {
+    let movement = match (entry.rank, entry.rank_change()) {
+        (None, _) => view! { <span class="muted" title="Not ranked: the figure is unknown">"—"</span> }.into_any(),
+        (Some(_), None) => view! { <span class="new" title="Not ranked in the previous period">"new"</span> }.into_any(),
+        (Some(_), Some(0)) => view! { <span class="muted" title="Same place as in the previous period">"="</span> }.into_any(),
+        (Some(_), Some(n)) if n > 0 => view! { <span class="up" title=format!("Up {n} places")>{format!("▲{n}")}</span> }.into_any(),
+        (Some(_), Some(n)) => view! { <span class="down" title=format!("Down {} places", -n)>{format!("▼{}", -n)}</span> }.into_any(),
+    };
+    let rank = entry.rank.map_or_else(|| "—".to_owned(), |r| r.to_string());
+    let seen = format!("seen {}", timestamp(entry.value_at));
+    view! {
+        <tr data-account-id=entry.id data-rank=entry.rank>
+            <td class="num rank">{rank}</td>
+            <td class="move">{movement}</td>
+            <td>
+                <a class="handle" href=format!("/accounts/{}", entry.id) title=entry.display_name.clone().unwrap_or_default()>{entry.handle.clone()}</a>
+                {entry.is_core.then(|| view! { <span class="core" title="Core account: collected first">"core"</span> })}
+            </td>
+            <td><span class=format!("badge {}", entry.platform.as_str())>{entry.platform.label()}</span></td>
+            <td class="num" title=format!("{} ({seen})", exact(entry.value))>{compact(entry.value)}</td>
+            <td class="num change" class:up=entry.change.is_some_and(|n| n > 0) class:down=entry.change.is_some_and(|n| n < 0)
+                title=if entry.change.is_some() { exact(entry.change) } else { "unknown: no snapshot at one end of the period".to_owned() }>
+                {signed(entry.change)}
+            </td>
+            <td class="num">{percent(entry.percent)}</td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(query: &str) -> BoardState {
+        let mut map = ParamsMap::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap();
+            map.insert(k.to_owned(), v.to_owned());
+        }
+        BoardState::from_query(&map)
+    }
+
+    #[test]
+    fn defaults_give_the_bare_path() {
+        assert_eq!(state("").href(), "/leaderboard");
+    }
+
+    #[test]
+    fn state_round_trips_through_the_url() {
+        let query =
+            "metric=posts&by=percent&days=7&date=2026-10-01&platform=github&tag=news&page=2";
+        assert_eq!(state(query).href(), format!("/leaderboard?{query}"));
+    }
+
+    #[test]
+    fn bad_values_fall_back_and_changes_reset_the_page() {
+        let s = state("days=12&by=magic&date=yesterday&page=3");
+        assert_eq!(
+            (s.days, s.by, s.date.as_str(), s.page),
+            (DEFAULT_LEADERBOARD_DAYS, RankBy::Value, "", 3)
+        );
+        assert_eq!(s.with(|s| s.by = RankBy::Change).page, 1);
+    }
+}

@@ -300,7 +300,7 @@ pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
 
 /// Checks of arguments that their types alone cannot express.
 #[cfg(feature = "ssr")]
-pub(crate) mod validate {
+pub mod validate {
     use crate::error::ApiError;
     use crate::model::{
         DEFAULT_LEADERBOARD_DAYS, DEFAULT_PAGE_SIZE, DEFAULT_PROJECTION_BASIS, LEADERBOARD_PERIODS,

@@ -133,6 +133,15 @@ fn argument_error_message(message: &str) -> String {
     }
 }
 
+/// For plain axum handlers (the streamed exports): the same JSON and status
+/// as a server function's error.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        (self.status(), axum::Json(self)).into_response()
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<sea_orm::DbErr> for ApiError {
     /// Database errors are logged here and never shown: a lost connection is

@@ -178,6 +178,40 @@ impl Metric {
     }
 }
 
+impl FromStr for Metric {
+    type Err = UnknownValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| UnknownValue::new("metric", s, Metric::ALL.map(Metric::as_str)))
+    }
+}
+
+/// The error of parsing a name that is not one of a fixed set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}`; expected one of {expected}")]
+pub struct UnknownValue {
+    what: &'static str,
+    value: String,
+    expected: String,
+}
+
+impl UnknownValue {
+    fn new(
+        what: &'static str,
+        value: &str,
+        expected: impl IntoIterator<Item = &'static str>,
+    ) -> Self {
+        Self {
+            what,
+            value: value.to_owned(),
+            expected: expected.into_iter().collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
 /// The counters of one observation. `None` means the platform did not say:
 /// unknown is never reported as zero.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -452,6 +486,9 @@ pub struct HistoryPoint {
     pub captured_at: DateTime<Utc>,
     #[serde(flatten)]
     pub counters: Counters,
+    /// Read from a file (`reach import snapshots`), not observed by Reach.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 /// Per-platform figures of the overview.
@@ -910,13 +947,13 @@ impl RankBy {
 }
 
 impl FromStr for RankBy {
-    type Err = ();
+    type Err = UnknownValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         RankBy::ALL
             .into_iter()
             .find(|by| by.as_str() == s)
-            .ok_or(())
+            .ok_or_else(|| UnknownValue::new("ranking", s, RankBy::ALL.map(RankBy::as_str)))
     }
 }
 

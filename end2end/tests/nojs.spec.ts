@@ -23,6 +23,15 @@ test('every page is readable without JavaScript', async ({ page, request }) => {
 
   await page.getByRole('link', { name: 'Runs', exact: true }).click();
   await expect(page.getByTestId('run-row').first()).toBeVisible();
+
+  await page.getByRole('link', { name: 'Leaderboard', exact: true }).click();
+  await expect(page.locator('[data-testid=leaderboard] tbody tr[data-rank]')).toHaveCount(25);
+  await page.getByTestId('board-by').getByRole('link', { name: 'Growth %' }).click();
+  await expect(page).toHaveURL(/by=percent/);
+  await page.locator('select[name=platform]').selectOption('github');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/metric=followers&by=percent&days=30&platform=github/);
+  await expect(page.locator('[data-testid=leaderboard] tbody tr .badge.github').first()).toBeVisible();
 });
 
 test('sorting, paging and the filter form work by plain navigation', async ({

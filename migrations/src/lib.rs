@@ -7,6 +7,7 @@ mod m20261124_000001_initial_schema;
 mod m20261124_000002_collection_engine;
 mod m20261124_000003_data_generations;
 mod m20261124_000004_follower_changes;
+mod m20261124_000005_imported_snapshots;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_collection_engine::Migration),
             Box::new(m20261124_000003_data_generations::Migration),
             Box::new(m20261124_000004_follower_changes::Migration),
+            Box::new(m20261124_000005_imported_snapshots::Migration),
         ]
     }
 }

@@ -52,6 +52,35 @@ pub enum Command {
     /// Add or remove tracked accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Write accounts, snapshots or a leaderboard as CSV or JSON, e.g.
+    /// `reach export snapshots --id 3 --from 2026-01-01 --output history.csv`.
+    Export(ExportCommand),
+    /// Read accounts or historical snapshots from a CSV file; all or nothing.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCommand {
+    pub dataset: crate::export::Dataset,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::export::Format,
+    /// The file to write; standard output when absent.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: crate::export::ExportOptions,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Accounts to track: a CSV with the columns platform, handle and
+    /// optionally display_name, core (true/false) and tags (separated by `;`).
+    Accounts { file: PathBuf },
+    /// History of tracked accounts: a CSV with the columns platform, handle,
+    /// captured_at (RFC 3339 or a date) and any of followers, following,
+    /// posts, views, likes (empty: unknown). Marked as imported.
+    Snapshots { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

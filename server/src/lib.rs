@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod collect;
 pub mod config;
 pub mod database;
+pub mod export;
+pub mod import;
 pub mod schedule;
 pub mod startup;
 pub mod telemetry;
@@ -23,7 +25,9 @@ use app::state::{AppState, CollectTrigger};
 
 use crate::collect::engine::{Engine, EngineSettings};
 use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
-use crate::config::{AccountCommand, Cli, CollectConfig, Command, SeedConfig};
+use crate::config::{
+    AccountCommand, Cli, CollectConfig, Command, ExportCommand, ImportCommand, SeedConfig,
+};
 
 /// Carries out one command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -106,7 +110,58 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("removed account {id} and its history");
             Ok(())
         }
+        Command::Export(command) => export_to_file(db, command).await,
+        Command::Import(command) => {
+            let (what, file) = match &command {
+                ImportCommand::Accounts { file } => ("accounts", file),
+                ImportCommand::Snapshots { file } => ("snapshots", file),
+            };
+            let input = std::fs::File::open(file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let input = std::io::BufReader::new(input);
+            let report = match command {
+                ImportCommand::Accounts { .. } => import::accounts(&db, input).await,
+                ImportCommand::Snapshots { .. } => import::snapshots(&db, input).await,
+            }?;
+            println!(
+                "imported {} {what} from {}; {} already there, skipped",
+                report.added,
+                file.display(),
+                report.skipped
+            );
+            Ok(())
+        }
     }
+}
+
+/// `reach export`: the same stream as the API's, to a file or standard output.
+async fn export_to_file(
+    db: sea_orm::DatabaseConnection,
+    command: ExportCommand,
+) -> anyhow::Result<()> {
+    use futures::TryStreamExt;
+    use std::io::Write;
+
+    let mut out: Box<dyn Write + Send> = match &command.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let chunks = export::export(db, command.dataset, command.format, command.options)
+        .await
+        .map_err(|error| anyhow::anyhow!("{}", error.message))?;
+    let mut chunks = std::pin::pin!(chunks);
+    while let Some(chunk) = chunks
+        .try_next()
+        .await
+        .map_err(|error| anyhow::anyhow!("{}", error.message))?
+    {
+        out.write_all(&chunk).context("cannot write the export")?;
+    }
+    out.flush().context("cannot write the export")?;
+    Ok(())
 }
 
 /// The collection engine as configured.

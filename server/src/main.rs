@@ -1,4 +1,4 @@
-//! The `reach` command: `reach serve` (the default), `reach seed`, `reach collect`.
+//! The `reach` command: `reach serve` (the default), `seed`, `collect`, `account`, `export`, `import`.
 
 use clap::Parser;
 

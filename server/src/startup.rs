@@ -73,6 +73,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        // Streamed, so neither cached nor tagged (see `revalidate_api_answers`).
+        .route("/api/export/{file}", get(crate::export::export_handler))
         // Server functions are registered here too, each at its `/api/…` path,
         // with `AppState` provided as context.
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
@@ -221,7 +223,10 @@ const MAX_TAGGED_BODY: usize = 8 << 20;
 /// `Cache-Control: no-cache`: clients may keep them, and ask again with
 /// `If-None-Match`; an unchanged answer is then a bodiless 304.
 async fn revalidate_api_answers(request: Request, next: Next) -> Response {
-    let tagged = request.method() == Method::GET && request.uri().path().starts_with("/api/");
+    let path = request.uri().path();
+    let tagged = request.method() == Method::GET
+        && path.starts_with("/api/")
+        && !path.starts_with("/api/export/");
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let response = next.run(request).await;
     if !tagged || response.status() != StatusCode::OK {

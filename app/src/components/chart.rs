@@ -30,6 +30,8 @@ pub enum Stroke {
     Projected,
     /// The edges of a prediction's band: dotted and thin.
     Band,
+    /// Marks on points imported from a file rather than observed.
+    Imported,
 }
 
 impl ChartLine {
@@ -63,7 +65,24 @@ pub fn HistoryChart(
                 })
                 .collect()
         });
+        let imported: Vec<(i64, f64)> = points.with(|points| {
+            points
+                .iter()
+                .filter(|p| p.imported)
+                .filter_map(|p| {
+                    let value = p.counters.get(metric)?;
+                    Some((p.captured_at.timestamp_millis(), value as f64))
+                })
+                .collect()
+        });
         let mut lines = vec![ChartLine::observed(metric.label(), observed)];
+        if !imported.is_empty() {
+            lines.push(ChartLine {
+                name: "Imported".to_owned(),
+                points: imported,
+                stroke: Stroke::Imported,
+            });
+        }
         projection.with(|projected| {
             if projected.is_empty() {
                 return;
@@ -123,7 +142,7 @@ pub fn LineChart(
 mod browser {
     use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend};
     use charming::element::{AreaStyle, AxisType, LineStyle, LineStyleType, Tooltip, Trigger};
-    use charming::series::Line;
+    use charming::series::{Line, Scatter};
     use charming::theme::Theme;
     use charming::{Chart, Echarts, WasmRenderer};
     use leptos::prelude::*;
@@ -291,6 +310,15 @@ mod browser {
                 .iter()
                 .map(|(at, value)| vec![*at as f64, *value])
                 .collect();
+            if line.stroke == Stroke::Imported {
+                chart = chart.series(
+                    Scatter::new()
+                        .name(line.name.as_str())
+                        .symbol_size(6)
+                        .data(data),
+                );
+                continue;
+            }
             let mut series = Line::new()
                 .name(line.name.as_str())
                 .show_symbol(false)
@@ -301,6 +329,7 @@ mod browser {
                 Stroke::Projected => {
                     series.line_style(LineStyle::new().type_(LineStyleType::Dashed).width(2))
                 }
+                Stroke::Imported => series,
                 Stroke::Band => series.line_style(
                     LineStyle::new()
                         .type_(LineStyleType::Dotted)

@@ -82,7 +82,7 @@ pub async fn accounts(
 }
 
 /// `select` narrowed to the accounts `filter` lets through.
-pub(super) fn filtered(
+pub fn filtered(
     mut select: Select<account::Entity>,
     filter: &AccountFilter,
 ) -> Select<account::Entity> {
@@ -202,6 +202,7 @@ pub async fn history(
         .map(|s| HistoryPoint {
             captured_at: s.captured_at,
             counters: s.counters(),
+            imported: s.imported,
         })
         .collect())
 }
@@ -701,7 +702,7 @@ pub(super) async fn find_account(
 }
 
 /// Attaches each account's tags, loaded for the whole page in one query.
-async fn with_tags(
+pub async fn with_tags(
     db: &impl ConnectionTrait,
     models: Vec<account::Model>,
 ) -> Result<Vec<AccountRow>, ApiError> {

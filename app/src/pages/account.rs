@@ -455,6 +455,8 @@ struct DailyRow {
     change: Option<i64>,
     /// Days since the previous row: more than 1 where days are missing.
     gap_days: i64,
+    /// The day's value was imported from a file, not observed.
+    imported: bool,
 }
 
 /// The daily table's rows, newest first, from snapshots oldest first.
@@ -465,12 +467,18 @@ fn daily_rows(points: &[HistoryPoint], metric: Metric) -> Vec<DailyRow> {
         let value = point.counters.get(metric);
         match rows.last_mut() {
             // Several snapshots in a day: the day ends with the last one.
-            Some(last) if last.date == date => last.value = value.or(last.value),
+            Some(last) if last.date == date => {
+                if value.is_some() {
+                    last.value = value;
+                    last.imported = point.imported;
+                }
+            }
             _ => rows.push(DailyRow {
                 date,
                 value,
                 change: None,
                 gap_days: 1,
+                imported: point.imported,
             }),
         }
     }
@@ -501,7 +509,10 @@ fn DailyTable(days: Memo<Vec<DailyRow>>, metric: Memo<Metric>) -> impl IntoView 
                 <tbody>
                     <For each=move || days.get() key=|row| (row.date, row.value, row.change) let:row>
                         <tr>
-                            <td>{row.date.format("%Y-%m-%d").to_string()}</td>
+                            <td>
+                                {row.date.format("%Y-%m-%d").to_string()}
+                                {row.imported.then(|| view! { <span class="imported" title="Imported from a file, not observed by Reach">"imported"</span> })}
+                            </td>
                             <td class="num" title=exact(row.value)>{grouped_or_dash(row.value)}</td>
                             <td
                                 class="num change"
@@ -556,6 +567,10 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
             <span data-testid="account-handle">{account.handle.clone()}</span>
             " · "
             <a href=format!("/compare?ids={}", account.id)>"compare with others"</a>
+            " · history as "
+            <a href=format!("/api/export/snapshots.csv?id={}", account.id) download rel="external" data-testid="export-history-csv">"CSV"</a>
+            " or "
+            <a href=format!("/api/export/snapshots.json?id={}", account.id) download rel="external">"JSON"</a>
             {account.is_core.then_some(" · core account")}
             {(!account.tags.is_empty()).then(|| format!(" · tags: {}", account.tags.join(", ")))}
         </p>
@@ -598,6 +613,7 @@ mod tests {
                 followers,
                 ..Counters::default()
             },
+            imported: false,
         }
     }
 

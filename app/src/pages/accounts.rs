@@ -97,6 +97,27 @@ impl TableState {
         }
     }
 
+    /// The export of the accounts these filters let through (search, sort
+    /// and page do not apply: an export has every matching account).
+    fn export_href(&self, format: &str) -> String {
+        let mut params = Vec::new();
+        if let Some(platform) = self.platform {
+            params.push(format!("platform={platform}"));
+        }
+        if let Some(core) = self.core {
+            params.push(format!("core={core}"));
+        }
+        if let Some(tag) = &self.tag {
+            params.push(format!("tag={}", encode_query_value(tag)));
+        }
+        let query = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        };
+        format!("/api/export/accounts.{format}{query}")
+    }
+
     /// Clicking a header sorts by it; clicking the current one flips the order.
     fn sorted_by(&self, sort: AccountSort) -> Self {
         let direction = if self.sort == sort {
@@ -210,6 +231,12 @@ pub fn AccountsPage() -> impl IntoView {
             } />
             // Hidden once hydrated, when every change applies at once.
             <button class="apply" type="submit">"Apply"</button>
+            <span class="export">
+                "Download "
+                <a href=move || state.get().export_href("csv") download rel="external" data-testid="export-accounts-csv">"CSV"</a>
+                " · "
+                <a href=move || state.get().export_href("json") download rel="external">"JSON"</a>
+            </span>
         </form>
         <div class="table-scroll">
         <table class="data accounts" data-testid="accounts-table">
@@ -426,6 +453,16 @@ mod tests {
         );
         let by_handle = s.sorted_by(AccountSort::Handle);
         assert_eq!(by_handle.direction, SortDirection::Asc);
+    }
+
+    #[test]
+    fn the_export_keeps_the_filters_only() {
+        let s = state("platform=github&tag=news&q=fox&sort=posts&page=3");
+        assert_eq!(
+            s.export_href("csv"),
+            "/api/export/accounts.csv?platform=github&tag=news"
+        );
+        assert_eq!(state("").export_href("json"), "/api/export/accounts.json");
     }
 
     #[test]

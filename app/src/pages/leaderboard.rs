@@ -97,6 +97,13 @@ impl BoardState {
         }
     }
 
+    /// The whole board as a file (every entry, not one page).
+    fn export_href(&self, format: &str) -> String {
+        let board = self.with(|_| {}).href();
+        let query = board.strip_prefix("/leaderboard").unwrap_or_default();
+        format!("/api/export/leaderboard.{format}{query}")
+    }
+
     /// This board changed by `change`, from its first page.
     fn with(&self, change: impl FnOnce(&mut Self)) -> Self {
         let mut next = Self {
@@ -212,6 +219,12 @@ pub fn LeaderboardPage() -> impl IntoView {
                 />
             </label>
             <button class="apply" type="submit">"Apply"</button>
+            <span class="export">
+                "Download "
+                <a href=move || state.get().export_href("csv") download rel="external" data-testid="export-board-csv">"CSV"</a>
+                " · "
+                <a href=move || state.get().export_href("json") download rel="external">"JSON"</a>
+            </span>
         </form>
         <p class="muted" data-testid="board-caption">
             <Transition fallback=|| "\u{a0}">
@@ -340,6 +353,14 @@ mod tests {
         let query =
             "metric=posts&by=percent&days=7&date=2026-10-01&platform=github&tag=news&page=2";
         assert_eq!(state(query).href(), format!("/leaderboard?{query}"));
+    }
+
+    #[test]
+    fn the_export_has_the_whole_board() {
+        assert_eq!(
+            state("by=change&days=7&page=4").export_href("csv"),
+            "/api/export/leaderboard.csv?by=change&days=7"
+        );
     }
 
     #[test]

@@ -182,5 +182,6 @@ pub(crate) fn snapshot_row(
         posts: Set(counters.posts),
         views: Set(counters.views),
         likes: Set(counters.likes),
+        imported: Set(false),
     }
 }

@@ -11,6 +11,9 @@ use reach::config::AddAccount;
 on_both_backends!(
     leaderboards_rank_by_value_and_growth_at_a_past_date,
     projections_follow_a_known_trend_and_say_why_not,
+    exports_stream_every_row_as_csv_and_json,
+    imports_are_all_or_nothing_and_marked,
+    an_export_imports_into_another_instance,
 );
 
 /// Noon (UTC) of a day of March 2026, counted on past its end (33 is
@@ -314,4 +317,255 @@ async fn projections_follow_a_known_trend_and_say_why_not(backend: Backend) {
             "{query}"
         );
     }
+}
+
+/// Parses a CSV body into its header and records.
+fn csv_records(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let records = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, records)
+}
+
+async fn exports_stream_every_row_as_csv_and_json(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let overview: app::model::Overview = app.get_json("/api/overview").await;
+
+    let response = app.get("/api/export/snapshots.csv").await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"reach-snapshots.csv\""
+    );
+    assert!(
+        headers.get("etag").is_none(),
+        "a stream is not buffered to be tagged"
+    );
+    let (header, records) = csv_records(&response.text().await.unwrap());
+    assert_eq!(
+        header,
+        [
+            "account_id",
+            "platform",
+            "handle",
+            "captured_at",
+            "followers",
+            "following",
+            "posts",
+            "views",
+            "likes",
+            "imported"
+        ]
+    );
+    assert_eq!(records.len() as u64, overview.snapshots);
+    let keys: Vec<(i64, DateTime<Utc>)> = records
+        .iter()
+        .map(|r| (r[0].parse().unwrap(), r[3].parse().unwrap()))
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "in key order, once each"
+    );
+
+    // One account's history over a period, as JSON.
+    let id = keys[0].0;
+    let history: Vec<app::model::HistoryPoint> = app
+        .get_json(&format!("/api/history?id={id}&range=all"))
+        .await;
+    let from = history[5].captured_at.date_naive();
+    let to = history[9].captured_at.date_naive();
+    let json: Vec<serde_json::Value> = app
+        .get_json(&format!(
+            "/api/export/snapshots.json?id={id}&from={from}&to={to}"
+        ))
+        .await;
+    assert_eq!(json.len(), 5);
+    assert_eq!(json[0]["followers"], history[5].counters.followers.unwrap());
+
+    // Accounts, filtered as the table is; the leaderboard, whole.
+    let github: app::model::Page<app::model::AccountRow> =
+        app.get_json("/api/accounts?platform=github").await;
+    let (_, accounts) = csv_records(
+        &app.get("/api/export/accounts.csv?platform=github")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(accounts.len() as u64, github.total);
+    assert!(accounts.iter().all(|a| a[1] == "github"));
+    let board: Leaderboard = app
+        .get_json("/api/leaderboard?by=change&per_page=100")
+        .await;
+    let exported: Vec<serde_json::Value> =
+        app.get_json("/api/export/leaderboard.json?by=change").await;
+    let ids: Vec<i64> = exported
+        .iter()
+        .map(|e| e["account_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        board.entries.items.iter().map(|e| e.id).collect::<Vec<_>>()
+    );
+
+    for (path, status) in [
+        ("/api/export/snapshots.xml", 404),
+        ("/api/export/everything.csv", 404),
+        (
+            "/api/export/snapshots.csv?from=2026-10-02&to=2026-10-01",
+            400,
+        ),
+        ("/api/export/snapshots.csv?bogus=1", 400),
+        ("/api/export/leaderboard.csv?days=12", 400),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), status, "{path}");
+        let error: serde_json::Value = response.json().await.unwrap();
+        assert!(error["message"].is_string(), "{path}: {error}");
+    }
+}
+
+async fn imports_are_all_or_nothing_and_marked(backend: Backend) {
+    use reach::import::{ImportError, RowError};
+    let app = TestApp::empty(backend).await;
+    let bad_rows = |result: Result<reach::import::ImportReport, ImportError>| match result {
+        Err(ImportError::BadRows(rows)) => rows,
+        other => panic!("expected bad rows, got {other:?}"),
+    };
+    let row = |line, reason: &str| RowError {
+        line,
+        reason: reason.to_owned(),
+    };
+
+    let accounts = "platform,handle,display_name,core,tags\n\
+        github,octocat,The Octocat,true,tech;mascots\n\
+        myspace,tom,,,\n\
+        mastodon,,,,\n\
+        github,octocat,,,\n\
+        reddit,rust,,perhaps,\n\
+        twitch,short\n";
+    let errors = bad_rows(reach::import::accounts(&app.db, accounts.as_bytes()).await);
+    assert_eq!(errors.len(), 5);
+    assert_eq!(errors[0].line, 3);
+    assert!(errors[0].reason.contains("unknown platform `myspace`"));
+    assert_eq!(errors[1], row(4, "a handle has 1 to 255 characters"));
+    assert_eq!(errors[2], row(5, "the same account as line 2"));
+    assert_eq!(errors[3], row(6, "core is true or false, not `perhaps`"));
+    assert_eq!(errors[4], row(7, "2 columns where the header has 5"));
+    let page: app::model::Page<app::model::AccountRow> = app.get_json("/api/accounts").await;
+    assert_eq!(page.total, 0, "nothing of a failed import is written");
+
+    let accounts = "platform,handle,display_name,core,tags\n\
+        github,octocat,The Octocat,true,tech;mascots\n\
+        reddit,rust,,,\n";
+    let report = reach::import::accounts(&app.db, accounts.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((report.added, report.skipped), (2, 0));
+    let again = reach::import::accounts(&app.db, accounts.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((again.added, again.skipped), (0, 2));
+    let octocat: app::model::Page<app::model::AccountRow> =
+        app.get_json("/api/accounts?q=octocat").await;
+    let octocat = &octocat.items[0];
+    assert_eq!(
+        (octocat.is_core, octocat.tags.clone()),
+        (true, vec!["mascots".to_owned(), "tech".to_owned()])
+    );
+
+    let tomorrow = (Utc::now() + chrono::Duration::days(1)).date_naive();
+    let snapshots = format!(
+        "platform,handle,captured_at,followers,following,posts\n\
+         github,octocat,2026-03-01,100,5,\n\
+         github,nobody,2026-03-01,1,,\n\
+         github,octocat,01/03/2026,1,,\n\
+         github,octocat,2026-03-02T12:00:00Z,-4,,\n\
+         github,octocat,{tomorrow},1,,\n\
+         github,octocat,2026-03-01T00:00:00+00:00,1,,\n"
+    );
+    let errors = bad_rows(reach::import::snapshots(&app.db, snapshots.as_bytes()).await);
+    let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [3, 4, 5, 6, 7], "{errors:?}");
+    assert!(
+        errors[0]
+            .reason
+            .contains("no GitHub account `nobody` is tracked")
+    );
+    assert!(errors[3].reason.contains("in the future"));
+    assert_eq!(errors[4], row(7, "the same snapshot as line 2"));
+    let overview: app::model::Overview = app.get_json("/api/overview").await;
+    assert_eq!(overview.snapshots, 0);
+
+    let snapshots = "platform,handle,captured_at,followers,following,posts\n\
+        github,octocat,2026-03-01,100,5,\n\
+        github,octocat,2026-03-08T12:00:00Z,160,5,7\n\
+        reddit,rust,2026-03-08,900,,\n";
+    let report = reach::import::snapshots(&app.db, snapshots.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((report.added, report.skipped), (3, 0));
+    let again = reach::import::snapshots(&app.db, snapshots.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((again.added, again.skipped), (0, 3));
+
+    let history: Vec<app::model::HistoryPoint> = app
+        .get_json(&format!("/api/history?id={}&range=all", octocat.id))
+        .await;
+    assert_eq!(history.len(), 2);
+    assert!(history.iter().all(|p| p.imported));
+    assert_eq!(history[1].counters.posts, Some(7));
+    // The newest imported values become the account's latest, with changes.
+    let octocat: app::model::AccountDetail = app
+        .get_json(&format!("/api/account?id={}", octocat.id))
+        .await;
+    assert_eq!(octocat.account.latest.followers, Some(160));
+    assert_eq!(octocat.account.change_7d, Some(60));
+    let (_, exported) = csv_records(
+        &app.get(&format!(
+            "/api/export/snapshots.csv?id={}",
+            octocat.account.id
+        ))
+        .await
+        .text()
+        .await
+        .unwrap(),
+    );
+    assert!(exported.iter().all(|r| r[9] == "true"));
+}
+
+async fn an_export_imports_into_another_instance(backend: Backend) {
+    let source = TestApp::spawn(backend).await;
+    let target = TestApp::empty(backend).await;
+    let body = |path: &'static str| {
+        let source = &source;
+        async move { source.get(path).await.text().await.unwrap() }
+    };
+    let accounts = body("/api/export/accounts.csv").await;
+    let snapshots = body("/api/export/snapshots.csv").await;
+    reach::import::accounts(&target.db, accounts.as_bytes())
+        .await
+        .unwrap();
+    let report = reach::import::snapshots(&target.db, snapshots.as_bytes())
+        .await
+        .unwrap();
+
+    let before: app::model::Overview = source.get_json("/api/overview").await;
+    let after: app::model::Overview = target.get_json("/api/overview").await;
+    assert_eq!(report.added, before.snapshots);
+    assert_eq!(
+        (after.accounts, after.snapshots, after.followers),
+        (before.accounts, before.snapshots, before.followers)
+    );
 }

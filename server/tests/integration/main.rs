@@ -7,5 +7,6 @@
 mod analytics;
 mod api;
 mod cache;
+mod cli;
 mod collection;
 mod common;

@@ -17,6 +17,8 @@ pub struct Model {
     pub posts: Option<i64>,
     pub views: Option<i64>,
     pub likes: Option<i64>,
+    /// Read from a file by `reach import snapshots`, not observed by Reach.
+    pub imported: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

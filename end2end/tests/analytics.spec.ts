@@ -1,0 +1,99 @@
+import { expect, test, type Page } from '@playwright/test';
+
+// Leaderboards and projections, on the demo data set (before runs.spec.ts
+// collects anything).
+
+type Entry = {
+  id: number;
+  handle: string;
+  rank: number | null;
+  previous_rank: number | null;
+  value: number | null;
+};
+type Board = { ranked: number; as_of: string; entries: { items: Entry[]; total: number } };
+type Trend = { horizons: { value: number }[]; milestones: { milestone: number }[] };
+type Projection = { trend: Trend | null; reason: string | null };
+
+async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+function boardHandles(page: Page) {
+  return page.locator('[data-testid=leaderboard] tbody tr[data-account-id] a.handle').allTextContents();
+}
+
+test('the leaderboard ranks by value or growth, per platform, at a past date', async ({
+  page,
+  request,
+}) => {
+  const byValue: Board = await (await request.get('/api/leaderboard')).json();
+  expect(byValue.entries.total).toBe(60);
+  await page.goto('/leaderboard');
+  await hydrated(page);
+  await expect.poll(() => boardHandles(page)).toEqual(byValue.entries.items.map((e) => e.handle));
+  const firstRow = page.locator('[data-testid=leaderboard] tbody tr').first();
+  await expect(firstRow.locator('.rank')).toHaveText('1');
+  await expect(firstRow.locator('.move')).toHaveText(/^(=|▲\d+|▼\d+|new)$/);
+
+  const byGrowth: Board = await (await request.get('/api/leaderboard?by=change&days=7')).json();
+  await page.getByTestId('board-by').getByRole('link', { name: 'Growth', exact: true }).click();
+  await page.getByTestId('board-days').getByRole('link', { name: '7d' }).click();
+  await expect(page).toHaveURL(/by=change&days=7/);
+  await expect.poll(() => boardHandles(page)).toEqual(byGrowth.entries.items.map((e) => e.handle));
+
+  await page.getByLabel('Platform').selectOption('github');
+  await expect(page).toHaveURL(/platform=github/);
+  const github: Board = await (
+    await request.get('/api/leaderboard?by=change&days=7&platform=github')
+  ).json();
+  await expect.poll(() => boardHandles(page)).toEqual(github.entries.items.map((e) => e.handle));
+
+  // The board as it stood ten days ago: its own ranks, said in the caption.
+  const past = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByTestId('board-date').fill(past);
+  await page.getByTestId('board-date').dispatchEvent('change');
+  await expect(page).toHaveURL(new RegExp(`date=${past}`));
+  await expect(page.getByTestId('board-caption')).toContainText(`as of ${past}`);
+  const then: Board = await (
+    await request.get(`/api/leaderboard?by=change&days=7&platform=github&date=${past}`)
+  ).json();
+  await expect.poll(() => boardHandles(page)).toEqual(then.entries.items.map((e) => e.handle));
+});
+
+test('the account page projects the metric and draws it dashed on the chart', async ({
+  page,
+  request,
+}) => {
+  const top: { items: { id: number }[] } = await (
+    await request.get('/api/accounts?per_page=1')
+  ).json();
+  const id = top.items[0].id;
+  const projection: Projection = await (await request.get(`/api/projection?id=${id}`)).json();
+  expect(projection.trend).not.toBeNull();
+
+  await page.goto(`/accounts/${id}`);
+  await hydrated(page);
+  const table = page.getByTestId('projection-table');
+  await expect(table.locator('tbody tr')).toHaveCount(3);
+  await expect(table.locator('tbody tr').first()).toContainText('30 days');
+  await expect(page.getByTestId('projection')).toContainText('Theil–Sen');
+
+  const chart = page.locator('#history-chart');
+  await chart.scrollIntoViewIfNeeded();
+  await expect(chart).toHaveAttribute('data-drawn', 'true');
+  // The observed line, the projection and its band's two edges.
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): { getOption(): { series: { name: string; lineStyle?: { type?: string } }[] } } } }).echarts;
+        const option = echarts.getInstanceByDom(document.getElementById('history-chart')!).getOption();
+        return option.series.map((s) => `${s.name}:${s.lineStyle?.type ?? 'solid'}`);
+      }),
+    )
+    .toEqual(['Followers:solid', 'Projection:dashed', 'Band high:dotted', 'Band low:dotted']);
+
+  // Fitted on 30 days instead: a link, kept in the URL.
+  await page.getByTestId('projection').getByRole('link', { name: 'from 30 days' }).click();
+  await expect(page).toHaveURL(/basis=30/);
+  await expect(page.getByTestId('projection')).toContainText('last 30 days');
+});

@@ -1,0 +1,100 @@
+//! The `reach` command line itself: the binary, run as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `reach` on the SQLite database in `dir` with `args`.
+fn reach(dir: &Path, database: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reach"))
+        .arg("--database-url")
+        .arg(format!("sqlite://{}/{database}", dir.display()))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run reach")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "reach failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn export_and_import_move_a_history_between_databases() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout(&reach(
+        dir.path(),
+        "a.db",
+        &["seed", "--accounts", "3", "--days", "5"],
+    ));
+    let accounts = dir.path().join("accounts.csv");
+    let snapshots = dir.path().join("snapshots.csv");
+    stdout(&reach(
+        dir.path(),
+        "a.db",
+        &["export", "accounts", "--output", accounts.to_str().unwrap()],
+    ));
+    stdout(&reach(
+        dir.path(),
+        "a.db",
+        &[
+            "export",
+            "snapshots",
+            "--output",
+            snapshots.to_str().unwrap(),
+        ],
+    ));
+    // Without --output, the export goes to standard output.
+    let json = stdout(&reach(
+        dir.path(),
+        "a.db",
+        &["export", "snapshots", "--format", "json", "--id", "1"],
+    ));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), 5);
+
+    let imported = stdout(&reach(
+        dir.path(),
+        "b.db",
+        &["import", "accounts", accounts.to_str().unwrap()],
+    ));
+    assert!(imported.contains("imported 3 accounts"), "{imported}");
+    let imported = stdout(&reach(
+        dir.path(),
+        "b.db",
+        &["import", "snapshots", snapshots.to_str().unwrap()],
+    ));
+    assert!(imported.contains("imported 15 snapshots"), "{imported}");
+    let again = stdout(&reach(
+        dir.path(),
+        "b.db",
+        &["import", "snapshots", snapshots.to_str().unwrap()],
+    ));
+    assert!(
+        again.contains("imported 0 snapshots") && again.contains("15 already there"),
+        "{again}"
+    );
+}
+
+#[test]
+fn a_bad_import_names_its_lines_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.csv");
+    std::fs::write(&file, "platform,handle\ngithub,octocat\nfriendster,tom\n").unwrap();
+    let output = reach(
+        dir.path(),
+        "c.db",
+        &["import", "accounts", file.to_str().unwrap()],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("1 bad row; nothing was imported")
+            && stderr.contains("line 3: unknown platform `friendster`"),
+        "{stderr}"
+    );
+}

@@ -97,3 +97,39 @@ test('the account page projects the metric and draws it dashed on the chart', as
   await expect(page).toHaveURL(/basis=30/);
   await expect(page.getByTestId('projection')).toContainText('last 30 days');
 });
+
+test('the accounts table and an account page download their data as CSV', async ({
+  page,
+  request,
+}) => {
+  const github: { total: number; items: { id: number }[] } = await (
+    await request.get('/api/accounts?platform=github')
+  ).json();
+  await page.goto('/accounts?platform=github');
+  await hydrated(page);
+  const [accounts] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-accounts-csv').click(),
+  ]);
+  expect(accounts.suggestedFilename()).toBe('reach-accounts.csv');
+  const text = await (await accounts.createReadStream()).toArray();
+  const lines = Buffer.concat(text).toString('utf8').trim().split('\n');
+  expect(lines[0]).toMatch(/^id,platform,handle,/);
+  expect(lines).toHaveLength(github.total + 1);
+
+  const id = github.items[0].id;
+  const history: unknown[] = await (await request.get(`/api/history?id=${id}&range=all`)).json();
+  await page.goto(`/accounts/${id}`);
+  await hydrated(page);
+  const [snapshots] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-history-csv').click(),
+  ]);
+  const rows = Buffer.concat(await (await snapshots.createReadStream()).toArray())
+    .toString('utf8')
+    .trim()
+    .split('\n');
+  expect(rows).toHaveLength(history.length + 1);
+  // The page itself stays: a download is not a navigation.
+  await expect(page).toHaveURL(new RegExp(`/accounts/${id}$`));
+});

@@ -17,8 +17,9 @@ use crate::error::ApiError;
 use crate::model::AccountFilter;
 use crate::model::{
     AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, CompareMode, Comparison,
-    Growth, HistoryPoint, HistoryRange, Leaderboard, Metric, Outcome, Overview, Page, Performance,
-    Platform, Projection, RankBy, RunDetail, RunSummary, SortDirection, TagCount,
+    EventKind, EventRow, Growth, HistoryPoint, HistoryRange, Leaderboard, Metric, Outcome,
+    Overview, Page, Performance, Platform, Projection, RankBy, RunDetail, RunSummary,
+    SortDirection, TagCount,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
@@ -241,6 +242,28 @@ pub async fn get_projection(
         .get_or_load(&db, Kind::Projection, &(id, metric, basis), || {
             crate::db::projection::projection(&db, id, metric, basis)
         })
+        .await
+}
+
+/// Events, newest first: milestones crossed, unusual daily changes and
+/// accounts failing run after run; `account_id` and `kind` (`milestone`,
+/// `unusual_change`, `failing`) narrow the list.
+#[server(prefix = "/api", endpoint = "events", input = GetUrl, output = Json)]
+pub async fn list_events(
+    account_id: Option<i64>,
+    kind: Option<EventKind>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<Page<EventRow>, ApiError> {
+    let (page, per_page) = validate::pagination(page, per_page)?;
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(
+            &db,
+            Kind::Events,
+            &(account_id, kind, page, per_page),
+            || crate::db::events::list(&db, account_id, kind, page, per_page),
+        )
         .await
 }
 

@@ -643,6 +643,8 @@ pub struct Overview {
     pub needs_attention: Vec<AccountRow>,
     /// How many accounts need attention in all.
     pub needs_attention_total: u64,
+    /// The newest events (at most a few).
+    pub recent_events: Vec<EventRow>,
 }
 
 /// Data older than this is called stale.
@@ -1076,4 +1078,81 @@ pub struct Projection {
     /// `None` when there is too little data; `reason` says why.
     pub trend: Option<Trend>,
     pub reason: Option<String>,
+}
+
+/// What kind of thing happened to an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A metric crossed a round number (1k, 10k…) upwards.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "milestone"))]
+    Milestone,
+    /// A daily change far outside the account's usual range, up or down.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "unusual_change"))]
+    UnusualChange,
+    /// Collection failed several runs in a row.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "failing"))]
+    Failing,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 3] = [
+        EventKind::Milestone,
+        EventKind::UnusualChange,
+        EventKind::Failing,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Milestone => "milestone",
+            EventKind::UnusualChange => "unusual_change",
+            EventKind::Failing => "failing",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Milestone => "Milestone",
+            EventKind::UnusualChange => "Unusual change",
+            EventKind::Failing => "Failing",
+        }
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = UnknownValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                UnknownValue::new("event kind", s, EventKind::ALL.map(EventKind::as_str))
+            })
+    }
+}
+
+/// An event as listed and as POSTed to webhooks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: i64,
+    pub kind: EventKind,
+    pub account_id: i64,
+    pub platform: Platform,
+    pub handle: String,
+    pub metric: Option<Metric>,
+    pub occurred_at: DateTime<Utc>,
+    pub value: Option<i64>,
+    pub milestone: Option<i64>,
+    pub change: Option<i64>,
+    /// How far the change was from usual, in robust standard deviations.
+    pub score: Option<f64>,
+    pub failures: Option<i32>,
+    /// The event in a sentence.
+    pub message: String,
 }

@@ -8,6 +8,7 @@ mod m20261124_000002_collection_engine;
 mod m20261124_000003_data_generations;
 mod m20261124_000004_follower_changes;
 mod m20261124_000005_imported_snapshots;
+mod m20261124_000006_events;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_data_generations::Migration),
             Box::new(m20261124_000004_follower_changes::Migration),
             Box::new(m20261124_000005_imported_snapshots::Migration),
+            Box::new(m20261124_000006_events::Migration),
         ]
     }
 }

@@ -229,6 +229,36 @@ pub struct CollectConfig {
         global = true
     )]
     pub twitch_auth_url: String,
+
+    /// URLs that receive every event (milestone, unusual change, failing) as
+    /// a JSON POST; comma-separated in the environment.
+    #[arg(
+        long = "webhook-url",
+        env = "REACH_WEBHOOK_URLS",
+        value_delimiter = ',',
+        value_parser = parse_webhook_url,
+        global = true
+    )]
+    pub webhook_urls: Vec<String>,
+
+    /// Failed collections in a row that make an account `failing` (an event).
+    #[arg(
+        long,
+        env = "REACH_FAILING_AFTER",
+        default_value_t = 3,
+        value_parser = clap::value_parser!(u32).range(1..=100),
+        global = true
+    )]
+    pub failing_after: u32,
+}
+
+/// A webhook is an http(s) URL.
+fn parse_webhook_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim()).map_err(|e| format!("`{text}`: {e}"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url.to_string()),
+        other => Err(format!("`{text}`: a webhook is http or https, not {other}")),
+    }
 }
 
 /// The read cache.

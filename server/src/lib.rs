@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod collect;
 pub mod config;
 pub mod database;
+pub mod events;
 pub mod export;
 pub mod import;
 pub mod schedule;
@@ -190,6 +191,12 @@ pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow
     let upstream = Upstream::new(config.http_timeout, &config.user_agent, budgets)
         .context("cannot build the HTTP client")?
         .with_max_wait(config.max_rate_limit_wait);
+    let webhooks = events::Webhooks::new(
+        config.webhook_urls.clone(),
+        config.http_timeout,
+        &config.user_agent,
+    )
+    .context("cannot build the webhook client")?;
     Ok(Engine::new(
         db,
         Collectors::new(&settings),
@@ -198,7 +205,11 @@ pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow
             workers: config.workers as usize,
             ..EngineSettings::default()
         },
-    ))
+    )
+    .with_events(events::EventSettings {
+        failing_after: config.failing_after as usize,
+        webhooks,
+    }))
 }
 
 /// Draws a run's progress on the terminal (nothing when stderr is not one)

@@ -7,7 +7,7 @@
 //!   command timeout) or unreachable at start-up, answers come from the
 //!   in-process level or the database, and fred reconnects in the background.
 //!
-//! Keys are built in one place, [`key`]: `reach:v2:{kind}:{generations}:{hash}`
+//! Keys are built in one place, [`key`]: `reach:v3:{kind}:{generations}:{hash}`
 //! where `generations` are the counters of the data domains the kind reads
 //! ([`crate::db::generations`]) and `hash` is the xxh3 of the normalized
 //! arguments. Writes bump the counters in their own transaction, so no
@@ -35,7 +35,7 @@ pub use redis::RedisCache;
 
 /// The version of the key layout and of the cached values' shape: bump it
 /// when either changes, and old entries are never read again.
-const KEY_PREFIX: &str = "reach:v2";
+const KEY_PREFIX: &str = "reach:v3";
 
 /// A kind of cached answer: one per read endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -51,10 +51,11 @@ pub enum Kind {
     Growth,
     Leaderboard,
     Projection,
+    Events,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Overview,
         Kind::Accounts,
         Kind::Account,
@@ -66,6 +67,7 @@ impl Kind {
         Kind::Growth,
         Kind::Leaderboard,
         Kind::Projection,
+        Kind::Events,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,13 +83,20 @@ impl Kind {
             Kind::Growth => "growth",
             Kind::Leaderboard => "leaderboard",
             Kind::Projection => "projection",
+            Kind::Events => "events",
         }
     }
 
     /// The data an answer of this kind is computed from.
     fn domains(self) -> &'static [Domain] {
         match self {
-            Kind::Overview => &[Domain::Accounts, Domain::Snapshots, Domain::Runs],
+            Kind::Overview => &[
+                Domain::Accounts,
+                Domain::Snapshots,
+                Domain::Runs,
+                Domain::Events,
+            ],
+            Kind::Events => &[Domain::Accounts, Domain::Events],
             // Rows carry a sparkline of their snapshots.
             Kind::Accounts => &[Domain::Accounts, Domain::Snapshots],
             Kind::Account => &[Domain::Accounts, Domain::Snapshots],
@@ -105,7 +114,12 @@ impl Kind {
     /// TTL; it only bounds memory held by answers nobody asks for.
     pub fn default_ttl(self) -> Duration {
         let minutes = match self {
-            Kind::Overview | Kind::Accounts | Kind::Runs | Kind::Tags | Kind::Leaderboard => 5,
+            Kind::Overview
+            | Kind::Accounts
+            | Kind::Runs
+            | Kind::Tags
+            | Kind::Leaderboard
+            | Kind::Events => 5,
             Kind::Account | Kind::Run => 10,
             Kind::History | Kind::Compare | Kind::Growth | Kind::Projection => 15,
         };
@@ -414,12 +428,12 @@ mod tests {
     fn keys_carry_the_kind_its_generations_and_the_arguments() {
         let generations = Generations::default();
         let a = key(Kind::Accounts, &generations, &(1, "followers"));
-        assert!(a.starts_with("reach:v2:accounts:0.0:"), "{a}");
+        assert!(a.starts_with("reach:v3:accounts:0.0:"), "{a}");
         assert_eq!(a, key(Kind::Accounts, &generations, &(1, "followers")));
         assert_ne!(a, key(Kind::Accounts, &generations, &(2, "followers")));
         let overview = key(Kind::Overview, &generations, &());
         assert!(
-            overview.starts_with("reach:v2:overview:0.0.0:"),
+            overview.starts_with("reach:v3:overview:0.0.0.0:"),
             "{overview}"
         );
     }

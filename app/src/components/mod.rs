@@ -1,7 +1,8 @@
 //! Building blocks shared by the pages: number formatting, loading, error
-//! and offline states, the platform and tag filters, the pager, sparklines, the history chart and the theme.
+//! and offline states, the platform and tag filters, event lists, the pager, sparklines, the history chart and the theme.
 
 pub mod chart;
+pub mod events;
 pub mod filters;
 pub mod format;
 pub mod pager;

@@ -1,7 +1,7 @@
-//! Data generations: one counter per domain of data, bumped by every write
-//! in the transaction of the write. A cached answer is keyed by the
-//! generations of the domains it reads ([`crate::cache`]), so a write makes
-//! every answer computed before it unreachable at once, on every instance
+//! Data generations: one counter per domain of data (accounts, snapshots,
+//! runs, events), bumped by every write in the transaction of the write. A
+//! cached answer is keyed by the generations of the domains it reads
+//! ([`crate::cache`]), so a write makes every answer computed before it unreachable at once, on every instance
 //! and for every process writing (the CLI included).
 
 use sea_orm::sea_query::{Expr, Query};
@@ -16,23 +16,31 @@ pub enum Domain {
     Snapshots,
     /// Collection runs and their per-account results.
     Runs,
+    /// Detected events and their delivery.
+    Events,
 }
 
 impl Domain {
-    pub const ALL: [Domain; 3] = [Domain::Accounts, Domain::Snapshots, Domain::Runs];
+    pub const ALL: [Domain; 4] = [
+        Domain::Accounts,
+        Domain::Snapshots,
+        Domain::Runs,
+        Domain::Events,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Domain::Accounts => "accounts",
             Domain::Snapshots => "snapshots",
             Domain::Runs => "runs",
+            Domain::Events => "events",
         }
     }
 }
 
 /// The current generation of every domain, in [`Domain::ALL`] order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Generations([i64; 3]);
+pub struct Generations([i64; 4]);
 
 impl Generations {
     pub fn of(&self, domain: Domain) -> i64 {
@@ -42,7 +50,7 @@ impl Generations {
 
 const TABLE: &str = "data_generations";
 
-/// Reads every domain's generation (one query of three rows).
+/// Reads every domain's generation (one query, a row per domain).
 pub async fn current(db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
     #[derive(FromQueryResult)]
     struct Row {

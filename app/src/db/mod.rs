@@ -2,6 +2,7 @@
 //! turn them into wire DTOs. The schema itself is in the `migrations` crate.
 
 pub mod entities;
+pub mod events;
 pub mod generations;
 pub mod leaderboard;
 pub mod projection;

@@ -448,6 +448,9 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
         latest_run,
         needs_attention: with_tags(db, needs_attention).await?,
         needs_attention_total,
+        recent_events: super::events::list(db, None, None, 1, OVERVIEW_LIST_LENGTH)
+            .await?
+            .items,
     })
 }
 

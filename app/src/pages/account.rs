@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_account, get_growth, get_history, get_projection};
+use crate::api::{get_account, get_growth, get_history, get_projection, list_events};
 use crate::client_cache::cached_resource;
 use crate::components::chart::HistoryChart;
+use crate::components::events::EventList;
 use chrono::NaiveDate;
 
 use crate::components::format::{compact, exact, grouped, percent, signed, timestamp};
@@ -63,10 +64,12 @@ pub fn AccountPage() -> impl IntoView {
                         let metrics = data.account.platform.metrics();
                         let header = view! { <AccountHeader data /> }.into_any();
                         let growth = view! { <GrowthSection id metrics /> }.into_any();
+                        let events = view! { <EventsSection id /> }.into_any();
                         view! {
                             {header}
                             {growth}
                             <HistorySection id range metric metrics />
+                            {events}
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel what="the account" error retry=retry_detail /> }.into_any(),
@@ -204,6 +207,33 @@ fn HistorySection(
                 })}
             </Transition>
             <ProjectionSection projection id range metric basis />
+        </section>
+    }
+}
+
+/// How many of an account's events its page lists.
+const ACCOUNT_EVENTS: u32 = 10;
+
+/// The account's latest events.
+#[component]
+fn EventsSection(id: Memo<Option<i64>>) -> impl IntoView {
+    let events = cached_resource(
+        "events",
+        move || id.get(),
+        |id| list_events(id, None, Some(1), Some(ACCOUNT_EVENTS)),
+    );
+    let retry = Callback::new(move |_| events.refetch());
+    view! {
+        <section class="account-events">
+            <h2>"Events"</h2>
+            <Transition fallback=|| view! { <p class="skeleton"><span class="bone wide"></span></p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(page) => view! { <EventList events=page.items with_account=false /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel what="the events" error retry /> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
 }

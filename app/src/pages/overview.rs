@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::get_overview;
 use crate::client_cache::cached_resource;
+use crate::components::events::EventList;
 use crate::components::format::{age, compact, exact, grouped, percent, signed, timestamp};
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
 use crate::model::{AccountRow, Outcome, Overview, RunStatus, STALE_AFTER_HOURS, TotalChange};
@@ -136,6 +137,13 @@ fn OverviewBody(data: Overview) -> impl IntoView {
         <NeedsAttention accounts=data.needs_attention total=data.needs_attention_total />
     }
     .into_any();
+    let events = view! {
+        <section>
+            <h2>"Recent events"</h2>
+            <EventList events=data.recent_events with_account=true />
+        </section>
+    }
+    .into_any();
     let totals = view! {
         <div class="cards">
             <div class="card" data-testid="total-accounts">
@@ -172,6 +180,7 @@ fn OverviewBody(data: Overview) -> impl IntoView {
             {biggest}
             {growers}
             {needs_attention}
+            {events}
         </div>
     }
 }

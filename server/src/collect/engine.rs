@@ -24,6 +24,8 @@ use app::db::entities::{account, collection_run, run_result};
 use app::db::generations::{self, Domain};
 use app::model::{Outcome, Platform, RunStatus, RunSummary};
 use backon::{ExponentialBuilder, Retryable};
+
+use crate::events::EventSettings;
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -116,6 +118,7 @@ pub struct Engine {
     upstream: Arc<Upstream>,
     settings: EngineSettings,
     progress: watch::Sender<Option<RunProgress>>,
+    events: EventSettings,
 }
 
 /// One unit of work: accounts of one platform collected by one request.
@@ -150,7 +153,15 @@ impl Engine {
             upstream,
             settings,
             progress: watch::channel(None).0,
+            events: EventSettings::default(),
         }
+    }
+
+    /// Events are detected after every run; these settings say when an
+    /// account is failing and where events are sent.
+    pub fn with_events(mut self, events: EventSettings) -> Self {
+        self.events = events;
+        self
     }
 
     /// The progress of this engine's current run (`None` between runs).
@@ -200,6 +211,7 @@ impl Engine {
             }
         };
         let summary = self.finish(run.id, started, stored, status).await;
+        self.events.after_run(&self.db, run.id).await;
         self.progress.send_replace(None);
         summary
     }

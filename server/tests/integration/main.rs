@@ -10,3 +10,4 @@ mod cache;
 mod cli;
 mod collection;
 mod common;
+mod events;

@@ -4,5 +4,6 @@
 pub mod account;
 pub mod account_tag;
 pub mod collection_run;
+pub mod event;
 pub mod run_result;
 pub mod snapshot;

@@ -1,0 +1,190 @@
+//! The detectors, as pure functions over an account's daily values and its
+//! latest collection outcomes. What they find is stored by the parent module.
+
+use chrono::{DateTime, Utc};
+use statrs::statistics::{Data, OrderStatistics};
+
+use app::model::{MILESTONES, Outcome};
+
+/// The fewest other days an unusual change is judged against.
+pub const MIN_BASELINE_DAYS: usize = 14;
+/// How many robust standard deviations from the median make a day unusual.
+pub const UNUSUAL_SCORE: f64 = 5.0;
+/// The median absolute deviation times this estimates a normal spread's σ.
+const MAD_TO_SIGMA: f64 = 1.4826;
+/// σ is at least this (per day), so a perfectly steady account does not
+/// call a change of one follower unusual.
+const MIN_SIGMA: f64 = 1.0;
+
+/// The last value of one day.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Day {
+    pub at: DateTime<Utc>,
+    pub value: i64,
+}
+
+/// The largest milestone crossed upwards between each two consecutive
+/// days: `(index of the later day, milestone)`.
+pub fn milestones_crossed(days: &[Day]) -> Vec<(usize, i64)> {
+    days.windows(2)
+        .enumerate()
+        .filter_map(|(i, pair)| {
+            let (before, after) = (pair[0].value, pair[1].value);
+            MILESTONES
+                .into_iter()
+                .filter(|&m| before < m && m <= after)
+                .max()
+                .map(|m| (i + 1, m))
+        })
+        .collect()
+}
+
+/// A day whose change is far from the account's usual.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Unusual {
+    /// The day (index into the days given).
+    pub index: usize,
+    /// Its change since the day before with data.
+    pub change: i64,
+    /// `(per-day change − median) / σ`, σ from the median absolute deviation.
+    pub score: f64,
+    /// The usual per-day change (the median).
+    pub usual: f64,
+}
+
+/// The unusual changes among the last `recent` days, each judged against
+/// every other change in `days` (a robust z-score: median and MAD, so the
+/// jumps themselves do not widen what counts as usual). Changes over a gap
+/// are compared per day.
+pub fn unusual_changes(days: &[Day], recent: usize) -> Vec<Unusual> {
+    let rates: Vec<(usize, i64, f64)> = days
+        .windows(2)
+        .enumerate()
+        .map(|(i, pair)| {
+            let change = pair[1].value - pair[0].value;
+            let gap = ((pair[1].at - pair[0].at).num_seconds() as f64 / 86_400.0).max(1.0);
+            (i + 1, change, change as f64 / gap)
+        })
+        .collect();
+    if rates.len() < MIN_BASELINE_DAYS + 1 {
+        return Vec::new();
+    }
+    let first_recent = rates.len().saturating_sub(recent);
+    rates[first_recent..]
+        .iter()
+        .filter_map(|&(index, change, rate)| {
+            let others: Vec<f64> = rates
+                .iter()
+                .filter(|(i, _, _)| *i != index)
+                .map(|(_, _, r)| *r)
+                .collect();
+            let mut others = Data::new(others);
+            let usual = others.median();
+            let mut deviations =
+                Data::new(others.iter().map(|r| (r - usual).abs()).collect::<Vec<_>>());
+            let sigma = (MAD_TO_SIGMA * deviations.median()).max(MIN_SIGMA);
+            let score = (rate - usual) / sigma;
+            (score.abs() >= UNUSUAL_SCORE).then_some(Unusual {
+                index,
+                change,
+                score,
+                usual,
+            })
+        })
+        .collect()
+}
+
+/// The failures at the head of `outcomes` (newest first): how many in a
+/// row, ending at the newest. An account skipped for want of credentials is
+/// not failing.
+pub fn failing_streak(outcomes: &[Outcome]) -> usize {
+    outcomes
+        .iter()
+        .take_while(|o| !matches!(o, Outcome::Ok | Outcome::NotConfigured))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn days(values: &[i64]) -> Vec<Day> {
+        let first = Utc.with_ymd_and_hms(2026, 5, 1, 6, 0, 0).unwrap();
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &value)| Day {
+                at: first + chrono::Duration::days(i as i64),
+                value,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_largest_milestone_crossed_upwards_is_reported_once() {
+        let series = days(&[950, 990, 1_005, 1_010, 9_000, 120_000, 90_000, 110_000]);
+        assert_eq!(
+            milestones_crossed(&series),
+            [(2, 1_000), (5, 100_000), (7, 100_000)]
+        );
+        assert!(milestones_crossed(&days(&[5, 999])).is_empty());
+    }
+
+    #[test]
+    fn one_injected_jump_is_the_one_unusual_day() {
+        // About +50 a day with small noise, and one day of +900 on day 25.
+        let mut values = vec![10_000_i64];
+        for day in 1..40 {
+            let noise = [0, 4, -3, 2, -5, 3][day % 6];
+            let jump = if day == 25 { 850 } else { 0 };
+            values.push(values[day - 1] + 50 + noise + jump);
+        }
+        let series = days(&values);
+        let found = unusual_changes(&series, 39);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].index, 25);
+        // +50, the day's noise (+4) and the jump.
+        assert_eq!(found[0].change, 904);
+        assert!(found[0].score > UNUSUAL_SCORE);
+        assert!((found[0].usual - 50.0).abs() < 3.0);
+        // Only the recent days are judged.
+        assert!(unusual_changes(&series, 10).is_empty());
+    }
+
+    #[test]
+    fn a_drop_is_unusual_too_and_gaps_compare_per_day() {
+        let mut values: Vec<i64> = (0..30).map(|d| 5_000 + 20 * d).collect();
+        values.push(values[29] - 2_000);
+        let found = unusual_changes(&days(&values), 1);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].score < -UNUSUAL_SCORE);
+
+        // Ten missed days, then ten days' worth of growth: usual per day.
+        let mut gapped = days(&(0..30).map(|d| 5_000 + 20 * d).collect::<Vec<_>>());
+        let last = *gapped.last().unwrap();
+        gapped.push(Day {
+            at: last.at + chrono::Duration::days(10),
+            value: last.value + 200,
+        });
+        assert!(unusual_changes(&gapped, 1).is_empty());
+    }
+
+    #[test]
+    fn too_little_history_judges_nothing() {
+        let values: Vec<i64> = (0..10).map(|d| d * d * 1_000).collect();
+        assert!(unusual_changes(&days(&values), 5).is_empty());
+    }
+
+    #[test]
+    fn a_streak_counts_failures_up_to_the_newest() {
+        use Outcome::*;
+        assert_eq!(
+            failing_streak(&[UpstreamError, NotFound, RateLimited, Ok, UpstreamError]),
+            3
+        );
+        assert_eq!(failing_streak(&[Ok, UpstreamError]), 0);
+        assert_eq!(failing_streak(&[NotConfigured, UpstreamError]), 0);
+        assert_eq!(failing_streak(&[]), 0);
+    }
+}

@@ -1,0 +1,292 @@
+//! Events: milestones crossed, unusual daily changes and collection failing
+//! run after run. Detected after every run for the accounts it visited (and
+//! after the demo seed), stored once each (unique per account and dedupe
+//! key, so detection can run again and again), listed by `/api/events` and
+//! POSTed to the configured webhooks.
+
+pub mod detect;
+mod webhooks;
+
+use std::collections::{BTreeMap, HashMap};
+
+use app::db::entities::{account, event, run_result, snapshot};
+use app::db::generations::{self, Domain};
+use app::model::{EventKind, Metric, Outcome};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+pub use webhooks::Webhooks;
+
+use detect::{Day, failing_streak, milestones_crossed, unusual_changes};
+
+/// How much history the detectors read: the baseline of unusual changes,
+/// and how far back a missed milestone is still recorded.
+const WINDOW_DAYS: i64 = 60;
+/// Only the last days are judged for unusual changes: older ones were
+/// judged when they were new.
+const RECENT_DAYS: usize = 3;
+/// Accounts read per round of detection.
+const CHUNK: usize = 500;
+
+/// What the event side is configured with.
+#[derive(Clone, Debug)]
+pub struct EventSettings {
+    /// Failed runs in a row that make a `failing` event.
+    pub failing_after: usize,
+    /// Where events are POSTed; none configured, none are sent.
+    pub webhooks: Option<Webhooks>,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self {
+            failing_after: 3,
+            webhooks: None,
+        }
+    }
+}
+
+impl EventSettings {
+    /// Detects the events of the accounts `run_id` visited, then delivers
+    /// what is undelivered. Errors are logged: events never fail a run.
+    pub async fn after_run(&self, db: &DatabaseConnection, run_id: i64) {
+        let visited: Result<Vec<i64>, _> = run_result::Entity::find()
+            .select_only()
+            .column(run_result::Column::AccountId)
+            .filter(run_result::Column::RunId.eq(run_id))
+            .into_tuple()
+            .all(db)
+            .await;
+        let detected = match visited {
+            Ok(ids) => detect_for_accounts(db, &ids, self.failing_after, Utc::now()).await,
+            Err(error) => Err(error),
+        };
+        match detected {
+            Ok(0) => {}
+            Ok(new) => tracing::info!(run = run_id, new, "events detected"),
+            Err(error) => tracing::error!(run = run_id, %error, "event detection failed"),
+        }
+        if let Some(webhooks) = &self.webhooks {
+            webhooks.deliver_pending(db).await;
+        }
+    }
+}
+
+/// Detects and stores the events of `account_ids` as of `now`; returns how
+/// many are new.
+pub async fn detect_for_accounts(
+    db: &DatabaseConnection,
+    account_ids: &[i64],
+    failing_after: usize,
+    now: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    let mut new = 0;
+    for chunk in account_ids.chunks(CHUNK) {
+        let accounts = account::Entity::find()
+            .filter(account::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        let snapshots = snapshot::Entity::find()
+            .filter(snapshot::Column::AccountId.is_in(chunk.iter().copied()))
+            .filter(snapshot::Column::CapturedAt.gte(now - chrono::Duration::days(WINDOW_DAYS)))
+            .order_by_asc(snapshot::Column::AccountId)
+            .order_by_asc(snapshot::Column::CapturedAt)
+            .all(db)
+            .await?;
+        let mut by_account: HashMap<i64, Vec<snapshot::Model>> = HashMap::new();
+        for s in snapshots {
+            by_account.entry(s.account_id).or_default().push(s);
+        }
+        let mut found = Vec::new();
+        for account in &accounts {
+            let history = by_account.remove(&account.id).unwrap_or_default();
+            for &metric in account.platform.metrics() {
+                found.extend(metric_events(
+                    account,
+                    metric,
+                    &daily(&history, metric),
+                    now,
+                ));
+            }
+            // Only an account whose latest attempt failed can be failing.
+            if account
+                .last_outcome
+                .is_some_and(|o| !matches!(o, Outcome::Ok | Outcome::NotConfigured))
+                && let Some(event) = failing_event(db, account, failing_after, now).await?
+            {
+                found.push(event);
+            }
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let inserted = event::Entity::insert_many(found)
+            .on_conflict(
+                OnConflict::columns([event::Column::AccountId, event::Column::DedupeKey])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        if inserted > 0 {
+            generations::bump(db, &[Domain::Events]).await?;
+        }
+        new += inserted;
+    }
+    Ok(new)
+}
+
+/// The last value of `metric` on each day, oldest first.
+fn daily(history: &[snapshot::Model], metric: Metric) -> Vec<Day> {
+    let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
+    for s in history {
+        if let Some(value) = s.counters().get(metric) {
+            days.insert(
+                s.captured_at.date_naive(),
+                Day {
+                    at: s.captured_at,
+                    value,
+                },
+            );
+        }
+    }
+    days.into_values().collect()
+}
+
+fn metric_events(
+    account: &account::Model,
+    metric: Metric,
+    days: &[Day],
+    now: DateTime<Utc>,
+) -> Vec<event::ActiveModel> {
+    let name = metric.as_str();
+    let mut events = Vec::new();
+    for (index, milestone) in milestones_crossed(days) {
+        let day = days[index];
+        events.push(new_event(
+            account,
+            EventKind::Milestone,
+            day.at,
+            now,
+            format!("milestone:{name}:{milestone}"),
+            format!(
+                "{} passed {} {name}",
+                account.handle,
+                app::components::format::grouped(milestone)
+            ),
+            |e| {
+                e.metric = Set(Some(name.to_owned()));
+                e.value = Set(Some(day.value));
+                e.milestone = Set(Some(milestone));
+            },
+        ));
+    }
+    for unusual in unusual_changes(days, RECENT_DAYS) {
+        let day = days[unusual.index];
+        events.push(new_event(
+            account,
+            EventKind::UnusualChange,
+            day.at,
+            now,
+            format!("unusual:{name}:{}", day.at.date_naive()),
+            format!(
+                "{}: {} {name} in a day, where {:+.0} is usual ({:+.1} σ)",
+                account.handle,
+                app::components::format::signed(Some(unusual.change)),
+                unusual.usual,
+                unusual.score
+            ),
+            |e| {
+                e.metric = Set(Some(name.to_owned()));
+                e.value = Set(Some(day.value));
+                e.change = Set(Some(unusual.change));
+                e.score = Set(Some(unusual.score));
+            },
+        ));
+    }
+    events
+}
+
+/// Failures in a row reaching `failing_after` make one event per streak,
+/// keyed by the run that began the streak.
+async fn failing_event(
+    db: &DatabaseConnection,
+    account: &account::Model,
+    failing_after: usize,
+    now: DateTime<Utc>,
+) -> Result<Option<event::ActiveModel>, sea_orm::DbErr> {
+    /// Enough results to find where any streak worth reporting began.
+    const LOOKBACK: u64 = 100;
+    let results: Vec<(i64, Outcome, DateTime<Utc>)> = run_result::Entity::find()
+        .select_only()
+        .columns([
+            run_result::Column::RunId,
+            run_result::Column::Outcome,
+            run_result::Column::FinishedAt,
+        ])
+        .filter(run_result::Column::AccountId.eq(account.id))
+        .order_by_desc(run_result::Column::FinishedAt)
+        .limit(LOOKBACK)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let outcomes: Vec<Outcome> = results.iter().map(|(_, o, _)| *o).collect();
+    let streak = failing_streak(&outcomes);
+    if streak < failing_after.max(1) {
+        return Ok(None);
+    }
+    // A streak longer than the lookback began out of sight: its event was
+    // stored when it reached `failing_after`.
+    if streak as u64 == LOOKBACK {
+        return Ok(None);
+    }
+    let (first_run, _, _) = results[streak - 1];
+    let (_, last_outcome, last_at) = results[0];
+    Ok(Some(new_event(
+        account,
+        EventKind::Failing,
+        last_at,
+        now,
+        format!("failing:{first_run}"),
+        format!(
+            "{}: collection failed {streak} runs in a row (last: {})",
+            account.handle,
+            last_outcome.as_str()
+        ),
+        |e| e.failures = Set(Some(streak as i32)),
+    )))
+}
+
+fn new_event(
+    account: &account::Model,
+    kind: EventKind,
+    occurred_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    dedupe_key: String,
+    message: String,
+    details: impl FnOnce(&mut event::ActiveModel),
+) -> event::ActiveModel {
+    let mut event = event::ActiveModel {
+        account_id: Set(account.id),
+        kind: Set(kind),
+        metric: Set(None),
+        occurred_at: Set(occurred_at),
+        detected_at: Set(now),
+        value: Set(None),
+        milestone: Set(None),
+        change: Set(None),
+        score: Set(None),
+        failures: Set(None),
+        message: Set(message),
+        dedupe_key: Set(dedupe_key),
+        delivered_at: Set(None),
+        delivery_attempts: Set(0),
+        ..Default::default()
+    };
+    details(&mut event);
+    event
+}

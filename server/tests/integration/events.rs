@@ -1,0 +1,175 @@
+//! Events end to end: detection on real histories, stored once, listed by
+//! the API; a failing account over real runs against a failing fake
+//! platform; webhooks POSTed to a local receiver, with a retry.
+
+use std::time::Duration;
+
+use crate::common::{Backend, TestApp, engine};
+use crate::on_both_backends;
+use app::db::entities::event;
+use app::model::{Counters, EventKind, EventRow, Overview, Page, Platform};
+use chrono::Utc;
+use reach::config::AddAccount;
+use reach::events::{EventSettings, Webhooks, detect_for_accounts};
+use sea_orm::EntityTrait;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+on_both_backends!(
+    a_jump_over_a_milestone_is_two_events_stored_once,
+    a_failing_account_is_reported_once_to_webhooks_with_retries,
+);
+
+async fn add(app: &TestApp, platform: Platform, handle: &str) -> i64 {
+    reach::accounts::add(
+        &app.db,
+        &AddAccount {
+            platform,
+            handle: handle.to_owned(),
+            core: false,
+            tags: vec![],
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let jumper = add(&app, Platform::Github, "jumper").await;
+    let steady = add(&app, Platform::Github, "steady").await;
+    let now = Utc::now();
+    // 30 days of about +50 a day; the day before yesterday, +900 more,
+    // which also crosses 10,000.
+    let mut value = 8_000;
+    for day in 0..30_i64 {
+        let at = now - chrono::Duration::days(29 - day);
+        value += 50 + [0, 3, -2, 4, -4, 1][day as usize % 6] + if day == 28 { 900 } else { 0 };
+        let followers = |v| Counters {
+            followers: Some(v),
+            following: Some(1),
+            posts: Some(10),
+            ..Counters::default()
+        };
+        reach::collect::record_snapshot(&app.db, jumper, at, followers(value))
+            .await
+            .unwrap();
+        reach::collect::record_snapshot(&app.db, steady, at, followers(500 + 5 * day))
+            .await
+            .unwrap();
+    }
+
+    let found = detect_for_accounts(&app.db, &[jumper, steady], 3, now)
+        .await
+        .unwrap();
+    assert_eq!(found, 2);
+    let again = detect_for_accounts(&app.db, &[jumper, steady], 3, now)
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "an event is stored once");
+
+    let events: Page<EventRow> = app.get_json("/api/events").await;
+    assert_eq!(events.total, 2);
+    let kinds: Vec<EventKind> = events.items.iter().map(|e| e.kind).collect();
+    assert!(kinds.contains(&EventKind::Milestone) && kinds.contains(&EventKind::UnusualChange));
+    assert!(
+        events
+            .items
+            .iter()
+            .all(|e| e.account_id == jumper && e.handle == "jumper")
+    );
+    let milestone = events
+        .items
+        .iter()
+        .find(|e| e.kind == EventKind::Milestone)
+        .unwrap();
+    assert_eq!(milestone.milestone, Some(10_000));
+    assert_eq!(milestone.message, "jumper passed 10,000 followers");
+    let unusual = events
+        .items
+        .iter()
+        .find(|e| e.kind == EventKind::UnusualChange)
+        .unwrap();
+    assert_eq!(
+        unusual.change,
+        Some(50 + 900 + [0, 3, -2, 4, -4, 1][28 % 6])
+    );
+    assert!(unusual.score.unwrap() > 5.0);
+    assert_eq!(
+        unusual.occurred_at.date_naive(),
+        (now - chrono::Duration::days(1)).date_naive()
+    );
+
+    let milestones: Page<EventRow> = app.get_json("/api/events?kind=milestone").await;
+    assert_eq!(milestones.total, 1);
+    let of_steady: Page<EventRow> = app
+        .get_json(&format!("/api/events?account_id={steady}"))
+        .await;
+    assert_eq!(of_steady.total, 0);
+    let overview: Overview = app.get_json("/api/overview").await;
+    assert_eq!(overview.recent_events.len(), 2);
+    assert_eq!(app.get("/api/events?kind=fame").await.status(), 400);
+}
+
+async fn a_failing_account_is_reported_once_to_webhooks_with_retries(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let platform = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/ghost"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&platform)
+        .await;
+    let receiver = MockServer::start().await;
+    // The first delivery fails; the retry gets through.
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .mount(&receiver)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    let ghost = add(&app, Platform::Github, "ghost").await;
+
+    let webhooks = Webhooks::new(
+        vec![format!("{}/hook", receiver.uri())],
+        Duration::from_secs(2),
+        "reach-tests",
+    )
+    .unwrap()
+    .map(|w| w.with_backoff(Duration::from_millis(10)));
+    let engine = engine(app.db.clone(), &platform.uri(), |_| {}).with_events(EventSettings {
+        failing_after: 3,
+        webhooks,
+    });
+    for run in 1..=4 {
+        engine.run(Utc::now()).await.expect("a run");
+        let failing: Page<EventRow> = app.get_json("/api/events?kind=failing").await;
+        // Reported when the third failure in a row ends, and only then.
+        assert_eq!(failing.total, u64::from(run >= 3), "after run {run}");
+        // Each run starts after the previous one's attempts.
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+    }
+    let failing: Page<EventRow> = app.get_json("/api/events?kind=failing").await;
+    let event = &failing.items[0];
+    assert_eq!((event.account_id, event.failures), (ghost, Some(3)));
+    assert_eq!(
+        event.message,
+        "ghost: collection failed 3 runs in a row (last: upstream error)"
+    );
+
+    let posts = receiver.received_requests().await.unwrap();
+    assert_eq!(posts.len(), 2, "one failed delivery, one retry");
+    let sent: EventRow = serde_json::from_slice(&posts[1].body).unwrap();
+    assert_eq!(&sent, event);
+    let stored = event::Entity::find_by_id(event.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.delivered_at.is_some());
+}

@@ -133,3 +133,22 @@ test('the accounts table and an account page download their data as CSV', async 
   // The page itself stays: a download is not a navigation.
   await expect(page).toHaveURL(new RegExp(`/accounts/${id}$`));
 });
+
+test('events are listed on the overview and on their account page', async ({ page, request }) => {
+  type Events = { total: number; items: { account_id: number; message: string; kind: string }[] };
+  const events: Events = await (await request.get('/api/events?per_page=5')).json();
+  await page.goto('/');
+  const section = page.locator('section', { has: page.getByRole('heading', { name: 'Recent events' }) });
+  if (events.total === 0) {
+    await expect(section.getByTestId('no-events')).toBeVisible();
+    return;
+  }
+  await expect(section.getByTestId('events').locator('li')).toHaveCount(events.items.length);
+  await expect(section.getByTestId('events').locator('li').first()).toContainText(events.items[0].message);
+
+  const first = events.items[0];
+  const own: Events = await (await request.get(`/api/events?account_id=${first.account_id}`)).json();
+  await section.getByRole('link', { name: first.message }).click();
+  await expect(page).toHaveURL(new RegExp(`/accounts/${first.account_id}$`));
+  await expect(page.getByTestId('events').locator('li')).toHaveCount(Math.min(own.total, 10));
+});

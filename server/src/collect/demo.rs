@@ -145,7 +145,8 @@ pub async fn seed(
 
     let runs = insert_runs(db, (0..days).map(days_back), demo.len() as i32).await?;
     let failing_after = crate::events::EventSettings::default().failing_after;
-    crate::events::detect_for_accounts(db, &ids, failing_after, now).await?;
+    let scan = crate::events::Scan::whole(days);
+    crate::events::detect_for_accounts(db, &ids, failing_after, scan, now).await?;
     Ok(SeedReport {
         accounts: demo.len(),
         snapshots: inserted,

@@ -6,8 +6,10 @@ use statrs::statistics::{Data, OrderStatistics};
 
 use app::model::{MILESTONES, Outcome};
 
-/// The fewest other days an unusual change is judged against.
+/// The fewest earlier days an unusual change is judged against.
 pub const MIN_BASELINE_DAYS: usize = 14;
+/// How far back the usual range of a day's change is taken from.
+pub const BASELINE_DAYS: i64 = 60;
 /// How many robust standard deviations from the median make a day unusual.
 pub const UNUSUAL_SCORE: f64 = 5.0;
 /// The median absolute deviation times this estimates a normal spread's σ.
@@ -53,9 +55,9 @@ pub struct Unusual {
 }
 
 /// The unusual changes among the last `recent` days, each judged against
-/// every other change in `days` (a robust z-score: median and MAD, so the
-/// jumps themselves do not widen what counts as usual). Changes over a gap
-/// are compared per day.
+/// the changes of the [`BASELINE_DAYS`] before it (a robust z-score: median
+/// and MAD, so past jumps do not widen what counts as usual). Changes over
+/// a gap are compared per day.
 pub fn unusual_changes(days: &[Day], recent: usize) -> Vec<Unusual> {
     let rates: Vec<(usize, i64, f64)> = days
         .windows(2)
@@ -66,32 +68,57 @@ pub fn unusual_changes(days: &[Day], recent: usize) -> Vec<Unusual> {
             (i + 1, change, change as f64 / gap)
         })
         .collect();
-    if rates.len() < MIN_BASELINE_DAYS + 1 {
-        return Vec::new();
-    }
-    let first_recent = rates.len().saturating_sub(recent);
-    rates[first_recent..]
+    // One day before the judged ones too: a surge spread over several days
+    // is one episode, reported on its first day.
+    let first_judged = rates.len().saturating_sub(recent.saturating_add(1));
+    let judged: Vec<(usize, Option<Unusual>)> = rates
         .iter()
-        .filter_map(|&(index, change, rate)| {
-            let others: Vec<f64> = rates
+        .enumerate()
+        .skip(first_judged)
+        .map(|(position, &(index, change, rate))| {
+            let since = days[index].at - chrono::Duration::days(BASELINE_DAYS);
+            let before: Vec<f64> = rates[..position]
                 .iter()
-                .filter(|(i, _, _)| *i != index)
+                .filter(|(i, _, _)| days[*i].at >= since)
                 .map(|(_, _, r)| *r)
                 .collect();
-            let mut others = Data::new(others);
-            let usual = others.median();
+            if before.len() < MIN_BASELINE_DAYS {
+                return (position, None);
+            }
+            let mut before = Data::new(before);
+            let usual = before.median();
             let mut deviations =
-                Data::new(others.iter().map(|r| (r - usual).abs()).collect::<Vec<_>>());
+                Data::new(before.iter().map(|r| (r - usual).abs()).collect::<Vec<_>>());
             let sigma = (MAD_TO_SIGMA * deviations.median()).max(MIN_SIGMA);
             let score = (rate - usual) / sigma;
-            (score.abs() >= UNUSUAL_SCORE).then_some(Unusual {
+            let unusual = (score.abs() >= UNUSUAL_SCORE).then_some(Unusual {
                 index,
                 change,
                 score,
                 usual,
-            })
+            });
+            (position, unusual)
         })
-        .collect()
+        .collect();
+    let first_reported = rates.len().saturating_sub(recent);
+    let mut reported: Vec<Unusual> = judged
+        .windows(2)
+        .filter(|pair| pair[1].0 >= first_reported)
+        .filter_map(|pair| match (&pair[0].1, &pair[1].1) {
+            // The same direction as the day before: the episode goes on.
+            (Some(before), Some(now)) if before.score.signum() == now.score.signum() => None,
+            (_, now) => *now,
+        })
+        .chain(
+            // Judging everything: the very first judged day has no day before.
+            judged
+                .first()
+                .filter(|(position, _)| *position >= first_reported)
+                .and_then(|(_, first)| *first),
+        )
+        .collect();
+    reported.sort_by_key(|u| u.index);
+    reported
 }
 
 /// The failures at the head of `outcomes` (newest first): how many in a
@@ -148,7 +175,8 @@ mod tests {
         assert_eq!(found[0].change, 904);
         assert!(found[0].score > UNUSUAL_SCORE);
         assert!((found[0].usual - 50.0).abs() < 3.0);
-        // Only the recent days are judged.
+        // Only the recent days are judged; the jump does not make the days
+        // after it look unusual.
         assert!(unusual_changes(&series, 10).is_empty());
     }
 
@@ -168,6 +196,27 @@ mod tests {
             value: last.value + 200,
         });
         assert!(unusual_changes(&gapped, 1).is_empty());
+    }
+
+    #[test]
+    fn a_surge_over_three_days_is_one_event_on_its_first_day() {
+        let mut values = vec![1_000_i64];
+        for day in 1..40 {
+            let surge = if (30..33).contains(&day) { 2_000 } else { 0 };
+            values.push(values[day - 1] + 10 + [0, 1, -1][day % 3] + surge);
+        }
+        let series = days(&values);
+        let found: Vec<usize> = unusual_changes(&series, usize::MAX)
+            .iter()
+            .map(|u| u.index)
+            .collect();
+        assert_eq!(found, [30]);
+        // Judged a day at a time, as after each run, the answer is the same.
+        let daily: Vec<usize> = (30..40)
+            .flat_map(|end| unusual_changes(&series[..=end], 1))
+            .map(|u| u.index)
+            .collect();
+        assert_eq!(daily, [30]);
     }
 
     #[test]

@@ -23,12 +23,31 @@ pub use webhooks::Webhooks;
 
 use detect::{Day, failing_streak, milestones_crossed, unusual_changes};
 
-/// How much history the detectors read: the baseline of unusual changes,
-/// and how far back a missed milestone is still recorded.
-const WINDOW_DAYS: i64 = 60;
-/// Only the last days are judged for unusual changes: older ones were
-/// judged when they were new.
-const RECENT_DAYS: usize = 3;
+/// How much of a history detection reads and judges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scan {
+    /// History read: the judged days and their baseline.
+    pub window_days: i64,
+    /// The last days judged for unusual changes (older ones were judged when
+    /// they were new); milestones are found anywhere in the window.
+    pub recent_days: usize,
+}
+
+impl Scan {
+    /// After a run: the newest days, with their baseline.
+    pub const AFTER_RUN: Scan = Scan {
+        window_days: detect::BASELINE_DAYS + 7,
+        recent_days: 3,
+    };
+
+    /// A whole history of `days` (the demo seed, an import).
+    pub fn whole(days: u32) -> Scan {
+        Scan {
+            window_days: i64::from(days) + 1,
+            recent_days: usize::MAX,
+        }
+    }
+}
 /// Accounts read per round of detection.
 const CHUNK: usize = 500;
 
@@ -62,7 +81,9 @@ impl EventSettings {
             .all(db)
             .await;
         let detected = match visited {
-            Ok(ids) => detect_for_accounts(db, &ids, self.failing_after, Utc::now()).await,
+            Ok(ids) => {
+                detect_for_accounts(db, &ids, self.failing_after, Scan::AFTER_RUN, Utc::now()).await
+            }
             Err(error) => Err(error),
         };
         match detected {
@@ -76,12 +97,13 @@ impl EventSettings {
     }
 }
 
-/// Detects and stores the events of `account_ids` as of `now`; returns how
-/// many are new.
+/// Detects and stores the events of `account_ids` in the part of their
+/// history `scan` names, as of `now`; returns how many are new.
 pub async fn detect_for_accounts(
     db: &DatabaseConnection,
     account_ids: &[i64],
     failing_after: usize,
+    scan: Scan,
     now: DateTime<Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
     let mut new = 0;
@@ -92,7 +114,9 @@ pub async fn detect_for_accounts(
             .await?;
         let snapshots = snapshot::Entity::find()
             .filter(snapshot::Column::AccountId.is_in(chunk.iter().copied()))
-            .filter(snapshot::Column::CapturedAt.gte(now - chrono::Duration::days(WINDOW_DAYS)))
+            .filter(
+                snapshot::Column::CapturedAt.gte(now - chrono::Duration::days(scan.window_days)),
+            )
             .order_by_asc(snapshot::Column::AccountId)
             .order_by_asc(snapshot::Column::CapturedAt)
             .all(db)
@@ -109,6 +133,7 @@ pub async fn detect_for_accounts(
                     account,
                     metric,
                     &daily(&history, metric),
+                    scan.recent_days,
                     now,
                 ));
             }
@@ -161,6 +186,7 @@ fn metric_events(
     account: &account::Model,
     metric: Metric,
     days: &[Day],
+    recent_days: usize,
     now: DateTime<Utc>,
 ) -> Vec<event::ActiveModel> {
     let name = metric.as_str();
@@ -185,7 +211,7 @@ fn metric_events(
             },
         ));
     }
-    for unusual in unusual_changes(days, RECENT_DAYS) {
+    for unusual in unusual_changes(days, recent_days) {
         let day = days[unusual.index];
         events.push(new_event(
             account,

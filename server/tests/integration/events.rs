@@ -10,7 +10,7 @@ use app::db::entities::event;
 use app::model::{Counters, EventKind, EventRow, Overview, Page, Platform};
 use chrono::Utc;
 use reach::config::AddAccount;
-use reach::events::{EventSettings, Webhooks, detect_for_accounts};
+use reach::events::{EventSettings, Scan, Webhooks, detect_for_accounts};
 use sea_orm::EntityTrait;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -60,11 +60,11 @@ async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
             .unwrap();
     }
 
-    let found = detect_for_accounts(&app.db, &[jumper, steady], 3, now)
+    let found = detect_for_accounts(&app.db, &[jumper, steady], 3, Scan::AFTER_RUN, now)
         .await
         .unwrap();
     assert_eq!(found, 2);
-    let again = detect_for_accounts(&app.db, &[jumper, steady], 3, now)
+    let again = detect_for_accounts(&app.db, &[jumper, steady], 3, Scan::AFTER_RUN, now)
         .await
         .unwrap();
     assert_eq!(again, 0, "an event is stored once");

@@ -17,8 +17,8 @@ use crate::error::ApiError;
 use crate::model::AccountFilter;
 use crate::model::{
     AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, CompareMode, Comparison,
-    EventKind, EventRow, Growth, HistoryPoint, HistoryRange, Leaderboard, Metric, Outcome,
-    Overview, Page, Performance, Platform, Projection, RankBy, RunDetail, RunSummary,
+    DailyRollup, EventKind, EventRow, Growth, HistoryPoint, HistoryRange, Leaderboard, Metric,
+    Outcome, Overview, Page, Performance, Platform, Projection, RankBy, RunDetail, RunSummary,
     SortDirection, TagCount,
 };
 
@@ -150,16 +150,21 @@ pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
 }
 
 /// An account's snapshots over a range (default: 90 days), oldest first.
+/// A chart never gets more than 1,000: beyond that, each day keeps its last
+/// snapshot, and if that is still too many, LTTB keeps the points that
+/// shape the line of `metric` (default: followers), its peaks included.
 #[server(prefix = "/api", endpoint = "history", input = GetUrl, output = Json)]
 pub async fn get_history(
     id: i64,
     range: Option<HistoryRange>,
+    metric: Option<Metric>,
 ) -> Result<Vec<HistoryPoint>, ApiError> {
     let range = range.unwrap_or_default();
+    let metric = metric.unwrap_or_default();
     let db = crate::state::db();
     crate::state::cache()
-        .get_or_load(&db, Kind::History, &(id, range), || {
-            crate::db::queries::history(&db, id, range)
+        .get_or_load(&db, Kind::History, &(id, range, metric), || {
+            crate::db::queries::history(&db, id, range, metric)
         })
         .await
 }
@@ -220,6 +225,24 @@ pub async fn get_growth(
     crate::state::cache()
         .get_or_load(&db, Kind::Growth, &(id, period), || {
             crate::db::queries::growth(&db, id, period)
+        })
+        .await
+}
+
+/// An account's compacted days (older than the retention period) over a
+/// range: each day's count of snapshots and the first, last, lowest and
+/// highest value of `metric` (default: followers) before compaction.
+#[server(prefix = "/api", endpoint = "rollups", input = GetUrl, output = Json)]
+pub async fn get_rollups(
+    id: i64,
+    metric: Option<Metric>,
+    range: Option<HistoryRange>,
+) -> Result<Vec<DailyRollup>, ApiError> {
+    let (metric, range) = (metric.unwrap_or_default(), range.unwrap_or_default());
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Rollups, &(id, metric, range), || {
+            crate::db::queries::rollups(&db, id, metric, range)
         })
         .await
 }

@@ -1156,3 +1156,36 @@ pub struct EventRow {
     /// The event in a sentence.
     pub message: String,
 }
+
+/// One metric over one day: first, last, lowest and highest value seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRange {
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+impl DayRange {
+    /// The range of the known values among `values`, in time order.
+    pub fn of(values: impl IntoIterator<Item = Option<i64>>) -> DayRange {
+        let known: Vec<i64> = values.into_iter().flatten().collect();
+        DayRange {
+            first: known.first().copied(),
+            last: known.last().copied(),
+            min: known.iter().min().copied(),
+            max: known.iter().max().copied(),
+        }
+    }
+}
+
+/// A compacted day of an account (`/api/rollups`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DailyRollup {
+    pub day: chrono::NaiveDate,
+    /// Snapshots the day had before compaction.
+    pub samples: i32,
+    pub metric: Metric,
+    #[serde(flatten)]
+    pub range: DayRange,
+}

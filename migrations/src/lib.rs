@@ -9,6 +9,7 @@ mod m20261124_000003_data_generations;
 mod m20261124_000004_follower_changes;
 mod m20261124_000005_imported_snapshots;
 mod m20261124_000006_events;
+mod m20261124_000007_daily_rollups;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_follower_changes::Migration),
             Box::new(m20261124_000005_imported_snapshots::Migration),
             Box::new(m20261124_000006_events::Migration),
+            Box::new(m20261124_000007_daily_rollups::Migration),
         ]
     }
 }

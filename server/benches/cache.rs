@@ -16,7 +16,7 @@ use app::cache::{Cache, CacheSettings, Kind};
 use app::db::queries::{self, AccountQuery};
 use app::error::ApiError;
 use app::metrics::Metrics;
-use app::model::{AccountFilter, AccountSort, HistoryRange, SortDirection};
+use app::model::{AccountFilter, AccountSort, HistoryRange, Metric, SortDirection};
 use app::state::{AppState, CollectTrigger};
 use hdrhistogram::Histogram;
 use leptos::prelude::LeptosOptions;
@@ -119,7 +119,7 @@ async fn run() -> anyhow::Result<()> {
     .await?;
     encodings.push(encoding("account", &detail)?);
     let history = in_process(&db, "history 1y", &cache, Kind::History, &7, || {
-        queries::history(&db, 7, HistoryRange::Year)
+        queries::history(&db, 7, HistoryRange::Year, Metric::Followers)
     })
     .await?;
     encodings.push(encoding("history 1y", &history)?);

@@ -55,6 +55,9 @@ pub enum Command {
     /// Write accounts, snapshots or a leaderboard as CSV or JSON, e.g.
     /// `reach export snapshots --id 3 --from 2026-01-01 --output history.csv`.
     Export(ExportCommand),
+    /// Compact every day older than the retention period (`--keep-raw`) now;
+    /// runs do it for the days that just passed it.
+    Compact,
     /// Read accounts or historical snapshots from a CSV file; all or nothing.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -241,6 +244,17 @@ pub struct CollectConfig {
     )]
     pub webhook_urls: Vec<String>,
 
+    /// How long raw snapshots are kept; after it, each day keeps its last
+    /// snapshot and a rollup of its first, last, lowest and highest values.
+    #[arg(
+        long,
+        env = "REACH_KEEP_RAW",
+        default_value = "90days",
+        value_parser = parse_keep_raw,
+        global = true
+    )]
+    pub keep_raw: Duration,
+
     /// Failed collections in a row that make an account `failing` (an event).
     #[arg(
         long,
@@ -250,6 +264,17 @@ pub struct CollectConfig {
         global = true
     )]
     pub failing_after: u32,
+}
+
+/// At least a day: a shorter retention would thin today's history.
+fn parse_keep_raw(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|e| format!("`{text}`: {e}"))?;
+    if duration < Duration::from_secs(86_400) {
+        return Err(format!(
+            "`{text}`: raw snapshots are kept for a day at least"
+        ));
+    }
+    Ok(duration)
 }
 
 /// A webhook is an http(s) URL.

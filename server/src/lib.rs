@@ -8,6 +8,7 @@ pub mod database;
 pub mod events;
 pub mod export;
 pub mod import;
+pub mod retention;
 pub mod schedule;
 pub mod startup;
 pub mod telemetry;
@@ -112,6 +113,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export(command) => export_to_file(db, command).await,
+        Command::Compact => {
+            let keep_raw = chrono::Duration::from_std(cli.collect.keep_raw)
+                .context("REACH_KEEP_RAW is too long")?;
+            let done = retention::compact(&db, Utc::now() - keep_raw, None).await?;
+            println!(
+                "compacted {} account-days: {} raw snapshots removed, each day keeps its last",
+                done.days, done.removed
+            );
+            Ok(())
+        }
         Command::Import(command) => {
             let (what, file) = match &command {
                 ImportCommand::Accounts { file } => ("accounts", file),
@@ -209,7 +220,8 @@ pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow
     .with_events(events::EventSettings {
         failing_after: config.failing_after as usize,
         webhooks,
-    }))
+    })
+    .with_retention(config.keep_raw))
 }
 
 /// Draws a run's progress on the terminal (nothing when stderr is not one)

@@ -52,10 +52,11 @@ pub enum Kind {
     Leaderboard,
     Projection,
     Events,
+    Rollups,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Overview,
         Kind::Accounts,
         Kind::Account,
@@ -68,6 +69,7 @@ impl Kind {
         Kind::Leaderboard,
         Kind::Projection,
         Kind::Events,
+        Kind::Rollups,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +86,7 @@ impl Kind {
             Kind::Leaderboard => "leaderboard",
             Kind::Projection => "projection",
             Kind::Events => "events",
+            Kind::Rollups => "rollups",
         }
     }
 
@@ -101,6 +104,7 @@ impl Kind {
             Kind::Accounts => &[Domain::Accounts, Domain::Snapshots],
             Kind::Account => &[Domain::Accounts, Domain::Snapshots],
             Kind::History => &[Domain::Snapshots],
+            Kind::Rollups => &[Domain::Accounts, Domain::Snapshots],
             Kind::Runs => &[Domain::Runs],
             Kind::Run => &[Domain::Runs, Domain::Accounts],
             Kind::Tags => &[Domain::Accounts],
@@ -121,7 +125,7 @@ impl Kind {
             | Kind::Leaderboard
             | Kind::Events => 5,
             Kind::Account | Kind::Run => 10,
-            Kind::History | Kind::Compare | Kind::Growth | Kind::Projection => 15,
+            Kind::History | Kind::Compare | Kind::Growth | Kind::Projection | Kind::Rollups => 15,
         };
         Duration::from_secs(minutes * 60)
     }

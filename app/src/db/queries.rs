@@ -13,14 +13,14 @@ use sea_orm::{
     Select, Statement,
 };
 
-use super::entities::{account, account_tag, collection_run, run_result, snapshot};
+use super::entities::{account, account_tag, collection_run, daily_rollup, run_result, snapshot};
 use crate::error::ApiError;
 use crate::model::{
     AccountDetail, AccountFilter, AccountRow, AccountSort, CollectorStats, CompareMode,
-    CompareSeries, Comparison, GROWTH_WINDOWS, Growth, GrowthWindow, HistoryPoint, HistoryRange,
-    Metric, MetricChange, Outcome, Overview, Page, PeriodChange, Platform, PlatformTiming,
-    PlatformTotals, RunDetail, RunResultRow, RunStatus, RunSummary, STALE_AFTER_HOURS,
-    SortDirection, TagCount, TotalChange, percent_change,
+    CompareSeries, Comparison, DailyRollup, GROWTH_WINDOWS, Growth, GrowthWindow, HistoryPoint,
+    HistoryRange, Metric, MetricChange, Outcome, Overview, Page, PeriodChange, Platform,
+    PlatformTiming, PlatformTotals, RunDetail, RunResultRow, RunStatus, RunSummary,
+    STALE_AFTER_HOURS, SortDirection, TagCount, TotalChange, percent_change,
 };
 
 /// How many accounts each list of the overview shows.
@@ -182,10 +182,13 @@ pub async fn account(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, 
     })
 }
 
+/// An account's snapshots over `range`, oldest first, thinned for a chart
+/// of `metric` when there are more than [`crate::downsample::MAX_CHART_POINTS`].
 pub async fn history(
     db: &DatabaseConnection,
     id: i64,
     range: HistoryRange,
+    metric: Metric,
 ) -> Result<Vec<HistoryPoint>, ApiError> {
     find_account(db, id).await?;
     let mut select = snapshot::Entity::find().filter(snapshot::Column::AccountId.eq(id));
@@ -197,14 +200,19 @@ pub async fn history(
         .order_by_asc(snapshot::Column::CapturedAt)
         .all(db)
         .await?;
-    Ok(rows
+    let points = rows
         .into_iter()
         .map(|s| HistoryPoint {
             captured_at: s.captured_at,
             counters: s.counters(),
             imported: s.imported,
         })
-        .collect())
+        .collect();
+    Ok(crate::downsample::thin(
+        points,
+        |p| p.captured_at,
+        |p| p.counters.get(metric).map(|v| v as f64),
+    ))
 }
 
 pub async fn runs(
@@ -559,7 +567,11 @@ pub async fn compare(
                 .iter()
                 .find(|a| a.id == *id)
                 .ok_or_else(|| ApiError::not_found(format!("no account with id {id}")))?;
-            let mut points = points.remove(id).unwrap_or_default();
+            let mut points = crate::downsample::thin(
+                points.remove(id).unwrap_or_default(),
+                |p| p.0,
+                |p| Some(p.1),
+            );
             if mode == CompareMode::Indexed {
                 points = indexed(points);
             }
@@ -671,6 +683,34 @@ async fn period_change(
         to_at: to.map(|s| s.captured_at),
         metrics,
     })
+}
+
+/// An account's compacted days over `range`, oldest first: each day's
+/// range of `metric` before compaction.
+pub async fn rollups(
+    db: &DatabaseConnection,
+    id: i64,
+    metric: Metric,
+    range: HistoryRange,
+) -> Result<Vec<DailyRollup>, ApiError> {
+    find_account(db, id).await?;
+    let mut select = daily_rollup::Entity::find().filter(daily_rollup::Column::AccountId.eq(id));
+    if let Some(days) = range.days() {
+        let since = (Utc::now() - chrono::Duration::days(days)).date_naive();
+        select = select.filter(daily_rollup::Column::Day.gte(since));
+    }
+    Ok(select
+        .order_by_asc(daily_rollup::Column::Day)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| DailyRollup {
+            day: r.day,
+            samples: r.samples,
+            metric,
+            range: r.range(metric),
+        })
+        .collect())
 }
 
 /// The tags in use, most used first.

@@ -5,18 +5,20 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_account, get_growth, get_history, get_projection, list_events};
+use crate::api::{get_account, get_growth, get_history, get_projection, get_rollups, list_events};
 use crate::client_cache::cached_resource;
 use crate::components::chart::HistoryChart;
 use crate::components::events::EventList;
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use crate::components::format::{compact, exact, grouped, percent, signed, timestamp};
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
 use crate::error::ApiError;
 use crate::model::{
-    AccountDetail, DEFAULT_PROJECTION_BASIS, GROWTH_WINDOWS, Growth, HistoryPoint, HistoryRange,
-    Metric, PROJECTION_BASES, PeriodChange, ProjectedValue, Projection,
+    AccountDetail, DEFAULT_PROJECTION_BASIS, DailyRollup, GROWTH_WINDOWS, Growth, HistoryPoint,
+    HistoryRange, Metric, PROJECTION_BASES, PeriodChange, ProjectedValue, Projection,
 };
 
 #[component]
@@ -98,17 +100,40 @@ fn HistorySection(
             Metric::Followers
         }
     });
+    // The metric is an argument: a long range is thinned to the points
+    // that shape this metric's line.
     let history = cached_resource(
         "history",
-        move || (id.get(), range.get()),
-        |(id, range)| async move {
+        move || (id.get(), range.get(), metric.get()),
+        |(id, range, metric)| async move {
             match id {
-                Some(id) => get_history(id, Some(range)).await,
+                Some(id) => get_history(id, Some(range), Some(metric)).await,
                 None => Ok(Vec::new()),
             }
         },
     );
     let retry_history = Callback::new(move |_| history.refetch());
+    // Days older than the retention period keep one snapshot; their rollups
+    // say how the day went.
+    let rollups = cached_resource(
+        "rollups",
+        move || (id.get(), metric.get(), range.get()),
+        |(id, metric, range)| async move {
+            match id {
+                Some(id) => get_rollups(id, Some(metric), Some(range)).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let day_ranges = Signal::derive(move || {
+        rollups
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (r.day, r))
+            .collect::<HashMap<NaiveDate, DailyRollup>>()
+    });
     let query = use_query_map();
     let basis = Memo::new(move |_| {
         query
@@ -195,7 +220,7 @@ fn HistorySection(
                             let chart = view! {
                                 <HistoryChart points=Signal::stored(points) metric=metric.into() projection=projected />
                             }.into_any();
-                            let table = view! { <DailyTable days metric /> }.into_any();
+                            let table = view! { <DailyTable days metric day_ranges /> }.into_any();
                             view! {
                                 {chart}
                                 <p class="muted" data-testid="history-count">{format!("{count} snapshots")}</p>
@@ -524,7 +549,12 @@ fn daily_rows(points: &[HistoryPoint], metric: Metric) -> Vec<DailyRow> {
 
 /// The day-by-day values of the chart's metric, newest first.
 #[component]
-fn DailyTable(days: Memo<Vec<DailyRow>>, metric: Memo<Metric>) -> impl IntoView {
+fn DailyTable(
+    days: Memo<Vec<DailyRow>>,
+    metric: Memo<Metric>,
+    /// Compacted days, with their range before compaction.
+    day_ranges: Signal<HashMap<NaiveDate, DailyRollup>>,
+) -> impl IntoView {
     view! {
         <h2>"Day by day"</h2>
         <div class="table-scroll daily">
@@ -534,6 +564,7 @@ fn DailyTable(days: Memo<Vec<DailyRow>>, metric: Memo<Metric>) -> impl IntoView 
                         <th scope="col">"Day"</th>
                         <th scope="col" class="num">{move || metric.get().label()}</th>
                         <th scope="col" class="num">"Change"</th>
+                        <th scope="col" class="num" title="Days older than the retention period keep their last snapshot; this was their range before">"Day's low – high"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -552,6 +583,14 @@ fn DailyTable(days: Memo<Vec<DailyRow>>, metric: Memo<Metric>) -> impl IntoView 
                             >
                                 {signed(row.change)}
                                 {(row.gap_days > 1).then(|| view! { <small>{format!("{} days", row.gap_days)}</small> })}
+                            </td>
+                            <td class="num muted" data-testid="day-range">
+                                {move || day_ranges.with(|ranges| ranges.get(&row.date).map(|r| format!(
+                                    "{} – {} ({} snapshots)",
+                                    grouped_or_dash(r.range.min),
+                                    grouped_or_dash(r.range.max),
+                                    r.samples
+                                )))}
                             </td>
                         </tr>
                     </For>

@@ -119,6 +119,8 @@ pub struct Engine {
     settings: EngineSettings,
     progress: watch::Sender<Option<RunProgress>>,
     events: EventSettings,
+    /// How long raw snapshots are kept before their days are compacted.
+    keep_raw: Option<Duration>,
 }
 
 /// One unit of work: accounts of one platform collected by one request.
@@ -154,7 +156,15 @@ impl Engine {
             settings,
             progress: watch::channel(None).0,
             events: EventSettings::default(),
+            keep_raw: None,
         }
+    }
+
+    /// After every run, the days older than `keep_raw` are compacted
+    /// ([`crate::retention`]).
+    pub fn with_retention(mut self, keep_raw: Duration) -> Self {
+        self.keep_raw = Some(keep_raw);
+        self
     }
 
     /// Events are detected after every run; these settings say when an
@@ -212,8 +222,32 @@ impl Engine {
         };
         let summary = self.finish(run.id, started, stored, status).await;
         self.events.after_run(&self.db, run.id).await;
+        if let Some(keep_raw) = self.keep_raw {
+            self.compact(keep_raw).await;
+        }
         self.progress.send_replace(None);
         summary
+    }
+
+    /// Compacts the days that just passed the retention period. Errors are
+    /// logged: compaction never fails a run.
+    async fn compact(&self, keep_raw: Duration) {
+        let Ok(keep_raw) = chrono::Duration::from_std(keep_raw) else {
+            return;
+        };
+        let before = Utc::now() - keep_raw;
+        let since = before - chrono::Duration::days(crate::retention::AFTER_RUN_DAYS);
+        match crate::retention::compact(&self.db, before, Some(since)).await {
+            Ok(done) if done.days > 0 => {
+                tracing::info!(
+                    days = done.days,
+                    removed = done.removed,
+                    "compacted old snapshots"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "compaction failed"),
+        }
     }
 
     /// Claims due accounts chunk by chunk and keeps `workers` requests in

@@ -98,3 +98,28 @@ fn a_bad_import_names_its_lines_and_fails() {
         "{stderr}"
     );
 }
+
+#[test]
+fn compact_thins_days_past_the_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout(&reach(
+        dir.path(),
+        "d.db",
+        &["seed", "--accounts", "2", "--days", "10"],
+    ));
+    let done = stdout(&reach(
+        dir.path(),
+        "d.db",
+        &["--keep-raw", "3days", "compact"],
+    ));
+    // Daily snapshots: every old day already has one, nothing is removed.
+    assert!(done.contains("0 raw snapshots removed"), "{done}");
+    assert!(!done.starts_with("compacted 0 "), "{done}");
+    let output = reach(dir.path(), "d.db", &["--keep-raw", "2h", "compact"]);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("kept for a day at least"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -11,3 +11,4 @@ mod cli;
 mod collection;
 mod common;
 mod events;
+mod retention;

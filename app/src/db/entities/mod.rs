@@ -4,6 +4,7 @@
 pub mod account;
 pub mod account_tag;
 pub mod collection_run;
+pub mod daily_rollup;
 pub mod event;
 pub mod run_result;
 pub mod snapshot;

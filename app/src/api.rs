@@ -16,10 +16,10 @@ use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use crate::model::AccountFilter;
 use crate::model::{
-    AccountDetail, AccountRow, AccountSort, CacheStats, CollectAnswer, CompareMode, Comparison,
-    DailyRollup, EventKind, EventRow, Growth, HistoryPoint, HistoryRange, Leaderboard, Metric,
-    Outcome, Overview, Page, Performance, Platform, Projection, RankBy, RunDetail, RunSummary,
-    SortDirection, TagCount,
+    AccountDetail, AccountRow, AccountSort, BrandDetail, BrandRow, CacheStats, CollectAnswer,
+    CompareMode, Comparison, DailyRollup, EventKind, EventRow, Growth, HistoryPoint, HistoryRange,
+    Leaderboard, Metric, Outcome, Overview, Page, Performance, Platform, Projection, RankBy,
+    RunDetail, RunSummary, SortDirection, TagCount,
 };
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
@@ -264,6 +264,28 @@ pub async fn get_projection(
     crate::state::cache()
         .get_or_load(&db, Kind::Projection, &(id, metric, basis), || {
             crate::db::projection::projection(&db, id, metric, basis)
+        })
+        .await
+}
+
+/// Brands (one creator's or company's accounts across platforms), biggest
+/// combined audience first: accounts, platforms, summed followers and
+/// 7- and 30-day growth, and rank among brands by audience and by growth.
+#[server(prefix = "/api", endpoint = "brands", input = GetUrl, output = Json)]
+pub async fn list_brands() -> Result<Vec<BrandRow>, ApiError> {
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Brands, &"list", || crate::db::brands::list(&db))
+        .await
+}
+
+/// One brand with its accounts, biggest first.
+#[server(prefix = "/api", endpoint = "brand", input = GetUrl, output = Json)]
+pub async fn get_brand(id: i64) -> Result<BrandDetail, ApiError> {
+    let db = crate::state::db();
+    crate::state::cache()
+        .get_or_load(&db, Kind::Brands, &("detail", id), || {
+            crate::db::brands::detail(&db, id)
         })
         .await
 }

@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <A href="/" exact=true>"Overview"</A>
                     <A href="/accounts">"Accounts"</A>
                     <A href="/leaderboard">"Leaderboard"</A>
+                    <A href="/brands">"Brands"</A>
                     <A href="/compare">"Compare"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/performance">"Performance"</A>
@@ -88,6 +89,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accounts") view=pages::accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts/:id") view=pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/brands") view=pages::brands::BrandsPage ssr=SsrMode::Async />
+                    <Route path=path!("/brands/:id") view=pages::brands::BrandPage ssr=SsrMode::Async />
                     <Route path=path!("/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />

@@ -152,3 +152,24 @@ test('events are listed on the overview and on their account page', async ({ pag
   await expect(page).toHaveURL(new RegExp(`/accounts/${first.account_id}$`));
   await expect(page.getByTestId('events').locator('li')).toHaveCount(Math.min(own.total, 10));
 });
+
+test('brands rank by combined audience and show their accounts', async ({ page, request }) => {
+  type Brand = { id: number; name: string; accounts: number; followers: number; rank: number };
+  const brands: Brand[] = await (await request.get('/api/brands')).json();
+  expect(brands.length).toBe(5);
+  await page.goto('/brands');
+  await hydrated(page);
+  const rows = page.locator('[data-testid=brands-table] tbody tr[data-brand-id]');
+  await expect(rows).toHaveCount(5);
+  await expect(rows.first()).toContainText(brands[0].name);
+  await expect(rows.first().locator('.rank')).toHaveText('1');
+
+  await rows.first().getByRole('link', { name: brands[0].name }).click();
+  await expect(page).toHaveURL(new RegExp(`/brands/${brands[0].id}$`));
+  await expect(page.getByTestId('brand-name')).toHaveText(brands[0].name);
+  await expect(page.getByTestId('brand-accounts').locator('tbody tr')).toHaveCount(brands[0].accounts);
+
+  // Each account page names its brand.
+  await page.getByTestId('brand-accounts').locator('a.handle').first().click();
+  await expect(page.getByTestId('account-brand')).toHaveText(brands[0].name);
+});

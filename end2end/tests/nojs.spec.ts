@@ -32,6 +32,9 @@ test('every page is readable without JavaScript', async ({ page, request }) => {
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/metric=followers&by=percent&days=30&platform=github/);
   await expect(page.locator('[data-testid=leaderboard] tbody tr .badge.github').first()).toBeVisible();
+
+  await page.getByRole('link', { name: 'Brands', exact: true }).click();
+  await expect(page.locator('[data-testid=brands-table] tbody tr[data-brand-id]')).toHaveCount(5);
 });
 
 test('sorting, paging and the filter form work by plain navigation', async ({

@@ -10,6 +10,7 @@ mod m20261124_000004_follower_changes;
 mod m20261124_000005_imported_snapshots;
 mod m20261124_000006_events;
 mod m20261124_000007_daily_rollups;
+mod m20261124_000008_brands;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_imported_snapshots::Migration),
             Box::new(m20261124_000006_events::Migration),
             Box::new(m20261124_000007_daily_rollups::Migration),
+            Box::new(m20261124_000008_brands::Migration),
         ]
     }
 }

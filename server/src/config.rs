@@ -55,6 +55,10 @@ pub enum Command {
     /// Write accounts, snapshots or a leaderboard as CSV or JSON, e.g.
     /// `reach export snapshots --id 3 --from 2026-01-01 --output history.csv`.
     Export(ExportCommand),
+    /// Group accounts into brands (one creator's or company's accounts
+    /// across platforms).
+    #[command(subcommand)]
+    Brand(BrandCommand),
     /// Compact every day older than the retention period (`--keep-raw`) now;
     /// runs do it for the days that just passed it.
     Compact,
@@ -76,9 +80,28 @@ pub struct ExportCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BrandCommand {
+    /// Put accounts in a brand, created if it does not exist, e.g.
+    /// `reach brand assign "Cosmic Kitchen" 3 17 42`.
+    Assign {
+        name: String,
+        #[arg(required = true)]
+        accounts: Vec<i64>,
+    },
+    /// Take accounts out of their brand.
+    Unassign {
+        #[arg(required = true)]
+        accounts: Vec<i64>,
+    },
+    /// Delete a brand; its accounts stay, without one.
+    Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Accounts to track: a CSV with the columns platform, handle and
-    /// optionally display_name, core (true/false) and tags (separated by `;`).
+    /// optionally display_name, core (true/false), tags (separated by `;`)
+    /// and brand (created if needed).
     Accounts { file: PathBuf },
     /// History of tracked accounts: a CSV with the columns platform, handle,
     /// captured_at (RFC 3339 or a date) and any of followers, following,

@@ -9,7 +9,7 @@
 
 use std::str::FromStr;
 
-use app::db::entities::{account, snapshot};
+use app::db::entities::{account, brand, snapshot};
 use app::db::leaderboard::{LeaderboardQuery, leaderboard};
 use app::db::queries::{filtered, with_tags};
 use app::error::ApiError;
@@ -128,6 +128,7 @@ struct AccountRecord {
     core: bool,
     /// Separated by `;`.
     tags: String,
+    brand: Option<String>,
     followers: Option<i64>,
     following: Option<i64>,
     posts: Option<i64>,
@@ -299,10 +300,24 @@ fn account_chunks(
                 return Ok(Some((Chunk::End, None)));
             }
             let last = models.last().map(|m| m.id);
+            let brand_ids: Vec<(i64, Option<i64>)> =
+                models.iter().map(|m| (m.id, m.brand_id)).collect();
+            let brands: std::collections::HashMap<i64, String> = brand::Entity::find()
+                .filter(brand::Column::Id.is_in(brand_ids.iter().filter_map(|(_, b)| *b)))
+                .all(&db)
+                .await?
+                .into_iter()
+                .map(|b| (b.id, b.name))
+                .collect();
+            let brand_of: std::collections::HashMap<i64, Option<String>> = brand_ids
+                .into_iter()
+                .map(|(account, brand)| (account, brand.and_then(|b| brands.get(&b).cloned())))
+                .collect();
             let records = with_tags(&db, models)
                 .await?
                 .into_iter()
                 .map(|row| AccountRecord {
+                    brand: brand_of.get(&row.id).cloned().flatten(),
                     id: row.id,
                     platform: row.platform,
                     handle: row.handle,

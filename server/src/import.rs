@@ -30,6 +30,8 @@ use crate::collect::{insert_snapshots, refresh_changes, snapshot_row, with_lates
 const INSERT_CHUNK: usize = 1_000;
 /// The longest handle the schema stores.
 const MAX_HANDLE_LEN: usize = 255;
+/// The longest brand name the schema stores.
+const MAX_BRAND_LEN: usize = 128;
 
 /// What an import did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -161,6 +163,9 @@ struct AccountLine {
     /// Separated by `;`.
     #[serde(default)]
     tags: Option<String>,
+    /// The brand's name, created if needed.
+    #[serde(default)]
+    brand: Option<String>,
 }
 
 /// A checked account to add.
@@ -170,6 +175,7 @@ struct NewAccount {
     display_name: Option<String>,
     core: bool,
     tags: Vec<String>,
+    brand: Option<String>,
 }
 
 /// Imports accounts: `platform,handle[,display_name,core,tags]`.
@@ -211,6 +217,17 @@ pub async fn accounts(
             checked.reject(line, format!("the same account as line {first}"));
             continue;
         }
+        if row
+            .brand
+            .as_deref()
+            .is_some_and(|b| b.chars().count() > MAX_BRAND_LEN)
+        {
+            checked.reject(
+                line,
+                format!("a brand name has at most {MAX_BRAND_LEN} characters"),
+            );
+            continue;
+        }
         let tags = row
             .tags
             .unwrap_or_default()
@@ -226,6 +243,7 @@ pub async fn accounts(
                 display_name: row.display_name.filter(|n| !n.is_empty()),
                 core,
                 tags,
+                brand: row.brand.filter(|b| !b.is_empty()),
             },
         ));
     }
@@ -242,12 +260,27 @@ pub async fn accounts(
     let now = Utc::now();
     let mut report = ImportReport::default();
     let txn = db.begin().await?;
-    for (_, new) in rows {
+    for (line, new) in rows {
         if existing.contains(&(new.platform, new.handle.clone())) {
             report.skipped += 1;
             continue;
         }
+        let brand_id = match &new.brand {
+            Some(name) => Some(
+                crate::brands::find_or_create(&txn, name)
+                    .await
+                    .map_err(|error| {
+                        ImportError::BadRows(vec![RowError {
+                            line,
+                            reason: error.to_string(),
+                        }])
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
         let model = account::ActiveModel {
+            brand_id: Set(brand_id),
             platform: Set(new.platform),
             handle: Set(new.handle),
             display_name: Set(new.display_name),

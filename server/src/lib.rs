@@ -2,6 +2,7 @@
 //! application the same way, through [`startup`].
 
 pub mod accounts;
+pub mod brands;
 pub mod collect;
 pub mod config;
 pub mod database;
@@ -28,7 +29,8 @@ use app::state::{AppState, CollectTrigger};
 use crate::collect::engine::{Engine, EngineSettings};
 use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
 use crate::config::{
-    AccountCommand, Cli, CollectConfig, Command, ExportCommand, ImportCommand, SeedConfig,
+    AccountCommand, BrandCommand, Cli, CollectConfig, Command, ExportCommand, ImportCommand,
+    SeedConfig,
 };
 
 /// Carries out one command line.
@@ -113,6 +115,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export(command) => export_to_file(db, command).await,
+        Command::Brand(BrandCommand::Assign { name, accounts }) => {
+            let brand = brands::assign(&db, &name, &accounts).await?;
+            println!(
+                "brand {} (id {}): {} accounts assigned",
+                brand.name,
+                brand.id,
+                accounts.len()
+            );
+            Ok(())
+        }
+        Command::Brand(BrandCommand::Unassign { accounts }) => {
+            brands::unassign(&db, &accounts).await?;
+            println!("{} accounts have no brand now", accounts.len());
+            Ok(())
+        }
+        Command::Brand(BrandCommand::Remove { name }) => {
+            brands::remove(&db, &name).await?;
+            println!("removed the brand {name}; its accounts stay");
+            Ok(())
+        }
         Command::Compact => {
             let keep_raw = chrono::Duration::from_std(cli.collect.keep_raw)
                 .context("REACH_KEEP_RAW is too long")?;

@@ -53,10 +53,11 @@ pub enum Kind {
     Projection,
     Events,
     Rollups,
+    Brands,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Overview,
         Kind::Accounts,
         Kind::Account,
@@ -70,6 +71,7 @@ impl Kind {
         Kind::Projection,
         Kind::Events,
         Kind::Rollups,
+        Kind::Brands,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +89,7 @@ impl Kind {
             Kind::Projection => "projection",
             Kind::Events => "events",
             Kind::Rollups => "rollups",
+            Kind::Brands => "brands",
         }
     }
 
@@ -108,6 +111,8 @@ impl Kind {
             Kind::Runs => &[Domain::Runs],
             Kind::Run => &[Domain::Runs, Domain::Accounts],
             Kind::Tags => &[Domain::Accounts],
+            // Sums of the account rows, which carry the follower changes.
+            Kind::Brands => &[Domain::Accounts],
             Kind::Compare | Kind::Growth | Kind::Leaderboard | Kind::Projection => {
                 &[Domain::Accounts, Domain::Snapshots]
             }
@@ -123,7 +128,8 @@ impl Kind {
             | Kind::Runs
             | Kind::Tags
             | Kind::Leaderboard
-            | Kind::Events => 5,
+            | Kind::Events
+            | Kind::Brands => 5,
             Kind::Account | Kind::Run => 10,
             Kind::History | Kind::Compare | Kind::Growth | Kind::Projection | Kind::Rollups => 15,
         };

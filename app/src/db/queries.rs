@@ -152,6 +152,7 @@ pub async fn account(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, 
     let model = find_account(db, id).await?;
     let platform_id = model.platform_id.clone();
     let created_at = model.created_at;
+    let brand = super::brands::of_account(db, model.brand_id).await?;
 
     #[derive(FromQueryResult)]
     struct SnapshotStats {
@@ -175,6 +176,7 @@ pub async fn account(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, 
         .ok_or_else(ApiError::internal)?;
     Ok(AccountDetail {
         account,
+        brand,
         platform_id,
         created_at,
         snapshot_count,

@@ -640,6 +640,10 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
             <a href=format!("/api/export/snapshots.csv?id={}", account.id) download rel="external" data-testid="export-history-csv">"CSV"</a>
             " or "
             <a href=format!("/api/export/snapshots.json?id={}", account.id) download rel="external">"JSON"</a>
+            {data.brand.map(|brand| view! {
+                " · brand: "
+                <a href=format!("/brands/{}", brand.id) data-testid="account-brand">{brand.name}</a>
+            })}
             {account.is_core.then_some(" · core account")}
             {(!account.tags.is_empty()).then(|| format!(" · tags: {}", account.tags.join(", ")))}
         </p>

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod accounts;
+pub mod brands;
 pub mod compare;
 pub mod leaderboard;
 pub mod overview;

@@ -38,6 +38,8 @@ const MASTODON_INSTANCES: [&str; 3] = ["mastodon.social", "fosstodon.org", "hach
 
 /// Snapshot rows per INSERT statement: well under SQLite's bind-variable limit.
 const INSERT_CHUNK: usize = 500;
+/// Brands in the demo data set (three accounts each).
+const DEMO_BRANDS: usize = 5;
 
 /// What seeding did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +146,13 @@ pub async fn seed(
     txn.commit().await?;
 
     let runs = insert_runs(db, (0..days).map(days_back), demo.len() as i32).await?;
+    // A few brands, three accounts on different platforms each.
+    for (group, members) in ids.chunks(3).take(DEMO_BRANDS).enumerate() {
+        if members.len() == 3 {
+            let name = format!("{} Media", demo[group * 3].display_name);
+            crate::brands::assign(db, &name, members).await?;
+        }
+    }
     let failing_after = crate::events::EventSettings::default().failing_after;
     let scan = crate::events::Scan::whole(days);
     crate::events::detect_for_accounts(db, &ids, failing_after, scan, now).await?;

@@ -14,6 +14,7 @@ on_both_backends!(
     exports_stream_every_row_as_csv_and_json,
     imports_are_all_or_nothing_and_marked,
     an_export_imports_into_another_instance,
+    brands_sum_their_accounts_and_rank_among_brands,
 );
 
 /// Noon (UTC) of a day of March 2026, counted on past its end (33 is
@@ -568,4 +569,114 @@ async fn an_export_imports_into_another_instance(backend: Backend) {
         (after.accounts, after.snapshots, after.followers),
         (before.accounts, before.snapshots, before.followers)
     );
+}
+
+async fn brands_sum_their_accounts_and_rank_among_brands(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let now = Utc::now();
+    let days_ago = |d: i64| now - chrono::Duration::days(d);
+    let add = |platform, handle: &'static str| {
+        let app = &app;
+        async move {
+            reach::accounts::add(
+                &app.db,
+                &AddAccount {
+                    platform,
+                    handle: handle.to_owned(),
+                    core: false,
+                    tags: vec![],
+                },
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    let record = |id: i64, at: DateTime<Utc>, followers: i64| {
+        let app = &app;
+        async move {
+            let counters = Counters {
+                followers: Some(followers),
+                ..Counters::default()
+            };
+            reach::collect::record_snapshot(&app.db, id, at, counters)
+                .await
+                .unwrap();
+        }
+    };
+    let a = add(Platform::Github, "alpha-code").await;
+    record(a, days_ago(31), 1_000).await;
+    record(a, days_ago(8), 1_200).await;
+    record(a, now, 1_500).await;
+    let b = add(Platform::Youtube, "@AlphaVideo").await;
+    record(b, days_ago(8), 200).await;
+    record(b, now, 260).await;
+    let c = add(Platform::Bluesky, "beta.bsky.social").await;
+    record(c, now, 50).await;
+    let d = add(Platform::Reddit, "unbranded").await;
+    record(d, now, 10_000).await;
+
+    reach::brands::assign(&app.db, "Alpha", &[a, b])
+        .await
+        .unwrap();
+    let beta = reach::brands::assign(&app.db, "Beta", &[c]).await.unwrap();
+    assert!(
+        reach::brands::assign(&app.db, "Gamma", &[999_999])
+            .await
+            .is_err()
+    );
+
+    let brands: Vec<app::model::BrandRow> = app.get_json("/api/brands").await;
+    let summary: Vec<_> = brands
+        .iter()
+        .map(|b| {
+            (
+                b.name.as_str(),
+                b.accounts,
+                b.followers,
+                b.change_7d,
+                b.change_30d,
+                b.rank,
+                b.growth_rank,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            // 7 days: +300 and +60; 30 days: only alpha-code's history is
+            // that long (+500 from 1,000).
+            ("Alpha", 2, 1_760, Some(360), Some(500), 1, Some(1)),
+            ("Beta", 1, 50, None, None, 2, None),
+        ]
+    );
+    assert_eq!(brands[0].percent_30d, Some(50.0));
+    assert_eq!(brands[0].platforms, [Platform::Youtube, Platform::Github]);
+
+    let alpha: app::model::BrandDetail = app
+        .get_json(&format!("/api/brand?id={}", brands[0].id))
+        .await;
+    let handles: Vec<&str> = alpha.accounts.iter().map(|a| a.handle.as_str()).collect();
+    assert_eq!(handles, ["alpha-code", "@AlphaVideo"]);
+    let detail: app::model::AccountDetail = app.get_json(&format!("/api/account?id={a}")).await;
+    assert_eq!(detail.brand.map(|b| b.name), Some("Alpha".to_owned()));
+    assert_eq!(app.get("/api/brand?id=999999").await.status(), 404);
+
+    // Out of a brand, and a brand removed: the accounts stay.
+    reach::brands::unassign(&app.db, &[b]).await.unwrap();
+    reach::brands::remove(&app.db, &beta.name).await.unwrap();
+    let brands: Vec<app::model::BrandRow> = app.get_json("/api/brands").await;
+    assert_eq!(brands.len(), 1);
+    assert_eq!((brands[0].accounts, brands[0].followers), (1, 1_500));
+    let page: app::model::Page<app::model::AccountRow> = app.get_json("/api/accounts").await;
+    assert_eq!(page.total, 4);
+
+    // An import names brands, created as needed.
+    let csv = "platform,handle,brand\ngithub,gamma-one,Gamma\nreddit,gamma_two,Gamma\n";
+    reach::import::accounts(&app.db, csv.as_bytes())
+        .await
+        .unwrap();
+    let brands: Vec<app::model::BrandRow> = app.get_json("/api/brands").await;
+    let gamma = brands.iter().find(|b| b.name == "Gamma").unwrap();
+    assert_eq!((gamma.accounts, gamma.followers, gamma.rank), (2, 0, 2));
 }

@@ -123,3 +123,31 @@ fn compact_thins_days_past_the_retention() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn brands_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout(&reach(
+        dir.path(),
+        "e.db",
+        &["seed", "--accounts", "20", "--days", "3"],
+    ));
+    let assigned = stdout(&reach(
+        dir.path(),
+        "e.db",
+        &["brand", "assign", "Night Owls", "16", "17"],
+    ));
+    assert!(
+        assigned.contains("brand Night Owls") && assigned.contains("2 accounts assigned"),
+        "{assigned}"
+    );
+    let missing = reach(dir.path(), "e.db", &["brand", "assign", "Ghosts", "404"]);
+    assert!(!missing.status.success());
+    stdout(&reach(dir.path(), "e.db", &["brand", "unassign", "17"]));
+    let removed = stdout(&reach(
+        dir.path(),
+        "e.db",
+        &["brand", "remove", "Night Owls"],
+    ));
+    assert!(removed.contains("its accounts stay"), "{removed}");
+}

@@ -40,6 +40,8 @@ pub struct Model {
     pub followers_change_1d: Option<i64>,
     pub followers_change_7d: Option<i64>,
     pub followers_change_30d: Option<i64>,
+    /// The brand this account belongs to, if any.
+    pub brand_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -50,11 +52,24 @@ pub enum Relation {
     Snapshots,
     #[sea_orm(has_many = "super::run_result::Entity")]
     RunResults,
+    #[sea_orm(
+        belongs_to = "super::brand::Entity",
+        from = "Column::BrandId",
+        to = "super::brand::Column::Id",
+        on_delete = "SetNull"
+    )]
+    Brand,
 }
 
 impl Related<super::account_tag::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Tags.def()
+    }
+}
+
+impl Related<super::brand::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Brand.def()
     }
 }
 

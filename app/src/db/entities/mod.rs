@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod account_tag;
+pub mod brand;
 pub mod collection_run;
 pub mod daily_rollup;
 pub mod event;

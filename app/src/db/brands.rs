@@ -1,0 +1,130 @@
+//! Brands: their combined audience and growth, summed from the account
+//! rows (latest followers and the kept 7- and 30-day changes), and their
+//! ranks among brands.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
+
+use super::entities::account;
+use super::leaderboard::ranks;
+use super::queries::{to_count, with_tags};
+use crate::error::ApiError;
+use crate::model::{BrandDetail, BrandRow, Platform};
+
+/// Every brand, biggest combined audience first.
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<BrandRow>, ApiError> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        name: String,
+        accounts: i64,
+        followers: i64,
+        change_7d: Option<i64>,
+        change_30d: Option<i64>,
+        start_30d: Option<i64>,
+    }
+    // SUM over BIGINT is NUMERIC on PostgreSQL: cast back. SUM of nothing
+    // known is NULL: unknown, not zero.
+    let rows = Row::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT b.id, b.name, COUNT(a.id) AS accounts, \
+            CAST(COALESCE(SUM(a.followers), 0) AS BIGINT) AS followers, \
+            CAST(SUM(a.followers_change_7d) AS BIGINT) AS change_7d, \
+            CAST(SUM(a.followers_change_30d) AS BIGINT) AS change_30d, \
+            CAST(SUM(a.followers - a.followers_change_30d) AS BIGINT) AS start_30d \
+         FROM brands b LEFT JOIN accounts a ON a.brand_id = b.id \
+         GROUP BY b.id, b.name \
+         ORDER BY followers DESC, b.name",
+    ))
+    .all(db)
+    .await?;
+    let on: Vec<(i64, Platform)> = account::Entity::find()
+        .select_only()
+        .columns([account::Column::BrandId, account::Column::Platform])
+        .filter(account::Column::BrandId.is_not_null())
+        .distinct()
+        .into_tuple::<(Option<i64>, Platform)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(brand, platform)| Some((brand?, platform)))
+        .collect();
+    let mut platforms: HashMap<i64, Vec<Platform>> = HashMap::new();
+    for (brand, platform) in on {
+        platforms.entry(brand).or_default().push(platform);
+    }
+    let by_audience = ranks(
+        &rows
+            .iter()
+            .map(|r| Some(r.followers as f64))
+            .collect::<Vec<_>>(),
+    );
+    let by_growth = ranks(
+        &rows
+            .iter()
+            .map(|r| r.change_30d.map(|c| c as f64))
+            .collect::<Vec<_>>(),
+    );
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut on = platforms.remove(&r.id).unwrap_or_default();
+            on.sort_by_key(|p| Platform::ALL.iter().position(|x| x == p));
+            BrandRow {
+                id: r.id,
+                name: r.name,
+                accounts: to_count(r.accounts),
+                platforms: on,
+                followers: r.followers,
+                change_7d: r.change_7d,
+                change_30d: r.change_30d,
+                percent_30d: r.change_30d.zip(r.start_30d).and_then(|(change, start)| {
+                    (start > 0).then(|| change as f64 * 100.0 / start as f64)
+                }),
+                rank: by_audience[i].unwrap_or_default(),
+                growth_rank: by_growth[i],
+            }
+        })
+        .collect())
+}
+
+/// One brand and its accounts, biggest first.
+pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<BrandDetail, ApiError> {
+    let brand = list(db)
+        .await?
+        .into_iter()
+        .find(|b| b.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("no brand with id {id}")))?;
+    let models = account::Entity::find()
+        .filter(account::Column::BrandId.eq(id))
+        .order_by_desc(account::Column::Followers)
+        .order_by_asc(account::Column::Id)
+        .all(db)
+        .await?;
+    Ok(BrandDetail {
+        brand,
+        accounts: with_tags(db, models).await?,
+    })
+}
+
+/// The brand of one account, for its page.
+pub async fn of_account(
+    db: &impl ConnectionTrait,
+    brand_id: Option<i64>,
+) -> Result<Option<crate::model::BrandRef>, sea_orm::DbErr> {
+    let Some(id) = brand_id else {
+        return Ok(None);
+    };
+    Ok(super::entities::brand::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|b| crate::model::BrandRef {
+            id: b.id,
+            name: b.name,
+        }))
+}

@@ -378,11 +378,15 @@ pub fn percent_change(change: Option<i64>, current: Option<i64>) -> Option<f64> 
     (start > 0).then(|| change as f64 * 100.0 / start as f64)
 }
 
-/// A tag and how many accounts carry it.
+/// A tag, how many accounts carry it and their group totals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagCount {
     pub tag: String,
     pub accounts: u64,
+    /// The sum of those accounts' known followers.
+    pub followers: i64,
+    /// The sum of their known 7-day follower changes; unknown when none is.
+    pub change_7d: Option<i64>,
 }
 
 /// Which accounts the accounts table lists.

@@ -1,5 +1,6 @@
-//! Building blocks shared by the pages: number formatting, loading, error
-//! and offline states, the platform and tag filters, event lists, the pager, sparklines, the history chart and the theme.
+//! Building blocks shared by the pages: number formatting, local times,
+//! loading, error and offline states, the platform and tag filters, event
+//! lists, the pager, sparklines, the history chart and the theme.
 
 pub mod chart;
 pub mod events;
@@ -9,3 +10,4 @@ pub mod pager;
 pub mod sparkline;
 pub mod status;
 pub mod theme;
+pub mod time;

@@ -620,7 +620,7 @@ pub async fn growth(
     let mut windows = Vec::new();
     if let Some(latest) = account.last_collected_at {
         for days in GROWTH_WINDOWS {
-            let start = latest - chrono::Duration::days(i64::from(days));
+            let start = window_start(latest, i64::from(days));
             windows.push(GrowthWindow {
                 days,
                 period: period_change(db, id, metrics, start, latest).await?,
@@ -643,6 +643,18 @@ pub async fn growth(
         custom,
         previous,
     })
+}
+
+/// Where a window of `days` up to `end` looks for its first snapshot: the
+/// newest at or before this moment. A little after `end - days` (a tenth of
+/// the window, at most three hours): a daily collection is never at exactly
+/// the same instant (a run takes its time; local clocks move an hour at a
+/// daylight-saving change), and yesterday's snapshot taken an hour later
+/// than today's must still count as yesterday's, not fall back a day.
+pub fn window_start(end: chrono::DateTime<Utc>, days: i64) -> chrono::DateTime<Utc> {
+    let window = chrono::Duration::days(days);
+    let slack = (window / 10).min(chrono::Duration::hours(3));
+    end - window + slack
 }
 
 /// The change of `metrics` between the newest snapshots at or before
@@ -715,23 +727,33 @@ pub async fn rollups(
         .collect())
 }
 
-/// The tags in use, most used first.
+/// The tags in use, most used first, with their accounts' totals.
 pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, ApiError> {
-    let rows: Vec<(String, i64)> = account_tag::Entity::find()
-        .select_only()
-        .column(account_tag::Column::Tag)
-        .column_as(account_tag::Column::AccountId.count(), "accounts")
-        .group_by(account_tag::Column::Tag)
-        .order_by_desc(Expr::col("accounts"))
-        .order_by_asc(account_tag::Column::Tag)
-        .into_tuple()
-        .all(db)
-        .await?;
+    #[derive(FromQueryResult)]
+    struct Row {
+        tag: String,
+        accounts: i64,
+        followers: i64,
+        change_7d: Option<i64>,
+    }
+    // SUM over BIGINT is NUMERIC on PostgreSQL: cast back.
+    let rows = Row::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT t.tag, COUNT(*) AS accounts, \
+            CAST(COALESCE(SUM(a.followers), 0) AS BIGINT) AS followers, \
+            CAST(SUM(a.followers_change_7d) AS BIGINT) AS change_7d \
+         FROM account_tags t JOIN accounts a ON a.id = t.account_id \
+         GROUP BY t.tag ORDER BY accounts DESC, t.tag",
+    ))
+    .all(db)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(tag, accounts)| TagCount {
-            tag,
-            accounts: to_count(accounts),
+        .map(|r| TagCount {
+            tag: r.tag,
+            accounts: to_count(r.accounts),
+            followers: r.followers,
+            change_7d: r.change_7d,
         })
         .collect())
 }
@@ -803,7 +825,7 @@ fn escape_like(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{escape_like, indexed};
+    use super::{escape_like, indexed, window_start};
 
     #[test]
     fn an_index_starts_at_100_and_never_divides_by_zero() {
@@ -817,6 +839,25 @@ mod tests {
         );
         assert!(indexed(vec![(at, 0.0), (at, 5.0)]).is_empty());
         assert!(indexed(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn a_window_starts_a_little_after_its_length_back() {
+        use chrono::TimeZone;
+        // Collected at 09:00 in Paris: 08:00 UTC before the change to summer
+        // time on 29 March 2026, 07:00 UTC after.
+        let before = chrono::Utc.with_ymd_and_hms(2026, 3, 28, 8, 0, 0).unwrap();
+        let after = chrono::Utc.with_ymd_and_hms(2026, 3, 29, 7, 0, 0).unwrap();
+        assert!(
+            window_start(after, 1) >= before,
+            "yesterday's snapshot counts"
+        );
+        assert!(window_start(after, 1) < after);
+        let week_start = window_start(after, 7);
+        assert_eq!(
+            after - week_start,
+            chrono::Duration::days(7) - chrono::Duration::hours(3)
+        );
     }
 
     #[test]

@@ -13,8 +13,9 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::components::format::{compact, exact, grouped, percent, signed, timestamp};
+use crate::components::format::{compact, exact, grouped, percent, signed};
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
+use crate::components::time::LocalTime;
 use crate::error::ApiError;
 use crate::model::{
     AccountDetail, DEFAULT_PROJECTION_BASIS, DailyRollup, GROWTH_WINDOWS, Growth, HistoryPoint,
@@ -649,12 +650,10 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
         </p>
         <div class="cards">{counters}</div>
         <p class="muted">
-            {format!(
-                "Last collected {} · {} snapshots since {}",
-                timestamp(account.last_collected_at),
-                grouped(data.snapshot_count as i64),
-                timestamp(data.first_captured_at),
-            )}
+            "Last collected "
+            <LocalTime at=account.last_collected_at />
+            {format!(" · {} snapshots since ", grouped(data.snapshot_count as i64))}
+            <LocalTime at=data.first_captured_at />
         </p>
         {account.simulated.then(|| view! {
             <p class="muted" data-testid="simulated-note">

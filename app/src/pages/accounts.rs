@@ -12,10 +12,11 @@ use super::encode_query_value;
 use crate::api::list_accounts;
 use crate::client_cache::cached_resource;
 use crate::components::filters::{PlatformSelect, TagSelect};
-use crate::components::format::{age, compact, exact, grouped, percent, signed, timestamp};
+use crate::components::format::{age, compact, exact, grouped, percent, signed};
 use crate::components::pager::PagerFooter;
 use crate::components::sparkline::Sparkline;
 use crate::components::status::{TableError, TableSkeleton};
+use crate::components::time::LocalTime;
 use crate::model::{
     AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Outcome, Page, Platform, SortDirection,
     percent_change,
@@ -345,7 +346,7 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
                         {cell(a.latest.views)}
                         {cell(a.latest.likes)}
                         <td class="muted">
-                            {timestamp(a.last_collected_at)}
+                            <LocalTime at=a.last_collected_at />
                             {failed.then(|| {
                                 let data_age = a.last_collected_at.map_or_else(
                                     || "no data yet".to_owned(),

@@ -4,11 +4,12 @@
 
 use leptos::prelude::*;
 
-use crate::api::get_overview;
+use crate::api::{get_overview, list_tags};
 use crate::client_cache::cached_resource;
 use crate::components::events::EventList;
-use crate::components::format::{age, compact, exact, grouped, percent, signed, timestamp};
-use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
+use crate::components::format::{age, compact, exact, grouped, percent, signed};
+use crate::components::status::{CardSkeleton, ErrorPanel, TableError, TableSkeleton};
+use crate::components::time::LocalTime;
 use crate::model::{AccountRow, Outcome, Overview, RunStatus, STALE_AFTER_HOURS, TotalChange};
 
 #[component]
@@ -56,11 +57,10 @@ fn OverviewBody(data: Overview) -> impl IntoView {
         };
         view! {
             <p class="run" data-testid="latest-run">
+                {format!("Latest collection ({}) {} at ", run.mode, status)}
+                <LocalTime at=run.finished_at.or(Some(run.started_at)) />
                 {format!(
-                    "Latest collection ({}) {} at {}: {} ok, {} failed, {} skipped",
-                    run.mode,
-                    status,
-                    timestamp(run.finished_at.or(Some(run.started_at))),
+                    ": {} ok, {} failed, {} skipped",
                     run.accounts_ok,
                     run.accounts_failed,
                     run.accounts_skipped,
@@ -137,6 +137,7 @@ fn OverviewBody(data: Overview) -> impl IntoView {
         <NeedsAttention accounts=data.needs_attention total=data.needs_attention_total />
     }
     .into_any();
+    let tags = view! { <TagTotals /> }.into_any();
     let events = view! {
         <section>
             <h2>"Recent events"</h2>
@@ -180,8 +181,50 @@ fn OverviewBody(data: Overview) -> impl IntoView {
             {biggest}
             {growers}
             {needs_attention}
+            {tags}
             {events}
         </div>
+    }
+}
+
+/// Each tag's accounts, followers and weekly change.
+#[component]
+fn TagTotals() -> impl IntoView {
+    let tags = cached_resource("tags", || (), |_| list_tags());
+    let retry = Callback::new(move |_| tags.refetch());
+    view! {
+        <section>
+            <h2>"By tag"</h2>
+            <table class="data" data-testid="tag-totals">
+                <thead>
+                    <tr>
+                        <th scope="col">"Tag"</th>
+                        <th scope="col" class="num">"Accounts"</th>
+                        <th scope="col" class="num">"Followers"</th>
+                        <th scope="col" class="num">"7 days"</th>
+                    </tr>
+                </thead>
+                <Transition fallback=|| view! { <TableSkeleton rows=5 columns=4 /> }>
+                    {move || Suspend::new(async move {
+                        match tags.await {
+                            Ok(tags) => view! {
+                                <tbody>
+                                    {tags.into_iter().map(|t| view! {
+                                        <tr>
+                                            <td><a href=format!("/accounts?tag={}", super::encode_query_value(&t.tag))>{t.tag.clone()}</a></td>
+                                            <td class="num">{t.accounts}</td>
+                                            <td class="num" title=exact(Some(t.followers))>{compact(Some(t.followers))}</td>
+                                            <td class="num change" class:up=t.change_7d.is_some_and(|n| n > 0) class:down=t.change_7d.is_some_and(|n| n < 0)>{signed(t.change_7d)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            }.into_any(),
+                            Err(error) => view! { <TableError what="the tags" columns=4 error retry /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </table>
+        </section>
     }
 }
 

@@ -11,9 +11,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{CollectNow, get_run, list_runs};
 use crate::client_cache;
-use crate::components::format::{grouped, timestamp};
+use crate::components::format::grouped;
 use crate::components::pager::PagerFooter;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
+use crate::components::time::LocalTime;
 use crate::model::{CollectAnswer, Outcome, Page, RunDetail, RunStatus, RunSummary};
 use crate::pages::poll_while;
 
@@ -151,7 +152,7 @@ fn RunRows(page: Page<RunSummary>) -> impl IntoView {
             {page.items.into_iter().map(|run| view! {
                 <tr data-testid="run-row">
                     <td><a href=format!("/runs/{}", run.id)>{format!("#{}", run.id)}</a></td>
-                    <td>{timestamp(Some(run.started_at))}</td>
+                    <td><LocalTime at=Some(run.started_at) /></td>
                     <td>{run.mode.clone()}</td>
                     <td><RunState run=run.clone() /></td>
                     <td class="num">{grouped(run.accounts_ok.into())}</td>
@@ -267,9 +268,10 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
     view! {
         <h1>{format!("Run #{id}")}</h1>
         <p class="run">
+            "Started "
+            <LocalTime at=Some(run.started_at) />
             {format!(
-                "Started {} · {} collectors · {} ok, {} failed, {} not configured · {}",
-                timestamp(Some(run.started_at)),
+                " · {} collectors · {} ok, {} failed, {} not configured · {}",
                 run.mode,
                 run.accounts_ok,
                 run.accounts_failed,

@@ -14,6 +14,7 @@ mod simulated;
 
 use app::db::entities::{account, snapshot};
 use app::db::generations::{self, Domain};
+use app::db::queries::window_start;
 use app::model::Counters;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
@@ -134,7 +135,8 @@ const REFRESH_CHUNK: usize = 500;
 
 /// Recomputes the follower changes of `account_ids` after snapshots up to
 /// `as_of` were written: the latest followers minus those of the newest
-/// snapshot at least a window older. One statement per chunk, each window a
+/// snapshot about a window older (`window_start`: yesterday's daily
+/// snapshot counts even when taken a little later in the day). One statement per chunk, each window a
 /// subquery served by the snapshots' primary key; unknown when no snapshot
 /// is old enough.
 pub(crate) async fn refresh_changes(
@@ -155,7 +157,7 @@ pub(crate) async fn refresh_changes(
                     Expr::col((snapshot::Entity, snapshot::Column::AccountId))
                         .equals((account::Entity, account::Column::Id)),
                 )
-                .and_where(snapshot::Column::CapturedAt.lte(as_of - chrono::Duration::days(days)))
+                .and_where(snapshot::Column::CapturedAt.lte(window_start(as_of, days)))
                 .order_by(snapshot::Column::CapturedAt, sea_orm::Order::Desc)
                 .limit(1)
                 .to_owned();

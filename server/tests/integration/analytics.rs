@@ -15,6 +15,7 @@ on_both_backends!(
     imports_are_all_or_nothing_and_marked,
     an_export_imports_into_another_instance,
     brands_sum_their_accounts_and_rank_among_brands,
+    daily_changes_hold_across_daylight_saving_and_jitter,
 );
 
 /// Noon (UTC) of a day of March 2026, counted on past its end (33 is
@@ -679,4 +680,74 @@ async fn brands_sum_their_accounts_and_rank_among_brands(backend: Backend) {
     let brands: Vec<app::model::BrandRow> = app.get_json("/api/brands").await;
     let gamma = brands.iter().find(|b| b.name == "Gamma").unwrap();
     assert_eq!((gamma.accounts, gamma.followers, gamma.rank), (2, 0, 2));
+}
+
+async fn daily_changes_hold_across_daylight_saving_and_jitter(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    // Collected every day at 09:00 in Paris, a few seconds late or early:
+    // 08:00 UTC until summer time begins on 29 March 2026, 07:00 UTC after.
+    let mut history = Vec::new();
+    for day in 0..14_u32 {
+        let date =
+            NaiveDate::from_ymd_opt(2026, 3, 20).unwrap() + chrono::Duration::days(i64::from(day));
+        let hour = if date < NaiveDate::from_ymd_opt(2026, 3, 29).unwrap() {
+            8
+        } else {
+            7
+        };
+        let jitter = [0, 4, -3, 7, -5][day as usize % 5];
+        let at =
+            date.and_hms_opt(hour, 0, 0).unwrap().and_utc() + chrono::Duration::seconds(jitter);
+        history.push((at, 1_000 + 10 * i64::from(day)));
+    }
+    let account = reach::accounts::add(
+        &app.db,
+        &AddAccount {
+            platform: Platform::Github,
+            handle: "paris".to_owned(),
+            core: false,
+            tags: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    for &(at, followers) in &history {
+        let counters = Counters {
+            followers: Some(followers),
+            ..Counters::default()
+        };
+        reach::collect::record_snapshot(&app.db, account.id, at, counters)
+            .await
+            .unwrap();
+    }
+    let (last_at, _) = history[13];
+
+    // One day is yesterday's snapshot, 23 hours and some seconds earlier.
+    let growth: app::model::Growth = app
+        .get_json(&format!("/api/growth?id={}", account.id))
+        .await;
+    let followers = |window: usize| {
+        let period = &growth.windows[window].period;
+        let change = period
+            .metrics
+            .iter()
+            .find(|m| m.metric == Metric::Followers)
+            .unwrap();
+        (period.from_at, change.change)
+    };
+    assert_eq!(followers(0), (Some(history[12].0), Some(10)));
+    assert_eq!(followers(1), (Some(history[6].0), Some(70)));
+    assert_eq!(last_at, history[13].0);
+
+    // The account row's kept changes agree.
+    let row: app::model::AccountDetail = app
+        .get_json(&format!("/api/account?id={}", account.id))
+        .await;
+    assert_eq!(row.account.change_7d, Some(70));
+
+    // The board at the end of the day of the change (UTC) sees seven days.
+    let board: Leaderboard = app
+        .get_json("/api/leaderboard?date=2026-03-29&days=7&by=change")
+        .await;
+    assert_eq!(board.entries.items[0].change, Some(70));
 }

@@ -482,6 +482,12 @@ async fn accounts_filter_by_core_and_tag(backend: Backend) {
             .await;
         assert_eq!(tagged.total, tag.accounts, "{}", tag.tag);
         assert!(tagged.items.iter().all(|a| a.tags.contains(&tag.tag)));
+        // Group totals: the sums of the tagged accounts.
+        let followers: i64 = tagged.items.iter().filter_map(|a| a.latest.followers).sum();
+        assert_eq!(tag.followers, followers, "{}", tag.tag);
+        let week: Vec<i64> = tagged.items.iter().filter_map(|a| a.change_7d).collect();
+        let week = (!week.is_empty()).then(|| week.iter().sum::<i64>());
+        assert_eq!(tag.change_7d, week, "{}", tag.tag);
     }
     let combined: Page<AccountRow> = app
         .get_json(&format!(

@@ -173,3 +173,26 @@ test('brands rank by combined audience and show their accounts', async ({ page, 
   await page.getByTestId('brand-accounts').locator('a.handle').first().click();
   await expect(page.getByTestId('account-brand')).toHaveText(brands[0].name);
 });
+
+test('the overview totals each tag', async ({ page, request }) => {
+  const tags: { tag: string; accounts: number }[] = await (await request.get('/api/tags')).json();
+  await page.goto('/');
+  const rows = page.getByTestId('tag-totals').locator('tbody tr');
+  await expect(rows).toHaveCount(tags.length);
+  await expect(rows.first()).toContainText(tags[0].tag);
+  await expect(rows.first().locator('td').nth(1)).toHaveText(String(tags[0].accounts));
+});
+
+test.describe('in Paris', () => {
+  test.use({ timezoneId: 'Europe/Paris' });
+
+  test('moments are shown in local time once the page is live, UTC before', async ({ page, request }) => {
+    const html = await (await request.get('/')).text();
+    expect(html).toMatch(/<time datetime="[^"]+"[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time>/);
+    await page.goto('/');
+    await hydrated(page);
+    const moment = page.getByTestId('latest-run').locator('time');
+    await expect(moment).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+0[12]:00\)$/);
+    await expect(moment).toHaveAttribute('title', /UTC$/);
+  });
+});

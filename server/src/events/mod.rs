@@ -48,8 +48,11 @@ impl Scan {
         }
     }
 }
-/// Accounts read per round of detection.
-const CHUNK: usize = 500;
+/// Accounts read per round of detection (a whole history of each is read
+/// when the demo seed scans).
+const CHUNK: usize = 100;
+/// Events written per INSERT: well under SQLite's bound-variable limit.
+const INSERT_CHUNK: usize = 500;
 
 /// What the event side is configured with.
 #[derive(Clone, Debug)]
@@ -149,14 +152,17 @@ pub async fn detect_for_accounts(
         if found.is_empty() {
             continue;
         }
-        let inserted = event::Entity::insert_many(found)
-            .on_conflict(
-                OnConflict::columns([event::Column::AccountId, event::Column::DedupeKey])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+        let mut inserted = 0;
+        for rows in found.chunks(INSERT_CHUNK) {
+            inserted += event::Entity::insert_many(rows.to_vec())
+                .on_conflict(
+                    OnConflict::columns([event::Column::AccountId, event::Column::DedupeKey])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
         if inserted > 0 {
             generations::bump(db, &[Domain::Events]).await?;
         }

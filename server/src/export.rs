@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use app::db::entities::{account, brand, snapshot};
 use app::db::leaderboard::{LeaderboardQuery, leaderboard};
-use app::db::queries::{filtered, with_tags};
+use app::db::queries::{filtered, identities, with_tags};
 use app::error::ApiError;
 use app::model::{AccountFilter, Metric, Platform, RankBy};
 use app::state::AppState;
@@ -384,21 +384,7 @@ fn snapshot_chunks(
                 };
                 let mut ids: Vec<i64> = rows.iter().map(|s| s.account_id).collect();
                 ids.dedup();
-                let accounts: std::collections::HashMap<i64, (Platform, String)> =
-                    account::Entity::find()
-                        .select_only()
-                        .columns([
-                            account::Column::Id,
-                            account::Column::Platform,
-                            account::Column::Handle,
-                        ])
-                        .filter(account::Column::Id.is_in(ids))
-                        .into_tuple::<(i64, Platform, String)>()
-                        .all(&db)
-                        .await?
-                        .into_iter()
-                        .map(|(id, platform, handle)| (id, (platform, handle)))
-                        .collect();
+                let accounts = identities(&db, ids).await?;
                 let records = rows
                     .into_iter()
                     .filter_map(|s| {

@@ -10,7 +10,7 @@
 //! again. Columns are found by their header; others are ignored, so Reach's
 //! own exports import as they are.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 
@@ -249,19 +249,12 @@ pub async fn accounts(
     }
     let rows = checked.into_rows()?;
 
-    let existing: HashSet<(Platform, String)> = account::Entity::find()
-        .select_only()
-        .columns([account::Column::Platform, account::Column::Handle])
-        .into_tuple::<(Platform, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let existing = app::db::queries::ids_by_handle(db).await?;
     let now = Utc::now();
     let mut report = ImportReport::default();
     let txn = db.begin().await?;
     for (line, new) in rows {
-        if existing.contains(&(new.platform, new.handle.clone())) {
+        if existing.contains_key(&(new.platform, new.handle.clone())) {
             report.skipped += 1;
             continue;
         }
@@ -333,19 +326,7 @@ pub async fn snapshots(
     db: &DatabaseConnection,
     input: impl Read,
 ) -> Result<ImportReport, ImportError> {
-    let accounts: HashMap<(Platform, String), i64> = account::Entity::find()
-        .select_only()
-        .columns([
-            account::Column::Platform,
-            account::Column::Handle,
-            account::Column::Id,
-        ])
-        .into_tuple::<(Platform, String, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(platform, handle, id)| ((platform, handle), id))
-        .collect();
+    let accounts = app::db::queries::ids_by_handle(db).await?;
 
     let mut checked = Checked::new();
     let mut lines: Vec<(u64, SnapshotLine)> = Vec::new();

@@ -6,10 +6,10 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::entities::{account, event};
+use super::entities::event;
 use super::queries::offset;
 use crate::error::ApiError;
-use crate::model::{EventKind, EventRow, Page, Platform};
+use crate::model::{EventKind, EventRow, Page};
 
 /// A page of events, newest first, optionally of one account or kind.
 pub async fn list(
@@ -51,20 +51,7 @@ pub async fn rows(
     let mut ids: Vec<i64> = models.iter().map(|e| e.account_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let accounts: std::collections::HashMap<i64, (Platform, String)> = account::Entity::find()
-        .select_only()
-        .columns([
-            account::Column::Id,
-            account::Column::Platform,
-            account::Column::Handle,
-        ])
-        .filter(account::Column::Id.is_in(ids))
-        .into_tuple::<(i64, Platform, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, platform, handle)| (id, (platform, handle)))
-        .collect();
+    let accounts = super::queries::identities(db, ids).await?;
     Ok(models
         .into_iter()
         .filter_map(|e| {

@@ -768,6 +768,46 @@ pub(super) async fn find_account(
         .ok_or_else(|| ApiError::not_found(format!("no account with id {id}")))
 }
 
+/// The platform and handle of each of `ids`, in one query.
+pub async fn identities(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, (Platform, String)>, sea_orm::DbErr> {
+    Ok(account::Entity::find()
+        .select_only()
+        .columns([
+            account::Column::Id,
+            account::Column::Platform,
+            account::Column::Handle,
+        ])
+        .filter(account::Column::Id.is_in(ids))
+        .into_tuple::<(i64, Platform, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, platform, handle)| (id, (platform, handle)))
+        .collect())
+}
+
+/// Every account's id by its platform and handle.
+pub async fn ids_by_handle(
+    db: &impl ConnectionTrait,
+) -> Result<HashMap<(Platform, String), i64>, sea_orm::DbErr> {
+    Ok(account::Entity::find()
+        .select_only()
+        .columns([
+            account::Column::Platform,
+            account::Column::Handle,
+            account::Column::Id,
+        ])
+        .into_tuple::<(Platform, String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(platform, handle, id)| ((platform, handle), id))
+        .collect())
+}
+
 /// Attaches each account's tags, loaded for the whole page in one query.
 pub async fn with_tags(
     db: &impl ConnectionTrait,

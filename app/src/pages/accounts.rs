@@ -69,8 +69,8 @@ impl TableState {
         }
     }
 
-    /// The URL of this state; defaults are left out to keep links short.
-    fn href(&self) -> String {
+    /// The filters' query parameters (platform, core, tag).
+    fn filter_params(&self) -> Vec<String> {
         let mut params = Vec::new();
         if let Some(platform) = self.platform {
             params.push(format!("platform={platform}"));
@@ -81,6 +81,12 @@ impl TableState {
         if let Some(tag) = &self.tag {
             params.push(format!("tag={}", encode_query_value(tag)));
         }
+        params
+    }
+
+    /// The URL of this state; defaults are left out to keep links short.
+    fn href(&self) -> String {
+        let mut params = self.filter_params();
         if !self.search.is_empty() {
             params.push(format!("q={}", encode_query_value(&self.search)));
         }
@@ -101,16 +107,7 @@ impl TableState {
     /// The export of the accounts these filters let through (search, sort
     /// and page do not apply: an export has every matching account).
     fn export_href(&self, format: &str) -> String {
-        let mut params = Vec::new();
-        if let Some(platform) = self.platform {
-            params.push(format!("platform={platform}"));
-        }
-        if let Some(core) = self.core {
-            params.push(format!("core={core}"));
-        }
-        if let Some(tag) = &self.tag {
-            params.push(format!("tag={}", encode_query_value(tag)));
-        }
+        let params = self.filter_params();
         let query = if params.is_empty() {
             String::new()
         } else {
@@ -409,12 +406,7 @@ mod tests {
     use super::*;
 
     fn state(query: &str) -> TableState {
-        let mut map = ParamsMap::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap();
-            map.insert(k.to_owned(), v.to_owned());
-        }
-        TableState::from_query(&map)
+        TableState::from_query(&crate::pages::query_map(query))
     }
 
     #[test]

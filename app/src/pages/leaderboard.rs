@@ -335,12 +335,7 @@ mod tests {
     use super::*;
 
     fn state(query: &str) -> BoardState {
-        let mut map = ParamsMap::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap();
-            map.insert(k.to_owned(), v.to_owned());
-        }
-        BoardState::from_query(&map)
+        BoardState::from_query(&crate::pages::query_map(query))
     }
 
     #[test]

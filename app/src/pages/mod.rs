@@ -45,6 +45,17 @@ pub(crate) fn encode_query_value(value: &str) -> String {
     out
 }
 
+/// A query string as the router parses it, for the pages' tests.
+#[cfg(test)]
+pub(crate) fn query_map(query: &str) -> leptos_router::params::ParamsMap {
+    let mut map = leptos_router::params::ParamsMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').expect("key=value");
+        map.insert(key.to_owned(), value.to_owned());
+    }
+    map
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]

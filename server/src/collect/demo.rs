@@ -6,7 +6,7 @@
 //! daily snapshots sit at midnight UTC, so seeding twice on the same day adds
 //! nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use anyhow::Context;
 use app::db::entities::{account, account_tag, collection_run};
@@ -200,19 +200,7 @@ async fn insert_accounts(
         .context("cannot insert demo accounts")?;
     }
 
-    let existing: HashMap<(Platform, String), i64> = account::Entity::find()
-        .select_only()
-        .columns([
-            account::Column::Platform,
-            account::Column::Handle,
-            account::Column::Id,
-        ])
-        .into_tuple::<(Platform, String, i64)>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|(platform, handle, id)| ((platform, handle), id))
-        .collect();
+    let existing = app::db::queries::ids_by_handle(&txn).await?;
     let ids = demo
         .iter()
         .map(|a| {

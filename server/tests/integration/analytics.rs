@@ -576,23 +576,6 @@ async fn brands_sum_their_accounts_and_rank_among_brands(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let now = Utc::now();
     let days_ago = |d: i64| now - chrono::Duration::days(d);
-    let add = |platform, handle: &'static str| {
-        let app = &app;
-        async move {
-            reach::accounts::add(
-                &app.db,
-                &AddAccount {
-                    platform,
-                    handle: handle.to_owned(),
-                    core: false,
-                    tags: vec![],
-                },
-            )
-            .await
-            .unwrap()
-            .id
-        }
-    };
     let record = |id: i64, at: DateTime<Utc>, followers: i64| {
         let app = &app;
         async move {
@@ -605,16 +588,16 @@ async fn brands_sum_their_accounts_and_rank_among_brands(backend: Backend) {
                 .unwrap();
         }
     };
-    let a = add(Platform::Github, "alpha-code").await;
+    let a = app.add_account(Platform::Github, "alpha-code").await;
     record(a, days_ago(31), 1_000).await;
     record(a, days_ago(8), 1_200).await;
     record(a, now, 1_500).await;
-    let b = add(Platform::Youtube, "@AlphaVideo").await;
+    let b = app.add_account(Platform::Youtube, "@AlphaVideo").await;
     record(b, days_ago(8), 200).await;
     record(b, now, 260).await;
-    let c = add(Platform::Bluesky, "beta.bsky.social").await;
+    let c = app.add_account(Platform::Bluesky, "beta.bsky.social").await;
     record(c, now, 50).await;
-    let d = add(Platform::Reddit, "unbranded").await;
+    let d = app.add_account(Platform::Reddit, "unbranded").await;
     record(d, now, 10_000).await;
 
     reach::brands::assign(&app.db, "Alpha", &[a, b])

@@ -9,7 +9,6 @@ use crate::on_both_backends;
 use app::db::entities::event;
 use app::model::{Counters, EventKind, EventRow, Overview, Page, Platform};
 use chrono::Utc;
-use reach::config::AddAccount;
 use reach::events::{EventSettings, Scan, Webhooks, detect_for_accounts};
 use sea_orm::EntityTrait;
 use wiremock::matchers::{method, path};
@@ -20,25 +19,10 @@ on_both_backends!(
     a_failing_account_is_reported_once_to_webhooks_with_retries,
 );
 
-async fn add(app: &TestApp, platform: Platform, handle: &str) -> i64 {
-    reach::accounts::add(
-        &app.db,
-        &AddAccount {
-            platform,
-            handle: handle.to_owned(),
-            core: false,
-            tags: vec![],
-        },
-    )
-    .await
-    .unwrap()
-    .id
-}
-
 async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
     let app = TestApp::empty(backend).await;
-    let jumper = add(&app, Platform::Github, "jumper").await;
-    let steady = add(&app, Platform::Github, "steady").await;
+    let jumper = app.add_account(Platform::Github, "jumper").await;
+    let steady = app.add_account(Platform::Github, "steady").await;
     let now = Utc::now();
     // 30 days of about +50 a day; the day before yesterday, +900 more,
     // which also crosses 10,000.
@@ -133,7 +117,7 @@ async fn a_failing_account_is_reported_once_to_webhooks_with_retries(backend: Ba
         .respond_with(ResponseTemplate::new(204))
         .mount(&receiver)
         .await;
-    let ghost = add(&app, Platform::Github, "ghost").await;
+    let ghost = app.add_account(Platform::Github, "ghost").await;
 
     let webhooks = Webhooks::new(
         vec![format!("{}/hook", receiver.uri())],

@@ -7,28 +7,12 @@ use app::db::entities::snapshot;
 use app::db::generations::{self, Domain};
 use app::model::{DailyRollup, HistoryPoint, Platform};
 use chrono::{DateTime, Duration, Timelike, Utc};
-use reach::config::AddAccount;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
 on_both_backends!(
     old_days_compact_to_their_last_snapshot_with_a_rollup,
     long_histories_reach_charts_thinned,
 );
-
-async fn add(app: &TestApp, handle: &str) -> i64 {
-    reach::accounts::add(
-        &app.db,
-        &AddAccount {
-            platform: Platform::Github,
-            handle: handle.to_owned(),
-            core: false,
-            tags: vec![],
-        },
-    )
-    .await
-    .unwrap()
-    .id
-}
 
 /// Stores followers at each moment, as a collector would have.
 async fn store(app: &TestApp, id: i64, points: &[(DateTime<Utc>, i64)]) {
@@ -66,7 +50,7 @@ fn hours_of(days_ago: i64, value: impl Fn(u32) -> i64) -> Vec<(DateTime<Utc>, i6
 
 async fn old_days_compact_to_their_last_snapshot_with_a_rollup(backend: Backend) {
     let app = TestApp::empty(backend).await;
-    let id = add(&app, "hourly").await;
+    let id = app.add_account(Platform::Github, "hourly").await;
     let mut points = Vec::new();
     for (days_ago, base) in [
         (100, 1_000),
@@ -136,7 +120,7 @@ async fn old_days_compact_to_their_last_snapshot_with_a_rollup(backend: Backend)
 
 async fn long_histories_reach_charts_thinned(backend: Backend) {
     let app = TestApp::empty(backend).await;
-    let id = add(&app, "busy").await;
+    let id = app.add_account(Platform::Github, "busy").await;
     // 80 days of hourly snapshots: 1,920 points.
     let points: Vec<_> = (1..=80)
         .rev()

@@ -148,6 +148,20 @@ impl TestApp {
             .expect("the server answers")
     }
 
+    /// Tracks a new account (not core, without tags); returns its id.
+    pub async fn add_account(&self, platform: Platform, handle: &str) -> i64 {
+        let request = reach::config::AddAccount {
+            platform,
+            handle: handle.to_owned(),
+            core: false,
+            tags: vec![],
+        };
+        reach::accounts::add(&self.db, &request)
+            .await
+            .expect("add an account")
+            .id
+    }
+
     /// GETs an API path and decodes the JSON body, asserting a 200.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path_and_query: &str) -> T {
         let response = self.get(path_and_query).await;

@@ -33,6 +33,17 @@ pub struct Cli {
     )]
     pub log: String,
 
+    /// Log lines as `text` for people or `json` (one object per line) for
+    /// log collectors.
+    #[arg(
+        long,
+        env = "REACH_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    pub log_format: crate::telemetry::LogFormat,
+
     /// The settings of `serve` when no command is given (as under `cargo leptos watch`).
     #[command(flatten)]
     pub serve: ServeConfig,
@@ -140,6 +151,8 @@ pub struct DatabaseConfig {
     #[arg(
         long = "database-url",
         env = "DATABASE_URL",
+        // It may hold a password: `--help` shows no value from the environment.
+        hide_env_values = true,
         default_value = "sqlite://data/reach.db",
         value_parser = parse_database_url,
         global = true
@@ -261,6 +274,8 @@ pub struct CollectConfig {
     #[arg(
         long = "webhook-url",
         env = "REACH_WEBHOOK_URLS",
+        // Webhook URLs often carry a token.
+        hide_env_values = true,
         value_delimiter = ',',
         value_parser = parse_webhook_url,
         global = true

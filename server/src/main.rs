@@ -5,6 +5,6 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = reach::config::Cli::parse();
-    reach::telemetry::init(&cli.log);
+    reach::telemetry::init(&cli.log, cli.log_format);
     reach::run(cli).await
 }

@@ -151,3 +151,79 @@ fn brands_are_managed_from_the_command_line() {
     ));
     assert!(removed.contains("its accounts stay"), "{removed}");
 }
+
+#[test]
+fn logs_can_be_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = reach(
+        dir.path(),
+        "f.db",
+        &[
+            "--log-format",
+            "json",
+            "--log",
+            "debug",
+            "seed",
+            "--accounts",
+            "1",
+            "--days",
+            "1",
+        ],
+    );
+    stdout(&output);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "debug logging says something");
+    for line in lines {
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            entry["level"].is_string() && entry["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+}
+
+/// Every setting has an environment variable, and `--help` names them all.
+#[test]
+fn help_lists_every_environment_variable() {
+    let config = include_str!("../../src/config.rs");
+    let variables: Vec<&str> = config
+        .split("env = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(variables.len() > 30, "{variables:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let help: String = [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["seed", "--help"],
+    ]
+    .iter()
+    .map(|args| stdout(&reach(dir.path(), "g.db", args)))
+    .collect();
+    for variable in variables {
+        assert!(
+            help.contains(&format!("[env: {variable}")),
+            "{variable} is not in --help"
+        );
+    }
+}
+
+#[test]
+fn help_never_shows_a_secret_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_reach"))
+        .arg("--help")
+        .env("DATABASE_URL", "postgres://reach:hunter2@db/reach")
+        .env("REDIS_URL", "redis://:hunter2@cache")
+        .env("GITHUB_TOKEN", "hunter2")
+        .env("REACH_WEBHOOK_URLS", "https://hooks.example/hunter2")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let help = stdout(&output);
+    assert!(help.contains("DATABASE_URL"));
+    assert!(!help.contains("hunter2"), "{help}");
+}

@@ -10,5 +10,6 @@ mod cache;
 mod cli;
 mod collection;
 mod common;
+mod deploy;
 mod events;
 mod retention;

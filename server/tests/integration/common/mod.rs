@@ -78,7 +78,7 @@ impl TestApp {
     }
 
     async fn start(backend: Backend, seed: bool, cache: CacheSettings) -> TestApp {
-        reach::telemetry::init("warn");
+        reach::telemetry::init("warn", reach::telemetry::LogFormat::Text);
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");

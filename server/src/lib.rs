@@ -33,6 +33,9 @@ use crate::config::{
     SeedConfig,
 };
 
+/// How long a shutting-down server waits for its collection to stop.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Carries out one command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = database::connect(&cli.database).await?;
@@ -63,9 +66,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 interval: serve.collect_interval,
                 platforms: serve.platform_intervals.0.iter().copied().collect(),
             });
+            let stop = engine.stop_handle();
             let collector = tokio::spawn(schedule::collect(engine, schedule, trigger));
+            // In-flight requests finish; then a running collection stops at
+            // an account boundary, stores what it has and is recorded as
+            // interrupted, its unstarted accounts given back.
             app.run_until_stopped(startup::shutdown_signal()).await?;
-            collector.abort();
+            stop.request();
+            if tokio::time::timeout(SHUTDOWN_GRACE, collector)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the collection did not stop in time; leaving it to its leases");
+            }
             Ok(())
         }
         Command::Seed(seed) => {

@@ -51,10 +51,15 @@ impl Schedule {
 }
 
 /// Runs collections for as long as the server runs: on `schedule` (when
-/// given) and on every manual request.
+/// given) and on every manual request. Returns once the engine is asked to
+/// stop (its run, if one is under way, stops at an account boundary first).
 pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: CollectTrigger) {
+    let stop = engine.stop_handle();
     let mut manual = false;
     loop {
+        if stop.is_requested() {
+            return;
+        }
         let due = match (&schedule, manual) {
             (Some(schedule), false) => schedule.due(Utc::now()),
             _ => DueBefore::all(Utc::now()),
@@ -74,6 +79,7 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
         manual = tokio::select! {
             () = trigger.requested() => true,
             () = sleep_or_forever(wait) => false,
+            () = stop.requested() => return,
         };
     }
 }

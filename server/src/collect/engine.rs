@@ -112,6 +112,36 @@ pub struct RunProgress {
     pub done: u64,
 }
 
+/// Asks an engine to stop: its run stops claiming accounts, lets the
+/// requests in flight finish and be stored, gives back the accounts it
+/// claimed but did not start, and is recorded as interrupted.
+#[derive(Clone, Debug, Default)]
+pub struct Stop {
+    requested: Arc<std::sync::atomic::AtomicBool>,
+    notify: Arc<tokio::sync::Notify>,
+}
+
+impl Stop {
+    pub fn request(&self) {
+        self.requested
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_requested(&self) -> bool {
+        self.requested.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Completes once a stop is requested.
+    pub async fn requested(&self) {
+        let notified = self.notify.notified();
+        if self.is_requested() {
+            return;
+        }
+        notified.await;
+    }
+}
+
 pub struct Engine {
     db: DatabaseConnection,
     collectors: Collectors,
@@ -121,6 +151,7 @@ pub struct Engine {
     events: EventSettings,
     /// How long raw snapshots are kept before their days are compacted.
     keep_raw: Option<Duration>,
+    stop: Stop,
 }
 
 /// One unit of work: accounts of one platform collected by one request.
@@ -157,7 +188,13 @@ impl Engine {
             progress: watch::channel(None).0,
             events: EventSettings::default(),
             keep_raw: None,
+            stop: Stop::default(),
         }
+    }
+
+    /// What stops this engine (at an account boundary), e.g. on shutdown.
+    pub fn stop_handle(&self) -> Stop {
+        self.stop.clone()
     }
 
     /// After every run, the days older than `keep_raw` are compacted
@@ -211,6 +248,10 @@ impl Engine {
         );
         let status = match collected {
             Ok(()) => RunStatus::Finished,
+            Err(_) if self.stop.is_requested() => {
+                tracing::info!(run = run.id, "run stopped at an account boundary");
+                RunStatus::Interrupted
+            }
             Err(ref error) => {
                 tracing::error!(
                     run = run.id,
@@ -272,7 +313,8 @@ impl Engine {
             }
         };
         loop {
-            while in_flight.len() < workers {
+            let stopping = self.stop.is_requested();
+            while !stopping && in_flight.len() < workers {
                 if pending.is_empty() && !exhausted {
                     // Keep the requests in flight moving while claiming.
                     let claim = self.claim_chunk(run_id, due);
@@ -293,9 +335,37 @@ impl Engine {
             }
             match in_flight.next().await {
                 Some(batch) => hand_over(batch),
+                None if stopping => {
+                    self.release(pending.drain(..).flat_map(|item| item.accounts))
+                        .await
+                        .context("cannot give back the claimed accounts")?;
+                    anyhow::bail!("stopped at an account boundary");
+                }
                 None => return Ok(()),
             }
         }
+    }
+
+    /// Gives back accounts claimed but not collected: another run (on any
+    /// instance) may take them at once.
+    async fn release(
+        &self,
+        accounts: impl Iterator<Item = account::Model>,
+    ) -> Result<(), sea_orm::DbErr> {
+        let ids: Vec<i64> = accounts.map(|a| a.id).collect();
+        for chunk in ids.chunks(500) {
+            account::Entity::update_many()
+                .col_expr(
+                    account::Column::LeaseUntil,
+                    Expr::value(None::<DateTime<Utc>>),
+                )
+                .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>))
+                .filter(account::Column::Id.is_in(chunk.iter().copied()))
+                .filter(account::Column::LeaseOwner.eq(self.settings.instance.as_str()))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Claims the next chunk, counts it in the run's total and turns it into work.

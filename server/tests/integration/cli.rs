@@ -227,3 +227,37 @@ fn help_never_shows_a_secret_from_the_environment() {
     assert!(help.contains("DATABASE_URL"));
     assert!(!help.contains("hunter2"), "{help}");
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_reach"))
+        .arg("--database-url")
+        .arg(format!("sqlite://{}/h.db", dir.path().display()))
+        .args(["serve", "--no-collect"])
+        .env("RUST_LOG", "info")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env(
+            "REACH_LEPTOS_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
+        )
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start reach serve");
+    let mut log = BufReader::new(server.stderr.take().unwrap()).lines();
+    let listening = log
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|line| line.contains("Reach is listening"));
+    assert!(listening, "the server starts");
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = log.map_while(Result::ok).collect();
+    let status = server.wait().unwrap();
+    assert!(status.success(), "exit {status:?}: {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
+}

@@ -26,6 +26,7 @@ on_both_backends!(
     a_spent_budget_fails_fast_as_rate_limited,
     a_retry_refused_by_the_budget_reports_the_real_failure,
     each_platform_is_due_on_its_own_interval,
+    a_stopped_run_ends_at_an_account_boundary_as_interrupted,
 );
 
 fn fixture(name: &str) -> String {
@@ -569,6 +570,59 @@ async fn an_interrupted_run_leaves_whole_snapshots_only(backend: Backend) {
         (all.len(), accounts.len()),
         (12, 12),
         "one snapshot per account"
+    );
+}
+
+async fn a_stopped_run_ends_at_an_account_boundary_as_interrupted(backend: Backend) {
+    use app::db::entities::{account, collection_run};
+    use app::model::RunStatus;
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(json("github_user.json").set_delay(Duration::from_millis(150)))
+        .mount(&fake)
+        .await;
+    for i in 0..12 {
+        add(&app, Platform::Github, &format!("user{i}"), false).await;
+    }
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 2;
+        config.settings.claim_chunk = 12;
+    });
+    let stop = engine.stop_handle();
+    let started = Utc::now();
+    let (run, ()) = tokio::join!(engine.run(started), async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        stop.request();
+    });
+    let run = run.expect("a stopped run still reports");
+    assert_eq!(run.status, RunStatus::Interrupted);
+    assert!(
+        run.accounts_ok > 0 && run.accounts_ok < 12,
+        "requests in flight finished, nothing more: {run:?}"
+    );
+    let stored = collection_run::Entity::find_by_id(run.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, RunStatus::Interrupted);
+    // Every request that started was stored, whole.
+    let snapshots = snapshot::Entity::find().count(&app.db).await.unwrap();
+    assert_eq!(snapshots, u64::from(run.accounts_ok as u32));
+    // The accounts it claimed but did not start are given back at once.
+    let leased = account::Entity::find()
+        .filter(account::Column::LeaseOwner.is_not_null())
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(leased, 0);
+    let next = crate::common::engine(app.db.clone(), &fake.uri(), |_| {});
+    let rest = next.run(started).await.expect("the next run");
+    assert_eq!(
+        rest.accounts_ok + run.accounts_ok,
+        12,
+        "the rest, and only the rest"
     );
 }
 

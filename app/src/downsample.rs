@@ -4,7 +4,7 @@
 //! Largest-Triangle-Three-Buckets (the `lttb` crate) picks the points that
 //! keep the line's shape, peaks and dips included.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -42,13 +42,13 @@ pub fn thin<T>(
         })
         .collect();
     // Times are distinct, so each kept point is found again by its time.
-    let kept: HashMap<u64, ()> = lttb::lttb(series, MAX_CHART_POINTS)
+    let kept: HashSet<u64> = lttb::lttb(series, MAX_CHART_POINTS)
         .into_iter()
-        .map(|p| (p.x.to_bits(), ()))
+        .map(|p| p.x.to_bits())
         .collect();
     daily
         .into_iter()
-        .filter(|p| kept.contains_key(&(at(p).timestamp_millis() as f64).to_bits()))
+        .filter(|p| kept.contains(&(at(p).timestamp_millis() as f64).to_bits()))
         .collect()
 }
 

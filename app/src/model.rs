@@ -413,6 +413,22 @@ impl<T> Page<T> {
     pub fn page_count(&self) -> u32 {
         (self.total.div_ceil(u64::from(self.per_page.max(1))) as u32).max(1)
     }
+
+    /// Where the page is, for its pager: `26–50 of 60 · page 2 of 3`, or
+    /// `0 accounts` with `noun` when there is nothing.
+    pub fn range_status(&self, noun: &str) -> String {
+        if self.total == 0 {
+            return format!("0 {noun}");
+        }
+        let first = (self.page - 1) * self.per_page + 1;
+        let last = (first - 1 + self.items.len() as u32).max(first);
+        format!(
+            "{first}–{last} of {} · page {} of {}",
+            self.total,
+            self.page,
+            self.page_count()
+        )
+    }
 }
 
 /// Everything the account page shows apart from the history itself.
@@ -705,6 +721,24 @@ mod tests {
         assert_eq!(percent_change(Some(10), None), None);
         // From zero there is no percentage.
         assert_eq!(percent_change(Some(10), Some(10)), None);
+    }
+
+    #[test]
+    fn range_status_says_where_a_page_is() {
+        let page = Page {
+            items: vec![(); 10],
+            page: 2,
+            per_page: 25,
+            total: 35,
+        };
+        assert_eq!(page.range_status("accounts"), "26–35 of 35 · page 2 of 2");
+        let empty = Page::<()> {
+            items: vec![],
+            page: 1,
+            per_page: 25,
+            total: 0,
+        };
+        assert_eq!(empty.range_status("accounts"), "0 accounts");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use statrs::statistics::{Data, OrderStatistics};
 const BAND_LOW: f64 = 0.1;
 const BAND_HIGH: f64 = 0.9;
 /// The median absolute deviation times this estimates a normal spread's σ.
-const MAD_TO_SIGMA: f64 = 1.4826;
+pub const MAD_TO_SIGMA: f64 = 1.4826;
 
 /// A fitted trend. `x` is in days, `y` in the metric's unit.
 #[derive(Clone, Copy, Debug, PartialEq)]

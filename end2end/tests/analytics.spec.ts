@@ -137,12 +137,10 @@ test('the accounts table and an account page download their data as CSV', async 
 test('events are listed on the overview and on their account page', async ({ page, request }) => {
   type Events = { total: number; items: { account_id: number; message: string; kind: string }[] };
   const events: Events = await (await request.get('/api/events?per_page=5')).json();
+  // The demo seed detects events over its whole year.
+  expect(events.total).toBeGreaterThan(0);
   await page.goto('/');
   const section = page.locator('section', { has: page.getByRole('heading', { name: 'Recent events' }) });
-  if (events.total === 0) {
-    await expect(section.getByTestId('no-events')).toBeVisible();
-    return;
-  }
   await expect(section.getByTestId('events').locator('li')).toHaveCount(events.items.length);
   await expect(section.getByTestId('events').locator('li').first()).toContainText(events.items[0].message);
 

@@ -310,34 +310,37 @@ mod browser {
                 .iter()
                 .map(|(at, value)| vec![*at as f64, *value])
                 .collect();
-            if line.stroke == Stroke::Imported {
-                chart = chart.series(
+            let line_series = || {
+                Line::new()
+                    .name(line.name.as_str())
+                    .show_symbol(false)
+                    .data(data.clone())
+            };
+            chart = match line.stroke {
+                Stroke::Observed if single => {
+                    chart.series(line_series().area_style(AreaStyle::new().opacity(0.15)))
+                }
+                Stroke::Observed => chart.series(line_series()),
+                Stroke::Projected => chart.series(
+                    line_series()
+                        .line_style(LineStyle::new().type_(LineStyleType::Dashed).width(2)),
+                ),
+                Stroke::Band => chart.series(
+                    line_series().line_style(
+                        LineStyle::new()
+                            .type_(LineStyleType::Dotted)
+                            .width(1)
+                            .opacity(0.7),
+                    ),
+                ),
+                // Marks only: dots on the imported points.
+                Stroke::Imported => chart.series(
                     Scatter::new()
                         .name(line.name.as_str())
                         .symbol_size(6)
-                        .data(data),
-                );
-                continue;
-            }
-            let mut series = Line::new()
-                .name(line.name.as_str())
-                .show_symbol(false)
-                .data(data);
-            series = match line.stroke {
-                Stroke::Observed if single => series.area_style(AreaStyle::new().opacity(0.15)),
-                Stroke::Observed => series,
-                Stroke::Projected => {
-                    series.line_style(LineStyle::new().type_(LineStyleType::Dashed).width(2))
-                }
-                Stroke::Imported => series,
-                Stroke::Band => series.line_style(
-                    LineStyle::new()
-                        .type_(LineStyleType::Dotted)
-                        .width(1)
-                        .opacity(0.7),
+                        .data(data.clone()),
                 ),
             };
-            chart = chart.series(series);
         }
         chart
     }

@@ -13,7 +13,7 @@ use sea_orm::sea_query::{Alias, Expr, Query, SubQueryStatement};
 use sea_orm::{DatabaseConnection, EntityTrait, ExprTrait, FromQueryResult, Order, QuerySelect};
 
 use super::entities::{account, snapshot};
-use super::queries::{filtered, offset, to_count};
+use super::queries::{filtered, offset};
 use crate::error::ApiError;
 use crate::model::{
     AccountFilter, Leaderboard, LeaderboardEntry, Metric, Page, Platform, RankBy, percent_change,
@@ -188,7 +188,7 @@ pub async fn leaderboard(
             b.id,
         ))
     });
-    let ranked = to_count(entries.iter().filter(|e| e.rank.is_some()).count() as i64);
+    let ranked = entries.iter().filter(|e| e.rank.is_some()).count() as u64;
     let total = entries.len() as u64;
     let items = entries
         .into_iter()

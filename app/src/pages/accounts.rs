@@ -388,16 +388,7 @@ fn Pager(page: Page<AccountRow>, state: Memo<TableState>) -> impl IntoView {
         }
         .href()
     };
-    let first = (current - 1) * page.per_page + 1;
-    let last = (first - 1 + page.items.len() as u32).max(first);
-    let status = if page.total == 0 {
-        "0 accounts".to_owned()
-    } else {
-        format!(
-            "{first}–{last} of {} · page {current} of {pages}",
-            page.total
-        )
-    };
+    let status = page.range_status("accounts");
     view! { <PagerFooter columns=COLUMNS status current pages href=link /> }
 }
 

@@ -44,7 +44,7 @@ impl CompareState {
             ids,
             metric: query
                 .get("metric")
-                .and_then(|m| Metric::ALL.into_iter().find(|x| x.as_str() == m))
+                .and_then(|m| m.parse().ok())
                 .unwrap_or_default(),
             range: query
                 .get("range")

@@ -41,7 +41,7 @@ impl BoardState {
         Self {
             metric: query
                 .get("metric")
-                .and_then(|m| Metric::ALL.into_iter().find(|x| x.as_str() == m))
+                .and_then(|m| m.parse().ok())
                 .unwrap_or_default(),
             by: query
                 .get("by")
@@ -273,16 +273,7 @@ fn Entries(board: Leaderboard, state: Memo<BoardState>) -> impl IntoView {
     let pages = page.page_count();
     let current = page.page;
     let link = move |target: u32| state.get_untracked().with(|s| s.page = target).href();
-    let first = (current - 1) * page.per_page + 1;
-    let last = (first - 1 + page.items.len() as u32).max(first);
-    let status = if page.total == 0 {
-        "0 accounts".to_owned()
-    } else {
-        format!(
-            "{first}–{last} of {} · page {current} of {pages}",
-            page.total
-        )
-    };
+    let status = page.range_status("accounts");
     let rows = if board.entries.items.is_empty() {
         view! { <tr><td colspan=COLUMNS class="empty">"No account matches."</td></tr> }.into_any()
     } else {

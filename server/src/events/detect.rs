@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use statrs::statistics::{Data, OrderStatistics};
 
 use app::model::{MILESTONES, Outcome};
+use app::trend::MAD_TO_SIGMA;
 
 /// The fewest earlier days an unusual change is judged against.
 pub const MIN_BASELINE_DAYS: usize = 14;
@@ -12,8 +13,6 @@ pub const MIN_BASELINE_DAYS: usize = 14;
 pub const BASELINE_DAYS: i64 = 60;
 /// How many robust standard deviations from the median make a day unusual.
 pub const UNUSUAL_SCORE: f64 = 5.0;
-/// The median absolute deviation times this estimates a normal spread's σ.
-const MAD_TO_SIGMA: f64 = 1.4826;
 /// σ is at least this (per day), so a perfectly steady account does not
 /// call a change of one follower unusual.
 const MIN_SIGMA: f64 = 1.0;

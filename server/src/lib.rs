@@ -47,6 +47,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let trigger = CollectTrigger::default();
             let cache = Cache::new(&cli.cache.settings())?;
             tracing::info!(backend = ?cache.backend(), "read cache ready");
+            // Before anything announces the server: a SIGTERM from then on
+            // is a graceful stop.
+            let shutdown = startup::shutdown_signal();
             let app = startup::Application::build(AppState {
                 leptos_options: startup::leptos_options(&serve.leptos_config)?,
                 db: db.clone(),
@@ -71,7 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // In-flight requests finish; then a running collection stops at
             // an account boundary, stores what it has and is recorded as
             // interrupted, its unstarted accounts given back.
-            app.run_until_stopped(startup::shutdown_signal()).await?;
+            app.run_until_stopped(shutdown).await?;
             stop.request();
             if tokio::time::timeout(SHUTDOWN_GRACE, collector)
                 .await

@@ -21,8 +21,11 @@ use crate::model::{
     Leaderboard, Metric, Outcome, Overview, Page, Performance, Platform, Projection, RankBy,
     RunDetail, RunSummary, SortDirection, TagCount,
 };
+#[cfg(feature = "ssr")]
+use crate::openapi::params::*;
 
 /// Totals, per-platform figures, the biggest accounts and the latest run.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/overview", tag = "dashboard", responses((status = 200, body = Overview))))]
 #[server(prefix = "/api", endpoint = "overview", input = GetUrl, output = Json)]
 pub async fn get_overview() -> Result<Overview, ApiError> {
     let db = crate::state::db();
@@ -37,7 +40,7 @@ pub use many_parameters::{GetLeaderboard, ListAccounts, get_leaderboard, list_ac
 
 /// The list endpoints, in a module of their own for one lint: each of their
 /// arguments is a query parameter of the public API, so there are many.
-mod many_parameters {
+pub(crate) mod many_parameters {
     #![allow(clippy::too_many_arguments)]
 
     use super::*;
@@ -48,6 +51,7 @@ mod many_parameters {
     /// `q` matches handles and display names; `platform` filters to one
     /// platform, `core` to core accounts (`true`) or the others (`false`), `tag`
     /// to the accounts carrying it. Rows carry a 30-day follower sparkline.
+    #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/accounts", tag = "accounts", params(Paging, AccountListing, AccountFilterParams), responses((status = 200, body = Page<AccountRow>))))]
     #[server(prefix = "/api", endpoint = "accounts", input = GetUrl, output = Json)]
     pub async fn list_accounts(
         page: Option<u32>,
@@ -88,6 +92,7 @@ mod many_parameters {
     /// (`by=percent`). `date` (`2026-10-01`) shows the board as it stood at
     /// the end of that day (UTC); each entry also has its rank one period
     /// earlier. `platform`, `core` and `tag` narrow who competes.
+    #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/leaderboard", tag = "analytics", params(LeaderboardParams, AccountFilterParams, Paging), responses((status = 200, body = Leaderboard))))]
     #[server(prefix = "/api", endpoint = "leaderboard", input = GetUrl, output = Json)]
     pub async fn get_leaderboard(
         metric: Option<Metric>,
@@ -130,6 +135,7 @@ mod many_parameters {
 }
 
 /// The tags in use and how many accounts carry each, most used first.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tags", tag = "accounts", responses((status = 200, body = Vec<TagCount>))))]
 #[server(prefix = "/api", endpoint = "tags", input = GetUrl, output = Json)]
 pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
     let db = crate::state::db();
@@ -139,6 +145,7 @@ pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
 }
 
 /// One account with its latest counters and collection state.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/account", tag = "accounts", params(AccountId), responses((status = 200, body = AccountDetail))))]
 #[server(prefix = "/api", endpoint = "account", input = GetUrl, output = Json)]
 pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
     let db = crate::state::db();
@@ -153,6 +160,7 @@ pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
 /// A chart never gets more than 1,000: beyond that, each day keeps its last
 /// snapshot, and if that is still too many, LTTB keeps the points that
 /// shape the line of `metric` (default: followers), its peaks included.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/history", tag = "accounts", params(AccountId, Range, MetricParam), responses((status = 200, body = Vec<HistoryPoint>))))]
 #[server(prefix = "/api", endpoint = "history", input = GetUrl, output = Json)]
 pub async fn get_history(
     id: i64,
@@ -170,6 +178,7 @@ pub async fn get_history(
 }
 
 /// Collection runs, newest first.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/runs", tag = "collection", params(Paging), responses((status = 200, body = Page<RunSummary>))))]
 #[server(prefix = "/api", endpoint = "runs", input = GetUrl, output = Json)]
 pub async fn list_runs(
     page: Option<u32>,
@@ -186,6 +195,7 @@ pub async fn list_runs(
 
 /// One run with its per-platform figures and a page of per-account outcomes
 /// (failures first); `outcome` keeps only accounts that ended so.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/run", tag = "collection", params(RunParams, Paging), responses((status = 200, body = RunDetail))))]
 #[server(prefix = "/api", endpoint = "run", input = GetUrl, output = Json)]
 pub async fn get_run(
     id: i64,
@@ -204,6 +214,7 @@ pub async fn get_run(
 
 /// The read cache: its backend now (`redis`, `in_process` or `degraded`)
 /// and, per kind of data, hits, misses, errors and fallbacks since start.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/cache", tag = "operations", responses((status = 200, body = CacheStats))))]
 #[server(prefix = "/api", endpoint = "cache", input = GetUrl, output = Json)]
 pub async fn get_cache_stats() -> Result<CacheStats, ApiError> {
     Ok(crate::state::cache().stats().await)
@@ -214,6 +225,7 @@ pub async fn get_cache_stats() -> Result<CacheStats, ApiError> {
 /// to the window's ends (named in the answer). With `from` and `to` (dates,
 /// `2026-10-01`), also the change over that period and over the period of
 /// equal length before it.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/growth", tag = "analytics", params(AccountId, PeriodParams), responses((status = 200, body = Growth))))]
 #[server(prefix = "/api", endpoint = "growth", input = GetUrl, output = Json)]
 pub async fn get_growth(
     id: i64,
@@ -232,6 +244,7 @@ pub async fn get_growth(
 /// An account's compacted days (older than the retention period) over a
 /// range: each day's count of snapshots and the first, last, lowest and
 /// highest value of `metric` (default: followers) before compaction.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/rollups", tag = "accounts", params(AccountId, MetricParam, Range), responses((status = 200, body = Vec<DailyRollup>))))]
 #[server(prefix = "/api", endpoint = "rollups", input = GetUrl, output = Json)]
 pub async fn get_rollups(
     id: i64,
@@ -252,6 +265,7 @@ pub async fn get_rollups(
 /// default 90), the predicted values at +30, +90 and +365 days with a band,
 /// and the dates of the next milestones (1k, 10k, 100k…). With too little
 /// data there is no trend, and `reason` says why.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/projection", tag = "analytics", params(AccountId, MetricParam, ProjectionParams), responses((status = 200, body = Projection))))]
 #[server(prefix = "/api", endpoint = "projection", input = GetUrl, output = Json)]
 pub async fn get_projection(
     id: i64,
@@ -271,6 +285,7 @@ pub async fn get_projection(
 /// Brands (one creator's or company's accounts across platforms), biggest
 /// combined audience first: accounts, platforms, summed followers and
 /// 7- and 30-day growth, and rank among brands by audience and by growth.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/brands", tag = "brands", responses((status = 200, body = Vec<BrandRow>))))]
 #[server(prefix = "/api", endpoint = "brands", input = GetUrl, output = Json)]
 pub async fn list_brands() -> Result<Vec<BrandRow>, ApiError> {
     let db = crate::state::db();
@@ -280,6 +295,7 @@ pub async fn list_brands() -> Result<Vec<BrandRow>, ApiError> {
 }
 
 /// One brand with its accounts, biggest first.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/brand", tag = "brands", params(BrandId), responses((status = 200, body = BrandDetail))))]
 #[server(prefix = "/api", endpoint = "brand", input = GetUrl, output = Json)]
 pub async fn get_brand(id: i64) -> Result<BrandDetail, ApiError> {
     let db = crate::state::db();
@@ -293,6 +309,7 @@ pub async fn get_brand(id: i64) -> Result<BrandDetail, ApiError> {
 /// Events, newest first: milestones crossed, unusual daily changes and
 /// accounts failing run after run; `account_id` and `kind` (`milestone`,
 /// `unusual_change`, `failing`) narrow the list.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/events", tag = "analytics", params(EventParams, Paging), responses((status = 200, body = Page<EventRow>))))]
 #[server(prefix = "/api", endpoint = "events", input = GetUrl, output = Json)]
 pub async fn list_events(
     account_id: Option<i64>,
@@ -315,6 +332,7 @@ pub async fn list_events(
 /// Up to six accounts' history of one metric on one chart. `ids` is a
 /// comma-separated list (`ids=3,7,12`); `mode=indexed` shows each series as
 /// a percentage of its first value in the range (= 100 at the start).
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/compare", tag = "analytics", params(CompareParams, MetricParam, Range), responses((status = 200, body = Comparison))))]
 #[server(prefix = "/api", endpoint = "compare", input = GetUrl, output = Json)]
 pub async fn compare_accounts(
     ids: String,
@@ -340,6 +358,7 @@ pub async fn compare_accounts(
 /// kind of database query (recent window and since start), the pool, the
 /// cache's counters and backend, the collectors' timings in the latest
 /// finished run, and the process. Not cached: it is live.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/performance", tag = "operations", responses((status = 200, body = Performance))))]
 #[server(prefix = "/api", endpoint = "performance", input = GetUrl, output = Json)]
 pub async fn get_performance() -> Result<Performance, ApiError> {
     use crate::metrics::{Metrics, resident_bytes};
@@ -359,6 +378,7 @@ pub async fn get_performance() -> Result<Performance, ApiError> {
 
 /// Starts a collection run on this instance now, unless one is under way.
 /// Progress shows in `/api/runs` (`accounts_done` of `accounts_total`).
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/collect", tag = "collection", responses((status = 200, body = CollectAnswer))))]
 #[server(prefix = "/api", endpoint = "collect", output = Json)]
 pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
     let answer = crate::state::collect_trigger().request();

@@ -11,6 +11,7 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 /// What went wrong, as a stable machine-readable code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The request's arguments are invalid: the client must change them.
@@ -26,6 +27,7 @@ pub enum ErrorKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[error("{message}")]
 pub struct ApiError {
     #[serde(rename = "error")]

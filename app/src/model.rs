@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// A social platform Reach can track.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
@@ -138,6 +139,7 @@ impl FromStr for Platform {
 
 /// One of the public counters Reach records for an account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     #[default]
@@ -215,6 +217,7 @@ impl UnknownValue {
 /// The counters of one observation. `None` means the platform did not say:
 /// unknown is never reported as zero.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Counters {
     pub followers: Option<i64>,
     pub following: Option<i64>,
@@ -237,6 +240,7 @@ impl Counters {
 
 /// Columns the accounts table can be sorted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountSort {
     Handle,
@@ -305,6 +309,7 @@ impl FromStr for AccountSort {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SortDirection {
     Asc,
@@ -346,6 +351,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// One row of the accounts table: the account and its latest known counters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountRow {
     pub id: i64,
     pub platform: Platform,
@@ -380,6 +386,7 @@ pub fn percent_change(change: Option<i64>, current: Option<i64>) -> Option<f64> 
 
 /// A tag, how many accounts carry it and their group totals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TagCount {
     pub tag: String,
     pub accounts: u64,
@@ -391,6 +398,7 @@ pub struct TagCount {
 
 /// Which accounts the accounts table lists.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountFilter {
     /// Matches handles and display names.
     pub search: Option<String>,
@@ -402,6 +410,7 @@ pub struct AccountFilter {
 
 /// A page of a list, with what is needed to draw the pager.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub page: u32,
@@ -433,6 +442,7 @@ impl<T> Page<T> {
 
 /// Everything the account page shows apart from the history itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountDetail {
     pub account: AccountRow,
     /// The brand it belongs to, if any.
@@ -445,6 +455,7 @@ pub struct AccountDetail {
 
 /// How far back an account's history goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum HistoryRange {
     #[serde(rename = "7d")]
     Week,
@@ -504,6 +515,7 @@ impl FromStr for HistoryRange {
 
 /// One snapshot of an account's counters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HistoryPoint {
     pub captured_at: DateTime<Utc>,
     #[serde(flatten)]
@@ -515,6 +527,7 @@ pub struct HistoryPoint {
 
 /// Per-platform figures of the overview.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PlatformTotals {
     pub platform: Platform,
     pub accounts: u64,
@@ -523,6 +536,7 @@ pub struct PlatformTotals {
 
 /// A collection run as listed in the run history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunSummary {
     pub id: i64,
     pub started_at: DateTime<Utc>,
@@ -540,6 +554,7 @@ pub struct RunSummary {
 
 /// How collecting one account ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
@@ -582,6 +597,7 @@ impl Outcome {
 
 /// Where a collection run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
@@ -597,8 +613,19 @@ pub enum RunStatus {
     Interrupted,
 }
 
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Finished => "finished",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// The answer to a manual collection request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum CollectAnswer {
     /// A run starts now.
@@ -609,6 +636,7 @@ pub enum CollectAnswer {
 
 /// One run in detail: its figures, per platform and per account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunDetail {
     pub run: RunSummary,
     pub platforms: Vec<PlatformTiming>,
@@ -618,6 +646,7 @@ pub struct RunDetail {
 
 /// How one platform fared in a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PlatformTiming {
     pub platform: Platform,
     pub accounts: u64,
@@ -634,6 +663,7 @@ pub struct PlatformTiming {
 
 /// What a run did with one account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunResultRow {
     pub account_id: i64,
     pub platform: Platform,
@@ -646,6 +676,7 @@ pub struct RunResultRow {
 
 /// The dashboard's front page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Overview {
     pub accounts: u64,
     pub core_accounts: u64,
@@ -674,6 +705,7 @@ pub const STALE_AFTER_HOURS: i64 = 48;
 
 /// The total follower change of every account over a window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TotalChange {
     pub days: u32,
     /// Sum of the changes that are known.
@@ -757,6 +789,7 @@ mod tests {
 
 /// Which cache answers reads now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CacheBackend {
     /// Redis, shared by the instances (with the in-process level in front).
@@ -767,8 +800,20 @@ pub enum CacheBackend {
     Degraded,
 }
 
+impl CacheBackend {
+    /// The name it has in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheBackend::Redis => "redis",
+            CacheBackend::InProcess => "in_process",
+            CacheBackend::Degraded => "degraded",
+        }
+    }
+}
+
 /// The cache's counters since start.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CacheStats {
     pub backend: CacheBackend,
     /// Answers held in this instance's memory, and their size as JSON.
@@ -779,6 +824,7 @@ pub struct CacheStats {
 
 /// One kind of cached answer's counters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CacheKindStats {
     pub kind: String,
     /// Answered from this instance's memory.
@@ -795,6 +841,7 @@ pub struct CacheKindStats {
 
 /// Latency percentiles of one series, in milliseconds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Latency {
     pub count: u64,
     pub p50_ms: f64,
@@ -805,6 +852,7 @@ pub struct Latency {
 
 /// One measured series: an endpoint, or a kind of database query.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SeriesStats {
     /// A route template (`/accounts/{id}`), an API path, or a query kind
     /// (`SELECT accounts`).
@@ -819,6 +867,7 @@ pub struct SeriesStats {
 
 /// The database as this instance sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DatabaseStats {
     /// `sqlite` or `postgres`.
     pub backend: String,
@@ -830,6 +879,7 @@ pub struct DatabaseStats {
 
 /// The collectors' figures from the latest finished run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CollectorStats {
     pub run: RunSummary,
     pub platforms: Vec<PlatformTiming>,
@@ -837,6 +887,7 @@ pub struct CollectorStats {
 
 /// Reach's own performance (`/api/performance`), for this instance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Performance {
     pub version: String,
     pub uptime_seconds: u64,
@@ -857,6 +908,7 @@ pub const MAX_COMPARED: usize = 6;
 
 /// How a comparison shows values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CompareMode {
     /// The values themselves.
@@ -890,6 +942,7 @@ impl FromStr for CompareMode {
 
 /// One account's line in a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CompareSeries {
     pub id: i64,
     pub platform: Platform,
@@ -901,6 +954,7 @@ pub struct CompareSeries {
 
 /// Several accounts' history of one metric over one range.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Comparison {
     pub metric: Metric,
     pub range: HistoryRange,
@@ -911,6 +965,7 @@ pub struct Comparison {
 
 /// The change of one metric between two snapshots.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MetricChange {
     pub metric: Metric,
     /// The value at the start (`from_at`) and at the end (`to_at`).
@@ -924,6 +979,7 @@ pub struct MetricChange {
 /// moments. Missed days are not filled in: the snapshots actually used are
 /// named, and a change is unknown when either end is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PeriodChange {
     /// The period asked for.
     pub start: DateTime<Utc>,
@@ -936,6 +992,7 @@ pub struct PeriodChange {
 
 /// One window of an account's growth: the `days` up to its latest snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GrowthWindow {
     pub days: u32,
     pub period: PeriodChange,
@@ -945,6 +1002,7 @@ pub struct GrowthWindow {
 /// to its latest snapshot, and, when asked, over a custom period compared
 /// with the period of equal length before it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Growth {
     pub account_id: i64,
     pub windows: Vec<GrowthWindow>,
@@ -957,6 +1015,7 @@ pub const GROWTH_WINDOWS: [u32; 5] = [1, 7, 30, 90, 365];
 
 /// What a leaderboard ranks accounts by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RankBy {
     /// The metric's value at the leaderboard's date.
@@ -1006,6 +1065,7 @@ pub const DEFAULT_LEADERBOARD_DAYS: u32 = 30;
 
 /// One account's place on a leaderboard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LeaderboardEntry {
     /// 1 for the first; equal figures share a rank (1, 2, 2, 4). `None`
     /// when the ranked figure is unknown: such accounts are listed last.
@@ -1036,6 +1096,7 @@ impl LeaderboardEntry {
 
 /// Tracked accounts ranked by one metric (`/api/leaderboard`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Leaderboard {
     pub metric: Metric,
     pub by: RankBy,
@@ -1070,6 +1131,7 @@ pub const MILESTONES: [i64; 7] = [
 
 /// A predicted value and its band.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectedValue {
     pub at: DateTime<Utc>,
     pub value: i64,
@@ -1079,6 +1141,7 @@ pub struct ProjectedValue {
 
 /// When a milestone is predicted to be crossed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MilestoneDate {
     pub milestone: i64,
     /// `None`: not within [`MILESTONE_HORIZON_YEARS`] at the current pace.
@@ -1090,6 +1153,7 @@ pub const MILESTONE_HORIZON_YEARS: i64 = 10;
 
 /// A fitted trend and what it predicts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Trend {
     /// The metric's change per day along the trend.
     pub per_day: f64,
@@ -1109,6 +1173,7 @@ pub struct Trend {
 
 /// An account's projection of one metric (`/api/projection`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Projection {
     pub account_id: i64,
     pub metric: Metric,
@@ -1122,6 +1187,7 @@ pub struct Projection {
 
 /// What kind of thing happened to an account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
@@ -1179,6 +1245,7 @@ impl FromStr for EventKind {
 
 /// An event as listed and as POSTed to webhooks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventRow {
     pub id: i64,
     pub kind: EventKind,
@@ -1199,6 +1266,7 @@ pub struct EventRow {
 
 /// One metric over one day: first, last, lowest and highest value seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DayRange {
     pub first: Option<i64>,
     pub last: Option<i64>,
@@ -1221,6 +1289,7 @@ impl DayRange {
 
 /// A compacted day of an account (`/api/rollups`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DailyRollup {
     pub day: chrono::NaiveDate,
     /// Snapshots the day had before compaction.
@@ -1232,6 +1301,7 @@ pub struct DailyRollup {
 
 /// A brand with its combined audience (`/api/brands`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BrandRow {
     pub id: i64,
     pub name: String,
@@ -1254,6 +1324,7 @@ pub struct BrandRow {
 
 /// One brand with its accounts (`/api/brand`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BrandDetail {
     pub brand: BrandRow,
     /// Biggest first.
@@ -1262,6 +1333,7 @@ pub struct BrandDetail {
 
 /// The brand an account belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BrandRef {
     pub id: i64,
     pub name: String,

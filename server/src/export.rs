@@ -72,8 +72,9 @@ impl FromStr for Dataset {
 }
 
 /// What narrows an export; each dataset reads the options that apply to it.
-#[derive(Clone, Debug, Default, Deserialize, clap::Args)]
+#[derive(Clone, Debug, Default, Deserialize, clap::Args, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ExportOptions {
     /// Snapshots: one account's only.
     #[arg(long)]
@@ -439,8 +440,27 @@ fn leaderboard_chunk(
     futures::stream::once(board).chain(futures::stream::once(async { Ok(Chunk::End) }))
 }
 
-/// `GET /api/export/{dataset}.{format}`: the export as an attachment,
-/// streamed.
+/// A dataset as a file: `accounts`, `snapshots` or `leaderboard`, as CSV
+/// (with a header line) or one JSON array, sent as an attachment and
+/// streamed, so that memory stays flat whatever its size. Each dataset
+/// reads the options that apply to it; others are refused.
+#[utoipa::path(
+    get,
+    path = "/api/export/{file}",
+    tag = "exports",
+    params(
+        ("file" = String, Path, description = "`{dataset}.{format}`: `accounts`, `snapshots` or `leaderboard`, then `csv` or `json`.", example = "accounts.csv"),
+        ExportOptions,
+    ),
+    responses(
+        (status = 200, description = "The export, as an attachment.", content(
+            ("text/csv"),
+            (Vec<Object> = "application/json"),
+        )),
+        (status = 400, description = "Invalid options (`bad_request`).", body = ApiError),
+        (status = 404, description = "No such dataset or format (`not_found`).", body = ApiError),
+    ),
+)]
 pub async fn export_handler(
     State(state): State<AppState>,
     Path(file): Path<String>,

@@ -9,6 +9,7 @@ pub mod database;
 pub mod events;
 pub mod export;
 pub mod import;
+pub mod openapi;
 pub mod retention;
 pub mod schedule;
 pub mod startup;
@@ -45,6 +46,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 seed_if_empty(&db).await?;
             }
             let trigger = CollectTrigger::default();
+            // One set of figures for the web side and the collector.
+            let metrics = Metrics::default();
             let cache = Cache::new(&cli.cache.settings())?;
             tracing::info!(backend = ?cache.backend(), "read cache ready");
             // Before anything announces the server: a SIGTERM from then on
@@ -55,7 +58,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 db: db.clone(),
                 cache,
                 collect: trigger.clone(),
-                metrics: Metrics::default(),
+                metrics: metrics.clone(),
             })
             .await?;
             tracing::info!(
@@ -64,7 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Reach is listening on http://{}",
                 app.local_addr()
             );
-            let engine = Arc::new(engine(db, &cli.collect)?);
+            let engine = Arc::new(engine(db, &cli.collect, metrics)?);
             let schedule = (!serve.no_collect).then(|| schedule::Schedule {
                 interval: serve.collect_interval,
                 platforms: serve.platform_intervals.0.iter().copied().collect(),
@@ -93,7 +96,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Collect => {
-            let engine = engine(db, &cli.collect)?;
+            let engine = engine(db, &cli.collect, Metrics::default())?;
             let bar = progress_bar(engine.progress());
             let run = engine.run(Utc::now()).await;
             // The bar stops when the engine, its progress's sender, is gone.
@@ -215,7 +218,11 @@ async fn export_to_file(
 }
 
 /// The collection engine as configured.
-pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow::Result<Engine> {
+pub fn engine(
+    db: sea_orm::DatabaseConnection,
+    config: &CollectConfig,
+    metrics: Metrics,
+) -> anyhow::Result<Engine> {
     let settings = PlatformSettings {
         mastodon_url: config.mastodon_url.clone(),
         bluesky_url: config.bluesky_url.clone(),
@@ -239,7 +246,8 @@ pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow
     budgets.extend(config.rate_limits.0.iter().copied());
     let upstream = Upstream::new(config.http_timeout, &config.user_agent, budgets)
         .context("cannot build the HTTP client")?
-        .with_max_wait(config.max_rate_limit_wait);
+        .with_max_wait(config.max_rate_limit_wait)
+        .with_metrics(metrics.clone());
     let webhooks = events::Webhooks::new(
         config.webhook_urls.clone(),
         config.http_timeout,
@@ -259,7 +267,8 @@ pub fn engine(db: sea_orm::DatabaseConnection, config: &CollectConfig) -> anyhow
         failing_after: config.failing_after as usize,
         webhooks,
     })
-    .with_retention(config.keep_raw))
+    .with_retention(config.keep_raw)
+    .with_metrics(metrics))
 }
 
 /// Draws a run's progress on the terminal (nothing when stderr is not one)

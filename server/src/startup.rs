@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use app::metrics::Metrics;
+use app::model::CacheBackend;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -18,10 +19,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde::Serialize;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+
+use crate::openapi::ApiDescription;
 
 /// A bound, not yet running, Reach server.
 pub struct Application {
@@ -39,6 +43,7 @@ impl Application {
         state.db.set_metric_callback(move |info| {
             metrics.record_query(&info.statement.sql, info.elapsed, info.failed)
         });
+        tokio::spawn(prometheus_upkeep(state.metrics.clone()));
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
@@ -70,9 +75,19 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let description = ApiDescription::new(&options);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(prometheus_metrics))
+        .route(
+            "/api/openapi.json",
+            get(crate::openapi::openapi_json).with_state(description.clone()),
+        )
+        .route(
+            "/api/docs",
+            get(crate::openapi::api_docs).with_state(description),
+        )
         // Streamed, so neither cached nor tagged (see `revalidate_api_answers`).
         .route("/api/export/{file}", get(crate::export::export_handler))
         // Server functions are registered here too, each at its `/api/…` path,
@@ -144,31 +159,87 @@ fn endpoint_name(request: &Request) -> String {
 
 /// Alive: the process answers. Costs nothing, so it is also the ceiling of
 /// any load test.
-async fn healthz() -> &'static str {
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "The process answers: `ok`.", content_type = "text/plain", body = String)),
+)]
+pub(crate) async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Whether an instance can serve: `/readyz`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Readiness {
+    /// `ready` or `unavailable`.
+    status: &'static str,
+    /// `ok` or `unreachable`.
+    database: &'static str,
+    /// The cache backend answering now.
+    cache: CacheBackend,
 }
 
 /// Ready to serve: the database answers (migrations ran before the server
 /// started listening), with the cache backend stated. 503 when the
 /// database does not answer, without its error (logged instead).
-async fn readyz(State(state): State<AppState>) -> Response {
-    // `CacheBackend` serializes as `redis`, `in_process` or `degraded`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready: the database answers.", body = Readiness),
+        (status = 503, description = "Not ready: the database does not answer.", body = Readiness),
+    ),
+)]
+pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let cache = state.cache.backend();
     match state.db.ping().await {
-        Ok(()) => axum::Json(serde_json::json!({
-            "status": "ready", "database": "ok", "cache": cache,
-        }))
+        Ok(()) => axum::Json(Readiness {
+            status: "ready",
+            database: "ok",
+            cache,
+        })
         .into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness: the database does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({
-                    "status": "unavailable", "database": "unreachable", "cache": cache,
-                })),
-            )
-                .into_response()
+            let readiness = Readiness {
+                status: "unavailable",
+                database: "unreachable",
+                cache,
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(readiness)).into_response()
         }
+    }
+}
+
+/// Every figure of `/api/performance` in Prometheus' text format, for this
+/// instance: each instance is scraped on its own.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", content_type = "text/plain", body = String)),
+)]
+pub(crate) async fn prometheus_metrics(State(state): State<AppState>) -> Response {
+    let text = state.metrics.prometheus_text(&state.db, &state.cache).await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// Folds the Prometheus histograms' samples every few seconds, so that
+/// memory stays bounded whether or not anything scrapes `/metrics`.
+async fn prometheus_upkeep(metrics: Metrics) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        ticks.tick().await;
+        metrics.run_upkeep();
     }
 }
 

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use app::db::entities::{account, collection_run, run_result};
 use app::db::generations::{self, Domain};
+use app::metrics::{Metrics, RunFigures};
 use app::model::{Outcome, Platform, RunStatus, RunSummary};
 use backon::{ExponentialBuilder, Retryable};
 
@@ -152,6 +153,7 @@ pub struct Engine {
     /// How long raw snapshots are kept before their days are compacted.
     keep_raw: Option<Duration>,
     stop: Stop,
+    metrics: Metrics,
 }
 
 /// One unit of work: accounts of one platform collected by one request.
@@ -189,7 +191,15 @@ impl Engine {
             events: EventSettings::default(),
             keep_raw: None,
             stop: Stop::default(),
+            metrics: Metrics::default(),
         }
+    }
+
+    /// Where runs are counted (the server's `/metrics`); the collectors'
+    /// requests are counted by the [`Upstream`].
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// What stops this engine (at an account boundary), e.g. on shutdown.
@@ -750,7 +760,16 @@ impl Engine {
         let ok = count(&|o| o == Outcome::Ok);
         let skipped = count(&|o| o == Outcome::NotConfigured);
         let failed = count(&|o| o != Outcome::Ok && o != Outcome::NotConfigured);
-        let duration_ms = started.elapsed().as_millis() as i64;
+        let duration = started.elapsed();
+        let duration_ms = duration.as_millis() as i64;
+        let as_count = |n: i32| u64::try_from(n).unwrap_or_default();
+        self.metrics.record_run(&RunFigures {
+            status: status.as_str(),
+            duration,
+            ok: as_count(ok),
+            failed: as_count(failed),
+            skipped: as_count(skipped),
+        });
         let run = collection_run::ActiveModel {
             id: Set(run_id),
             finished_at: Set(Some(Utc::now())),

@@ -25,6 +25,7 @@ on_both_backends!(
     accounts_filter_by_core_and_tag,
     overview_sums_changes_and_lists_growers_and_stale_accounts,
     performance_reports_latency_per_route_template_and_query,
+    prometheus_scrapes_the_same_figures,
     comparison_draws_accounts_absolute_and_indexed,
     growth_uses_the_nearest_real_snapshots_and_says_which,
     health_and_readiness,
@@ -644,6 +645,134 @@ async fn performance_reports_latency_per_route_template_and_query(backend: Backe
     assert_eq!(collectors.run.id, run.id);
     let timed: u64 = collectors.platforms.iter().map(|p| p.accounts).sum();
     assert_eq!(timed, u64::from(ACCOUNTS));
+}
+
+/// The value of the sample `series` (name and labels, exactly as written)
+/// in a Prometheus text answer.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no sample {series} in\n{text}"))
+        .parse()
+        .expect("a number")
+}
+
+async fn prometheus_scrapes_the_same_figures(backend: Backend) {
+    use app::cache::Cache;
+    use app::metrics::Metrics;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let app = TestApp::spawn(backend).await;
+    let metrics = Metrics::default();
+    let address =
+        crate::common::serve_with_metrics(app.db.clone(), Cache::in_process(), metrics.clone())
+            .await;
+    let get = |path: &str| app.client.get(format!("{address}{path}")).send();
+    for _ in 0..3 {
+        assert_eq!(get("/api/overview").await.unwrap().status(), 200);
+    }
+    assert_eq!(get("/accounts/1").await.unwrap().status(), 200);
+    assert_eq!(get("/api/account?id=999999").await.unwrap().status(), 404);
+
+    // A run against a fake GitHub: one account found, one missing.
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/octocat"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            crate::collection::fixture("github_user.json"),
+            "application/json",
+        ))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users/missing"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&fake)
+        .await;
+    app.add_account(Platform::Github, "octocat").await;
+    app.add_account(Platform::Github, "missing").await;
+    let engine = crate::common::engine(app.db.clone(), &fake.uri(), |config| {
+        config.metrics = metrics.clone();
+    });
+    engine.run(chrono::Utc::now()).await.expect("a run");
+
+    let response = get("/metrics").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let overview = r#"{endpoint="GET /api/overview"}"#;
+    assert_eq!(
+        sample(
+            &text,
+            &format!("reach_http_request_duration_seconds_count{overview}")
+        ),
+        3.0
+    );
+    assert!(
+        sample(
+            &text,
+            &format!("reach_http_request_duration_seconds_sum{overview}")
+        ) > 0.0
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"reach_http_request_duration_seconds_count{endpoint="GET /accounts/{id}"}"#
+        ),
+        1.0
+    );
+    assert!(
+        sample(
+            &text,
+            r#"reach_db_query_duration_seconds_count{kind="SELECT accounts"}"#
+        ) > 0.0
+    );
+    assert!(
+        sample(
+            &text,
+            r#"reach_cache_requests_total{kind="overview",result="miss"}"#
+        ) >= 1.0
+    );
+    assert_eq!(
+        sample(&text, r#"reach_cache_backend{backend="in_process"}"#),
+        1.0
+    );
+    for outcome in ["ok", "not_found"] {
+        let series =
+            format!(r#"reach_collector_requests_total{{platform="github",outcome="{outcome}"}}"#);
+        assert_eq!(sample(&text, &series), 1.0, "{series}");
+    }
+    assert_eq!(
+        sample(
+            &text,
+            r#"reach_collector_request_duration_seconds_count{platform="github"}"#
+        ),
+        2.0
+    );
+    assert_eq!(
+        sample(&text, r#"reach_collection_runs_total{status="finished"}"#),
+        1.0
+    );
+    assert!(sample(&text, r#"reach_collection_accounts_total{outcome="ok"}"#) >= 1.0);
+    assert_eq!(
+        sample(
+            &text,
+            r#"reach_collection_accounts_total{outcome="failed"}"#
+        ),
+        1.0
+    );
+    let backend_label = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let idle = format!(r#"reach_db_pool_connections{{backend="{backend_label}",state="idle"}}"#);
+    assert!(sample(&text, &idle) >= 0.0);
+    assert!(sample(&text, "process_resident_memory_bytes") > 1e6);
+    assert!(sample(&text, "reach_uptime_seconds") >= 0.0);
 }
 
 async fn comparison_draws_accounts_absolute_and_indexed(backend: Backend) {

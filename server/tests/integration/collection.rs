@@ -29,7 +29,7 @@ on_both_backends!(
     a_stopped_run_ends_at_an_account_boundary_as_interrupted,
 );
 
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/tests/fixtures/{name}",
         env!("CARGO_MANIFEST_DIR")

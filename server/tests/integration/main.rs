@@ -12,4 +12,5 @@ mod collection;
 mod common;
 mod deploy;
 mod events;
+mod openapi;
 mod retention;

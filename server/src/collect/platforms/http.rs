@@ -12,6 +12,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use app::metrics::Metrics;
 use app::model::Platform;
 use chrono::{DateTime, Utc};
 use governor::clock::Clock;
@@ -141,6 +142,7 @@ pub struct Upstream {
     budgets: HashMap<Platform, Budget>,
     limiters: Mutex<HashMap<(Platform, String), Arc<HostLimiter>>>,
     max_wait: Duration,
+    metrics: Metrics,
 }
 
 impl Upstream {
@@ -159,7 +161,15 @@ impl Upstream {
             budgets,
             limiters: Mutex::new(HashMap::new()),
             max_wait: Self::DEFAULT_MAX_WAIT,
+            metrics: Metrics::default(),
         })
+    }
+
+    /// Where requests' timings, outcomes and rate-limit waits are counted
+    /// (the server's `/metrics`).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The default of [`Upstream::with_max_wait`].
@@ -206,8 +216,34 @@ impl Upstream {
         })?;
         let host = request.url().host_str().unwrap_or_default().to_owned();
         let limiter = self.limiter(platform, &host);
+        let waiting = Instant::now();
         limiter.wait(self.max_wait).await?;
+        self.metrics
+            .record_rate_limit_wait(platform.as_str(), waiting.elapsed());
 
+        let started = Instant::now();
+        let answer = self.send(request, &host, &limiter).await;
+        let outcome = match &answer {
+            Ok(_) => "ok",
+            Err(CollectError::NotFound) => "not_found",
+            Err(CollectError::RateLimited { .. }) => "rate_limited",
+            Err(CollectError::Timeout) => "timeout",
+            Err(CollectError::BadData(_)) => "bad_data",
+            Err(_) => "error",
+        };
+        self.metrics
+            .record_collector_request(platform.as_str(), outcome, started.elapsed());
+        answer
+    }
+
+    /// Sends a request whose turn has come; a `Retry-After` (or a spent
+    /// quota) in the answer pauses its host's limiter.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::Request,
+        host: &str,
+        limiter: &HostLimiter,
+    ) -> Result<T, CollectError> {
         let response = self.client.execute(request).await.map_err(|error| {
             if error.is_timeout() {
                 CollectError::Timeout

@@ -229,7 +229,7 @@ pub async fn serve_with_metrics(db: DatabaseConnection, cache: Cache, metrics: M
         db: db.clone(),
         cache,
         collect: trigger.clone(),
-        metrics,
+        metrics: metrics.clone(),
     })
     .await
     .expect("build the app");
@@ -237,7 +237,9 @@ pub async fn serve_with_metrics(db: DatabaseConnection, cache: Cache, metrics: M
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     // Manual runs only, as under `reach serve --no-collect`; the seeded
     // accounts are simulated, so no platform is asked.
-    let collector = Arc::new(engine(db, "http://127.0.0.1:9", |_| {}));
+    let collector = Arc::new(engine(db, "http://127.0.0.1:9", |config| {
+        config.metrics = metrics;
+    }));
     tokio::spawn(reach::schedule::collect(collector, None, trigger));
     address
 }
@@ -269,6 +271,7 @@ pub fn engine(
         timeout: Duration::from_millis(700),
         max_wait: Duration::from_secs(2),
         credentials: true,
+        metrics: Metrics::default(),
     };
     tweak(&mut config);
     let (key, id, secret) = if config.credentials {
@@ -295,13 +298,15 @@ pub fn engine(
     };
     let upstream = Upstream::new(config.timeout, "reach-tests", config.budgets)
         .expect("an HTTP client")
-        .with_max_wait(config.max_wait);
+        .with_max_wait(config.max_wait)
+        .with_metrics(config.metrics.clone());
     Engine::new(
         db,
         Collectors::new(&platforms),
         Arc::new(upstream),
         config.settings,
     )
+    .with_metrics(config.metrics)
 }
 
 /// What a test may change about its engine.
@@ -313,6 +318,8 @@ pub struct EngineConfig {
     pub max_wait: Duration,
     /// Whether YouTube and Twitch get credentials.
     pub credentials: bool,
+    /// Where the engine and its collectors count what they do.
+    pub metrics: Metrics,
 }
 
 fn unique_database_name() -> String {

@@ -5,16 +5,24 @@
 //!
 //! The HTTP layer that feeds [`Metrics::record_request`] is in the server
 //! (`startup.rs`); the database feeds [`Metrics::record_query`] through
-//! sea-orm's metric callback.
+//! sea-orm's metric callback; the collector feeds the collector figures.
+//! Every figure is also kept for Prometheus (`prometheus.rs`, `/metrics`).
+
+mod prometheus;
+
+pub use prometheus::RunFigures;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+use metrics::Label;
 use sea_orm::{DatabaseConnection, DbBackend};
 
+use crate::cache::Cache;
 use crate::model::{DatabaseStats, Latency, SeriesStats};
+use prometheus::Exporter;
 
 /// The recent window: this many slots of [`SLOT`] each.
 const SLOTS: u64 = 5;
@@ -36,6 +44,7 @@ struct Inner {
     started: Instant,
     requests: Mutex<HashMap<String, Series>>,
     queries: Mutex<HashMap<String, Series>>,
+    exporter: Exporter,
 }
 
 impl Default for Metrics {
@@ -45,7 +54,40 @@ impl Default for Metrics {
                 started: Instant::now(),
                 requests: Mutex::default(),
                 queries: Mutex::default(),
+                exporter: Exporter::default(),
             }),
+        }
+    }
+}
+
+/// Which map a series is in, and so its Prometheus names and label.
+#[derive(Clone, Copy)]
+enum SeriesKind {
+    Request,
+    Query,
+}
+
+impl SeriesKind {
+    fn map(self, inner: &Inner) -> &Mutex<HashMap<String, Series>> {
+        match self {
+            SeriesKind::Request => &inner.requests,
+            SeriesKind::Query => &inner.queries,
+        }
+    }
+
+    fn exported(self, exporter: &Exporter, name: &str) -> Exported {
+        let (duration, errors, label) = match self {
+            SeriesKind::Request => (
+                prometheus::HTTP_DURATION,
+                prometheus::HTTP_ERRORS,
+                "endpoint",
+            ),
+            SeriesKind::Query => (prometheus::QUERY_DURATION, prometheus::QUERY_ERRORS, "kind"),
+        };
+        let labels = || vec![Label::new(label, name.to_owned())];
+        Exported {
+            duration: exporter.histogram(duration, labels()),
+            errors: exporter.counter(errors, labels()),
         }
     }
 }
@@ -63,12 +105,30 @@ impl Metrics {
     /// One request to `endpoint` (a route template or a server function's
     /// path, never a raw path with ids) that took `elapsed`.
     pub fn record_request(&self, endpoint: &str, elapsed: Duration, failed: bool) {
-        self.record(&self.inner.requests, endpoint, elapsed, failed);
+        self.record(SeriesKind::Request, endpoint, elapsed, failed);
     }
 
     /// One database statement, named by [`query_kind`].
     pub fn record_query(&self, sql: &str, elapsed: Duration, failed: bool) {
-        self.record(&self.inner.queries, &query_kind(sql), elapsed, failed);
+        self.record(SeriesKind::Query, &query_kind(sql), elapsed, failed);
+    }
+
+    /// One request of a collector to `platform`'s API, whatever came of it
+    /// (`ok`, `not_found`, `rate_limited`, `timeout`, `error`).
+    pub fn record_collector_request(&self, platform: &str, outcome: &str, elapsed: Duration) {
+        self.inner
+            .exporter
+            .collector_request(platform, outcome, elapsed);
+    }
+
+    /// A collector request waited this long for `platform`'s rate limit.
+    pub fn record_rate_limit_wait(&self, platform: &str, waited: Duration) {
+        self.inner.exporter.rate_limit_wait(platform, waited);
+    }
+
+    /// A collection run ended.
+    pub fn record_run(&self, run: &RunFigures) {
+        self.inner.exporter.run_ended(run);
     }
 
     pub fn requests(&self) -> Vec<SeriesStats> {
@@ -79,20 +139,35 @@ impl Metrics {
         self.summarize(&self.inner.queries)
     }
 
+    /// Everything in Prometheus' text format, the cache's counters, the
+    /// pool and the process read now.
+    pub async fn prometheus_text(&self, db: &DatabaseConnection, cache: &Cache) -> String {
+        let snapshot = prometheus::Snapshot {
+            cache: cache.stats().await,
+            database: database_stats(db, Vec::new()),
+            uptime: self.uptime(),
+            resident_bytes: resident_bytes(),
+        };
+        self.inner.exporter.render(&snapshot)
+    }
+
+    /// Keeps the Prometheus histograms bounded between scrapes: call it
+    /// every few seconds.
+    pub fn run_upkeep(&self) {
+        self.inner.exporter.run_upkeep();
+    }
+
     fn slot(&self) -> u64 {
         self.inner.started.elapsed().as_secs() / SLOT.as_secs()
     }
 
-    fn record(
-        &self,
-        map: &Mutex<HashMap<String, Series>>,
-        name: &str,
-        elapsed: Duration,
-        failed: bool,
-    ) {
+    fn record(&self, kind: SeriesKind, name: &str, elapsed: Duration, failed: bool) {
         let slot = self.slot();
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(MAX_MICROS);
-        let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = kind
+            .map(&self.inner)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(series) = map.get_mut(name) {
             return series.record(micros, failed, slot);
         }
@@ -102,7 +177,7 @@ impl Metrics {
             OVERFLOW_SERIES
         };
         map.entry(name.to_owned())
-            .or_default()
+            .or_insert_with(|| Series::new(kind.exported(&self.inner.exporter, name)))
             .record(micros, failed, slot);
     }
 
@@ -124,28 +199,36 @@ struct Series {
     errors: u64,
     overall: Histogram<u64>,
     recent: VecDeque<(u64, Histogram<u64>)>,
+    exported: Exported,
+}
+
+/// A series' Prometheus side, registered once when the series is created.
+struct Exported {
+    duration: metrics::Histogram,
+    errors: metrics::Counter,
 }
 
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds")
 }
 
-impl Default for Series {
-    fn default() -> Self {
+impl Series {
+    fn new(exported: Exported) -> Self {
         Self {
             errors: 0,
             overall: histogram(),
             recent: VecDeque::new(),
+            exported,
         }
     }
-}
 
-impl Series {
     fn record(&mut self, micros: u64, failed: bool, slot: u64) {
         let micros = micros.clamp(1, MAX_MICROS);
         self.overall.saturating_record(micros);
+        self.exported.duration.record(micros as f64 / 1e6);
         if failed {
             self.errors += 1;
+            self.exported.errors.increment(1);
         }
         if self.recent.back().is_none_or(|(last, _)| *last != slot) {
             self.recent.push_back((slot, histogram()));
@@ -281,8 +364,76 @@ mod tests {
     }
 
     #[test]
+    fn prometheus_text_carries_every_figure() {
+        use crate::model::{CacheBackend, CacheKindStats, CacheStats};
+        let metrics = Metrics::default();
+        metrics.record_request("GET /api/accounts", Duration::from_millis(3), false);
+        metrics.record_request("GET /api/accounts", Duration::from_millis(700), true);
+        metrics.record_query("SELECT 1 FROM accounts", Duration::from_micros(200), false);
+        metrics.record_collector_request("github", "ok", Duration::from_millis(40));
+        metrics.record_rate_limit_wait("github", Duration::from_secs(2));
+        metrics.record_run(&RunFigures {
+            status: "finished",
+            duration: Duration::from_secs(12),
+            ok: 5,
+            failed: 1,
+            skipped: 0,
+        });
+        let snapshot = prometheus::Snapshot {
+            cache: CacheStats {
+                backend: CacheBackend::InProcess,
+                entries: 4,
+                memory_bytes: 2048,
+                kinds: vec![CacheKindStats {
+                    kind: "accounts".to_owned(),
+                    local_hits: 7,
+                    redis_hits: 0,
+                    misses: 3,
+                    errors: 0,
+                    fallbacks: 0,
+                }],
+            },
+            database: DatabaseStats {
+                backend: "sqlite".to_owned(),
+                pool_size: 3,
+                pool_idle: 1,
+                queries: Vec::new(),
+            },
+            uptime: Duration::from_secs(90),
+            resident_bytes: Some(1 << 20),
+        };
+        let text = metrics.inner.exporter.render(&snapshot);
+        for line in [
+            r#"reach_http_request_duration_seconds_count{endpoint="GET /api/accounts"} 2"#,
+            r#"reach_http_request_duration_seconds_bucket{endpoint="GET /api/accounts",le="0.005"} 1"#,
+            r#"reach_http_request_errors_total{endpoint="GET /api/accounts"} 1"#,
+            r#"reach_db_query_duration_seconds_count{kind="SELECT accounts"} 1"#,
+            r#"reach_collector_requests_total{platform="github",outcome="ok"} 1"#,
+            r#"reach_collector_rate_limit_wait_seconds_sum{platform="github"} 2"#,
+            r#"reach_collection_runs_total{status="finished"} 1"#,
+            r#"reach_collection_accounts_total{outcome="failed"} 1"#,
+            r#"reach_collection_run_duration_seconds_bucket{le="15"} 1"#,
+            r#"reach_cache_requests_total{kind="accounts",result="local_hit"} 7"#,
+            r#"reach_cache_requests_total{kind="accounts",result="miss"} 3"#,
+            r#"reach_cache_backend{backend="in_process"} 1"#,
+            r#"reach_cache_backend{backend="redis"} 0"#,
+            r#"reach_db_pool_connections{backend="sqlite",state="in_use"} 2"#,
+            "reach_uptime_seconds 90",
+            "process_resident_memory_bytes 1048576",
+            "# TYPE reach_http_request_duration_seconds histogram",
+            "# HELP reach_collector_requests_total Requests to platforms' APIs, by platform and outcome.",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "no line {line:?} in\n{text}"
+            );
+        }
+    }
+
+    #[test]
     fn the_recent_window_forgets_old_slots() {
-        let mut series = Series::default();
+        let exported = SeriesKind::Request.exported(&Exporter::default(), "s");
+        let mut series = Series::new(exported);
         series.record(1_000, false, 0);
         series.record(2_000, false, 3);
         assert_eq!(series.stats("s", 4).recent.count, 2);

@@ -1,0 +1,364 @@
+//! The OpenAPI description of the server functions (the JSON API), generated
+//! by utoipa from the annotations beside each function in [`crate::api`]
+//! and the DTOs' `ToSchema` derives. The server adds its own routes
+//! (health, metrics, exports) and serves the whole at `/api/openapi.json`.
+//!
+//! The query parameters are documented by the groups in [`params`]: the
+//! server functions' arguments are fields of structs the `#[server]` macro
+//! generates, which cannot derive `IntoParams`. A test keeps both in step:
+//! every registered server function is described, with exactly its
+//! arguments.
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDocument, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiError;
+
+/// The server functions' part of the API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Reach",
+        description = "Public counters of social-media accounts over time. Every read is a GET with URL query parameters and a JSON answer; errors are JSON too (`ApiError`), with the HTTP status of their kind.",
+    ),
+    paths(
+        crate::api::get_overview,
+        crate::api::many_parameters::list_accounts,
+        crate::api::many_parameters::get_leaderboard,
+        crate::api::list_tags,
+        crate::api::get_account,
+        crate::api::get_history,
+        crate::api::list_runs,
+        crate::api::get_run,
+        crate::api::get_cache_stats,
+        crate::api::get_growth,
+        crate::api::get_rollups,
+        crate::api::get_projection,
+        crate::api::list_brands,
+        crate::api::get_brand,
+        crate::api::list_events,
+        crate::api::compare_accounts,
+        crate::api::get_performance,
+        crate::api::collect_now,
+    ),
+    components(schemas(ApiError)),
+    modifiers(&ErrorAnswers),
+    tags(
+        (name = "dashboard", description = "What the overview page shows."),
+        (name = "accounts", description = "Tracked accounts and their history."),
+        (name = "analytics", description = "Growth, rankings, projections, comparisons and events."),
+        (name = "brands", description = "Accounts grouped by the creator or company behind them."),
+        (name = "collection", description = "Collection runs, and asking for one."),
+        (name = "exports", description = "Whole datasets as CSV or JSON files."),
+        (name = "operations", description = "This instance's health, performance and this description."),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The error answers every operation may give, all with an [`ApiError`]
+/// body: added once here rather than on each function.
+pub struct ErrorAnswers;
+
+impl ErrorAnswers {
+    const ANSWERS: [(&'static str, &'static str); 4] = [
+        ("400", "Invalid arguments (`bad_request`)."),
+        ("404", "No such thing (`not_found`)."),
+        (
+            "500",
+            "The server failed; the details are in its log (`internal`).",
+        ),
+        (
+            "503",
+            "The database is unavailable; try again shortly (`unavailable`).",
+        ),
+    ];
+
+    fn add_to(operation: &mut Operation) {
+        for (status, description) in Self::ANSWERS {
+            let answer = ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(RefOr::Ref(Ref::from_schema_name("ApiError"))))
+                        .build(),
+                )
+                .build();
+            operation
+                .responses
+                .responses
+                .entry(status.to_owned())
+                .or_insert(RefOr::T(answer));
+        }
+    }
+}
+
+impl Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut OpenApiDocument) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                Self::add_to(operation);
+            }
+        }
+    }
+}
+
+/// The query parameters, by the groups in which the functions take them.
+/// Each field is one parameter; its doc comment is its description.
+pub mod params {
+    use utoipa::IntoParams;
+
+    use crate::model::{
+        AccountSort, CompareMode, EventKind, HistoryRange, Metric, Outcome, Platform, RankBy,
+        SortDirection,
+    };
+
+    /// Which page of a list.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct Paging {
+        /// The page, from 1 (default 1).
+        #[param(minimum = 1, example = 1)]
+        pub page: Option<u32>,
+        /// Rows per page, 1 to 100 (default 25).
+        #[param(minimum = 1, maximum = 100, example = 25)]
+        pub per_page: Option<u32>,
+    }
+
+    /// The order of the accounts table.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct AccountListing {
+        /// The column to sort by (default `followers`).
+        #[param(inline, example = "followers")]
+        pub sort: Option<AccountSort>,
+        /// `asc` or `desc` (default: the column's natural order).
+        #[param(inline)]
+        pub dir: Option<SortDirection>,
+        /// Matches handles and display names (at most 100 characters).
+        #[param(example = "rust")]
+        pub q: Option<String>,
+    }
+
+    /// Who is listed or competes.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct AccountFilterParams {
+        /// Only this platform's accounts.
+        #[param(inline, example = "youtube")]
+        pub platform: Option<Platform>,
+        /// Only core accounts (`true`) or only the others (`false`).
+        pub core: Option<bool>,
+        /// Only the accounts carrying this tag (at most 64 characters).
+        pub tag: Option<String>,
+    }
+
+    /// How a leaderboard ranks.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct LeaderboardParams {
+        /// The metric ranked (default `followers`).
+        #[param(inline)]
+        pub metric: Option<Metric>,
+        /// By the metric's `value`, its growth (`change`, the default) or
+        /// its growth in percent (`percent`).
+        #[param(inline, example = "change")]
+        pub by: Option<RankBy>,
+        /// The growth period in days: 7, 30 (default), 90 or 365.
+        #[param(example = 30)]
+        pub days: Option<u32>,
+        /// The board as it stood at the end of this UTC day (default: now).
+        pub date: Option<chrono::NaiveDate>,
+    }
+
+    /// One account.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct AccountId {
+        /// The account's id.
+        #[param(example = 1)]
+        pub id: i64,
+    }
+
+    /// One brand.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct BrandId {
+        /// The brand's id.
+        #[param(example = 1)]
+        pub id: i64,
+    }
+
+    /// How far back a series goes.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct Range {
+        /// `7d`, `30d`, `90d` (default), `1y` or `all`.
+        #[param(inline, example = "30d")]
+        pub range: Option<HistoryRange>,
+    }
+
+    /// Which counter.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct MetricParam {
+        /// The counter (default `followers`).
+        #[param(inline, example = "followers")]
+        pub metric: Option<Metric>,
+    }
+
+    /// A period of whole UTC days, both ends given or neither.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct PeriodParams {
+        /// The period's first day.
+        pub from: Option<chrono::NaiveDate>,
+        /// The period's last day.
+        pub to: Option<chrono::NaiveDate>,
+    }
+
+    /// What a projection is fitted on.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct ProjectionParams {
+        /// Days of history fitted: 30 or 90 (default).
+        #[param(example = 90)]
+        pub basis: Option<u32>,
+    }
+
+    /// One run's page of results.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct RunParams {
+        /// The run's id.
+        #[param(example = 1)]
+        pub id: i64,
+        /// Only the accounts that ended so.
+        #[param(inline)]
+        pub outcome: Option<Outcome>,
+    }
+
+    /// Which events.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct EventParams {
+        /// Only this account's events.
+        pub account_id: Option<i64>,
+        /// Only events of this kind.
+        #[param(inline)]
+        pub kind: Option<EventKind>,
+    }
+
+    /// Which accounts are compared, and how.
+    #[derive(IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct CompareParams {
+        /// One to six account ids, comma-separated.
+        #[param(example = "1,2")]
+        pub ids: String,
+        /// `absolute` values (default) or `indexed`: each series as a
+        /// percentage of its first value in the range.
+        #[param(inline)]
+        pub mode: Option<CompareMode>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde::de::DeserializeOwned;
+    use serde_aux::serde_introspection::serde_introspect;
+    use server_fn::ServerFn;
+
+    use super::*;
+    use crate::api::*;
+
+    /// A server function's path and its arguments' names, read from the
+    /// struct its macro generates.
+    fn arguments<F: ServerFn + DeserializeOwned>() -> (&'static str, BTreeSet<&'static str>) {
+        (F::PATH, serde_introspect::<F>().iter().copied().collect())
+    }
+
+    #[test]
+    fn every_server_function_is_described_with_exactly_its_arguments() {
+        let functions = [
+            arguments::<GetOverview>(),
+            arguments::<ListAccounts>(),
+            arguments::<GetLeaderboard>(),
+            arguments::<ListTags>(),
+            arguments::<GetAccount>(),
+            arguments::<GetHistory>(),
+            arguments::<ListRuns>(),
+            arguments::<GetRun>(),
+            arguments::<GetCacheStats>(),
+            arguments::<GetGrowth>(),
+            arguments::<GetRollups>(),
+            arguments::<GetProjection>(),
+            arguments::<ListBrands>(),
+            arguments::<GetBrand>(),
+            arguments::<ListEvents>(),
+            arguments::<CompareAccounts>(),
+            arguments::<GetPerformance>(),
+            arguments::<CollectNow>(),
+        ];
+        // The list above is every function the server registers.
+        let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .collect();
+        let listed: BTreeSet<&str> = functions.iter().map(|(path, _)| *path).collect();
+        assert_eq!(registered, listed);
+
+        let document = ApiDoc::openapi();
+        for (path, method) in server_fn::axum::server_fn_paths() {
+            let item = document
+                .paths
+                .paths
+                .get(path)
+                .unwrap_or_else(|| panic!("{path} is not described"));
+            let operation = match method.as_str() {
+                "GET" => item.get.as_ref(),
+                "POST" => item.post.as_ref(),
+                other => panic!("{path}: unexpected method {other}"),
+            };
+            let operation = operation.unwrap_or_else(|| panic!("{method} {path} is not described"));
+            let described: BTreeSet<&str> = operation
+                .parameters
+                .iter()
+                .flatten()
+                .map(|parameter| match parameter {
+                    RefOr::T(parameter) => parameter.name.as_str(),
+                    RefOr::Ref(reference) => {
+                        panic!("{path}: unexpected {}", reference.ref_location)
+                    }
+                })
+                .collect();
+            let (_, arguments) = functions.iter().find(|(p, _)| *p == path).expect("listed");
+            assert_eq!(&described, arguments, "the parameters of {path}");
+            for status in ["200", "400", "500"] {
+                assert!(
+                    operation.responses.responses.contains_key(status),
+                    "{path} has no {status} answer"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_described_bounds_are_the_enforced_ones() {
+        let document = serde_json::to_value(ApiDoc::openapi()).expect("serializable");
+        let per_page = document["paths"]["/api/accounts"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == "per_page")
+            .expect("a per_page parameter");
+        assert_eq!(
+            per_page["schema"]["maximum"],
+            crate::model::MAX_PAGE_SIZE,
+            "{per_page}"
+        );
+    }
+}

@@ -78,6 +78,8 @@ pub fn App() -> impl IntoView {
                     <A href="/compare">"Compare"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/performance">"Performance"</A>
+                    // Rendered by the server, outside the router.
+                    <a href="/api/docs" rel="external">"API"</a>
                 </nav>
                 <ThemeToggle />
             </header>

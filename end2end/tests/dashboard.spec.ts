@@ -135,3 +135,32 @@ test('built assets have hashed names, are compressed and cached for good', async
     expect(response.headers()['content-encoding'], asset).toMatch(/br|gzip/);
   }
 });
+
+test('the API page, from the menu, describes every endpoint with the dashboard styles', async ({ page, request }, testInfo) => {
+  const description = await (await request.get('/api/openapi.json')).json();
+  const operations = Object.values(description.paths).flatMap((item: any) =>
+    ['get', 'post'].filter((method) => item[method]),
+  );
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('link', { name: 'API', exact: true }).click();
+  await expect(page).toHaveURL(/\/api\/docs$/);
+  await expect(page.locator('h1')).toContainText('Reach API');
+  await expect(page.locator('.api-operation')).toHaveCount(operations.length);
+  // The hashed stylesheet applies: operations are drawn as cards.
+  await expect(page.locator('.api-operation').first()).toHaveCSS('border-top-left-radius', '8px');
+  await expect(page.locator('#op-list_accounts')).toContainText('per_page');
+  // A response's schema links to its description further down.
+  await page.locator('#op-list_accounts a[href^="#schema-"]').first().click();
+  await expect(page).toHaveURL(/#schema-/);
+  for (const size of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    await page.setViewportSize(size);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow, `the API page fits ${size.width}px`).toBeLessThanOrEqual(0);
+    const file = testInfo.outputPath(`api-docs-${size.width}.png`);
+    await page.screenshot({ path: file });
+    await testInfo.attach(`api-docs-${size.width}`, { path: file, contentType: 'image/png' });
+  }
+});

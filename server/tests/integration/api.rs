@@ -773,6 +773,15 @@ async fn prometheus_scrapes_the_same_figures(backend: Backend) {
     assert!(sample(&text, &idle) >= 0.0);
     assert!(sample(&text, "process_resident_memory_bytes") > 1e6);
     assert!(sample(&text, "reach_uptime_seconds") >= 0.0);
+    // The example Grafana dashboard (deploy/) queries only real families.
+    let families = crate::deploy::dashboard_metric_families();
+    assert!(families.len() >= 10, "{families:?}");
+    for family in families {
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "the dashboard queries {family}, which /metrics does not have"
+        );
+    }
 }
 
 async fn comparison_draws_accounts_absolute_and_indexed(backend: Backend) {

@@ -100,6 +100,7 @@ fn the_compose_file_runs_reach_with_real_flags_and_variables() {
             && let Some((key, _)) = setting.split_once('=')
             && key.chars().all(|c| c.is_ascii_uppercase() || c == '_')
             && !key.starts_with("POSTGRES_")
+            && !key.starts_with("GF_")
         {
             assert_known_variable(&help, key, "compose.yaml");
         }
@@ -126,4 +127,33 @@ fn the_compose_file_runs_reach_with_real_flags_and_variables() {
     }
     let nginx = read("deploy/nginx.conf");
     assert!(nginx.contains("server reach-1:3000;") && nginx.contains("server reach-2:3000;"));
+    // Prometheus scrapes each instance, not the balancer.
+    let prometheus = read("deploy/prometheus.yml");
+    assert!(prometheus.contains("metrics_path: /metrics"));
+    assert!(prometheus.contains(r#"targets: ["reach-1:3000", "reach-2:3000"]"#));
+}
+
+/// The metric families the example Grafana dashboard queries (its
+/// expressions' `reach_…` and `process_…` names, without the histogram
+/// suffixes). The API test `prometheus_scrapes_the_same_figures` checks
+/// that a real `/metrics` has each.
+pub(crate) fn dashboard_metric_families() -> std::collections::BTreeSet<String> {
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&read("deploy/grafana/reach.json")).expect("the dashboard is JSON");
+    let mut families = std::collections::BTreeSet::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expression = target["expr"].as_str().expect("an expression");
+            for word in expression.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if word.starts_with("reach_") || word.starts_with("process_") {
+                    let family = ["_bucket", "_count", "_sum"]
+                        .iter()
+                        .find_map(|suffix| word.strip_suffix(suffix))
+                        .unwrap_or(word);
+                    families.insert(family.to_owned());
+                }
+            }
+        }
+    }
+    families
 }

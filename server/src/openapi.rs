@@ -96,8 +96,9 @@ fn page(document: &Value, options: &LeptosOptions) -> String {
     );
 
     let tags = document["tags"].as_array().cloned().unwrap_or_default();
+    let operations = operations(document);
     html.push_str(r#"<nav class="api-toc"><h2>Endpoints</h2><ul>"#);
-    for (method, path, operation) in operations(document) {
+    for &(method, path, operation) in &operations {
         let _ = write!(
             html,
             r##"<li><a href="#{id}"><code>{method} {path}</code></a> <span class="muted">{summary}</span></li>"##,
@@ -117,7 +118,7 @@ fn page(document: &Value, options: &LeptosOptions) -> String {
             escape(&name),
             inline_code(&text(&tag["description"])),
         );
-        for (method, path, operation) in operations(document) {
+        for &(method, path, operation) in &operations {
             let tagged = operation["tags"]
                 .as_array()
                 .is_some_and(|tags| tags.iter().any(|t| t == &Value::String(name.clone())));

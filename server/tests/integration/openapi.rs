@@ -74,8 +74,8 @@ async fn every_endpoint_is_described(backend: Backend) {
     }
 }
 
-/// A validator for the schema at `pointer` in the description; its
-/// `$ref`s resolve against the description's components.
+/// A validator for `schema`, a schema of the description; its `$ref`s
+/// resolve against the description's components.
 fn validator(document: &Value, schema: &Value) -> jsonschema::Validator {
     let mut root = schema.clone();
     root.as_object_mut()

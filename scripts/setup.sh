@@ -58,5 +58,14 @@ if [ "${1:-}" = "--tests" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq redis-server
   fi
   "${REDIS_SERVER:-redis-server}" --version
+  # The benchmark's load generator, and SQLite's shell for its data sets.
+  for tool in wrk sqlite3; do
+    if ! command -v "$tool" >/dev/null; then
+      sudo_if_needed=""
+      [ "$(id -u)" -ne 0 ] && sudo_if_needed="sudo"
+      $sudo_if_needed apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq "$tool"
+    fi
+  done
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi

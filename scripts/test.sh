@@ -32,4 +32,10 @@ cargo leptos build --release
 step "Playwright (Chromium)"
 (cd end2end && REACH_BIN="$target_dir/release/reach" npx playwright test)
 
+step "benchmark script, once through on a small data set (figures not checked)"
+bench_data=$(mktemp -d)
+REACH_BIN="$target_dir/release/reach" REACH_BENCH_DATA="$bench_data" \
+  node bench/bench.mjs --sizes 1000 --main 1000 --duration 1 --output "$bench_data/RESULTS.md"
+rm -rf "$bench_data"
+
 printf '\nAll checks passed.\n'

@@ -91,7 +91,9 @@ pub(crate) mod many_parameters {
     /// default 30) in absolute figures (`by=change`) or in percent
     /// (`by=percent`). `date` (`2026-10-01`) shows the board as it stood at
     /// the end of that day (UTC); each entry also has its rank one period
-    /// earlier. `platform`, `core` and `tag` narrow who competes.
+    /// earlier. Periods start at the end of a day: the live board's 30 days
+    /// run from the end of the day 30 days before today to now. `platform`,
+    /// `core` and `tag` narrow who competes.
     #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/leaderboard", tag = "analytics", params(LeaderboardParams, AccountFilterParams, Paging), responses((status = 200, body = Leaderboard))))]
     #[server(prefix = "/api", endpoint = "leaderboard", input = GetUrl, output = Json)]
     pub async fn get_leaderboard(
@@ -107,7 +109,7 @@ pub(crate) mod many_parameters {
     ) -> Result<Leaderboard, ApiError> {
         let (page, per_page) = validate::pagination(page, per_page)?;
         let days = validate::leaderboard_days(days)?;
-        let as_of = validate::as_of(date)?;
+        let date = validate::board_date(date)?;
         let filter = AccountFilter {
             search: None,
             platform,
@@ -115,12 +117,15 @@ pub(crate) mod many_parameters {
             tag: validate::tag(tag)?,
         };
         let (metric, by) = (metric.unwrap_or_default(), by.unwrap_or_default());
-        let arguments = (metric, by, days, date, &filter, page, per_page);
+        // The live board's periods start at the end of a day: it is
+        // another board tomorrow.
+        let today = chrono::Utc::now().date_naive();
+        let arguments = (metric, by, days, date, today, &filter, page, per_page);
         let query = crate::db::leaderboard::LeaderboardQuery {
             metric,
             by,
             days,
-            as_of: as_of.unwrap_or_else(chrono::Utc::now),
+            date,
             filter: filter.clone(),
             page,
             per_page,
@@ -499,18 +504,18 @@ pub mod validate {
         }
     }
 
-    /// The end of `date` (UTC), which must not be in the future; `None`
-    /// for now.
-    pub fn as_of(
+    /// A leaderboard's day, which must not be in the future; `None` for
+    /// the live board. (The board stands at the end of it:
+    /// [`crate::db::leaderboard::day_end`].)
+    pub fn board_date(
         date: Option<chrono::NaiveDate>,
-    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
-        let Some(date) = date else {
-            return Ok(None);
-        };
-        if date > chrono::Utc::now().date_naive() {
-            return Err(ApiError::bad_request(format!("{date} is in the future")));
+    ) -> Result<Option<chrono::NaiveDate>, ApiError> {
+        match date {
+            Some(date) if date > chrono::Utc::now().date_naive() => {
+                Err(ApiError::bad_request(format!("{date} is in the future")))
+            }
+            date => Ok(date),
         }
-        Ok(period(Some(date), Some(date))?.map(|(_, end)| end))
     }
 
     /// Trimmed tag, `None` when empty.
@@ -556,13 +561,14 @@ pub mod validate {
             assert_eq!(leaderboard_days(Some(365)).unwrap(), 365);
             assert!(leaderboard_days(Some(12)).is_err());
             let day = "2026-03-29".parse::<chrono::NaiveDate>().unwrap();
+            assert_eq!(board_date(Some(day)).unwrap(), Some(day));
             assert_eq!(
-                as_of(Some(day)).unwrap().unwrap().to_rfc3339(),
+                crate::db::leaderboard::day_end(day).to_rfc3339(),
                 "2026-03-29T23:59:59+00:00"
             );
-            assert_eq!(as_of(None).unwrap(), None);
+            assert_eq!(board_date(None).unwrap(), None);
             let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
-            assert!(as_of(Some(tomorrow)).is_err());
+            assert!(board_date(Some(tomorrow)).is_err());
         }
 
         #[test]

@@ -1104,7 +1104,9 @@ pub struct Leaderboard {
     pub days: u32,
     /// The moment the board stands at: now, or the end of the asked date.
     pub as_of: DateTime<Utc>,
-    /// The moment the previous ranks stand at (`as_of - days`).
+    /// The moment the previous ranks stand at, where this period starts:
+    /// the end of the day `days` before the board's day (`as_of - days`
+    /// for a past date).
     pub previous_as_of: DateTime<Utc>,
     /// How many of the listed accounts have a rank.
     pub ranked: u64,

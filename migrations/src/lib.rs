@@ -11,6 +11,7 @@ mod m20261124_000005_imported_snapshots;
 mod m20261124_000006_events;
 mod m20261124_000007_daily_rollups;
 mod m20261124_000008_brands;
+mod m20261124_000009_precomputed_reads;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_events::Migration),
             Box::new(m20261124_000007_daily_rollups::Migration),
             Box::new(m20261124_000008_brands::Migration),
+            Box::new(m20261124_000009_precomputed_reads::Migration),
         ]
     }
 }

@@ -249,7 +249,7 @@ async fn export_in_chunks(
                 metric: options.metric.unwrap_or_default(),
                 by: options.by.unwrap_or_default(),
                 days: app::api::validate::leaderboard_days(options.days)?,
-                as_of: app::api::validate::as_of(options.date)?.unwrap_or_else(Utc::now),
+                date: app::api::validate::board_date(options.date)?,
                 filter: options.account_filter()?,
                 page: 1,
                 per_page: u32::MAX,

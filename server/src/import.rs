@@ -399,6 +399,7 @@ pub async fn snapshots(
         )
         .await?;
     }
+    let imported: Vec<i64> = newest.keys().copied().collect();
     for (id, (at, counters)) in newest {
         // Unlike a collection, a backfill says nothing of the account's
         // last collection: its error, if any, stays.
@@ -419,6 +420,8 @@ pub async fn snapshots(
             .unwrap_or(at);
         refresh_changes(&txn, &[id], latest).await?;
     }
+    // History changed: so may the live leaderboard's marks.
+    app::db::leaderboard::refresh_marks(&txn, &imported, Utc::now().date_naive()).await?;
     generations::bump(&txn, &[Domain::Accounts, Domain::Snapshots]).await?;
     txn.commit().await?;
     Ok(ImportReport {

@@ -208,6 +208,7 @@ struct Inner {
     ttls: [Duration; Kind::ALL.len()],
     stats: [KindCounters; Kind::ALL.len()],
     disabled: bool,
+    generations: generations::SharedReads,
 }
 
 /// An answer held in process: the typed value itself, so that a hit costs a
@@ -266,6 +267,7 @@ impl Cache {
                 ttls,
                 stats: Default::default(),
                 disabled: settings.disabled,
+                generations: generations::SharedReads::default(),
             }),
         })
     }
@@ -293,7 +295,7 @@ impl Cache {
             bump(&self.inner.stats[kind as usize].misses);
             return load().await;
         }
-        let generations = generations::current(db).await?;
+        let generations = self.inner.generations.current(db).await?;
         let key = key(kind, &generations, arguments);
         let ttl = self.inner.ttls[kind as usize];
         let entry = self

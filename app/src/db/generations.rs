@@ -4,6 +4,9 @@
 //! ([`crate::cache`]), so a write makes every answer computed before it unreachable at once, on every instance
 //! and for every process writing (the CLI included).
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ConnectionTrait, DbErr, ExprTrait, FromQueryResult, StatementBuilder};
 
@@ -71,6 +74,46 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
         }
     }
     Ok(generations)
+}
+
+/// Reads the generations for concurrent requests together. A request
+/// takes the result of a read that began after it arrived, so it sees
+/// every write committed before it, as with a read of its own; the
+/// requests that arrive while a read is under way share the next one.
+/// Alone, a request reads once as before; under load, one query serves
+/// every request that queued during the previous one.
+#[derive(Default)]
+pub struct SharedReads {
+    /// Held for the length of one read: reads happen one after another.
+    turn: tokio::sync::Mutex<()>,
+    /// How many reads have begun.
+    begun: AtomicU64,
+    /// The latest read: its number (in the order they began) and result.
+    latest: Mutex<(u64, Generations)>,
+}
+
+impl SharedReads {
+    pub async fn current(&self, db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
+        self.share(|| current(db)).await
+    }
+
+    /// [`Self::current`] with the read given: `read` runs only when no read
+    /// that began after this call arrived can answer it.
+    pub async fn share<Read>(&self, read: impl FnOnce() -> Read) -> Result<Generations, DbErr>
+    where
+        Read: Future<Output = Result<Generations, DbErr>>,
+    {
+        let arrived = self.begun.load(AtomicOrdering::SeqCst);
+        let _turn = self.turn.lock().await;
+        let (number, generations) = *self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        if number > arrived {
+            return Ok(generations);
+        }
+        let number = self.begun.fetch_add(1, AtomicOrdering::SeqCst) + 1;
+        let generations = read().await?;
+        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = (number, generations);
+        Ok(generations)
+    }
 }
 
 /// Moves `domains` to their next generation; call it in the transaction of

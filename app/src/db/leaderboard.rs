@@ -2,21 +2,36 @@
 //! any moment, with each account's rank one period earlier.
 //!
 //! Every figure comes from real snapshots: the newest one with a known
-//! value at or before each moment (one index seek per account and moment,
-//! on the snapshots' primary key). A change needs two different snapshots;
+//! value at or before each moment. A change needs two different snapshots;
 //! an account without them is listed, unranked, after the ranked ones.
+//!
+//! A past day's board seeks each moment in each account's history (one
+//! index seek per account and moment). The live board, the one people
+//! look at, reads what writers keep instead: the latest counters on the
+//! account row and, in `leaderboard_marks`, the values at the end of the
+//! days its periods start (refreshed once a day and whenever history is
+//! written), so it costs one query over the competing accounts. Its
+//! current value is the account's latest counter, as the accounts table
+//! shows it (unknown if the latest collection did not give it).
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, Query, SubQueryStatement};
-use sea_orm::{DatabaseConnection, EntityTrait, ExprTrait, FromQueryResult, Order, QuerySelect};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, Func, JoinType, OnConflict, Query, SubQueryStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    ExprTrait, FromQueryResult, Order, QueryFilter, QuerySelect, QueryTrait, Select,
+    TransactionTrait,
+};
+use serde::Deserialize;
 
+use super::entities::leaderboard_mark::{self, MARK_OFFSETS};
 use super::entities::{account, snapshot};
 use super::queries::{filtered, offset};
 use crate::error::ApiError;
 use crate::model::{
-    AccountFilter, Leaderboard, LeaderboardEntry, Metric, Page, Platform, RankBy, percent_change,
+    AccountFilter, Leaderboard, LeaderboardEntry, Metric, Page, RankBy, percent_change,
 };
 
 /// A validated leaderboard request.
@@ -25,7 +40,9 @@ pub struct LeaderboardQuery {
     pub metric: Metric,
     pub by: RankBy,
     pub days: u32,
-    pub as_of: DateTime<Utc>,
+    /// The board as it stood at the end of this day; the live board when
+    /// absent.
+    pub date: Option<NaiveDate>,
     pub filter: AccountFilter,
     pub page: u32,
     pub per_page: u32,
@@ -51,23 +68,22 @@ impl Figures {
     /// is unknown unless two different snapshots bound it: one snapshot
     /// seen from both ends would claim a change of zero nobody observed.
     pub fn between(start: Seen, end: Seen) -> Figures {
+        let bounded = matches!((start.at, end.at), (Some(from), Some(to)) if to > from);
+        Figures::of(start.value, end.value, bounded)
+    }
+
+    /// From the values at the period's start and end, and whether two
+    /// different snapshots gave them (`bounded`: the end's was taken after
+    /// the start's).
+    pub fn of(start: Option<i64>, end: Option<i64>, bounded: bool) -> Figures {
         let change = match (start, end) {
-            (
-                Seen {
-                    value: Some(from),
-                    at: Some(from_at),
-                },
-                Seen {
-                    value: Some(to),
-                    at: Some(to_at),
-                },
-            ) if to_at > from_at => Some(to - from),
+            (Some(from), Some(to)) if bounded => Some(to - from),
             _ => None,
         };
         Figures {
-            value: end.value,
+            value: end,
             change,
-            percent: percent_change(change, end.value),
+            percent: percent_change(change, end),
         }
     }
 
@@ -101,17 +117,159 @@ fn descending(a: Option<f64>, b: Option<f64>) -> Ordering {
     b.partial_cmp(&a).unwrap_or(Ordering::Equal)
 }
 
+/// What ranking needs of each competing account: its figures this period
+/// and the previous one (and, on a past day's board, when its value was
+/// seen). The rest of an entry is loaded for the page only.
+struct Competitor {
+    id: i64,
+    handle: String,
+    now: Figures,
+    before: Figures,
+    value_at: Option<DateTime<Utc>>,
+}
+
+/// The moments a board compares.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Moments {
+    as_of: DateTime<Utc>,
+    previous: DateTime<Utc>,
+    before_previous: DateTime<Utc>,
+}
+
+impl Moments {
+    /// A past day's board stands at the end of that day; the live board
+    /// stands now. Either way a period starts at the end of a day, so that
+    /// the live board's starts move once a day and can be kept
+    /// ([`refresh_marks`]).
+    fn of(query: &LeaderboardQuery, now: DateTime<Utc>) -> Moments {
+        let period = chrono::Duration::days(i64::from(query.days));
+        let (as_of, previous) = match query.date {
+            Some(day) => (day_end(day), day_end(day) - period),
+            None => (now, day_end(now.date_naive()) - period),
+        };
+        Moments {
+            as_of,
+            previous,
+            before_previous: previous - period,
+        }
+    }
+}
+
+/// The last second of `day` (UTC).
+pub fn day_end(day: NaiveDate) -> DateTime<Utc> {
+    (day + chrono::Duration::days(1))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        - chrono::Duration::seconds(1)
+}
+
 pub async fn leaderboard(
     db: &DatabaseConnection,
     query: &LeaderboardQuery,
 ) -> Result<Leaderboard, ApiError> {
+    let now = Utc::now();
+    let moments = Moments::of(query, now);
+    let mut competitors = match query.date {
+        Some(_) => from_history(db, query, moments).await?,
+        None => live(db, query, moments, now.date_naive()).await?,
+    };
+
+    let score = |figures: &dyn Fn(&Competitor) -> Figures| -> Vec<Option<f64>> {
+        competitors
+            .iter()
+            .map(|c| figures(c).score(query.by))
+            .collect()
+    };
+    let rank_now = ranks(&score(&|c| c.now));
+    let rank_before = ranks(&score(&|c| c.before));
+    let mut order: Vec<usize> = (0..competitors.len()).collect();
+    // Ranked first, in rank order; ties and the unranked by handle.
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| {
+            (
+                rank_now[i].is_none(),
+                rank_now[i],
+                &competitors[i].handle,
+                competitors[i].id,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let ranked = rank_now.iter().filter(|r| r.is_some()).count() as u64;
+    let total = competitors.len() as u64;
+    let page: Vec<usize> = order
+        .into_iter()
+        .skip(offset(query.page, query.per_page) as usize)
+        .take(query.per_page as usize)
+        .collect();
+
+    // The page's accounts, in one query (an export's whole board, in chunks).
+    let ids: Vec<i64> = page.iter().map(|&i| competitors[i].id).collect();
+    let mut details: HashMap<i64, account::Model> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ACCOUNTS_CHUNK) {
+        let found = account::Entity::find()
+            .filter(account::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        details.extend(found.into_iter().map(|a| (a.id, a)));
+    }
+    let mut items = Vec::with_capacity(page.len());
+    for i in page {
+        let competitor = &mut competitors[i];
+        // Removed between the two queries: it competes no more.
+        let Some(account) = details.get(&competitor.id) else {
+            continue;
+        };
+        items.push(LeaderboardEntry {
+            rank: rank_now[i],
+            previous_rank: rank_before[i],
+            id: competitor.id,
+            platform: account.platform,
+            handle: std::mem::take(&mut competitor.handle),
+            display_name: account.display_name.clone(),
+            is_core: account.is_core,
+            value: competitor.now.value,
+            value_at: match query.date {
+                Some(_) => competitor.value_at,
+                None => account.last_collected_at,
+            },
+            change: competitor.now.change,
+            percent: competitor.now.percent,
+        });
+    }
+    Ok(Leaderboard {
+        metric: query.metric,
+        by: query.by,
+        days: query.days,
+        as_of: moments.as_of,
+        previous_as_of: moments.previous,
+        ranked,
+        entries: Page {
+            items,
+            page: query.page,
+            per_page: query.per_page,
+            total,
+        },
+    })
+}
+
+/// The competing accounts' ids and handles, as every board's rows start.
+fn competitors(filter: &AccountFilter) -> Select<account::Entity> {
+    filtered(account::Entity::find(), filter)
+        .select_only()
+        .columns([account::Column::Id, account::Column::Handle])
+}
+
+/// A past day's board: every moment sought in each account's history.
+async fn from_history(
+    db: &DatabaseConnection,
+    query: &LeaderboardQuery,
+    moments: Moments,
+) -> Result<Vec<Competitor>, ApiError> {
     #[derive(FromQueryResult)]
     struct Row {
         id: i64,
-        platform: Platform,
         handle: String,
-        display_name: Option<String>,
-        is_core: bool,
         value_0: Option<i64>,
         at_0: Option<DateTime<Utc>>,
         value_1: Option<i64>,
@@ -119,22 +277,9 @@ pub async fn leaderboard(
         value_2: Option<i64>,
         at_2: Option<DateTime<Utc>>,
     }
-
-    let period = chrono::Duration::days(i64::from(query.days));
-    let previous_as_of = query.as_of - period;
     let column = snapshot::metric_column(query.metric);
-    let mut select = filtered(account::Entity::find(), &query.filter)
-        .select_only()
-        .columns([
-            account::Column::Id,
-            account::Column::Platform,
-            account::Column::Handle,
-            account::Column::DisplayName,
-            account::Column::IsCore,
-        ]);
-    // Now, one period back (the previous board, and this period's start),
-    // two periods back (the previous period's start).
-    for (i, moment) in [query.as_of, previous_as_of, previous_as_of - period]
+    let mut select = competitors(&query.filter);
+    for (i, moment) in [moments.as_of, moments.previous, moments.before_previous]
         .into_iter()
         .enumerate()
     {
@@ -146,69 +291,311 @@ pub async fn leaderboard(
             );
     }
     let rows = select.into_model::<Row>().all(db).await?;
-
     let seen = |value, at| Seen { value, at };
-    let now: Vec<Figures> = rows
-        .iter()
-        .map(|r| Figures::between(seen(r.value_1, r.at_1), seen(r.value_0, r.at_0)))
-        .collect();
-    let before: Vec<Figures> = rows
-        .iter()
-        .map(|r| Figures::between(seen(r.value_2, r.at_2), seen(r.value_1, r.at_1)))
-        .collect();
-    let score = |figures: &[Figures]| -> Vec<Option<f64>> {
-        figures.iter().map(|f| f.score(query.by)).collect()
-    };
-    let rank_now = ranks(&score(&now));
-    let rank_before = ranks(&score(&before));
-
-    let mut entries: Vec<LeaderboardEntry> = rows
+    Ok(rows
         .into_iter()
-        .enumerate()
-        .map(|(i, row)| LeaderboardEntry {
-            rank: rank_now[i],
-            previous_rank: rank_before[i],
-            id: row.id,
-            platform: row.platform,
-            handle: row.handle,
-            display_name: row.display_name,
-            is_core: row.is_core,
-            value: now[i].value,
-            value_at: row.at_0,
-            change: now[i].change,
-            percent: now[i].percent,
+        .map(|r| Competitor {
+            now: Figures::between(seen(r.value_1, r.at_1), seen(r.value_0, r.at_0)),
+            before: Figures::between(seen(r.value_2, r.at_2), seen(r.value_1, r.at_1)),
+            id: r.id,
+            handle: r.handle,
+            value_at: r.at_0,
+        })
+        .collect())
+}
+
+/// The live board, from what is kept: each account's latest counters (its
+/// row) and its marks for today, one query that reads integers only (the
+/// database compares the moments). Accounts without today's marks (new
+/// ones, or before the day's first refresh) are sought in their history
+/// instead, with the same answer.
+async fn live(
+    db: &DatabaseConnection,
+    query: &LeaderboardQuery,
+    moments: Moments,
+    today: NaiveDate,
+) -> Result<Vec<Competitor>, ApiError> {
+    /// The columns of the board, in order (its rows arrive as JSON arrays).
+    const COLUMNS: [&str; 8] = [
+        "id",
+        "handle",
+        "value_0",
+        "value_1",
+        "value_2",
+        "bounded_0",
+        "bounded_1",
+        "marked",
+    ];
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        handle: String,
+        value_0: Option<i64>,
+        value_1: Option<i64>,
+        value_2: Option<i64>,
+        /// Two different snapshots bound this period, and the previous one:
+        /// the newer moment's snapshot was taken after the older's.
+        #[serde(deserialize_with = "truth")]
+        bounded_0: bool,
+        #[serde(deserialize_with = "truth")]
+        bounded_1: bool,
+        /// The account's id when it has today's marks.
+        marked: Option<i64>,
+    }
+    let latest = Expr::col((account::Entity, account::metric_column(query.metric)));
+    let collected = || Expr::col((account::Entity, account::Column::LastCollectedAt));
+    let marks = Alias::new("m");
+    let mark = |name: String| Expr::col((marks.clone(), Alias::new(name)));
+    let (period, twice) = (query.days, 2 * query.days);
+    let later = |newer: Expr, older: Expr| Expr::expr(newer.gt(older)).if_null(false);
+    let select = competitors(&query.filter)
+        .expr_as(latest, "value_0")
+        .expr_as(mark(format!("value_{period}")), "value_1")
+        .expr_as(mark(format!("value_{twice}")), "value_2")
+        .expr_as(
+            later(collected(), mark(format!("at_{period}"))),
+            "bounded_0",
+        )
+        .expr_as(
+            later(mark(format!("at_{period}")), mark(format!("at_{twice}"))),
+            "bounded_1",
+        )
+        .expr_as(mark("account_id".to_owned()), "marked");
+    let mut statement = select.into_query();
+    statement.join_as(
+        JoinType::LeftJoin,
+        leaderboard_mark::Entity,
+        marks.clone(),
+        Condition::all()
+            .add(
+                Expr::col((marks.clone(), leaderboard_mark::Column::AccountId))
+                    .equals((account::Entity, account::Column::Id)),
+            )
+            .add(
+                Expr::col((marks.clone(), leaderboard_mark::Column::Metric))
+                    .eq(query.metric.as_str()),
+            )
+            .add(Expr::col((marks, leaderboard_mark::Column::Day)).eq(today)),
+    );
+    // Every competing account's row, packed into one JSON array by the
+    // database: SQLite's driver hands rows over one at a time between its
+    // thread and ours, which costs more than the query for thousands.
+    let board = Alias::new("board");
+    let backend = db.get_database_backend();
+    let packed = Query::select()
+        .expr(packed_rows(backend, &board, &COLUMNS))
+        .from_subquery(statement, board)
+        .to_owned();
+    let rows: Vec<Row> = match db.query_one(&packed).await? {
+        Some(result) => match result.try_get_by_index::<Option<String>>(0)? {
+            Some(json) => serde_json::from_str(&json).map_err(|error| {
+                tracing::error!(%error, "cannot read the packed leaderboard");
+                ApiError::internal()
+            })?,
+            None => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+
+    let unmarked: Vec<i64> = rows
+        .iter()
+        .filter(|row| row.marked.is_none())
+        .map(|row| row.id)
+        .collect();
+    let sought = unmarked_starts(db, query.metric, &unmarked, moments).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (now, before) = match sought.get(&r.id) {
+                Some(found) => (
+                    Figures::between(
+                        found.start,
+                        Seen {
+                            value: r.value_0,
+                            at: found.collected_at,
+                        },
+                    ),
+                    Figures::between(found.previous_start, found.start),
+                ),
+                None => (
+                    Figures::of(r.value_1, r.value_0, r.bounded_0),
+                    Figures::of(r.value_2, r.value_1, r.bounded_1),
+                ),
+            };
+            Competitor {
+                now,
+                before,
+                id: r.id,
+                handle: r.handle,
+                value_at: None,
+            }
+        })
+        .collect())
+}
+
+/// One JSON array (as text) of arrays of `columns` of `table`'s rows,
+/// aggregated by the database.
+fn packed_rows(backend: DbBackend, table: &Alias, columns: &[&str]) -> Expr {
+    let (aggregate, array) = match backend {
+        DbBackend::Postgres => ("json_agg", "json_build_array"),
+        _ => ("json_group_array", "json_array"),
+    };
+    let values = columns
+        .iter()
+        .map(|column| Expr::col((table.clone(), Alias::new(*column))));
+    let rows = Func::cust(Alias::new(aggregate)).arg(Func::cust(Alias::new(array)).args(values));
+    Expr::expr(rows).cast_as(Alias::new("TEXT"))
+}
+
+/// A truth value as JSON: PostgreSQL's `true`, SQLite's `1`.
+fn truth<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Truth {
+        Boolean(bool),
+        Number(i64),
+    }
+    Ok(match Truth::deserialize(deserializer)? {
+        Truth::Boolean(truth) => truth,
+        Truth::Number(number) => number != 0,
+    })
+}
+
+/// What the marks would say of accounts without today's: their periods'
+/// starts, sought in their history, and their latest collection.
+struct Starts {
+    collected_at: Option<DateTime<Utc>>,
+    start: Seen,
+    previous_start: Seen,
+}
+
+async fn unmarked_starts(
+    db: &DatabaseConnection,
+    metric: Metric,
+    ids: &[i64],
+    moments: Moments,
+) -> Result<HashMap<i64, Starts>, ApiError> {
+    type Row = (
+        i64,
+        Option<DateTime<Utc>>,
+        Option<i64>,
+        Option<DateTime<Utc>>,
+        Option<i64>,
+        Option<DateTime<Utc>>,
+    );
+    let column = snapshot::metric_column(metric);
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(ACCOUNTS_CHUNK) {
+        let mut select = account::Entity::find()
+            .select_only()
+            .columns([account::Column::Id, account::Column::LastCollectedAt])
+            .filter(account::Column::Id.is_in(chunk.iter().copied()));
+        for (i, moment) in [(1, moments.previous), (2, moments.before_previous)] {
+            select = select
+                .expr_as(newest_known(column, moment, column), format!("value_{i}"))
+                .expr_as(
+                    newest_known(column, moment, snapshot::Column::CapturedAt),
+                    format!("at_{i}"),
+                );
+        }
+        let rows: Vec<Row> = select.into_tuple().all(db).await?;
+        found.extend(rows.into_iter().map(|(id, collected_at, v1, a1, v2, a2)| {
+            let starts = Starts {
+                collected_at,
+                start: Seen { value: v1, at: a1 },
+                previous_start: Seen { value: v2, at: a2 },
+            };
+            (id, starts)
+        }));
+    }
+    Ok(found)
+}
+
+/// Accounts per statement that names them (bound parameters stay few).
+const ACCOUNTS_CHUNK: usize = 500;
+
+/// Computes the marks of `account_ids` for the board of `today`: for each
+/// metric, the newest known value at the end of each kept day before it.
+/// Writers call it when they write history (seed, import) and for every
+/// account once a day (the first run after midnight, [`refresh_stale_marks`]);
+/// a snapshot of the present changes no mark.
+pub async fn refresh_marks(
+    db: &impl ConnectionTrait,
+    account_ids: &[i64],
+    today: NaiveDate,
+) -> Result<(), DbErr> {
+    let kept: Vec<Alias> = MARK_OFFSETS
+        .iter()
+        .flat_map(|days| {
+            [
+                Alias::new(format!("value_{days}")),
+                Alias::new(format!("at_{days}")),
+            ]
         })
         .collect();
-    // Ranked first, in rank order; ties and the unranked by handle.
-    entries.sort_by(|a, b| {
-        (a.rank.is_none(), a.rank, &a.handle, a.id).cmp(&(
-            b.rank.is_none(),
-            b.rank,
-            &b.handle,
-            b.id,
-        ))
-    });
-    let ranked = entries.iter().filter(|e| e.rank.is_some()).count() as u64;
-    let total = entries.len() as u64;
-    let items = entries
-        .into_iter()
-        .skip(offset(query.page, query.per_page) as usize)
-        .take(query.per_page as usize)
-        .collect();
-    Ok(Leaderboard {
-        metric: query.metric,
-        by: query.by,
-        days: query.days,
-        as_of: query.as_of,
-        previous_as_of,
-        ranked,
-        entries: Page {
-            items,
-            page: query.page,
-            per_page: query.per_page,
-            total,
-        },
-    })
+    let keys = [Alias::new("account_id"), Alias::new("metric")];
+    let day = Alias::new("day");
+    let columns: Vec<Alias> = keys.iter().chain([&day]).chain(&kept).cloned().collect();
+    let updated: Vec<Alias> = [&day].into_iter().chain(&kept).cloned().collect();
+    for chunk in account_ids.chunks(ACCOUNTS_CHUNK) {
+        for metric in Metric::ALL {
+            let column = snapshot::metric_column(metric);
+            let mut select = Query::select();
+            select
+                .column((account::Entity, account::Column::Id))
+                .expr(Expr::val(metric.as_str()))
+                .expr(Expr::val(today))
+                .from(account::Entity)
+                .and_where(account::Column::Id.is_in(chunk.iter().copied()));
+            for days in MARK_OFFSETS {
+                let moment = day_end(today - chrono::Duration::days(i64::from(days)));
+                select
+                    .expr(newest_known(column, moment, column))
+                    .expr(newest_known(column, moment, snapshot::Column::CapturedAt));
+            }
+            let mut insert = Query::insert();
+            insert
+                .into_table(leaderboard_mark::Entity)
+                .columns(columns.clone())
+                .select_from(select)
+                .map_err(|e| DbErr::Custom(e.to_string()))?
+                .on_conflict(
+                    OnConflict::columns(keys.clone())
+                        .update_columns(updated.clone())
+                        .to_owned(),
+                );
+            db.execute(&insert).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Refreshes the marks of every account without marks for `today`, a
+/// chunk of accounts per transaction; returns how many it refreshed.
+pub async fn refresh_stale_marks(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+) -> Result<usize, DbErr> {
+    // The metrics of an account are refreshed together: one stands for all.
+    let fresh = Query::select()
+        .column(leaderboard_mark::Column::AccountId)
+        .from(leaderboard_mark::Entity)
+        .and_where(leaderboard_mark::Column::Metric.eq(Metric::Followers.as_str()))
+        .and_where(leaderboard_mark::Column::Day.eq(today))
+        .to_owned();
+    let stale: Vec<i64> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::Id.not_in_subquery(fresh))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for chunk in stale.chunks(ACCOUNTS_CHUNK) {
+        let txn = db.begin().await?;
+        refresh_marks(&txn, chunk, today).await?;
+        txn.commit().await?;
+    }
+    Ok(stale.len())
 }
 
 /// `wanted` of the account's newest snapshot at or before `moment` with a
@@ -233,6 +620,7 @@ fn newest_known(metric: snapshot::Column, moment: DateTime<Utc>, wanted: snapsho
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Platform;
 
     fn at(day: u32) -> Option<DateTime<Utc>> {
         Some(

@@ -63,9 +63,12 @@ pub async fn accounts(
         AccountSort::LastCollected => account::Column::LastCollectedAt,
     };
     // Unknown values sort last in both directions: they are not "zero".
+    // Ties go by id in the same direction, which is the order of the
+    // column's index (SQLite's indexes end with the row id): no sort of
+    // the whole table when many share a value (a run's collection time).
     let models = select
-        .order_by_with_nulls(column, order, NullOrdering::Last)
-        .order_by_asc(account::Column::Id)
+        .order_by_with_nulls(column, order.clone(), NullOrdering::Last)
+        .order_by(account::Column::Id, order)
         .limit(u64::from(query.per_page))
         .offset(offset(query.page, query.per_page))
         .all(db)
@@ -371,7 +374,44 @@ pub async fn run_detail(
     })
 }
 
+/// The overview: its three independent parts are read at once, on
+/// different connections (the totals' pass over the accounts is the
+/// longest).
 pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
+    let ((totals, by_platform, changes), (top_accounts, top_growers), attention) =
+        tokio::try_join!(totals(db), leaders(db), attention(db))?;
+    Ok(Overview {
+        accounts: totals.accounts,
+        core_accounts: totals.core_accounts,
+        snapshots: attention.snapshots,
+        followers: totals.followers,
+        views: totals.views,
+        posts: totals.posts,
+        by_platform,
+        changes,
+        top_accounts,
+        top_growers,
+        latest_run: attention.latest_run,
+        needs_attention: attention.accounts,
+        needs_attention_total: attention.total,
+        recent_events: attention.recent_events,
+    })
+}
+
+/// Sums over every account.
+struct Totals {
+    accounts: u64,
+    core_accounts: u64,
+    followers: i64,
+    views: i64,
+    posts: i64,
+}
+
+/// Every total in one pass over the account rows, which keep each
+/// account's latest counters and follower changes.
+async fn totals(
+    db: &DatabaseConnection,
+) -> Result<(Totals, Vec<PlatformTotals>, Vec<TotalChange>), ApiError> {
     #[derive(FromQueryResult)]
     struct PlatformRow {
         platform: Platform,
@@ -380,29 +420,92 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
         followers: i64,
         posts: i64,
         views: i64,
+        change_1d: i64,
+        start_1d: i64,
+        known_1d: i64,
+        change_7d: i64,
+        start_7d: i64,
+        known_7d: i64,
+        change_30d: i64,
+        start_30d: i64,
+        known_30d: i64,
     }
     // SUM over BIGINT is NUMERIC on PostgreSQL: cast back so both backends
     // return 64-bit integers.
-    let by_platform = PlatformRow::find_by_statement(Statement::from_string(
+    let changes: String = [1, 7, 30]
+        .map(|days| {
+            let column = format!("followers_change_{days}d");
+            format!(
+                ", CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS change_{days}d, \
+                 CAST(COALESCE(SUM(followers - {column}), 0) AS BIGINT) AS start_{days}d, \
+                 COUNT({column}) AS known_{days}d"
+            )
+        })
+        .concat();
+    // Grouped by an expression, not the column: SQLite would otherwise walk
+    // the (platform, handle) index and fetch each row from the table in
+    // index order, three times slower than reading the table straight.
+    let rows = PlatformRow::find_by_statement(Statement::from_string(
         db.get_database_backend(),
-        "SELECT platform, COUNT(*) AS accounts, \
-            SUM(CASE WHEN is_core THEN 1 ELSE 0 END) AS core_accounts, \
-            CAST(COALESCE(SUM(followers), 0) AS BIGINT) AS followers, \
-            CAST(COALESCE(SUM(posts), 0) AS BIGINT) AS posts, \
-            CAST(COALESCE(SUM(views), 0) AS BIGINT) AS views \
-         FROM accounts GROUP BY platform ORDER BY followers DESC",
+        format!(
+            "SELECT platform || '' AS platform, COUNT(*) AS accounts, \
+                SUM(CASE WHEN is_core THEN 1 ELSE 0 END) AS core_accounts, \
+                CAST(COALESCE(SUM(followers), 0) AS BIGINT) AS followers, \
+                CAST(COALESCE(SUM(posts), 0) AS BIGINT) AS posts, \
+                CAST(COALESCE(SUM(views), 0) AS BIGINT) AS views{changes} \
+             FROM accounts GROUP BY platform || '' ORDER BY followers DESC"
+        ),
     ))
     .all(db)
     .await?;
+    let sum = |f: fn(&PlatformRow) -> i64| rows.iter().map(f).sum::<i64>();
+    let change = |days: u32, change: i64, start: i64, known: i64| TotalChange {
+        days,
+        followers: change,
+        percent: (start > 0).then(|| change as f64 * 100.0 / start as f64),
+        accounts: to_count(known),
+    };
+    let changes = vec![
+        change(
+            1,
+            sum(|r| r.change_1d),
+            sum(|r| r.start_1d),
+            sum(|r| r.known_1d),
+        ),
+        change(
+            7,
+            sum(|r| r.change_7d),
+            sum(|r| r.start_7d),
+            sum(|r| r.known_7d),
+        ),
+        change(
+            30,
+            sum(|r| r.change_30d),
+            sum(|r| r.start_30d),
+            sum(|r| r.known_30d),
+        ),
+    ];
+    let totals = Totals {
+        accounts: to_count(sum(|r| r.accounts)),
+        core_accounts: to_count(sum(|r| r.core_accounts)),
+        followers: sum(|r| r.followers),
+        views: sum(|r| r.views),
+        posts: sum(|r| r.posts),
+    };
+    let by_platform = rows
+        .iter()
+        .map(|r| PlatformTotals {
+            platform: r.platform,
+            accounts: to_count(r.accounts),
+            followers: r.followers,
+        })
+        .collect();
+    Ok((totals, by_platform, changes))
+}
 
-    let snapshots = snapshot::Entity::find().count(db).await?;
-    let latest_run = collection_run::Entity::find()
-        .order_by_desc(collection_run::Column::StartedAt)
-        .order_by_desc(collection_run::Column::Id)
-        .one(db)
-        .await?
-        .map(RunSummary::from);
-    // The overview lists accounts without sparklines: no snapshot read.
+/// The biggest accounts and the biggest growers of the week, without
+/// sparklines (no snapshot read).
+async fn leaders(db: &DatabaseConnection) -> Result<(Vec<AccountRow>, Vec<AccountRow>), ApiError> {
     let top = account::Entity::find()
         .order_by_with_nulls(account::Column::Followers, Order::Desc, NullOrdering::Last)
         .order_by_asc(account::Column::Id)
@@ -416,90 +519,76 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
         .limit(u64::from(OVERVIEW_LIST_LENGTH))
         .all(db)
         .await?;
-
-    let stale_before = Utc::now() - chrono::Duration::hours(STALE_AFTER_HOURS);
-    let needs_attention = account::Entity::find().filter(
-        Condition::any()
-            .add(account::Column::LastOutcome.ne(Outcome::Ok))
-            .add(account::Column::LastCollectedAt.is_null())
-            .add(account::Column::LastCollectedAt.lt(stale_before)),
-    );
-    let needs_attention_total = needs_attention.clone().count(db).await?;
-    let needs_attention = needs_attention
-        .order_by_with_nulls(
-            account::Column::LastCollectedAt,
-            Order::Asc,
-            NullOrdering::First,
-        )
-        .order_by_asc(account::Column::Id)
-        .limit(u64::from(OVERVIEW_LIST_LENGTH))
-        .all(db)
-        .await?;
-
-    let sum = |f: fn(&PlatformRow) -> i64| by_platform.iter().map(f).sum::<i64>();
-    Ok(Overview {
-        accounts: to_count(sum(|r| r.accounts)),
-        core_accounts: to_count(sum(|r| r.core_accounts)),
-        snapshots,
-        followers: sum(|r| r.followers),
-        views: sum(|r| r.views),
-        posts: sum(|r| r.posts),
-        by_platform: by_platform
-            .iter()
-            .map(|r| PlatformTotals {
-                platform: r.platform,
-                accounts: to_count(r.accounts),
-                followers: r.followers,
-            })
-            .collect(),
-        changes: total_changes(db).await?,
-        top_accounts: with_tags(db, top).await?,
-        top_growers: with_tags(db, growers).await?,
-        latest_run,
-        needs_attention: with_tags(db, needs_attention).await?,
-        needs_attention_total,
-        recent_events: super::events::list(db, None, None, 1, OVERVIEW_LIST_LENGTH)
-            .await?
-            .items,
-    })
+    Ok((with_tags(db, top).await?, with_tags(db, growers).await?))
 }
 
-/// The sum of every account's follower change over each kept window, with
-/// the followers those accounts started from (for a percentage).
-async fn total_changes(db: &DatabaseConnection) -> Result<Vec<TotalChange>, ApiError> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        change: i64,
-        start: i64,
-        accounts: i64,
-    }
-    let mut changes = Vec::new();
-    for (column, days) in [
-        ("followers_change_1d", 1),
-        ("followers_change_7d", 7),
-        ("followers_change_30d", 30),
-    ] {
-        // SUM over BIGINT is NUMERIC on PostgreSQL: cast back.
-        let row = Row::find_by_statement(Statement::from_string(
-            db.get_database_backend(),
-            format!(
-                "SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS change, \
-                    CAST(COALESCE(SUM(followers - {column}), 0) AS BIGINT) AS start, \
-                    COUNT({column}) AS accounts \
-                 FROM accounts"
-            ),
-        ))
-        .one(db)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-        changes.push(TotalChange {
-            days,
-            followers: row.change,
-            percent: (row.start > 0).then(|| row.change as f64 * 100.0 / row.start as f64),
-            accounts: to_count(row.accounts),
-        });
-    }
-    Ok(changes)
+/// What may need a look: accounts failing or stale, the latest run, the
+/// newest events; and the number of snapshots.
+struct Attention {
+    accounts: Vec<AccountRow>,
+    total: u64,
+    latest_run: Option<RunSummary>,
+    recent_events: Vec<crate::model::EventRow>,
+    snapshots: u64,
+}
+
+async fn attention(db: &DatabaseConnection) -> Result<Attention, ApiError> {
+    let needing = async {
+        let stale_before = Utc::now() - chrono::Duration::hours(STALE_AFTER_HOURS);
+        // Failures as a list rather than `<> 'ok'`, which no index serves:
+        // each condition has its index, so few accounts needing attention
+        // cost little to find however many there are.
+        let failures = <Outcome as sea_orm::Iterable>::iter().filter(|o| *o != Outcome::Ok);
+        let needing = account::Entity::find().filter(
+            Condition::any()
+                .add(account::Column::LastOutcome.is_in(failures))
+                .add(account::Column::LastCollectedAt.is_null())
+                .add(account::Column::LastCollectedAt.lt(stale_before)),
+        );
+        let total = needing.clone().count(db).await?;
+        let accounts = needing
+            .order_by_with_nulls(
+                account::Column::LastCollectedAt,
+                Order::Asc,
+                NullOrdering::First,
+            )
+            .order_by_asc(account::Column::Id)
+            .limit(u64::from(OVERVIEW_LIST_LENGTH))
+            .all(db)
+            .await?;
+        Ok::<_, ApiError>((with_tags(db, accounts).await?, total))
+    };
+    let latest_run = async {
+        let run = collection_run::Entity::find()
+            .order_by_desc(collection_run::Column::StartedAt)
+            .order_by_desc(collection_run::Column::Id)
+            .one(db)
+            .await?;
+        Ok::<_, ApiError>(run.map(RunSummary::from))
+    };
+    // Kept by triggers on `snapshots`: counting them would read them all.
+    let snapshots = async {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT row_count FROM row_counts WHERE table_name = 'snapshots'",
+            ))
+            .await?;
+        let count = row
+            .map(|row| row.try_get::<i64>("", "row_count"))
+            .transpose()?;
+        Ok::<_, ApiError>(count.map_or(0, to_count))
+    };
+    let events = super::events::list(db, None, None, 1, OVERVIEW_LIST_LENGTH);
+    let ((accounts, total), latest_run, snapshots, events) =
+        tokio::try_join!(needing, latest_run, snapshots, events)?;
+    Ok(Attention {
+        accounts,
+        total,
+        latest_run,
+        recent_events: events.items,
+        snapshots,
+    })
 }
 
 /// The collectors' per-platform timings in the latest finished run that

@@ -142,6 +142,8 @@ pub async fn seed(
     if days > 0 {
         refresh_changes(&txn, &ids, days_back(days - 1)).await?;
     }
+    // Marks are for the board of the real today, whatever `now` is.
+    app::db::leaderboard::refresh_marks(&txn, &ids, Utc::now().date_naive()).await?;
     generations::bump(&txn, &[Domain::Accounts, Domain::Snapshots]).await?;
     txn.commit().await?;
 

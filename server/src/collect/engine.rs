@@ -30,7 +30,7 @@ use crate::events::EventSettings;
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, IntoIden, Query, TableRef, ValueTuple};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
     DatabaseConnection, DbBackend, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -39,7 +39,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, watch};
 
 use super::platforms::{CollectError, Collectors, Observation, Target, Upstream};
-use super::{GrowthModel, insert_snapshots, refresh_changes, snapshot_row, with_latest};
+use super::{GrowthModel, insert_snapshots, latest_columns, refresh_changes, snapshot_row};
 
 /// How the engine runs.
 #[derive(Clone, Debug)]
@@ -276,8 +276,21 @@ impl Engine {
         if let Some(keep_raw) = self.keep_raw {
             self.compact(keep_raw).await;
         }
+        self.refresh_marks().await;
         self.progress.send_replace(None);
         summary
+    }
+
+    /// Brings the live leaderboard's marks to today: the first run of a day
+    /// refreshes every account's, later runs only new accounts'. Errors are
+    /// logged: the board reads history for accounts without marks.
+    async fn refresh_marks(&self) {
+        let today = Utc::now().date_naive();
+        match app::db::leaderboard::refresh_stale_marks(&self.db, today).await {
+            Ok(0) => {}
+            Ok(accounts) => tracing::info!(accounts, "refreshed the leaderboard's marks"),
+            Err(error) => tracing::error!(%error, "cannot refresh the leaderboard's marks"),
+        }
     }
 
     /// Compacts the days that just passed the retention period. Errors are
@@ -663,8 +676,17 @@ impl Engine {
             insert_snapshots(&txn, snapshots).await?;
         }
         let now = Utc::now();
+        let observed: Vec<(&Collected, &Observation)> = batch
+            .iter()
+            .filter_map(|c| Some((c, c.result.as_ref().ok()?)))
+            .collect();
+        store_observed(&txn, &observed, now).await?;
+        // Failures are few: one statement each.
         for collected in batch {
-            let mut update = account::Entity::update_many()
+            let Err(error) = &collected.result else {
+                continue;
+            };
+            account::Entity::update_many()
                 .filter(account::Column::Id.eq(collected.account.id))
                 // Not `at`, which is rounded down to the second: the attempt
                 // must sort after the cycle start it was due for.
@@ -673,30 +695,11 @@ impl Engine {
                     account::Column::LeaseUntil,
                     Expr::value(None::<DateTime<Utc>>),
                 )
-                .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>));
-            match &collected.result {
-                Ok(observation) => {
-                    update = with_latest(update, collected.at, observation.counters);
-                    if let Some(id) = &observation.platform_id {
-                        update =
-                            update.col_expr(account::Column::PlatformId, Expr::value(id.clone()));
-                    }
-                    if let Some(name) = &observation.display_name {
-                        update = update
-                            .col_expr(account::Column::DisplayName, Expr::value(name.clone()));
-                    }
-                    update = update
-                        .col_expr(account::Column::LastOutcome, Expr::value(Outcome::Ok))
-                        .col_expr(account::Column::LastError, Expr::value(None::<String>))
-                        .col_expr(account::Column::UpdatedAt, Expr::value(now));
-                }
-                Err(error) => {
-                    update = update
-                        .col_expr(account::Column::LastOutcome, Expr::value(error.outcome()))
-                        .col_expr(account::Column::LastError, Expr::value(error.to_string()));
-                }
-            }
-            update.exec(&txn).await?;
+                .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>))
+                .col_expr(account::Column::LastOutcome, Expr::value(error.outcome()))
+                .col_expr(account::Column::LastError, Expr::value(error.to_string()))
+                .exec(&txn)
+                .await?;
         }
         let collected_ids: Vec<i64> = batch
             .iter()
@@ -822,6 +825,69 @@ pub fn cycle_start(now: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
     let slot = Ord::max(interval.as_secs(), 1) as i64;
     let start = now.timestamp().div_euclid(slot) * slot;
     DateTime::from_timestamp(start, 0).unwrap_or(now)
+}
+
+/// Stores the accounts' observations in one statement: each row's latest
+/// counters (unless it holds newer ones), identity, and a successful
+/// collection's state, joined from a list of values. A run of thousands of
+/// accounts is a few dozen statements, not one per account.
+async fn store_observed(
+    txn: &impl ConnectionTrait,
+    observed: &[(&Collected, &Observation)],
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    use account::Column;
+    if observed.is_empty() {
+        return Ok(());
+    }
+    // A list of values has no column names: columnN is its Nth value.
+    let list = Alias::new("observed");
+    let value = |n: usize| -> Expr { Expr::col((list.clone(), Alias::new(format!("column{n}")))) };
+    let rows = observed
+        .iter()
+        .map(|(collected, observation)| {
+            let counters = observation.counters;
+            ValueTuple::Many(vec![
+                collected.account.id.into(),
+                collected.at.into(),
+                counters.followers.into(),
+                counters.following.into(),
+                counters.posts.into(),
+                counters.views.into(),
+                counters.likes.into(),
+                observation.platform_id.clone().into(),
+                observation.display_name.clone().into(),
+            ])
+        })
+        .collect();
+    let mut update = Query::update();
+    update.table(account::Entity);
+    for (column, latest) in
+        latest_columns(value(2), [value(3), value(4), value(5), value(6), value(7)])
+    {
+        update.value(column, latest);
+    }
+    let keep_unless_given = |n: usize, column: Column| {
+        Expr::expr(value(n)).if_null(Expr::col((account::Entity, column)))
+    };
+    update
+        .value(Column::PlatformId, keep_unless_given(8, Column::PlatformId))
+        .value(
+            Column::DisplayName,
+            keep_unless_given(9, Column::DisplayName),
+        )
+        .value(Column::LastOutcome, Expr::value(Outcome::Ok))
+        .value(Column::LastError, Expr::value(None::<String>))
+        .value(Column::UpdatedAt, Expr::value(now))
+        // Not `at`, which is rounded down to the second: the attempt must
+        // sort after the cycle start it was due for.
+        .value(Column::LastAttemptAt, Expr::value(now))
+        .value(Column::LeaseUntil, Expr::value(None::<DateTime<Utc>>))
+        .value(Column::LeaseOwner, Expr::value(None::<String>))
+        .from(TableRef::ValuesList(rows, list.clone().into_iden()))
+        .and_where(Expr::col((account::Entity, Column::Id)).equals((list, Alias::new("column1"))));
+    txn.execute(&update).await?;
+    Ok(())
 }
 
 #[cfg(test)]

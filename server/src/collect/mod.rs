@@ -39,6 +39,8 @@ pub async fn record_snapshot(
     insert_snapshots(db, [snapshot_row(account_id, captured_at, counters)]).await?;
     set_latest(db, account_id, captured_at, counters).await?;
     refresh_changes(db, &[account_id], captured_at).await?;
+    // The observation may be history: the live leaderboard's marks follow.
+    app::db::leaderboard::refresh_marks(db, &[account_id], Utc::now().date_naive()).await?;
     generations::bump(db, &[Domain::Accounts, Domain::Snapshots]).await
 }
 
@@ -79,48 +81,55 @@ pub(crate) async fn set_latest(
 /// account row, which keeps its own where they are newer. One statement,
 /// so the collector can set the rest of the row's state in the same one.
 pub(crate) fn with_latest(
-    update: UpdateMany<account::Entity>,
+    mut update: UpdateMany<account::Entity>,
     captured_at: DateTime<Utc>,
     counters: Counters,
 ) -> UpdateMany<account::Entity> {
+    let values = [
+        counters.followers,
+        counters.following,
+        counters.posts,
+        counters.views,
+        counters.likes,
+    ]
+    .map(Expr::val);
+    for (column, value) in latest_columns(Expr::val(captured_at), values) {
+        update = update.col_expr(column, value);
+    }
+    update
+}
+
+/// The assignments that copy counters observed at `captured_at` (followers,
+/// following, posts, views, likes) onto an account row unless it holds newer
+/// ones, as (column, value) pairs of an UPDATE. The values may be bound
+/// values or columns of another table (a batch of observations).
+pub(crate) fn latest_columns(
+    captured_at: Expr,
+    counters: [Expr; 5],
+) -> Vec<(account::Column, Expr)> {
     use account::Column;
     // SET expressions all see the row as it was, so each column asks the
     // same question of the old `last_collected_at`.
-    let if_newer = |column: Column, value: sea_orm::Value| -> Expr {
-        Expr::case(
-            Condition::any()
-                .add(Column::LastCollectedAt.is_null())
-                .add(Column::LastCollectedAt.lte(captured_at)),
-            Expr::val(value),
-        )
-        .finally(Expr::col(column))
-        .into()
+    let newer = Condition::any()
+        .add(Column::LastCollectedAt.is_null())
+        .add(Expr::col(Column::LastCollectedAt).lte(captured_at.clone()));
+    let if_newer = |column: Column, value: Expr| -> Expr {
+        Expr::case(newer.clone(), value)
+            .finally(Expr::col(column))
+            .into()
     };
-    update
-        .col_expr(
-            Column::Followers,
-            if_newer(Column::Followers, counters.followers.into()),
-        )
-        .col_expr(
-            Column::Following,
-            if_newer(Column::Following, counters.following.into()),
-        )
-        .col_expr(
-            Column::Posts,
-            if_newer(Column::Posts, counters.posts.into()),
-        )
-        .col_expr(
-            Column::Views,
-            if_newer(Column::Views, counters.views.into()),
-        )
-        .col_expr(
-            Column::Likes,
-            if_newer(Column::Likes, counters.likes.into()),
-        )
-        .col_expr(
+    let [followers, following, posts, views, likes] = counters;
+    vec![
+        (Column::Followers, if_newer(Column::Followers, followers)),
+        (Column::Following, if_newer(Column::Following, following)),
+        (Column::Posts, if_newer(Column::Posts, posts)),
+        (Column::Views, if_newer(Column::Views, views)),
+        (Column::Likes, if_newer(Column::Likes, likes)),
+        (
             Column::LastCollectedAt,
-            if_newer(Column::LastCollectedAt, captured_at.into()),
-        )
+            if_newer(Column::LastCollectedAt, captured_at),
+        ),
+    ]
 }
 
 /// The follower changes kept on the account row, and their windows in days.

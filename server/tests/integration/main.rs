@@ -13,4 +13,5 @@ mod common;
 mod deploy;
 mod events;
 mod openapi;
+mod reads;
 mod retention;

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::{Counters, Outcome, Platform};
+use crate::model::{Counters, Metric, Outcome, Platform};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "accounts")]
@@ -97,5 +97,16 @@ impl Model {
             views: self.views,
             likes: self.likes,
         }
+    }
+}
+
+/// The column holding the latest `metric`.
+pub fn metric_column(metric: Metric) -> Column {
+    match metric {
+        Metric::Followers => Column::Followers,
+        Metric::Following => Column::Following,
+        Metric::Posts => Column::Posts,
+        Metric::Views => Column::Views,
+        Metric::Likes => Column::Likes,
     }
 }

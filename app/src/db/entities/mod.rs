@@ -7,5 +7,6 @@ pub mod brand;
 pub mod collection_run;
 pub mod daily_rollup;
 pub mod event;
+pub mod leaderboard_mark;
 pub mod run_result;
 pub mod snapshot;

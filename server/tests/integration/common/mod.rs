@@ -134,6 +134,11 @@ impl TestApp {
         serve(connect(&self.database_url).await, cache.clone()).await
     }
 
+    /// A connection of its own to this server's database.
+    pub async fn connect(&self) -> DatabaseConnection {
+        connect(&self.database_url).await
+    }
+
     /// A collection engine whose platforms all live at `upstream` (a fake
     /// server), with short timeouts and backoff so failures are quick.
     pub fn engine(&self, upstream: &str) -> Engine {

@@ -1,0 +1,637 @@
+// The benchmark driver behind bench/run.sh (which builds Reach and installs
+// wrk first). It seeds the standard data sets, starts the release binary on
+// each, drives it with wrk, measures the dashboard in headless Chromium and
+// writes bench/RESULTS.md: the generated part above the notes marker, the
+// hand-written notes below it kept as they are.
+//
+//   node bench/bench.mjs [--sizes 1000,10000,100000] [--main 10000]
+//                        [--duration 5] [--postgres] [--output FILE]
+
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const options = parseOptions(process.argv.slice(2));
+const reach = process.env.REACH_BIN ?? path.join(root, 'target/release/reach');
+// cargo-leptos writes the site under the working directory's target/.
+const siteRoot = process.env.REACH_SITE_ROOT ?? path.join(root, 'target/site');
+const dataDir = process.env.REACH_BENCH_DATA ?? path.join(os.homedir(), '.cache/reach/bench');
+const postgresBase = process.env.REACH_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
+const NOTES_MARKER = '<!-- Notes: written by hand, kept when the file is regenerated. -->';
+/** Connections of the throughput runs (latency runs use one). */
+const CONNECTIONS = 16;
+/** Requests per endpoint whose statements are counted. */
+const COUNTED_REQUESTS = 10;
+const MiB = 1024 * 1024;
+
+function parseOptions(argv) {
+  const options = {
+    sizes: [1000, 10000, 100000],
+    main: 10000,
+    duration: 5,
+    postgres: false,
+    output: path.join(root, 'bench/RESULTS.md'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
+      return argv[++i];
+    };
+    switch (argv[i]) {
+      case '--sizes': options.sizes = value().split(',').map(Number); break;
+      case '--main': options.main = Number(value()); break;
+      case '--duration': options.duration = Number(value()); break;
+      case '--postgres': options.postgres = true; break;
+      case '--output': options.output = path.resolve(value()); break;
+      default: throw new Error(`unknown option ${argv[i]}`);
+    }
+  }
+  if (!options.sizes.includes(options.main)) options.sizes.push(options.main);
+  options.sizes.sort((a, b) => a - b);
+  return options;
+}
+
+const log = (...args) => console.error('[bench]', ...args);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const ms = (us) => us / 1000;
+
+// ---------------------------------------------------------------------------
+// Data sets
+
+/** The database of the `size`-account data set, seeded if missing. */
+async function dataSet(size) {
+  const today = new Date().toISOString().slice(0, 10);
+  let url;
+  let file = null;
+  if (options.postgres) {
+    const name = `reach_bench_${size}`;
+    url = `${postgresBase}/${name}`;
+    const marker = path.join(dataDir, `${name}.seeded`);
+    if (readIfExists(marker) === today) return { url, file, seeded: null };
+    psql(`DROP DATABASE IF EXISTS ${name}`);
+    psql(`CREATE DATABASE ${name}`);
+    const seeded = seed(url, size);
+    fs.writeFileSync(marker, today);
+    return { url, file, seeded };
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  file = path.join(dataDir, `reach-${size}-${today}.db`);
+  url = `sqlite://${file}?mode=rwc`;
+  if (fs.existsSync(file)) return { url, file, seeded: null };
+  for (const old of fs.readdirSync(dataDir)) {
+    if (old.startsWith(`reach-${size}-`)) fs.rmSync(path.join(dataDir, old));
+  }
+  const partial = `${file}.partial`;
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(partial + suffix, { force: true });
+  const seeded = seed(`sqlite://${partial}?mode=rwc`, size);
+  // One file, no WAL beside it: copies of it are whole.
+  execFileSync('sqlite3', [partial, 'PRAGMA wal_checkpoint(TRUNCATE);'], { stdio: 'ignore' });
+  fs.renameSync(partial, file);
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(partial + suffix, { force: true });
+  return { url, file, seeded };
+}
+
+function seed(url, size) {
+  log(`seeding ${size} accounts × 365 days`);
+  const started = Date.now();
+  execFileSync(reach, ['seed', '--accounts', String(size), '--days', '365'], {
+    env: { ...process.env, DATABASE_URL: url, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return (Date.now() - started) / 1000;
+}
+
+function psql(sql, database = 'postgres') {
+  return execFileSync('psql', [`${postgresBase}/${database}`, '-qAtc', sql], {
+    encoding: 'utf8',
+    env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' },
+  }).trim();
+}
+
+function readIfExists(file) {
+  try { return fs.readFileSync(file, 'utf8').trim(); } catch { return null; }
+}
+
+// ---------------------------------------------------------------------------
+// The server
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Starts `reach serve` on `databaseUrl`; resolves once it is ready. */
+async function startServer(databaseUrl, { cache }) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(reach, ['serve', '--no-collect'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LEPTOS_SITE_ROOT: siteRoot,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      REACH_NO_CACHE: cache ? 'false' : 'true',
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let exited = false;
+  child.on('exit', () => { exited = true; });
+  for (let i = 0; i < 600; i++) {
+    if (exited) throw new Error('reach serve exited during start-up');
+    try {
+      const answer = await fetch(`${base}/readyz`);
+      if (answer.ok) return { base, child, pid: child.pid };
+    } catch { /* not listening yet */ }
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error('reach serve did not become ready in 60 s');
+}
+
+async function stopServer(server) {
+  const exited = new Promise((resolve) => server.child.on('exit', resolve));
+  server.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  if (server.child.exitCode === null) server.child.kill('SIGKILL');
+}
+
+/** Resident memory now and at its peak, in bytes. */
+function memory(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))[1]) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+async function getJson(url) {
+  const answer = await fetch(url);
+  if (!answer.ok) throw new Error(`${url}: ${answer.status} ${await answer.text()}`);
+  return answer.json();
+}
+
+// ---------------------------------------------------------------------------
+// Load
+
+/** One wrk run; `paths` (a file of paths) makes it a mix. */
+function wrk(url, { connections = 1, duration = options.duration, paths = null } = {}) {
+  const args = ['-t1', `-c${connections}`, `-d${duration}s`, '--timeout', '5s',
+    '-s', path.join(root, 'bench/wrk.lua'), url];
+  if (paths) args.push('--', paths);
+  const out = execFileSync('wrk', args, { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.startsWith('{'));
+  const figures = JSON.parse(line);
+  figures.rps = figures.requests / (figures.duration_us / 1e6);
+  if (figures.errors || figures.non_2xx) {
+    log(`${url}: ${figures.errors} errors, ${figures.non_2xx} non-2xx answers`);
+  }
+  return figures;
+}
+
+/** Latency (one connection, back to back) and throughput (many). */
+function measure(base, endpoint) {
+  const url = base + endpoint.path;
+  const latency = wrk(url);
+  const throughput = wrk(url, { connections: CONNECTIONS });
+  return { latency, throughput };
+}
+
+/** Statements per request: the database series of /api/performance, before and after. */
+async function statementsPerRequest(base, endpoint) {
+  const count = async () => {
+    const performance = await getJson(`${base}/api/performance`);
+    return performance.database.queries.reduce((sum, q) => sum + q.count, 0);
+  };
+  const before = await count();
+  for (let i = 0; i < COUNTED_REQUESTS; i++) {
+    const answer = await fetch(base + endpoint.path);
+    await answer.arrayBuffer();
+  }
+  const after = await count();
+  return (after - before) / COUNTED_REQUESTS;
+}
+
+/** The read endpoints measured, on a data set whose first accounts are known. */
+async function endpoints(base) {
+  const accounts = await getJson(`${base}/api/accounts?sort=followers&per_page=3&core=true`);
+  const ids = accounts.items.map((a) => a.id);
+  const id = ids[0];
+  const list = [
+    ['overview', '/api/overview'],
+    ['accounts (followers ↓)', '/api/accounts'],
+  ];
+  for (const sort of ['handle', 'platform', 'following', 'posts', 'views', 'likes',
+    'change_7d', 'change_30d', 'last_collected']) {
+    list.push([`accounts sort=${sort}`, `/api/accounts?sort=${sort}`]);
+  }
+  list.push(
+    ['accounts followers ↑', '/api/accounts?sort=followers&dir=asc'],
+    ['accounts platform=github', '/api/accounts?platform=github'],
+    ['accounts core=true', '/api/accounts?core=true'],
+    ['accounts tag=music', '/api/accounts?tag=music'],
+    ['accounts q=fox', '/api/accounts?q=fox'],
+    ['accounts page 40', '/api/accounts?page=40'],
+    ['account', `/api/account?id=${id}`],
+    ['history 30d', `/api/history?id=${id}&range=30d`],
+    ['history 1y', `/api/history?id=${id}&range=1y`],
+    ['history all', `/api/history?id=${id}&range=all`],
+    ['leaderboard', '/api/leaderboard'],
+    ['leaderboard 7d % youtube', '/api/leaderboard?by=percent&days=7&platform=youtube'],
+    ['compare (3, 1y)', `/api/compare?ids=${ids.join(',')}&range=1y`],
+    ['performance', '/api/performance'],
+  );
+  return { ids, list: list.map(([name, path]) => ({ name, path })) };
+}
+
+/**
+ * The mixed read workload: what a dashboard's readers ask for, weighted.
+ * Account pages follow a Zipf-like popularity (a few accounts are looked at
+ * far more than the rest), so most reads repeat recent ones.
+ */
+function mixedPaths(size, file) {
+  const lines = [];
+  const add = (weight, p) => { for (let i = 0; i < weight; i++) lines.push(p); };
+  add(100, '/api/overview');
+  for (let page = 1; page <= 5; page++) add(Math.round(60 / page), `/api/accounts?page=${page}`);
+  for (const sort of ['handle', 'change_7d', 'change_30d', 'views']) add(8, `/api/accounts?sort=${sort}`);
+  for (const platform of ['youtube', 'github', 'mastodon', 'bluesky']) add(6, `/api/accounts?platform=${platform}`);
+  add(6, '/api/accounts?core=true');
+  add(4, '/api/tags');
+  add(40, '/api/leaderboard');
+  add(10, '/api/leaderboard?by=percent&days=7');
+  add(10, '/api/runs');
+  // Accounts by popularity: the k-th most viewed about 1/k as often.
+  const viewed = Math.min(size, 500);
+  for (let k = 1; k <= viewed; k++) {
+    const id = 1 + ((k * 7919) % size);
+    const weight = Math.max(1, Math.round(200 / k));
+    add(weight, `/api/account?id=${id}`);
+    add(weight, `/api/history?id=${id}&range=90d`);
+    if (k <= 50) add(Math.max(1, Math.round(40 / k)), `/api/history?id=${id}&range=1y`);
+  }
+  add(20, '/api/compare?ids=1,2,3&range=1y');
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return { file, distinct: new Set(lines).size, weighted: lines.length };
+}
+
+async function cacheCounters(base) {
+  const stats = await getJson(`${base}/api/cache`);
+  let hits = 0;
+  let misses = 0;
+  for (const kind of stats.kinds) {
+    hits += kind.local_hits + kind.redis_hits;
+    misses += kind.misses;
+  }
+  return { hits, misses };
+}
+
+// ---------------------------------------------------------------------------
+// Writes
+
+/**
+ * A collection run of every account on a copy of the data set, timed, with
+ * reads measured before and during it.
+ */
+async function writeBenchmark(set, size, mixFile) {
+  let url = set.url;
+  let copy = null;
+  let copyDatabase = null;
+  if (set.file) {
+    copy = path.join(dataDir, `write-${size}.db`);
+    fs.copyFileSync(set.file, copy);
+    url = `sqlite://${copy}?mode=rwc`;
+  } else {
+    copyDatabase = `reach_bench_write_${size}`;
+    psql(`DROP DATABASE IF EXISTS ${copyDatabase}`);
+    psql(`CREATE DATABASE ${copyDatabase} TEMPLATE reach_bench_${size}`);
+    url = `${postgresBase}/${copyDatabase}`;
+  }
+  const server = await startServer(url, { cache: false });
+  try {
+    const idle = wrk(server.base, { connections: 4, paths: mixFile, duration: options.duration });
+    // The run: every account is due (the seed's last snapshot is from midnight).
+    const started = Date.now();
+    const collect = spawn(reach, ['collect'], {
+      env: { ...process.env, DATABASE_URL: url, RUST_LOG: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const finished = new Promise((resolve, reject) => {
+      collect.on('exit', (code) => (code === 0 ? resolve(Date.now() - started) : reject(new Error(`reach collect: ${code}`))));
+    });
+    const during = wrk(server.base, { connections: 4, paths: mixFile, duration: options.duration });
+    const wall = await finished;
+    const runs = await getJson(`${server.base}/api/runs?per_page=1`);
+    const run = runs.items[0];
+    return { idle, during, wall, run };
+  } finally {
+    await stopServer(server);
+    if (copy) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(copy + suffix, { force: true });
+    if (copyDatabase) psql(`DROP DATABASE IF EXISTS ${copyDatabase}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The dashboard in Chromium
+
+async function frontend(base) {
+  const require = createRequire(path.join(root, 'end2end/package.json'));
+  const { chromium } = require('@playwright/test');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const samples = [];
+  try {
+    // The first load compiles the WASM into Chromium's code cache too:
+    // measured cold, in a fresh context each time, after one unmeasured load.
+    for (let i = 0; i < 6; i++) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      // The moment hydration marks <body>, not when a poll notices it.
+      await context.addInitScript(() => {
+        new MutationObserver(() => {
+          if (document.body?.dataset.hydrated === 'true' && window.hydratedAt === undefined) {
+            window.hydratedAt = performance.now();
+          }
+        }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
+      });
+      const page = await context.newPage();
+      const client = await context.newCDPSession(page);
+      await client.send('Network.enable');
+      let bytes = 0;
+      const urls = [];
+      client.on('Network.loadingFinished', (event) => { bytes += event.encodedDataLength; });
+      client.on('Network.requestWillBeSent', (event) => urls.push(event.request.url));
+      await page.goto(`${base}/accounts`);
+      await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+      const interactive = await page.evaluate(() => window.hydratedAt);
+      await page.waitForLoadState('networkidle');
+      const fcp = await page.evaluate(() =>
+        performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+      const rows = await page.locator('table tbody tr').count();
+      if (i > 0) samples.push({ fcp, interactive, bytes, rows, echarts: urls.some((u) => u.includes('echarts')) });
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  const median = (f) => {
+    const values = samples.map(f).sort((a, b) => a - b);
+    return values[Math.floor(values.length / 2)];
+  };
+  return {
+    fcp: median((s) => s.fcp),
+    interactive: median((s) => s.interactive),
+    bytes: median((s) => s.bytes),
+    rows: samples[0].rows,
+    echarts: samples.some((s) => s.echarts),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+function machine() {
+  const cpu = os.cpus();
+  const release = readIfExists('/etc/os-release')?.match(/PRETTY_NAME="(.*)"/)?.[1] ?? os.type();
+  // wrk prints its version with its usage, and exits with 1.
+  const version = (cmd, args) => {
+    const out = spawnSync(cmd, args, { encoding: 'utf8' });
+    return `${out.stdout ?? ''}${out.stderr ?? ''}`.split('\n').find((l) => /\d/.test(l))?.trim() ?? 'unknown';
+  };
+  return [
+    `${cpu.length} × ${cpu[0].model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${release}, Linux ${os.release()}`,
+    `${version(reach, ['--version'])}, release build (\`cargo leptos build --release\`); ${version('rustc', ['--version'])}`,
+    `${version('wrk', ['-v'])}; ${version(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'])}`,
+    `database: ${options.postgres ? `PostgreSQL ${psql('SHOW server_version')}` : `SQLite (bundled with sqlx), file on ${fsType(dataDir)}`}`,
+  ];
+}
+
+function fsType(dir) {
+  try { return execFileSync('df', ['-hT', dir], { encoding: 'utf8' }).split('\n')[1].split(/\s+/)[1]; } catch { return 'disk'; }
+}
+
+const fmtMs = (us) => (us >= 10_000 ? ms(us).toFixed(0) : ms(us).toFixed(2));
+const fmtRps = (rps) => Math.round(rps).toLocaleString('en-US');
+const check = (ok) => (ok ? 'met' : '**not met**');
+
+function report(results) {
+  const { main, sizes, sets, table, scaling, mix, writes, web, healthz } = results;
+  const out = [];
+  const w = (line = '') => out.push(line);
+  const database = options.postgres ? 'PostgreSQL' : 'SQLite';
+  w('# Benchmark results');
+  w();
+  w(`Generated by \`bench/run.sh${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Do not edit above the notes: run it again.`);
+  w();
+  w('## Machine');
+  w();
+  for (const line of machine()) w(`- ${line}`);
+  w(`- load generator on the same machine: wrk, one thread; latency runs use 1 connection (requests back to back: the time one request takes), throughput runs ${CONNECTIONS} connections; ${options.duration} s per run`);
+  w();
+  w('## Data sets');
+  w();
+  w('`reach seed --accounts N --days 365`: N accounts over all nine platforms (one in ten core, eight tags spread, five brands), a daily snapshot for each of 365 days ending today, and a finished run per day. The same N always gives the same accounts and counters.');
+  w();
+  w('| accounts | snapshots | database size | seeded in |');
+  w('|---:|---:|---:|---:|');
+  for (const size of sizes) {
+    const set = sets[size];
+    const file = set.file ? `${(fs.statSync(set.file).size / MiB).toFixed(0)} MiB` : 'PostgreSQL';
+    w(`| ${size.toLocaleString('en-US')} | ${set.snapshots.toLocaleString('en-US')} | ${file} | ${set.seeded === null ? '(reused)' : `${set.seeded.toFixed(0)} s`} |`);
+  }
+  w();
+  w(`## Read endpoints: ${main.toLocaleString('en-US')} accounts, ${database}`);
+  w();
+  w('Uncached: the server started with `--no-cache` (every request reads the database). Cached: the default in-process cache, warmed by one request. Latency from the 1-connection run; throughput (requests/s) and the p99 under saturation from the 16-connection run. "of /healthz": cached throughput against the same server\'s `/healthz` in the same run.');
+  w();
+  w('| endpoint | uncached p50 ms | uncached p99 ms | uncached req/s | cached p50 ms | cached p99 ms | cached req/s | of /healthz | cached p99 ms at 16 conn. | statements/request (uncached) |');
+  w('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  w(`| \`/healthz\` | ${fmtMs(healthz.uncached.latency.p50_us)} | ${fmtMs(healthz.uncached.latency.p99_us)} | ${fmtRps(healthz.uncached.throughput.rps)} | ${fmtMs(healthz.cached.latency.p50_us)} | ${fmtMs(healthz.cached.latency.p99_us)} | ${fmtRps(healthz.cached.throughput.rps)} | 100% | ${fmtMs(healthz.cached.throughput.p99_us)} | 0 |`);
+  for (const row of table) {
+    const share = row.cached.throughput.rps / healthz.cached.throughput.rps;
+    w(`| ${row.name} \`${row.path}\` | ${fmtMs(row.uncached.latency.p50_us)} | ${fmtMs(row.uncached.latency.p99_us)} | ${fmtRps(row.uncached.throughput.rps)} | ${fmtMs(row.cached.latency.p50_us)} | ${fmtMs(row.cached.latency.p99_us)} | ${fmtRps(row.cached.throughput.rps)} | ${(share * 100).toFixed(0)}% | ${fmtMs(row.cached.throughput.p99_us)} | ${row.statements.toFixed(1)} |`);
+  }
+  w();
+  w(`Peak server memory (VmHWM): ${(results.memory.uncached / MiB).toFixed(0)} MiB uncached, ${(results.memory.cached / MiB).toFixed(0)} MiB cached (after every run above and the mixed workload).`);
+  w();
+  w('### Mixed workload and cache hit rate');
+  w();
+  w(`A fresh cached server under ${CONNECTIONS} connections for ${options.duration * 4} s, each request drawn at random (seeded) from ${mix.weighted.toLocaleString('en-US')} weighted lines over ${mix.distinct.toLocaleString('en-US')} distinct requests: the overview, the first five pages of the accounts table and some sorts and filters, the leaderboard, the runs, and the pages of 500 accounts whose popularity falls as 1/rank (account and its 90-day history; the 50 most viewed also a year of history). Built by \`mixedPaths\` in \`bench/bench.mjs\`.`);
+  w();
+  w(`- ${fmtRps(mix.load.rps)} requests/s, p50 ${fmtMs(mix.load.p50_us)} ms, p99 ${fmtMs(mix.load.p99_us)} ms, ${mix.load.errors + mix.load.non_2xx} errors`);
+  w(`- cache: ${mix.hits.toLocaleString('en-US')} hits, ${mix.misses.toLocaleString('en-US')} misses: **${(mix.hitRate * 100).toFixed(1)}%** hit rate`);
+  w(`- server memory during it: ${(mix.memory.rss / MiB).toFixed(0)} MiB resident, ${(mix.memory.peak / MiB).toFixed(0)} MiB at its peak`);
+  w();
+  w(`## Scaling: ${sizes.map((s) => s.toLocaleString('en-US')).join(' / ')} accounts, uncached, ${database}`);
+  w();
+  w('p50 / p99 in ms (1 connection), and the statements each request ran: the same count at every size means no query per row (no N+1).');
+  w();
+  w(`| endpoint | ${sizes.map((s) => `${s.toLocaleString('en-US')}: p50 / p99`).join(' | ')} | statements |`);
+  w(`|---|${sizes.map(() => '---:').join('|')}|---:|`);
+  for (const name of Object.keys(scaling[sizes[0]])) {
+    const cells = sizes.map((s) => {
+      const r = scaling[s][name];
+      return r ? `${fmtMs(r.latency.p50_us)} / ${fmtMs(r.latency.p99_us)}` : '—';
+    });
+    const counts = [...new Set(sizes.map((s) => scaling[s][name]?.statements.toFixed(1)))].join(' / ');
+    w(`| ${name} | ${cells.join(' | ')} | ${counts} |`);
+  }
+  w();
+  w(`## Writes: a collection run of ${main.toLocaleString('en-US')} accounts, ${database}`);
+  w();
+  w('`reach collect` on a copy of the data set: every account is due, and every account is simulated, so the run measures Reach\'s own work (claiming, the writer\'s batched transactions: snapshot, latest counters and changes, run result) and not a platform. Reads (the mixed workload, uncached, 4 connections) measured before the run and while it writes.');
+  w();
+  w(`- run: ${writes.run.accounts_ok.toLocaleString('en-US')} accounts stored in **${(writes.run.duration_ms / 1000).toFixed(2)} s** (the run's own duration); the command took ${(writes.wall / 1000).toFixed(2)} s from start to exit (start-up, and after the run event detection and compaction)`);
+  w(`- reads before: p50 ${fmtMs(writes.idle.p50_us)} ms, p99 ${fmtMs(writes.idle.p99_us)} ms, ${fmtRps(writes.idle.rps)} req/s, ${writes.idle.errors + writes.idle.non_2xx} errors`);
+  w(`- reads during: p50 ${fmtMs(writes.during.p50_us)} ms, p99 ${fmtMs(writes.during.p99_us)} ms, ${fmtRps(writes.during.rps)} req/s, ${writes.during.errors + writes.during.non_2xx} errors`);
+  w();
+  w(`## The dashboard in Chromium: \`/accounts\`, ${main.toLocaleString('en-US')} accounts`);
+  w();
+  w('Headless Chromium on localhost, a fresh browser context each time (no HTTP cache), median of five loads after one unmeasured: first contentful paint, the moment the WASM has hydrated the table (`data-hydrated` on `<body>`), and the bytes on the wire (compressed, headers included) until the network is idle.');
+  w();
+  w(`- first contentful paint: **${web.fcp.toFixed(0)} ms**`);
+  w(`- interactive (hydrated): **${web.interactive.toFixed(0)} ms**`);
+  w(`- transferred: **${(web.bytes / 1024).toFixed(0)} KB** (${web.rows} table rows; ECharts ${web.echarts ? 'loaded' : 'not loaded'})`);
+  w();
+  w('## Targets');
+  w();
+  const reads = table;
+  const worst = (f) => reads.reduce((a, r) => (f(r) > f(a) ? r : a));
+  const p99u = worst((r) => r.uncached.latency.p99_us);
+  const p50u = worst((r) => r.uncached.latency.p50_us);
+  const p99c = worst((r) => r.cached.latency.p99_us);
+  const share = (r) => r.cached.throughput.rps / healthz.cached.throughput.rps;
+  const lowest = reads.reduce((a, r) => (share(r) < share(a) ? r : a));
+  const peak = Math.max(results.memory.cached, results.memory.uncached);
+  const flat = (name) => {
+    const values = sizes.map((s) => scaling[s][name]?.latency.p50_us ?? 0);
+    return values[values.length - 1] / Math.max(values[0], 1);
+  };
+  const rows = [
+    ['uncached p99 ≤ 25 ms, every read endpoint', `worst ${fmtMs(p99u.uncached.latency.p99_us)} ms (${p99u.name})`, p99u.uncached.latency.p99_us <= 25_000],
+    ['uncached p50 ≤ 5 ms, every read endpoint', `worst ${fmtMs(p50u.uncached.latency.p50_us)} ms (${p50u.name})`, p50u.uncached.latency.p50_us <= 5_000],
+    ['cached p99 ≤ 2 ms', `worst ${fmtMs(p99c.cached.latency.p99_us)} ms (${p99c.name})`, p99c.cached.latency.p99_us <= 2_000],
+    ['cached throughput ≥ 40% of /healthz', `lowest ${(share(lowest) * 100).toFixed(0)}% (${lowest.name})`, share(lowest) >= 0.4],
+    ['server RSS under load ≤ 200 MB', `${(peak / 1e6).toFixed(0)} MB at its peak`, peak <= 200e6],
+    ['cache hit rate ≥ 95%, mixed workload', `${(mix.hitRate * 100).toFixed(1)}%`, mix.hitRate >= 0.95],
+    [`history latency flat from ${sizes[0].toLocaleString('en-US')} to ${sizes[sizes.length - 1].toLocaleString('en-US')} accounts`, `p50 × ${flat('history 1y').toFixed(1)}`, flat('history 1y') <= 2],
+    [`list, overview, leaderboard grow far less than the data (× ${sizes[sizes.length - 1] / sizes[0]})`,
+      `p50 × ${flat('accounts (followers ↓)').toFixed(1)} (accounts), × ${flat('overview').toFixed(1)} (overview), × ${flat('leaderboard').toFixed(1)} (leaderboard)`,
+      Math.max(flat('accounts (followers ↓)'), flat('overview'), flat('leaderboard')) <= sizes[sizes.length - 1] / sizes[0] / 10],
+    ['a run of 10,000 snapshots ≤ 1 s', `${(writes.run.duration_ms / 1000).toFixed(2)} s for ${writes.run.accounts_ok.toLocaleString('en-US')}`, writes.run.duration_ms <= 1000],
+    ['reads keep their latency during the run', `p99 ${fmtMs(writes.idle.p99_us)} → ${fmtMs(writes.during.p99_us)} ms, ${writes.during.errors + writes.during.non_2xx} errors`, writes.during.p99_us <= 2 * writes.idle.p99_us && writes.during.errors + writes.during.non_2xx === 0],
+    ['first contentful paint ≤ 300 ms', `${web.fcp.toFixed(0)} ms`, web.fcp <= 300],
+    ['interactive ≤ 1 s', `${web.interactive.toFixed(0)} ms`, web.interactive <= 1000],
+    ['first view ≤ 400 KB compressed, without ECharts', `${(web.bytes / 1024).toFixed(0)} KB${web.echarts ? ' (ECharts loaded!)' : ''}`, web.bytes <= 400 * 1024 && !web.echarts],
+  ];
+  w('| target | measured | |');
+  w('|---|---|---|');
+  for (const [target, measured, ok] of rows) w(`| ${target} | ${measured} | ${check(ok)} |`);
+  w();
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------
+
+async function main() {
+  log(`sizes ${options.sizes.join(', ')}; main ${options.main}; ${options.duration} s per run; ${options.postgres ? 'PostgreSQL' : 'SQLite'}`);
+  const results = { main: options.main, sizes: options.sizes, sets: {}, scaling: {} };
+  for (const size of options.sizes) {
+    const set = await dataSet(size);
+    results.sets[size] = set;
+  }
+
+  // Every size, uncached: the scaling table.
+  for (const size of options.sizes) {
+    const set = results.sets[size];
+    const server = await startServer(set.url, { cache: false });
+    try {
+      set.snapshots = (await getJson(`${server.base}/api/overview`)).snapshots;
+      const { list } = await endpoints(server.base);
+      const rows = {};
+      for (const endpoint of list) {
+        log(`${size}: ${endpoint.name}`);
+        const statements = await statementsPerRequest(server.base, endpoint);
+        if (size === options.main) {
+          rows[endpoint.name] = { ...endpoint, statements, uncached: measure(server.base, endpoint) };
+          rows[endpoint.name].latency = rows[endpoint.name].uncached.latency;
+        } else {
+          rows[endpoint.name] = { ...endpoint, statements, latency: wrk(server.base + endpoint.path) };
+        }
+      }
+      if (size === options.main) {
+        results.healthz = { uncached: measure(server.base, { path: '/healthz' }) };
+        results.table = Object.values(rows);
+        results.memory = { uncached: memory(server.pid).peak };
+      }
+      results.scaling[size] = rows;
+    } finally {
+      await stopServer(server);
+    }
+  }
+
+  const mainSet = results.sets[options.main];
+  const mix = mixedPaths(options.main, path.join(dataDir, 'mixed-paths.txt'));
+
+  // The main size, cached.
+  {
+    const server = await startServer(mainSet.url, { cache: true });
+    try {
+      results.healthz.cached = measure(server.base, { path: '/healthz' });
+      for (const row of results.table) {
+        log(`cached: ${row.name}`);
+        await (await fetch(server.base + row.path)).arrayBuffer();
+        row.cached = measure(server.base, row);
+      }
+      log('frontend');
+      results.web = await frontend(server.base);
+    } finally {
+      await stopServer(server);
+    }
+  }
+
+  // The mixed workload, on a fresh cached server.
+  {
+    const server = await startServer(mainSet.url, { cache: true });
+    try {
+      log('mixed workload');
+      const before = await cacheCounters(server.base);
+      const load = wrk(server.base, { connections: CONNECTIONS, paths: mix.file, duration: options.duration * 4 });
+      const after = await cacheCounters(server.base);
+      const hits = after.hits - before.hits;
+      const misses = after.misses - before.misses;
+      results.mix = { ...mix, load, hits, misses, hitRate: hits / Math.max(1, hits + misses), memory: memory(server.pid) };
+      results.memory.cached = memory(server.pid).peak;
+    } finally {
+      await stopServer(server);
+    }
+  }
+
+  log('writes');
+  results.writes = await writeBenchmark(mainSet, options.main, mix.file);
+
+  // The raw figures, for comparing runs.
+  fs.writeFileSync(path.join(dataDir, 'results.json'), JSON.stringify(results, null, 1));
+  const generated = report(results);
+  const previous = readIfExists(options.output);
+  const notes = previous?.includes(NOTES_MARKER) ? previous.slice(previous.indexOf(NOTES_MARKER)) : `${NOTES_MARKER}\n`;
+  fs.writeFileSync(options.output, `${generated}\n${notes.trimEnd()}\n`);
+  log(`wrote ${path.relative(root, options.output)}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

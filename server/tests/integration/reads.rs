@@ -1,0 +1,382 @@
+//! What reads cost, checked rather than hoped: every read runs the same
+//! number of statements whatever the size of the data (no query per row),
+//! on SQLite no statement of a read scans a table that grows with history
+//! (`EXPLAIN QUERY PLAN`), and what writers precompute for reads (the
+//! snapshot count, the live leaderboard's marks) gives the answers it
+//! stands for.
+
+use std::sync::{Arc, Mutex};
+
+use app::db::leaderboard::{LeaderboardQuery, leaderboard, refresh_stale_marks};
+use app::db::queries::{self, AccountQuery};
+use app::model::{
+    AccountFilter, AccountSort, CompareMode, HistoryRange, Metric, Platform, RankBy, SortDirection,
+};
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(
+    reads_run_as_many_statements_at_any_size,
+    precomputed_reads_match_what_they_stand_for,
+    concurrent_requests_share_generation_reads_never_stale_ones,
+);
+
+/// Tables with a row per account and observation: no read may scan one,
+/// not even in an index's order (`s` is the snapshots' alias in
+/// subqueries).
+const HISTORY_TABLES: [&str; 4] = ["snapshots", "s", "run_results", "daily_rollups"];
+/// Tables with a row per run or event: read in an index's order (the
+/// newest first, a page of them; their totals count an index), never
+/// scanned row by row.
+const LOG_TABLES: [&str; 2] = ["events", "collection_runs"];
+
+/// Statements as run, with their values in place.
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// A connection of its own to the test's database, which logs statements.
+async fn logged(app: &TestApp) -> (DatabaseConnection, Log) {
+    let mut db = app.connect().await;
+    let log: Log = Arc::default();
+    let sink = log.clone();
+    db.set_metric_callback(move |info| {
+        sink.lock().unwrap().push(info.statement.to_string());
+    });
+    (db, log)
+}
+
+/// Each read the API serves, by name, run once; returns the statements of each.
+async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<String>)> {
+    let ids: Vec<i64> = queries::accounts(
+        db,
+        &page_of(AccountSort::Followers, AccountFilter::default()),
+    )
+    .await
+    .unwrap()
+    .items
+    .iter()
+    .map(|a| a.id)
+    .take(3)
+    .collect();
+    let id = ids[0];
+    let run = queries::runs(db, 1, 1).await.unwrap().items[0].id;
+    let mut reads = Vec::new();
+    macro_rules! read {
+        ($name:expr, $call:expr) => {{
+            let name = $name.to_string();
+            log.lock().unwrap().clear();
+            if let Err(error) = $call.await {
+                panic!("{name}: {error:?}");
+            }
+            reads.push((name, std::mem::take(&mut *log.lock().unwrap())));
+        }};
+    }
+    read!("overview", queries::overview(db));
+    for sort in AccountSort::ALL {
+        read!(
+            format!("accounts sort={}", sort.as_str()),
+            queries::accounts(db, &page_of(sort, AccountFilter::default()))
+        );
+    }
+    let filters = [
+        AccountFilter {
+            platform: Some(Platform::Github),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            core: Some(true),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            tag: Some("music".into()),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            search: Some("fox".into()),
+            ..AccountFilter::default()
+        },
+    ];
+    for filter in filters {
+        read!(
+            format!("accounts {filter:?}"),
+            queries::accounts(db, &page_of(AccountSort::Change7d, filter))
+        );
+    }
+    read!("account", queries::account(db, id));
+    for range in HistoryRange::ALL {
+        read!(
+            format!("history {range:?}"),
+            queries::history(db, id, range, Metric::Followers)
+        );
+        read!(
+            format!("rollups {range:?}"),
+            queries::rollups(db, id, Metric::Followers, range)
+        );
+    }
+    read!(
+        "compare",
+        queries::compare(
+            db,
+            &ids,
+            Metric::Followers,
+            HistoryRange::Year,
+            CompareMode::Indexed
+        )
+    );
+    read!("growth", queries::growth(db, id, None));
+    read!("tags", queries::tags(db));
+    read!("runs", queries::runs(db, 1, 25));
+    read!("run", queries::run_detail(db, run, None, 1, 50));
+    read!("brands", app::db::brands::list(db));
+    read!("events", app::db::events::list(db, None, None, 1, 25));
+    read!(
+        "projection",
+        app::db::projection::projection(db, id, Metric::Followers, 30)
+    );
+    for date in [
+        None,
+        Some(Utc::now().date_naive() - chrono::Duration::days(3)),
+    ] {
+        for by in [RankBy::Value, RankBy::Percent] {
+            read!(
+                format!("leaderboard {by:?} {date:?}"),
+                leaderboard(db, &board(Metric::Followers, by, 30, date))
+            );
+        }
+    }
+    reads
+}
+
+fn page_of(sort: AccountSort, filter: AccountFilter) -> AccountQuery {
+    AccountQuery {
+        page: 1,
+        per_page: 25,
+        sort,
+        direction: SortDirection::Desc,
+        filter,
+    }
+}
+
+fn board(
+    metric: Metric,
+    by: RankBy,
+    days: u32,
+    date: Option<chrono::NaiveDate>,
+) -> LeaderboardQuery {
+    LeaderboardQuery {
+        metric,
+        by,
+        days,
+        date,
+        filter: AccountFilter::default(),
+        page: 1,
+        per_page: 25,
+    }
+}
+
+async fn reads_run_as_many_statements_at_any_size(backend: Backend) {
+    let small = TestApp::spawn(backend).await;
+    let large = TestApp::empty(backend).await;
+    reach::collect::demo::seed(&large.db, 3 * ACCOUNTS, DAYS, large.seeded_at)
+        .await
+        .unwrap();
+
+    let (db, log) = logged(&small).await;
+    let small_reads = every_read(&db, &log).await;
+    let (db, log) = logged(&large).await;
+    let large_reads = every_read(&db, &log).await;
+
+    for ((name, small), (_, large)) in small_reads.iter().zip(&large_reads) {
+        assert!(!small.is_empty(), "{name} ran no statement");
+        assert_eq!(
+            small.len(),
+            large.len(),
+            "{name}: {} statements for {ACCOUNTS} accounts, {} for {}:\n{small:#?}\n{large:#?}",
+            small.len(),
+            large.len(),
+            3 * ACCOUNTS
+        );
+    }
+
+    if let Backend::Sqlite = backend {
+        for (name, statements) in &large_reads {
+            for sql in statements {
+                let plan = db
+                    .query_all_raw(Statement::from_string(
+                        db.get_database_backend(),
+                        format!("EXPLAIN QUERY PLAN {sql}"),
+                    ))
+                    .await
+                    .unwrap();
+                for row in plan {
+                    let detail: String = row.try_get("", "detail").unwrap();
+                    let Some(scan) = detail.strip_prefix("SCAN ") else {
+                        continue;
+                    };
+                    let table = scan.split(' ').next().unwrap_or_default();
+                    let row_by_row = !scan.contains("USING");
+                    assert!(
+                        !HISTORY_TABLES.contains(&table)
+                            && !(row_by_row && LOG_TABLES.contains(&table)),
+                        "{name} scans {table}: {detail}\n{sql}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = &app.db;
+    let today = Utc::now().date_naive();
+    let count = |sql: &'static str| async move {
+        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+    };
+
+    // The snapshot count follows inserts, cascades and compaction.
+    let counted = || async { queries::overview(db).await.unwrap().snapshots as i64 };
+    assert_eq!(counted().await, i64::from(ACCOUNTS * DAYS));
+    reach::accounts::remove(db, 1).await.unwrap();
+    // Every counter known: the live board's current value is the account
+    // row's latest, a dated board's the newest known one.
+    let known = Some(1_000_000);
+    let counters = app::model::Counters {
+        followers: known,
+        following: known,
+        posts: known,
+        views: known,
+        likes: known,
+    };
+    reach::collect::record_snapshot(db, 2, app.seeded_at + chrono::Duration::hours(1), counters)
+        .await
+        .unwrap();
+    reach::retention::compact(db, app.seeded_at - chrono::Duration::days(10), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        counted().await,
+        count("SELECT COUNT(*) FROM snapshots").await,
+        "the kept count drifted"
+    );
+    assert_eq!(counted().await, i64::from((ACCOUNTS - 1) * DAYS + 1));
+
+    // The live board from marks, from history, and as the board of today.
+    assert_eq!(
+        count("SELECT COUNT(*) FROM leaderboard_marks").await,
+        i64::from(ACCOUNTS - 1) * Metric::ALL.len() as i64,
+        "the seed and the snapshot recorded keep marks"
+    );
+    let mut boards = Vec::new();
+    for metric in Metric::ALL {
+        for by in [RankBy::Value, RankBy::Change, RankBy::Percent] {
+            for days in app::model::LEADERBOARD_PERIODS {
+                let mut query = board(metric, by, days, None);
+                query.per_page = 100;
+                boards.push(query);
+            }
+        }
+    }
+    let mut marked = Vec::new();
+    for query in &boards {
+        marked.push(leaderboard(db, query).await.unwrap());
+    }
+    assert!(
+        marked
+            .iter()
+            .any(|b| b.ranked > 0 && b.entries.items.iter().any(|e| e.change.is_some())),
+        "some board ranks changes"
+    );
+    db.execute_unprepared("DELETE FROM leaderboard_marks")
+        .await
+        .unwrap();
+    for (query, marked) in boards.iter().zip(&marked) {
+        let sought = leaderboard(db, query).await.unwrap();
+        assert_eq!(
+            (&sought.entries, sought.previous_as_of, sought.ranked),
+            (&marked.entries, marked.previous_as_of, marked.ranked),
+            "{query:?}"
+        );
+        let mut dated = query.clone();
+        dated.date = Some(today);
+        let dated = leaderboard(db, &dated).await.unwrap();
+        assert_eq!(dated.previous_as_of, marked.previous_as_of, "{query:?}");
+        assert_eq!(dated.entries.items.len(), marked.entries.items.len());
+        for (dated, marked) in dated.entries.items.iter().zip(&marked.entries.items) {
+            // The same ranks and figures; `value_at` is the latest
+            // collection on the live board, the snapshot's on a dated one.
+            assert_eq!(
+                (
+                    dated.id,
+                    dated.rank,
+                    dated.previous_rank,
+                    dated.value,
+                    dated.change
+                ),
+                (
+                    marked.id,
+                    marked.rank,
+                    marked.previous_rank,
+                    marked.value,
+                    marked.change
+                ),
+                "{query:?}"
+            );
+        }
+    }
+
+    // A day's first refresh marks every account; the next finds none stale.
+    assert_eq!(
+        refresh_stale_marks(db, today).await.unwrap(),
+        (ACCOUNTS - 1) as usize
+    );
+    assert_eq!(refresh_stale_marks(db, today).await.unwrap(), 0);
+    for (query, marked) in boards.iter().zip(&marked) {
+        assert_eq!(
+            &leaderboard(db, query).await.unwrap().entries,
+            &marked.entries
+        );
+    }
+}
+
+async fn concurrent_requests_share_generation_reads_never_stale_ones(backend: Backend) {
+    use app::db::generations::{self, Domain, SharedReads, bump};
+
+    let app = TestApp::spawn(backend).await;
+    let (db, log) = logged(&app).await;
+    let reads = SharedReads::default();
+
+    // A request reads alone; the 63 that arrive while its read is under way
+    // share the next one. The first read waits at a gate, so that it is
+    // under way however fast the database answers; each of the others is
+    // polled once, so that it has arrived (and queued) before the gate opens.
+    let (open, gate) = tokio::sync::oneshot::channel::<()>();
+    let mut first = std::pin::pin!(reads.share(|| async {
+        gate.await.unwrap();
+        generations::current(&db).await
+    }));
+    assert!(futures::poll!(first.as_mut()).is_pending());
+    let mut during: Vec<_> = (0..63).map(|_| Box::pin(reads.current(&db))).collect();
+    for request in &mut during {
+        assert!(futures::poll!(request.as_mut()).is_pending());
+    }
+    open.send(()).unwrap();
+    let first = first.await.unwrap();
+    let answers = futures::future::join_all(during).await;
+    assert!(answers.iter().all(|a| a.as_ref().unwrap() == &first));
+    let shared = log.lock().unwrap().len();
+    assert_eq!(shared, 2, "{shared} reads for 64 requests");
+
+    // A request after a write sees it, however recent the last read.
+    bump(&app.db, &[Domain::Accounts]).await.unwrap();
+    let after = reads.current(&db).await.unwrap();
+    assert_eq!(after.of(Domain::Accounts), first.of(Domain::Accounts) + 1);
+    assert_eq!(log.lock().unwrap().len(), shared + 1);
+}

@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 // the demo data set, no scheduled collection (so the data holds still).
 const port = Number(process.env.REACH_E2E_PORT ?? 3100);
 const bin = process.env.REACH_BIN ?? 'target/debug/reach';
+// The admin the tests sign in as (tests/session.ts).
+export const adminPassword = 'e2e password, long enough';
 
 export default defineConfig({
   testDir: './tests',
@@ -31,10 +33,16 @@ export default defineConfig({
     },
   },
   webServer: {
+    // An admin first (tests sign in as them), then the demo data.
     command:
-      `rm -rf target/e2e && ${bin} --database-url sqlite://target/e2e/reach.db serve --demo --no-collect`,
+      `rm -rf target/e2e && ${bin} --database-url sqlite://target/e2e/reach.db admin add e2e` +
+      ` && ${bin} --database-url sqlite://target/e2e/reach.db serve --demo --no-collect`,
     cwd: '..',
-    env: { LEPTOS_SITE_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'warn' },
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      RUST_LOG: 'warn',
+      REACH_ADMIN_PASSWORD: adminPassword,
+    },
     url: `http://127.0.0.1:${port}/api/overview`,
     timeout: 120_000,
     reuseExistingServer: false,

@@ -18,9 +18,11 @@ use crate::model::AccountFilter;
 use crate::model::{
     AccountDetail, AccountRow, AccountSort, BrandDetail, BrandRow, CacheStats, CollectAnswer,
     CompareMode, Comparison, DailyRollup, EventKind, EventRow, Growth, HistoryPoint, HistoryRange,
-    Leaderboard, Metric, Outcome, Overview, Page, Performance, Platform, Projection, RankBy,
-    RunDetail, RunSummary, SortDirection, TagCount,
+    Leaderboard, Me, Metric, NewToken, Outcome, Overview, Page, Performance, Platform, Projection,
+    RankBy, RunDetail, RunSummary, SortDirection, TagCount, TokenRow,
 };
+#[cfg(feature = "ssr")]
+use crate::openapi::forms::*;
 #[cfg(feature = "ssr")]
 use crate::openapi::params::*;
 
@@ -386,9 +388,99 @@ pub async fn get_performance() -> Result<Performance, ApiError> {
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/collect", tag = "collection", responses((status = 200, body = CollectAnswer))))]
 #[server(prefix = "/api", endpoint = "collect", output = Json)]
 pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
+    let admin = crate::auth::require_admin()?;
     let answer = crate::state::collect_trigger().request();
-    tracing::info!(?answer, "collection requested");
+    tracing::info!(?answer, admin = %admin.username, "collection requested");
     Ok(answer)
+}
+
+/// Signs an admin in: checks the password and sets the session cookie
+/// (`HttpOnly`, `SameSite=Strict`, `Secure` over HTTPS, expiring after
+/// `REACH_SESSION_TTL`). Wrong credentials are a 401 that does not say
+/// which was wrong. Limited per client address (`REACH_LOGIN_RATE_LIMIT`).
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/login", tag = "access", request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = Me))))]
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<Me, ApiError> {
+    let settings = crate::state::access_settings();
+    let (secret, _) = crate::auth::sign_in(
+        &crate::state::db(),
+        username.trim(),
+        &password,
+        settings.session_ttl,
+    )
+    .await
+    .inspect_err(|_| tracing::info!(username = %username.trim(), "sign-in refused"))?;
+    let secure = settings
+        .secure_cookies
+        .applies(&crate::auth::request_headers());
+    crate::auth::set_cookie(&crate::auth::session_cookie(
+        &secret,
+        settings.session_ttl,
+        secure,
+    ));
+    tracing::info!(username = %username.trim(), "signed in");
+    Ok(Me {
+        username: username.trim().to_owned(),
+        via: crate::model::SignedInVia::Session,
+    })
+}
+
+/// Signs out: ends the session of the request's cookie and clears it.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/logout", tag = "access", responses((status = 200, description = "Signed out (or was not signed in)."))))]
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), ApiError> {
+    if let Some(secret) = crate::auth::request_session_secret() {
+        crate::auth::sign_out(&crate::state::db(), &secret).await?;
+    }
+    let secure = crate::state::access_settings()
+        .secure_cookies
+        .applies(&crate::auth::request_headers());
+    crate::auth::set_cookie(&crate::auth::session_cookie(
+        "",
+        chrono::Duration::zero(),
+        secure,
+    ));
+    Ok(())
+}
+
+/// The admin this request acts for, or `null` when it is anonymous.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/me", tag = "access", responses((status = 200, body = Option<Me>))))]
+#[server(prefix = "/api", endpoint = "me", input = GetUrl, output = Json)]
+pub async fn get_me() -> Result<Option<Me>, ApiError> {
+    Ok(crate::auth::identity().me())
+}
+
+/// Every API token, newest first, revoked ones included; never a secret.
+/// Admins only.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tokens", tag = "access", responses((status = 200, body = Vec<TokenRow>))))]
+#[server(prefix = "/api", endpoint = "tokens", input = GetUrl, output = Json)]
+pub async fn list_tokens() -> Result<Vec<TokenRow>, ApiError> {
+    crate::auth::require_admin()?;
+    Ok(crate::auth::list_tokens(&crate::state::db()).await?)
+}
+
+/// Creates an API token acting for the admin who asks. The answer is the
+/// only time its secret is shown. Admins only.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/create", tag = "access", request_body(content = TokenNameForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = NewToken))))]
+#[server(prefix = "/api", endpoint = "tokens/create")]
+pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
+    let admin = crate::auth::require_admin()?;
+    let token = crate::auth::create_token(&crate::state::db(), &admin, &name).await?;
+    tracing::info!(admin = %admin.username, token_id = token.row.id, "API token created");
+    Ok(token)
+}
+
+/// Revokes an API token at once (revoking it again changes nothing).
+/// Admins only.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/revoke", tag = "access", request_body(content = TokenIdForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = TokenRow))))]
+#[server(prefix = "/api", endpoint = "tokens/revoke")]
+pub async fn revoke_token(id: i64) -> Result<TokenRow, ApiError> {
+    let admin = crate::auth::require_admin()?;
+    let token = crate::auth::revoke_token(&crate::state::db(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no API token with id {id}")))?;
+    tracing::info!(admin = %admin.username, token_id = id, "API token revoked");
+    Ok(token)
 }
 
 /// Checks of arguments that their types alone cannot express.

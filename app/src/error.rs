@@ -16,8 +16,14 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub enum ErrorKind {
     /// The request's arguments are invalid: the client must change them.
     BadRequest,
+    /// The request needs an admin: sign in or send an API token.
+    Unauthorized,
+    /// The request is refused whoever sends it (a cross-site write).
+    Forbidden,
     /// The thing asked for does not exist.
     NotFound,
+    /// The client sent too many requests: wait as `Retry-After` says.
+    TooManyRequests,
     /// A dependency (the database) is down: retrying later may work.
     Unavailable,
     /// A bug or an unexpected failure on the server.
@@ -42,6 +48,21 @@ impl ApiError {
 
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::NotFound, message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unauthorized, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, message)
+    }
+
+    pub fn too_many_requests() -> Self {
+        Self::new(
+            ErrorKind::TooManyRequests,
+            "too many requests from this address; retry after the time in `Retry-After`",
+        )
     }
 
     pub fn unavailable() -> Self {
@@ -74,7 +95,10 @@ impl ApiError {
         use axum::http::StatusCode;
         match self.kind {
             ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Unavailable | ErrorKind::Network => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -105,6 +129,12 @@ impl FromServerFnError for ApiError {
                 message: format!("could not reach the server: {message}"),
             },
             ServerFnErrorErr::UnsupportedRequestMethod(message) => ApiError::bad_request(message),
+            // On the server, a request body that does not decode (not UTF-8,
+            // not a form) is the client's error, like bad arguments.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(message) => {
+                ApiError::bad_request(format!("the request body does not decode: {message}"))
+            }
             ServerFnErrorErr::Registration(message) => ApiError::not_found(message),
             other => {
                 #[cfg(feature = "ssr")]
@@ -149,9 +179,29 @@ impl From<sea_orm::DbErr> for ApiError {
     /// Database errors are logged here and never shown: a lost connection is
     /// "unavailable", anything else is internal.
     fn from(error: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
+        use sea_orm::sqlx::Error as SqlxError;
+        use sea_orm::{DbErr, RuntimeErr};
+        // A connection lost in the middle of a statement is the database
+        // going away too, not a bug.
+        let lost_connection = match &error {
+            DbErr::Query(RuntimeErr::SqlxError(cause))
+            | DbErr::Exec(RuntimeErr::SqlxError(cause)) => {
+                matches!(
+                    cause.as_ref(),
+                    SqlxError::Io(_)
+                        | SqlxError::PoolTimedOut
+                        | SqlxError::PoolClosed
+                        | SqlxError::WorkerCrashed
+                )
+            }
+            _ => false,
+        };
         match &error {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::unavailable()
+            }
+            _ if lost_connection => {
                 tracing::warn!(%error, "database unavailable");
                 ApiError::unavailable()
             }

@@ -14,6 +14,8 @@ pub mod model;
 mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
 pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -33,6 +35,7 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::components::session::{LoginPage, Session, SessionMenu};
 use crate::components::status::OfflineBanner;
 use crate::components::theme::{ThemeChoice, ThemeState, ThemeToggle};
 
@@ -63,6 +66,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     ThemeState::provide();
+    Session::provide();
     mark_hydrated();
 
     view! {
@@ -81,6 +85,7 @@ pub fn App() -> impl IntoView {
                     // Rendered by the server, outside the router.
                     <a href="/api/docs" rel="external">"API"</a>
                 </nav>
+                <SessionMenu />
                 <ThemeToggle />
             </header>
             <OfflineBanner />
@@ -99,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />
                     <Route path=path!("/performance") view=pages::performance::PerformancePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

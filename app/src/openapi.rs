@@ -42,6 +42,12 @@ use crate::error::ApiError;
         crate::api::compare_accounts,
         crate::api::get_performance,
         crate::api::collect_now,
+        crate::api::login,
+        crate::api::logout,
+        crate::api::get_me,
+        crate::api::list_tokens,
+        crate::api::create_token,
+        crate::api::revoke_token,
     ),
     components(schemas(ApiError)),
     modifiers(&ErrorAnswers),
@@ -50,7 +56,8 @@ use crate::error::ApiError;
         (name = "accounts", description = "Tracked accounts and their history."),
         (name = "analytics", description = "Growth, rankings, projections, comparisons and events."),
         (name = "brands", description = "Accounts grouped by the creator or company behind them."),
-        (name = "collection", description = "Collection runs, and asking for one."),
+        (name = "collection", description = "Collection runs, and asking for one (admins)."),
+        (name = "access", description = "Signing in and out, and the API tokens of other programs (admins). Writes need an admin: a session cookie from `POST /api/login`, or `Authorization: Bearer <token>`."),
         (name = "exports", description = "Whole datasets as CSV or JSON files."),
         (name = "operations", description = "This instance's health, performance and this description."),
     ),
@@ -62,9 +69,21 @@ pub struct ApiDoc;
 pub struct ErrorAnswers;
 
 impl ErrorAnswers {
-    const ANSWERS: [(&'static str, &'static str); 4] = [
+    const ANSWERS: [(&'static str, &'static str); 7] = [
         ("400", "Invalid arguments (`bad_request`)."),
+        (
+            "401",
+            "Needs an admin: writes always, reads when `REACH_PUBLIC_READ=false`; or the bearer token is unknown or revoked (`unauthorized`).",
+        ),
+        (
+            "403",
+            "A write with a session cookie from another site, or without `Origin` (`forbidden`).",
+        ),
         ("404", "No such thing (`not_found`)."),
+        (
+            "429",
+            "Too many requests from this address; `Retry-After` says when to retry (`too_many_requests`).",
+        ),
         (
             "500",
             "The server failed; the details are in its log (`internal`).",
@@ -102,6 +121,32 @@ impl Modify for ErrorAnswers {
                 Self::add_to(operation);
             }
         }
+    }
+}
+
+/// The form bodies of the `POST` functions that take arguments
+/// (`application/x-www-form-urlencoded`).
+pub mod forms {
+    use utoipa::ToSchema;
+
+    /// An admin's credentials.
+    #[derive(ToSchema)]
+    pub struct LoginForm {
+        pub username: String,
+        #[schema(format = Password)]
+        pub password: String,
+    }
+
+    /// What a new API token is for, e.g. `grafana` (1 to 64 characters).
+    #[derive(ToSchema)]
+    pub struct TokenNameForm {
+        pub name: String,
+    }
+
+    /// The token to revoke.
+    #[derive(ToSchema)]
+    pub struct TokenIdForm {
+        pub id: i64,
     }
 }
 
@@ -303,6 +348,12 @@ mod tests {
             arguments::<CompareAccounts>(),
             arguments::<GetPerformance>(),
             arguments::<CollectNow>(),
+            arguments::<Login>(),
+            arguments::<Logout>(),
+            arguments::<GetMe>(),
+            arguments::<ListTokens>(),
+            arguments::<CreateToken>(),
+            arguments::<RevokeToken>(),
         ];
         // The list above is every function the server registers.
         let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths()
@@ -324,7 +375,7 @@ mod tests {
                 other => panic!("{path}: unexpected method {other}"),
             };
             let operation = operation.unwrap_or_else(|| panic!("{method} {path} is not described"));
-            let described: BTreeSet<&str> = operation
+            let mut described: BTreeSet<&str> = operation
                 .parameters
                 .iter()
                 .flatten()
@@ -335,6 +386,27 @@ mod tests {
                     }
                 })
                 .collect();
+            // A POST's arguments are the fields of its form body.
+            if let Some(body) = &operation.request_body {
+                let RefOr::T(body) = body else {
+                    panic!("{path}: the body is not described in place");
+                };
+                let RefOr::T(form) = &body.content["application/x-www-form-urlencoded"] else {
+                    panic!("{path}: the form is not described in place");
+                };
+                let Some(RefOr::Ref(reference)) = &form.schema else {
+                    panic!("{path}: the form is not a named schema");
+                };
+                let name = reference.ref_location.rsplit('/').next().expect("a name");
+                let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(object))) = document
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.schemas.get(name))
+                else {
+                    panic!("{path}: {name} is not an object schema");
+                };
+                described.extend(object.properties.keys().map(String::as_str));
+            }
             let (_, arguments) = functions.iter().find(|(p, _)| *p == path).expect("listed");
             assert_eq!(&described, arguments, "the parameters of {path}");
             for status in ["200", "400", "500"] {

@@ -11,6 +11,7 @@ use leptos::prelude::{LeptosOptions, expect_context};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
+use crate::auth::CookieSecurity;
 use crate::cache::Cache;
 use crate::metrics::Metrics;
 use crate::model::CollectAnswer;
@@ -22,6 +23,40 @@ pub struct AppState {
     pub cache: Cache,
     pub collect: CollectTrigger,
     pub metrics: Metrics,
+    pub access: AccessSettings,
+}
+
+/// Who may do what, and how often: from the server's configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessSettings {
+    /// Whether anyone may read (`REACH_PUBLIC_READ`); if not, every page
+    /// and read needs an admin too.
+    pub public_read: bool,
+    /// How long a session lasts (`REACH_SESSION_TTL`).
+    pub session_ttl: chrono::Duration,
+    /// When its cookie is `Secure` (`REACH_SECURE_COOKIES`).
+    pub secure_cookies: CookieSecurity,
+    /// Whether the client address is the first of `X-Forwarded-For`
+    /// (`REACH_TRUST_PROXY`), for a server behind a proxy.
+    pub trust_proxy: bool,
+    /// Sign-in attempts per client address and minute (0: unlimited).
+    pub login_per_minute: u32,
+    /// API requests per client address and second (0: unlimited).
+    pub api_per_second: u32,
+}
+
+impl Default for AccessSettings {
+    /// What `reach serve` uses when nothing is configured.
+    fn default() -> Self {
+        Self {
+            public_read: true,
+            session_ttl: chrono::Duration::days(7),
+            secure_cookies: CookieSecurity::Auto,
+            trust_proxy: false,
+            login_per_minute: 10,
+            api_per_second: 100,
+        }
+    }
 }
 
 /// The database pool of the running server.
@@ -39,6 +74,11 @@ pub fn cache() -> Cache {
 /// This instance's performance figures.
 pub fn metrics() -> Metrics {
     expect_context::<AppState>().metrics
+}
+
+/// Who may do what on this server.
+pub fn access_settings() -> AccessSettings {
+    expect_context::<AppState>().access
 }
 
 /// The handle that asks this instance's collector for a run.

@@ -1,5 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 
+import { signIn } from './session';
+
 // Runs after dashboard.spec.ts (one worker, files in order): collecting here
 // changes the data the other tests read.
 
@@ -18,6 +20,7 @@ async function hydrated(page: Page) {
 
 test('collect now starts a run whose progress and outcome show', async ({ page, request }) => {
   const before: RunPage = await (await request.get('/api/runs?per_page=1')).json();
+  await signIn(page);
   await page.goto('/runs');
   await hydrated(page);
   await expect(page.getByTestId('run-row')).toHaveCount(20);

@@ -12,6 +12,8 @@ mod m20261124_000006_events;
 mod m20261124_000007_daily_rollups;
 mod m20261124_000008_brands;
 mod m20261124_000009_precomputed_reads;
+mod m20261124_000010_authentication;
+mod m20261124_000011_run_heartbeats;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_daily_rollups::Migration),
             Box::new(m20261124_000008_brands::Migration),
             Box::new(m20261124_000009_precomputed_reads::Migration),
+            Box::new(m20261124_000010_authentication::Migration),
+            Box::new(m20261124_000011_run_heartbeats::Migration),
         ]
     }
 }

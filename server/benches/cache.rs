@@ -17,7 +17,7 @@ use app::db::queries::{self, AccountQuery};
 use app::error::ApiError;
 use app::metrics::Metrics;
 use app::model::{AccountFilter, AccountSort, HistoryRange, Metric, SortDirection};
-use app::state::{AppState, CollectTrigger};
+use app::state::{AccessSettings, AppState, CollectTrigger};
 use hdrhistogram::Histogram;
 use leptos::prelude::LeptosOptions;
 use reach::config::{DatabaseConfig, SeedConfig};
@@ -260,6 +260,12 @@ async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<S
         cache: Cache::new(&cache)?,
         collect: CollectTrigger::default(),
         metrics: Metrics::default(),
+        // No rate limits: tests and benchmarks send many requests from one address.
+        access: AccessSettings {
+            login_per_minute: 0,
+            api_per_second: 0,
+            ..AccessSettings::default()
+        },
     })
     .await?;
     let address = format!("http://{}", app.local_addr());

@@ -14,10 +14,11 @@ use crate::config::AddAccount;
 
 /// Tracks a new account. Platforms without a public API are simulated.
 pub async fn add(db: &DatabaseConnection, request: &AddAccount) -> anyhow::Result<account::Model> {
-    let handle = request.handle.trim();
-    if handle.is_empty() || handle.len() > 255 {
-        bail!("a handle has 1 to 255 characters");
-    }
+    let handle = request
+        .platform
+        .normalize_handle(&request.handle)
+        .map_err(|rule| anyhow::anyhow!("`{}`: {rule}", request.handle.trim()))?;
+    let handle = handle.as_str();
     let existing = account::Entity::find()
         .filter(account::Column::Platform.eq(request.platform))
         .filter(account::Column::Handle.eq(handle))

@@ -76,6 +76,51 @@ pub enum Command {
     /// Read accounts or historical snapshots from a CSV file; all or nothing.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Manage the admins, who may change what Reach tracks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Manage API tokens, with which programs act for an admin.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Copy a live SQLite database to PATH, consistently, while Reach runs.
+    Backup {
+        /// Where the copy goes; it must not exist yet.
+        path: PathBuf,
+    },
+    /// Replace the SQLite database with a backup (stop Reach first).
+    Restore {
+        /// A file made by `reach backup`.
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin; the password is read from standard input (one line)
+    /// or `REACH_ADMIN_PASSWORD`, never from the command line.
+    Add {
+        username: String,
+        #[arg(long, env = "REACH_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Remove an admin, their sessions and their API tokens.
+    Remove { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token acting for an admin; prints its secret, once.
+    Create {
+        /// The admin the token acts for.
+        #[arg(long)]
+        admin: String,
+        /// What the token is for, e.g. `grafana`.
+        name: String,
+    },
+    /// List the tokens (never their secrets).
+    List,
+    /// Revoke a token at once.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +347,26 @@ pub struct CollectConfig {
         global = true
     )]
     pub failing_after: u32,
+
+    /// How often a running collection records that it is alive; one silent
+    /// for four of these is taken for dead (its process was killed), marked
+    /// interrupted and its accounts given back. The same on every instance.
+    #[arg(
+        long,
+        env = "REACH_RUN_HEARTBEAT",
+        default_value = "5s",
+        value_parser = parse_heartbeat,
+        global = true
+    )]
+    pub run_heartbeat: Duration,
+}
+
+fn parse_heartbeat(text: &str) -> Result<Duration, String> {
+    let beat = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if beat < Duration::from_millis(100) || beat > Duration::from_secs(600) {
+        return Err("a heartbeat is between 100ms and 10m".into());
+    }
+    Ok(beat)
 }
 
 /// At least a day: a shorter retention would thin today's history.
@@ -458,6 +523,77 @@ pub struct ServeConfig {
     /// variables override what it says.
     #[arg(long, env = "REACH_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: PathBuf,
+
+    #[command(flatten)]
+    pub access: AccessConfig,
+}
+
+/// Who may do what, and how often (see SECURITY.md).
+#[derive(Clone, Debug, Args)]
+pub struct AccessConfig {
+    /// Whether anyone may read the dashboard and the API (`false`: only
+    /// signed-in admins and API tokens). Writes always need an admin.
+    #[arg(long, env = "REACH_PUBLIC_READ", default_value_t = true, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub public_read: bool,
+
+    /// How long a sign-in lasts, e.g. `7d` or `12h`.
+    #[arg(long, env = "REACH_SESSION_TTL", default_value = "7d", value_parser = parse_session_ttl)]
+    pub session_ttl: Duration,
+
+    /// When the session cookie is `Secure`: `auto` (when a proxy says the
+    /// request came over HTTPS, `X-Forwarded-Proto: https`), `always` or `never`.
+    #[arg(long, env = "REACH_SECURE_COOKIES", value_enum, default_value_t)]
+    pub secure_cookies: CookieSecurityArg,
+
+    /// Take the client's address from `X-Forwarded-For` (set only behind
+    /// a proxy that sets it), for rate limits and logs.
+    #[arg(long, env = "REACH_TRUST_PROXY", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub trust_proxy: bool,
+
+    /// Sign-in attempts allowed per client address and minute (0: no limit).
+    #[arg(long, env = "REACH_LOGIN_RATE_LIMIT", default_value_t = 10)]
+    pub login_rate_limit: u32,
+
+    /// API requests allowed per client address and second, with bursts of
+    /// twice as many (0: no limit).
+    #[arg(long, env = "REACH_API_RATE_LIMIT", default_value_t = 100)]
+    pub api_rate_limit: u32,
+}
+
+/// `--secure-cookies`.
+#[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
+pub enum CookieSecurityArg {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl AccessConfig {
+    pub fn settings(&self) -> app::state::AccessSettings {
+        use app::auth::CookieSecurity;
+        app::state::AccessSettings {
+            public_read: self.public_read,
+            session_ttl: chrono::Duration::from_std(self.session_ttl)
+                .expect("parse_session_ttl bounds it"),
+            secure_cookies: match self.secure_cookies {
+                CookieSecurityArg::Auto => CookieSecurity::Auto,
+                CookieSecurityArg::Always => CookieSecurity::Always,
+                CookieSecurityArg::Never => CookieSecurity::Never,
+            },
+            trust_proxy: self.trust_proxy,
+            login_per_minute: self.login_rate_limit,
+            api_per_second: self.api_rate_limit,
+        }
+    }
+}
+
+fn parse_session_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if ttl < Duration::from_secs(60) || ttl > Duration::from_secs(366 * 86_400) {
+        return Err("a session lasts between 1m and 366d".into());
+    }
+    Ok(ttl)
 }
 
 #[derive(Clone, Debug, Args)]

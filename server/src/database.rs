@@ -47,21 +47,23 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
     Ok(db)
 }
 
-/// SQLite creates the file but not its directory (`data/` by default).
-fn create_parent_dir(url: &str) -> anyhow::Result<()> {
+/// The file of a SQLite URL (`None` for PostgreSQL or in-memory SQLite).
+pub fn sqlite_file(url: &str) -> Option<&Path> {
     let path = url
-        .trim_start_matches("sqlite:")
+        .strip_prefix("sqlite:")?
         .trim_start_matches("//")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
+    (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
+}
+
+/// SQLite creates the file but not its directory (`data/` by default).
+fn create_parent_dir(url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_file(url) else {
         return Ok(());
-    }
-    if let Some(dir) = Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the directory {}", dir.display()))?;
     }

@@ -199,7 +199,7 @@ pub async fn accounts(
                 continue;
             }
         };
-        let handle = match handle(&row.handle) {
+        let handle = match platform.normalize_handle(&row.handle) {
             Ok(handle) => handle,
             Err(reason) => {
                 checked.reject(line, reason);
@@ -344,12 +344,19 @@ pub async fn snapshots(
                 .parse::<Platform>()
                 .map_err(|e| e.to_string())?;
             let handle = handle(&row.handle)?;
-            let id = *accounts.get(&(platform, handle.clone())).ok_or_else(|| {
-                format!(
-                    "no {} account `{handle}` is tracked (import the accounts first)",
-                    platform.label()
-                )
-            })?;
+            // As written, or in the stored form (`@name` for `name`…).
+            let id = *accounts
+                .get(&(platform, handle.clone()))
+                .or_else(|| {
+                    let stored = platform.normalize_handle(&handle).ok()?;
+                    accounts.get(&(platform, stored))
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "no {} account `{handle}` is tracked (import the accounts first)",
+                        platform.label()
+                    )
+                })?;
             let at = moment(&row.captured_at)?;
             if at > now {
                 return Err(format!("captured_at {at} is in the future"));

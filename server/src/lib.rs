@@ -2,6 +2,8 @@
 //! application the same way, through [`startup`].
 
 pub mod accounts;
+pub mod auth;
+pub mod backup;
 pub mod brands;
 pub mod collect;
 pub mod config;
@@ -12,6 +14,7 @@ pub mod import;
 pub mod openapi;
 pub mod retention;
 pub mod schedule;
+pub mod security_headers;
 pub mod startup;
 pub mod telemetry;
 
@@ -30,8 +33,8 @@ use app::state::{AppState, CollectTrigger};
 use crate::collect::engine::{Engine, EngineSettings};
 use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
 use crate::config::{
-    AccountCommand, BrandCommand, Cli, CollectConfig, Command, ExportCommand, ImportCommand,
-    SeedConfig,
+    AccountCommand, AdminCommand, BrandCommand, Cli, CollectConfig, Command, ExportCommand,
+    ImportCommand, SeedConfig,
 };
 
 /// How long a shutting-down server waits for its collection to stop.
@@ -39,6 +42,16 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Carries out one command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Before anything opens the database it replaces.
+    if let Some(Command::Restore { path }) = &cli.command {
+        backup::restore(&cli.database, path).await?;
+        println!(
+            "restored {} from {}",
+            database::redact(&cli.database.url),
+            path.display()
+        );
+        return Ok(());
+    }
     let db = database::connect(&cli.database).await?;
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(serve) => {
@@ -59,6 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 cache,
                 collect: trigger.clone(),
                 metrics: metrics.clone(),
+                access: serve.access.settings(),
             })
             .await?;
             tracing::info!(
@@ -184,7 +198,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Admin(AdminCommand::Add { username, password }) => {
+            let password = match password {
+                Some(password) => password,
+                None => read_password()?,
+            };
+            app::auth::create_admin(&db, &username, &password).await?;
+            println!("added the admin {username}");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Remove { username }) => {
+            if !app::auth::remove_admin(&db, &username).await? {
+                anyhow::bail!("there is no admin named {username}");
+            }
+            println!("removed the admin {username}, their sessions and API tokens");
+            Ok(())
+        }
+        Command::Token(command) => auth::token_command(&db, command).await,
+        Command::Backup { path } => {
+            backup::backup(&db, &cli.database.url, &path).await?;
+            println!("backed up to {}", path.display());
+            Ok(())
+        }
+        Command::Restore { .. } => unreachable!("restored before the database is opened"),
     }
+}
+
+/// The first line of standard input: how scripts hand `reach admin add` a
+/// password without it showing in the process list or shell history.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("password (12 characters or more, shown as you type): ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// `reach export`: the same stream as the API's, to a file or standard output.
@@ -260,6 +311,7 @@ pub fn engine(
         Arc::new(upstream),
         EngineSettings {
             workers: config.workers as usize,
+            heartbeat: config.run_heartbeat,
             ..EngineSettings::default()
         },
     )

@@ -460,3 +460,67 @@ mod tests {
         assert_eq!(type_of(&nullable), "string (date) or null");
     }
 }
+
+/// The query arguments each `GET /api/…` endpoint takes, from the
+/// description: a request naming any other is a 400 that lists the right
+/// ones, rather than a typo silently ignored.
+#[derive(Clone)]
+pub struct KnownArguments(Arc<std::collections::HashMap<String, Vec<String>>>);
+
+impl KnownArguments {
+    pub fn new() -> Self {
+        let document = serde_json::to_value(document()).expect("the description serializes");
+        let mut known = std::collections::HashMap::new();
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            let Some(operation) = item.get("get") else {
+                continue;
+            };
+            let names = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|parameter| parameter["in"] == "query")
+                .filter_map(|parameter| parameter["name"].as_str().map(str::to_owned))
+                .collect();
+            known.insert(path.clone(), names);
+        }
+        Self(Arc::new(known))
+    }
+}
+
+impl Default for KnownArguments {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The middleware of [`KnownArguments`].
+pub async fn reject_unknown_arguments(
+    State(known): State<KnownArguments>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == axum::http::Method::GET
+        && let Some(expected) = known.0.get(request.uri().path())
+        && let Some(query) = request.uri().query()
+    {
+        let unknown = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair.split_once('=').map_or(pair, |(name, _)| name))
+            .find(|name| !expected.iter().any(|known| known == name));
+        if let Some(name) = unknown {
+            let takes = if expected.is_empty() {
+                "no arguments".to_owned()
+            } else {
+                expected.join(", ")
+            };
+            let shown: String = name.chars().take(40).collect();
+            return app::error::ApiError::bad_request(format!(
+                "unknown argument `{shown}`; this endpoint takes {takes}"
+            ))
+            .into_response();
+        }
+    }
+    next.run(request).await
+}

@@ -54,6 +54,18 @@ impl Schedule {
 /// given) and on every manual request. Returns once the engine is asked to
 /// stop (its run, if one is under way, stops at an account boundary first).
 pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: CollectTrigger) {
+    // A run left "running" by a killed predecessor is recorded once it has
+    // been silent long enough, whether or not a run starts before then.
+    let recovering = engine.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(recovering.abandoned_after() + Duration::from_secs(1)).await;
+        if let Err(error) = recovering.recover_abandoned_runs().await {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "cannot recover abandoned runs"
+            );
+        }
+    });
     let stop = engine.stop_handle();
     let mut manual = false;
     loop {

@@ -22,10 +22,14 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::openapi::ApiDescription;
+
+/// The largest request body accepted: every write is a small form.
+const MAX_REQUEST_BODY: usize = 64 << 10;
 
 /// A bound, not yet running, Reach server.
 pub struct Application {
@@ -44,12 +48,14 @@ impl Application {
             metrics.record_query(&info.statement.sql, info.elapsed, info.failed)
         });
         tokio::spawn(prometheus_upkeep(state.metrics.clone()));
+        let gate = crate::auth::Gate::new(state.db.clone(), state.access);
+        tokio::spawn(forget_idle_clients(gate.clone()));
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(state, gate),
         })
     }
 
@@ -64,15 +70,20 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        // The peer's address reaches the access layer (rate limits).
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed")
     }
 }
 
-/// The pages, the server functions (the API) and the static files.
-pub fn router(state: AppState) -> Router {
+/// The pages, the server functions (the API) and the static files, behind
+/// the access layer (`gate`).
+pub fn router(state: AppState, gate: crate::auth::Gate) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let description = ApiDescription::new(&options);
@@ -92,11 +103,31 @@ pub fn router(state: AppState) -> Router {
         .route("/api/export/{file}", get(crate::export::export_handler))
         // Server functions are registered here too, each at its `/api/…` path,
         // with `AppState` provided as context.
-        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            crate::security_headers::page_policy,
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(crate::security_headers::page_policy, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            crate::openapi::KnownArguments::new(),
+            crate::openapi::reject_unknown_arguments,
+        ))
+        // Bodies beyond any form Reach takes are refused (413) unread.
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        // Every route sees who the request acts for.
+        .layer(axum::middleware::from_fn_with_state(
+            gate,
+            crate::auth::guard,
+        ))
         .layer(axum::middleware::from_fn(revalidate_api_answers))
         .layer(axum::middleware::from_fn(cache_built_assets))
         .layer(axum::middleware::map_request(api_answers_json))
+        .layer(axum::middleware::from_fn(crate::security_headers::add))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
@@ -231,6 +262,15 @@ pub(crate) async fn prometheus_metrics(State(state): State<AppState>) -> Respons
         text,
     )
         .into_response()
+}
+
+/// Keeps the rate limiters' memory to the clients of the last minute.
+async fn forget_idle_clients(gate: crate::auth::Gate) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        ticks.tick().await;
+        gate.forget_idle_clients();
+    }
 }
 
 /// Folds the Prometheus histograms' samples every few seconds, so that

@@ -1,12 +1,14 @@
 //! Building blocks shared by the pages: number formatting, local times,
 //! loading, error and offline states, the platform and tag filters, event
-//! lists, the pager, sparklines, the history chart and the theme.
+//! lists, the pager, sparklines, the history chart, the theme and the
+//! signed-in admin.
 
 pub mod chart;
 pub mod events;
 pub mod filters;
 pub mod format;
 pub mod pager;
+pub mod session;
 pub mod sparkline;
 pub mod status;
 pub mod theme;

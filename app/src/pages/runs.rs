@@ -13,6 +13,7 @@ use crate::api::{CollectNow, get_run, list_runs};
 use crate::client_cache;
 use crate::components::format::grouped;
 use crate::components::pager::PagerFooter;
+use crate::components::session::AdminOnly;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
 use crate::model::{CollectAnswer, Outcome, Page, RunDetail, RunStatus, RunSummary};
@@ -94,11 +95,13 @@ pub fn RunsPage() -> impl IntoView {
     view! {
         <div class="heading">
             <h1>"Collection runs"</h1>
-            <ActionForm action=collect attr:class="collect-now">
-                <button type="submit" data-testid="collect-now" disabled=move || collect.pending().get()>
-                    "Collect now"
-                </button>
-            </ActionForm>
+            <AdminOnly action="collect now">
+                <ActionForm action=collect attr:class="collect-now">
+                    <button type="submit" data-testid="collect-now" disabled=move || collect.pending().get()>
+                        "Collect now"
+                    </button>
+                </ActionForm>
+            </AdminOnly>
         </div>
         <p class="status-line" role="status" data-testid="collect-answer">
             {move || match collect.value().get() {

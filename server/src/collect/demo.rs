@@ -81,7 +81,17 @@ pub fn demo_account(index: u32) -> DemoAccount {
         Platform::Github => format!("{adjective}-{noun}{suffix}"),
         Platform::Reddit | Platform::Tiktok => format!("{adjective}_{noun}{suffix}"),
         Platform::Instagram => format!("{adjective}.{noun}{suffix}"),
-        Platform::X | Platform::Twitch => format!("{adjective}{noun}{suffix}"),
+        Platform::Twitch => format!("{adjective}{noun}{suffix}"),
+        // X allows 15 characters: longer names keep five letters of each word.
+        Platform::X => {
+            let full = format!("{adjective}{noun}{suffix}");
+            if full.len() <= 15 {
+                full
+            } else {
+                let five = |word: &str| word[..word.len().min(5)].to_owned();
+                format!("{}{}{suffix}", five(adjective), five(noun))
+            }
+        }
     };
     let mut tags = vec![TAGS[i % TAGS.len()]];
     let second = TAGS[(i / 3) % TAGS.len()];
@@ -309,5 +319,18 @@ mod tests {
         assert!(by_platform(Platform::Mastodon).contains('@'));
         assert!(by_platform(Platform::Bluesky).ends_with(".bsky.social"));
         assert!(by_platform(Platform::Youtube).starts_with('@'));
+    }
+
+    #[test]
+    fn handles_are_valid_and_distinct_on_their_platforms() {
+        let mut seen = std::collections::HashSet::new();
+        for account in (0..25_000).map(demo_account) {
+            assert_eq!(
+                account.platform.normalize_handle(&account.handle).as_ref(),
+                Ok(&account.handle),
+                "{account:?}"
+            );
+            assert!(seen.insert((account.platform, account.handle.clone())));
+        }
     }
 }

@@ -62,7 +62,15 @@ pub struct EngineSettings {
     /// How long the writer gathers results before storing them; progress
     /// and the dashboard lag this much behind the requests.
     pub write_delay: Duration,
+    /// How often a running run says it is alive. A run silent for
+    /// [`ABANDONED_AFTER_BEATS`] beats is taken for dead (its process was
+    /// killed): recorded as interrupted, its claims returned. Instances
+    /// sharing a database must use the same value.
+    pub heartbeat: Duration,
 }
+
+/// Missed heartbeats after which a running run is taken for dead.
+pub const ABANDONED_AFTER_BEATS: u32 = 4;
 
 impl Default for EngineSettings {
     fn default() -> Self {
@@ -71,12 +79,50 @@ impl Default for EngineSettings {
             lease: Duration::from_secs(600),
             retries: 3,
             first_backoff: Duration::from_millis(500),
-            instance: format!("reach-{}", std::process::id()),
+            instance: instance_name(),
             claim_chunk: 200,
             write_batch: 256,
             write_delay: Duration::from_millis(250),
+            heartbeat: Duration::from_secs(5),
         }
     }
+}
+
+/// Says every `interval` that the run is alive. A failure is logged: a
+/// missed beat or two is harmless.
+async fn beat(db: DatabaseConnection, run_id: i64, interval: Duration) {
+    let mut beats = tokio::time::interval(interval);
+    loop {
+        beats.tick().await;
+        let beat = collection_run::Entity::update_many()
+            .col_expr(collection_run::Column::HeartbeatAt, Expr::value(Utc::now()))
+            .filter(collection_run::Column::Id.eq(run_id))
+            .exec(&db)
+            .await;
+        if let Err(error) = beat {
+            tracing::warn!(run = run_id, %error, "cannot record the run's heartbeat");
+        }
+    }
+}
+
+/// Aborts its task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A name for this process in leases and runs that no other process has,
+/// even in containers where every process is pid 1: the pid and a random
+/// number (from the standard library's per-process random hash keys).
+fn instance_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    format!("reach-{}-{:08x}", std::process::id(), random as u32)
 }
 
 /// Which accounts a run collects: those whose last attempt is older than
@@ -230,7 +276,14 @@ impl Engine {
     pub async fn run(&self, due: impl Into<DueBefore>) -> anyhow::Result<RunSummary> {
         let due = due.into();
         let started = Instant::now();
+        if let Err(error) = self.recover_abandoned_runs().await {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "cannot recover abandoned runs"
+            );
+        }
         let run = collection_run::ActiveModel {
+            heartbeat_at: Set(Some(Utc::now())),
             started_at: Set(Utc::now().trunc_subsecs(0)),
             mode: Set("live".to_owned()),
             status: Set(RunStatus::Running),
@@ -251,6 +304,14 @@ impl Engine {
             ..RunProgress::default()
         }));
 
+        // A task of its own: a beat waiting for SQLite's write lock must
+        // not keep the writer that holds it from being polled. It stops
+        // when the run ends or is dropped.
+        let _heartbeat = AbortOnDrop(tokio::spawn(beat(
+            self.db.clone(),
+            run.id,
+            self.settings.heartbeat,
+        )));
         let (results, received) = mpsc::unbounded_channel();
         let (collected, stored) = tokio::join!(
             self.collect_all(run.id, &due, results),
@@ -279,6 +340,75 @@ impl Engine {
         self.refresh_marks().await;
         self.progress.send_replace(None);
         summary
+    }
+
+    /// How long a running run may be silent before it is taken for dead.
+    pub fn abandoned_after(&self) -> Duration {
+        self.settings.heartbeat * ABANDONED_AFTER_BEATS
+    }
+
+    /// Records the runs whose process died (no heartbeat for
+    /// [`ABANDONED_AFTER_BEATS`] beats) as interrupted, ending when they last
+    /// beat, and gives their claimed accounts back to the queue at once
+    /// rather than when the leases lapse. Called before every run, and by
+    /// `reach serve` once a freshly killed predecessor's run has gone silent.
+    pub async fn recover_abandoned_runs(&self) -> anyhow::Result<usize> {
+        let silent_since =
+            Utc::now() - chrono::Duration::from_std(self.abandoned_after()).unwrap_or_default();
+        let abandoned = collection_run::Entity::find()
+            .filter(collection_run::Column::Status.eq(RunStatus::Running))
+            .filter(
+                collection_run::Column::HeartbeatAt.lt(silent_since).or(
+                    collection_run::Column::HeartbeatAt
+                        .is_null()
+                        .and(collection_run::Column::StartedAt.lt(silent_since)),
+                ),
+            )
+            .all(&self.db)
+            .await?;
+        for run in &abandoned {
+            let last_sign = run.heartbeat_at.unwrap_or(run.started_at);
+            let transaction = self.db.begin().await?;
+            // Only if still running: another instance may have recovered it.
+            let marked = collection_run::Entity::update_many()
+                .col_expr(
+                    collection_run::Column::Status,
+                    Expr::value(RunStatus::Interrupted.to_value()),
+                )
+                .col_expr(collection_run::Column::FinishedAt, Expr::value(last_sign))
+                .col_expr(
+                    collection_run::Column::DurationMs,
+                    Expr::value((last_sign - run.started_at).num_milliseconds()),
+                )
+                .filter(collection_run::Column::Id.eq(run.id))
+                .filter(collection_run::Column::Status.eq(RunStatus::Running))
+                .exec(&transaction)
+                .await?;
+            let released = match (&run.instance, marked.rows_affected) {
+                (Some(instance), 1) if *instance != self.settings.instance => {
+                    account::Entity::update_many()
+                        .col_expr(
+                            account::Column::LeaseUntil,
+                            Expr::value(None::<DateTime<Utc>>),
+                        )
+                        .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>))
+                        .filter(account::Column::LeaseOwner.eq(instance.as_str()))
+                        .exec(&transaction)
+                        .await?
+                        .rows_affected
+                }
+                _ => 0,
+            };
+            generations::bump(&transaction, &[Domain::Runs, Domain::Accounts]).await?;
+            transaction.commit().await?;
+            tracing::warn!(
+                run = run.id,
+                instance = run.instance.as_deref().unwrap_or("-"),
+                released,
+                "a run whose process stopped answering is recorded as interrupted"
+            );
+        }
+        Ok(abandoned.len())
     }
 
     /// Brings the live leaderboard's marks to today: the first run of a day

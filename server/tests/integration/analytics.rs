@@ -460,7 +460,13 @@ async fn imports_are_all_or_nothing_and_marked(backend: Backend) {
     assert_eq!(errors.len(), 5);
     assert_eq!(errors[0].line, 3);
     assert!(errors[0].reason.contains("unknown platform `myspace`"));
-    assert_eq!(errors[1], row(4, "a handle has 1 to 255 characters"));
+    assert_eq!(
+        errors[1],
+        row(
+            4,
+            "a Mastodon handle is user@instance, e.g. Gargron@mastodon.social"
+        )
+    );
     assert_eq!(errors[2], row(5, "the same account as line 2"));
     assert_eq!(errors[3], row(6, "core is true or false, not `perhaps`"));
     assert_eq!(errors[4], row(7, "2 columns where the header has 5"));

@@ -318,14 +318,7 @@ async fn a_browser_opening_an_endpoint_gets_json(backend: Backend) {
 
 async fn collect_now_starts_a_run_whose_detail_is_listed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let response = app
-        .client
-        .post(format!("{}/api/collect", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("the server answers");
+    let response = app.post_as_admin("/api/collect").await;
     assert_eq!(response.status(), 200);
     let answer: CollectAnswer = response.json().await.expect("JSON");
     assert_eq!(answer, CollectAnswer::Started);

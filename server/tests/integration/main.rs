@@ -4,6 +4,7 @@
 //! serve the platforms' real response shapes (fixtures in `tests/fixtures`).
 //! Cache tests start private `redis-server` processes, to kill them.
 
+mod access;
 mod analytics;
 mod api;
 mod cache;
@@ -12,6 +13,8 @@ mod collection;
 mod common;
 mod deploy;
 mod events;
+mod faults;
+mod malformed;
 mod openapi;
 mod reads;
 mod retention;

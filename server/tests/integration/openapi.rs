@@ -127,6 +127,8 @@ fn example_query(operation: &Value, all: bool) -> String {
 async fn answers_match_their_schemas(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let document = description(&app).await;
+    // As an admin: some reads (the tokens) are theirs only.
+    let token = app.admin_token().await;
     let mut checked = 0;
     for (path, item) in document["paths"].as_object().expect("paths") {
         let Some(operation) = item.get("get") else {
@@ -143,7 +145,13 @@ async fn answers_match_their_schemas(backend: Backend) {
             } else {
                 format!("{path}?{query}")
             };
-            let response = app.get(&url).await;
+            let response = app
+                .client
+                .get(format!("{}{url}", app.address))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("an answer");
             let status = response.status().as_u16().to_string();
             let content_type = response
                 .headers()
@@ -173,7 +181,7 @@ async fn answers_match_their_schemas(backend: Backend) {
             }
         }
     }
-    assert!(checked >= 2 * 17, "only {checked} JSON answers checked");
+    assert!(checked >= 2 * 19, "only {checked} JSON answers checked");
 
     // Errors have the described error schema.
     for (path, expected) in [
@@ -195,18 +203,42 @@ async fn answers_match_their_schemas(backend: Backend) {
         assert_matches(&document, schema, &answer, path);
     }
 
-    // The one write.
-    let response = app
-        .client
-        .post(format!("{}/api/collect", app.address))
-        .send()
+    // The writes, as an admin.
+    let post = |path: &str, form: &[(&str, &str)]| {
+        app.client
+            .post(format!("{}{path}", app.address))
+            .header("accept", "application/json")
+            .bearer_auth(&token)
+            .form(form)
+            .send()
+    };
+    let created = post("/api/tokens/create", &[("name", "schema check")])
         .await
         .expect("an answer");
-    assert_eq!(response.status(), 200);
-    let answer: Value = response.json().await.expect("JSON");
-    let schema = &document["paths"]["/api/collect"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert_eq!(created.status(), 200);
+    let created: Value = created.json().await.expect("JSON");
+    let id = created["id"].to_string();
+    for (path, form) in [
+        ("/api/collect", vec![]),
+        (
+            "/api/login",
+            vec![
+                ("username", "tester"),
+                ("password", crate::common::ADMIN_PASSWORD),
+            ],
+        ),
+        ("/api/tokens/revoke", vec![("id", id.as_str())]),
+    ] {
+        let response = post(path, &form).await.expect("an answer");
+        assert_eq!(response.status(), 200, "POST {path}");
+        let answer: Value = response.json().await.expect("JSON");
+        let schema = &document["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
+        assert_matches(&document, schema, &answer, &format!("POST {path}"));
+    }
+    let schema = &document["paths"]["/api/tokens/create"]["post"]["responses"]["200"]["content"]["application/json"]
         ["schema"];
-    assert_matches(&document, schema, &answer, "POST /api/collect");
+    assert_matches(&document, schema, &created, "POST /api/tokens/create");
 }
 
 async fn the_docs_page_lists_every_endpoint(backend: Backend) {

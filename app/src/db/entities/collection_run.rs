@@ -23,6 +23,8 @@ pub struct Model {
     pub accounts_done: i32,
     /// The `reach` process that ran it.
     pub instance: Option<String>,
+    /// When the running run last said it was alive (see the engine).
+    pub heartbeat_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,10 +3,13 @@
 
 pub mod account;
 pub mod account_tag;
+pub mod admin;
+pub mod api_token;
 pub mod brand;
 pub mod collection_run;
 pub mod daily_rollup;
 pub mod event;
 pub mod leaderboard_mark;
 pub mod run_result;
+pub mod session;
 pub mod snapshot;

@@ -11,14 +11,16 @@ use std::time::Duration;
 use app::cache::{Cache, CacheSettings};
 use app::metrics::Metrics;
 use app::model::Platform;
-use app::state::{AppState, CollectTrigger};
+use app::state::{AccessSettings, AppState, CollectTrigger};
 use chrono::{DateTime, TimeZone, Utc};
 use leptos::prelude::LeptosOptions;
 use reach::collect::engine::{Engine, EngineSettings};
 use reach::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
 use reach::config::DatabaseConfig;
 use reach::startup::Application;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
+};
 
 /// Accounts and days of the data set every test starts with.
 pub const ACCOUNTS: u32 = 30;
@@ -64,20 +66,30 @@ fn postgres_admin_url() -> String {
 impl TestApp {
     /// A server on the demo data set.
     pub async fn spawn(backend: Backend) -> TestApp {
-        Self::start(backend, true, CacheSettings::default()).await
+        Self::start(backend, true, CacheSettings::default(), unlimited_access()).await
     }
 
     /// A server on an empty database.
     pub async fn empty(backend: Backend) -> TestApp {
-        Self::start(backend, false, CacheSettings::default()).await
+        Self::start(backend, false, CacheSettings::default(), unlimited_access()).await
     }
 
     /// A server on the demo data set with the cache set up as given.
     pub async fn with_cache(backend: Backend, cache: CacheSettings) -> TestApp {
-        Self::start(backend, true, cache).await
+        Self::start(backend, true, cache, unlimited_access()).await
     }
 
-    async fn start(backend: Backend, seed: bool, cache: CacheSettings) -> TestApp {
+    /// A server on the demo data set with who-may-do-what as given.
+    pub async fn with_access(backend: Backend, access: AccessSettings) -> TestApp {
+        Self::start(backend, true, CacheSettings::default(), access).await
+    }
+
+    async fn start(
+        backend: Backend,
+        seed: bool,
+        cache: CacheSettings,
+        access: AccessSettings,
+    ) -> TestApp {
         reach::telemetry::init("warn", reach::telemetry::LogFormat::Text);
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -115,7 +127,7 @@ impl TestApp {
         }
 
         let cache = Cache::new(&cache).expect("a cache");
-        let address = serve(db.clone(), cache.clone()).await;
+        let address = serve_with(db.clone(), cache.clone(), Metrics::default(), access).await;
 
         TestApp {
             address,
@@ -132,6 +144,17 @@ impl TestApp {
     /// returns its address.
     pub async fn another_instance(&self, cache: &Cache) -> String {
         serve(connect(&self.database_url).await, cache.clone()).await
+    }
+
+    /// For PostgreSQL, the database URL and the server's TCP address (to
+    /// put a proxy between them); `None` for SQLite.
+    pub fn database_behind_tcp(&self) -> Option<(String, String, std::net::SocketAddr)> {
+        let rest = self.database_url.strip_prefix("postgres://")?;
+        let host = rest.split('@').next_back()?.split('/').next()?;
+        let address = std::net::ToSocketAddrs::to_socket_addrs(host)
+            .ok()?
+            .next()?;
+        Some((self.database_url.clone(), host.to_owned(), address))
     }
 
     /// A connection of its own to this server's database.
@@ -165,6 +188,45 @@ impl TestApp {
             .await
             .expect("add an account")
             .id
+    }
+
+    /// Creates an admin and an API token acting for them; returns the token.
+    pub async fn admin_token(&self) -> String {
+        let username = "tester";
+        if app::auth::create_admin(&self.db, username, ADMIN_PASSWORD)
+            .await
+            .is_err()
+        {
+            // Created by an earlier call of this test.
+        }
+        let admin = app::db::entities::admin::Entity::find()
+            .filter(app::db::entities::admin::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .expect("the admins table answers")
+            .expect("the admin exists");
+        let acting = app::auth::Admin {
+            id: admin.id,
+            username: admin.username,
+            via: app::model::SignedInVia::Token,
+        };
+        app::auth::create_token(&self.db, &acting, "tests")
+            .await
+            .expect("create a token")
+            .token
+    }
+
+    /// POSTs an empty form to an API path as an admin (with a token).
+    pub async fn post_as_admin(&self, path: &str) -> reqwest::Response {
+        let token = self.admin_token().await;
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the server answers")
     }
 
     /// GETs an API path and decodes the JSON body, asserting a 200.
@@ -218,6 +280,18 @@ async fn connect(url: &str) -> DatabaseConnection {
         .expect("open the test database")
 }
 
+/// The password of the admins tests create.
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// No rate limits: tests send many requests from one address.
+pub fn unlimited_access() -> AccessSettings {
+    AccessSettings {
+        login_per_minute: 0,
+        api_per_second: 0,
+        ..AccessSettings::default()
+    }
+}
+
 /// Starts a server, built as `main` builds it, on a random port; returns its address.
 pub async fn serve(db: DatabaseConnection, cache: Cache) -> String {
     serve_with_metrics(db, cache, Metrics::default()).await
@@ -225,6 +299,16 @@ pub async fn serve(db: DatabaseConnection, cache: Cache) -> String {
 
 /// [`serve`], with the metrics the server records into.
 pub async fn serve_with_metrics(db: DatabaseConnection, cache: Cache, metrics: Metrics) -> String {
+    serve_with(db, cache, metrics, unlimited_access()).await
+}
+
+/// [`serve`], with the metrics and access settings given.
+pub async fn serve_with(
+    db: DatabaseConnection,
+    cache: Cache,
+    metrics: Metrics,
+    access: AccessSettings,
+) -> String {
     let trigger = CollectTrigger::default();
     let app = Application::build(AppState {
         leptos_options: LeptosOptions::builder()
@@ -235,6 +319,7 @@ pub async fn serve_with_metrics(db: DatabaseConnection, cache: Cache, metrics: M
         cache,
         collect: trigger.clone(),
         metrics: metrics.clone(),
+        access,
     })
     .await
     .expect("build the app");

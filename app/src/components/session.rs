@@ -1,0 +1,149 @@
+//! Who is signed in, for the whole dashboard: the header's sign-in link (or
+//! the admin's name and a sign-out button), the sign-in page, and the
+//! controls only admins see. The server decides what an admin may do; this
+//! only keeps people from pressing buttons that would be refused.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::{Login, Logout, get_me};
+use crate::error::ApiError;
+use crate::model::Me;
+
+/// The signed-in admin (if any) and the actions that change it.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: Resource<Result<Option<Me>, ApiError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+impl Session {
+    /// Provides the session to every page; asked again after each sign-in
+    /// or sign-out.
+    pub fn provide() {
+        let login = ServerAction::<Login>::new();
+        let logout = ServerAction::<Logout>::new();
+        let me = Resource::new(
+            move || (login.version().get(), logout.version().get()),
+            |_| get_me(),
+        );
+        provide_context(Session { me, login, logout });
+    }
+
+    pub fn expect() -> Self {
+        expect_context()
+    }
+}
+
+/// The header's end: "Sign in", or the admin's name and "Sign out".
+#[component]
+pub fn SessionMenu() -> impl IntoView {
+    let session = Session::expect();
+    view! {
+        <div class="session">
+            <Transition fallback=|| ()>
+                {move || {
+                    session
+                        .me
+                        .get()
+                        .map(|me| match me {
+                            Ok(Some(me)) => {
+                                view! {
+                                    <span class="muted" data-testid="signed-in">{me.username}</span>
+                                    <ActionForm action=session.logout attr:class="sign-out">
+                                        <button type="submit" class="theme-toggle" data-testid="sign-out">
+                                            "Sign out"
+                                        </button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            _ => view! { <A href="/login" attr:data-testid="sign-in">"Sign in"</A> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </div>
+    }
+}
+
+/// Shows `children` to admins and a sign-in link to everyone else.
+#[component]
+pub fn AdminOnly(
+    /// What the sign-in link offers to do, e.g. "collect now".
+    action: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let session = Session::expect();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                session
+                    .me
+                    .get()
+                    .map(move |me| match me {
+                        Ok(Some(_)) => children().into_any(),
+                        _ => {
+                            view! {
+                                <A href="/login" attr:class="muted" attr:data-testid="sign-in-to">
+                                    {format!("Sign in to {action}")}
+                                </A>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// `/login`: the admin's username and password. Without JavaScript the
+/// form posts to `/api/login` and comes back here, signed in.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = Session::expect();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = session.login.value().get() {
+            navigate("/", Default::default());
+        }
+    });
+    view! {
+        <Title text="Sign in · Reach" />
+        <h1>"Sign in"</h1>
+        <ActionForm action=session.login attr:class="login-form">
+            <label>
+                "Username"
+                <input type="text" name="username" autocomplete="username" required data-testid="username" />
+            </label>
+            <label>
+                "Password"
+                <input
+                    type="password"
+                    name="password"
+                    autocomplete="current-password"
+                    required
+                    data-testid="password"
+                />
+            </label>
+            <button type="submit" data-testid="sign-in-submit" disabled=move || session.login.pending().get()>
+                "Sign in"
+            </button>
+        </ActionForm>
+        <p class="status-line" role="status" data-testid="login-answer">
+            {move || match session.login.value().get() {
+                Some(Err(error)) => error.message,
+                Some(Ok(me)) => format!("Signed in as {}.", me.username),
+                None => String::new(),
+            }}
+        </p>
+        <p class="muted">
+            "Reading is open to everyone unless the server says otherwise; adding accounts and starting runs need an admin. Admins are created on the server: "
+            <code>"reach admin add NAME"</code>
+            "."
+        </p>
+    }
+}

@@ -1,0 +1,92 @@
+//! The headers that tell browsers what Reach's pages may do: a
+//! Content-Security-Policy that runs only Reach's own scripts and WASM (the
+//! one inline script, Leptos' hydration, carries the page's nonce), no
+//! framing, no MIME sniffing, and no referrer sent to other sites.
+
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use leptos::prelude::use_context;
+
+/// The policy of a page whose inline scripts carry `nonce`, or (`None`) of
+/// any other answer: scripts only from this origin, WASM compiled from
+/// them, styles from this origin (and `style` attributes, which the charts
+/// and bars set), data only from this origin; no plugins, no `<base>`,
+/// forms only to this origin, and no framing by anyone.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    // `cargo leptos watch` reloads the page over a WebSocket of its own.
+    let reload = if std::env::var_os("LEPTOS_WATCH").is_some() {
+        " ws:"
+    } else {
+        ""
+    };
+    format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'{reload}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Called while Leptos renders a page (its additional context): the page's
+/// policy names the nonce Leptos put on its inline scripts.
+pub fn page_policy() {
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) && let Ok(policy) = HeaderValue::from_str(&content_security_policy(Some(&nonce)))
+    {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, policy);
+    }
+}
+
+/// The middleware: every answer gets the headers; one without a policy of
+/// its own (anything but a rendered page) gets the nonce-less policy.
+pub async fn add(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&content_security_policy(None)).expect("the policy is ASCII"),
+        );
+    }
+    let fixed: [(HeaderName, &str); 3] = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        // For browsers older than `frame-ancestors`.
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_origin_and_the_nonce_may_run_scripts() {
+        let policy = content_security_policy(Some("abc"));
+        let directive = |name: &str| {
+            policy
+                .split(';')
+                .map(str::trim)
+                .find(|d| d.split(' ').next() == Some(name))
+                .unwrap_or_else(|| panic!("no {name} in {policy}"))
+                .to_owned()
+        };
+        assert_eq!(
+            directive("script-src"),
+            "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"
+        );
+        assert_eq!(directive("frame-ancestors"), "frame-ancestors 'none'");
+        assert_eq!(directive("object-src"), "object-src 'none'");
+        assert!(!policy.contains("unsafe-eval'") || policy.contains("wasm-unsafe-eval"));
+        assert!(!content_security_policy(None).contains("nonce"));
+    }
+}

@@ -36,6 +36,10 @@ step "benchmark script, once through on a small data set (figures not checked)"
 bench_data=$(mktemp -d)
 REACH_BIN="$target_dir/release/reach" REACH_BENCH_DATA="$bench_data" \
   node bench/bench.mjs --sizes 1000 --main 1000 --duration 1 --output "$bench_data/RESULTS.md"
+
+step "load under writes, shortened: 50 clients for 5 s idle and 5 s while collections write; no request may fail"
+REACH_BIN="$target_dir/release/reach" REACH_BENCH_DATA="$bench_data" \
+  node bench/bench.mjs --load --main 1000 --clients 50 --load-duration 5 --output "$bench_data/RESULTS.md"
 rm -rf "$bench_data"
 
 printf '\nAll checks passed.\n'

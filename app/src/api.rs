@@ -394,6 +394,66 @@ pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
     Ok(answer)
 }
 
+/// Tracks a new account: `platform`, `handle` in the platform's form
+/// (`user@instance` on Mastodon, a domain on Bluesky…), `core` (`true` to
+/// collect it first) and `tags` (comma-separated). Admins only.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/add", tag = "accounts", request_body(content = AddAccountForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = AccountDetail))))]
+#[server(prefix = "/api", endpoint = "accounts/add")]
+pub async fn add_account(
+    platform: Platform,
+    handle: String,
+    core: Option<bool>,
+    tags: Option<String>,
+) -> Result<AccountDetail, ApiError> {
+    let admin = crate::auth::require_admin()?;
+    let db = crate::state::db();
+    let new = crate::db::accounts::NewAccount {
+        platform,
+        handle,
+        core: core.unwrap_or(false),
+        tags: split_tags(tags.as_deref()),
+    };
+    let added = crate::db::accounts::add(&db, &new).await?;
+    tracing::info!(admin = %admin.username, account = added.id, "account added");
+    crate::db::queries::account(&db, added.id).await
+}
+
+/// Sets an account's core flag (`core`, absent meaning `false`, as an
+/// unticked box) and replaces its tags (comma-separated). Admins only.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/update", tag = "accounts", request_body(content = UpdateAccountForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = AccountDetail))))]
+#[server(prefix = "/api", endpoint = "accounts/update")]
+pub async fn update_account(
+    id: i64,
+    core: Option<bool>,
+    tags: Option<String>,
+) -> Result<AccountDetail, ApiError> {
+    let admin = crate::auth::require_admin()?;
+    let db = crate::state::db();
+    let tags = split_tags(tags.as_deref());
+    crate::db::accounts::update(&db, id, core.unwrap_or(false), &tags).await?;
+    tracing::info!(admin = %admin.username, account = id, "account updated");
+    crate::db::queries::account(&db, id).await
+}
+
+/// Stops tracking an account and deletes its whole history. Admins only.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/delete", tag = "accounts", request_body(content = AccountIdForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "Deleted, with its history."))))]
+#[server(prefix = "/api", endpoint = "accounts/delete")]
+pub async fn delete_account(id: i64) -> Result<(), ApiError> {
+    let admin = crate::auth::require_admin()?;
+    crate::db::accounts::remove(&crate::state::db(), id).await?;
+    tracing::info!(admin = %admin.username, account = id, "account deleted");
+    Ok(())
+}
+
+/// `tech, news` → `["tech", "news"]`.
+#[cfg(feature = "ssr")]
+fn split_tags(tags: Option<&str>) -> Vec<String> {
+    tags.unwrap_or_default()
+        .split(',')
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Signs an admin in: checks the password and sets the session cookie
 /// (`HttpOnly`, `SameSite=Strict`, `Secure` over HTTPS, expiring after
 /// `REACH_SESSION_TTL`). Wrong credentials are a 401 that does not say

@@ -42,6 +42,9 @@ use crate::error::ApiError;
         crate::api::compare_accounts,
         crate::api::get_performance,
         crate::api::collect_now,
+        crate::api::add_account,
+        crate::api::update_account,
+        crate::api::delete_account,
         crate::api::login,
         crate::api::logout,
         crate::api::get_me,
@@ -53,7 +56,7 @@ use crate::error::ApiError;
     modifiers(&ErrorAnswers),
     tags(
         (name = "dashboard", description = "What the overview page shows."),
-        (name = "accounts", description = "Tracked accounts and their history."),
+        (name = "accounts", description = "Tracked accounts and their history; adding, editing and deleting them (admins)."),
         (name = "analytics", description = "Growth, rankings, projections, comparisons and events."),
         (name = "brands", description = "Accounts grouped by the creator or company behind them."),
         (name = "collection", description = "Collection runs, and asking for one (admins)."),
@@ -141,6 +144,35 @@ pub mod forms {
     #[derive(ToSchema)]
     pub struct TokenNameForm {
         pub name: String,
+    }
+
+    /// An account to track.
+    #[derive(ToSchema)]
+    pub struct AddAccountForm {
+        pub platform: crate::model::Platform,
+        /// In the platform's form: `user@instance` (Mastodon), a domain
+        /// (Bluesky), `@handle` or a channel id (YouTube), a name elsewhere.
+        pub handle: String,
+        /// `true` to collect it before the others.
+        pub core: Option<bool>,
+        /// Comma-separated, e.g. `tech, news`.
+        pub tags: Option<String>,
+    }
+
+    /// An account's new core flag and tags (replacing the old ones).
+    #[derive(ToSchema)]
+    pub struct UpdateAccountForm {
+        pub id: i64,
+        /// Absent means `false`, as an unticked box.
+        pub core: Option<bool>,
+        /// Comma-separated; absent or empty removes every tag.
+        pub tags: Option<String>,
+    }
+
+    /// The account to delete.
+    #[derive(ToSchema)]
+    pub struct AccountIdForm {
+        pub id: i64,
     }
 
     /// The token to revoke.
@@ -348,6 +380,9 @@ mod tests {
             arguments::<CompareAccounts>(),
             arguments::<GetPerformance>(),
             arguments::<CollectNow>(),
+            arguments::<AddAccount>(),
+            arguments::<UpdateAccount>(),
+            arguments::<DeleteAccount>(),
             arguments::<Login>(),
             arguments::<Logout>(),
             arguments::<GetMe>(),

@@ -1,12 +1,13 @@
 //! Building blocks shared by the pages: number formatting, local times,
 //! loading, error and offline states, the platform and tag filters, event
 //! lists, the pager, sparklines, the history chart, the theme and the
-//! signed-in admin.
+//! signed-in admin with the controls only admins see.
 
 pub mod chart;
 pub mod events;
 pub mod filters;
 pub mod format;
+pub mod manage;
 pub mod pager;
 pub mod session;
 pub mod sparkline;

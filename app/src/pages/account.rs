@@ -9,6 +9,8 @@ use crate::api::{get_account, get_growth, get_history, get_projection, get_rollu
 use crate::client_cache::cached_resource;
 use crate::components::chart::HistoryChart;
 use crate::components::events::EventList;
+use crate::components::manage::AccountAdmin;
+use crate::components::session::AdminOnly;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -65,14 +67,21 @@ pub fn AccountPage() -> impl IntoView {
                 match detail.await {
                     Ok(data) => {
                         let metrics = data.account.platform.metrics();
+                        let account = data.account.clone();
                         let header = view! { <AccountHeader data /> }.into_any();
                         let growth = view! { <GrowthSection id metrics /> }.into_any();
                         let events = view! { <EventsSection id /> }.into_any();
+                        let manage = view! {
+                            <AdminOnly action="edit or delete this account">
+                                <AccountAdmin account=account.clone() on_saved=retry_detail />
+                            </AdminOnly>
+                        }.into_any();
                         view! {
                             {header}
                             {growth}
                             <HistorySection id range metric metrics />
                             {events}
+                            {manage}
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel what="the account" error retry=retry_detail /> }.into_any(),

@@ -13,7 +13,9 @@ use crate::api::list_accounts;
 use crate::client_cache::cached_resource;
 use crate::components::filters::{PlatformSelect, TagSelect};
 use crate::components::format::{age, compact, exact, grouped, percent, signed};
+use crate::components::manage::AddAccountForm;
 use crate::components::pager::PagerFooter;
+use crate::components::session::AdminOnly;
 use crate::components::sparkline::Sparkline;
 use crate::components::status::{TableError, TableSkeleton};
 use crate::components::time::LocalTime;
@@ -193,6 +195,9 @@ pub fn AccountsPage() -> impl IntoView {
 
     view! {
         <h1>"Accounts"</h1>
+        <AdminOnly action="add accounts">
+            <AddAccountForm />
+        </AdminOnly>
         // A GET form: without JavaScript, "Apply" loads the filtered URL.
         <form class="filters" method="get" action="/accounts" on:submit=|ev| ev.prevent_default()>
             <SearchBox initial=state.get_untracked().search on_search={

@@ -30,6 +30,7 @@ on_both_backends!(
     growth_uses_the_nearest_real_snapshots_and_says_which,
     health_and_readiness,
     every_answer_carries_a_request_id,
+    admins_add_edit_and_delete_accounts,
 );
 
 async fn overview_sums_the_seeded_accounts(backend: Backend) {
@@ -978,4 +979,75 @@ async fn every_answer_carries_a_request_id(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(id(&response).as_deref(), Some("trace-me-42"));
+}
+
+async fn admins_add_edit_and_delete_accounts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.admin_token().await;
+    let post = |path: &str, form: Vec<(&'static str, String)>, admin: bool| {
+        let mut request = app
+            .client
+            .post(format!("{}{path}", app.address))
+            .header("accept", "application/json")
+            .form(&form);
+        if admin {
+            request = request.bearer_auth(&token);
+        }
+        request.send()
+    };
+    let new = || {
+        vec![
+            ("platform", "mastodon".to_owned()),
+            ("handle", "@Ada@Example.Social".to_owned()),
+            ("core", "true".to_owned()),
+            ("tags", "Science, maths, science".to_owned()),
+        ]
+    };
+    let anonymous = post("/api/accounts/add", new(), false).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let added = post("/api/accounts/add", new(), true).await.unwrap();
+    assert_eq!(added.status(), 200);
+    let added: AccountDetail = added.json().await.unwrap();
+    assert_eq!(added.account.handle, "Ada@example.social");
+    assert!(added.account.is_core);
+    assert_eq!(added.account.tags, ["maths", "science"]);
+    let id = added.account.id;
+    // The next read sees it: writes move the cache's generations.
+    let page: Page<AccountRow> = app.get_json("/api/accounts?q=Ada@example").await;
+    assert_eq!(page.items.iter().map(|a| a.id).collect::<Vec<_>>(), [id]);
+
+    let twice = post("/api/accounts/add", new(), true).await.unwrap();
+    assert_eq!(twice.status(), 400);
+    assert!(twice.text().await.unwrap().contains("already tracked"));
+    let mut bad = new();
+    bad[1].1 = "not a mastodon handle".to_owned();
+    let bad = post("/api/accounts/add", bad, true).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("user@instance"));
+
+    let edited = post(
+        "/api/accounts/update",
+        vec![("id", id.to_string()), ("tags", "art".to_owned())],
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(edited.status(), 200);
+    let detail: AccountDetail = app.get_json(&format!("/api/account?id={id}")).await;
+    assert!(!detail.account.is_core, "an absent core is an unticked box");
+    assert_eq!(detail.account.tags, ["art"]);
+
+    let deleted = post("/api/accounts/delete", vec![("id", id.to_string())], true)
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(
+        app.get(&format!("/api/account?id={id}")).await.status(),
+        404
+    );
+    let again = post("/api/accounts/delete", vec![("id", id.to_string())], true)
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
 }

@@ -262,3 +262,109 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(status.success(), "exit {status:?}: {rest:?}");
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
 }
+
+/// Signing in, creating and using a token, with every log line on: none of
+/// the secrets shows in the log.
+#[test]
+fn secrets_never_reach_the_log() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/s.db", dir.path().display());
+    let password = "a password nobody logs";
+    let added = Command::new(env!("CARGO_BIN_EXE_reach"))
+        .args(["--database-url", &url, "admin", "add", "ada"])
+        .env("REACH_ADMIN_PASSWORD", password)
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    assert!(!String::from_utf8_lossy(&added.stderr).contains(password));
+    let mut server = Command::new(env!("CARGO_BIN_EXE_reach"))
+        .args(["--database-url", &url, "serve", "--no-collect"])
+        .env("RUST_LOG", "debug")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env(
+            "REACH_LEPTOS_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
+        )
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start reach serve");
+    let mut log = BufReader::new(server.stderr.take().unwrap()).lines();
+    let address = log
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split("Reach is listening on ")
+                .nth(1)
+                .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+        })
+        .expect("the server starts");
+    // The rest of the log, read while the requests run.
+    let rest = std::thread::spawn(move || log.map_while(Result::ok).collect::<Vec<_>>());
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let secrets = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let signed_in = client
+            .post(format!("{address}/api/login"))
+            .form(&[("username", "ada"), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 200);
+        let cookie = signed_in.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let session = cookie.split(';').next().unwrap().to_owned();
+        let created: serde_json::Value = client
+            .post(format!("{address}/api/tokens/create"))
+            .header("cookie", &session)
+            .header("origin", &address)
+            .form(&[("name", "logs")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = created["token"].as_str().unwrap().to_owned();
+        let collected = client
+            .post(format!("{address}/api/collect"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(collected.status(), 200);
+        let refused = client
+            .post(format!("{address}/api/login"))
+            .form(&[("username", "ada"), ("password", "a wrong password!")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
+        vec![
+            password.to_owned(),
+            "a wrong password!".to_owned(),
+            session.split_once('=').unwrap().1.to_owned(),
+            token,
+        ]
+    });
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    let lines = rest.join().unwrap();
+    assert!(
+        lines.iter().any(|l| l.contains("signed in")),
+        "the sign-in itself is logged: {lines:?}"
+    );
+    for secret in &secrets {
+        assert!(
+            !lines.iter().any(|line| line.contains(secret.as_str())),
+            "a secret is in the log"
+        );
+    }
+}

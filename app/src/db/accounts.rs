@@ -1,0 +1,192 @@
+//! Changing what Reach tracks: adding an account, editing its core flag and
+//! tags, removing it with its history. The API's admin writes and the
+//! `reach account` commands both come here; each write bumps the
+//! generations of what it changes, in its transaction.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, TransactionTrait,
+};
+
+use crate::db::entities::{account, account_tag};
+use crate::db::generations::{self, Domain};
+use crate::error::ApiError;
+use crate::model::Platform;
+
+/// The longest tag the schema stores.
+const MAX_TAG_LEN: usize = 64;
+/// The most tags an account carries.
+const MAX_TAGS: usize = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The handle breaks the platform's rules (the message says which).
+    #[error("`{handle}`: {rule}")]
+    BadHandle { handle: String, rule: String },
+    #[error("{platform} {handle} is already tracked (id {id})")]
+    AlreadyTracked {
+        platform: &'static str,
+        handle: String,
+        id: i64,
+    },
+    #[error("a tag is 1 to {MAX_TAG_LEN} characters, and an account has at most {MAX_TAGS}")]
+    BadTags,
+    #[error("no account with id {0}")]
+    NotFound(i64),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::NotFound(_) => ApiError::not_found(error.to_string()),
+            AccountError::Database(error) => error.into(),
+            _ => ApiError::bad_request(error.to_string()),
+        }
+    }
+}
+
+/// An account to track.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub platform: Platform,
+    pub handle: String,
+    pub core: bool,
+    pub tags: Vec<String>,
+}
+
+/// Tags as stored: trimmed, lowercase, without blanks or repeats.
+pub fn clean_tags<S: AsRef<str>>(tags: &[S]) -> Result<Vec<String>, AccountError> {
+    let mut clean: Vec<String> = Vec::new();
+    for tag in tags.iter().map(|t| t.as_ref().trim().to_lowercase()) {
+        if tag.is_empty() || clean.contains(&tag) {
+            continue;
+        }
+        if tag.chars().count() > MAX_TAG_LEN {
+            return Err(AccountError::BadTags);
+        }
+        clean.push(tag);
+    }
+    if clean.len() > MAX_TAGS {
+        return Err(AccountError::BadTags);
+    }
+    Ok(clean)
+}
+
+/// Tracks a new account; platforms without a public API are simulated.
+pub async fn add(
+    db: &DatabaseConnection,
+    new: &NewAccount,
+) -> Result<account::Model, AccountError> {
+    let handle =
+        new.platform
+            .normalize_handle(&new.handle)
+            .map_err(|rule| AccountError::BadHandle {
+                handle: new.handle.trim().chars().take(80).collect(),
+                rule,
+            })?;
+    let tags = clean_tags(&new.tags)?;
+    let existing = account::Entity::find()
+        .filter(account::Column::Platform.eq(new.platform))
+        .filter(account::Column::Handle.eq(handle.as_str()))
+        .one(db)
+        .await?;
+    if let Some(existing) = existing {
+        return Err(AccountError::AlreadyTracked {
+            platform: new.platform.label(),
+            handle,
+            id: existing.id,
+        });
+    }
+    let now = Utc::now();
+    let transaction = db.begin().await?;
+    let model = account::ActiveModel {
+        platform: Set(new.platform),
+        handle: Set(handle),
+        is_core: Set(new.core),
+        simulated: Set(!Platform::has_public_api(new.platform)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&transaction)
+    .await?;
+    replace_tags(&transaction, model.id, &tags).await?;
+    generations::bump(&transaction, &[Domain::Accounts]).await?;
+    transaction.commit().await?;
+    Ok(model)
+}
+
+/// Sets an account's core flag and replaces its tags.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: i64,
+    core: bool,
+    tags: &[String],
+) -> Result<(), AccountError> {
+    let tags = clean_tags(tags)?;
+    let transaction = db.begin().await?;
+    let updated = account::Entity::update_many()
+        .col_expr(account::Column::IsCore, core.into())
+        .col_expr(account::Column::UpdatedAt, Utc::now().into())
+        .filter(account::Column::Id.eq(id))
+        .exec(&transaction)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(AccountError::NotFound(id));
+    }
+    replace_tags(&transaction, id, &tags).await?;
+    generations::bump(&transaction, &[Domain::Accounts]).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+async fn replace_tags(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i64,
+    tags: &[String],
+) -> Result<(), DbErr> {
+    account_tag::Entity::delete_many()
+        .filter(account_tag::Column::AccountId.eq(id))
+        .exec(db)
+        .await?;
+    if !tags.is_empty() {
+        account_tag::Entity::insert_many(tags.iter().map(|tag| account_tag::ActiveModel {
+            account_id: Set(id),
+            tag: Set(tag.clone()),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Stops tracking an account; its snapshots, results and events go with it.
+pub async fn remove(db: &DatabaseConnection, id: i64) -> Result<(), AccountError> {
+    let transaction = db.begin().await?;
+    let deleted = account::Entity::delete_by_id(id).exec(&transaction).await?;
+    if deleted.rows_affected == 0 {
+        return Err(AccountError::NotFound(id));
+    }
+    generations::bump(&transaction, &Domain::ALL).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_trimmed_lowercased_and_deduplicated() {
+        assert_eq!(
+            clean_tags(&[" Tech ", "tech", "", "Music"]).unwrap(),
+            vec!["tech", "music"]
+        );
+        assert!(clean_tags(&["x".repeat(65)]).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert!(clean_tags(&many).is_err());
+    }
+}

@@ -469,7 +469,14 @@ pub async fn login(username: String, password: String) -> Result<Me, ApiError> {
         settings.session_ttl,
     )
     .await
-    .inspect_err(|_| tracing::info!(username = %username.trim(), "sign-in refused"))?;
+    .inspect_err(|_| {
+        // Only what could be a username: a password typed in the wrong
+        // field must not reach the log.
+        match crate::auth::validate_username(username.trim()) {
+            Ok(()) => tracing::info!(username = %username.trim(), "sign-in refused"),
+            Err(_) => tracing::info!("sign-in refused (not a valid username)"),
+        }
+    })?;
     let secure = settings
         .secure_cookies
         .applies(&crate::auth::request_headers());
@@ -520,11 +527,17 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, ApiError> {
 }
 
 /// Creates an API token acting for the admin who asks. The answer is the
-/// only time its secret is shown. Admins only.
+/// only time its secret is shown. Admins signed in with a session only: a
+/// token cannot make more tokens, so revoking a leaked one ends it.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/create", tag = "access", request_body(content = TokenNameForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = NewToken))))]
 #[server(prefix = "/api", endpoint = "tokens/create")]
 pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
     let admin = crate::auth::require_admin()?;
+    if admin.via != crate::model::SignedInVia::Session {
+        return Err(ApiError::forbidden(
+            "API tokens are created by a signed-in admin, not by another token",
+        ));
+    }
     let token = crate::auth::create_token(&crate::state::db(), &admin, &name).await?;
     tracing::info!(admin = %admin.username, token_id = token.row.id, "API token created");
     Ok(token)

@@ -287,7 +287,10 @@ async fn find_admin(
 /// a wrong username takes as long as a wrong password.
 fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
+    DECOY.get_or_init(|| {
+        hash_password("not a password of anyone")
+            .expect("argon2 hashes with its default parameters")
+    })
 }
 
 /// Checks a username and password and opens a session that lasts `ttl`:
@@ -298,18 +301,19 @@ pub async fn sign_in(
     password: &str,
     ttl: chrono::Duration,
 ) -> Result<(String, DateTime<Utc>), AuthError> {
-    let admin = if validate_username(username).is_ok() && password.len() <= 1024 {
+    let admin = if validate_username(username).is_ok() && password.chars().count() <= 1024 {
         find_admin(db, username).await?
     } else {
         None
     };
-    let hash = admin
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
+    let hash = admin.as_ref().map(|a| a.password_hash.clone());
     let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|error| AuthError::Hashing(error.to_string()))?;
+    // The decoy too is hashed (once) off the async threads.
+    let matches = tokio::task::spawn_blocking(move || {
+        verify_password(&password, hash.as_deref().unwrap_or_else(|| decoy_hash()))
+    })
+    .await
+    .map_err(|error| AuthError::Hashing(error.to_string()))?;
     let admin = match admin {
         Some(admin) if matches => admin,
         _ => return Err(AuthError::WrongCredentials),
@@ -379,11 +383,15 @@ pub async fn token_admin(db: &impl ConnectionTrait, secret: &str) -> Result<Opti
         .last_used_at
         .is_none_or(|used| now - used > chrono::Duration::minutes(1))
     {
-        api_token::Entity::update_many()
+        // Bookkeeping: a request is never refused because it failed.
+        let marked = api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, now.into())
             .filter(api_token::Column::Id.eq(token.id))
             .exec(db)
-            .await?;
+            .await;
+        if let Err(error) = marked {
+            tracing::warn!(token = token.id, %error, "cannot mark the API token used");
+        }
     }
     Ok(Some(Admin {
         id: admin.id,

@@ -84,7 +84,14 @@ pub async fn guard(State(gate): State<Gate>, mut request: Request, next: Next) -
     }
 
     let bearer = bearer_token(request.headers());
-    let identity = match identify(&gate.db, request.headers(), bearer.as_deref()).await {
+    // Assets and health checks are the same for everyone: they never wait
+    // for (or fail with) the database.
+    let identity = if is_static(&path) {
+        Ok(Some(Identity::Anonymous))
+    } else {
+        identify(&gate.db, request.headers(), bearer.as_deref()).await
+    };
+    let identity = match identity {
         Ok(Some(identity)) => identity,
         Ok(None) => {
             return ApiError::unauthorized("the API token is unknown or revoked").into_response();
@@ -175,16 +182,13 @@ fn authority(url: &str) -> Option<&str> {
 /// What anyone may fetch even when reading needs an admin: the sign-in
 /// page and call, health checks, and the assets the sign-in page loads.
 fn open_to_all(path: &str) -> bool {
-    matches!(
-        path,
-        "/login"
-            | "/api/login"
-            | "/api/logout"
-            | "/api/me"
-            | "/healthz"
-            | "/readyz"
-            | "/favicon.svg"
-    ) || path.starts_with("/pkg/")
+    matches!(path, "/login" | "/api/login" | "/api/logout" | "/api/me") || is_static(path)
+}
+
+/// Built assets and health checks.
+fn is_static(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/favicon.svg")
+        || path.starts_with("/pkg/")
         || path.starts_with("/vendor/")
 }
 

@@ -1,8 +1,10 @@
 //! `reach backup` and `reach restore` for the SQLite database. A backup is
 //! `VACUUM INTO`: one read transaction, so the copy is consistent while the
 //! server and collector keep writing, and compact. A restore checks the copy
-//! (`PRAGMA integrity_check`, Reach's migrations table) before it replaces
-//! the database file; the server must be stopped while it does.
+//! (`PRAGMA integrity_check`, Reach's tables) and migrates it beside the
+//! database before it replaces the file, keeping the old one as `.bak`;
+//! the server must be stopped while it does (nothing can check that a
+//! server elsewhere holds the file open).
 //! PostgreSQL has its own tools (`pg_dump`; see README).
 
 use std::path::Path;
@@ -83,22 +85,39 @@ pub async fn restore(config: &DatabaseConfig, path: &Path) -> anyhow::Result<Dat
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the directory {}", dir.display()))?;
     }
-    // Copied beside the target, then renamed over it: the database is the
-    // old one or the new one, never half of each. The old WAL and shared
-    // memory belong to the old file and go with it.
+    // Copied beside the target and brought up to this version's schema
+    // there: a copy that cannot be migrated replaces nothing.
     let staging = target.with_extension("restoring");
     std::fs::copy(path, &staging)
         .with_context(|| format!("cannot copy {} to {}", path.display(), staging.display()))?;
-    for suffix in ["-wal", "-shm"] {
-        let mut side = target.as_os_str().to_owned();
-        side.push(suffix);
-        match std::fs::remove_file(&side) {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => {
-                return Err(error).with_context(|| format!("cannot remove {side:?}"));
-            }
+    let staged = DatabaseConfig {
+        url: format!("sqlite://{}", staging.display()),
+        ..config.clone()
+    };
+    database::connect(&staged)
+        .await
+        .context("the backup cannot be brought up to this version of Reach")?
+        .close()
+        .await
+        .ok();
+    // The old database (with its WAL) is kept beside as `.bak`, then the
+    // copy is renamed over it: the database is the old one or the new one,
+    // never half of each.
+    let side = |file: &Path, suffix: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    let kept = target.with_extension("bak");
+    for suffix in ["", "-wal", "-shm"] {
+        let from = side(target, suffix);
+        if from.exists() {
+            std::fs::rename(&from, side(&kept, suffix))
+                .with_context(|| format!("cannot keep {} aside", from.display()))?;
         }
+    }
+    for suffix in ["-wal", "-shm"] {
+        std::fs::remove_file(side(&staging, suffix)).ok();
     }
     std::fs::rename(&staging, target)
         .with_context(|| format!("cannot move the backup into {}", target.display()))?;

@@ -98,11 +98,7 @@ pub enum Command {
 pub enum AdminCommand {
     /// Create an admin; the password is read from standard input (one line)
     /// or `REACH_ADMIN_PASSWORD`, never from the command line.
-    Add {
-        username: String,
-        #[arg(long, env = "REACH_ADMIN_PASSWORD", hide_env_values = true)]
-        password: Option<String>,
-    },
+    Add { username: String },
     /// Remove an admin, their sessions and their API tokens.
     Remove { username: String },
 }

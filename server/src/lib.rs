@@ -198,10 +198,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Admin(AdminCommand::Add { username, password }) => {
-            let password = match password {
-                Some(password) => password,
-                None => read_password()?,
+        Command::Admin(AdminCommand::Add { username }) => {
+            // Not a flag: a password on the command line shows in `ps` and
+            // the shell's history.
+            let password = match std::env::var("REACH_ADMIN_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => read_password()?,
             };
             app::auth::create_admin(&db, &username, &password).await?;
             println!("added the admin {username}");

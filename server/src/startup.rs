@@ -331,7 +331,8 @@ async fn cache_built_assets(request: Request, next: Next) -> Response {
 const MAX_TAGGED_BODY: usize = 8 << 20;
 
 /// `GET /api/…` answers carry a weak `ETag` (a hash of the body) and
-/// `Cache-Control: no-cache`: clients may keep them, and ask again with
+/// `Cache-Control: private, no-cache` (an answer may be a signed-in
+/// admin's: shared caches keep none): clients may keep them, and ask again with
 /// `If-None-Match`; an unchanged answer is then a bodiless 304.
 async fn revalidate_api_answers(request: Request, next: Next) -> Response {
     let path = request.uri().path();
@@ -352,9 +353,10 @@ async fn revalidate_api_answers(request: Request, next: Next) -> Response {
         }
     };
     let etag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
-    parts
-        .headers
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    parts.headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     parts.headers.insert(
         header::ETAG,
         HeaderValue::from_str(&etag).expect("hex digits are a valid header value"),

@@ -30,6 +30,11 @@ pub enum AccountError {
         handle: String,
         id: i64,
     },
+    #[error("{platform} {handle} was just added by another request")]
+    AddedMeanwhile {
+        platform: &'static str,
+        handle: String,
+    },
     #[error("a tag is 1 to {MAX_TAG_LEN} characters, and an account has at most {MAX_TAGS}")]
     BadTags,
     #[error("no account with id {0}")]
@@ -102,8 +107,13 @@ pub async fn add(
     }
     let now = Utc::now();
     let transaction = db.begin().await?;
+    // A YouTube channel id is already the platform's id: the collector
+    // asks by id, never as a handle.
+    let platform_id =
+        (new.platform == Platform::Youtube && !handle.starts_with('@')).then(|| handle.clone());
     let model = account::ActiveModel {
         platform: Set(new.platform),
+        platform_id: Set(platform_id),
         handle: Set(handle),
         is_core: Set(new.core),
         simulated: Set(!Platform::has_public_api(new.platform)),
@@ -112,7 +122,15 @@ pub async fn add(
         ..Default::default()
     }
     .insert(&transaction)
-    .await?;
+    .await
+    .map_err(|error| match error.sql_err() {
+        // Added by a concurrent request since the check above.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AccountError::AddedMeanwhile {
+            platform: new.platform.label(),
+            handle: new.handle.trim().to_owned(),
+        },
+        _ => error.into(),
+    })?;
     replace_tags(&transaction, model.id, &tags).await?;
     generations::bump(&transaction, &[Domain::Accounts]).await?;
     transaction.commit().await?;

@@ -203,12 +203,23 @@ async fn signing_in_sets_a_strict_cookie_that_only_this_site_can_use(backend: Ba
 async fn tokens_are_shown_once_and_stored_hashed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
-    let created = post(&app, "/api/tokens/create")
+    // A token cannot make tokens: revoking a leaked one must end it.
+    let by_token = post(&app, "/api/tokens/create")
         .bearer_auth(&admin)
-        .form(&[("name", "grafana")])
+        .form(&[("name", "offspring")])
         .send()
         .await
         .unwrap();
+    assert_eq!(by_token.status(), 403);
+    let session = app.admin_session().await;
+    let create = |name: &'static str| {
+        post(&app, "/api/tokens/create")
+            .header("cookie", &session)
+            .header("origin", &app.address)
+            .form(&[("name", name)])
+            .send()
+    };
+    let created = create("grafana").await.unwrap();
     assert_eq!(created.status(), 200);
     let created: NewToken = created.json().await.unwrap();
     assert!(created.token.starts_with("reach_"));
@@ -242,12 +253,7 @@ async fn tokens_are_shown_once_and_stored_hashed(backend: Backend) {
             assert!(!body.contains(hidden), "{path} shows a secret");
         }
     }
-    let bad_name = post(&app, "/api/tokens/create")
-        .bearer_auth(&admin)
-        .form(&[("name", "  ")])
-        .send()
-        .await
-        .unwrap();
+    let bad_name = create("  ").await.unwrap();
     assert_eq!(bad_name.status(), 400);
 }
 

@@ -373,7 +373,7 @@ async fn answers_revalidate_with_etags(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let first = app.get("/api/overview").await;
     assert_eq!(first.status(), 200);
-    assert_eq!(first.headers()["cache-control"], "no-cache");
+    assert_eq!(first.headers()["cache-control"], "private, no-cache");
     let etag = first.headers()["etag"].clone();
     assert!(!first.text().await.expect("a body").is_empty());
 
@@ -1037,6 +1037,24 @@ async fn admins_add_edit_and_delete_accounts(backend: Backend) {
     let detail: AccountDetail = app.get_json(&format!("/api/account?id={id}")).await;
     assert!(!detail.account.is_core, "an absent core is an unticked box");
     assert_eq!(detail.account.tags, ["art"]);
+
+    // A YouTube channel id is kept as the platform's id: collected by id.
+    let channel = post(
+        "/api/accounts/add",
+        vec![
+            ("platform", "youtube".to_owned()),
+            ("handle", "UCBJycsmduvYEL83R_U4JriQ".to_owned()),
+        ],
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(channel.status(), 200);
+    let channel: AccountDetail = channel.json().await.unwrap();
+    assert_eq!(
+        channel.platform_id.as_deref(),
+        Some("UCBJycsmduvYEL83R_U4JriQ")
+    );
 
     let deleted = post("/api/accounts/delete", vec![("id", id.to_string())], true)
         .await

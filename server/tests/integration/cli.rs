@@ -199,7 +199,6 @@ fn help_lists_every_environment_variable() {
         vec!["--help"],
         vec!["serve", "--help"],
         vec!["seed", "--help"],
-        vec!["admin", "add", "--help"],
     ]
     .iter()
     .map(|args| stdout(&reach(dir.path(), "g.db", args)))

@@ -241,6 +241,10 @@ fn a_backup_of_a_live_database_is_consistent_and_restores() {
             .output()
             .unwrap(),
     );
+    assert!(
+        dir.path().join("other.bak").exists(),
+        "the replaced database is kept aside"
+    );
     let restored = runtime.block_on(Database::connect(&other)).unwrap();
     let (restored_rows, restored_accounts, marks) = runtime.block_on(async {
         (

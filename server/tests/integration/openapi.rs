@@ -212,7 +212,14 @@ async fn answers_match_their_schemas(backend: Backend) {
             .form(form)
             .send()
     };
-    let created = post("/api/tokens/create", &[("name", "schema check")])
+    // Tokens are made by a signed-in admin.
+    let created = app
+        .client
+        .post(format!("{}/api/tokens/create", app.address))
+        .header("cookie", app.admin_session().await)
+        .header("origin", &app.address)
+        .form(&[("name", "schema check")])
+        .send()
         .await
         .expect("an answer");
     assert_eq!(created.status(), 200);

@@ -216,6 +216,23 @@ impl TestApp {
             .token
     }
 
+    /// Signs the tests' admin in (creating them if need be); returns the
+    /// session cookie, `reach_session=…`. Writes with it need `Origin`:
+    /// [`Self::address`].
+    pub async fn admin_session(&self) -> String {
+        self.admin_token().await;
+        let response = self
+            .client
+            .post(format!("{}/api/login", self.address))
+            .form(&[("username", "tester"), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(response.status(), 200, "sign in");
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
     /// POSTs an empty form to an API path as an admin (with a token).
     pub async fn post_as_admin(&self, path: &str) -> reqwest::Response {
         let token = self.admin_token().await;

@@ -334,23 +334,33 @@ async function cacheCounters(base) {
 // Writes
 
 /**
+ * A copy of a data set to write to (`label` names it): its URL, and
+ * `remove()` to delete it.
+ */
+function copyOf(set, size, label) {
+  if (set.file) {
+    const copy = path.join(dataDir, `${label}-${size}.db`);
+    fs.copyFileSync(set.file, copy);
+    return {
+      url: `sqlite://${copy}?mode=rwc`,
+      remove: () => { for (const suffix of ['', '-wal', '-shm']) fs.rmSync(copy + suffix, { force: true }); },
+    };
+  }
+  const database = `reach_bench_${label}_${size}`;
+  psql(`DROP DATABASE IF EXISTS ${database}`);
+  psql(`CREATE DATABASE ${database} TEMPLATE reach_bench_${size}`);
+  return {
+    url: `${postgresBase}/${database}`,
+    remove: () => psql(`DROP DATABASE IF EXISTS ${database}`),
+  };
+}
+
+/**
  * A collection run of every account on a copy of the data set, timed, with
  * reads measured before and during it.
  */
 async function writeBenchmark(set, size, mixFile) {
-  let url = set.url;
-  let copy = null;
-  let copyDatabase = null;
-  if (set.file) {
-    copy = path.join(dataDir, `write-${size}.db`);
-    fs.copyFileSync(set.file, copy);
-    url = `sqlite://${copy}?mode=rwc`;
-  } else {
-    copyDatabase = `reach_bench_write_${size}`;
-    psql(`DROP DATABASE IF EXISTS ${copyDatabase}`);
-    psql(`CREATE DATABASE ${copyDatabase} TEMPLATE reach_bench_${size}`);
-    url = `${postgresBase}/${copyDatabase}`;
-  }
+  const { url, remove } = copyOf(set, size, 'write');
   const server = await startServer(url, { cache: false });
   try {
     const idle = wrk(server.base, { connections: 4, paths: mixFile, duration: options.duration });
@@ -370,8 +380,7 @@ async function writeBenchmark(set, size, mixFile) {
     return { idle, during, wall, run };
   } finally {
     await stopServer(server);
-    if (copy) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(copy + suffix, { force: true });
-    if (copyDatabase) psql(`DROP DATABASE IF EXISTS ${copyDatabase}`);
+    remove();
   }
 }
 
@@ -391,19 +400,7 @@ const LOAD_END = '<!-- end of load under writes -->';
 async function loadUnderWrites() {
   const size = options.main;
   const set = await dataSet(size);
-  let url;
-  let copy = null;
-  let copyDatabase = null;
-  if (set.file) {
-    copy = path.join(dataDir, `load-${size}.db`);
-    fs.copyFileSync(set.file, copy);
-    url = `sqlite://${copy}?mode=rwc`;
-  } else {
-    copyDatabase = `reach_bench_load_${size}`;
-    psql(`DROP DATABASE IF EXISTS ${copyDatabase}`);
-    psql(`CREATE DATABASE ${copyDatabase} TEMPLATE reach_bench_${size}`);
-    url = `${postgresBase}/${copyDatabase}`;
-  }
+  const { url, remove } = copyOf(set, size, 'load');
   const mix = mixedPaths(size, path.join(dataDir, 'load-paths.txt'));
   const load = { connections: options.clients, threads: 2, paths: mix.file, duration: options.loadDuration };
   const server = await startServer(url, { cache: true });
@@ -434,13 +431,12 @@ async function loadUnderWrites() {
     return { size, idle, during, runs, written, postgres: options.postgres };
   } finally {
     await stopServer(server);
-    if (copy) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(copy + suffix, { force: true });
-    if (copyDatabase) psql(`DROP DATABASE IF EXISTS ${copyDatabase}`);
+    remove();
   }
 }
 
 function loadReport(result) {
-  const ms = (us) => (us / 1000).toFixed(1);
+  const fixed = (us) => ms(us).toFixed(1);
   const errors = (f) => f.errors + f.non_2xx;
   const ratio = result.during.p99_us / result.idle.p99_us;
   const lines = [
@@ -452,8 +448,8 @@ function loadReport(result) {
     '',
     '| | requests/s | p50 ms | p99 ms | max ms | errors |',
     '|---|---|---|---|---|---|',
-    `| idle | ${result.idle.rps.toFixed(0)} | ${ms(result.idle.p50_us)} | ${ms(result.idle.p99_us)} | ${ms(result.idle.max_us)} | ${errors(result.idle)} |`,
-    `| while writing | ${result.during.rps.toFixed(0)} | ${ms(result.during.p50_us)} | ${ms(result.during.p99_us)} | ${ms(result.during.max_us)} | ${errors(result.during)} |`,
+    `| idle | ${result.idle.rps.toFixed(0)} | ${fixed(result.idle.p50_us)} | ${fixed(result.idle.p99_us)} | ${fixed(result.idle.max_us)} | ${errors(result.idle)} |`,
+    `| while writing | ${result.during.rps.toFixed(0)} | ${fixed(result.during.p50_us)} | ${fixed(result.during.p99_us)} | ${fixed(result.during.max_us)} | ${errors(result.during)} |`,
     '',
     `Zero errors: ${errors(result.idle) + errors(result.during) === 0 ? 'met' : '**not met**'}. p99 while writing within twice idle: ${ratio.toFixed(2)}× — ${ratio <= 2 ? 'met' : '**not met**'}.`,
     '',

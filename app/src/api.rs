@@ -477,14 +477,7 @@ pub async fn login(username: String, password: String) -> Result<Me, ApiError> {
             Err(_) => tracing::info!("sign-in refused (not a valid username)"),
         }
     })?;
-    let secure = settings
-        .secure_cookies
-        .applies(&crate::auth::request_headers());
-    crate::auth::set_cookie(&crate::auth::session_cookie(
-        &secret,
-        settings.session_ttl,
-        secure,
-    ));
+    crate::auth::set_session_cookie(&secret, settings.session_ttl);
     tracing::info!(username = %username.trim(), "signed in");
     Ok(Me {
         username: username.trim().to_owned(),
@@ -499,14 +492,7 @@ pub async fn logout() -> Result<(), ApiError> {
     if let Some(secret) = crate::auth::request_session_secret() {
         crate::auth::sign_out(&crate::state::db(), &secret).await?;
     }
-    let secure = crate::state::access_settings()
-        .secure_cookies
-        .applies(&crate::auth::request_headers());
-    crate::auth::set_cookie(&crate::auth::session_cookie(
-        "",
-        chrono::Duration::zero(),
-        secure,
-    ));
+    crate::auth::set_session_cookie("", chrono::Duration::zero());
     Ok(())
 }
 
@@ -538,7 +524,8 @@ pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
             "API tokens are created by a signed-in admin, not by another token",
         ));
     }
-    let token = crate::auth::create_token(&crate::state::db(), &admin, &name).await?;
+    let token =
+        crate::auth::create_token(&crate::state::db(), admin.id, &admin.username, &name).await?;
     tracing::info!(admin = %admin.username, token_id = token.row.id, "API token created");
     Ok(token)
 }

@@ -116,8 +116,17 @@ pub fn session_cookie(secret: &str, ttl: chrono::Duration, secure: bool) -> Stri
     )
 }
 
+/// Sets (or, with a zero `ttl`, clears) the session cookie on the answer of
+/// the request being handled, `Secure` as the server's settings say.
+pub fn set_session_cookie(secret: &str, ttl: chrono::Duration) {
+    let secure = crate::state::access_settings()
+        .secure_cookies
+        .applies(&request_headers());
+    set_cookie(&session_cookie(secret, ttl, secure));
+}
+
 /// Adds a `Set-Cookie` header to the answer of the request being handled.
-pub fn set_cookie(cookie: &str) {
+fn set_cookie(cookie: &str) {
     if let (Some(response), Ok(value)) = (
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
         axum::http::HeaderValue::from_str(cookie),
@@ -273,7 +282,8 @@ pub async fn remove_admin(db: &impl ConnectionTrait, username: &str) -> Result<b
     Ok(removed.rows_affected > 0)
 }
 
-async fn find_admin(
+/// The admin of that name, if there is one.
+pub async fn find_admin(
     db: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<admin::Model>, DbErr> {
@@ -400,22 +410,23 @@ pub async fn token_admin(db: &impl ConnectionTrait, secret: &str) -> Result<Opti
     }))
 }
 
-fn token_row(token: api_token::Model, admin: String) -> TokenRow {
+fn token_row(token: api_token::Model, admin: Option<String>) -> TokenRow {
     TokenRow {
         id: token.id,
         name: token.name,
-        admin,
+        admin: admin.unwrap_or_default(),
         created_at: token.created_at,
         last_used_at: token.last_used_at,
         revoked_at: token.revoked_at,
     }
 }
 
-/// Creates an API token that acts for `admin_id`; the answer is the only
-/// place its secret ever appears.
+/// Creates an API token that acts for the admin `admin_id`, named
+/// `admin_name`; the answer is the only place its secret ever appears.
 pub async fn create_token(
     db: &impl ConnectionTrait,
-    admin: &Admin,
+    admin_id: i64,
+    admin_name: &str,
     name: &str,
 ) -> Result<NewToken, AuthError> {
     let name = name.trim();
@@ -427,7 +438,7 @@ pub async fn create_token(
     let row = api_token::ActiveModel {
         name: Set(name.to_owned()),
         token_hash: Set(secret_hash(&token)),
-        admin_id: Set(admin.id),
+        admin_id: Set(admin_id),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
@@ -436,7 +447,7 @@ pub async fn create_token(
     .insert(db)
     .await?;
     Ok(NewToken {
-        row: token_row(row, admin.username.clone()),
+        row: token_row(row, Some(admin_name.to_owned())),
         token,
     })
 }
@@ -450,7 +461,7 @@ pub async fn list_tokens(db: &impl ConnectionTrait) -> Result<Vec<TokenRow>, DbE
         .await?;
     Ok(tokens
         .into_iter()
-        .map(|(token, admin)| token_row(token, admin.map(|a| a.username).unwrap_or_default()))
+        .map(|(token, admin)| token_row(token, admin.map(|a| a.username)))
         .collect())
 }
 
@@ -466,7 +477,7 @@ pub async fn revoke_token(db: &impl ConnectionTrait, id: i64) -> Result<Option<T
         .find_also_related(admin::Entity)
         .one(db)
         .await?;
-    Ok(found.map(|(token, admin)| token_row(token, admin.map(|a| a.username).unwrap_or_default())))
+    Ok(found.map(|(token, admin)| token_row(token, admin.map(|a| a.username))))
 }
 
 #[cfg(test)]

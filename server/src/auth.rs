@@ -214,20 +214,12 @@ fn client_address(request: &Request, trust_proxy: bool) -> IpAddr {
 
 /// `reach token create|list|revoke`.
 pub async fn token_command(db: &DatabaseConnection, command: TokenCommand) -> anyhow::Result<()> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     match command {
         TokenCommand::Create { admin, name } => {
-            let found = app::db::entities::admin::Entity::find()
-                .filter(app::db::entities::admin::Column::Username.eq(&admin))
-                .one(db)
+            let found = app::auth::find_admin(db, &admin)
                 .await?
                 .with_context(|| format!("there is no admin named {admin}"))?;
-            let acting = app::auth::Admin {
-                id: found.id,
-                username: found.username,
-                via: app::model::SignedInVia::Token,
-            };
-            let token = app::auth::create_token(db, &acting, &name).await?;
+            let token = app::auth::create_token(db, found.id, &found.username, &name).await?;
             eprintln!(
                 "token {} ({}) acts for {admin}; it is shown only now:",
                 token.row.id, token.row.name

@@ -538,8 +538,8 @@ pub struct AccessConfig {
 
     /// When the session cookie is `Secure`: `auto` (when a proxy says the
     /// request came over HTTPS, `X-Forwarded-Proto: https`), `always` or `never`.
-    #[arg(long, env = "REACH_SECURE_COOKIES", value_enum, default_value_t)]
-    pub secure_cookies: CookieSecurityArg,
+    #[arg(long, env = "REACH_SECURE_COOKIES", default_value = "auto", value_parser = parse_cookie_security)]
+    pub secure_cookies: app::auth::CookieSecurity,
 
     /// Take the client's address from `X-Forwarded-For` (set only behind
     /// a proxy that sets it), for rate limits and logs.
@@ -556,27 +556,23 @@ pub struct AccessConfig {
     pub api_rate_limit: u32,
 }
 
-/// `--secure-cookies`.
-#[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
-pub enum CookieSecurityArg {
-    #[default]
-    Auto,
-    Always,
-    Never,
+fn parse_cookie_security(text: &str) -> Result<app::auth::CookieSecurity, String> {
+    use app::auth::CookieSecurity;
+    match text {
+        "auto" => Ok(CookieSecurity::Auto),
+        "always" => Ok(CookieSecurity::Always),
+        "never" => Ok(CookieSecurity::Never),
+        _ => Err("auto, always or never".into()),
+    }
 }
 
 impl AccessConfig {
     pub fn settings(&self) -> app::state::AccessSettings {
-        use app::auth::CookieSecurity;
         app::state::AccessSettings {
             public_read: self.public_read,
             session_ttl: chrono::Duration::from_std(self.session_ttl)
                 .expect("parse_session_ttl bounds it"),
-            secure_cookies: match self.secure_cookies {
-                CookieSecurityArg::Auto => CookieSecurity::Auto,
-                CookieSecurityArg::Always => CookieSecurity::Always,
-                CookieSecurityArg::Never => CookieSecurity::Never,
-            },
+            secure_cookies: self.secure_cookies,
             trust_proxy: self.trust_proxy,
             login_per_minute: self.login_rate_limit,
             api_per_second: self.api_rate_limit,

@@ -35,11 +35,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document
 }
 
-/// The description as JSON and as a page, built once at start-up.
+/// The description as JSON and as a page, and the arguments it allows,
+/// built once at start-up from one serialization.
 #[derive(Clone)]
 pub struct ApiDescription {
     json: Arc<str>,
     page: Arc<str>,
+    arguments: KnownArguments,
 }
 
 impl ApiDescription {
@@ -48,7 +50,13 @@ impl ApiDescription {
         Self {
             json: document.to_string().into(),
             page: page(&document, options).into(),
+            arguments: KnownArguments::of(&document),
         }
+    }
+
+    /// The query arguments of each `GET /api/…` endpoint.
+    pub fn arguments(&self) -> KnownArguments {
+        self.arguments.clone()
     }
 }
 
@@ -468,8 +476,7 @@ mod tests {
 pub struct KnownArguments(Arc<std::collections::HashMap<String, Vec<String>>>);
 
 impl KnownArguments {
-    pub fn new() -> Self {
-        let document = serde_json::to_value(document()).expect("the description serializes");
+    fn of(document: &Value) -> Self {
         let mut known = std::collections::HashMap::new();
         for (path, item) in document["paths"].as_object().into_iter().flatten() {
             let Some(operation) = item.get("get") else {
@@ -485,12 +492,6 @@ impl KnownArguments {
             known.insert(path.clone(), names);
         }
         Self(Arc::new(known))
-    }
-}
-
-impl Default for KnownArguments {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

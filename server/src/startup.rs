@@ -87,6 +87,7 @@ pub fn router(state: AppState, gate: crate::auth::Gate) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let description = ApiDescription::new(&options);
+    let arguments = description.arguments();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -114,7 +115,7 @@ pub fn router(state: AppState, gate: crate::auth::Gate) -> Router {
             _,
         >(crate::security_headers::page_policy, shell))
         .layer(axum::middleware::from_fn_with_state(
-            crate::openapi::KnownArguments::new(),
+            arguments,
             crate::openapi::reject_unknown_arguments,
         ))
         // Bodies beyond any form Reach takes are refused (413) unread.

@@ -18,9 +18,7 @@ use reach::collect::engine::{Engine, EngineSettings};
 use reach::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
 use reach::config::DatabaseConfig;
 use reach::startup::Application;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 /// Accounts and days of the data set every test starts with.
 pub const ACCOUNTS: u32 = 30;
@@ -199,18 +197,11 @@ impl TestApp {
         {
             // Created by an earlier call of this test.
         }
-        let admin = app::db::entities::admin::Entity::find()
-            .filter(app::db::entities::admin::Column::Username.eq(username))
-            .one(&self.db)
+        let admin = app::auth::find_admin(&self.db, username)
             .await
             .expect("the admins table answers")
             .expect("the admin exists");
-        let acting = app::auth::Admin {
-            id: admin.id,
-            username: admin.username,
-            via: app::model::SignedInVia::Token,
-        };
-        app::auth::create_token(&self.db, &acting, "tests")
+        app::auth::create_token(&self.db, admin.id, &admin.username, "tests")
             .await
             .expect("create a token")
             .token

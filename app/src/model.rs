@@ -138,10 +138,20 @@ impl Platform {
                     && !bare.contains("--")
             }
             Platform::Reddit => {
-                let name = bare.trim_start_matches('/').trim_start_matches("u/");
+                let bare = bare.trim_start_matches('/');
+                if let Some(subreddit) = bare.strip_prefix("r/") {
+                    return (sized(subreddit, 3, 21) && subreddit.chars().all(word))
+                        .then(|| format!("r/{subreddit}"))
+                        .ok_or_else(|| {
+                            "a subreddit is r/ and 3 to 21 letters, digits or `_`".into()
+                        });
+                }
+                let name = bare.trim_start_matches("u/");
                 return (sized(name, 3, 20) && name.chars().all(|c| word(c) || c == '-'))
                     .then(|| name.to_owned())
-                    .ok_or_else(|| "a Reddit name is 3 to 20 letters, digits, `_` or `-`".into());
+                    .ok_or_else(|| {
+                        "a Reddit name is 3 to 20 letters, digits, `_` or `-` (or r/name for a subreddit)".into()
+                    });
             }
             Platform::Youtube => {
                 let channel_id = bare.len() == 24
@@ -166,10 +176,10 @@ impl Platform {
                     });
             }
             Platform::Bluesky => {
-                return is_domain(bare)
+                return is_atproto_handle(bare)
                     .then(|| bare.to_ascii_lowercase())
                     .ok_or_else(|| {
-                        "a Bluesky handle is a domain name, e.g. name.bsky.social".into()
+                        "a Bluesky handle is a domain name whose last part starts with a letter, e.g. name.bsky.social".into()
                     });
             }
         };
@@ -203,6 +213,28 @@ fn is_domain(text: &str) -> bool {
         && labels
             .last()
             .is_some_and(|tld| tld.chars().any(|c| c.is_ascii_alphabetic()))
+}
+
+/// The atproto handle syntax (atproto.com/specs/handle): a domain name
+/// whose last label starts with a letter, outside the top-level domains
+/// that never resolve. Bluesky refuses a whole `getProfiles` request over
+/// one handle that breaks it, so it is checked before it is stored.
+pub fn is_atproto_handle(text: &str) -> bool {
+    const NEVER_RESOLVE: [&str; 8] = [
+        "alt",
+        "arpa",
+        "example",
+        "internal",
+        "invalid",
+        "local",
+        "localhost",
+        "onion",
+    ];
+    is_domain(text)
+        && text.rsplit('.').next().is_some_and(|tld| {
+            tld.starts_with(|c: char| c.is_ascii_alphabetic())
+                && !NEVER_RESOLVE.contains(&tld.to_ascii_lowercase().as_str())
+        })
 }
 
 impl fmt::Display for Platform {
@@ -456,8 +488,16 @@ pub struct AccountRow {
     pub last_error: Option<String>,
     /// How the latest collection of this account ended.
     pub last_outcome: Option<Outcome>,
-    /// Counters come from the simulator, not from the platform.
+    /// A demo account: its counters come from the simulator, not from a
+    /// platform. No other account is ever simulated.
     pub simulated: bool,
+    /// What the platform last said about the account when it has no
+    /// counters to give (suspended, gone, private); absent while active.
+    #[serde(default)]
+    pub state: Option<AccountState>,
+    /// When each of `latest` was observed.
+    #[serde(default)]
+    pub latest_at: CountersAt,
     /// Follower change over the 7 and 30 days up to the latest snapshot;
     /// unknown until the history is that long.
     pub change_7d: Option<i64>,
@@ -672,6 +712,19 @@ pub enum Outcome {
     /// The platform failed, timed out or answered something unreadable.
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "upstream_error"))]
     UpstreamError,
+    /// The platform suspended the account (or took it down): no counters.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "suspended"))]
+    Suspended,
+    /// Its owner deactivated or deleted the account: no counters.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "gone"))]
+    Gone,
+    /// The account exists but its counters are not public.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "private"))]
+    Private,
+    /// The platform refuses Reach's requests as a client (an anonymous
+    /// client it blocks, a key it does not accept).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "blocked"))]
+    Blocked,
 }
 
 impl Outcome {
@@ -683,6 +736,80 @@ impl Outcome {
             Outcome::NotConfigured => "not configured",
             Outcome::InvalidHandle => "invalid handle",
             Outcome::UpstreamError => "upstream error",
+            Outcome::Suspended => "suspended",
+            Outcome::Gone => "gone",
+            Outcome::Private => "private",
+            Outcome::Blocked => "blocked",
+        }
+    }
+
+    /// The account's state this outcome says the platform reported, if any.
+    pub fn state(self) -> Option<AccountState> {
+        match self {
+            Outcome::Suspended => Some(AccountState::Suspended),
+            Outcome::Gone => Some(AccountState::Gone),
+            Outcome::Private => Some(AccountState::Private),
+            _ => None,
+        }
+    }
+
+    /// A failure of collection, as opposed to a collected account, a state
+    /// the platform reports, or a platform Reach was not set up for.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Outcome::Ok | Outcome::NotConfigured) && self.state().is_none()
+    }
+}
+
+/// What a platform says about an account that has no counters to give: the
+/// account is kept, with its history and last known counters, and no
+/// snapshot is stored while it is in this state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "suspended"))]
+    Suspended,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "gone"))]
+    Gone,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "private"))]
+    Private,
+}
+
+impl AccountState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountState::Suspended => "suspended",
+            AccountState::Gone => "gone",
+            AccountState::Private => "private",
+        }
+    }
+}
+
+/// When each latest counter of an account was observed: a counter missing
+/// from the latest answer keeps its older value, and says how old it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CountersAt {
+    pub followers: Option<DateTime<Utc>>,
+    pub following: Option<DateTime<Utc>>,
+    pub posts: Option<DateTime<Utc>>,
+    pub views: Option<DateTime<Utc>>,
+    pub likes: Option<DateTime<Utc>>,
+}
+
+impl CountersAt {
+    pub fn get(&self, metric: Metric) -> Option<DateTime<Utc>> {
+        match metric {
+            Metric::Followers => self.followers,
+            Metric::Following => self.following,
+            Metric::Posts => self.posts,
+            Metric::Views => self.views,
+            Metric::Likes => self.likes,
         }
     }
 }
@@ -1298,13 +1425,25 @@ pub enum EventKind {
     /// Collection failed several runs in a row.
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "failing"))]
     Failing,
+    /// The platform says the account is suspended, gone or private.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "state_changed"))]
+    StateChanged,
+    /// An account that was suspended, gone or private is active again.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "restored"))]
+    Restored,
+    /// The account's handle changed on the platform (same stable id).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "renamed"))]
+    Renamed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 3] = [
+    pub const ALL: [EventKind; 6] = [
         EventKind::Milestone,
         EventKind::UnusualChange,
         EventKind::Failing,
+        EventKind::StateChanged,
+        EventKind::Restored,
+        EventKind::Renamed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -1312,6 +1451,9 @@ impl EventKind {
             EventKind::Milestone => "milestone",
             EventKind::UnusualChange => "unusual_change",
             EventKind::Failing => "failing",
+            EventKind::StateChanged => "state_changed",
+            EventKind::Restored => "restored",
+            EventKind::Renamed => "renamed",
         }
     }
 
@@ -1320,6 +1462,9 @@ impl EventKind {
             EventKind::Milestone => "Milestone",
             EventKind::UnusualChange => "Unusual change",
             EventKind::Failing => "Failing",
+            EventKind::StateChanged => "State changed",
+            EventKind::Restored => "Restored",
+            EventKind::Renamed => "Renamed",
         }
     }
 }

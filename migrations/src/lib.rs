@@ -14,6 +14,7 @@ mod m20261124_000008_brands;
 mod m20261124_000009_precomputed_reads;
 mod m20261124_000010_authentication;
 mod m20261124_000011_run_heartbeats;
+mod m20261130_000012_account_states;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_precomputed_reads::Migration),
             Box::new(m20261124_000010_authentication::Migration),
             Box::new(m20261124_000011_run_heartbeats::Migration),
+            Box::new(m20261130_000012_account_states::Migration),
         ]
     }
 }

@@ -264,6 +264,23 @@ pub struct CollectConfig {
     )]
     pub twitch_client_secret: Option<String>,
 
+    /// Reddit OAuth app ("script" or "web app") id: Reddit answers no
+    /// anonymous request since May 2026, so Reddit accounts need it and
+    /// the secret.
+    #[arg(long, env = "REDDIT_CLIENT_ID", global = true)]
+    pub reddit_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "REDDIT_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub reddit_client_secret: Option<String>,
+    /// The Reddit user who registered the app, named in the User-Agent as
+    /// Reddit's rules ask.
+    #[arg(long, env = "REDDIT_USERNAME", global = true)]
+    pub reddit_username: Option<String>,
+
     /// Reach every Mastodon instance at this URL instead of https://{instance}.
     #[arg(long, env = "REACH_MASTODON_URL", global = true)]
     pub mastodon_url: Option<String>,
@@ -277,10 +294,17 @@ pub struct CollectConfig {
     #[arg(
         long,
         env = "REACH_REDDIT_URL",
-        default_value = "https://www.reddit.com",
+        default_value = "https://oauth.reddit.com",
         global = true
     )]
     pub reddit_url: String,
+    #[arg(
+        long,
+        env = "REACH_REDDIT_AUTH_URL",
+        default_value = "https://www.reddit.com/api/v1/access_token",
+        global = true
+    )]
+    pub reddit_auth_url: String,
     #[arg(
         long,
         env = "REACH_GITHUB_URL",

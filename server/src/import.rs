@@ -278,7 +278,7 @@ pub async fn accounts(
             handle: Set(new.handle),
             display_name: Set(new.display_name),
             is_core: Set(new.core),
-            simulated: Set(!new.platform.has_public_api()),
+            simulated: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

@@ -18,6 +18,9 @@ pub fn EventList(events: Vec<EventRow>, with_account: bool) -> impl IntoView {
                     EventKind::Milestone => "★",
                     EventKind::UnusualChange => "⚡",
                     EventKind::Failing => "⚠",
+                    EventKind::StateChanged => "⛔",
+                    EventKind::Restored => "✔",
+                    EventKind::Renamed => "✎",
                 };
                 view! {
                     <li class=format!("event {}", e.kind.as_str()) data-kind=e.kind.as_str()>

@@ -116,7 +116,7 @@ pub async fn add(
         platform_id: Set(platform_id),
         handle: Set(handle),
         is_core: Set(new.core),
-        simulated: Set(!Platform::has_public_api(new.platform)),
+        simulated: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

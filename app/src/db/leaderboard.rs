@@ -231,7 +231,7 @@ pub async fn leaderboard(
             value: competitor.now.value,
             value_at: match query.date {
                 Some(_) => competitor.value_at,
-                None => account.last_collected_at,
+                None => account.counters_at().get(query.metric),
             },
             change: competitor.now.change,
             percent: competitor.now.percent,
@@ -343,7 +343,9 @@ async fn live(
         marked: Option<i64>,
     }
     let latest = Expr::col((account::Entity, account::metric_column(query.metric)));
-    let collected = || Expr::col((account::Entity, account::Column::LastCollectedAt));
+    // When the latest value was observed: an answer that lacked the metric
+    // leaves an older value, which must not look like a newer one.
+    let collected = || Expr::col((account::Entity, account::metric_at_column(query.metric)));
     let marks = Alias::new("m");
     let mark = |name: String| Expr::col((marks.clone(), Alias::new(name)));
     let (period, twice) = (query.days, 2 * query.days);

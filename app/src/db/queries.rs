@@ -913,6 +913,7 @@ pub async fn with_tags(
         .zip(tags)
         .map(|(m, tags)| AccountRow {
             latest: m.counters(),
+            latest_at: m.counters_at(),
             id: m.id,
             platform: m.platform,
             handle: m.handle,
@@ -923,6 +924,7 @@ pub async fn with_tags(
             last_error: m.last_error,
             last_outcome: m.last_outcome,
             simulated: m.simulated,
+            state: m.state,
             change_7d: m.followers_change_7d,
             change_30d: m.followers_change_30d,
             sparkline: Vec::new(),

@@ -666,11 +666,15 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
         </p>
         {account.simulated.then(|| view! {
             <p class="muted" data-testid="simulated-note">
-                {if platform.has_public_api() {
-                    "Simulated counters: this is a demo account."
-                } else {
-                    "Simulated counters: this platform has no free public API Reach can read."
-                }}
+                "Simulated counters: this is a demo account. Real accounts are only ever given what their platform says."
+            </p>
+        })}
+        {account.state.map(|state| view! {
+            <p class="error-panel" data-testid="state-note">
+                {format!(
+                    "The platform says this account is {}: its last known counters are kept, and no new ones are recorded until it is back.",
+                    state.as_str()
+                )}
             </p>
         })}
         {account.last_error.map(|e| {

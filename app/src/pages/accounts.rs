@@ -333,7 +333,7 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
                         <td>
                             <a class="handle" href=format!("/accounts/{}", a.id) title=title>{a.handle.clone()}</a>
                             {a.is_core.then(|| view! { <span class="core" title="Core account: collected first">"core"</span> })}
-                            {a.simulated.then(|| view! { <span class="simulated" title="Simulated counters: no public API is read for this account">"simulated"</span> })}
+                            {a.simulated.then(|| view! { <span class="simulated" title="A demo account: simulated counters">"simulated"</span> })}
                             {a.last_outcome.filter(|o| *o != Outcome::Ok).map(|o| view! {
                                 <span class="outcome" title=a.last_error.clone().unwrap_or_default()>{o.as_str()}</span>
                             })}

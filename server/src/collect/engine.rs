@@ -20,25 +20,27 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::db::entities::{account, collection_run, run_result};
+use app::db::entities::{account, collection_run, event, run_result};
 use app::db::generations::{self, Domain};
 use app::metrics::{Metrics, RunFigures};
-use app::model::{Outcome, Platform, RunStatus, RunSummary};
+use app::model::{AccountState, Counters, EventKind, Outcome, Platform, RunStatus, RunSummary};
 use backon::{ExponentialBuilder, Retryable};
 
 use crate::events::EventSettings;
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use sea_orm::sea_query::{Alias, Expr, IntoIden, Query, TableRef, ValueTuple};
+use sea_orm::sea_query::{Alias, Expr, IntoIden, OnConflict, Query, TableRef, ValueTuple};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, DbBackend, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement, TransactionTrait, Value,
+    DatabaseConnection, DbBackend, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionTrait, Value,
 };
 use tokio::sync::{mpsc, watch};
 
-use super::platforms::{CollectError, Collectors, Observation, Target, Upstream};
+use super::platforms::{
+    BatchResult, CollectError, Collector, Collectors, Observation, Target, Upstream,
+};
 use super::{GrowthModel, insert_snapshots, latest_columns, refresh_changes, snapshot_row};
 
 /// How the engine runs.
@@ -220,6 +222,35 @@ struct Collected {
 
 /// Simulated accounts need no request; they are grouped this many at a time.
 const SIMULATED_BATCH: usize = 100;
+
+/// Most requests to one platform a run plans.
+const MOST_PLANNED: u64 = 1_000_000;
+
+/// What a run may still ask of each platform whose budget is shared by all
+/// its accounts: the requests its budget allows within the longest wait,
+/// counted when the run first meets the platform. Accounts beyond it are
+/// not attempted: they stay due and go first in a later cycle, instead of
+/// being recorded as rate limited for merely waiting their turn.
+#[derive(Debug, Default)]
+struct Plan {
+    left: HashMap<Platform, u64>,
+    /// Accounts given back, per platform; a platform with any is not
+    /// claimed again in this run.
+    deferred: HashMap<Platform, u64>,
+}
+
+impl Plan {
+    fn report(&self, run_id: i64) {
+        for (platform, accounts) in &self.deferred {
+            tracing::info!(
+                run = run_id,
+                platform = platform.as_str(),
+                accounts,
+                "accounts wait for a later cycle: the platform's budget allows no more requests now"
+            );
+        }
+    }
+}
 
 impl Engine {
     pub fn new(
@@ -459,6 +490,7 @@ impl Engine {
         let mut in_flight = FuturesUnordered::new();
         let mut pending: VecDeque<WorkItem> = VecDeque::new();
         let mut exhausted = false;
+        let mut plan = Plan::default();
         let hand_over = |batch: Vec<Collected>| {
             for result in batch {
                 // The writer only stops when this sender is gone.
@@ -470,7 +502,7 @@ impl Engine {
             while !stopping && in_flight.len() < workers {
                 if pending.is_empty() && !exhausted {
                     // Keep the requests in flight moving while claiming.
-                    let claim = self.claim_chunk(run_id, due);
+                    let claim = self.claim_chunk(run_id, due, &mut plan);
                     futures::pin_mut!(claim);
                     let items = loop {
                         tokio::select! {
@@ -494,7 +526,10 @@ impl Engine {
                         .context("cannot give back the claimed accounts")?;
                     anyhow::bail!("stopped at an account boundary");
                 }
-                None => return Ok(()),
+                None => {
+                    plan.report(run_id);
+                    return Ok(());
+                }
             }
         }
     }
@@ -521,18 +556,33 @@ impl Engine {
         Ok(())
     }
 
-    /// Claims the next chunk, counts it in the run's total and turns it into work.
+    /// Claims the next chunk, turns what the plan allows into work, gives
+    /// the rest back for a later cycle and counts the work in the run's
+    /// total. Empty once nothing due is left to claim.
     async fn claim_chunk(
         &self,
         run_id: i64,
         due: &DueBefore,
+        plan: &mut Plan,
     ) -> Result<Vec<WorkItem>, sea_orm::DbErr> {
-        let claimed = self.claim(due).await?;
-        if !claimed.is_empty() {
+        loop {
+            let excluded: Vec<Platform> = plan.deferred.keys().copied().collect();
+            let claimed = self.claim(due, &excluded).await?;
+            if claimed.is_empty() {
+                return Ok(Vec::new());
+            }
+            let (items, deferred) = self.work_items(claimed, plan);
+            self.release(deferred.into_iter()).await?;
+            let planned: usize = items.iter().map(|item| item.accounts.len()).sum();
+            if planned == 0 {
+                // Everything claimed waits for its budget: claim again,
+                // without those platforms.
+                continue;
+            }
             collection_run::Entity::update_many()
                 .col_expr(
                     collection_run::Column::AccountsTotal,
-                    Expr::col(collection_run::Column::AccountsTotal).add(claimed.len() as i32),
+                    Expr::col(collection_run::Column::AccountsTotal).add(planned as i32),
                 )
                 .filter(collection_run::Column::Id.eq(run_id))
                 .exec(&self.db)
@@ -540,15 +590,19 @@ impl Engine {
             generations::bump(&self.db, &[Domain::Runs]).await?;
             self.progress.send_modify(|progress| {
                 if let Some(progress) = progress {
-                    progress.total += claimed.len() as u64;
+                    progress.total += planned as u64;
                 }
             });
+            return Ok(items);
         }
-        Ok(self.work_items(claimed))
     }
 
     /// Leases the next chunk of due accounts to this instance, in priority order.
-    async fn claim(&self, due: &DueBefore) -> Result<Vec<account::Model>, sea_orm::DbErr> {
+    async fn claim(
+        &self,
+        due: &DueBefore,
+        excluded: &[Platform],
+    ) -> Result<Vec<account::Model>, sea_orm::DbErr> {
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let backend = self.db.get_database_backend();
@@ -579,6 +633,14 @@ impl Engine {
         } else {
             format!("CASE platform{due_time} ELSE {default} END")
         };
+        let mut skip = String::new();
+        if !excluded.is_empty() {
+            let list: Vec<String> = excluded
+                .iter()
+                .map(|p| param(p.to_value().into()))
+                .collect();
+            skip = format!(" AND platform NOT IN ({})", list.join(", "));
+        }
         let limit = param((self.settings.claim_chunk as i64).into());
         let (lease_params, lock) = match backend {
             DbBackend::Postgres => (("$1", "$2", "$3"), " FOR UPDATE SKIP LOCKED"),
@@ -590,7 +652,7 @@ impl Engine {
             "UPDATE accounts SET lease_until = {lease}, lease_owner = {owner} WHERE id IN ( \
                SELECT id FROM accounts \
                WHERE (lease_until IS NULL OR lease_until < {expired}) \
-                 AND (last_attempt_at IS NULL OR last_attempt_at < {due_time}) \
+                 AND (last_attempt_at IS NULL OR last_attempt_at < {due_time}){skip} \
                ORDER BY is_core DESC, last_collected_at ASC NULLS FIRST, id \
                LIMIT {limit}{lock}) \
              RETURNING id"
@@ -620,20 +682,45 @@ impl Engine {
     }
 
     /// Groups accounts into requests, each platform's batches as large as its
-    /// API allows, in the order of their most urgent account.
-    fn work_items(&self, accounts: Vec<account::Model>) -> Vec<WorkItem> {
+    /// API allows, in the order of their most urgent account, as far as the
+    /// plan allows; returns the work and the accounts left for a later cycle.
+    fn work_items(
+        &self,
+        accounts: Vec<account::Model>,
+        plan: &mut Plan,
+    ) -> (Vec<WorkItem>, Vec<account::Model>) {
         let mut items: Vec<WorkItem> = Vec::new();
+        let mut deferred = Vec::new();
         for account in accounts {
-            let simulated = account.simulated || !account.platform.has_public_api();
-            let batch_size = match self.collectors.live(account.platform) {
-                Some(collector) if !simulated => collector.batch_size(),
-                _ => SIMULATED_BATCH,
-            };
+            // Only demo accounts are simulated.
+            let simulated = account.simulated;
+            let collector = self
+                .collectors
+                .live(account.platform)
+                .filter(|_| !simulated);
+            let batch_size = collector
+                .as_ref()
+                .map_or(SIMULATED_BATCH, |c| c.batch_size());
             let open = items.iter_mut().rev().find(|item| {
                 item.platform == account.platform
                     && item.simulated == simulated
                     && item.accounts.len() < batch_size
             });
+            if let Some(collector) = collector.filter(|c| c.shared_budget()) {
+                let in_open = open.as_ref().map_or(0, |item| item.accounts.len());
+                let cost = collector.requests_for(in_open + 1) - collector.requests_for(in_open);
+                let upstream = &self.upstream;
+                let left = plan
+                    .left
+                    .entry(account.platform)
+                    .or_insert_with(|| upstream.capacity(account.platform, MOST_PLANNED));
+                if plan.deferred.contains_key(&account.platform) || cost > *left {
+                    *plan.deferred.entry(account.platform).or_default() += 1;
+                    deferred.push(account);
+                    continue;
+                }
+                *left -= cost;
+            }
             match open {
                 Some(item) => item.accounts.push(account),
                 None => items.push(WorkItem {
@@ -643,93 +730,134 @@ impl Engine {
                 }),
             }
         }
-        items
+        (items, deferred)
     }
 
-    /// Asks the platform (or the growth model) for one item's accounts.
+    /// Asks the platform (or, for demo accounts, the growth model) for one
+    /// item's accounts.
     async fn collect(&self, item: WorkItem) -> Vec<Collected> {
         let started = Instant::now();
         let at = Utc::now().trunc_subsecs(0);
-        let results: Vec<Result<Observation, CollectError>> =
-            match self.collectors.live(item.platform) {
-                Some(collector) if !item.simulated => {
-                    let targets: Vec<Target> = item
-                        .accounts
-                        .iter()
-                        .map(|a| Target {
-                            handle: a.handle.clone(),
-                            platform_id: a.platform_id.clone(),
-                        })
-                        .collect();
-                    let max_wait = self.upstream.max_wait();
-                    // A retry refused by the spent budget says nothing about
-                    // the account: what failed before it is the news.
-                    let failed_before = std::sync::Mutex::new(None::<CollectError>);
-                    let fetched = (|| async { collector.fetch(&self.upstream, &targets).await })
-                        .retry(
-                            ExponentialBuilder::default()
-                                .with_min_delay(self.settings.first_backoff)
-                                .with_max_times(self.settings.retries)
-                                .with_jitter(),
-                        )
-                        .when(CollectError::is_retryable)
-                        // Wait as long as the platform asks, unless that is too long.
-                        .adjust(move |error, delay| match error {
-                            CollectError::RateLimited {
-                                retry_after: Some(wait),
-                            } if *wait > max_wait => None,
-                            CollectError::RateLimited {
-                                retry_after: Some(wait),
-                            } => Some(delay.unwrap_or_default().max(*wait)),
-                            _ => delay,
-                        })
-                        .notify(|error, _| {
-                            *failed_before.lock().expect("not poisoned") = Some(error.clone());
-                        })
-                        .await
-                        .map_err(|error| match error {
-                            CollectError::BudgetSpent { .. } => failed_before
-                                .lock()
-                                .expect("not poisoned")
-                                .take()
-                                .unwrap_or(error),
-                            error => error,
-                        });
-                    match fetched {
-                        Ok(results) if results.len() == targets.len() => results,
-                        Ok(_) => vec![
-                            Err(CollectError::BadData(
-                                "answer does not match the request".into()
-                            ));
-                            targets.len()
-                        ],
-                        Err(error) => vec![Err(error); targets.len()],
-                    }
-                }
-                _ => item
-                    .accounts
-                    .iter()
-                    .map(|a| {
-                        Ok(Observation {
-                            counters: GrowthModel::for_account(a.platform, &a.handle)
-                                .counters_at(at),
-                            ..Observation::default()
-                        })
+        let results: Vec<Result<Observation, CollectError>> = if item.simulated {
+            item.accounts
+                .iter()
+                .map(|a| {
+                    Ok(Observation {
+                        counters: GrowthModel::for_account(a.platform, &a.handle).counters_at(at),
+                        ..Observation::default()
                     })
-                    .collect(),
-            };
+                })
+                .collect()
+        } else if let Some(collector) = self.collectors.live(item.platform) {
+            let targets: Vec<Target> = item
+                .accounts
+                .iter()
+                .map(|a| Target {
+                    handle: a.handle.clone(),
+                    platform_id: a.platform_id.clone(),
+                })
+                .collect();
+            self.fetch(collector.as_ref(), &targets).await
+        } else {
+            // No collector and not a demo account: nothing is invented.
+            vec![Err(CollectError::NoCollector(item.platform.label())); item.accounts.len()]
+        };
         let duration_ms = started.elapsed().as_millis() as i64 / item.accounts.len().max(1) as i64;
         item.accounts
             .into_iter()
             .zip(results)
-            .map(|(account, result)| Collected {
-                account,
-                simulated: item.simulated,
-                at,
-                result,
-                duration_ms,
+            .map(|(account, result)| {
+                let result = understood(&account, result);
+                Collected {
+                    account,
+                    simulated: item.simulated,
+                    at,
+                    result,
+                    duration_ms,
+                }
             })
             .collect()
+    }
+
+    /// One result per target. A batch the platform refuses as a bad request
+    /// is asked again account by account, so that one account it rejects
+    /// does not fail the others.
+    async fn fetch(
+        &self,
+        collector: &dyn Collector,
+        targets: &[Target],
+    ) -> Vec<Result<Observation, CollectError>> {
+        let whole = |results: Vec<Result<Observation, CollectError>>, expected: usize| {
+            if results.len() == expected {
+                results
+            } else {
+                vec![
+                    Err(CollectError::BadData(
+                        "answer does not match the request".into()
+                    ));
+                    expected
+                ]
+            }
+        };
+        match self.fetch_retrying(collector, targets).await {
+            Ok(results) => whole(results, targets.len()),
+            Err(error) if error.is_bad_request() && targets.len() > 1 => {
+                let mut results = Vec::with_capacity(targets.len());
+                for target in targets {
+                    let alone = std::slice::from_ref(target);
+                    results.extend(match self.fetch_retrying(collector, alone).await {
+                        Ok(result) => whole(result, 1),
+                        Err(error) => vec![Err(error)],
+                    });
+                }
+                results
+            }
+            Err(error) => vec![Err(error); targets.len()],
+        }
+    }
+
+    /// Asks the collector, retrying passing failures at most
+    /// `retries` times, whatever the platform's headers say.
+    async fn fetch_retrying(&self, collector: &dyn Collector, targets: &[Target]) -> BatchResult {
+        let max_wait = self.upstream.max_wait();
+        // A retry refused by the spent budget says nothing about the
+        // account: what failed before it is the news.
+        let failed_before = std::sync::Mutex::new(None::<CollectError>);
+        (|| async { collector.fetch(&self.upstream, targets).await })
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(self.settings.first_backoff)
+                    .with_max_times(self.settings.retries)
+                    .with_jitter(),
+            )
+            .when(CollectError::is_retryable)
+            // Wait as long as the platform asks, unless that is too long.
+            // No delay left means the retries are spent: the platform's
+            // wait never starts another one.
+            .adjust(move |error, delay| {
+                let delay = delay?;
+                match error {
+                    CollectError::RateLimited {
+                        retry_after: Some(wait),
+                    } if *wait > max_wait => None,
+                    CollectError::RateLimited {
+                        retry_after: Some(wait),
+                    } => Some(delay.max(*wait)),
+                    _ => Some(delay),
+                }
+            })
+            .notify(|error, _| {
+                *failed_before.lock().expect("not poisoned") = Some(error.clone());
+            })
+            .await
+            .map_err(|error| match error {
+                CollectError::BudgetSpent { .. } => failed_before
+                    .lock()
+                    .expect("not poisoned")
+                    .take()
+                    .unwrap_or(error),
+                error => error,
+            })
     }
 
     /// Stores results as they arrive, as many per transaction as are waiting
@@ -811,12 +939,52 @@ impl Engine {
             .filter_map(|c| Some((c, c.result.as_ref().ok()?)))
             .collect();
         store_observed(&txn, &observed, now).await?;
+        let mut events = Vec::new();
+        for (collected, observation) in &observed {
+            let account = &collected.account;
+            if let Some(was) = account.state {
+                events.push(crate::events::new_event(
+                    account,
+                    EventKind::Restored,
+                    collected.at,
+                    now,
+                    format!("restored:{run_id}"),
+                    format!("{} is active again (was {})", account.handle, was.as_str()),
+                    |_| {},
+                ));
+            }
+            if let Some(handle) = &observation.handle
+                && !handle.eq_ignore_ascii_case(&account.handle)
+                && let Some(event) =
+                    rename(&txn, account, handle, run_id, collected.at, now).await?
+            {
+                events.push(event);
+            }
+        }
         // Failures are few: one statement each.
         for collected in batch {
             let Err(error) = &collected.result else {
                 continue;
             };
-            account::Entity::update_many()
+            let account = &collected.account;
+            let mut update = account::Entity::update_many();
+            if let Some(state) = error.outcome().state()
+                && account.state != Some(state)
+            {
+                update = update
+                    .col_expr(account::Column::State, Expr::value(state.to_value()))
+                    .col_expr(account::Column::StateSince, Expr::value(now));
+                events.push(crate::events::new_event(
+                    account,
+                    EventKind::StateChanged,
+                    collected.at,
+                    now,
+                    format!("state:{}:{run_id}", state.as_str()),
+                    format!("{} is {}: {error}", account.handle, state.as_str()),
+                    |_| {},
+                ));
+            }
+            update
                 .filter(account::Column::Id.eq(collected.account.id))
                 // Not `at`, which is rounded down to the second: the attempt
                 // must sort after the cycle start it was due for.
@@ -855,6 +1023,16 @@ impl Engine {
         }))
         .exec_without_returning(&txn)
         .await?;
+        if !events.is_empty() {
+            event::Entity::insert_many(events)
+                .on_conflict(
+                    OnConflict::columns([event::Column::AccountId, event::Column::DedupeKey])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
         collection_run::Entity::update_many()
             .col_expr(
                 collection_run::Column::AccountsDone,
@@ -949,6 +1127,85 @@ impl Stored {
     }
 }
 
+/// Follows a rename: the account takes the handle the platform now gives
+/// it (same stable id), keeping its history, and a `renamed` event says
+/// old → new. When another tracked account already has that handle, both
+/// are left as they are and the clash is logged.
+async fn rename(
+    txn: &impl ConnectionTrait,
+    account: &account::Model,
+    handle: &str,
+    run_id: i64,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<event::ActiveModel>, sea_orm::DbErr> {
+    let taken = account::Entity::find()
+        .filter(account::Column::Platform.eq(account.platform))
+        .filter(account::Column::Handle.eq(handle))
+        .filter(account::Column::Id.ne(account.id))
+        .count(txn)
+        .await?
+        > 0;
+    if taken {
+        tracing::warn!(
+            account = account.id,
+            from = account.handle.as_str(),
+            to = handle,
+            "the platform renamed an account to a handle another tracked account has; both are kept as they are"
+        );
+        return Ok(None);
+    }
+    account::Entity::update_many()
+        .col_expr(account::Column::Handle, Expr::value(handle))
+        .filter(account::Column::Id.eq(account.id))
+        .exec(txn)
+        .await?;
+    tracing::info!(
+        account = account.id,
+        from = account.handle.as_str(),
+        to = handle,
+        "followed a rename"
+    );
+    Ok(Some(crate::events::new_event(
+        account,
+        EventKind::Renamed,
+        at,
+        now,
+        format!("renamed:{run_id}"),
+        format!("{} is now {handle}", account.handle),
+        |_| {},
+    )))
+}
+
+/// A collector's result as Reach records it: negative counters are unknown,
+/// an answer without any counter is no observation, and an account the
+/// platform once answered for by its stable id but no longer knows is gone
+/// (deleted, or suspended without saying so), not "not found".
+fn understood(
+    account: &account::Model,
+    result: Result<Observation, CollectError>,
+) -> Result<Observation, CollectError> {
+    match result {
+        Ok(mut observation) => {
+            observation.counters = super::known(observation.counters);
+            if observation.counters == Counters::default() {
+                return Err(CollectError::BadData(
+                    "the answer carries none of the account's counters".into(),
+                ));
+            }
+            Ok(observation)
+        }
+        Err(CollectError::NotFound)
+            if account.platform_id.is_some() && account.last_collected_at.is_some() =>
+        {
+            Err(CollectError::Gone(
+                "the platform no longer has the account it answered for before".into(),
+            ))
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// The start of the cycle `now` falls in: cycles are slots of `interval`
 /// counted from the Unix epoch, the same on every instance.
 pub fn cycle_start(now: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
@@ -1007,6 +1264,8 @@ async fn store_observed(
             keep_unless_given(9, Column::DisplayName),
         )
         .value(Column::LastOutcome, Expr::value(Outcome::Ok))
+        .value(Column::State, Expr::value(None::<AccountState>))
+        .value(Column::StateSince, Expr::value(None::<DateTime<Utc>>))
         .value(Column::LastError, Expr::value(None::<String>))
         .value(Column::UpdatedAt, Expr::value(now))
         // Not `at`, which is rounded down to the second: the attempt must

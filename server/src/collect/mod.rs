@@ -100,36 +100,72 @@ pub(crate) fn with_latest(
 }
 
 /// The assignments that copy counters observed at `captured_at` (followers,
-/// following, posts, views, likes) onto an account row unless it holds newer
-/// ones, as (column, value) pairs of an UPDATE. The values may be bound
-/// values or columns of another table (a batch of observations).
+/// following, posts, views, likes) onto an account row, as (column, value)
+/// pairs of an UPDATE. Each counter is copied only when the observation has
+/// it and is newer than the row's (its own `<metric>_at`), so a counter an
+/// answer lacks keeps its last known value and says how old it is. The
+/// values may be bound values or columns of another table (a batch of
+/// observations).
 pub(crate) fn latest_columns(
     captured_at: Expr,
     counters: [Expr; 5],
 ) -> Vec<(account::Column, Expr)> {
     use account::Column;
-    // SET expressions all see the row as it was, so each column asks the
-    // same question of the old `last_collected_at`.
+    // SET expressions all see the row as it was, so a counter and its time
+    // ask the same question of the old row.
+    let copy = |at: Column, value: &Expr| {
+        Condition::all().add(value.clone().is_not_null()).add(
+            Condition::any()
+                .add(at.is_null())
+                .add(Expr::col(at).lte(captured_at.clone())),
+        )
+    };
+    let [followers, following, posts, views, likes] = counters;
+    let mut assignments = Vec::new();
+    for (column, at, value) in [
+        (Column::Followers, Column::FollowersAt, followers),
+        (Column::Following, Column::FollowingAt, following),
+        (Column::Posts, Column::PostsAt, posts),
+        (Column::Views, Column::ViewsAt, views),
+        (Column::Likes, Column::LikesAt, likes),
+    ] {
+        let copied = copy(at, &value);
+        assignments.push((
+            column,
+            Expr::case(copied.clone(), value)
+                .finally(Expr::col(column))
+                .into(),
+        ));
+        assignments.push((
+            at,
+            Expr::case(copied, captured_at.clone())
+                .finally(Expr::col(at))
+                .into(),
+        ));
+    }
     let newer = Condition::any()
         .add(Column::LastCollectedAt.is_null())
         .add(Expr::col(Column::LastCollectedAt).lte(captured_at.clone()));
-    let if_newer = |column: Column, value: Expr| -> Expr {
-        Expr::case(newer.clone(), value)
-            .finally(Expr::col(column))
-            .into()
-    };
-    let [followers, following, posts, views, likes] = counters;
-    vec![
-        (Column::Followers, if_newer(Column::Followers, followers)),
-        (Column::Following, if_newer(Column::Following, following)),
-        (Column::Posts, if_newer(Column::Posts, posts)),
-        (Column::Views, if_newer(Column::Views, views)),
-        (Column::Likes, if_newer(Column::Likes, likes)),
-        (
-            Column::LastCollectedAt,
-            if_newer(Column::LastCollectedAt, captured_at),
-        ),
-    ]
+    assignments.push((
+        Column::LastCollectedAt,
+        Expr::case(newer, captured_at)
+            .finally(Expr::col(Column::LastCollectedAt))
+            .into(),
+    ));
+    assignments
+}
+
+/// What a platform sent, made safe to store: a negative counter (some
+/// Mastodon forks send -1 for a hidden one) is unknown, not a value.
+pub(crate) fn known(counters: Counters) -> Counters {
+    let known = |value: Option<i64>| value.filter(|v| *v >= 0);
+    Counters {
+        followers: known(counters.followers),
+        following: known(counters.following),
+        posts: known(counters.posts),
+        views: known(counters.views),
+        likes: known(counters.likes),
+    }
 }
 
 /// The follower changes kept on the account row, and their windows in days.

@@ -122,12 +122,10 @@ pub fn unusual_changes(days: &[Day], recent: usize) -> Vec<Unusual> {
 
 /// The failures at the head of `outcomes` (newest first): how many in a
 /// row, ending at the newest. An account skipped for want of credentials is
-/// not failing.
+/// not failing, nor is one the platform reports suspended, gone or private
+/// (that has events of its own).
 pub fn failing_streak(outcomes: &[Outcome]) -> usize {
-    outcomes
-        .iter()
-        .take_while(|o| !matches!(o, Outcome::Ok | Outcome::NotConfigured))
-        .count()
+    outcomes.iter().take_while(|o| o.is_failure()).count()
 }
 
 #[cfg(test)]
@@ -233,6 +231,8 @@ mod tests {
         );
         assert_eq!(failing_streak(&[Ok, UpstreamError]), 0);
         assert_eq!(failing_streak(&[NotConfigured, UpstreamError]), 0);
+        assert_eq!(failing_streak(&[Suspended, UpstreamError]), 0);
+        assert_eq!(failing_streak(&[Blocked, Blocked]), 2);
         assert_eq!(failing_streak(&[]), 0);
     }
 }

@@ -141,9 +141,7 @@ pub async fn detect_for_accounts(
                 ));
             }
             // Only an account whose latest attempt failed can be failing.
-            if account
-                .last_outcome
-                .is_some_and(|o| !matches!(o, Outcome::Ok | Outcome::NotConfigured))
+            if account.last_outcome.is_some_and(Outcome::is_failure)
                 && let Some(event) = failing_event(db, account, failing_after, now).await?
             {
                 found.push(event);
@@ -293,7 +291,7 @@ async fn failing_event(
     )))
 }
 
-fn new_event(
+pub(crate) fn new_event(
     account: &account::Model,
     kind: EventKind,
     occurred_at: DateTime<Utc>,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use app::cache::Cache;
 use app::model::Platform;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Statement};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -279,6 +279,15 @@ async fn reads_never_fail_while_a_run_writes(backend: Backend) {
     for i in 0..300 {
         app.add_account(Platform::X, &format!("writer{i}")).await;
     }
+    // Demo accounts: simulated counters, so every run writes all of them.
+    app::db::entities::account::Entity::update_many()
+        .col_expr(
+            app::db::entities::account::Column::Simulated,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
     let writing = Arc::new(AtomicBool::new(true));
     let (reads, failures) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let readers: Vec<_> = (0..8)

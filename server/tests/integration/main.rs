@@ -16,5 +16,6 @@ mod events;
 mod faults;
 mod malformed;
 mod openapi;
+mod platforms;
 mod reads;
 mod retention;

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::{Counters, Metric, Outcome, Platform};
+use crate::model::{AccountState, Counters, CountersAt, Metric, Outcome, Platform};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "accounts")]
@@ -42,6 +42,17 @@ pub struct Model {
     pub followers_change_30d: Option<i64>,
     /// The brand this account belongs to, if any.
     pub brand_id: Option<i64>,
+    /// Suspended, gone or private, as the platform last said; NULL while
+    /// the account is active.
+    pub state: Option<AccountState>,
+    /// When the account entered `state`.
+    pub state_since: Option<DateTimeUtc>,
+    /// When each latest counter was observed.
+    pub followers_at: Option<DateTimeUtc>,
+    pub following_at: Option<DateTimeUtc>,
+    pub posts_at: Option<DateTimeUtc>,
+    pub views_at: Option<DateTimeUtc>,
+    pub likes_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -100,6 +111,19 @@ impl Model {
     }
 }
 
+impl Model {
+    /// When each latest counter was observed.
+    pub fn counters_at(&self) -> CountersAt {
+        CountersAt {
+            followers: self.followers_at,
+            following: self.following_at,
+            posts: self.posts_at,
+            views: self.views_at,
+            likes: self.likes_at,
+        }
+    }
+}
+
 /// The column holding the latest `metric`.
 pub fn metric_column(metric: Metric) -> Column {
     match metric {
@@ -108,5 +132,16 @@ pub fn metric_column(metric: Metric) -> Column {
         Metric::Posts => Column::Posts,
         Metric::Views => Column::Views,
         Metric::Likes => Column::Likes,
+    }
+}
+
+/// The column holding when the latest `metric` was observed.
+pub fn metric_at_column(metric: Metric) -> Column {
+    match metric {
+        Metric::Followers => Column::FollowersAt,
+        Metric::Following => Column::FollowingAt,
+        Metric::Posts => Column::PostsAt,
+        Metric::Views => Column::ViewsAt,
+        Metric::Likes => Column::LikesAt,
     }
 }

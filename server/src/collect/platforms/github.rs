@@ -1,5 +1,9 @@
-//! GitHub: `GET {api}/users/{login}`; 60 requests an hour anonymously,
-//! 5,000 with `GITHUB_TOKEN`.
+//! GitHub: `GET {api}/users/{login}` for an account first seen, then
+//! `GET {api}/user/{id}` once its stable id is known, so a renamed user is
+//! followed (the answer's `login` is the new handle). 60 requests an hour
+//! anonymously, 5,000 with `GITHUB_TOKEN`. Suspended and deleted users
+//! answer 404, like unknown ones; the engine tells them apart by whether
+//! the id answered before.
 
 use app::model::{Counters, Platform};
 use async_trait::async_trait;
@@ -15,16 +19,70 @@ pub struct Github {
 #[derive(Deserialize)]
 struct User {
     id: i64,
+    login: String,
     name: Option<String>,
-    followers: i64,
-    following: i64,
-    public_repos: i64,
+    followers: Option<i64>,
+    following: Option<i64>,
+    public_repos: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RateLimit {
+    rate: Rate,
+}
+
+#[derive(Deserialize)]
+struct Rate {
+    limit: i64,
+    remaining: i64,
 }
 
 impl Github {
     pub fn new(base_url: String, token: Option<String>) -> Self {
         Self { base_url, token }
     }
+
+    fn get(&self, upstream: &Upstream, path: &str) -> reqwest::RequestBuilder {
+        let request = upstream
+            .client()
+            .get(format!("{}{path}", self.base_url.trim_end_matches('/')))
+            .header("accept", "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28");
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn user(
+        &self,
+        upstream: &Upstream,
+        target: &Target,
+    ) -> Result<Observation, CollectError> {
+        let path = match target.platform_id.as_deref().filter(|id| is_id(id)) {
+            Some(id) => format!("/user/{id}"),
+            None => format!("/users/{}", login(&target.handle)?),
+        };
+        let user: User = upstream
+            .get_json(Platform::Github, self.get(upstream, &path))
+            .await?;
+        Ok(Observation {
+            counters: Counters {
+                followers: user.followers,
+                following: user.following,
+                posts: user.public_repos,
+                views: None,
+                likes: None,
+            },
+            platform_id: Some(user.id.to_string()),
+            display_name: user.name.filter(|n| !n.is_empty()),
+            handle: Some(user.login),
+        })
+    }
+}
+
+fn is_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn login(handle: &str) -> Result<&str, CollectError> {
@@ -46,38 +104,35 @@ impl Collector for Github {
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
         let mut results = Vec::with_capacity(targets.len());
         for target in targets {
-            let login = login(&target.handle)?;
-            let mut request = upstream
-                .client()
-                .get(format!(
-                    "{}/users/{login}",
-                    self.base_url.trim_end_matches('/')
-                ))
-                .header("accept", "application/vnd.github+json")
-                .header("x-github-api-version", "2022-11-28");
-            if let Some(token) = &self.token {
-                request = request.bearer_auth(token);
+            match self.user(upstream, target).await {
+                // The batch (of one) is retried as a whole on these.
+                Err(error) if error.is_about_the_request() => return Err(error),
+                result => results.push(result),
             }
-            let user: User = upstream.get_json(Platform::Github, request).await?;
-            results.push(Ok(Observation {
-                counters: Counters {
-                    followers: Some(user.followers),
-                    following: Some(user.following),
-                    posts: Some(user.public_repos),
-                    views: None,
-                    likes: None,
-                },
-                platform_id: Some(user.id.to_string()),
-                display_name: user.name.filter(|n| !n.is_empty()),
-            }));
         }
         Ok(results)
+    }
+
+    async fn check(&self, upstream: &Upstream) -> Result<String, CollectError> {
+        // `/rate_limit` does not count against the limit.
+        let limit: RateLimit = upstream
+            .get_json(Platform::Github, self.get(upstream, "/rate_limit"))
+            .await?;
+        let who = if self.token.is_some() {
+            "with GITHUB_TOKEN"
+        } else {
+            "anonymously"
+        };
+        Ok(format!(
+            "answers {who}: {} of {} requests left this hour",
+            limit.rate.remaining, limit.rate.limit
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::login;
+    use super::{is_id, login};
 
     #[test]
     fn github_logins() {
@@ -85,5 +140,12 @@ mod tests {
         assert!(login("-bad").is_err());
         assert!(login("has/slash").is_err());
         assert!(login(&"x".repeat(40)).is_err());
+    }
+
+    #[test]
+    fn only_numbers_are_ids() {
+        assert!(is_id("583231"));
+        assert!(!is_id("../583231"));
+        assert!(!is_id(""));
     }
 }

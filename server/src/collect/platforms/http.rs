@@ -1,13 +1,19 @@
 //! Talking to the platforms: one HTTP client (rustls, timeouts, a descriptive
-//! User-Agent) and a rate limiter per platform host.
+//! User-Agent) and a request window per platform host.
 //!
-//! The limiter spends the configured budget evenly (governor, GCRA) and is
-//! corrected by what the platform says: `X-RateLimit-Remaining: 0` or a 429
-//! pauses the host until its `X-RateLimit-Reset` or `Retry-After`. A request
-//! that would wait longer than [`Upstream::max_wait`] for its turn fails at
-//! once as rate limited, so a spent budget never holds a run for an hour.
+//! A window lets at most the budget's `requests` be sent in any stretch of
+//! its `period` (a sliding log of send times): the whole budget may go at
+//! once, as the platforms' own fixed windows allow, and is never exceeded.
+//! What the platform says corrects it: `X-RateLimit-Remaining: 0` (or the
+//! IETF draft's `RateLimit-Remaining`), a 429, or a 403 that names a limit
+//! pauses the host until `Retry-After` or the reset time; a reset already
+//! past, or none given, pauses for [`DEFAULT_PAUSE`] instead of "now". A
+//! request that would wait longer than [`Upstream::max_wait`] fails at once
+//! as [`CollectError::BudgetSpent`], so a spent budget never holds a run, and
+//! the engine asks [`Upstream::capacity`] first to plan only the requests
+//! that fit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,14 +21,19 @@ use std::time::Duration;
 use app::metrics::Metrics;
 use app::model::Platform;
 use chrono::{DateTime, Utc};
-use governor::clock::Clock;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::CollectError;
+
+/// How long a host is paused when it says "rate limited" without saying
+/// until when (or names a time already past).
+pub const DEFAULT_PAUSE: Duration = Duration::from_secs(60);
+
+/// Most of an error answer's body kept for its message.
+const ERROR_BODY_LIMIT: usize = 300;
 
 /// At most `requests` per `period` to one host of a platform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,22 +50,9 @@ impl Budget {
         })
     }
 
-    /// Spread evenly so that no window of `period` ever holds more than
-    /// `requests`. Large budgets allow a burst of 1% of the budget, which
-    /// absorbs the timer's wake-up latency (with no burst, a late wake-up
-    /// loses its slot); the interval is stretched to pay for it: a burst of
-    /// `b` and then one request per `period / (requests - b + 1)` fill a
-    /// window with exactly `requests`.
-    fn quota(self) -> Quota {
-        let requests = self.requests.get();
-        let burst = (requests / 100).max(1);
-        let interval = self.period / (requests - burst + 1);
-        Quota::with_period(interval.max(Duration::from_micros(1)))
-            .expect("a positive interval")
-            .allow_burst(NonZeroU32::new(burst).expect("at least one"))
-    }
-
-    /// The documented anonymous limits, with some headroom.
+    /// The documented limits of an unconfigured (or, where it says so,
+    /// configured) client, with some headroom. README's platform table
+    /// states the same figures.
     pub fn default_for(platform: Platform, authenticated: bool) -> Budget {
         let per = |requests, seconds| {
             Budget::new(requests, Duration::from_secs(seconds)).expect("nonzero")
@@ -64,8 +62,8 @@ impl Budget {
             Platform::Mastodon => per(270, 300),
             // The public AppView allows about 3000 / 5 min per IP.
             Platform::Bluesky => per(2_700, 300),
-            // 10 requests / min without OAuth.
-            Platform::Reddit => per(9, 60),
+            // 100 queries / min per OAuth client id, averaged over 10 min.
+            Platform::Reddit => per(90, 60),
             // 60 / hour anonymous, 5,000 with a token.
             Platform::Github if authenticated => per(4_500, 3_600),
             Platform::Github => per(55, 3_600),
@@ -73,66 +71,131 @@ impl Budget {
             Platform::Youtube => per(9_000, 86_400),
             // 800 points / min per app token.
             Platform::Twitch => per(700, 60),
-            // Simulated platforms are never requested.
-            Platform::X | Platform::Instagram | Platform::Tiktok => per(1_000, 1),
+            // No collector: never requested.
+            Platform::X | Platform::Instagram | Platform::Tiktok => per(1, 1),
+        }
+    }
+
+    /// How long a pass over `requests` takes at this budget, the first
+    /// window's worth sent at once.
+    pub fn pass_time(self, requests: u64) -> Duration {
+        let per_window = u64::from(self.requests.get());
+        let windows = requests.saturating_sub(1) / per_window;
+        self.period * u32::try_from(windows).unwrap_or(u32::MAX)
+    }
+}
+
+/// One host's sliding window of sends, and the pause the host asked for.
+#[derive(Debug)]
+struct Window {
+    budget: Budget,
+    /// When the latest requests were sent (or are reserved to be), oldest
+    /// first: never more than the budget's `requests`.
+    sent: VecDeque<Instant>,
+    paused_until: Option<Instant>,
+}
+
+impl Window {
+    fn new(budget: Budget) -> Self {
+        Self {
+            budget,
+            sent: VecDeque::new(),
+            paused_until: None,
+        }
+    }
+
+    fn limit(&self) -> usize {
+        self.budget.requests.get() as usize
+    }
+
+    /// The earliest moment from `now` that a request keeps every stretch
+    /// of `period` within the budget and respects the pause.
+    fn next_slot(&self, now: Instant) -> Instant {
+        let mut slot = now;
+        if self.sent.len() >= self.limit() {
+            slot = slot.max(self.sent[self.sent.len() - self.limit()] + self.budget.period);
+        }
+        if let Some(paused) = self.paused_until {
+            slot = slot.max(paused);
+        }
+        slot
+    }
+
+    /// Takes the next slot if it comes by `deadline`; otherwise says how
+    /// long from `now` it is.
+    fn reserve(&mut self, now: Instant, deadline: Instant) -> Result<Instant, Duration> {
+        let slot = self.next_slot(now);
+        if slot > deadline {
+            return Err(slot - now);
+        }
+        self.sent.push_back(slot);
+        while self.sent.len() > self.limit() {
+            self.sent.pop_front();
+        }
+        Ok(slot)
+    }
+
+    /// How many requests (at most `at_most`) could be sent by `deadline`.
+    fn capacity(&self, now: Instant, deadline: Instant, at_most: u64) -> u64 {
+        let mut trial = Window {
+            budget: self.budget,
+            sent: self.sent.clone(),
+            paused_until: self.paused_until,
+        };
+        let mut count = 0;
+        while count < at_most && trial.reserve(now, deadline).is_ok() {
+            count += 1;
+        }
+        count
+    }
+
+    fn pause_until(&mut self, until: Instant) {
+        if self.paused_until.is_none_or(|current| current < until) {
+            self.paused_until = Some(until);
         }
     }
 }
 
-/// One host's limiter and the pause the host asked for.
+/// A host's window, shared by the requests to it.
+#[derive(Debug)]
 struct HostLimiter {
-    limiter: DefaultDirectRateLimiter,
-    paused_until: Mutex<Option<Instant>>,
-    /// Requests wait for their slot one at a time, in arrival (and so
-    /// priority) order: all waiters sleeping on the limiter at once would
-    /// wake together for every slot, and only one could take it.
-    turn: tokio::sync::Mutex<()>,
+    window: Mutex<Window>,
 }
 
 impl HostLimiter {
     fn new(budget: Budget) -> Self {
         Self {
-            limiter: RateLimiter::direct(budget.quota()),
-            paused_until: Mutex::new(None),
-            turn: tokio::sync::Mutex::new(()),
+            window: Mutex::new(Window::new(budget)),
         }
+    }
+
+    fn window(&self) -> std::sync::MutexGuard<'_, Window> {
+        self.window.lock().expect("window lock")
     }
 
     /// Waits for this host's next free slot, or says how long it would take
-    /// when that is longer than `max_wait`.
+    /// when that is longer than `max_wait`. Slots are handed out in arrival
+    /// (and so priority) order.
     async fn wait(&self, max_wait: Duration) -> Result<(), CollectError> {
-        let too_long = |wait: Duration| CollectError::BudgetSpent { retry_after: wait };
-        let _turn = self.turn.lock().await;
+        let deadline = Instant::now() + max_wait;
         loop {
-            let pause = *self.paused_until.lock().expect("pause lock");
-            match pause {
-                Some(until) if until > Instant::now() => {
-                    let wait = until - Instant::now();
-                    if wait > max_wait {
-                        return Err(too_long(wait));
-                    }
-                    tokio::time::sleep_until(until).await;
-                }
-                _ => break,
+            let now = Instant::now();
+            let slot = self
+                .window()
+                .reserve(now, deadline)
+                .map_err(|wait| CollectError::BudgetSpent { retry_after: wait })?;
+            tokio::time::sleep_until(slot).await;
+            // A pause that came while this request waited (another request
+            // was told to slow down) holds it too; the slot stays spent.
+            let paused = self.window().paused_until;
+            if paused.is_none_or(|until| until <= Instant::now()) {
+                return Ok(());
             }
         }
-        if let Err(not_until) = self.limiter.check() {
-            let wait = not_until.wait_time_from(self.limiter.clock().now());
-            if wait > max_wait {
-                return Err(too_long(wait));
-            }
-            // governor's own timer wakes on time; tokio's rounds up to the
-            // next millisecond, and with no burst a late wake-up loses the slot.
-            self.limiter.until_ready().await;
-        }
-        Ok(())
     }
 
     fn pause_until(&self, until: Instant) {
-        let mut paused = self.paused_until.lock().expect("pause lock");
-        if paused.is_none_or(|current| current < until) {
-            *paused = Some(until);
-        }
+        self.window().pause_until(until);
     }
 }
 
@@ -141,6 +204,9 @@ pub struct Upstream {
     client: reqwest::Client,
     budgets: HashMap<Platform, Budget>,
     limiters: Mutex<HashMap<(Platform, String), Arc<HostLimiter>>>,
+    /// Pauses of a whole platform (a daily quota spent), which hosts
+    /// first asked later inherit.
+    platform_pauses: Mutex<HashMap<Platform, Instant>>,
     max_wait: Duration,
     metrics: Metrics,
 }
@@ -160,6 +226,7 @@ impl Upstream {
             client,
             budgets,
             limiters: Mutex::new(HashMap::new()),
+            platform_pauses: Mutex::new(HashMap::new()),
             max_wait: Self::DEFAULT_MAX_WAIT,
             metrics: Metrics::default(),
         })
@@ -190,18 +257,91 @@ impl Upstream {
         &self.client
     }
 
-    fn limiter(&self, platform: Platform, host: &str) -> Arc<HostLimiter> {
-        let budget = self
-            .budgets
+    /// The budget requests to `platform` are held to.
+    pub fn budget(&self, platform: Platform) -> Budget {
+        self.budgets
             .get(&platform)
             .copied()
-            .unwrap_or_else(|| Budget::default_for(platform, false));
+            .unwrap_or_else(|| Budget::default_for(platform, false))
+    }
+
+    fn limiter(&self, platform: Platform, host: &str) -> Arc<HostLimiter> {
+        let budget = self.budget(platform);
+        let inherited = self
+            .platform_pauses
+            .lock()
+            .expect("pauses lock")
+            .get(&platform)
+            .copied();
         self.limiters
             .lock()
             .expect("limiters lock")
             .entry((platform, host.to_owned()))
-            .or_insert_with(|| Arc::new(HostLimiter::new(budget)))
+            .or_insert_with(|| {
+                let limiter = HostLimiter::new(budget);
+                if let Some(until) = inherited {
+                    limiter.pause_until(until);
+                }
+                Arc::new(limiter)
+            })
             .clone()
+    }
+
+    /// How many requests to `platform` can be sent within the longest wait
+    /// (at most `at_most`): the fewest any of its hosts allows, a fresh
+    /// budget's for hosts not asked yet.
+    pub fn capacity(&self, platform: Platform, at_most: u64) -> u64 {
+        let now = Instant::now();
+        let deadline = now + self.max_wait;
+        let mut fresh = Window::new(self.budget(platform));
+        if let Some(until) = self
+            .platform_pauses
+            .lock()
+            .expect("pauses lock")
+            .get(&platform)
+        {
+            fresh.pause_until(*until);
+        }
+        let limiters = self.limiters.lock().expect("limiters lock");
+        limiters
+            .iter()
+            .filter(|((p, _), _)| *p == platform)
+            .map(|(_, limiter)| limiter.window().capacity(now, deadline, at_most))
+            .chain([fresh.capacity(now, deadline, at_most)])
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// When `platform`'s next request may go (now when it may go at once).
+    pub fn resumes_in(&self, platform: Platform) -> Duration {
+        let now = Instant::now();
+        let limiters = self.limiters.lock().expect("limiters lock");
+        limiters
+            .iter()
+            .filter(|((p, _), _)| *p == platform)
+            .map(|(_, limiter)| limiter.window().next_slot(now) - now)
+            .chain(
+                self.platform_pauses
+                    .lock()
+                    .expect("pauses lock")
+                    .get(&platform)
+                    .map(|until| until.saturating_duration_since(now)),
+            )
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Holds every request to `platform` until `until` (a daily quota
+    /// spent): those that cannot wait that long fail as rate limited.
+    pub fn pause_platform(&self, platform: Platform, until: Instant) {
+        let mut pauses = self.platform_pauses.lock().expect("pauses lock");
+        let pause = pauses.entry(platform).or_insert(until);
+        *pause = (*pause).max(until);
+        for ((p, _), limiter) in self.limiters.lock().expect("limiters lock").iter() {
+            if *p == platform {
+                limiter.pause_until(until);
+            }
+        }
     }
 
     /// Sends a request within the platform's budget and decodes its JSON.
@@ -229,6 +369,8 @@ impl Upstream {
             Err(CollectError::RateLimited { .. }) => "rate_limited",
             Err(CollectError::Timeout) => "timeout",
             Err(CollectError::BadData(_)) => "bad_data",
+            Err(CollectError::Unauthorized(_)) => "unauthorized",
+            Err(CollectError::Blocked(_)) => "blocked",
             Err(_) => "error",
         };
         self.metrics
@@ -236,8 +378,8 @@ impl Upstream {
         answer
     }
 
-    /// Sends a request whose turn has come; a `Retry-After` (or a spent
-    /// quota) in the answer pauses its host's limiter.
+    /// Sends a request whose turn has come; what the answer says of the
+    /// rate limit pauses its host.
     async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::Request,
@@ -257,45 +399,100 @@ impl Upstream {
         let status = response.status();
         let headers = response.headers().clone();
         let exhausted = remaining(&headers) == Some(0);
-        let resume_in =
-            retry_after(&headers).or_else(|| exhausted.then(|| reset_in(&headers)).flatten());
-        if let Some(wait) =
-            resume_in.filter(|_| exhausted || status == StatusCode::TOO_MANY_REQUESTS)
-        {
+        if status.is_success() {
+            if exhausted && let Some(wait) = reset_in(&headers) {
+                limiter.pause_until(Instant::now() + wait);
+            }
+            let body = read_body(response, host).await?;
+            return serde_json::from_slice(&body)
+                .map_err(|e| CollectError::BadData(format!("{host}: {e}")));
+        }
+        let body = read_body(response, host).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&body[..body.len().min(4 * ERROR_BODY_LIMIT)]);
+        // GitHub's secondary limits answer 403 or 429 with `retry-after`,
+        // or a 403 whose message names the limit, while requests remain.
+        let names_a_limit = text.to_ascii_lowercase().contains("rate limit");
+        let limited = status == StatusCode::TOO_MANY_REQUESTS
+            || (status == StatusCode::FORBIDDEN
+                && (exhausted || retry_after(&headers).is_some() || names_a_limit));
+        if limited {
+            let wait = retry_after(&headers)
+                .or_else(|| reset_in(&headers))
+                .unwrap_or(DEFAULT_PAUSE);
             limiter.pause_until(Instant::now() + wait);
+            return Err(CollectError::RateLimited {
+                retry_after: Some(wait),
+            });
         }
-
+        let message = error_message(&text);
         match status {
-            s if s.is_success() => {}
-            StatusCode::NOT_FOUND | StatusCode::GONE => return Err(CollectError::NotFound),
-            StatusCode::TOO_MANY_REQUESTS => {
-                return Err(CollectError::RateLimited {
-                    retry_after: resume_in,
-                });
-            }
-            StatusCode::FORBIDDEN if exhausted => {
-                return Err(CollectError::RateLimited {
-                    retry_after: resume_in,
-                });
-            }
-            s => {
-                return Err(CollectError::Upstream {
-                    message: format!("{host} answered {s}"),
-                    retryable: s.is_server_error(),
-                });
+            StatusCode::NOT_FOUND => Err(CollectError::NotFound),
+            StatusCode::GONE => Err(CollectError::Gone(format!("{host} answered 410 Gone"))),
+            StatusCode::UNAUTHORIZED => Err(CollectError::Unauthorized(format!(
+                "{host} refused the credentials: {message}"
+            ))),
+            // An HTML page instead of the API's JSON: the client itself is
+            // refused (Reddit's "Blocked", a bot wall).
+            StatusCode::FORBIDDEN if is_html(&headers, &text) => Err(CollectError::Blocked(
+                format!("{host} blocks this client (403 with an HTML page: {message})"),
+            )),
+            s if s.is_server_error() => Err(CollectError::Upstream {
+                message: format!("{host} answered {s}"),
+                retryable: true,
+            }),
+            s => Err(CollectError::Rejected {
+                status: s.as_u16(),
+                message: format!("{host} answered {s}: {message}"),
+                body: text.into_owned(),
+            }),
+        }
+    }
+}
+
+async fn read_body(response: reqwest::Response, host: &str) -> Result<Vec<u8>, CollectError> {
+    let body = response.bytes().await.map_err(|error| {
+        if error.is_timeout() {
+            CollectError::Timeout
+        } else {
+            CollectError::Upstream {
+                message: format!("{host} cut the answer short: {}", root_cause(&error)),
+                retryable: true,
             }
         }
-        let body = response.bytes().await.map_err(|error| {
-            if error.is_timeout() {
-                CollectError::Timeout
-            } else {
-                CollectError::Upstream {
-                    message: format!("{host} cut the answer short: {}", root_cause(&error)),
-                    retryable: true,
-                }
-            }
-        })?;
-        serde_json::from_slice(&body).map_err(|e| CollectError::BadData(format!("{host}: {e}")))
+    })?;
+    Ok(body.to_vec())
+}
+
+fn is_html(headers: &HeaderMap, body: &str) -> bool {
+    header(headers, "content-type").is_some_and(|t| t.starts_with("text/html"))
+        || body.trim_start().starts_with('<')
+}
+
+/// A short, single-line message from an error answer: its JSON `message`
+/// (or `error`) when it has one, else the start of its text.
+fn error_message(body: &str) -> String {
+    let from_json = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| {
+            let field = |v: &serde_json::Value, name: &str| {
+                v.get(name).and_then(|m| m.as_str()).map(str::to_owned)
+            };
+            field(&value, "message")
+                .or_else(|| value.get("error").and_then(|e| field(e, "message")))
+                .or_else(|| field(&value, "error"))
+        });
+    let text = from_json.unwrap_or_else(|| {
+        // An HTML page: its title says most.
+        let lower = body.to_ascii_lowercase();
+        match (lower.find("<title>"), lower.find("</title>")) {
+            (Some(start), Some(end)) if start + 7 <= end => body[start + 7..end].to_owned(),
+            _ => body.to_owned(),
+        }
+    });
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(ERROR_BODY_LIMIT) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
     }
 }
 
@@ -306,28 +503,36 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(str::trim)
 }
 
+/// `X-RateLimit-*` (GitHub, Reddit, Mastodon) or the IETF draft's
+/// `RateLimit-*` (Bluesky, Twitch).
+fn rate_header<'a>(headers: &'a HeaderMap, field: &str) -> Option<&'a str> {
+    header(headers, &format!("x-ratelimit-{field}"))
+        .or_else(|| header(headers, &format!("ratelimit-{field}")))
+}
+
 fn remaining(headers: &HeaderMap) -> Option<u64> {
-    header(headers, "x-ratelimit-remaining")?
+    rate_header(headers, "remaining")?
         .split('.')
         .next()?
         .parse()
         .ok()
 }
 
-/// `Retry-After`: seconds, or an HTTP date.
+/// `Retry-After`: seconds, or an HTTP date; `None` when already past.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = header(headers, RETRY_AFTER.as_str())?;
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return (seconds > 0).then(|| Duration::from_secs(seconds));
     }
     let at = DateTime::parse_from_rfc2822(value).ok()?;
-    (at.with_timezone(&Utc) - Utc::now()).to_std().ok()
+    until(at.with_timezone(&Utc))
 }
 
-/// `X-RateLimit-Reset` comes as epoch seconds (GitHub), seconds from now
-/// (Reddit) or an ISO 8601 time (Mastodon).
+/// The reset time comes as epoch seconds (GitHub, Bluesky, Twitch), seconds
+/// from now (Reddit) or an ISO 8601 time (Mastodon). `None` when it is
+/// already past: that is no promise that a request would pass now.
 fn reset_in(headers: &HeaderMap) -> Option<Duration> {
-    let value = header(headers, "x-ratelimit-reset")?;
+    let value = rate_header(headers, "reset")?;
     if let Ok(number) = value.parse::<f64>() {
         const EPOCH_THRESHOLD: f64 = 1_000_000_000.0;
         let seconds = if number > EPOCH_THRESHOLD {
@@ -335,10 +540,14 @@ fn reset_in(headers: &HeaderMap) -> Option<Duration> {
         } else {
             number
         };
-        return Some(Duration::from_secs_f64(seconds.max(0.0)));
+        return (seconds > 0.0).then(|| Duration::from_secs_f64(seconds));
     }
     let at = DateTime::parse_from_rfc3339(value).ok()?;
-    (at.with_timezone(&Utc) - Utc::now()).to_std().ok()
+    until(at.with_timezone(&Utc))
+}
+
+fn until(at: DateTime<Utc>) -> Option<Duration> {
+    (at - Utc::now()).to_std().ok().filter(|d| !d.is_zero())
 }
 
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
@@ -372,6 +581,27 @@ mod tests {
         let iso = (Utc::now() + chrono::Duration::seconds(120)).to_rfc3339();
         let mastodon = reset_in(&headers(&[("x-ratelimit-reset", &iso)])).unwrap();
         assert!((115..=120).contains(&mastodon.as_secs()), "{mastodon:?}");
+        // Bluesky and Twitch: the IETF draft's names, without `x-`.
+        let bluesky = reset_in(&headers(&[("ratelimit-reset", &epoch)])).unwrap();
+        assert!((55..=61).contains(&bluesky.as_secs()), "{bluesky:?}");
+    }
+
+    #[test]
+    fn a_reset_in_the_past_is_no_promise() {
+        // GitHub's documentation example carries a reset from 2013.
+        assert_eq!(
+            reset_in(&headers(&[("x-ratelimit-reset", "1372700873")])),
+            None
+        );
+        assert_eq!(reset_in(&headers(&[("x-ratelimit-reset", "0")])), None);
+        assert_eq!(retry_after(&headers(&[("retry-after", "0")])), None);
+        assert_eq!(
+            retry_after(&headers(&[(
+                "retry-after",
+                "Wed, 21 Oct 2015 07:28:00 GMT"
+            )])),
+            None
+        );
     }
 
     #[test]
@@ -384,6 +614,10 @@ mod tests {
             remaining(&headers(&[("x-ratelimit-remaining", "0")])),
             Some(0)
         );
+        assert_eq!(
+            remaining(&headers(&[("ratelimit-remaining", "0")])),
+            Some(0)
+        );
         // Reddit sends a float.
         assert_eq!(
             remaining(&headers(&[("x-ratelimit-remaining", "3.0")])),
@@ -392,18 +626,64 @@ mod tests {
     }
 
     #[test]
-    fn small_budgets_never_burst_and_large_ones_stay_within_their_window() {
-        let quota = Budget::new(60, Duration::from_secs(60)).unwrap().quota();
-        assert_eq!(quota.burst_size().get(), 1);
-        assert_eq!(quota.replenish_interval(), Duration::from_secs(1));
+    fn error_messages_are_short_and_single_line() {
+        assert_eq!(
+            error_message(r#"{"message":"Bad credentials","status":"401"}"#),
+            "Bad credentials"
+        );
+        assert_eq!(
+            error_message(r#"{"error":{"code":403,"message":"quota\nspent"}}"#),
+            "quota spent"
+        );
+        assert_eq!(
+            error_message(
+                r#"{"error":"Unauthorized","status":401,"message":"Invalid OAuth token"}"#
+            ),
+            "Invalid OAuth token"
+        );
+        assert_eq!(
+            error_message("<html><head><title>Blocked</title></head></html>"),
+            "Blocked"
+        );
+        assert!(error_message(&"x".repeat(5_000)).chars().count() <= ERROR_BODY_LIMIT + 1);
+    }
 
-        let quota = Budget::new(1_000, Duration::from_secs(1)).unwrap().quota();
-        assert_eq!(quota.burst_size().get(), 10);
-        // The burst, then one every interval: a one-second window holds 1,000.
-        let in_window =
-            10 + (Duration::from_secs(1).as_nanos() / quota.replenish_interval().as_nanos()) - 1;
-        assert!(in_window <= 1_000, "{in_window}");
-        assert!(in_window >= 990, "{in_window}");
+    #[test]
+    fn a_window_never_holds_more_than_the_budget() {
+        let budget = Budget::new(3, Duration::from_secs(60)).unwrap();
+        let mut window = Window::new(budget);
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(10);
+        for _ in 0..3 {
+            assert_eq!(window.reserve(start, deadline), Ok(start));
+        }
+        let wait = window.reserve(start, deadline).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(60));
+        // A minute later, three more, and no sooner.
+        let later = start + Duration::from_secs(60);
+        assert_eq!(window.capacity(later, later, 10), 3);
+        assert_eq!(window.capacity(start, deadline, 10), 0);
+        assert_eq!(
+            window.capacity(start, start + Duration::from_secs(120), 10),
+            6
+        );
+    }
+
+    #[test]
+    fn a_pause_holds_the_window() {
+        let budget = Budget::new(10, Duration::from_secs(1)).unwrap();
+        let mut window = Window::new(budget);
+        let now = Instant::now();
+        window.pause_until(now + Duration::from_secs(900));
+        assert_eq!(window.capacity(now, now + Duration::from_secs(60), 10), 0);
+        assert!(window.reserve(now, now + Duration::from_secs(60)).is_err());
+    }
+
+    #[test]
+    fn a_pass_takes_whole_windows_after_the_first() {
+        let github = Budget::default_for(Platform::Github, false);
+        assert_eq!(github.pass_time(55), Duration::ZERO);
+        assert_eq!(github.pass_time(200), Duration::from_secs(3 * 3600));
     }
 
     #[tokio::test]

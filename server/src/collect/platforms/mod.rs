@@ -10,6 +10,7 @@ mod bluesky;
 mod github;
 mod http;
 mod mastodon;
+mod oauth;
 mod reddit;
 mod twitch;
 mod youtube;
@@ -34,9 +35,14 @@ pub struct Target {
 /// What a platform said about one account.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Observation {
+    /// What the answer gave; a counter it lacked (or hid) is `None`, never
+    /// zero, and never replaces the account's last known value.
     pub counters: Counters,
     pub platform_id: Option<String>,
     pub display_name: Option<String>,
+    /// The account's handle as the platform now gives it, in the form Reach
+    /// stores; a different one than Reach has means the account was renamed.
+    pub handle: Option<String>,
 }
 
 /// Why an account (or a whole request) could not be collected.
@@ -44,7 +50,7 @@ pub struct Observation {
 pub enum CollectError {
     #[error("the platform has no such account")]
     NotFound,
-    #[error("rate limited by the platform")]
+    #[error("rate limited by the platform{}", .retry_after.map(|w| format!(" (for {}s)", w.as_secs())).unwrap_or_default())]
     RateLimited { retry_after: Option<Duration> },
     /// Reach's own budget for the platform is spent for longer than it may
     /// wait; no request was sent.
@@ -52,6 +58,12 @@ pub enum CollectError {
     BudgetSpent { retry_after: Duration },
     #[error("not configured: set {0}")]
     NotConfigured(&'static str),
+    /// The platform has no collector in Reach: its accounts get no counters
+    /// (only demo accounts are simulated).
+    #[error(
+        "Reach has no collector for {0} yet (it needs the platform's official API); real accounts are never given invented counters"
+    )]
+    NoCollector(&'static str),
     #[error("invalid handle: {0}")]
     InvalidHandle(String),
     #[error("the platform did not answer in time")]
@@ -60,6 +72,30 @@ pub enum CollectError {
     Upstream { message: String, retryable: bool },
     #[error("unreadable answer: {0}")]
     BadData(String),
+    /// The platform suspended or took down the account.
+    #[error("suspended: {0}")]
+    Suspended(String),
+    /// The account was deactivated or deleted by its owner.
+    #[error("gone: {0}")]
+    Gone(String),
+    /// The account exists, but its counters are not public.
+    #[error("private: {0}")]
+    Private(String),
+    /// The platform refuses this client (an HTML block page, a bot wall).
+    #[error("blocked: {0}")]
+    Blocked(String),
+    /// The credentials were refused (expired or revoked token, wrong key).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A 4xx the platform explained; collectors turn the ones they know
+    /// into the variants above. A 400 for a batch is tried account by
+    /// account.
+    #[error("{message}")]
+    Rejected {
+        status: u16,
+        message: String,
+        body: String,
+    },
 }
 
 impl CollectError {
@@ -72,17 +108,35 @@ impl CollectError {
         }
     }
 
+    /// Says nothing about the account itself: the request as a whole is
+    /// retried (or reported as what failed before it), not recorded as the
+    /// account's answer.
+    pub fn is_about_the_request(&self) -> bool {
+        self.is_retryable() || matches!(self, CollectError::BudgetSpent { .. })
+    }
+
+    /// A 400 for a request of several accounts: one of them may be the
+    /// cause, so each is asked alone.
+    pub fn is_bad_request(&self) -> bool {
+        matches!(self, CollectError::Rejected { status: 400, .. })
+    }
+
     pub fn outcome(&self) -> Outcome {
         match self {
             CollectError::NotFound => Outcome::NotFound,
             CollectError::RateLimited { .. } | CollectError::BudgetSpent { .. } => {
                 Outcome::RateLimited
             }
-            CollectError::NotConfigured(_) => Outcome::NotConfigured,
+            CollectError::NotConfigured(_) | CollectError::NoCollector(_) => Outcome::NotConfigured,
             CollectError::InvalidHandle(_) => Outcome::InvalidHandle,
-            CollectError::Timeout | CollectError::Upstream { .. } | CollectError::BadData(_) => {
-                Outcome::UpstreamError
-            }
+            CollectError::Suspended(_) => Outcome::Suspended,
+            CollectError::Gone(_) => Outcome::Gone,
+            CollectError::Private(_) => Outcome::Private,
+            CollectError::Blocked(_) | CollectError::Unauthorized(_) => Outcome::Blocked,
+            CollectError::Timeout
+            | CollectError::Upstream { .. }
+            | CollectError::BadData(_)
+            | CollectError::Rejected { .. } => Outcome::UpstreamError,
         }
     }
 }
@@ -98,7 +152,29 @@ pub trait Collector: Send + Sync {
         1
     }
 
+    /// Requests a batch of `accounts` costs, for planning a run within the
+    /// budget.
+    fn requests_for(&self, accounts: usize) -> u64 {
+        accounts.div_ceil(self.batch_size().max(1)) as u64
+    }
+
+    /// Whether the platform's budget is one for all its accounts, so a run
+    /// can be planned within it (Mastodon's is per instance: it is not).
+    fn shared_budget(&self) -> bool {
+        true
+    }
+
+    /// What is missing before this collector can ask the platform, if
+    /// anything: the settings to give.
+    fn missing_settings(&self) -> Option<&'static str> {
+        None
+    }
+
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult;
+
+    /// One cheap request that proves the platform answers with the given
+    /// credentials (`reach platforms --check`); what it found.
+    async fn check(&self, upstream: &Upstream) -> Result<String, CollectError>;
 }
 
 /// Credentials and endpoints of the platforms. Endpoints are settings so that
@@ -109,7 +185,14 @@ pub struct PlatformSettings {
     /// `https://{instance}`.
     pub mastodon_url: Option<String>,
     pub bluesky_url: String,
+    /// Reddit's OAuth API host and token endpoint.
     pub reddit_url: String,
+    pub reddit_auth_url: String,
+    pub reddit_client_id: Option<String>,
+    pub reddit_client_secret: Option<String>,
+    /// The Reddit account that registered the app, for the User-Agent
+    /// Reddit requires.
+    pub reddit_username: Option<String>,
     pub github_url: String,
     pub github_token: Option<String>,
     pub youtube_url: String,
@@ -125,7 +208,11 @@ impl Default for PlatformSettings {
         Self {
             mastodon_url: None,
             bluesky_url: "https://public.api.bsky.app".into(),
-            reddit_url: "https://www.reddit.com".into(),
+            reddit_url: "https://oauth.reddit.com".into(),
+            reddit_auth_url: "https://www.reddit.com/api/v1/access_token".into(),
+            reddit_client_id: None,
+            reddit_client_secret: None,
+            reddit_username: None,
             github_url: "https://api.github.com".into(),
             github_token: None,
             youtube_url: "https://www.googleapis.com/youtube/v3".into(),
@@ -158,7 +245,13 @@ impl Collectors {
         );
         live.insert(
             Platform::Reddit,
-            Arc::new(reddit::Reddit::new(settings.reddit_url.clone())),
+            Arc::new(reddit::Reddit::new(
+                settings.reddit_url.clone(),
+                settings.reddit_auth_url.clone(),
+                settings.reddit_client_id.clone(),
+                settings.reddit_client_secret.clone(),
+                settings.reddit_username.clone(),
+            )),
         );
         live.insert(
             Platform::Github,

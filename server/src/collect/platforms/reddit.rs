@@ -1,26 +1,49 @@
-//! Reddit: `GET {api}/user/{name}/about.json`. Followers are the subscribers
-//! of the user's profile subreddit; likes are the total karma.
+//! Reddit over OAuth2, application-only (needs `REDDIT_CLIENT_ID` and
+//! `REDDIT_CLIENT_SECRET`): a token by client credentials from
+//! `{auth}`, then `GET {api}/user/{name}/about` for users (followers are the
+//! subscribers of the user's profile subreddit, likes the total karma) and
+//! `GET {api}/r/{name}/about` for subreddits (`r/name`: subscribers).
+//!
+//! Since late May 2026 Reddit answers every anonymous `.json` request with
+//! `403 Blocked`: without credentials the outcome is `not_configured`.
+//! Names cannot change on Reddit, so there are no renames to follow. A
+//! suspended user answers 200 with `is_suspended` and no counts; a private,
+//! quarantined or gated subreddit answers 403 with its `reason`; a banned
+//! one 404 with `reason: banned`.
 
 use app::model::{Counters, Platform};
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use super::oauth::{Grant, TokenCache, with_token};
 use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
 
 pub struct Reddit {
-    base_url: String,
+    api_url: String,
+    auth_url: String,
+    credentials: Option<(String, String)>,
+    user_agent: String,
+    token: TokenCache,
+}
+
+/// A `/user/{name}/about` or `/r/{name}/about` answer: `t2` a user, `t5` a
+/// subreddit; anything else (a search page after a redirect) is no account.
+#[derive(Deserialize)]
+struct Thing {
+    kind: String,
+    data: Data,
 }
 
 #[derive(Deserialize)]
-struct About {
-    data: User,
-}
-
-#[derive(Deserialize)]
-struct User {
+struct Data {
     id: Option<String>,
+    #[serde(default)]
+    is_suspended: bool,
     total_karma: Option<i64>,
     subreddit: Option<ProfileSubreddit>,
+    // Subreddits.
+    subscribers: Option<i64>,
+    title: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -29,23 +52,38 @@ struct ProfileSubreddit {
     title: Option<String>,
 }
 
-impl Reddit {
-    pub fn new(base_url: String) -> Self {
-        Self { base_url }
-    }
+#[derive(Deserialize)]
+struct Refusal {
+    reason: Option<String>,
 }
 
-fn user_name(handle: &str) -> Result<&str, CollectError> {
-    let name = handle
-        .trim()
-        .trim_start_matches("/u/")
-        .trim_start_matches("u/");
-    let valid = (3..=20).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if valid {
-        Ok(name)
+/// A user (`spez`) or a subreddit (`r/rust`), as Reach stores them.
+#[derive(Debug, PartialEq, Eq)]
+enum Name<'a> {
+    User(&'a str),
+    Subreddit(&'a str),
+}
+
+fn name(handle: &str) -> Result<Name<'_>, CollectError> {
+    let handle = handle.trim().trim_start_matches('/');
+    let valid = |name: &str, max: usize| {
+        (3..=max).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if let Some(subreddit) = handle.strip_prefix("r/") {
+        return if valid(subreddit, 21) && !subreddit.contains('-') {
+            Ok(Name::Subreddit(subreddit))
+        } else {
+            Err(CollectError::InvalidHandle(format!(
+                "{handle}: a subreddit is r/ and 3 to 21 letters, digits or _"
+            )))
+        };
+    }
+    let user = handle.trim_start_matches("u/");
+    if valid(user, 20) {
+        Ok(Name::User(user))
     } else {
         Err(CollectError::InvalidHandle(format!(
             "{handle}: a Reddit name has 3 to 20 letters, digits, _ or -"
@@ -53,46 +91,172 @@ fn user_name(handle: &str) -> Result<&str, CollectError> {
     }
 }
 
+impl Reddit {
+    pub fn new(
+        api_url: String,
+        auth_url: String,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        username: Option<String>,
+    ) -> Self {
+        // Reddit's rule: `<platform>:<app ID>:<version> (by /u/<name>)`.
+        let by = username
+            .map(|name| format!(" (by /u/{})", name.trim_start_matches("u/")))
+            .unwrap_or_default();
+        Self {
+            api_url,
+            auth_url,
+            credentials: client_id.zip(client_secret),
+            user_agent: format!("server:reach:{}{by}", env!("CARGO_PKG_VERSION")),
+            token: TokenCache::default(),
+        }
+    }
+
+    fn credentials(&self) -> Result<(&str, &str), CollectError> {
+        self.credentials
+            .as_ref()
+            .map(|(id, secret)| (id.as_str(), secret.as_str()))
+            .ok_or(CollectError::NotConfigured(
+                "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (Reddit answers no anonymous request since May 2026)",
+            ))
+    }
+
+    async fn grant(&self, upstream: &Upstream) -> Result<Grant, CollectError> {
+        let (id, secret) = self.credentials()?;
+        let request = upstream
+            .client()
+            .post(&self.auth_url)
+            .header("user-agent", &self.user_agent)
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials")]);
+        upstream.get_json(Platform::Reddit, request).await
+    }
+
+    async fn about(&self, upstream: &Upstream, path: &str) -> Result<Thing, CollectError> {
+        with_token(
+            &self.token,
+            || self.grant(upstream),
+            |token| {
+                let request = upstream
+                    .client()
+                    .get(format!("{}{path}", self.api_url.trim_end_matches('/')))
+                    .header("user-agent", &self.user_agent)
+                    .bearer_auth(token)
+                    .query(&[("raw_json", "1")]);
+                upstream.get_json(Platform::Reddit, request)
+            },
+        )
+        .await
+    }
+
+    async fn account(
+        &self,
+        upstream: &Upstream,
+        target: &Target,
+    ) -> Result<Observation, CollectError> {
+        let name = name(&target.handle)?;
+        let (path, label) = match name {
+            Name::User(user) => (format!("/user/{user}/about"), format!("u/{user}")),
+            Name::Subreddit(sub) => (format!("/r/{sub}/about"), format!("r/{sub}")),
+        };
+        let thing = self
+            .about(upstream, &path)
+            .await
+            .map_err(|error| match error {
+                CollectError::Rejected {
+                    status: 403,
+                    ref body,
+                    ..
+                } => {
+                    match serde_json::from_str::<Refusal>(body)
+                        .ok()
+                        .and_then(|r| r.reason)
+                    {
+                        Some(reason) => {
+                            CollectError::Private(format!("Reddit keeps {label} {reason} (403)"))
+                        }
+                        None => error,
+                    }
+                }
+                error => error,
+            })?;
+        let data = thing.data;
+        match (name, thing.kind.as_str()) {
+            (Name::User(_), "t2") if data.is_suspended => {
+                Err(CollectError::Suspended(format!("Reddit suspended {label}")))
+            }
+            (Name::User(_), "t2") => {
+                let subreddit = data.subreddit;
+                Ok(Observation {
+                    counters: Counters {
+                        followers: subreddit.as_ref().and_then(|s| s.subscribers),
+                        likes: data.total_karma,
+                        ..Counters::default()
+                    },
+                    platform_id: data.id,
+                    display_name: subreddit.and_then(|s| s.title).filter(|t| !t.is_empty()),
+                    handle: None,
+                })
+            }
+            (Name::Subreddit(_), "t5") => Ok(Observation {
+                counters: Counters {
+                    followers: data.subscribers,
+                    ..Counters::default()
+                },
+                platform_id: data.id,
+                display_name: data.title.filter(|t| !t.is_empty()),
+                handle: None,
+            }),
+            // A missing subreddit redirects to a search page.
+            _ => Err(CollectError::NotFound),
+        }
+    }
+}
+
 #[async_trait]
 impl Collector for Reddit {
+    fn missing_settings(&self) -> Option<&'static str> {
+        self.credentials
+            .is_none()
+            .then_some("REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET")
+    }
+
+    fn requests_for(&self, accounts: usize) -> u64 {
+        accounts as u64
+    }
+
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
+        self.credentials()?;
         let mut results = Vec::with_capacity(targets.len());
         for target in targets {
-            let name = user_name(&target.handle)?;
-            let request = upstream
-                .client()
-                .get(format!(
-                    "{}/user/{name}/about.json",
-                    self.base_url.trim_end_matches('/')
-                ))
-                .query(&[("raw_json", "1")]);
-            let about: About = upstream.get_json(Platform::Reddit, request).await?;
-            let subreddit = about.data.subreddit;
-            results.push(Ok(Observation {
-                counters: Counters {
-                    followers: subreddit.as_ref().and_then(|s| s.subscribers),
-                    following: None,
-                    posts: None,
-                    views: None,
-                    likes: about.data.total_karma,
-                },
-                platform_id: about.data.id,
-                display_name: subreddit.and_then(|s| s.title).filter(|t| !t.is_empty()),
-            }));
+            match self.account(upstream, target).await {
+                Err(error) if error.is_about_the_request() => return Err(error),
+                result => results.push(result),
+            }
         }
         Ok(results)
+    }
+
+    async fn check(&self, upstream: &Upstream) -> Result<String, CollectError> {
+        self.credentials()?;
+        self.token.get(|| self.grant(upstream)).await?;
+        Ok("the client id and secret give an app token".into())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::user_name;
+    use super::{Name, name};
 
     #[test]
-    fn reddit_names() {
-        assert_eq!(user_name("u/spez").unwrap(), "spez");
-        assert_eq!(user_name("/u/spez").unwrap(), "spez");
-        assert!(user_name("a b").is_err());
-        assert!(user_name("../etc").is_err());
+    fn users_and_subreddits() {
+        assert_eq!(name("u/spez").unwrap(), Name::User("spez"));
+        assert_eq!(name("/u/spez").unwrap(), Name::User("spez"));
+        assert_eq!(name("spez").unwrap(), Name::User("spez"));
+        assert_eq!(name("r/rust").unwrap(), Name::Subreddit("rust"));
+        assert_eq!(name("/r/rust").unwrap(), Name::Subreddit("rust"));
+        assert!(name("r/no-dash").is_err());
+        assert!(name("a b").is_err());
+        assert!(name("../etc").is_err());
     }
 }

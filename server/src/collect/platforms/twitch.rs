@@ -1,14 +1,19 @@
 //! Twitch Helix (needs `TWITCH_CLIENT_ID` and `TWITCH_CLIENT_SECRET`): an
-//! app token by client credentials, `GET {api}/users?login=…` for up to 100
-//! users, then `GET {api}/channels/followers?broadcaster_id=…&first=1` for
-//! each user's follower total.
+//! app token by client credentials (the secret in the form body, never in
+//! the URL), `GET {api}/users?id=…&login=…` for up to 100 users (by id once
+//! known, so a renamed user is followed: the answer's `login` is the new
+//! handle), then `GET {api}/channels/followers?broadcaster_id=…&first=1`
+//! for each user's follower total.
+//!
+//! A `401 Invalid OAuth token` drops the cached token; one new token is
+//! fetched and the request tried once more. Users Twitch suspended or
+//! deleted are left out of the `users` answer.
 
 use app::model::{Counters, Platform};
 use async_trait::async_trait;
 use serde::Deserialize;
-use tokio::sync::Mutex;
-use tokio::time::Instant;
 
+use super::oauth::{Grant, TokenCache, with_token};
 use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
 
 const BATCH: usize = 100;
@@ -17,13 +22,7 @@ pub struct Twitch {
     base_url: String,
     auth_url: String,
     credentials: Option<(String, String)>,
-    token: Mutex<Option<(String, Instant)>>,
-}
-
-#[derive(Deserialize)]
-struct Token {
-    access_token: String,
-    expires_in: u64,
+    token: TokenCache,
 }
 
 #[derive(Deserialize)]
@@ -54,33 +53,66 @@ impl Twitch {
             base_url,
             auth_url,
             credentials: client_id.zip(client_secret),
-            token: Mutex::new(None),
+            token: TokenCache::default(),
         }
     }
 
-    /// The app token, fetched once and renewed shortly before it expires.
-    async fn token(
-        &self,
-        upstream: &Upstream,
-        id: &str,
-        secret: &str,
-    ) -> Result<String, CollectError> {
-        let mut cached = self.token.lock().await;
-        if let Some((token, expires)) = cached.as_ref()
-            && *expires > Instant::now()
-        {
-            return Ok(token.clone());
-        }
-        let request = upstream.client().post(&self.auth_url).query(&[
+    fn credentials(&self) -> Result<(&str, &str), CollectError> {
+        self.credentials
+            .as_ref()
+            .map(|(id, secret)| (id.as_str(), secret.as_str()))
+            .ok_or(CollectError::NotConfigured(
+                "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET",
+            ))
+    }
+
+    async fn grant(&self, upstream: &Upstream) -> Result<Grant, CollectError> {
+        let (id, secret) = self.credentials()?;
+        let request = upstream.client().post(&self.auth_url).form(&[
             ("client_id", id),
             ("client_secret", secret),
             ("grant_type", "client_credentials"),
         ]);
-        let token: Token = upstream.get_json(Platform::Twitch, request).await?;
-        let lifetime = std::time::Duration::from_secs(token.expires_in.saturating_sub(60));
-        *cached = Some((token.access_token.clone(), Instant::now() + lifetime));
-        Ok(token.access_token)
+        upstream
+            .get_json(Platform::Twitch, request)
+            .await
+            .map_err(|error| match error {
+                // 400 "invalid client", 403 "invalid client secret".
+                CollectError::Rejected { message, .. } => CollectError::Unauthorized(format!(
+                    "Twitch refuses TWITCH_CLIENT_ID or TWITCH_CLIENT_SECRET: {message}"
+                )),
+                error => error,
+            })
     }
+
+    /// A Helix GET with the app token, renewed once if Twitch refuses it.
+    async fn helix<T: serde::de::DeserializeOwned>(
+        &self,
+        upstream: &Upstream,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, CollectError> {
+        let (id, _) = self.credentials()?;
+        let url = format!("{}{path}", self.base_url.trim_end_matches('/'));
+        with_token(
+            &self.token,
+            || self.grant(upstream),
+            |token| {
+                let request = upstream
+                    .client()
+                    .get(&url)
+                    .query(query)
+                    .header("client-id", id)
+                    .bearer_auth(token);
+                upstream.get_json(Platform::Twitch, request)
+            },
+        )
+        .await
+    }
+}
+
+fn login(target: &Target) -> String {
+    target.handle.trim().trim_start_matches('@').to_lowercase()
 }
 
 #[async_trait]
@@ -89,65 +121,68 @@ impl Collector for Twitch {
         BATCH
     }
 
-    async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
-        let (id, secret) = self
-            .credentials
-            .as_ref()
-            .ok_or(CollectError::NotConfigured(
-                "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET",
-            ))?;
-        let token = self.token(upstream, id, secret).await?;
-        let base = self.base_url.trim_end_matches('/');
-        let authorized = |request: reqwest::RequestBuilder| {
-            request.header("client-id", id.as_str()).bearer_auth(&token)
-        };
+    /// One `users` request, then one `followers` request per account.
+    fn requests_for(&self, accounts: usize) -> u64 {
+        (accounts.div_ceil(BATCH) + accounts) as u64
+    }
 
-        let logins: Vec<(&str, String)> = targets
-            .iter()
-            .map(|t| {
-                (
-                    "login",
-                    t.handle.trim().trim_start_matches('@').to_lowercase(),
-                )
-            })
-            .collect();
-        let request = authorized(
-            upstream
-                .client()
-                .get(format!("{base}/users"))
-                .query(&logins),
-        );
-        let users: Users = upstream.get_json(Platform::Twitch, request).await?;
+    fn missing_settings(&self) -> Option<&'static str> {
+        self.credentials
+            .is_none()
+            .then_some("TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET")
+    }
+
+    async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
+        self.credentials()?;
+        let logins: Vec<String> = targets.iter().map(login).collect();
+        let mut query: Vec<(&str, &str)> = Vec::with_capacity(targets.len());
+        for (target, login) in targets.iter().zip(&logins) {
+            match target.platform_id.as_deref() {
+                Some(id) => query.push(("id", id)),
+                None => query.push(("login", login)),
+            }
+        }
+        let users: Users = self.helix(upstream, "/users", &query).await?;
 
         let mut results = Vec::with_capacity(targets.len());
-        for (_, login) in &logins {
-            let Some(user) = users
-                .data
-                .iter()
-                .find(|u| u.login.eq_ignore_ascii_case(login))
-            else {
+        for (target, login) in targets.iter().zip(&logins) {
+            let found = users.data.iter().find(|u| match &target.platform_id {
+                Some(id) => &u.id == id,
+                None => u.login.eq_ignore_ascii_case(login),
+            });
+            let Some(user) = found else {
                 results.push(Err(CollectError::NotFound));
                 continue;
             };
-            let request = authorized(
-                upstream
-                    .client()
-                    .get(format!("{base}/channels/followers"))
-                    .query(&[("broadcaster_id", user.id.as_str()), ("first", "1")]),
-            );
-            let followers = upstream
-                .get_json::<Followers>(Platform::Twitch, request)
-                .await
-                .map(|f| Observation {
-                    counters: Counters {
-                        followers: Some(f.total),
-                        ..Counters::default()
-                    },
-                    platform_id: Some(user.id.clone()),
-                    display_name: user.display_name.clone(),
-                });
-            results.push(followers);
+            let followers = self
+                .helix::<Followers>(
+                    upstream,
+                    "/channels/followers",
+                    &[("broadcaster_id", user.id.as_str()), ("first", "1")],
+                )
+                .await;
+            // A failure here is this account's alone: the batch is not
+            // asked again for it.
+            results.push(followers.map(|f| Observation {
+                counters: Counters {
+                    followers: Some(f.total),
+                    ..Counters::default()
+                },
+                platform_id: Some(user.id.clone()),
+                display_name: user.display_name.clone(),
+                handle: Some(user.login.to_lowercase()),
+            }));
         }
         Ok(results)
+    }
+
+    async fn check(&self, upstream: &Upstream) -> Result<String, CollectError> {
+        let users: Users = self
+            .helix(upstream, "/users", &[("login", "twitchdev")])
+            .await?;
+        Ok(format!(
+            "the client id and secret give an app token ({} user found)",
+            users.data.len()
+        ))
     }
 }

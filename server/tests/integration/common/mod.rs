@@ -385,6 +385,10 @@ pub fn engine(
         mastodon_url: Some(upstream.to_owned()),
         bluesky_url: upstream.to_owned(),
         reddit_url: upstream.to_owned(),
+        reddit_auth_url: format!("{upstream}/api/v1/access_token"),
+        reddit_client_id: id.clone(),
+        reddit_client_secret: secret.clone(),
+        reddit_username: Some("reach-tests".to_owned()),
         github_url: upstream.to_owned(),
         github_token: None,
         youtube_url: format!("{upstream}/youtube/v3"),
@@ -414,7 +418,7 @@ pub struct EngineConfig {
     pub timeout: Duration,
     /// The longest wait for a rate limit before an account is rate limited.
     pub max_wait: Duration,
-    /// Whether YouTube and Twitch get credentials.
+    /// Whether YouTube, Twitch and Reddit get credentials.
     pub credentials: bool,
     /// Where the engine and its collectors count what they do.
     pub metrics: Metrics,

@@ -1,0 +1,652 @@
+//! Each collector against a local fake of its platform serving the answers
+//! the platform documents or its published source gives (status, headers,
+//! body; `tests/fixtures/platforms/SOURCES.md` says where each comes from):
+//! bounded retries, account states, renames, OAuth tokens, quotas, blocked
+//! clients, batches that fail per account, and a default budget that
+//! collects every account eventually.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::db::entities::{event, run_result, snapshot};
+use app::model::{AccountDetail, AccountState, EventKind, Outcome, Platform};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use wiremock::matchers::{body_string_contains, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::collection::{platform_fixture, platform_json};
+use crate::common::{Backend, TestApp, engine};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_platform_that_never_stops_limiting_gets_bounded_retries,
+    suspended_accounts_keep_their_counters_and_come_back,
+    missing_and_hidden_counts_never_wipe_known_ones,
+    renamed_accounts_are_followed_by_their_id,
+    reddit_needs_oauth_and_reports_states,
+    a_spent_youtube_quota_pauses_youtube,
+    a_refused_twitch_token_is_renewed_once,
+    one_account_bluesky_rejects_does_not_fail_the_batch,
+    the_default_github_budget_collects_every_account_over_cycles,
+);
+
+async fn detail(app: &TestApp, id: i64) -> AccountDetail {
+    app.get_json(&format!("/api/account?id={id}")).await
+}
+
+async fn snapshots(app: &TestApp, id: i64) -> u64 {
+    snapshot::Entity::find()
+        .filter(snapshot::Column::AccountId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn events(app: &TestApp, id: i64, kind: EventKind) -> Vec<event::Model> {
+    event::Entity::find()
+        .filter(event::Column::AccountId.eq(id))
+        .filter(event::Column::Kind.eq(kind))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+fn requests_to(requests: &[Request], wanted: &str) -> usize {
+    requests.iter().filter(|r| r.url.path() == wanted).count()
+}
+
+async fn a_platform_that_never_stops_limiting_gets_bounded_retries(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    // GitHub: a constant `Retry-After: 1`, forever.
+    Mock::given(method("GET"))
+        .and(path("/users/octocat"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_raw(
+                    platform_fixture("github/rate_limited_secondary.json"),
+                    "application/json",
+                ),
+        )
+        .mount(&fake)
+        .await;
+    // GitHub's documentation example: a spent limit whose reset is in 2013.
+    Mock::given(method("GET"))
+        .and(path("/users/hubot"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", "1372700873")
+                .set_body_raw(
+                    platform_fixture("github/rate_limited_primary_unauthenticated.json"),
+                    "application/json",
+                ),
+        )
+        .mount(&fake)
+        .await;
+    // Bluesky: the IETF draft's headers, also with a reset already past.
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfiles"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("ratelimit-remaining", "0")
+                .insert_header("ratelimit-reset", "1372700873")
+                .set_body_raw(
+                    platform_fixture("bluesky/rate_limited.json"),
+                    "application/json",
+                ),
+        )
+        .mount(&fake)
+        .await;
+    let octocat = app.add_account(Platform::Github, "octocat").await;
+    let hubot = app.add_account(Platform::Github, "hubot").await;
+    let bluesky = app.add_account(Platform::Bluesky, "bsky.app").await;
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1;
+        config.max_wait = Duration::from_secs(3);
+    });
+    let run = tokio::time::timeout(Duration::from_secs(60), engine.run(Utc::now()))
+        .await
+        .expect("the run ends: every retry is bounded")
+        .expect("a run");
+    assert_eq!(run.accounts_failed, 3, "{run:?}");
+    for id in [octocat, hubot, bluesky] {
+        assert_eq!(
+            detail(&app, id).await.account.last_outcome,
+            Some(Outcome::RateLimited)
+        );
+    }
+    let requests = fake.received_requests().await.unwrap();
+    // The engine's 2 retries at most, whatever the platform says; once the
+    // 2013 reset pauses GitHub for the default minute (longer than the run
+    // may wait), nothing more is sent there at all.
+    let github = requests_to(&requests, "/users/octocat") + requests_to(&requests, "/users/hubot");
+    assert!((1..=4).contains(&github), "{github} GitHub requests");
+    let bluesky = requests_to(&requests, "/xrpc/app.bsky.actor.getProfiles");
+    assert_eq!(bluesky, 1, "a past reset is not \"retry now\"");
+}
+
+async fn suspended_accounts_keep_their_counters_and_come_back(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/lookup"))
+        .and(query_param("acct", "Gargron"))
+        .respond_with(platform_json("mastodon/lookup.json"))
+        .mount(&fake)
+        .await;
+    // Asked by id from the second run on: suspended once, then back.
+    let suspended = platform_fixture("mastodon/account_suspended.json").replace("\"14\"", "\"1\"");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(suspended, "application/json"))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/1"))
+        .respond_with(platform_json("mastodon/lookup.json"))
+        .mount(&fake)
+        .await;
+    let id = app
+        .add_account(Platform::Mastodon, "Gargron@mastodon.social")
+        .await;
+    let engine = app.engine(&fake.uri());
+
+    engine.run(Utc::now()).await.expect("a first run");
+    let before = detail(&app, id).await.account;
+    assert_eq!(before.latest.followers, Some(367_251));
+
+    engine.run(Utc::now()).await.expect("a second run");
+    let account = detail(&app, id).await.account;
+    assert_eq!(account.last_outcome, Some(Outcome::Suspended));
+    assert_eq!(account.state, Some(AccountState::Suspended));
+    assert_eq!(account.latest, before.latest, "no drop to zero");
+    assert_eq!(account.latest_at, before.latest_at);
+    assert_eq!(snapshots(&app, id).await, 1, "no snapshot while suspended");
+    assert_eq!(events(&app, id, EventKind::StateChanged).await.len(), 1);
+    assert!(events(&app, id, EventKind::UnusualChange).await.is_empty());
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    engine.run(Utc::now()).await.expect("a third run");
+    let account = detail(&app, id).await.account;
+    assert_eq!(account.last_outcome, Some(Outcome::Ok));
+    assert_eq!(account.state, None);
+    assert_eq!(snapshots(&app, id).await, 2);
+    assert_eq!(events(&app, id, EventKind::Restored).await.len(), 1);
+    // Webfinger was asked once for the domain's API host, then cached.
+    let requests = fake.received_requests().await.unwrap();
+    assert_eq!(requests_to(&requests, "/.well-known/webfinger"), 1);
+}
+
+async fn missing_and_hidden_counts_never_wipe_known_ones(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfiles"))
+        .respond_with(platform_json("bluesky/profiles.json"))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    // A profile without any aggregates (only `did` and `handle` are
+    // required by the lexicon).
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfiles"))
+        .respond_with(platform_json("bluesky/profiles_lexicon_minimum.json"))
+        .mount(&fake)
+        .await;
+    // glitch-soc's -1 for a hidden follower count.
+    let hidden = platform_fixture("mastodon/account_hidden_followers_glitch.json");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/lookup"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(hidden, "application/json"))
+        .mount(&fake)
+        .await;
+    let atproto = app.add_account(Platform::Bluesky, "atproto.com").await;
+    let quiet = app
+        .add_account(Platform::Mastodon, "quietperson@infosec.exchange")
+        .await;
+    let engine = app.engine(&fake.uri());
+    engine.run(Utc::now()).await.expect("a first run");
+    let first = detail(&app, atproto).await.account;
+    assert_eq!(first.latest.followers, Some(76_123));
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    engine.run(Utc::now()).await.expect("a second run");
+    // No counters at all: no snapshot, and the known ones stay.
+    let second = detail(&app, atproto).await.account;
+    assert_eq!(second.latest, first.latest);
+    assert_eq!(second.last_outcome, Some(Outcome::UpstreamError));
+    assert_eq!(snapshots(&app, atproto).await, 1);
+
+    let quiet = detail(&app, quiet).await.account;
+    assert_eq!(quiet.latest.followers, None, "-1 is unknown, not a value");
+    assert_eq!(quiet.latest.following, Some(804));
+    assert!(quiet.latest_at.following.is_some());
+    assert_eq!(quiet.latest_at.followers, None);
+}
+
+async fn renamed_accounts_are_followed_by_their_id(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/octocat"))
+        .respond_with(platform_json("github/user.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/user/583231"))
+        .respond_with(platform_json("github/user_by_id_renamed.json"))
+        .mount(&fake)
+        .await;
+    let id = app.add_account(Platform::Github, "octocat").await;
+    let engine = app.engine(&fake.uri());
+    engine.run(Utc::now()).await.expect("a first run");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    engine.run(Utc::now()).await.expect("a second run");
+
+    let account = detail(&app, id).await;
+    assert_eq!(account.account.handle, "octo-renamed");
+    assert_eq!(account.account.last_outcome, Some(Outcome::Ok));
+    assert_eq!(
+        account.snapshot_count, 2,
+        "the history stays with the account"
+    );
+    let renamed = events(&app, id, EventKind::Renamed).await;
+    assert_eq!(renamed.len(), 1);
+    assert!(
+        renamed[0].message.contains("octocat"),
+        "{}",
+        renamed[0].message
+    );
+    assert!(renamed[0].message.contains("octo-renamed"));
+    // The second run asked by id, never by the old login.
+    let requests = fake.received_requests().await.unwrap();
+    assert_eq!(requests_to(&requests, "/users/octocat"), 1);
+    assert_eq!(requests_to(&requests, "/user/583231"), 1);
+}
+
+async fn reddit_needs_oauth_and_reports_states(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/access_token"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .respond_with(platform_json("reddit/access_token_client_credentials.json"))
+        .mount(&fake)
+        .await;
+    // The token is refused once (expired): one new token, one retry.
+    Mock::given(method("GET"))
+        .and(path("/user/spez/about"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header(
+                    "www-authenticate",
+                    r#"Bearer realm="reddit", error="invalid_token""#,
+                )
+                .set_body_raw(
+                    platform_fixture("reddit/unauthorized_401.json"),
+                    "application/json",
+                ),
+        )
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/user/spez/about"))
+        .respond_with(platform_json("reddit/user_about.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/user/example_suspended/about"))
+        .respond_with(platform_json("reddit/user_about_suspended.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/r/secret/about"))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(
+            platform_fixture("reddit/subreddit_private_403.json"),
+            "application/json",
+        ))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/r/announcements/about"))
+        .respond_with(platform_json("reddit/subreddit_about.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/user/walled/about"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_raw(platform_fixture("reddit/blocked_403.html"), "text/html"),
+        )
+        .mount(&fake)
+        .await;
+    let spez = app.add_account(Platform::Reddit, "u/spez").await;
+    let suspended = app.add_account(Platform::Reddit, "example_suspended").await;
+    let private = app.add_account(Platform::Reddit, "r/secret").await;
+    let subreddit = app.add_account(Platform::Reddit, "r/announcements").await;
+    let walled = app.add_account(Platform::Reddit, "walled").await;
+
+    // Without credentials: not configured, nothing asked.
+    let anonymous = engine(app.db.clone(), &fake.uri(), |config| {
+        config.credentials = false
+    });
+    let run = anonymous.run(Utc::now()).await.expect("a run");
+    assert_eq!(run.accounts_skipped, 5, "{run:?}");
+    let account = detail(&app, spez).await.account;
+    assert_eq!(account.last_outcome, Some(Outcome::NotConfigured));
+    assert!(account.last_error.unwrap().contains("REDDIT_CLIENT_ID"));
+    assert!(fake.received_requests().await.unwrap().is_empty());
+
+    let engine = app.engine(&fake.uri());
+    engine.run(Utc::now()).await.expect("a run");
+    let outcome = |id| {
+        let app = &app;
+        async move { detail(app, id).await.account.last_outcome }
+    };
+    assert_eq!(outcome(spez).await, Some(Outcome::Ok));
+    assert_eq!(outcome(suspended).await, Some(Outcome::Suspended));
+    assert_eq!(outcome(private).await, Some(Outcome::Private));
+    assert_eq!(outcome(subreddit).await, Some(Outcome::Ok));
+    assert_eq!(outcome(walled).await, Some(Outcome::Blocked));
+    assert_eq!(snapshots(&app, suspended).await, 0);
+    assert!(
+        detail(&app, subreddit)
+            .await
+            .account
+            .latest
+            .followers
+            .is_some()
+    );
+    let requests = fake.received_requests().await.unwrap();
+    assert_eq!(requests_to(&requests, "/api/v1/access_token"), 2);
+    // Reddit's User-Agent rule.
+    let agent = requests
+        .iter()
+        .find(|r| r.url.path() == "/user/spez/about")
+        .and_then(|r| r.headers.get("user-agent"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        agent.starts_with("server:reach:") && agent.ends_with("(by /u/reach-tests)"),
+        "{agent}"
+    );
+}
+
+async fn a_spent_youtube_quota_pauses_youtube(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/channels"))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(
+            platform_fixture("youtube/error_quota_exceeded_403.json"),
+            "application/json",
+        ))
+        .mount(&fake)
+        .await;
+    let mut ids = Vec::new();
+    for handle in ["@first", "@second", "@third"] {
+        ids.push(app.add_account(Platform::Youtube, handle).await);
+    }
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1
+    });
+    let run = engine.run(Utc::now()).await.expect("a run");
+    assert_eq!(run.accounts_failed, 3, "{run:?}");
+    for id in ids {
+        assert_eq!(
+            detail(&app, id).await.account.last_outcome,
+            Some(Outcome::RateLimited)
+        );
+    }
+    let requests = fake.received_requests().await.unwrap();
+    assert_eq!(
+        requests.len(),
+        1,
+        "no request is spent after the quota is gone"
+    );
+    // Until midnight Pacific, later runs leave YouTube alone.
+    let later = engine.run(Utc::now()).await.expect("a later run");
+    assert_eq!(later.accounts_total, 0, "{later:?}");
+    assert_eq!(fake.received_requests().await.unwrap().len(), 1);
+}
+
+async fn a_refused_twitch_token_is_renewed_once(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .and(body_string_contains("client_secret=test-secret"))
+        .respond_with(platform_json("twitch/token.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/helix/users"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            platform_fixture("twitch/unauthorized_401.json"),
+            "application/json",
+        ))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/helix/users"))
+        .respond_with(platform_json("twitch/users.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/helix/channels/followers"))
+        .respond_with(platform_json("twitch/channels_followers_total_only.json"))
+        .mount(&fake)
+        .await;
+    let id = app.add_account(Platform::Twitch, "twitchdev").await;
+    app.engine(&fake.uri())
+        .run(Utc::now())
+        .await
+        .expect("a run");
+    let account = detail(&app, id).await.account;
+    assert_eq!(
+        account.last_outcome,
+        Some(Outcome::Ok),
+        "{:?}",
+        account.last_error
+    );
+    let requests = fake.received_requests().await.unwrap();
+    let tokens: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/oauth2/token")
+        .collect();
+    assert_eq!(
+        tokens.len(),
+        2,
+        "the refused token is dropped, one new one fetched"
+    );
+    assert!(
+        tokens
+            .iter()
+            .all(|r| !r.url.query().unwrap_or_default().contains("secret")),
+        "the secret travels in the body, never in the URL"
+    );
+}
+
+/// Bluesky's getProfiles: a 400 for the whole call when one actor is not
+/// one it accepts; the profiles it has otherwise, leaving out the rest.
+struct Profiles;
+
+impl Respond for Profiles {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let actors: Vec<String> = request
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k == "actors")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        if actors.iter().any(|a| a == "stale.bsky.social") {
+            return ResponseTemplate::new(400).set_body_raw(
+                platform_fixture("bluesky/profiles_invalid_actor.json"),
+                "application/json",
+            );
+        }
+        let all: serde_json::Value =
+            serde_json::from_str(&platform_fixture("bluesky/profiles.json")).unwrap();
+        let profiles: Vec<&serde_json::Value> = all["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| actors.iter().any(|a| a == p["handle"].as_str().unwrap()))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({ "profiles": profiles }))
+    }
+}
+
+async fn one_account_bluesky_rejects_does_not_fail_the_batch(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfiles"))
+        .respond_with(Profiles)
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfile"))
+        .and(query_param("actor", "gone.bsky.social"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            platform_fixture("bluesky/profile_deactivated.json"),
+            "application/json",
+        ))
+        .mount(&fake)
+        .await;
+    let good = app.add_account(Platform::Bluesky, "bsky.app").await;
+    let also_good = app.add_account(Platform::Bluesky, "atproto.com").await;
+    let stale = app
+        .add_account(Platform::Bluesky, "stale.bsky.social")
+        .await;
+    let gone = app.add_account(Platform::Bluesky, "gone.bsky.social").await;
+    app.engine(&fake.uri())
+        .run(Utc::now())
+        .await
+        .expect("a run");
+    assert_eq!(
+        detail(&app, good).await.account.last_outcome,
+        Some(Outcome::Ok)
+    );
+    assert_eq!(
+        detail(&app, also_good).await.account.last_outcome,
+        Some(Outcome::Ok)
+    );
+    assert_eq!(
+        detail(&app, stale).await.account.last_outcome,
+        Some(Outcome::InvalidHandle)
+    );
+    let gone = detail(&app, gone).await.account;
+    assert_eq!(gone.last_outcome, Some(Outcome::Gone));
+    assert_eq!(gone.state, Some(AccountState::Gone));
+    // Atproto's own syntax is checked when the account is added.
+    let refused = reach::accounts::add(
+        &app.db,
+        &reach::config::AddAccount {
+            platform: Platform::Bluesky,
+            handle: "john.0".into(),
+            core: false,
+            tags: vec![],
+        },
+    )
+    .await;
+    assert!(refused.is_err());
+}
+
+/// GitHub's anonymous limit, scaled: `LIMIT` requests per `WINDOW`, counted
+/// per address over a fixed window as GitHub does; beyond it a 403 with
+/// `x-ratelimit-remaining: 0`.
+#[derive(Clone, Default)]
+struct LimitedGithub {
+    sent: Arc<Mutex<Vec<Instant>>>,
+    refused: Arc<Mutex<usize>>,
+}
+
+const LIMIT: usize = 60;
+const WINDOW: Duration = Duration::from_secs(3);
+
+impl Respond for LimitedGithub {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let now = Instant::now();
+        let mut sent = self.sent.lock().unwrap();
+        let recent = sent.iter().filter(|t| now - **t < WINDOW).count();
+        if recent >= LIMIT {
+            *self.refused.lock().unwrap() += 1;
+            return ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "0")
+                .set_body_raw(
+                    platform_fixture("github/rate_limited_primary_unauthenticated.json"),
+                    "application/json",
+                );
+        }
+        sent.push(now);
+        let login = request.url.path().rsplit('/').next().unwrap_or_default();
+        let body = platform_fixture("github/user.json")
+            .replace("\"octocat\"", &format!("\"{login}\""))
+            .replace("583231", &(1_000 + sent.len()).to_string());
+        ResponseTemplate::new(200).set_body_raw(body, "application/json")
+    }
+}
+
+async fn the_default_github_budget_collects_every_account_over_cycles(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    let github = LimitedGithub::default();
+    Mock::given(method("GET"))
+        .respond_with(github.clone())
+        .mount(&fake)
+        .await;
+    for i in 0..200 {
+        app.add_account(Platform::Github, &format!("user{i}")).await;
+    }
+    // The default anonymous budget (55 of GitHub's 60 an hour), scaled to
+    // the fake's window; the default wait, scaled the same (60 s of an hour).
+    let default = reach::collect::platforms::Budget::default_for(Platform::Github, false);
+    let scale = WINDOW.as_secs_f64() / default.period.as_secs_f64();
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.budgets.insert(
+            Platform::Github,
+            reach::collect::platforms::Budget {
+                period: WINDOW,
+                ..default
+            },
+        );
+        config.max_wait = Duration::from_secs_f64(60.0 * scale);
+    });
+    let mut cycles = 0;
+    loop {
+        cycles += 1;
+        let run = engine.run(Utc::now()).await.expect("a run");
+        assert_eq!(run.accounts_failed, 0, "cycle {cycles}: {run:?}");
+        let left = app::db::entities::account::Entity::find()
+            .filter(app::db::entities::account::Column::LastCollectedAt.is_null())
+            .count(&app.db)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            cycles < 6,
+            "{left} accounts still waiting after {cycles} cycles"
+        );
+        tokio::time::sleep(WINDOW).await;
+    }
+    // 200 accounts at 55 a window: four cycles, never refused, nobody
+    // recorded rate limited for waiting its turn.
+    assert_eq!(cycles, 4);
+    assert_eq!(*github.refused.lock().unwrap(), 0);
+    let limited = run_result::Entity::find()
+        .filter(run_result::Column::Outcome.ne(Outcome::Ok))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(limited, 0);
+}

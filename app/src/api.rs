@@ -18,8 +18,8 @@ use crate::model::AccountFilter;
 use crate::model::{
     AccountDetail, AccountRow, AccountSort, BrandDetail, BrandRow, CacheStats, CollectAnswer,
     CompareMode, Comparison, DailyRollup, EventKind, EventRow, Growth, HistoryPoint, HistoryRange,
-    Leaderboard, Me, Metric, NewToken, Outcome, Overview, Page, Performance, Platform, Projection,
-    RankBy, RunDetail, RunSummary, SortDirection, TagCount, TokenRow,
+    Leaderboard, Me, Metric, NewToken, Outcome, Overview, Page, Performance, Platform,
+    PlatformStatus, Projection, RankBy, RunDetail, RunSummary, SortDirection, TagCount, TokenRow,
 };
 #[cfg(feature = "ssr")]
 use crate::openapi::forms::*;
@@ -381,6 +381,53 @@ pub async fn get_performance() -> Result<Performance, ApiError> {
         cache: crate::state::cache().stats().await,
         collectors: crate::db::queries::latest_collector_stats(&db).await?,
     })
+}
+
+/// Each platform on this instance: live, failing (with the most recent
+/// error), not configured (with what to set) or without a collector; its
+/// accounts; its request budget, what of it is spent, when the next request
+/// may go, and what a full pass over its accounts costs. Not cached: the
+/// budget is live.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/platforms", tag = "collection", responses((status = 200, body = Vec<PlatformStatus>))))]
+#[server(prefix = "/api", endpoint = "platforms", input = GetUrl, output = Json)]
+pub async fn get_platforms() -> Result<Vec<PlatformStatus>, ApiError> {
+    let db = crate::state::db();
+    let collectors = crate::state::collectors();
+    let accounts = crate::db::platforms::by_platform(&db).await?;
+    Ok(accounts
+        .into_iter()
+        .map(|(platform, accounts)| {
+            platform_status(
+                platform,
+                collectors.describe(platform, accounts.accounts),
+                accounts,
+            )
+        })
+        .collect())
+}
+
+/// A platform's status: its collector's setup, failing when its most
+/// recent attempt on a real account failed.
+#[cfg(feature = "ssr")]
+pub fn platform_status(
+    platform: Platform,
+    setup: crate::state::CollectorSetup,
+    accounts: crate::db::platforms::PlatformAccounts,
+) -> PlatformStatus {
+    use crate::model::PlatformHealth;
+    let health = match setup.health {
+        PlatformHealth::Live if accounts.last_error.is_some() => PlatformHealth::Failing,
+        health => health,
+    };
+    PlatformStatus {
+        platform,
+        health,
+        needs: setup.needs,
+        accounts: accounts.accounts,
+        failing: accounts.failing,
+        last_error: accounts.last_error,
+        budget: setup.budget,
+    }
 }
 
 /// Starts a collection run on this instance now, unless one is under way.

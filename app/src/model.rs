@@ -760,6 +760,75 @@ impl Outcome {
     }
 }
 
+/// How a platform stands on this instance: `/api/platforms`, the Runs
+/// page's panel and `reach platforms`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PlatformStatus {
+    pub platform: Platform,
+    pub health: PlatformHealth,
+    /// What to set to make the platform live (when not configured).
+    pub needs: Option<String>,
+    /// Tracked accounts on the platform (demo accounts included).
+    pub accounts: u64,
+    /// Of those, the ones whose latest attempt failed.
+    pub failing: u64,
+    /// The error of the platform's most recent failed attempt, when the
+    /// most recent attempt failed.
+    pub last_error: Option<String>,
+    /// The request budget this instance holds the platform to; absent for
+    /// platforms it never asks.
+    pub budget: Option<PlatformBudget>,
+}
+
+/// Whether Reach collects a platform, and how that goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformHealth {
+    /// Collected, and its most recent attempt succeeded (or none was made).
+    Live,
+    /// Its most recent attempt failed: see `last_error`.
+    Failing,
+    /// It needs credentials Reach was not given: see `needs`.
+    NotConfigured,
+    /// Reach has no collector for it: only demo accounts have counters.
+    NoCollector,
+}
+
+impl PlatformHealth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformHealth::Live => "live",
+            PlatformHealth::Failing => "failing",
+            PlatformHealth::NotConfigured => "not configured",
+            PlatformHealth::NoCollector => "no collector",
+        }
+    }
+}
+
+/// A platform's request budget on this instance, what of it is spent, and
+/// what a pass over the platform's accounts costs at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PlatformBudget {
+    /// At most `requests` in any `period_seconds`.
+    pub requests: u32,
+    pub period_seconds: u64,
+    /// Per server (Mastodon) rather than one for the whole platform.
+    pub per_server: bool,
+    /// Requests this instance sent in the current window (the busiest
+    /// server's, when per server).
+    pub spent: u32,
+    /// Until the next request may go: 0 when one may go now.
+    pub resumes_in_seconds: u64,
+    /// Requests one pass over the platform's accounts costs.
+    pub pass_requests: u64,
+    /// How long that pass takes at this budget, the first window's worth
+    /// sent at once.
+    pub pass_seconds: u64,
+}
+
 /// What a platform says about an account that has no counters to give: the
 /// account is kept, with its history and last known counters, and no
 /// snapshot is stored while it is in this state.

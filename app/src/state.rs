@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use crate::auth::CookieSecurity;
 use crate::cache::Cache;
 use crate::metrics::Metrics;
-use crate::model::CollectAnswer;
+use crate::model::{CollectAnswer, Platform, PlatformBudget, PlatformHealth};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -24,6 +24,41 @@ pub struct AppState {
     pub collect: CollectTrigger,
     pub metrics: Metrics,
     pub access: AccessSettings,
+    /// What this instance's collector can say of each platform.
+    pub collectors: CollectorsView,
+}
+
+/// What this instance's collector knows of a platform: whether it can
+/// collect it, what it lacks, and its budget. The server implements it;
+/// the app only reads it.
+pub trait DescribeCollector: Send + Sync {
+    /// `platform`'s setup, and its budget given `accounts` to collect.
+    fn describe(&self, platform: Platform, accounts: u64) -> CollectorSetup;
+}
+
+/// One platform's setup on this instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectorSetup {
+    /// `Live`, `NotConfigured` or `NoCollector` (failing is read from the
+    /// accounts).
+    pub health: PlatformHealth,
+    pub needs: Option<String>,
+    pub budget: Option<PlatformBudget>,
+}
+
+/// [`DescribeCollector`], shared.
+#[derive(Clone)]
+pub struct CollectorsView(pub Arc<dyn DescribeCollector>);
+
+impl CollectorsView {
+    pub fn describe(&self, platform: Platform, accounts: u64) -> CollectorSetup {
+        self.0.describe(platform, accounts)
+    }
+}
+
+/// What this instance's collectors can say of each platform.
+pub fn collectors() -> CollectorsView {
+    expect_context::<AppState>().collectors
 }
 
 /// Who may do what, and how often: from the server's configuration.

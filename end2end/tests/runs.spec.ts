@@ -83,3 +83,17 @@ test('after a run, the performance page shows latency, cache, database and colle
   const next = page.waitForRequest((r) => r.url().includes('/api/performance'));
   await next;
 });
+
+test('the platforms panel says which platforms are live and what the others need', async ({ page }) => {
+  await page.goto('/runs');
+  await expect(page.getByTestId('platform-row')).toHaveCount(9);
+  const health = (platform: string) =>
+    page.locator(`[data-platform="${platform}"] [data-testid="platform-health"]`);
+  // The e2e server has no credentials and its accounts are demo accounts.
+  await expect(health('github')).toHaveText('live');
+  await expect(health('youtube')).toHaveText('not configured');
+  await expect(page.locator('[data-platform="youtube"]')).toContainText('set YOUTUBE_API_KEY');
+  await expect(page.locator('[data-platform="reddit"]')).toContainText('REDDIT_CLIENT_ID');
+  await expect(health('x')).toHaveText('no collector');
+  await expect(page.locator('[data-platform="github"]')).toContainText('/ 1 h');
+});

@@ -251,6 +251,9 @@ where
 }
 
 async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<String> {
+    // The collectors as an unconfigured `reach serve` has them.
+    let defaults = <reach::config::Cli as clap::Parser>::try_parse_from(["reach"])?;
+    let engine = reach::engine(db.clone(), &defaults.collect, Metrics::default())?;
     let app = Application::build(AppState {
         leptos_options: LeptosOptions::builder()
             .output_name("reach")
@@ -266,6 +269,7 @@ async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<S
             api_per_second: 0,
             ..AccessSettings::default()
         },
+        collectors: app::state::CollectorsView(std::sync::Arc::new(engine.status())),
     })
     .await?;
     let address = format!("http://{}", app.local_addr());

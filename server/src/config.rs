@@ -60,6 +60,15 @@ pub enum Command {
     Seed(SeedConfig),
     /// Run one collection now and exit.
     Collect,
+    /// List each platform: live, failing (its last error), not configured
+    /// (what to set) or without a collector; its accounts, budget and how
+    /// long a full pass over them takes.
+    Platforms {
+        /// Also make one cheap request to each configured platform, to see
+        /// whether it answers with the credentials given.
+        #[arg(long)]
+        check: bool,
+    },
     /// Add or remove tracked accounts.
     #[command(subcommand)]
     Account(AccountCommand),

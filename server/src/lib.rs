@@ -12,6 +12,7 @@ pub mod events;
 pub mod export;
 pub mod import;
 pub mod openapi;
+pub mod platforms;
 pub mod retention;
 pub mod schedule;
 pub mod security_headers;
@@ -66,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // Before anything announces the server: a SIGTERM from then on
             // is a graceful stop.
             let shutdown = startup::shutdown_signal();
+            let engine = Arc::new(engine(db.clone(), &cli.collect, metrics.clone())?);
             let app = startup::Application::build(AppState {
                 leptos_options: startup::leptos_options(&serve.leptos_config)?,
                 db: db.clone(),
@@ -73,6 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 collect: trigger.clone(),
                 metrics: metrics.clone(),
                 access: serve.access.settings(),
+                collectors: app::state::CollectorsView(Arc::new(engine.status())),
             })
             .await?;
             tracing::info!(
@@ -81,7 +84,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Reach is listening on http://{}",
                 app.local_addr()
             );
-            let engine = Arc::new(engine(db, &cli.collect, metrics)?);
             let schedule = (!serve.no_collect).then(|| schedule::Schedule {
                 interval: serve.collect_interval,
                 platforms: serve.platform_intervals.0.iter().copied().collect(),
@@ -134,10 +136,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 account.platform.label(),
                 account.handle,
                 account.id,
-                if account.simulated {
-                    ", simulated: the platform has no free public API"
-                } else {
+                if account.platform.has_public_api() {
                     ""
+                } else {
+                    ", not collected: Reach has no collector for this platform yet"
                 }
             );
             Ok(())
@@ -167,6 +169,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             brands::remove(&db, &name).await?;
             println!("removed the brand {name}; its accounts stay");
             Ok(())
+        }
+        Command::Platforms { check } => {
+            let engine = engine(db.clone(), &cli.collect, Metrics::default())?;
+            platforms::report(&db, &engine.status(), check).await
         }
         Command::Compact => {
             let keep_raw = chrono::Duration::from_std(cli.collect.keep_raw)

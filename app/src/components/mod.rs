@@ -9,6 +9,7 @@ pub mod filters;
 pub mod format;
 pub mod manage;
 pub mod pager;
+pub mod platforms;
 pub mod session;
 pub mod sparkline;
 pub mod status;

@@ -7,5 +7,6 @@ pub mod entities;
 pub mod events;
 pub mod generations;
 pub mod leaderboard;
+pub mod platforms;
 pub mod projection;
 pub mod queries;

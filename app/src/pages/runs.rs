@@ -1,6 +1,6 @@
 //! Collection runs: the history with each run's figures and progress, a
-//! "Collect now" button, and one run's per-platform timings and per-account
-//! outcomes.
+//! "Collect now" button, each platform's status (the platforms panel), and
+//! one run's per-platform timings and per-account outcomes.
 //!
 //! While a run is under way the list asks again every second, so its
 //! progress moves without a reload; the button is a plain form, so it works
@@ -13,6 +13,7 @@ use crate::api::{CollectNow, get_run, list_runs};
 use crate::client_cache;
 use crate::components::format::grouped;
 use crate::components::pager::PagerFooter;
+use crate::components::platforms::PlatformsPanel;
 use crate::components::session::AdminOnly;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
@@ -137,6 +138,7 @@ pub fn RunsPage() -> impl IntoView {
                 })}
             </Transition>
         </table>
+        <PlatformsPanel />
     }
 }
 

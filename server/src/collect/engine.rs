@@ -279,6 +279,14 @@ impl Engine {
         self
     }
 
+    /// What this engine's collectors can say of each platform.
+    pub fn status(&self) -> super::status::CollectorStatus {
+        super::status::CollectorStatus {
+            collectors: self.collectors.clone(),
+            upstream: self.upstream.clone(),
+        }
+    }
+
     /// What stops this engine (at an account boundary), e.g. on shutdown.
     pub fn stop_handle(&self) -> Stop {
         self.stop.clone()

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod engine;
 pub mod platforms;
 mod simulated;
+pub mod status;
 
 use app::db::entities::{account, snapshot};
 use app::db::generations::{self, Domain};

@@ -9,6 +9,7 @@ mod analytics;
 mod api;
 mod cache;
 mod cli;
+mod collect_cli;
 mod collection;
 mod common;
 mod deploy;

@@ -29,6 +29,7 @@ on_both_backends!(
     a_refused_twitch_token_is_renewed_once,
     one_account_bluesky_rejects_does_not_fail_the_batch,
     the_default_github_budget_collects_every_account_over_cycles,
+    each_platform_says_whether_it_works,
 );
 
 async fn detail(app: &TestApp, id: i64) -> AccountDetail {
@@ -475,8 +476,9 @@ async fn a_refused_twitch_token_is_renewed_once(backend: Backend) {
 }
 
 /// Bluesky's getProfiles: a 400 for the whole call when one actor is not
-/// one it accepts; the profiles it has otherwise, leaving out the rest.
-struct Profiles;
+/// one it accepts (`stale.bsky.social`); the profiles it has otherwise (by
+/// handle or DID), leaving out the rest.
+pub(crate) struct Profiles;
 
 impl Respond for Profiles {
     fn respond(&self, request: &Request) -> ResponseTemplate {
@@ -498,7 +500,11 @@ impl Respond for Profiles {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|p| actors.iter().any(|a| a == p["handle"].as_str().unwrap()))
+            .filter(|p| {
+                actors
+                    .iter()
+                    .any(|a| a == p["handle"].as_str().unwrap() || a == p["did"].as_str().unwrap())
+            })
             .collect();
         ResponseTemplate::new(200).set_body_json(serde_json::json!({ "profiles": profiles }))
     }
@@ -649,4 +655,102 @@ async fn the_default_github_budget_collects_every_account_over_cycles(backend: B
         .await
         .unwrap();
     assert_eq!(limited, 0);
+}
+
+async fn each_platform_says_whether_it_works(backend: Backend) {
+    use app::model::PlatformHealth;
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/octocat"))
+        .respond_with(platform_json("github/user.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/rate_limit"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "resources": {},
+            "rate": {"limit": 60, "used": 1, "remaining": 59, "reset": 1_900_000_000}
+        })))
+        .mount(&fake)
+        .await;
+    // Bluesky refuses this client with an HTML page, whatever it asks.
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfiles"))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(
+            "<html><head><title>Blocked</title></head></html>",
+            "text/html",
+        ))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfile"))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(
+            "<html><head><title>Blocked</title></head></html>",
+            "text/html",
+        ))
+        .mount(&fake)
+        .await;
+    app.add_account(Platform::Github, "octocat").await;
+    app.add_account(Platform::Bluesky, "bsky.app").await;
+    app.add_account(Platform::Youtube, "@googledevelopers")
+        .await;
+    app.add_account(Platform::X, "someone").await;
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.credentials = false;
+    });
+    engine.run(Utc::now()).await.expect("a run");
+
+    let status = engine.status();
+    let statuses = reach::platforms::statuses(&app.db, &status)
+        .await
+        .expect("the platforms");
+    assert_eq!(statuses.len(), Platform::ALL.len());
+    let of = |platform: Platform| {
+        statuses
+            .iter()
+            .find(|s| s.platform == platform)
+            .cloned()
+            .unwrap()
+    };
+    let github = of(Platform::Github);
+    assert_eq!(github.health, PlatformHealth::Live);
+    assert_eq!(github.accounts, 1);
+    let budget = github.budget.expect("a budget");
+    assert_eq!((budget.spent, budget.pass_requests), (1, 1));
+    let bluesky = of(Platform::Bluesky);
+    assert_eq!(bluesky.health, PlatformHealth::Failing);
+    assert_eq!(bluesky.failing, 1);
+    assert!(
+        bluesky
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("blocks"),
+        "{bluesky:?}"
+    );
+    let youtube = of(Platform::Youtube);
+    assert_eq!(youtube.health, PlatformHealth::NotConfigured);
+    assert_eq!(youtube.needs.as_deref(), Some("YOUTUBE_API_KEY"));
+    assert_eq!(of(Platform::X).health, PlatformHealth::NoCollector);
+    assert_eq!(of(Platform::Reddit).health, PlatformHealth::NotConfigured);
+    assert_eq!(of(Platform::Tiktok).accounts, 0);
+
+    // One cheap request each: GitHub's `/rate_limit` (which costs nothing),
+    // Bluesky's refusal named.
+    let checked = status
+        .check(Platform::Github)
+        .await
+        .expect("a collector")
+        .expect("GitHub answers");
+    assert!(checked.contains("59 of 60"), "{checked}");
+    let refused = status
+        .check(Platform::Bluesky)
+        .await
+        .expect("a collector")
+        .unwrap_err();
+    assert_eq!(refused.outcome(), Outcome::Blocked);
+    assert!(status.check(Platform::X).await.is_none());
+    let table = reach::platforms::table(&statuses, &[]);
+    assert!(table.contains("set YOUTUBE_API_KEY"), "{table}");
 }

@@ -135,6 +135,16 @@ impl Window {
         Ok(slot)
     }
 
+    /// Requests sent within the last period (reserved ones still to come
+    /// excluded).
+    fn spent(&self, now: Instant) -> u32 {
+        let since = now.checked_sub(self.budget.period);
+        self.sent
+            .iter()
+            .filter(|at| **at <= now && since.is_none_or(|since| **at > since))
+            .count() as u32
+    }
+
     /// How many requests (at most `at_most`) could be sent by `deadline`.
     fn capacity(&self, now: Instant, deadline: Instant, at_most: u64) -> u64 {
         let mut trial = Window {
@@ -309,6 +319,19 @@ impl Upstream {
             .map(|(_, limiter)| limiter.window().capacity(now, deadline, at_most))
             .chain([fresh.capacity(now, deadline, at_most)])
             .min()
+            .unwrap_or(0)
+    }
+
+    /// Requests sent to `platform` in its current window: the busiest
+    /// host's.
+    pub fn spent(&self, platform: Platform) -> u32 {
+        let now = Instant::now();
+        let limiters = self.limiters.lock().expect("limiters lock");
+        limiters
+            .iter()
+            .filter(|((p, _), _)| *p == platform)
+            .map(|(_, limiter)| limiter.window().spent(now))
+            .max()
             .unwrap_or(0)
     }
 

@@ -318,6 +318,11 @@ pub async fn serve_with(
     access: AccessSettings,
 ) -> String {
     let trigger = CollectTrigger::default();
+    // Manual runs only, as under `reach serve --no-collect`; the seeded
+    // accounts are simulated, so no platform is asked.
+    let collector = Arc::new(engine(db.clone(), "http://127.0.0.1:9", |config| {
+        config.metrics = metrics.clone();
+    }));
     let app = Application::build(AppState {
         leptos_options: LeptosOptions::builder()
             .output_name("reach")
@@ -328,16 +333,12 @@ pub async fn serve_with(
         collect: trigger.clone(),
         metrics: metrics.clone(),
         access,
+        collectors: app::state::CollectorsView(Arc::new(collector.status())),
     })
     .await
     .expect("build the app");
     let address = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    // Manual runs only, as under `reach serve --no-collect`; the seeded
-    // accounts are simulated, so no platform is asked.
-    let collector = Arc::new(engine(db, "http://127.0.0.1:9", |config| {
-        config.metrics = metrics;
-    }));
     tokio::spawn(reach::schedule::collect(collector, None, trigger));
     address
 }

@@ -1,0 +1,274 @@
+//! The real `reach` binary collecting from local fakes of every platform,
+//! reached through its `REACH_*_URL` settings: `account add`, two
+//! `collect`s and `platforms --check`, then what the database holds. The
+//! fakes serve the platforms' documented answers
+//! (`tests/fixtures/platforms/SOURCES.md`): a suspended account, a rename,
+//! a spent quota, a refused token, a blocked client and one handle the
+//! platform rejects in a batch.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use app::db::entities::{account, snapshot};
+use app::model::Outcome;
+use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::collection::{platform_fixture, platform_json};
+use crate::platforms::Profiles;
+
+/// Runs `reach` on `dir`'s database with every platform at `fake`.
+async fn reach(dir: &Path, fake: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reach"));
+    command
+        .arg("--database-url")
+        .arg(format!("sqlite://{}/reach.db", dir.display()))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env("REACH_MASTODON_URL", fake)
+        .env("REACH_BLUESKY_URL", fake)
+        .env("REACH_REDDIT_URL", fake)
+        .env(
+            "REACH_REDDIT_AUTH_URL",
+            format!("{fake}/api/v1/access_token"),
+        )
+        .env("REACH_GITHUB_URL", fake)
+        .env("REACH_YOUTUBE_URL", format!("{fake}/youtube/v3"))
+        .env("REACH_TWITCH_URL", format!("{fake}/helix"))
+        .env("REACH_TWITCH_AUTH_URL", format!("{fake}/oauth2/token"))
+        .env("YOUTUBE_API_KEY", "test-key")
+        .env("TWITCH_CLIENT_ID", "test-client")
+        .env("TWITCH_CLIENT_SECRET", "test-secret")
+        .env("REDDIT_CLIENT_ID", "test-client")
+        .env("REDDIT_CLIENT_SECRET", "test-secret")
+        .env("REDDIT_USERNAME", "reach-tests");
+    tokio::task::spawn_blocking(move || command.output().expect("run reach"))
+        .await
+        .unwrap()
+}
+
+fn succeeded(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "reach failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn fakes() -> MockServer {
+    let fake = MockServer::start().await;
+    let json = |status: u16, file: &str| {
+        ResponseTemplate::new(status).set_body_raw(platform_fixture(file), "application/json")
+    };
+    // Mastodon: found by lookup, then suspended when asked by id.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/lookup"))
+        .respond_with(platform_json("mastodon/lookup.json"))
+        .mount(&fake)
+        .await;
+    let suspended = platform_fixture("mastodon/account_suspended.json").replace("\"14\"", "\"1\"");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(suspended, "application/json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/instance"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "domain": "mastodon.social", "title": "Mastodon"
+        })))
+        .mount(&fake)
+        .await;
+    // GitHub: by login first, then by id, renamed.
+    Mock::given(method("GET"))
+        .and(path("/users/octocat"))
+        .respond_with(platform_json("github/user.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/user/583231"))
+        .respond_with(platform_json("github/user_by_id_renamed.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/rate_limit"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "rate": {"limit": 60, "used": 3, "remaining": 57, "reset": 1_900_000_000}
+        })))
+        .mount(&fake)
+        .await;
+    // YouTube: the day's quota is spent.
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/channels"))
+        .respond_with(json(403, "youtube/error_quota_exceeded_403.json"))
+        .mount(&fake)
+        .await;
+    // Twitch: the first token is refused once.
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(platform_json("twitch/token.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/helix/users"))
+        .respond_with(json(401, "twitch/unauthorized_401.json"))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/helix/users"))
+        .respond_with(platform_json("twitch/users.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/helix/channels/followers"))
+        .respond_with(platform_json("twitch/channels_followers_total_only.json"))
+        .mount(&fake)
+        .await;
+    // Reddit: a token, a user, and a client it blocks.
+    Mock::given(method("POST"))
+        .and(path("/api/v1/access_token"))
+        .respond_with(platform_json("reddit/access_token_client_credentials.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/user/spez/about"))
+        .respond_with(platform_json("reddit/user_about.json"))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/user/walled/about"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_raw(platform_fixture("reddit/blocked_403.html"), "text/html"),
+        )
+        .mount(&fake)
+        .await;
+    // Bluesky: one handle it rejects in a batch.
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfiles"))
+        .respond_with(Profiles)
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfile"))
+        .and(query_param("actor", "bsky.app"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                serde_json::from_str::<serde_json::Value>(&platform_fixture(
+                    "bluesky/profiles_partial.json",
+                ))
+                .unwrap()["profiles"][0]
+                    .clone(),
+            ),
+        )
+        .mount(&fake)
+        .await;
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_collects_every_platform_truthfully() {
+    let fake = fakes().await;
+    let dir = tempfile::tempdir().unwrap();
+    let uri = fake.uri();
+    for (platform, handle) in [
+        ("mastodon", "Gargron@mastodon.social"),
+        ("github", "octocat"),
+        ("youtube", "@googledevelopers"),
+        ("twitch", "twitchdev"),
+        ("reddit", "spez"),
+        ("reddit", "walled"),
+        ("bluesky", "bsky.app"),
+        ("bluesky", "stale.bsky.social"),
+        ("x", "someone"),
+    ] {
+        succeeded(&reach(dir.path(), &uri, &["account", "add", platform, handle]).await);
+    }
+    let refused = reach(dir.path(), &uri, &["account", "add", "bluesky", "john.0"]).await;
+    assert!(!refused.status.success(), "atproto's syntax is checked");
+
+    let first = succeeded(&reach(dir.path(), &uri, &["collect"]).await);
+    assert!(first.contains("5 ok"), "{first}");
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    succeeded(&reach(dir.path(), &uri, &["collect"]).await);
+
+    let db = Database::connect(format!("sqlite://{}/reach.db", dir.path().display()))
+        .await
+        .unwrap();
+    let accounts = account::Entity::find().all(&db).await.unwrap();
+    let find = |platform: &str, handle: &str| {
+        accounts
+            .iter()
+            .find(|a| a.platform.as_str() == platform && a.handle == handle)
+            .unwrap_or_else(|| panic!("{platform} {handle} in {accounts:?}"))
+            .clone()
+    };
+    let snapshots = |id: i64| {
+        let db = &db;
+        async move {
+            snapshot::Entity::find()
+                .filter(snapshot::Column::AccountId.eq(id))
+                .count(db)
+                .await
+                .unwrap()
+        }
+    };
+
+    let mastodon = find("mastodon", "Gargron@mastodon.social");
+    assert_eq!(mastodon.last_outcome, Some(Outcome::Suspended));
+    assert_eq!(mastodon.followers, Some(367_251), "no drop to zero");
+    assert_eq!(snapshots(mastodon.id).await, 1);
+
+    let github = find("github", "octo-renamed");
+    assert_eq!(github.last_outcome, Some(Outcome::Ok));
+    assert_eq!(snapshots(github.id).await, 2, "renamed, history kept");
+
+    let youtube = find("youtube", "@googledevelopers");
+    assert_eq!(youtube.last_outcome, Some(Outcome::RateLimited));
+    assert_eq!(snapshots(youtube.id).await, 0);
+
+    let twitch = find("twitch", "twitchdev");
+    assert_eq!(
+        twitch.last_outcome,
+        Some(Outcome::Ok),
+        "{:?}",
+        twitch.last_error
+    );
+    assert!(twitch.followers.is_some());
+
+    assert_eq!(find("reddit", "spez").last_outcome, Some(Outcome::Ok));
+    let walled = find("reddit", "walled");
+    assert_eq!(walled.last_outcome, Some(Outcome::Blocked));
+    assert_eq!(snapshots(walled.id).await, 0);
+
+    let bluesky = find("bluesky", "bsky.app");
+    assert_eq!(bluesky.last_outcome, Some(Outcome::Ok));
+    assert_eq!(bluesky.followers, Some(32_795_617));
+    assert_eq!(
+        find("bluesky", "stale.bsky.social").last_outcome,
+        Some(Outcome::InvalidHandle)
+    );
+
+    let x = find("x", "someone");
+    assert_eq!(x.last_outcome, Some(Outcome::NotConfigured));
+    assert!(!x.simulated);
+    assert_eq!(x.followers, None);
+    assert_eq!(snapshots(x.id).await, 0, "no invented counters");
+
+    // `reach platforms --check`: the table, and YouTube's spent quota is a
+    // failed check (exit status 1); the others answer.
+    let report = reach(dir.path(), &uri, &["platforms", "--check"]).await;
+    let table = String::from_utf8_lossy(&report.stdout);
+    assert!(!report.status.success(), "{table}");
+    assert!(
+        table.contains("check: ok: answers anonymously: 57 of 60"),
+        "{table}"
+    );
+    assert!(table.contains("check: FAILED (rate limited)"), "{table}");
+    assert!(table.contains("no collector yet"), "{table}");
+    assert!(String::from_utf8_lossy(&report.stderr).contains("1 platform check(s) failed"));
+}

@@ -7,11 +7,14 @@
 //!   counter missing from an answer no longer overwrites the known one, so
 //!   the counters of a row may come from different observations.
 //! - Accounts on platforms without a live collector (X, Instagram, TikTok)
-//!   that were added by a user were marked simulated and given invented
-//!   counters. Only demo accounts are simulated now: such accounts lose the
-//!   mark and their invented snapshots (imported ones stay). Demo accounts
-//!   are told apart by their seeded history, which begins before the account
-//!   was created; an added account's snapshots all come after.
+//!   that were added by a user were given invented counters. Only demo
+//!   accounts are simulated now: such accounts lose the mark, their
+//!   invented snapshots and what was derived from them; imported snapshots
+//!   stay, and the latest counters become the newest imported ones. Demo
+//!   accounts are told apart by their seeded history, which begins before
+//!   the account was created; an added account's snapshots all come after.
+//!   (A demo seeded with a single day whose snapshot was already compacted
+//!   away cannot be told apart, and loses its counters.)
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -58,8 +61,11 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         }
+        // Before this change the engine simulated every account of these
+        // platforms, whatever its flag said; only demo accounts have a
+        // (seeded, non-imported) history from before they were created.
         let invented = "SELECT a.id FROM accounts a \
-             WHERE a.simulated AND a.platform IN ('x', 'instagram', 'tiktok') \
+             WHERE a.platform IN ('x', 'instagram', 'tiktok') \
                AND NOT EXISTS (SELECT 1 FROM snapshots s \
                  WHERE s.account_id = a.id AND NOT s.imported AND s.captured_at < a.created_at)";
         // Everything derived from the invented counters goes with them; the
@@ -73,13 +79,32 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(&format!("{derived} ({invented})"))
                 .await?;
         }
+        // What is left of their history was imported: the latest counters
+        // are those of the newest imported snapshot (none: unknown).
+        let newest = |column: &str| {
+            format!(
+                "(SELECT s.{column} FROM snapshots s WHERE s.account_id = accounts.id \
+                   ORDER BY s.captured_at DESC LIMIT 1)"
+            )
+        };
+        let mut assignments = vec![
+            "simulated = false".to_owned(),
+            format!("last_collected_at = {}", newest("captured_at")),
+            "followers_change_1d = NULL".to_owned(),
+            "followers_change_7d = NULL".to_owned(),
+            "followers_change_30d = NULL".to_owned(),
+        ];
+        for metric in ["followers", "following", "posts", "views", "likes"] {
+            assignments.push(format!("{metric} = {}", newest(metric)));
+            assignments.push(format!(
+                "{metric}_at = CASE WHEN {} IS NULL THEN NULL ELSE {} END",
+                newest(metric),
+                newest("captured_at")
+            ));
+        }
         db.execute_unprepared(&format!(
-            "UPDATE accounts SET simulated = false, followers = NULL, following = NULL, \
-               posts = NULL, views = NULL, likes = NULL, followers_at = NULL, \
-               following_at = NULL, posts_at = NULL, views_at = NULL, likes_at = NULL, \
-               last_collected_at = NULL, followers_change_1d = NULL, \
-               followers_change_7d = NULL, followers_change_30d = NULL \
-             WHERE id IN ({invented})"
+            "UPDATE accounts SET {} WHERE id IN ({invented})",
+            assignments.join(", ")
         ))
         .await?;
         Ok(())

@@ -30,7 +30,7 @@ use crate::events::EventSettings;
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use sea_orm::sea_query::{Alias, Expr, IntoIden, OnConflict, Query, TableRef, ValueTuple};
+use sea_orm::sea_query::{Alias, Expr, Func, IntoIden, OnConflict, Query, TableRef, ValueTuple};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
     DatabaseConnection, DbBackend, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -647,7 +647,8 @@ impl Engine {
                 .iter()
                 .map(|p| param(p.to_value().into()))
                 .collect();
-            skip = format!(" AND platform NOT IN ({})", list.join(", "));
+            // Demo accounts spend no budget: they are never held back.
+            skip = format!(" AND (platform NOT IN ({}) OR simulated)", list.join(", "));
         }
         let limit = param((self.settings.claim_chunk as i64).into());
         let (lease_params, lock) = match backend {
@@ -714,9 +715,17 @@ impl Engine {
                     && item.simulated == simulated
                     && item.accounts.len() < batch_size
             });
-            if let Some(collector) = collector.filter(|c| c.shared_budget()) {
-                let in_open = open.as_ref().map_or(0, |item| item.accounts.len());
-                let cost = collector.requests_for(in_open + 1) - collector.requests_for(in_open);
+            // A collector without its credentials asks nothing: not planned.
+            if let Some(collector) =
+                collector.filter(|c| c.shared_budget() && c.missing_settings().is_none())
+            {
+                let (in_open, without_id) = open.as_ref().map_or((0, 0), |item| {
+                    let without = item.accounts.iter().filter(|a| a.platform_id.is_none());
+                    (item.accounts.len(), without.count())
+                });
+                let new_without_id = without_id + usize::from(account.platform_id.is_none());
+                let cost = collector.requests_for(in_open + 1, new_without_id)
+                    - collector.requests_for(in_open, without_id);
                 let upstream = &self.upstream;
                 let left = plan
                     .left
@@ -1136,42 +1145,70 @@ impl Stored {
 }
 
 /// Follows a rename: the account takes the handle the platform now gives
-/// it (same stable id), keeping its history, and a `renamed` event says
-/// old → new. When another tracked account already has that handle, both
-/// are left as they are and the clash is logged.
+/// it (same stable id), in the form Reach stores, keeping its history, and
+/// a `renamed` event says old → new. A handle Reach's rules refuse, or one
+/// another tracked account has (in any case), is left alone and logged; so
+/// is a clash with an account added meanwhile, which rolls back only the
+/// rename (a savepoint), never the batch.
 async fn rename(
-    txn: &impl ConnectionTrait,
+    txn: &sea_orm::DatabaseTransaction,
     account: &account::Model,
     handle: &str,
     run_id: i64,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Option<event::ActiveModel>, sea_orm::DbErr> {
+    let keep = |why: &str| {
+        tracing::warn!(
+            account = account.id,
+            from = account.handle.as_str(),
+            to = handle,
+            why,
+            "the platform gives the account a handle Reach does not take; it keeps its own"
+        );
+        Ok(None)
+    };
+    let Ok(handle) = account.platform.normalize_handle(handle) else {
+        return keep("not a handle by the platform's rules");
+    };
+    if handle.eq_ignore_ascii_case(&account.handle) {
+        return Ok(None);
+    }
     let taken = account::Entity::find()
         .filter(account::Column::Platform.eq(account.platform))
-        .filter(account::Column::Handle.eq(handle))
+        .filter(
+            Expr::expr(Func::lower(Expr::col(account::Column::Handle))).eq(handle.to_lowercase()),
+        )
         .filter(account::Column::Id.ne(account.id))
         .count(txn)
         .await?
         > 0;
     if taken {
-        tracing::warn!(
-            account = account.id,
-            from = account.handle.as_str(),
-            to = handle,
-            "the platform renamed an account to a handle another tracked account has; both are kept as they are"
-        );
-        return Ok(None);
+        return keep("another tracked account has that handle");
     }
-    account::Entity::update_many()
-        .col_expr(account::Column::Handle, Expr::value(handle))
+    let savepoint = txn.begin().await?;
+    let renamed = account::Entity::update_many()
+        .col_expr(account::Column::Handle, Expr::value(handle.as_str()))
         .filter(account::Column::Id.eq(account.id))
-        .exec(txn)
-        .await?;
+        .exec(&savepoint)
+        .await;
+    match renamed {
+        Ok(_) => savepoint.commit().await?,
+        Err(error)
+            if matches!(
+                error.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            savepoint.rollback().await?;
+            return keep("another tracked account was given that handle meanwhile");
+        }
+        Err(error) => return Err(error),
+    }
     tracing::info!(
         account = account.id,
         from = account.handle.as_str(),
-        to = handle,
+        to = handle.as_str(),
         "followed a rename"
     );
     Ok(Some(crate::events::new_event(

@@ -204,6 +204,8 @@ pub(crate) async fn refresh_changes(
                         .equals((account::Entity, account::Column::Id)),
                 )
                 .and_where(snapshot::Column::CapturedAt.lte(window_start(as_of, days)))
+                // A snapshot whose answer hid the count is no baseline.
+                .and_where(snapshot::Column::Followers.is_not_null())
                 .order_by(snapshot::Column::CapturedAt, sea_orm::Order::Desc)
                 .limit(1)
                 .to_owned();

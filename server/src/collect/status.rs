@@ -43,7 +43,9 @@ impl DescribeCollector for CollectorStatus {
             };
         }
         let budget = self.upstream.budget(platform);
-        let pass_requests = collector.requests_for(usize::try_from(accounts).unwrap_or(usize::MAX));
+        // A pass once every account's id is known, as after the first.
+        let pass_requests =
+            collector.requests_for(usize::try_from(accounts).unwrap_or(usize::MAX), 0);
         CollectorSetup {
             health: PlatformHealth::Live,
             needs: None,

@@ -18,5 +18,7 @@ mod faults;
 mod malformed;
 mod openapi;
 mod platforms;
+mod readme;
 mod reads;
 mod retention;
+mod upgrades;

@@ -30,6 +30,7 @@ on_both_backends!(
     one_account_bluesky_rejects_does_not_fail_the_batch,
     the_default_github_budget_collects_every_account_over_cycles,
     each_platform_says_whether_it_works,
+    a_handle_stored_before_the_syntax_check_fails_alone,
 );
 
 async fn detail(app: &TestApp, id: i64) -> AccountDetail {
@@ -314,6 +315,14 @@ async fn reddit_needs_oauth_and_reports_states(backend: Backend) {
         .mount(&fake)
         .await;
     Mock::given(method("GET"))
+        .and(path("/r/gone/about"))
+        .respond_with(ResponseTemplate::new(404).set_body_raw(
+            platform_fixture("reddit/subreddit_banned_404.json"),
+            "application/json",
+        ))
+        .mount(&fake)
+        .await;
+    Mock::given(method("GET"))
         .and(path("/r/announcements/about"))
         .respond_with(platform_json("reddit/subreddit_about.json"))
         .mount(&fake)
@@ -331,13 +340,14 @@ async fn reddit_needs_oauth_and_reports_states(backend: Backend) {
     let private = app.add_account(Platform::Reddit, "r/secret").await;
     let subreddit = app.add_account(Platform::Reddit, "r/announcements").await;
     let walled = app.add_account(Platform::Reddit, "walled").await;
+    let banned = app.add_account(Platform::Reddit, "r/gone").await;
 
     // Without credentials: not configured, nothing asked.
     let anonymous = engine(app.db.clone(), &fake.uri(), |config| {
         config.credentials = false
     });
     let run = anonymous.run(Utc::now()).await.expect("a run");
-    assert_eq!(run.accounts_skipped, 5, "{run:?}");
+    assert_eq!(run.accounts_skipped, 6, "{run:?}");
     let account = detail(&app, spez).await.account;
     assert_eq!(account.last_outcome, Some(Outcome::NotConfigured));
     assert!(account.last_error.unwrap().contains("REDDIT_CLIENT_ID"));
@@ -354,6 +364,7 @@ async fn reddit_needs_oauth_and_reports_states(backend: Backend) {
     assert_eq!(outcome(private).await, Some(Outcome::Private));
     assert_eq!(outcome(subreddit).await, Some(Outcome::Ok));
     assert_eq!(outcome(walled).await, Some(Outcome::Blocked));
+    assert_eq!(outcome(banned).await, Some(Outcome::Suspended));
     assert_eq!(snapshots(&app, suspended).await, 0);
     assert!(
         detail(&app, subreddit)
@@ -390,15 +401,19 @@ async fn a_spent_youtube_quota_pauses_youtube(backend: Backend) {
         ))
         .mount(&fake)
         .await;
+    // Two requests' worth (50 a batch): the second is held by the pause.
     let mut ids = Vec::new();
-    for handle in ["@first", "@second", "@third"] {
-        ids.push(app.add_account(Platform::Youtube, handle).await);
+    for i in 0..51 {
+        ids.push(
+            app.add_account(Platform::Youtube, &format!("@channel{i}"))
+                .await,
+        );
     }
     let engine = engine(app.db.clone(), &fake.uri(), |config| {
         config.settings.workers = 1
     });
     let run = engine.run(Utc::now()).await.expect("a run");
-    assert_eq!(run.accounts_failed, 3, "{run:?}");
+    assert_eq!(run.accounts_failed, 51, "{run:?}");
     for id in ids {
         assert_eq!(
             detail(&app, id).await.account.last_outcome,
@@ -753,4 +768,46 @@ async fn each_platform_says_whether_it_works(backend: Backend) {
     assert!(status.check(Platform::X).await.is_none());
     let table = reach::platforms::table(&statuses, &[]);
     assert!(table.contains("set YOUTUBE_API_KEY"), "{table}");
+}
+
+async fn a_handle_stored_before_the_syntax_check_fails_alone(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfiles"))
+        .respond_with(Profiles)
+        .mount(&fake)
+        .await;
+    let stale = app
+        .add_account(Platform::Bluesky, "stale.bsky.social")
+        .await;
+    // Stored before handles were checked against atproto's syntax.
+    let old = app::db::entities::account::ActiveModel {
+        platform: Set(Platform::Bluesky),
+        handle: Set("john.0".into()),
+        is_core: Set(false),
+        simulated: Set(false),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id;
+    app.engine(&fake.uri())
+        .run(Utc::now())
+        .await
+        .expect("a run");
+    for id in [stale, old] {
+        let account = detail(&app, id).await.account;
+        assert_eq!(
+            account.last_outcome,
+            Some(Outcome::InvalidHandle),
+            "{}: {:?}",
+            account.handle,
+            account.last_error
+        );
+    }
 }

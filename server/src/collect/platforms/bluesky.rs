@@ -128,11 +128,16 @@ impl Collector for Bluesky {
                 .get(self.url("app.bsky.actor.getProfiles"))
                 .query(&valid);
             match upstream.get_json(Platform::Bluesky, request).await {
+                // The one actor asked for is the one Bluesky refuses.
                 Err(error) if error.is_bad_request() && valid.len() == 1 => {
-                    return Ok(vec![Err(CollectError::InvalidHandle(format!(
+                    let refused = CollectError::InvalidHandle(format!(
                         "Bluesky refuses {}: {error}",
                         valid[0].1
-                    )))]);
+                    ));
+                    return Ok(actors
+                        .into_iter()
+                        .map(|actor| actor.and(Err(refused.clone())))
+                        .collect());
                 }
                 answer => answer?,
             }

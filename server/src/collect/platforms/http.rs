@@ -338,18 +338,19 @@ impl Upstream {
     /// When `platform`'s next request may go (now when it may go at once).
     pub fn resumes_in(&self, platform: Platform) -> Duration {
         let now = Instant::now();
+        // One lock at a time: `pause_platform` takes them in the other order.
+        let paused = self
+            .platform_pauses
+            .lock()
+            .expect("pauses lock")
+            .get(&platform)
+            .map(|until| until.saturating_duration_since(now));
         let limiters = self.limiters.lock().expect("limiters lock");
         limiters
             .iter()
             .filter(|((p, _), _)| *p == platform)
             .map(|(_, limiter)| limiter.window().next_slot(now) - now)
-            .chain(
-                self.platform_pauses
-                    .lock()
-                    .expect("pauses lock")
-                    .get(&platform)
-                    .map(|until| until.saturating_duration_since(now)),
-            )
+            .chain(paused)
             .max()
             .unwrap_or_default()
     }
@@ -357,9 +358,11 @@ impl Upstream {
     /// Holds every request to `platform` until `until` (a daily quota
     /// spent): those that cannot wait that long fail as rate limited.
     pub fn pause_platform(&self, platform: Platform, until: Instant) {
-        let mut pauses = self.platform_pauses.lock().expect("pauses lock");
-        let pause = pauses.entry(platform).or_insert(until);
-        *pause = (*pause).max(until);
+        {
+            let mut pauses = self.platform_pauses.lock().expect("pauses lock");
+            let pause = pauses.entry(platform).or_insert(until);
+            *pause = (*pause).max(until);
+        }
         for ((p, _), limiter) in self.limiters.lock().expect("limiters lock").iter() {
             if *p == platform {
                 limiter.pause_until(until);
@@ -449,6 +452,10 @@ impl Upstream {
         }
         let message = error_message(&text);
         match status {
+            // Reddit answers a banned subreddit with a 404 that says so.
+            StatusCode::NOT_FOUND if refusal_reason(&text).as_deref() == Some("banned") => Err(
+                CollectError::Suspended(format!("{host}: banned by the platform (404)")),
+            ),
             StatusCode::NOT_FOUND => Err(CollectError::NotFound),
             StatusCode::GONE => Err(CollectError::Gone(format!("{host} answered 410 Gone"))),
             StatusCode::UNAUTHORIZED => Err(CollectError::Unauthorized(format!(
@@ -484,6 +491,15 @@ async fn read_body(response: reqwest::Response, host: &str) -> Result<Vec<u8>, C
         }
     })?;
     Ok(body.to_vec())
+}
+
+/// The `reason` of a JSON refusal (`{"reason": "banned", …}`).
+fn refusal_reason(body: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()?
+        .get("reason")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 fn is_html(headers: &HeaderMap, body: &str) -> bool {

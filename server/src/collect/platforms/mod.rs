@@ -152,9 +152,10 @@ pub trait Collector: Send + Sync {
         1
     }
 
-    /// Requests a batch of `accounts` costs, for planning a run within the
-    /// budget.
-    fn requests_for(&self, accounts: usize) -> u64 {
+    /// Requests a batch of `accounts` costs, `without_id` of which have no
+    /// stable id yet, for planning a run within the budget.
+    fn requests_for(&self, accounts: usize, without_id: usize) -> u64 {
+        let _ = without_id;
         accounts.div_ceil(self.batch_size().max(1)) as u64
     }
 

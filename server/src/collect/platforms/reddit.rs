@@ -221,7 +221,7 @@ impl Collector for Reddit {
             .then_some("REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET")
     }
 
-    fn requests_for(&self, accounts: usize) -> u64 {
+    fn requests_for(&self, accounts: usize, _without_id: usize) -> u64 {
         accounts as u64
     }
 

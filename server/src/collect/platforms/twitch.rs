@@ -122,7 +122,7 @@ impl Collector for Twitch {
     }
 
     /// One `users` request, then one `followers` request per account.
-    fn requests_for(&self, accounts: usize) -> u64 {
+    fn requests_for(&self, accounts: usize, _without_id: usize) -> u64 {
         (accounts.div_ceil(BATCH) + accounts) as u64
     }
 
@@ -142,7 +142,18 @@ impl Collector for Twitch {
                 None => query.push(("login", login)),
             }
         }
-        let users: Users = self.helix(upstream, "/users", &query).await?;
+        let users: Users = match self.helix(upstream, "/users", &query).await {
+            // One login Twitch refuses fails the whole call; alone, it is
+            // that account's handle (the engine asks a batch's accounts
+            // alone after a 400).
+            Err(error) if error.is_bad_request() && targets.len() == 1 => {
+                return Ok(vec![Err(CollectError::InvalidHandle(format!(
+                    "Twitch refuses {}: {error}",
+                    logins[0]
+                )))]);
+            }
+            users => users?,
+        };
 
         let mut results = Vec::with_capacity(targets.len());
         for (target, login) in targets.iter().zip(&logins) {

@@ -200,6 +200,13 @@ impl Collector for Youtube {
         self.api_key.is_none().then_some("YOUTUBE_API_KEY")
     }
 
+    /// One `id=` request per 50 known channels, and one `forHandle`
+    /// request for each handle not resolved yet.
+    fn requests_for(&self, accounts: usize, without_id: usize) -> u64 {
+        let with_id = accounts.saturating_sub(without_id);
+        (with_id.div_ceil(BATCH) + without_id) as u64
+    }
+
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
         let key = self
             .api_key

@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::collection::{platform_fixture, platform_json};
+use crate::collection::{answer, on_get, once_on_get, platform_fixture, platform_json};
 use crate::platforms::Profiles;
 
 /// Runs `reach` on `dir`'s database with every platform at `fake`.
@@ -60,99 +60,90 @@ fn succeeded(output: &Output) -> String {
 
 async fn fakes() -> MockServer {
     let fake = MockServer::start().await;
-    let json = |status: u16, file: &str| {
-        ResponseTemplate::new(status).set_body_raw(platform_fixture(file), "application/json")
-    };
     // Mastodon: found by lookup, then suspended when asked by id.
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/lookup"))
-        .respond_with(platform_json("mastodon/lookup.json"))
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/api/v1/accounts/lookup",
+        platform_json("mastodon/lookup.json"),
+    )
+    .await;
     let suspended = platform_fixture("mastodon/account_suspended.json").replace("\"14\"", "\"1\"");
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/1"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(suspended, "application/json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/instance"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    on_get(
+        &fake,
+        "/api/v1/accounts/1",
+        ResponseTemplate::new(200).set_body_raw(suspended, "application/json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/api/v2/instance",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "domain": "mastodon.social", "title": "Mastodon"
-        })))
-        .mount(&fake)
-        .await;
+        })),
+    )
+    .await;
     // GitHub: by login first, then by id, renamed.
-    Mock::given(method("GET"))
-        .and(path("/users/octocat"))
-        .respond_with(platform_json("github/user.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/user/583231"))
-        .respond_with(platform_json("github/user_by_id_renamed.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/rate_limit"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    on_get(&fake, "/users/octocat", platform_json("github/user.json")).await;
+    on_get(
+        &fake,
+        "/user/583231",
+        platform_json("github/user_by_id_renamed.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/rate_limit",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "rate": {"limit": 60, "used": 3, "remaining": 57, "reset": 1_900_000_000}
-        })))
-        .mount(&fake)
-        .await;
+        })),
+    )
+    .await;
     // YouTube: the day's quota is spent.
-    Mock::given(method("GET"))
-        .and(path("/youtube/v3/channels"))
-        .respond_with(json(403, "youtube/error_quota_exceeded_403.json"))
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/youtube/v3/channels",
+        answer(403, "youtube/error_quota_exceeded_403.json"),
+    )
+    .await;
     // Twitch: the first token is refused once.
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
         .respond_with(platform_json("twitch/token.json"))
         .mount(&fake)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/helix/users"))
-        .respond_with(json(401, "twitch/unauthorized_401.json"))
-        .up_to_n_times(1)
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/helix/users"))
-        .respond_with(platform_json("twitch/users.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/helix/channels/followers"))
-        .respond_with(platform_json("twitch/channels_followers_total_only.json"))
-        .mount(&fake)
-        .await;
+    once_on_get(
+        &fake,
+        "/helix/users",
+        answer(401, "twitch/unauthorized_401.json"),
+    )
+    .await;
+    on_get(&fake, "/helix/users", platform_json("twitch/users.json")).await;
+    on_get(
+        &fake,
+        "/helix/channels/followers",
+        platform_json("twitch/channels_followers_total_only.json"),
+    )
+    .await;
     // Reddit: a token, a user, and a client it blocks.
     Mock::given(method("POST"))
         .and(path("/api/v1/access_token"))
         .respond_with(platform_json("reddit/access_token_client_credentials.json"))
         .mount(&fake)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/user/spez/about"))
-        .respond_with(platform_json("reddit/user_about.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/user/walled/about"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .set_body_raw(platform_fixture("reddit/blocked_403.html"), "text/html"),
-        )
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/user/spez/about",
+        platform_json("reddit/user_about.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/user/walled/about",
+        answer(403, "reddit/blocked_403.html"),
+    )
+    .await;
     // Bluesky: one handle it rejects in a batch.
-    Mock::given(method("GET"))
-        .and(path("/xrpc/app.bsky.actor.getProfiles"))
-        .respond_with(Profiles)
-        .mount(&fake)
-        .await;
+    on_get(&fake, "/xrpc/app.bsky.actor.getProfiles", Profiles).await;
     Mock::given(method("GET"))
         .and(path("/xrpc/app.bsky.actor.getProfile"))
         .and(query_param("actor", "bsky.app"))

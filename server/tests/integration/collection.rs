@@ -43,7 +43,38 @@ pub(crate) fn platform_fixture(name: &str) -> String {
 }
 
 pub(crate) fn platform_json(name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(platform_fixture(name), "application/json")
+    answer(200, name)
+}
+
+/// A platform's documented answer: `status` and the body of fixture `name`
+/// (HTML for `.html` files, JSON otherwise).
+pub(crate) fn answer(status: u16, name: &str) -> ResponseTemplate {
+    let kind = if name.ends_with(".html") {
+        "text/html"
+    } else {
+        "application/json"
+    };
+    ResponseTemplate::new(status).set_body_raw(platform_fixture(name), kind)
+}
+
+/// Serves `response` to every GET of `route` on `fake`.
+pub(crate) async fn on_get(fake: &MockServer, route: &str, response: impl Respond + 'static) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .respond_with(response)
+        .mount(fake)
+        .await;
+}
+
+/// Serves `response` to the first GET of `route` only; mounted before the
+/// usual answer, it is answered first.
+pub(crate) async fn once_on_get(fake: &MockServer, route: &str, response: impl Respond + 'static) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .respond_with(response)
+        .up_to_n_times(1)
+        .mount(fake)
+        .await;
 }
 
 fn json(name: &str) -> ResponseTemplate {

@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use wiremock::matchers::{body_string_contains, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::collection::{platform_fixture, platform_json};
+use crate::collection::{answer, on_get, once_on_get, platform_fixture, platform_json};
 use crate::common::{Backend, TestApp, engine};
 use crate::on_both_backends;
 
@@ -62,46 +62,30 @@ async fn a_platform_that_never_stops_limiting_gets_bounded_retries(backend: Back
     let app = TestApp::empty(backend).await;
     let fake = MockServer::start().await;
     // GitHub: a constant `Retry-After: 1`, forever.
-    Mock::given(method("GET"))
-        .and(path("/users/octocat"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "1")
-                .set_body_raw(
-                    platform_fixture("github/rate_limited_secondary.json"),
-                    "application/json",
-                ),
-        )
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/users/octocat",
+        answer(429, "github/rate_limited_secondary.json").insert_header("retry-after", "1"),
+    )
+    .await;
     // GitHub's documentation example: a spent limit whose reset is in 2013.
-    Mock::given(method("GET"))
-        .and(path("/users/hubot"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .insert_header("x-ratelimit-remaining", "0")
-                .insert_header("x-ratelimit-reset", "1372700873")
-                .set_body_raw(
-                    platform_fixture("github/rate_limited_primary_unauthenticated.json"),
-                    "application/json",
-                ),
-        )
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/users/hubot",
+        answer(403, "github/rate_limited_primary_unauthenticated.json")
+            .insert_header("x-ratelimit-remaining", "0")
+            .insert_header("x-ratelimit-reset", "1372700873"),
+    )
+    .await;
     // Bluesky: the IETF draft's headers, also with a reset already past.
-    Mock::given(method("GET"))
-        .and(path("/xrpc/app.bsky.actor.getProfiles"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("ratelimit-remaining", "0")
-                .insert_header("ratelimit-reset", "1372700873")
-                .set_body_raw(
-                    platform_fixture("bluesky/rate_limited.json"),
-                    "application/json",
-                ),
-        )
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/xrpc/app.bsky.actor.getProfiles",
+        answer(429, "bluesky/rate_limited.json")
+            .insert_header("ratelimit-remaining", "0")
+            .insert_header("ratelimit-reset", "1372700873"),
+    )
+    .await;
     let octocat = app.add_account(Platform::Github, "octocat").await;
     let hubot = app.add_account(Platform::Github, "hubot").await;
     let bluesky = app.add_account(Platform::Bluesky, "bsky.app").await;
@@ -141,17 +125,18 @@ async fn suspended_accounts_keep_their_counters_and_come_back(backend: Backend) 
         .await;
     // Asked by id from the second run on: suspended once, then back.
     let suspended = platform_fixture("mastodon/account_suspended.json").replace("\"14\"", "\"1\"");
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/1"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(suspended, "application/json"))
-        .up_to_n_times(1)
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/1"))
-        .respond_with(platform_json("mastodon/lookup.json"))
-        .mount(&fake)
-        .await;
+    once_on_get(
+        &fake,
+        "/api/v1/accounts/1",
+        ResponseTemplate::new(200).set_body_raw(suspended, "application/json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/api/v1/accounts/1",
+        platform_json("mastodon/lookup.json"),
+    )
+    .await;
     let id = app
         .add_account(Platform::Mastodon, "Gargron@mastodon.social")
         .await;
@@ -186,26 +171,28 @@ async fn suspended_accounts_keep_their_counters_and_come_back(backend: Backend) 
 async fn missing_and_hidden_counts_never_wipe_known_ones(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let fake = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/xrpc/app.bsky.actor.getProfiles"))
-        .respond_with(platform_json("bluesky/profiles.json"))
-        .up_to_n_times(1)
-        .mount(&fake)
-        .await;
+    once_on_get(
+        &fake,
+        "/xrpc/app.bsky.actor.getProfiles",
+        platform_json("bluesky/profiles.json"),
+    )
+    .await;
     // A profile without any aggregates (only `did` and `handle` are
     // required by the lexicon).
-    Mock::given(method("GET"))
-        .and(path("/xrpc/app.bsky.actor.getProfiles"))
-        .respond_with(platform_json("bluesky/profiles_lexicon_minimum.json"))
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/xrpc/app.bsky.actor.getProfiles",
+        platform_json("bluesky/profiles_lexicon_minimum.json"),
+    )
+    .await;
     // glitch-soc's -1 for a hidden follower count.
     let hidden = platform_fixture("mastodon/account_hidden_followers_glitch.json");
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/lookup"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(hidden, "application/json"))
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/api/v1/accounts/lookup",
+        ResponseTemplate::new(200).set_body_raw(hidden, "application/json"),
+    )
+    .await;
     let atproto = app.add_account(Platform::Bluesky, "atproto.com").await;
     let quiet = app
         .add_account(Platform::Mastodon, "quietperson@infosec.exchange")
@@ -233,16 +220,13 @@ async fn missing_and_hidden_counts_never_wipe_known_ones(backend: Backend) {
 async fn renamed_accounts_are_followed_by_their_id(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let fake = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/users/octocat"))
-        .respond_with(platform_json("github/user.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/user/583231"))
-        .respond_with(platform_json("github/user_by_id_renamed.json"))
-        .mount(&fake)
-        .await;
+    on_get(&fake, "/users/octocat", platform_json("github/user.json")).await;
+    on_get(
+        &fake,
+        "/user/583231",
+        platform_json("github/user_by_id_renamed.json"),
+    )
+    .await;
     let id = app.add_account(Platform::Github, "octocat").await;
     let engine = app.engine(&fake.uri());
     engine.run(Utc::now()).await.expect("a first run");
@@ -280,61 +264,51 @@ async fn reddit_needs_oauth_and_reports_states(backend: Backend) {
         .mount(&fake)
         .await;
     // The token is refused once (expired): one new token, one retry.
-    Mock::given(method("GET"))
-        .and(path("/user/spez/about"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .insert_header(
-                    "www-authenticate",
-                    r#"Bearer realm="reddit", error="invalid_token""#,
-                )
-                .set_body_raw(
-                    platform_fixture("reddit/unauthorized_401.json"),
-                    "application/json",
-                ),
-        )
-        .up_to_n_times(1)
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/user/spez/about"))
-        .respond_with(platform_json("reddit/user_about.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/user/example_suspended/about"))
-        .respond_with(platform_json("reddit/user_about_suspended.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/r/secret/about"))
-        .respond_with(ResponseTemplate::new(403).set_body_raw(
-            platform_fixture("reddit/subreddit_private_403.json"),
-            "application/json",
-        ))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/r/gone/about"))
-        .respond_with(ResponseTemplate::new(404).set_body_raw(
-            platform_fixture("reddit/subreddit_banned_404.json"),
-            "application/json",
-        ))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/r/announcements/about"))
-        .respond_with(platform_json("reddit/subreddit_about.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/user/walled/about"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .set_body_raw(platform_fixture("reddit/blocked_403.html"), "text/html"),
-        )
-        .mount(&fake)
-        .await;
+    once_on_get(
+        &fake,
+        "/user/spez/about",
+        answer(401, "reddit/unauthorized_401.json").insert_header(
+            "www-authenticate",
+            r#"Bearer realm="reddit", error="invalid_token""#,
+        ),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/user/spez/about",
+        platform_json("reddit/user_about.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/user/example_suspended/about",
+        platform_json("reddit/user_about_suspended.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/r/secret/about",
+        answer(403, "reddit/subreddit_private_403.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/r/gone/about",
+        answer(404, "reddit/subreddit_banned_404.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/r/announcements/about",
+        platform_json("reddit/subreddit_about.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/user/walled/about",
+        answer(403, "reddit/blocked_403.html"),
+    )
+    .await;
     let spez = app.add_account(Platform::Reddit, "u/spez").await;
     let suspended = app.add_account(Platform::Reddit, "example_suspended").await;
     let private = app.add_account(Platform::Reddit, "r/secret").await;
@@ -393,14 +367,12 @@ async fn reddit_needs_oauth_and_reports_states(backend: Backend) {
 async fn a_spent_youtube_quota_pauses_youtube(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let fake = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/youtube/v3/channels"))
-        .respond_with(ResponseTemplate::new(403).set_body_raw(
-            platform_fixture("youtube/error_quota_exceeded_403.json"),
-            "application/json",
-        ))
-        .mount(&fake)
-        .await;
+    on_get(
+        &fake,
+        "/youtube/v3/channels",
+        answer(403, "youtube/error_quota_exceeded_403.json"),
+    )
+    .await;
     // Two requests' worth (50 a batch): the second is held by the pause.
     let mut ids = Vec::new();
     for i in 0..51 {
@@ -441,25 +413,19 @@ async fn a_refused_twitch_token_is_renewed_once(backend: Backend) {
         .respond_with(platform_json("twitch/token.json"))
         .mount(&fake)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/helix/users"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
-            platform_fixture("twitch/unauthorized_401.json"),
-            "application/json",
-        ))
-        .up_to_n_times(1)
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/helix/users"))
-        .respond_with(platform_json("twitch/users.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/helix/channels/followers"))
-        .respond_with(platform_json("twitch/channels_followers_total_only.json"))
-        .mount(&fake)
-        .await;
+    once_on_get(
+        &fake,
+        "/helix/users",
+        answer(401, "twitch/unauthorized_401.json"),
+    )
+    .await;
+    on_get(&fake, "/helix/users", platform_json("twitch/users.json")).await;
+    on_get(
+        &fake,
+        "/helix/channels/followers",
+        platform_json("twitch/channels_followers_total_only.json"),
+    )
+    .await;
     let id = app.add_account(Platform::Twitch, "twitchdev").await;
     app.engine(&fake.uri())
         .run(Utc::now())
@@ -504,10 +470,7 @@ impl Respond for Profiles {
             .map(|(_, v)| v.into_owned())
             .collect();
         if actors.iter().any(|a| a == "stale.bsky.social") {
-            return ResponseTemplate::new(400).set_body_raw(
-                platform_fixture("bluesky/profiles_invalid_actor.json"),
-                "application/json",
-            );
+            return answer(400, "bluesky/profiles_invalid_actor.json");
         }
         let all: serde_json::Value =
             serde_json::from_str(&platform_fixture("bluesky/profiles.json")).unwrap();
@@ -528,18 +491,11 @@ impl Respond for Profiles {
 async fn one_account_bluesky_rejects_does_not_fail_the_batch(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let fake = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/xrpc/app.bsky.actor.getProfiles"))
-        .respond_with(Profiles)
-        .mount(&fake)
-        .await;
+    on_get(&fake, "/xrpc/app.bsky.actor.getProfiles", Profiles).await;
     Mock::given(method("GET"))
         .and(path("/xrpc/app.bsky.actor.getProfile"))
         .and(query_param("actor", "gone.bsky.social"))
-        .respond_with(ResponseTemplate::new(400).set_body_raw(
-            platform_fixture("bluesky/profile_deactivated.json"),
-            "application/json",
-        ))
+        .respond_with(answer(400, "bluesky/profile_deactivated.json"))
         .mount(&fake)
         .await;
     let good = app.add_account(Platform::Bluesky, "bsky.app").await;
@@ -600,12 +556,8 @@ impl Respond for LimitedGithub {
         let recent = sent.iter().filter(|t| now - **t < WINDOW).count();
         if recent >= LIMIT {
             *self.refused.lock().unwrap() += 1;
-            return ResponseTemplate::new(403)
-                .insert_header("x-ratelimit-remaining", "0")
-                .set_body_raw(
-                    platform_fixture("github/rate_limited_primary_unauthenticated.json"),
-                    "application/json",
-                );
+            return answer(403, "github/rate_limited_primary_unauthenticated.json")
+                .insert_header("x-ratelimit-remaining", "0");
         }
         sent.push(now);
         let login = request.url.path().rsplit('/').next().unwrap_or_default();
@@ -676,36 +628,35 @@ async fn each_platform_says_whether_it_works(backend: Backend) {
     use app::model::PlatformHealth;
     let app = TestApp::empty(backend).await;
     let fake = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/users/octocat"))
-        .respond_with(platform_json("github/user.json"))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/rate_limit"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    on_get(&fake, "/users/octocat", platform_json("github/user.json")).await;
+    on_get(
+        &fake,
+        "/rate_limit",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "resources": {},
             "rate": {"limit": 60, "used": 1, "remaining": 59, "reset": 1_900_000_000}
-        })))
-        .mount(&fake)
-        .await;
+        })),
+    )
+    .await;
     // Bluesky refuses this client with an HTML page, whatever it asks.
-    Mock::given(method("GET"))
-        .and(path("/xrpc/app.bsky.actor.getProfiles"))
-        .respond_with(ResponseTemplate::new(403).set_body_raw(
+    on_get(
+        &fake,
+        "/xrpc/app.bsky.actor.getProfiles",
+        ResponseTemplate::new(403).set_body_raw(
             "<html><head><title>Blocked</title></head></html>",
             "text/html",
-        ))
-        .mount(&fake)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/xrpc/app.bsky.actor.getProfile"))
-        .respond_with(ResponseTemplate::new(403).set_body_raw(
+        ),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/xrpc/app.bsky.actor.getProfile",
+        ResponseTemplate::new(403).set_body_raw(
             "<html><head><title>Blocked</title></head></html>",
             "text/html",
-        ))
-        .mount(&fake)
-        .await;
+        ),
+    )
+    .await;
     app.add_account(Platform::Github, "octocat").await;
     app.add_account(Platform::Bluesky, "bsky.app").await;
     app.add_account(Platform::Youtube, "@googledevelopers")
@@ -774,11 +725,7 @@ async fn a_handle_stored_before_the_syntax_check_fails_alone(backend: Backend) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
     let app = TestApp::empty(backend).await;
     let fake = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/xrpc/app.bsky.actor.getProfiles"))
-        .respond_with(Profiles)
-        .mount(&fake)
-        .await;
+    on_get(&fake, "/xrpc/app.bsky.actor.getProfiles", Profiles).await;
     let stale = app
         .add_account(Platform::Bluesky, "stale.bsky.social")
         .await;

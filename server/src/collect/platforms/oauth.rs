@@ -12,6 +12,45 @@ use tokio::time::Instant;
 
 use super::CollectError;
 
+/// An OAuth app's client id and secret, both or neither, and the settings
+/// that give them. Its `Debug` never shows the secret.
+pub(super) struct ClientCredentials {
+    pair: Option<(String, String)>,
+    settings: &'static str,
+}
+
+impl ClientCredentials {
+    pub fn new(id: Option<String>, secret: Option<String>, settings: &'static str) -> Self {
+        Self {
+            pair: id.zip(secret),
+            settings,
+        }
+    }
+
+    /// The id and secret, or what to set.
+    pub fn get(&self) -> Result<(&str, &str), CollectError> {
+        self.pair
+            .as_ref()
+            .map(|(id, secret)| (id.as_str(), secret.as_str()))
+            .ok_or(CollectError::NotConfigured(self.settings))
+    }
+
+    /// What to set, when they are missing.
+    pub fn missing(&self) -> Option<&'static str> {
+        self.pair.is_none().then_some(self.settings)
+    }
+}
+
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id = self.pair.as_ref().map(|(id, _)| id.as_str());
+        f.debug_struct("ClientCredentials")
+            .field("id", &id)
+            .field("secret", &self.pair.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
 /// A token endpoint's answer.
 #[derive(Deserialize)]
 pub(super) struct Grant {
@@ -75,5 +114,25 @@ where
             call(token).await
         }
         answer => answer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_never_prints() {
+        let credentials =
+            ClientCredentials::new(Some("app".into()), Some("hunter2".into()), "APP_ID");
+        let shown = format!("{credentials:?}");
+        assert!(
+            shown.contains("app") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        assert_eq!(credentials.missing(), None);
+        let none = ClientCredentials::new(Some("app".into()), None, "APP_ID and APP_SECRET");
+        assert_eq!(none.missing(), Some("APP_ID and APP_SECRET"));
+        assert!(none.get().is_err());
     }
 }

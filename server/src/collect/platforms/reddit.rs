@@ -15,13 +15,13 @@ use app::model::{Counters, Platform};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::oauth::{Grant, TokenCache, with_token};
+use super::oauth::{ClientCredentials, Grant, TokenCache, with_token};
 use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
 
 pub struct Reddit {
     api_url: String,
     auth_url: String,
-    credentials: Option<(String, String)>,
+    credentials: ClientCredentials,
     user_agent: String,
     token: TokenCache,
 }
@@ -106,23 +106,18 @@ impl Reddit {
         Self {
             api_url,
             auth_url,
-            credentials: client_id.zip(client_secret),
+            credentials: ClientCredentials::new(
+                client_id,
+                client_secret,
+                "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (Reddit answers no anonymous request since May 2026)",
+            ),
             user_agent: format!("server:reach:{}{by}", env!("CARGO_PKG_VERSION")),
             token: TokenCache::default(),
         }
     }
 
-    fn credentials(&self) -> Result<(&str, &str), CollectError> {
-        self.credentials
-            .as_ref()
-            .map(|(id, secret)| (id.as_str(), secret.as_str()))
-            .ok_or(CollectError::NotConfigured(
-                "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (Reddit answers no anonymous request since May 2026)",
-            ))
-    }
-
     async fn grant(&self, upstream: &Upstream) -> Result<Grant, CollectError> {
-        let (id, secret) = self.credentials()?;
+        let (id, secret) = self.credentials.get()?;
         let request = upstream
             .client()
             .post(&self.auth_url)
@@ -216,9 +211,7 @@ impl Reddit {
 #[async_trait]
 impl Collector for Reddit {
     fn missing_settings(&self) -> Option<&'static str> {
-        self.credentials
-            .is_none()
-            .then_some("REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET")
+        self.credentials.missing()
     }
 
     fn requests_for(&self, accounts: usize, _without_id: usize) -> u64 {
@@ -226,7 +219,7 @@ impl Collector for Reddit {
     }
 
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
-        self.credentials()?;
+        self.credentials.get()?;
         let mut results = Vec::with_capacity(targets.len());
         for target in targets {
             match self.account(upstream, target).await {
@@ -238,7 +231,7 @@ impl Collector for Reddit {
     }
 
     async fn check(&self, upstream: &Upstream) -> Result<String, CollectError> {
-        self.credentials()?;
+        self.credentials.get()?;
         self.token.get(|| self.grant(upstream)).await?;
         Ok("the client id and secret give an app token".into())
     }

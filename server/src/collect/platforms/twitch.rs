@@ -13,7 +13,7 @@ use app::model::{Counters, Platform};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::oauth::{Grant, TokenCache, with_token};
+use super::oauth::{ClientCredentials, Grant, TokenCache, with_token};
 use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
 
 const BATCH: usize = 100;
@@ -21,7 +21,7 @@ const BATCH: usize = 100;
 pub struct Twitch {
     base_url: String,
     auth_url: String,
-    credentials: Option<(String, String)>,
+    credentials: ClientCredentials,
     token: TokenCache,
 }
 
@@ -52,22 +52,17 @@ impl Twitch {
         Self {
             base_url,
             auth_url,
-            credentials: client_id.zip(client_secret),
+            credentials: ClientCredentials::new(
+                client_id,
+                client_secret,
+                "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET",
+            ),
             token: TokenCache::default(),
         }
     }
 
-    fn credentials(&self) -> Result<(&str, &str), CollectError> {
-        self.credentials
-            .as_ref()
-            .map(|(id, secret)| (id.as_str(), secret.as_str()))
-            .ok_or(CollectError::NotConfigured(
-                "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET",
-            ))
-    }
-
     async fn grant(&self, upstream: &Upstream) -> Result<Grant, CollectError> {
-        let (id, secret) = self.credentials()?;
+        let (id, secret) = self.credentials.get()?;
         let request = upstream.client().post(&self.auth_url).form(&[
             ("client_id", id),
             ("client_secret", secret),
@@ -92,7 +87,7 @@ impl Twitch {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, CollectError> {
-        let (id, _) = self.credentials()?;
+        let (id, _) = self.credentials.get()?;
         let url = format!("{}{path}", self.base_url.trim_end_matches('/'));
         with_token(
             &self.token,
@@ -127,13 +122,11 @@ impl Collector for Twitch {
     }
 
     fn missing_settings(&self) -> Option<&'static str> {
-        self.credentials
-            .is_none()
-            .then_some("TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET")
+        self.credentials.missing()
     }
 
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
-        self.credentials()?;
+        self.credentials.get()?;
         let logins: Vec<String> = targets.iter().map(login).collect();
         let mut query: Vec<(&str, &str)> = Vec::with_capacity(targets.len());
         for (target, login) in targets.iter().zip(&logins) {

@@ -16,8 +16,8 @@ use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::collection::{answer, on_get, once_on_get, platform_fixture, platform_json};
-use crate::platforms::Profiles;
+use crate::collection::{answer, on_get, platform_fixture, platform_json};
+use crate::platforms::{Profiles, twitch_refusing_the_first_token};
 
 /// Runs `reach` on `dir`'s database with every platform at `fake`.
 async fn reach(dir: &Path, fake: &str, args: &[&str]) -> Output {
@@ -106,24 +106,7 @@ async fn fakes() -> MockServer {
     )
     .await;
     // Twitch: the first token is refused once.
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(platform_json("twitch/token.json"))
-        .mount(&fake)
-        .await;
-    once_on_get(
-        &fake,
-        "/helix/users",
-        answer(401, "twitch/unauthorized_401.json"),
-    )
-    .await;
-    on_get(&fake, "/helix/users", platform_json("twitch/users.json")).await;
-    on_get(
-        &fake,
-        "/helix/channels/followers",
-        platform_json("twitch/channels_followers_total_only.json"),
-    )
-    .await;
+    twitch_refusing_the_first_token(&fake).await;
     // Reddit: a token, a user, and a client it blocks.
     Mock::given(method("POST"))
         .and(path("/api/v1/access_token"))

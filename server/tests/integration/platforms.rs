@@ -404,28 +404,34 @@ async fn a_spent_youtube_quota_pauses_youtube(backend: Backend) {
     assert_eq!(fake.received_requests().await.unwrap().len(), 1);
 }
 
-async fn a_refused_twitch_token_is_renewed_once(backend: Backend) {
-    let app = TestApp::empty(backend).await;
-    let fake = MockServer::start().await;
+/// A fake Twitch whose first app token is refused once (401 "Invalid OAuth
+/// token"); tokens are given only for the secret in the form body.
+pub(crate) async fn twitch_refusing_the_first_token(fake: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
         .and(body_string_contains("client_secret=test-secret"))
         .respond_with(platform_json("twitch/token.json"))
-        .mount(&fake)
+        .mount(fake)
         .await;
     once_on_get(
-        &fake,
+        fake,
         "/helix/users",
         answer(401, "twitch/unauthorized_401.json"),
     )
     .await;
-    on_get(&fake, "/helix/users", platform_json("twitch/users.json")).await;
+    on_get(fake, "/helix/users", platform_json("twitch/users.json")).await;
     on_get(
-        &fake,
+        fake,
         "/helix/channels/followers",
         platform_json("twitch/channels_followers_total_only.json"),
     )
     .await;
+}
+
+async fn a_refused_twitch_token_is_renewed_once(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    twitch_refusing_the_first_token(&fake).await;
     let id = app.add_account(Platform::Twitch, "twitchdev").await;
     app.engine(&fake.uri())
         .run(Utc::now())

@@ -31,6 +31,7 @@ on_both_backends!(
     the_default_github_budget_collects_every_account_over_cycles,
     each_platform_says_whether_it_works,
     a_handle_stored_before_the_syntax_check_fails_alone,
+    limits_the_platform_announces_pause_the_host,
 );
 
 async fn detail(app: &TestApp, id: i64) -> AccountDetail {
@@ -763,4 +764,76 @@ async fn a_handle_stored_before_the_syntax_check_fails_alone(backend: Backend) {
             account.last_error
         );
     }
+}
+
+async fn limits_the_platform_announces_pause_the_host(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    // GitHub's secondary limit: 403, requests remaining, `retry-after`.
+    on_get(
+        &fake,
+        "/users/mona",
+        answer(403, "github/rate_limited_secondary.json")
+            .insert_header("x-ratelimit-remaining", "4990")
+            .insert_header("retry-after", "60"),
+    )
+    .await;
+    on_get(&fake, "/users/lisa", platform_json("github/user.json")).await;
+    // Bluesky says, on a good answer, that the window is spent for two
+    // minutes, in the IETF draft's headers (no `x-` prefix).
+    let reset = (Utc::now().timestamp() + 120).to_string();
+    on_get(
+        &fake,
+        "/xrpc/app.bsky.actor.getProfiles",
+        platform_json("bluesky/profiles.json")
+            .insert_header("ratelimit-limit", "3000")
+            .insert_header("ratelimit-remaining", "0")
+            .insert_header("ratelimit-reset", reset.as_str()),
+    )
+    .await;
+    let mona = app.add_account(Platform::Github, "mona").await;
+    let lisa = app.add_account(Platform::Github, "lisa").await;
+    // 26 Bluesky accounts: two requests' worth (25 a batch).
+    let mut bluesky = Vec::new();
+    for i in 0..26 {
+        bluesky.push(
+            app.add_account(Platform::Bluesky, &format!("user{i}.bsky.social"))
+                .await,
+        );
+    }
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1;
+        config.max_wait = Duration::from_secs(3);
+    });
+    engine.run(Utc::now()).await.expect("a run");
+
+    let requests = fake.received_requests().await.unwrap();
+    assert_eq!(
+        requests_to(&requests, "/users/mona"),
+        1,
+        "not retried into the limit"
+    );
+    assert_eq!(
+        requests_to(&requests, "/users/lisa"),
+        0,
+        "the host is paused"
+    );
+    for id in [mona, lisa] {
+        assert_eq!(
+            detail(&app, id).await.account.last_outcome,
+            Some(Outcome::RateLimited)
+        );
+    }
+    assert_eq!(
+        requests_to(&requests, "/xrpc/app.bsky.actor.getProfiles"),
+        1,
+        "RateLimit-Remaining: 0 pauses Bluesky"
+    );
+    let held = detail(&app, *bluesky.last().unwrap()).await.account;
+    assert_eq!(
+        held.last_outcome,
+        Some(Outcome::RateLimited),
+        "{:?}",
+        held.last_error
+    );
 }

@@ -652,6 +652,23 @@ pub mod validate {
     /// The longest custom period: ten years.
     const MAX_PERIOD_DAYS: i64 = 3_650;
 
+    /// The dates any argument may name: from the Unix epoch to the end of
+    /// year 9999. Outside them the arithmetic of periods and boards would
+    /// leave chrono's range; no data is that old or that far ahead.
+    pub const EARLIEST_DATE: &str = "1970-01-01";
+    pub const LATEST_DATE: &str = "9999-12-31";
+
+    /// `date` (named `name` in the message) within the accepted range.
+    pub fn date(date: chrono::NaiveDate, name: &str) -> Result<chrono::NaiveDate, ApiError> {
+        let bound = |text: &str| text.parse::<chrono::NaiveDate>().expect("a valid bound");
+        if date < bound(EARLIEST_DATE) || date > bound(LATEST_DATE) {
+            return Err(ApiError::bad_request(format!(
+                "{name} must be a date from {EARLIEST_DATE} to {LATEST_DATE}, not {date}"
+            )));
+        }
+        Ok(date)
+    }
+
     /// A period's start and end.
     pub type Period = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
 
@@ -664,6 +681,7 @@ pub mod validate {
         match (from, to) {
             (None, None) => Ok(None),
             (Some(from), Some(to)) if from <= to => {
+                let (from, to) = (date(from, "from")?, date(to, "to")?);
                 if (to - from).num_days() > MAX_PERIOD_DAYS {
                     return Err(ApiError::bad_request("a period is at most ten years"));
                 }
@@ -713,7 +731,8 @@ pub mod validate {
             Some(date) if date > chrono::Utc::now().date_naive() => {
                 Err(ApiError::bad_request(format!("{date} is in the future")))
             }
-            date => Ok(date),
+            Some(day) => self::date(day, "date").map(Some),
+            None => Ok(None),
         }
     }
 
@@ -738,6 +757,18 @@ pub mod validate {
             assert!(account_ids("").is_err());
             assert!(account_ids("1,x").is_err());
             assert!(account_ids("1,2,3,4,5,6,7").is_err());
+        }
+
+        #[test]
+        fn dates_at_the_edge_of_the_calendar_are_refused() {
+            let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+            let far = day("+262142-12-31");
+            let early = day("-262143-01-01");
+            assert!(period(Some(far), Some(far)).is_err());
+            assert!(period(Some(early), Some(early)).is_err());
+            assert!(board_date(Some(early)).is_err());
+            assert!(period(Some(day("1970-01-01")), Some(day("1970-01-31"))).is_ok());
+            assert!(date(day("1969-12-31"), "from").is_err());
         }
 
         #[test]

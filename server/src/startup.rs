@@ -21,6 +21,7 @@ use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde::Serialize;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -128,6 +129,9 @@ pub fn router(state: AppState, gate: crate::auth::Gate) -> Router {
         .layer(axum::middleware::from_fn(revalidate_api_answers))
         .layer(axum::middleware::from_fn(cache_built_assets))
         .layer(axum::middleware::map_request(api_answers_json))
+        // A handler that panics answers a logged 500, never a dropped
+        // connection (the second line of defence behind input checks).
+        .layer(CatchPanicLayer::custom(panic_answer))
         .layer(axum::middleware::from_fn(crate::security_headers::add))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
@@ -140,6 +144,18 @@ pub fn router(state: AppState, gate: crate::auth::Gate) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The answer to a request whose handler panicked: the API's JSON 500,
+/// with the panic logged (in the request's span, so with its id).
+fn panic_answer(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = message, "a request handler panicked");
+    axum::response::IntoResponse::into_response(app::error::ApiError::internal())
 }
 
 fn request_span(request: &Request) -> tracing::Span {
@@ -419,6 +435,19 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_panic_answers_the_json_500() {
+        let answer = super::panic_answer(Box::new("boom"));
+        assert_eq!(
+            answer.status(),
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            answer.headers()[axum::http::header::CONTENT_TYPE],
+            "application/json"
+        );
+    }
+
     /// cargo-leptos reads its settings from Cargo.toml and the server reads
     /// Leptos.toml: the values both use must agree.
     #[test]

@@ -18,6 +18,7 @@ pub fn PlatformsPanel() -> impl IntoView {
     let retry = Callback::new(move |_| platforms.refetch());
     view! {
         <h2>"Platforms"</h2>
+        <div class="table-scroll">
         <table class="data platforms" data-testid="platforms">
             <thead>
                 <tr>
@@ -46,6 +47,7 @@ pub fn PlatformsPanel() -> impl IntoView {
                 })}
             </Transition>
         </table>
+        </div>
     }
 }
 

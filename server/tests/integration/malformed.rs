@@ -12,7 +12,10 @@ use serde_json::Value;
 use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
 
-on_both_backends!(a_thousand_malformed_requests_get_no_5xx);
+on_both_backends!(
+    a_thousand_malformed_requests_get_no_5xx,
+    dates_at_the_edge_of_the_calendar_are_refused,
+);
 
 const REQUESTS: usize = 1_200;
 
@@ -205,4 +208,32 @@ async fn a_thousand_malformed_requests_get_no_5xx(backend: Backend) {
         "{statuses:?}"
     );
     eprintln!("{REQUESTS} malformed requests: {statuses:?}");
+}
+
+/// Dates chrono can parse but no period or board can be computed from
+/// (they used to overflow its arithmetic and drop the connection): a 400
+/// JSON error on every endpoint that takes a date.
+async fn dates_at_the_edge_of_the_calendar_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for query in [
+        "/api/growth?id=1&from=%2B262142-12-31&to=%2B262142-12-31",
+        "/api/growth?id=1&from=-262143-01-01&to=-262143-01-01",
+        "/api/leaderboard?date=-262143-01-01",
+        "/api/export/snapshots.csv?id=1&from=%2B262142-12-31&to=%2B262142-12-31",
+        "/api/export/snapshots.json?id=1&from=-262143-01-01&to=-262143-01-01",
+        "/api/export/leaderboard.csv?date=-262143-01-01",
+        "/api/growth?id=1&from=1969-12-31&to=1970-01-01",
+    ] {
+        let response = app.get(query).await;
+        assert_eq!(response.status(), 400, "{query}");
+        let error: Value = response.json().await.expect("a JSON error");
+        assert_eq!(error["error"], "bad_request", "{query}: {error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("9999-12-31"),
+            "{query}: {error}"
+        );
+    }
 }

@@ -14,6 +14,12 @@
 //! transaction per batch, each account's snapshot and state whole or not at
 //! all). A worker slot is never held by the database, and SQLite sees one
 //! writer instead of one per worker.
+//!
+//! Over the ~500-line guideline on purpose, for now: claiming, planning,
+//! fetching and the writer share the run's state (`Plan`, leases, the
+//! writer's channel) and read best together. The planned split is
+//! `plan.rs` (`Plan`, `work_items`), `claims.rs` (claim, release, recovery)
+//! and `store.rs` (`store`, `store_observed`, `rename`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

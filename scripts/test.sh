@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of Reach, as CI does:
 #   formatting, clippy (server and WASM builds), unit tests, integration tests
-#   on SQLite and on PostgreSQL, and Playwright tests in Chromium against the
-#   release build.
+#   on SQLite and on PostgreSQL, Playwright tests in Chromium and Schemathesis
+#   against the release build, and the benchmark scripts once through.
 # Needs PostgreSQL at REACH_TEST_POSTGRES_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres), where it creates and drops
 # one database per test.
@@ -31,6 +31,9 @@ cargo leptos build --release
 
 step "Playwright (Chromium)"
 (cd end2end && REACH_BIN="$target_dir/release/reach" npx playwright test)
+
+step "Schemathesis: an outside fuzzer against the release build and its OpenAPI description"
+REACH_BIN="$target_dir/release/reach" scripts/schemathesis.sh
 
 step "benchmark script, once through on a small data set (figures not checked)"
 bench_data=$(mktemp -d)

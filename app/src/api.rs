@@ -152,7 +152,7 @@ pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
 }
 
 /// One account with its latest counters and collection state.
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/account", tag = "accounts", params(AccountId), responses((status = 200, body = AccountDetail))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/account", tag = "accounts", params(AccountId), responses((status = 200, body = AccountDetail), (status = 404, description = "No account with this id."))))]
 #[server(prefix = "/api", endpoint = "account", input = GetUrl, output = Json)]
 pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
     let db = crate::state::db();
@@ -167,7 +167,7 @@ pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
 /// A chart never gets more than 1,000: beyond that, each day keeps its last
 /// snapshot, and if that is still too many, LTTB keeps the points that
 /// shape the line of `metric` (default: followers), its peaks included.
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/history", tag = "accounts", params(AccountId, Range, MetricParam), responses((status = 200, body = Vec<HistoryPoint>))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/history", tag = "accounts", params(AccountId, Range, MetricParam), responses((status = 200, body = Vec<HistoryPoint>), (status = 404, description = "No account with this id."))))]
 #[server(prefix = "/api", endpoint = "history", input = GetUrl, output = Json)]
 pub async fn get_history(
     id: i64,
@@ -202,7 +202,7 @@ pub async fn list_runs(
 
 /// One run with its per-platform figures and a page of per-account outcomes
 /// (failures first); `outcome` keeps only accounts that ended so.
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/run", tag = "collection", params(RunParams, Paging), responses((status = 200, body = RunDetail))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/run", tag = "collection", params(RunParams, Paging), responses((status = 200, body = RunDetail), (status = 404, description = "No run with this id."))))]
 #[server(prefix = "/api", endpoint = "run", input = GetUrl, output = Json)]
 pub async fn get_run(
     id: i64,
@@ -232,7 +232,7 @@ pub async fn get_cache_stats() -> Result<CacheStats, ApiError> {
 /// to the window's ends (named in the answer). With `from` and `to` (dates,
 /// `2026-10-01`), also the change over that period and over the period of
 /// equal length before it.
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/growth", tag = "analytics", params(AccountId, PeriodParams), responses((status = 200, body = Growth))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/growth", tag = "analytics", params(AccountId, PeriodParams), responses((status = 200, body = Growth), (status = 404, description = "No account with this id."))))]
 #[server(prefix = "/api", endpoint = "growth", input = GetUrl, output = Json)]
 pub async fn get_growth(
     id: i64,
@@ -251,7 +251,7 @@ pub async fn get_growth(
 /// An account's compacted days (older than the retention period) over a
 /// range: each day's count of snapshots and the first, last, lowest and
 /// highest value of `metric` (default: followers) before compaction.
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/rollups", tag = "accounts", params(AccountId, MetricParam, Range), responses((status = 200, body = Vec<DailyRollup>))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/rollups", tag = "accounts", params(AccountId, MetricParam, Range), responses((status = 200, body = Vec<DailyRollup>), (status = 404, description = "No account with this id."))))]
 #[server(prefix = "/api", endpoint = "rollups", input = GetUrl, output = Json)]
 pub async fn get_rollups(
     id: i64,
@@ -272,7 +272,7 @@ pub async fn get_rollups(
 /// default 90), the predicted values at +30, +90 and +365 days with a band,
 /// and the dates of the next milestones (1k, 10k, 100k…). With too little
 /// data there is no trend, and `reason` says why.
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/projection", tag = "analytics", params(AccountId, MetricParam, ProjectionParams), responses((status = 200, body = Projection))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/projection", tag = "analytics", params(AccountId, MetricParam, ProjectionParams), responses((status = 200, body = Projection), (status = 404, description = "No account with this id."))))]
 #[server(prefix = "/api", endpoint = "projection", input = GetUrl, output = Json)]
 pub async fn get_projection(
     id: i64,
@@ -302,7 +302,7 @@ pub async fn list_brands() -> Result<Vec<BrandRow>, ApiError> {
 }
 
 /// One brand with its accounts, biggest first.
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/brand", tag = "brands", params(BrandId), responses((status = 200, body = BrandDetail))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/brand", tag = "brands", params(BrandId), responses((status = 200, body = BrandDetail), (status = 404, description = "No brand with this id."))))]
 #[server(prefix = "/api", endpoint = "brand", input = GetUrl, output = Json)]
 pub async fn get_brand(id: i64) -> Result<BrandDetail, ApiError> {
     let db = crate::state::db();
@@ -339,7 +339,7 @@ pub async fn list_events(
 /// Up to six accounts' history of one metric on one chart. `ids` is a
 /// comma-separated list (`ids=3,7,12`); `mode=indexed` shows each series as
 /// a percentage of its first value in the range (= 100 at the start).
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/compare", tag = "analytics", params(CompareParams, MetricParam, Range), responses((status = 200, body = Comparison))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/compare", tag = "analytics", params(CompareParams, MetricParam, Range), responses((status = 200, body = Comparison), (status = 404, description = "No account with one of these ids."))))]
 #[server(prefix = "/api", endpoint = "compare", input = GetUrl, output = Json)]
 pub async fn compare_accounts(
     ids: String,
@@ -432,7 +432,7 @@ pub fn platform_status(
 
 /// Starts a collection run on this instance now, unless one is under way.
 /// Progress shows in `/api/runs` (`accounts_done` of `accounts_total`).
-#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/collect", tag = "collection", responses((status = 200, body = CollectAnswer))))]
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/collect", tag = "collection", responses((status = 200, body = CollectAnswer)), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "collect", output = Json)]
 pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
     let admin = crate::auth::require_admin()?;
@@ -444,7 +444,7 @@ pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
 /// Tracks a new account: `platform`, `handle` in the platform's form
 /// (`user@instance` on Mastodon, a domain on Bluesky…), `core` (`true` to
 /// collect it first) and `tags` (comma-separated). Admins only.
-#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/add", tag = "accounts", request_body(content = AddAccountForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = AccountDetail))))]
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/add", tag = "accounts", request_body(content = AddAccountForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = AccountDetail), (status = 409, description = "The account is tracked already.")), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "accounts/add")]
 pub async fn add_account(
     platform: Platform,
@@ -467,7 +467,7 @@ pub async fn add_account(
 
 /// Sets an account's core flag (`core`, absent meaning `false`, as an
 /// unticked box) and replaces its tags (comma-separated). Admins only.
-#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/update", tag = "accounts", request_body(content = UpdateAccountForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = AccountDetail))))]
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/update", tag = "accounts", request_body(content = UpdateAccountForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = AccountDetail), (status = 404, description = "No account with this id.")), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "accounts/update")]
 pub async fn update_account(
     id: i64,
@@ -483,7 +483,7 @@ pub async fn update_account(
 }
 
 /// Stops tracking an account and deletes its whole history. Admins only.
-#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/delete", tag = "accounts", request_body(content = AccountIdForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "Deleted, with its history."))))]
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/accounts/delete", tag = "accounts", request_body(content = AccountIdForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "Deleted, with its history."), (status = 404, description = "No account with this id.")), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "accounts/delete")]
 pub async fn delete_account(id: i64) -> Result<(), ApiError> {
     let admin = crate::auth::require_admin()?;
@@ -552,7 +552,7 @@ pub async fn get_me() -> Result<Option<Me>, ApiError> {
 
 /// Every API token, newest first, revoked ones included; never a secret.
 /// Admins only.
-#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tokens", tag = "access", responses((status = 200, body = Vec<TokenRow>))))]
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/tokens", tag = "access", responses((status = 200, body = Vec<TokenRow>)), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "tokens", input = GetUrl, output = Json)]
 pub async fn list_tokens() -> Result<Vec<TokenRow>, ApiError> {
     crate::auth::require_admin()?;
@@ -562,7 +562,7 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, ApiError> {
 /// Creates an API token acting for the admin who asks. The answer is the
 /// only time its secret is shown. Admins signed in with a session only: a
 /// token cannot make more tokens, so revoking a leaked one ends it.
-#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/create", tag = "access", request_body(content = TokenNameForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = NewToken))))]
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/create", tag = "access", request_body(content = TokenNameForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = NewToken)), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "tokens/create")]
 pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
     let admin = crate::auth::require_admin()?;
@@ -579,7 +579,7 @@ pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
 
 /// Revokes an API token at once (revoking it again changes nothing).
 /// Admins only.
-#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/revoke", tag = "access", request_body(content = TokenIdForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = TokenRow))))]
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/revoke", tag = "access", request_body(content = TokenIdForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = TokenRow), (status = 404, description = "No API token with this id.")), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: i64) -> Result<TokenRow, ApiError> {
     let admin = crate::auth::require_admin()?;
@@ -652,10 +652,10 @@ pub mod validate {
     /// The longest custom period: ten years.
     const MAX_PERIOD_DAYS: i64 = 3_650;
 
-    /// The dates any argument may name: from the Unix epoch to the end of
-    /// year 9999. Outside them the arithmetic of periods and boards would
-    /// leave chrono's range; no data is that old or that far ahead.
-    pub const EARLIEST_DATE: &str = "1970-01-01";
+    /// The dates any argument may name: those of RFC 3339 (`format: date`
+    /// in the API description), years 0000 to 9999. Outside them the
+    /// arithmetic of periods and boards would leave chrono's range.
+    pub const EARLIEST_DATE: &str = "0000-01-01";
     pub const LATEST_DATE: &str = "9999-12-31";
 
     /// `date` (named `name` in the message) within the accepted range.
@@ -767,8 +767,10 @@ pub mod validate {
             assert!(period(Some(far), Some(far)).is_err());
             assert!(period(Some(early), Some(early)).is_err());
             assert!(board_date(Some(early)).is_err());
-            assert!(period(Some(day("1970-01-01")), Some(day("1970-01-31"))).is_ok());
-            assert!(date(day("1969-12-31"), "from").is_err());
+            assert!(period(Some(day("0000-01-01")), Some(day("0000-01-31"))).is_ok());
+            assert!(board_date(Some(day("0000-01-01"))).is_ok());
+            assert!(date(day("-0001-12-31"), "from").is_err());
+            assert!(date(day("+10000-01-01"), "to").is_err());
         }
 
         #[test]

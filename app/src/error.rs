@@ -22,6 +22,18 @@ pub enum ErrorKind {
     Forbidden,
     /// The thing asked for does not exist.
     NotFound,
+    /// The path exists, but not for this method: `Allow` lists the right ones.
+    MethodNotAllowed,
+    /// The client took too long to send its request.
+    RequestTimeout,
+    /// The thing to create exists already (an account tracked twice).
+    Conflict,
+    /// The request's body is larger than any Reach takes.
+    PayloadTooLarge,
+    /// The request's address is longer than any Reach takes.
+    UriTooLong,
+    /// The request's headers are more or larger than Reach takes.
+    HeadersTooLarge,
     /// The client sent too many requests: wait as `Retry-After` says.
     TooManyRequests,
     /// A dependency (the database) is down: retrying later may work.
@@ -56,6 +68,10 @@ impl ApiError {
 
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Forbidden, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, message)
     }
 
     pub fn too_many_requests() -> Self {
@@ -98,10 +114,59 @@ impl ApiError {
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::UriTooLong => StatusCode::URI_TOO_LONG,
+            ErrorKind::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Unavailable | ErrorKind::Network => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// The error answering `status`, for answers made below the API (the
+    /// HTTP layers: body limit, routing, timeouts), with a message of its
+    /// own. `None` for a status the API never answers with.
+    #[cfg(feature = "ssr")]
+    pub fn for_status(status: axum::http::StatusCode) -> Option<Self> {
+        use axum::http::StatusCode;
+        let (kind, message) = match status {
+            StatusCode::BAD_REQUEST => (ErrorKind::BadRequest, "the request is malformed"),
+            StatusCode::UNAUTHORIZED => (ErrorKind::Unauthorized, "this needs an admin"),
+            StatusCode::FORBIDDEN => (ErrorKind::Forbidden, "this request is refused"),
+            StatusCode::NOT_FOUND => (ErrorKind::NotFound, "no such endpoint"),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                ErrorKind::MethodNotAllowed,
+                "this endpoint does not take this method; `Allow` lists the ones it takes",
+            ),
+            StatusCode::REQUEST_TIMEOUT => (
+                ErrorKind::RequestTimeout,
+                "the request was not answered in time; send it again",
+            ),
+            StatusCode::CONFLICT => (ErrorKind::Conflict, "this exists already"),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                ErrorKind::PayloadTooLarge,
+                "the request body is larger than any Reach takes",
+            ),
+            StatusCode::URI_TOO_LONG => (
+                ErrorKind::UriTooLong,
+                "the request's address is longer than any Reach takes",
+            ),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+                ErrorKind::HeadersTooLarge,
+                "the request's headers are more or larger than Reach takes",
+            ),
+            StatusCode::TOO_MANY_REQUESTS => return Some(Self::too_many_requests()),
+            StatusCode::SERVICE_UNAVAILABLE => return Some(Self::unavailable()),
+            StatusCode::INTERNAL_SERVER_ERROR => return Some(Self::internal()),
+            _ => return None,
+        };
+        Some(Self {
+            kind,
+            message: message.to_owned(),
+        })
     }
 
     /// Server functions answer with the status of the error they return; the

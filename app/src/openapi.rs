@@ -54,7 +54,7 @@ use crate::error::ApiError;
         crate::api::revoke_token,
     ),
     components(schemas(ApiError)),
-    modifiers(&ErrorAnswers),
+    modifiers(&ErrorAnswers, &Security, &Forms),
     tags(
         (name = "dashboard", description = "What the overview page shows."),
         (name = "accounts", description = "Tracked accounts and their history; adding, editing and deleting them (admins)."),
@@ -68,25 +68,35 @@ use crate::error::ApiError;
 )]
 pub struct ApiDoc;
 
-/// The error answers every operation may give, all with an [`ApiError`]
-/// body: added once here rather than on each function.
+/// The error answers of every operation, all with an [`ApiError`] body:
+/// those any request may get are added here rather than on each function;
+/// those of some (`404` where an id is looked up, `409`) are declared
+/// beside their function, and get their body here.
 pub struct ErrorAnswers;
 
 impl ErrorAnswers {
-    const ANSWERS: [(&'static str, &'static str); 7] = [
-        ("400", "Invalid arguments (`bad_request`)."),
+    /// Any request may get these.
+    const EVERY: [(&'static str, &'static str); 8] = [
+        (
+            "400",
+            "Invalid arguments: unknown, repeated, empty or out of range (`bad_request`).",
+        ),
         (
             "401",
             "Needs an admin: writes always, reads when `REACH_PUBLIC_READ=false`; or the bearer token is unknown or revoked (`unauthorized`).",
         ),
         (
-            "403",
-            "A write with a session cookie from another site, or without `Origin` (`forbidden`).",
+            "408",
+            "The request was not received and answered within `REACH_REQUEST_TIMEOUT` (`request_timeout`).",
         ),
-        ("404", "No such thing (`not_found`)."),
+        ("414", "The address is longer than 8 KiB (`uri_too_long`)."),
         (
             "429",
             "Too many requests from this address; `Retry-After` says when to retry (`too_many_requests`).",
+        ),
+        (
+            "431",
+            "More than 64 headers, or more than 16 KiB of them (`headers_too_large`).",
         ),
         (
             "500",
@@ -98,22 +108,46 @@ impl ErrorAnswers {
         ),
     ];
 
-    fn add_to(operation: &mut Operation) {
-        for (status, description) in Self::ANSWERS {
+    /// Writes (`POST`) may also get these.
+    const WRITES: [(&'static str, &'static str); 2] = [
+        (
+            "403",
+            "A write with a session cookie from another site, or without `Origin` (`forbidden`).",
+        ),
+        (
+            "413",
+            "The body is larger than 64 KiB (`payload_too_large`).",
+        ),
+    ];
+
+    fn add_to(operation: &mut Operation, write: bool) {
+        let body = || {
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("ApiError"))))
+                .build()
+        };
+        let extra: &[(&str, &str)] = if write { &Self::WRITES } else { &[] };
+        for (status, description) in Self::EVERY.iter().chain(extra) {
             let answer = ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(RefOr::Ref(Ref::from_schema_name("ApiError"))))
-                        .build(),
-                )
+                .description(*description)
+                .content("application/json", body())
                 .build();
             operation
                 .responses
                 .responses
-                .entry(status.to_owned())
+                .entry((*status).to_owned())
                 .or_insert(RefOr::T(answer));
+        }
+        // The errors declared beside their function, with their body.
+        for (status, answer) in &mut operation.responses.responses {
+            if let RefOr::T(answer) = answer
+                && (status.starts_with('4') || status.starts_with('5'))
+                && answer.content.is_empty()
+            {
+                answer
+                    .content
+                    .insert("application/json".to_owned(), RefOr::T(body()));
+            }
         }
     }
 }
@@ -121,8 +155,100 @@ impl ErrorAnswers {
 impl Modify for ErrorAnswers {
     fn modify(&self, openapi: &mut OpenApiDocument) {
         for item in openapi.paths.paths.values_mut() {
+            if let Some(operation) = &mut item.get {
+                Self::add_to(operation, false);
+            }
+            if let Some(operation) = &mut item.post {
+                Self::add_to(operation, true);
+            }
+        }
+    }
+}
+
+/// How a client acts as an admin: the session cookie of `POST /api/login`,
+/// or an API token. The admins' operations name both as their `security`
+/// beside their function; every other operation takes either, or neither
+/// (anonymous reads, unless `REACH_PUBLIC_READ=false`).
+pub struct Security;
+
+impl Security {
+    pub const SESSION: &'static str = "session";
+    pub const BEARER: &'static str = "bearer";
+}
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut OpenApiDocument) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            Self::SESSION,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "The session of a signed-in admin, set by `POST /api/login`.",
+            ))),
+        );
+        components.add_security_scheme(
+            Self::BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token made by an admin (`POST /api/tokens/create`, or `reach token create`).",
+                    ))
+                    .build(),
+            ),
+        );
+        let optional = vec![
+            SecurityRequirement::default(),
+            SecurityRequirement::new(Self::SESSION, Vec::<String>::new()),
+            SecurityRequirement::new(Self::BEARER, Vec::<String>::new()),
+        ];
+        for item in openapi.paths.paths.values_mut() {
             for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
-                Self::add_to(operation);
+                if operation.security.is_none() {
+                    operation.security = Some(optional.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The form bodies take their fields and no others (a server function
+/// refuses unknown and repeated keys): `additionalProperties: false` on
+/// each schema a request body names.
+pub struct Forms;
+
+impl Modify for Forms {
+    fn modify(&self, openapi: &mut OpenApiDocument) {
+        use utoipa::openapi::schema::{AdditionalProperties, Schema};
+        let mut forms = Vec::new();
+        for item in openapi.paths.paths.values() {
+            let Some(RefOr::T(body)) = item.post.as_ref().and_then(|op| op.request_body.as_ref())
+            else {
+                continue;
+            };
+            for content in body.content.values() {
+                if let RefOr::T(content) = content
+                    && let Some(RefOr::Ref(reference)) = &content.schema
+                {
+                    let name = reference
+                        .ref_location
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or_default();
+                    forms.push(name.to_owned());
+                }
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for name in forms {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
             }
         }
     }
@@ -144,6 +270,7 @@ pub mod forms {
     /// What a new API token is for, e.g. `grafana` (1 to 64 characters).
     #[derive(ToSchema)]
     pub struct TokenNameForm {
+        #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
         pub name: String,
     }
 
@@ -154,9 +281,12 @@ pub mod forms {
         /// In the platform's form: `user@instance` (Mastodon), a domain
         /// (Bluesky), `@handle` or a channel id (YouTube), a name elsewhere.
         pub handle: String,
-        /// `true` to collect it before the others.
+        /// `true` to collect it before the others (default `false`).
+        #[schema(nullable = false)]
         pub core: Option<bool>,
-        /// Comma-separated, e.g. `tech, news`.
+        /// Comma-separated, e.g. `tech, news`: at most 20 tags of 1 to 64
+        /// characters.
+        #[schema(nullable = false)]
         pub tags: Option<String>,
     }
 
@@ -165,8 +295,10 @@ pub mod forms {
     pub struct UpdateAccountForm {
         pub id: i64,
         /// Absent means `false`, as an unticked box.
+        #[schema(nullable = false)]
         pub core: Option<bool>,
         /// Comma-separated; absent or empty removes every tag.
+        #[schema(nullable = false)]
         pub tags: Option<String>,
     }
 
@@ -198,7 +330,7 @@ pub mod params {
     #[into_params(parameter_in = Query)]
     pub struct Paging {
         /// The page, from 1 (default 1).
-        #[param(minimum = 1, example = 1)]
+        #[param(minimum = 1, maximum = 4_294_967_295_u64, example = 1)]
         pub page: Option<u32>,
         /// Rows per page, 1 to 100 (default 25).
         #[param(minimum = 1, maximum = 100, example = 25)]
@@ -215,8 +347,8 @@ pub mod params {
         /// `asc` or `desc` (default: the column's natural order).
         #[param(inline)]
         pub dir: Option<SortDirection>,
-        /// Matches handles and display names (at most 100 characters).
-        #[param(example = "rust")]
+        /// Matches handles and display names (1 to 100 characters).
+        #[param(example = "rust", min_length = 1, max_length = 100)]
         pub q: Option<String>,
     }
 
@@ -229,7 +361,8 @@ pub mod params {
         pub platform: Option<Platform>,
         /// Only core accounts (`true`) or only the others (`false`).
         pub core: Option<bool>,
-        /// Only the accounts carrying this tag (at most 64 characters).
+        /// Only the accounts carrying this tag (1 to 64 characters).
+        #[param(min_length = 1, max_length = 64)]
         pub tag: Option<String>,
     }
 
@@ -245,9 +378,10 @@ pub mod params {
         #[param(inline, example = "change")]
         pub by: Option<RankBy>,
         /// The growth period in days: 7, 30 (default), 90 or 365.
-        #[param(example = 30)]
+        #[param(example = 30, schema_with = leaderboard_days)]
         pub days: Option<u32>,
-        /// The board as it stood at the end of this UTC day (default: now).
+        /// The board as it stood at the end of this UTC day, which must
+        /// have begun (default: now).
         pub date: Option<chrono::NaiveDate>,
     }
 
@@ -278,6 +412,25 @@ pub mod params {
         pub range: Option<HistoryRange>,
     }
 
+    /// An integer that is one of `values`.
+    fn one_of(values: &[u32]) -> utoipa::openapi::Object {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Integer)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::UInt32,
+            )))
+            .enum_values(Some(values.iter().copied()))
+            .build()
+    }
+
+    pub fn leaderboard_days() -> utoipa::openapi::Object {
+        one_of(&crate::model::LEADERBOARD_PERIODS)
+    }
+
+    fn projection_basis() -> utoipa::openapi::Object {
+        one_of(&crate::model::PROJECTION_BASES)
+    }
+
     /// Which counter.
     #[derive(IntoParams)]
     #[into_params(parameter_in = Query)]
@@ -287,13 +440,14 @@ pub mod params {
         pub metric: Option<Metric>,
     }
 
-    /// A period of whole UTC days, both ends given or neither.
+    /// A period of whole UTC days: both ends given, in order, at most ten
+    /// years apart; or neither.
     #[derive(IntoParams)]
     #[into_params(parameter_in = Query)]
     pub struct PeriodParams {
-        /// The period's first day.
+        /// The period's first day; needs `to`.
         pub from: Option<chrono::NaiveDate>,
-        /// The period's last day.
+        /// The period's last day; needs `from`.
         pub to: Option<chrono::NaiveDate>,
     }
 
@@ -302,7 +456,7 @@ pub mod params {
     #[into_params(parameter_in = Query)]
     pub struct ProjectionParams {
         /// Days of history fitted: 30 or 90 (default).
-        #[param(example = 90)]
+        #[param(example = 90, schema_with = projection_basis)]
         pub basis: Option<u32>,
     }
 
@@ -333,8 +487,9 @@ pub mod params {
     #[derive(IntoParams)]
     #[into_params(parameter_in = Query)]
     pub struct CompareParams {
-        /// One to six account ids, comma-separated.
-        #[param(example = "1,2")]
+        /// One to six account ids, comma-separated (the same id twice
+        /// counts once).
+        #[param(example = "1,2", pattern = r"^[0-9]{1,18}(,[0-9]{1,18}){0,5}$")]
         pub ids: String,
         /// `absolute` values (default) or `indexed`: each series as a
         /// percentage of its first value in the range.

@@ -136,6 +136,21 @@ test('built assets have hashed names, are compressed and cached for good', async
   }
 });
 
+test('HEAD answers like GET on pages, API reads and assets, with no body', async ({ request }) => {
+  const html = await (await request.get('/')).text();
+  const script = html.match(/\/pkg\/reach\.[\w-]+\.js/)?.[0];
+  for (const path of ['/', '/leaderboard', '/api/overview', script!, '/favicon.svg', '/vendor/echarts.min.js']) {
+    const get = await request.get(path);
+    const head = await request.head(path);
+    expect(head.status(), path).toBe(get.status());
+    expect(head.status(), path).toBe(200);
+    for (const name of ['content-type', 'cache-control', 'etag']) {
+      expect(head.headers()[name], `${path}: ${name}`).toBe(get.headers()[name]);
+    }
+    expect((await head.body()).length, path).toBe(0);
+  }
+});
+
 test('the API page, from the menu, describes every endpoint with the dashboard styles', async ({ page, request }, testInfo) => {
   const description = await (await request.get('/api/openapi.json')).json();
   const operations = Object.values(description.paths).flatMap((item: any) =>

@@ -254,23 +254,26 @@ async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<S
     // The collectors as an unconfigured `reach serve` has them.
     let defaults = <reach::config::Cli as clap::Parser>::try_parse_from(["reach"])?;
     let engine = reach::engine(db.clone(), &defaults.collect, Metrics::default())?;
-    let app = Application::build(AppState {
-        leptos_options: LeptosOptions::builder()
-            .output_name("reach")
-            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .build(),
-        db,
-        cache: Cache::new(&cache)?,
-        collect: CollectTrigger::default(),
-        metrics: Metrics::default(),
-        // No rate limits: tests and benchmarks send many requests from one address.
-        access: AccessSettings {
-            login_per_minute: 0,
-            api_per_second: 0,
-            ..AccessSettings::default()
+    let app = Application::build(
+        AppState {
+            leptos_options: LeptosOptions::builder()
+                .output_name("reach")
+                .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+                .build(),
+            db,
+            cache: Cache::new(&cache)?,
+            collect: CollectTrigger::default(),
+            metrics: Metrics::default(),
+            // No rate limits: tests and benchmarks send many requests from one address.
+            access: AccessSettings {
+                login_per_minute: 0,
+                api_per_second: 0,
+                ..AccessSettings::default()
+            },
+            collectors: app::state::CollectorsView(std::sync::Arc::new(engine.status())),
         },
-        collectors: app::state::CollectorsView(std::sync::Arc::new(engine.status())),
-    })
+        defaults.serve.http.limits(),
+    )
     .await?;
     let address = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));

@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
+use crate::serve::HttpLimits;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "reach",
@@ -555,6 +557,41 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub access: AccessConfig,
+
+    #[command(flatten)]
+    pub http: HttpConfig,
+}
+
+/// How long clients may take to send a request (see SECURITY.md).
+#[derive(Clone, Debug, Args)]
+pub struct HttpConfig {
+    /// The time a client has to send a request's line and headers; a
+    /// connection still sending them then is closed. Also how long an idle
+    /// kept-alive connection stays open.
+    #[arg(long, env = "REACH_HEADER_TIMEOUT", default_value_t = HttpLimits::DEFAULT.header_read_timeout.into(), value_parser = parse_client_timeout)]
+    pub header_timeout: humantime::Duration,
+
+    /// The time a request has from its headers to its answer, its body's
+    /// upload included; a late one is answered 408.
+    #[arg(long, env = "REACH_REQUEST_TIMEOUT", default_value_t = HttpLimits::DEFAULT.request_timeout.into(), value_parser = parse_client_timeout)]
+    pub request_timeout: humantime::Duration,
+}
+
+impl HttpConfig {
+    pub fn limits(&self) -> HttpLimits {
+        HttpLimits {
+            header_read_timeout: self.header_timeout.into(),
+            request_timeout: self.request_timeout.into(),
+        }
+    }
+}
+
+fn parse_client_timeout(text: &str) -> Result<humantime::Duration, String> {
+    let timeout = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if timeout < Duration::from_secs(1) || timeout > Duration::from_secs(3600) {
+        return Err("a client timeout is between 1s and 1h".into());
+    }
+    Ok(timeout.into())
 }
 
 /// Who may do what, and how often (see SECURITY.md).

@@ -93,6 +93,7 @@ pub struct ExportOptions {
     pub core: Option<bool>,
     /// Accounts and leaderboard: the accounts carrying this tag.
     #[arg(long)]
+    #[param(min_length = 1, max_length = 64)]
     pub tag: Option<String>,
     /// Leaderboard: the metric ranked (default followers).
     #[arg(long)]
@@ -102,6 +103,7 @@ pub struct ExportOptions {
     pub by: Option<RankBy>,
     /// Leaderboard: the growth period in days (7, 30, 90, 365).
     #[arg(long)]
+    #[param(schema_with = app::openapi::params::leaderboard_days)]
     pub days: Option<u32>,
     /// Leaderboard: as it stood at the end of this day (UTC).
     #[arg(long)]
@@ -120,7 +122,7 @@ impl ExportOptions {
 }
 
 /// One exported account.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct AccountRecord {
     id: i64,
     platform: Platform,
@@ -140,7 +142,7 @@ struct AccountRecord {
 
 /// One exported snapshot; `platform` and `handle` make it importable
 /// elsewhere, where ids differ.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct SnapshotRecord {
     account_id: i64,
     platform: Platform,
@@ -155,7 +157,7 @@ struct SnapshotRecord {
 }
 
 /// One exported leaderboard entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct LeaderboardRecord {
     rank: Option<u32>,
     previous_rank: Option<u32>,
@@ -172,11 +174,20 @@ struct LeaderboardRecord {
 struct Encoder {
     format: Format,
     rows: u64,
+    /// The CSV header line, for an export without rows: the header is
+    /// otherwise written from the first row.
+    columns: &'static [&'static str],
 }
 
 impl Encoder {
-    fn new(format: Format) -> Self {
-        Self { format, rows: 0 }
+    /// `T` is the record type: its field names are the CSV columns (read
+    /// through its `Deserialize`, which is why the records derive it).
+    fn new<T: serde::de::DeserializeOwned>(format: Format) -> Self {
+        Self {
+            format,
+            rows: 0,
+            columns: serde_aux::serde_introspection::serde_introspect::<T>(),
+        }
     }
 
     fn chunk<T: Serialize>(&mut self, records: &[T]) -> Result<Bytes, ApiError> {
@@ -208,6 +219,15 @@ impl Encoder {
 
     fn finish(&self) -> Bytes {
         match (self.format, self.rows) {
+            (Format::Csv, 0) => {
+                let mut out = Vec::new();
+                let mut writer = csv::Writer::from_writer(&mut out);
+                // Writing into memory cannot fail.
+                let _ = writer.write_record(self.columns);
+                let _ = writer.flush();
+                drop(writer);
+                Bytes::from(out)
+            }
             (Format::Csv, _) => Bytes::new(),
             (Format::Json, 0) => Bytes::from_static(b"[]\n"),
             (Format::Json, _) => Bytes::from_static(b"\n]\n"),
@@ -257,7 +277,11 @@ async fn export_in_chunks(
             leaderboard_chunk(db, query).boxed()
         }
     };
-    let mut encoder = Encoder::new(format);
+    let mut encoder = match dataset {
+        Dataset::Accounts => Encoder::new::<AccountRecord>(format),
+        Dataset::Snapshots => Encoder::new::<SnapshotRecord>(format),
+        Dataset::Leaderboard => Encoder::new::<LeaderboardRecord>(format),
+    };
     let body = chunks
         .map(move |chunk| {
             chunk.and_then(|chunk| match chunk {
@@ -514,7 +538,7 @@ pub async fn export_handler(
 mod tests {
     use super::*;
 
-    #[derive(Serialize)]
+    #[derive(Serialize, Deserialize)]
     struct Row {
         a: i64,
         b: Option<i64>,
@@ -571,7 +595,7 @@ mod tests {
                 },
             ]
         };
-        let mut csv = Encoder::new(Format::Csv);
+        let mut csv = Encoder::new::<Row>(Format::Csv);
         let text = [
             csv.chunk(&rows(1)).unwrap(),
             csv.chunk(&rows(3)).unwrap(),
@@ -580,7 +604,7 @@ mod tests {
         .concat();
         assert_eq!(String::from_utf8(text).unwrap(), "a,b\n1,\n2,7\n3,\n4,7\n");
 
-        let mut json = Encoder::new(Format::Json);
+        let mut json = Encoder::new::<Row>(Format::Json);
         let text = [
             json.chunk(&rows(1)).unwrap(),
             json.chunk(&rows(3)).unwrap(),
@@ -591,7 +615,10 @@ mod tests {
         assert_eq!(parsed.as_array().unwrap().len(), 4);
         assert_eq!(parsed[3], serde_json::json!({"a": 4, "b": 7}));
 
-        let empty = Encoder::new(Format::Json);
+        let empty = Encoder::new::<Row>(Format::Json);
         assert_eq!(&empty.finish()[..], b"[]\n");
+        // No rows: still the header line, as the JSON is still an array.
+        let empty = Encoder::new::<Row>(Format::Csv);
+        assert_eq!(&empty.finish()[..], b"a,b\n");
     }
 }

@@ -13,9 +13,11 @@ pub mod export;
 pub mod import;
 pub mod openapi;
 pub mod platforms;
+pub mod protocol;
 pub mod retention;
 pub mod schedule;
 pub mod security_headers;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;
 
@@ -37,6 +39,10 @@ use crate::config::{
     AccountCommand, AdminCommand, BrandCommand, Cli, CollectConfig, Command, ExportCommand,
     ImportCommand, SeedConfig,
 };
+
+/// How long a starting server waits for Redis before it listens anyway
+/// (on the in-process cache until Redis answers).
+const REDIS_START_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How long a shutting-down server waits for its collection to stop.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
@@ -63,20 +69,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // One set of figures for the web side and the collector.
             let metrics = Metrics::default();
             let cache = Cache::new(&cli.cache.settings())?;
-            tracing::info!(backend = ?cache.backend(), "read cache ready");
+            let backend = cache.ready(REDIS_START_WAIT).await;
+            tracing::info!(?backend, "read cache ready");
             // Before anything announces the server: a SIGTERM from then on
             // is a graceful stop.
             let shutdown = startup::shutdown_signal();
             let engine = Arc::new(engine(db.clone(), &cli.collect, metrics.clone())?);
-            let app = startup::Application::build(AppState {
-                leptos_options: startup::leptos_options(&serve.leptos_config)?,
-                db: db.clone(),
-                cache,
-                collect: trigger.clone(),
-                metrics: metrics.clone(),
-                access: serve.access.settings(),
-                collectors: app::state::CollectorsView(Arc::new(engine.status())),
-            })
+            let app = startup::Application::build(
+                AppState {
+                    leptos_options: startup::leptos_options(&serve.leptos_config)?,
+                    db: db.clone(),
+                    cache,
+                    collect: trigger.clone(),
+                    metrics: metrics.clone(),
+                    access: serve.access.settings(),
+                    collectors: app::state::CollectorsView(Arc::new(engine.status())),
+                },
+                serve.http.limits(),
+            )
             .await?;
             tracing::info!(
                 address = %app.local_addr(),

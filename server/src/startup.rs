@@ -25,9 +25,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::openapi::ApiDescription;
+use crate::serve::HttpLimits;
 
 /// The largest request body accepted: every write is a small form.
 const MAX_REQUEST_BODY: usize = 64 << 10;
@@ -36,12 +38,13 @@ const MAX_REQUEST_BODY: usize = 64 << 10;
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: HttpLimits,
 }
 
 impl Application {
     /// Binds `state.leptos_options.site_addr` (port 0 picks a free port)
     /// and assembles the router.
-    pub async fn build(mut state: AppState) -> anyhow::Result<Self> {
+    pub async fn build(mut state: AppState, limits: HttpLimits) -> anyhow::Result<Self> {
         let address = state.leptos_options.site_addr;
         // Every statement the web side sends is timed by kind.
         let metrics = state.metrics.clone();
@@ -56,7 +59,8 @@ impl Application {
             .with_context(|| format!("cannot listen on {address}"))?;
         Ok(Self {
             listener,
-            router: router(state, gate),
+            router: router(state, gate, limits),
+            limits,
         })
     }
 
@@ -71,20 +75,14 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        // The peer's address reaches the access layer (rate limits).
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the HTTP server failed")
+        crate::serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        Ok(())
     }
 }
 
 /// The pages, the server functions (the API) and the static files, behind
 /// the access layer (`gate`).
-pub fn router(state: AppState, gate: crate::auth::Gate) -> Router {
+pub fn router(state: AppState, gate: crate::auth::Gate, limits: HttpLimits) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let description = ApiDescription::new(&options);
@@ -121,6 +119,15 @@ pub fn router(state: AppState, gate: crate::auth::Gate) -> Router {
         ))
         // Bodies beyond any form Reach takes are refused (413) unread.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        // A request gets its answer's head in time, or a 408: a client
+        // sending its body slowly holds nothing for long.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        // Every refusal above, and the router's own 404 and 405, in the
+        // API's JSON for API clients.
+        .layer(axum::middleware::from_fn(crate::protocol::json_errors))
         // Every route sees who the request acts for.
         .layer(axum::middleware::from_fn_with_state(
             gate,
@@ -129,6 +136,8 @@ pub fn router(state: AppState, gate: crate::auth::Gate) -> Router {
         .layer(axum::middleware::from_fn(revalidate_api_answers))
         .layer(axum::middleware::from_fn(cache_built_assets))
         .layer(axum::middleware::map_request(api_answers_json))
+        .layer(axum::middleware::from_fn(crate::protocol::head_as_get))
+        .layer(axum::middleware::from_fn(crate::protocol::bounded_heads))
         // A handler that panics answers a logged 500, never a dropped
         // connection (the second line of defence behind input checks).
         .layer(CatchPanicLayer::custom(panic_answer))

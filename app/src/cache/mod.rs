@@ -391,6 +391,18 @@ impl Cache {
         Ok((value, size))
     }
 
+    /// Waits, at most `within`, for the Redis connection started by
+    /// [`Cache::new`], and says which backend answers then. A server that
+    /// waits for this before it announces itself serves its first reads
+    /// from the shared cache; Redis down only delays the start by `within`
+    /// (the connection keeps being retried in the background).
+    pub async fn ready(&self, within: std::time::Duration) -> CacheBackend {
+        if let Some(redis) = &self.inner.redis {
+            let _ = tokio::time::timeout(within, redis.connected()).await;
+        }
+        self.backend()
+    }
+
     /// Which backend answers now.
     pub fn backend(&self) -> CacheBackend {
         match &self.inner.redis {

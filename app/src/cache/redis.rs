@@ -45,6 +45,15 @@ impl RedisCache {
         Ok(Self { client })
     }
 
+    /// Completes when the client is connected (now, or once it connects).
+    pub async fn connected(&self) {
+        if !self.is_up() {
+            // An error here is a failed attempt; the client keeps retrying
+            // in the background, and the caller bounds the wait.
+            let _ = self.client.wait_for_connect().await;
+        }
+    }
+
     pub fn is_up(&self) -> bool {
         self.client.is_connected()
     }

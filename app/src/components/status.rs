@@ -52,6 +52,12 @@ pub fn ErrorPanel(
         ErrorKind::Unavailable => "The database is busy or down; retrying usually helps.",
         ErrorKind::BadRequest => "The address asks for something Reach does not understand.",
         ErrorKind::NotFound => "It may have been removed.",
+        ErrorKind::Conflict => "It exists already.",
+        ErrorKind::MethodNotAllowed
+        | ErrorKind::PayloadTooLarge
+        | ErrorKind::UriTooLong
+        | ErrorKind::HeadersTooLarge => "Reach does not take a request like this one.",
+        ErrorKind::RequestTimeout => "The request took too long; try again.",
         ErrorKind::Unauthorized => "Sign in as an admin to do this.",
         ErrorKind::Forbidden => "Reach refused a request that did not come from its own pages.",
         ErrorKind::TooManyRequests => "Too many requests from this address; wait a moment.",

@@ -47,6 +47,9 @@ impl From<AccountError> for ApiError {
     fn from(error: AccountError) -> Self {
         match error {
             AccountError::NotFound(_) => ApiError::not_found(error.to_string()),
+            AccountError::AlreadyTracked { .. } | AccountError::AddedMeanwhile { .. } => {
+                ApiError::conflict(error.to_string())
+            }
             AccountError::Database(error) => error.into(),
             _ => ApiError::bad_request(error.to_string()),
         }

@@ -1018,8 +1018,16 @@ async fn admins_add_edit_and_delete_accounts(backend: Backend) {
     assert_eq!(page.items.iter().map(|a| a.id).collect::<Vec<_>>(), [id]);
 
     let twice = post("/api/accounts/add", new(), true).await.unwrap();
-    assert_eq!(twice.status(), 400);
-    assert!(twice.text().await.unwrap().contains("already tracked"));
+    // Tracked already: a conflict with what exists, not a malformed request.
+    assert_eq!(twice.status(), 409);
+    let twice: serde_json::Value = twice.json().await.unwrap();
+    assert_eq!(twice["error"], "conflict");
+    assert!(
+        twice["message"]
+            .as_str()
+            .unwrap()
+            .contains("already tracked")
+    );
     let mut bad = new();
     bad[1].1 = "not a mastodon handle".to_owned();
     let bad = post("/api/accounts/add", bad, true).await.unwrap();

@@ -388,3 +388,68 @@ async fn two_instances_share_redis_and_see_each_others_writes() {
 async fn two_instances_on_postgres_share_redis() {
     two_instances_share_redis_and_see_each_others_writes().await;
 }
+
+/// Starts `reach serve` on a fresh SQLite file with `REDIS_URL` set, and
+/// returns the process and the address it announced.
+fn serve_binary_with_redis(redis_url: &str, dir: &std::path::Path) -> (Child, String) {
+    use std::io::{BufRead, BufReader};
+    let url = format!("sqlite://{}/r.db", dir.display());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_reach"))
+        .args(["--database-url", &url, "serve", "--no-collect"])
+        .env("REDIS_URL", redis_url)
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env(
+            "REACH_LEPTOS_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start reach serve");
+    let log = BufReader::new(server.stderr.take().expect("its log"));
+    let mut lines = log.lines().map_while(Result::ok);
+    let address = lines
+        .find_map(|line| {
+            line.split("Reach is listening on ")
+                .nth(1)
+                .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+        })
+        .expect("the server starts");
+    // Keep draining the log, so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, address)
+}
+
+/// `reach serve` with Redis up connects to it before it says it is
+/// listening: its first reads use the shared cache. With Redis down it
+/// still starts, on the in-process cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_connects_to_redis_before_it_listens() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, address) = serve_binary_with_redis(&redis.url(), dir.path());
+    let ready: serde_json::Value = reqwest::get(format!("{address}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    server.kill().ok();
+    server.wait().ok();
+    assert_eq!(ready["cache"], "redis", "{ready}");
+
+    let mut down = RedisServer::start();
+    down.kill();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, address) = serve_binary_with_redis(&down.url(), dir.path());
+    let ready: serde_json::Value = reqwest::get(format!("{address}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    server.kill().ok();
+    server.wait().ok();
+    assert_eq!(ready["status"], "ready", "{ready}");
+    assert_eq!(ready["cache"], "degraded", "{ready}");
+}

@@ -18,6 +18,7 @@ mod faults;
 mod malformed;
 mod openapi;
 mod platforms;
+mod protocol;
 mod readme;
 mod reads;
 mod retention;

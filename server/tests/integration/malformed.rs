@@ -222,7 +222,7 @@ async fn dates_at_the_edge_of_the_calendar_are_refused(backend: Backend) {
         "/api/export/snapshots.csv?id=1&from=%2B262142-12-31&to=%2B262142-12-31",
         "/api/export/snapshots.json?id=1&from=-262143-01-01&to=-262143-01-01",
         "/api/export/leaderboard.csv?date=-262143-01-01",
-        "/api/growth?id=1&from=1969-12-31&to=1970-01-01",
+        "/api/growth?id=1&from=-0001-12-31&to=0000-01-01",
     ] {
         let response = app.get(query).await;
         assert_eq!(response.status(), 400, "{query}");

@@ -2,6 +2,7 @@
 //! PostgreSQL database), the demo data set, and the application built by the
 //! same code as `main`, listening on a random port.
 
+use reach::serve::HttpLimits;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use std::collections::HashMap;
@@ -82,11 +83,33 @@ impl TestApp {
         Self::start(backend, true, CacheSettings::default(), access).await
     }
 
+    /// A server on the demo data set with the client timeouts given.
+    pub async fn with_limits(backend: Backend, limits: HttpLimits) -> TestApp {
+        Self::start_with(
+            backend,
+            true,
+            CacheSettings::default(),
+            unlimited_access(),
+            limits,
+        )
+        .await
+    }
+
     async fn start(
         backend: Backend,
         seed: bool,
         cache: CacheSettings,
         access: AccessSettings,
+    ) -> TestApp {
+        Self::start_with(backend, seed, cache, access, HttpLimits::default()).await
+    }
+
+    async fn start_with(
+        backend: Backend,
+        seed: bool,
+        cache: CacheSettings,
+        access: AccessSettings,
+        limits: HttpLimits,
     ) -> TestApp {
         reach::telemetry::init("warn", reach::telemetry::LogFormat::Text);
         let (url, cleanup) = match backend {
@@ -125,7 +148,14 @@ impl TestApp {
         }
 
         let cache = Cache::new(&cache).expect("a cache");
-        let address = serve_with(db.clone(), cache.clone(), Metrics::default(), access).await;
+        let address = serve_with_limits(
+            db.clone(),
+            cache.clone(),
+            Metrics::default(),
+            access,
+            limits,
+        )
+        .await;
 
         TestApp {
             address,
@@ -317,24 +347,38 @@ pub async fn serve_with(
     metrics: Metrics,
     access: AccessSettings,
 ) -> String {
+    serve_with_limits(db, cache, metrics, access, HttpLimits::default()).await
+}
+
+/// [`serve_with`], with the client timeouts given.
+pub async fn serve_with_limits(
+    db: DatabaseConnection,
+    cache: Cache,
+    metrics: Metrics,
+    access: AccessSettings,
+    limits: HttpLimits,
+) -> String {
     let trigger = CollectTrigger::default();
     // Manual runs only, as under `reach serve --no-collect`; the seeded
     // accounts are simulated, so no platform is asked.
     let collector = Arc::new(engine(db.clone(), "http://127.0.0.1:9", |config| {
         config.metrics = metrics.clone();
     }));
-    let app = Application::build(AppState {
-        leptos_options: LeptosOptions::builder()
-            .output_name("reach")
-            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .build(),
-        db: db.clone(),
-        cache,
-        collect: trigger.clone(),
-        metrics: metrics.clone(),
-        access,
-        collectors: app::state::CollectorsView(Arc::new(collector.status())),
-    })
+    let app = Application::build(
+        AppState {
+            leptos_options: LeptosOptions::builder()
+                .output_name("reach")
+                .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+                .build(),
+            db: db.clone(),
+            cache,
+            collect: trigger.clone(),
+            metrics: metrics.clone(),
+            access,
+            collectors: app::state::CollectorsView(Arc::new(collector.status())),
+        },
+        limits,
+    )
     .await
     .expect("build the app");
     let address = format!("http://{}", app.local_addr());

@@ -50,7 +50,8 @@ pub struct ApiDescription {
 
 impl ApiDescription {
     pub fn new(options: &LeptosOptions) -> Self {
-        let document = serde_json::to_value(document()).expect("the description serializes");
+        let mut document = serde_json::to_value(document()).expect("the description serializes");
+        registered_integer_formats(&mut document);
         Self {
             json: document.to_string().into(),
             page: page(&document, options).into(),
@@ -61,6 +62,24 @@ impl ApiDescription {
     /// The query arguments of each `GET /api/…` endpoint.
     pub fn arguments(&self) -> KnownArguments {
         self.arguments.clone()
+    }
+}
+
+/// utoipa names its unsigned integer formats `u-int32` and the like (its
+/// kebab-case of `UInt32`); the OpenAPI format registry's names are
+/// `uint32`, `uint64`, `uint8`, `uint16`.
+fn registered_integer_formats(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::String(format)) = object.get_mut("format")
+                && let Some(bits) = format.strip_prefix("u-int")
+            {
+                *format = format!("uint{bits}");
+            }
+            object.values_mut().for_each(registered_integer_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(registered_integer_formats),
+        _ => {}
     }
 }
 
@@ -430,6 +449,16 @@ fn inline_code(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsigned_formats_have_their_registered_names() {
+        let mut document = serde_json::json!({"a": {"format": "u-int32"}, "b": [{"format": "u-int64"}], "c": {"format": "int64"}});
+        registered_integer_formats(&mut document);
+        assert_eq!(
+            document,
+            serde_json::json!({"a": {"format": "uint32"}, "b": [{"format": "uint64"}], "c": {"format": "int64"}})
+        );
+    }
 
     #[test]
     fn backticks_become_code_and_the_rest_is_escaped() {

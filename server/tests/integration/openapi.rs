@@ -13,6 +13,7 @@ on_both_backends!(
     every_endpoint_is_described,
     answers_match_their_schemas,
     the_docs_page_lists_every_endpoint,
+    the_description_states_what_the_server_enforces,
 );
 
 /// Routes the server adds beside the server functions (`startup::router`).
@@ -283,4 +284,87 @@ async fn the_docs_page_lists_every_endpoint(backend: Backend) {
         "curl examples"
     );
     assert!(!page.contains("<script"), "a page without scripts");
+}
+
+/// The parameter `name` of `GET path`.
+fn parameter<'a>(document: &'a Value, path: &str, name: &str) -> &'a Value {
+    document["paths"][path]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|parameter| parameter["name"] == name)
+        .unwrap_or_else(|| panic!("{path} has no {name}"))
+}
+
+/// Bounds, enumerations, formats, credentials and statuses as the server
+/// enforces them (what Schemathesis relies on in CI).
+async fn the_description_states_what_the_server_enforces(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let document = description(&app).await;
+    let page = &parameter(&document, "/api/accounts", "page")["schema"];
+    assert_eq!(
+        (&page["format"], &page["minimum"], &page["maximum"]),
+        (&json!("uint32"), &json!(1), &json!(u32::MAX)),
+        "{page}"
+    );
+    assert_eq!(
+        parameter(&document, "/api/leaderboard", "days")["schema"]["enum"],
+        json!(app::model::LEADERBOARD_PERIODS)
+    );
+    assert_eq!(
+        parameter(&document, "/api/projection", "basis")["schema"]["enum"],
+        json!(app::model::PROJECTION_BASES)
+    );
+    assert_eq!(
+        parameter(&document, "/api/accounts", "q")["schema"]["minLength"],
+        1,
+        "an empty value is refused, so the description has none"
+    );
+    // No `u-int32`: utoipa's spelling, not the format registry's.
+    assert!(!document.to_string().contains("u-int"));
+
+    // Forms: their fields and no others, optional ones absent rather than null.
+    for form in ["AddAccountForm", "UpdateAccountForm", "TokenNameForm"] {
+        let schema = &document["components"]["schemas"][form];
+        assert_eq!(schema["additionalProperties"], false, "{form}");
+        for (name, property) in schema["properties"].as_object().unwrap() {
+            assert!(
+                !property.to_string().contains("null"),
+                "{form}.{name} is not nullable: {property}"
+            );
+        }
+    }
+
+    // Credentials: required by the admins' operations, optional elsewhere.
+    let schemes = &document["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["session"]["name"], app::auth::SESSION_COOKIE);
+    let admin_only = json!([{"session": []}, {"bearer": []}]);
+    for path in ["/api/collect", "/api/accounts/add", "/api/tokens/create"] {
+        assert_eq!(
+            document["paths"][path]["post"]["security"], admin_only,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        document["paths"]["/api/tokens"]["get"]["security"],
+        admin_only
+    );
+    assert_eq!(
+        document["paths"]["/api/overview"]["get"]["security"][0],
+        json!({}),
+        "reads may be anonymous"
+    );
+
+    // Statuses where they occur.
+    let add = &document["paths"]["/api/accounts/add"]["post"]["responses"];
+    for status in ["409", "413", "403", "401", "408", "414", "431", "429"] {
+        assert!(
+            add[status]["content"]["application/json"].is_object(),
+            "{status}"
+        );
+    }
+    let account = &document["paths"]["/api/account"]["get"]["responses"];
+    assert!(account["404"].is_object());
+    assert!(account["413"].is_null(), "a GET takes no body");
 }

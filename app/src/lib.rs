@@ -4,13 +4,15 @@
 //! Compiled twice: with `ssr` into the server (which also brings the database
 //! layer and the application state), and with `hydrate` into the WASM bundle.
 //! Modules that touch the database exist only under `ssr`; everything that
-//! crosses the wire is in [`model`] and [`error`].
+//! crosses the wire is in [`model`] (the `types` crate) and [`error`].
 
 pub mod api;
 pub mod client_cache;
 pub mod components;
 pub mod error;
-pub mod model;
+/// The wire types, from their own crate (`types`): the name the rest of
+/// Reach has always used for them.
+pub use types as model;
 mod pages;
 
 #[cfg(feature = "ssr")]

@@ -21,7 +21,7 @@ use crate::error::ApiError;
 #[openapi(
     info(
         title = "Reach",
-        description = "Public counters of social-media accounts over time. Every read is a GET with URL query parameters and a JSON answer; errors are JSON too (`ApiError`), with the HTTP status of their kind.",
+        description = "Public counters of social-media accounts over time. Every read is a GET (and a HEAD) with URL query parameters and a JSON answer; errors are JSON too (`ApiError`), with the HTTP status of their kind. An argument is optional by leaving it out: an empty value (`?sort=`), a repeated one, an unknown one or one that is not UTF-8 once decoded is a 400. Dates are RFC 3339 full dates, from 0000-01-01 to 9999-12-31.",
     ),
     paths(
         crate::api::get_overview,
@@ -380,8 +380,8 @@ pub mod params {
         /// The growth period in days: 7, 30 (default), 90 or 365.
         #[param(example = 30, schema_with = leaderboard_days)]
         pub days: Option<u32>,
-        /// The board as it stood at the end of this UTC day, which must
-        /// have begun (default: now).
+        /// The board as it stood at the end of this UTC day, from
+        /// 0000-01-01 to today (default: now).
         pub date: Option<chrono::NaiveDate>,
     }
 
@@ -445,9 +445,9 @@ pub mod params {
     #[derive(IntoParams)]
     #[into_params(parameter_in = Query)]
     pub struct PeriodParams {
-        /// The period's first day; needs `to`.
+        /// The period's first day (0000-01-01 to 9999-12-31); needs `to`.
         pub from: Option<chrono::NaiveDate>,
-        /// The period's last day; needs `from`.
+        /// The period's last day (0000-01-01 to 9999-12-31); needs `from`.
         pub to: Option<chrono::NaiveDate>,
     }
 

@@ -6,6 +6,11 @@
 //! edge; the queries behind them live in `crate::db` (server only). Every
 //! read goes through the cache (`crate::cache`), keyed by its validated
 //! arguments.
+//!
+//! Over 500 lines: every server function is here, with its OpenAPI
+//! annotation and argument checks. Issue 19's stage 3 splits it into
+//! `api/` by area (accounts, analytics, runs, access, ops), each with its
+//! parameters beside it.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};

@@ -2,6 +2,7 @@
 //! application the same way, through [`startup`].
 
 pub mod accounts;
+pub mod arguments;
 pub mod auth;
 pub mod backup;
 pub mod brands;

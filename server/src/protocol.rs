@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -39,7 +39,7 @@ pub async fn bounded_heads(request: Request, next: Next) -> Response {
         .map_or(0, |target| target.as_str().len());
     if target > MAX_URI {
         return refusal(
-            ApiError::for_status(axum::http::StatusCode::URI_TOO_LONG),
+            StatusCode::URI_TOO_LONG,
             format!("the request's address is {target} bytes; Reach reads at most {MAX_URI}"),
         );
     }
@@ -50,7 +50,7 @@ pub async fn bounded_heads(request: Request, next: Next) -> Response {
         .sum();
     if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
         return refusal(
-            ApiError::for_status(axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             format!(
                 "the request has {} headers of {bytes} bytes; Reach reads at most {MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes",
                 headers.len()
@@ -60,8 +60,9 @@ pub async fn bounded_heads(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-fn refusal(error: Option<ApiError>, message: String) -> Response {
-    let mut error = error.expect("the API has an error for this status");
+/// The API's error of `status`, with a message that says more.
+fn refusal(status: StatusCode, message: String) -> Response {
+    let mut error = ApiError::for_status(status).expect("the API has an error for this status");
     error.message = message;
     error.into_response()
 }
@@ -112,7 +113,6 @@ fn is_json(headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use axum::Router;
-    use axum::http::StatusCode;
     use axum::routing::get;
     use tower::ServiceExt as _;
 

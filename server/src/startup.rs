@@ -115,7 +115,7 @@ pub fn router(state: AppState, gate: crate::auth::Gate, limits: HttpLimits) -> R
         >(crate::security_headers::page_policy, shell))
         .layer(axum::middleware::from_fn_with_state(
             arguments,
-            crate::openapi::reject_unknown_arguments,
+            crate::arguments::check_api_request,
         ))
         // Bodies beyond any form Reach takes are refused (413) unread.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))

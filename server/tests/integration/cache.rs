@@ -420,6 +420,21 @@ fn serve_binary_with_redis(redis_url: &str, dir: &std::path::Path) -> (Child, St
     (server, address)
 }
 
+/// `/readyz` of a `reach serve` (see [`serve_binary_with_redis`]) asked
+/// as soon as it says it is listening; the server is stopped after.
+async fn readiness_at_start(redis_url: &str, dir: &std::path::Path) -> serde_json::Value {
+    let (mut server, address) = serve_binary_with_redis(redis_url, dir);
+    let ready = reqwest::get(format!("{address}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    server.kill().ok();
+    server.wait().ok();
+    ready
+}
+
 /// `reach serve` with Redis up connects to it before it says it is
 /// listening: its first reads use the shared cache. With Redis down it
 /// still starts, on the in-process cache.
@@ -427,29 +442,13 @@ fn serve_binary_with_redis(redis_url: &str, dir: &std::path::Path) -> (Child, St
 async fn the_binary_connects_to_redis_before_it_listens() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, address) = serve_binary_with_redis(&redis.url(), dir.path());
-    let ready: serde_json::Value = reqwest::get(format!("{address}/readyz"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    server.kill().ok();
-    server.wait().ok();
+    let ready = readiness_at_start(&redis.url(), dir.path()).await;
     assert_eq!(ready["cache"], "redis", "{ready}");
 
     let mut down = RedisServer::start();
     down.kill();
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, address) = serve_binary_with_redis(&down.url(), dir.path());
-    let ready: serde_json::Value = reqwest::get(format!("{address}/readyz"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    server.kill().ok();
-    server.wait().ok();
+    let ready = readiness_at_start(&down.url(), dir.path()).await;
     assert_eq!(ready["status"], "ready", "{ready}");
     assert_eq!(ready["cache"], "degraded", "{ready}");
 }

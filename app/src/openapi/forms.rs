@@ -1,0 +1,59 @@
+//! The form bodies of the `POST` functions that take arguments
+//! (`application/x-www-form-urlencoded`).
+
+use utoipa::ToSchema;
+
+/// An admin's credentials.
+#[derive(ToSchema)]
+pub struct LoginForm {
+    pub username: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// What a new API token is for, e.g. `grafana` (1 to 64 characters).
+#[derive(ToSchema)]
+pub struct TokenNameForm {
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    pub name: String,
+}
+
+/// An account to track.
+#[derive(ToSchema)]
+pub struct AddAccountForm {
+    pub platform: crate::model::Platform,
+    /// In the platform's form: `user@instance` (Mastodon), a domain
+    /// (Bluesky), `@handle` or a channel id (YouTube), a name elsewhere.
+    pub handle: String,
+    /// `true` to collect it before the others (default `false`).
+    #[schema(nullable = false)]
+    pub core: Option<bool>,
+    /// Comma-separated, e.g. `tech, news`: at most 20 tags of 1 to 64
+    /// characters.
+    #[schema(nullable = false)]
+    pub tags: Option<String>,
+}
+
+/// An account's new core flag and tags (replacing the old ones).
+#[derive(ToSchema)]
+pub struct UpdateAccountForm {
+    pub id: i64,
+    /// Absent means `false`, as an unticked box.
+    #[schema(nullable = false)]
+    pub core: Option<bool>,
+    /// Comma-separated; absent or empty removes every tag.
+    #[schema(nullable = false)]
+    pub tags: Option<String>,
+}
+
+/// The account to delete.
+#[derive(ToSchema)]
+pub struct AccountIdForm {
+    pub id: i64,
+}
+
+/// The token to revoke.
+#[derive(ToSchema)]
+pub struct TokenIdForm {
+    pub id: i64,
+}

@@ -101,7 +101,7 @@ impl TestApp {
         cache: CacheSettings,
         access: AccessSettings,
     ) -> TestApp {
-        Self::start_with(backend, seed, cache, access, HttpLimits::default()).await
+        Self::start_with(backend, seed, cache, access, test_limits()).await
     }
 
     async fn start_with(
@@ -318,6 +318,18 @@ async fn connect(url: &str) -> DatabaseConnection {
         .expect("open the test database")
 }
 
+/// The client timeouts of test servers: the defaults, but a request time
+/// far above them. Debug builds on a shared two-core machine, with a
+/// hundred tests in parallel, once rendered a page in over 30 s; a test of
+/// something else must not fail on that. The timeouts themselves are tested
+/// with limits of their own (`protocol::slow_clients_are_cut_off`).
+pub fn test_limits() -> HttpLimits {
+    HttpLimits {
+        request_timeout: Duration::from_secs(300),
+        ..HttpLimits::default()
+    }
+}
+
 /// The password of the admins tests create.
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
@@ -347,7 +359,7 @@ pub async fn serve_with(
     metrics: Metrics,
     access: AccessSettings,
 ) -> String {
-    serve_with_limits(db, cache, metrics, access, HttpLimits::default()).await
+    serve_with_limits(db, cache, metrics, access, test_limits()).await
 }
 
 /// [`serve_with`], with the client timeouts given.

@@ -18,13 +18,13 @@ step "rustfmt"
 cargo fmt --all -- --check
 
 step "clippy: server (ssr)"
-cargo clippy -p types -p app -p reach -p migrations --features app/ssr --all-targets --locked -- -D warnings
+cargo clippy -p types -p db -p app -p reach -p migrations --features app/ssr --all-targets --locked -- -D warnings
 step "clippy: browser (hydrate, wasm32)"
 cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr --locked
-cargo test -p types -p reach -p migrations --locked
+cargo test -p types -p db -p reach -p migrations --locked
 
 step "release build (cargo-leptos, wasm-opt)"
 cargo leptos build --release

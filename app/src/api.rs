@@ -37,9 +37,7 @@ use crate::openapi::params::*;
 pub async fn get_overview() -> Result<Overview, ApiError> {
     let db = crate::state::db();
     crate::state::cache()
-        .get_or_load(&db, Kind::Overview, &(), || {
-            crate::db::queries::overview(&db)
-        })
+        .get_or_load(&db, Kind::Overview, &(), || db::queries::overview(&db))
         .await
 }
 
@@ -72,7 +70,7 @@ pub(crate) mod many_parameters {
     ) -> Result<Page<AccountRow>, ApiError> {
         let (page, per_page) = validate::pagination(page, per_page)?;
         let sort = sort.unwrap_or_default();
-        let query = crate::db::queries::AccountQuery {
+        let query = db::queries::AccountQuery {
             page,
             per_page,
             sort,
@@ -88,7 +86,7 @@ pub(crate) mod many_parameters {
         let arguments = (page, per_page, sort, query.direction, &query.filter);
         crate::state::cache()
             .get_or_load(&db, Kind::Accounts, &arguments, || {
-                crate::db::queries::accounts(&db, &query)
+                db::queries::accounts(&db, &query)
             })
             .await
     }
@@ -128,7 +126,7 @@ pub(crate) mod many_parameters {
         // another board tomorrow.
         let today = chrono::Utc::now().date_naive();
         let arguments = (metric, by, days, date, today, &filter, page, per_page);
-        let query = crate::db::leaderboard::LeaderboardQuery {
+        let query = db::leaderboard::LeaderboardQuery {
             metric,
             by,
             days,
@@ -140,7 +138,7 @@ pub(crate) mod many_parameters {
         let db = crate::state::db();
         crate::state::cache()
             .get_or_load(&db, Kind::Leaderboard, &arguments, || {
-                crate::db::leaderboard::leaderboard(&db, &query)
+                db::leaderboard::leaderboard(&db, &query)
             })
             .await
     }
@@ -152,7 +150,7 @@ pub(crate) mod many_parameters {
 pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
     let db = crate::state::db();
     crate::state::cache()
-        .get_or_load(&db, Kind::Tags, &(), || crate::db::queries::tags(&db))
+        .get_or_load(&db, Kind::Tags, &(), || db::queries::tags(&db))
         .await
 }
 
@@ -162,9 +160,7 @@ pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
 pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
     let db = crate::state::db();
     crate::state::cache()
-        .get_or_load(&db, Kind::Account, &id, || {
-            crate::db::queries::account(&db, id)
-        })
+        .get_or_load(&db, Kind::Account, &id, || db::queries::account(&db, id))
         .await
 }
 
@@ -184,7 +180,7 @@ pub async fn get_history(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::History, &(id, range, metric), || {
-            crate::db::queries::history(&db, id, range, metric)
+            db::queries::history(&db, id, range, metric)
         })
         .await
 }
@@ -200,7 +196,7 @@ pub async fn list_runs(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Runs, &(page, per_page), || {
-            crate::db::queries::runs(&db, page, per_page)
+            db::queries::runs(&db, page, per_page)
         })
         .await
 }
@@ -219,7 +215,7 @@ pub async fn get_run(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Run, &(id, outcome, page, per_page), || {
-            crate::db::queries::run_detail(&db, id, outcome, page, per_page)
+            db::queries::run_detail(&db, id, outcome, page, per_page)
         })
         .await
 }
@@ -248,7 +244,7 @@ pub async fn get_growth(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Growth, &(id, period), || {
-            crate::db::queries::growth(&db, id, period)
+            db::queries::growth(&db, id, period)
         })
         .await
 }
@@ -267,7 +263,7 @@ pub async fn get_rollups(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Rollups, &(id, metric, range), || {
-            crate::db::queries::rollups(&db, id, metric, range)
+            db::queries::rollups(&db, id, metric, range)
         })
         .await
 }
@@ -289,7 +285,7 @@ pub async fn get_projection(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Projection, &(id, metric, basis), || {
-            crate::db::projection::projection(&db, id, metric, basis)
+            db::projection::projection(&db, id, metric, basis)
         })
         .await
 }
@@ -302,7 +298,7 @@ pub async fn get_projection(
 pub async fn list_brands() -> Result<Vec<BrandRow>, ApiError> {
     let db = crate::state::db();
     crate::state::cache()
-        .get_or_load(&db, Kind::Brands, &"list", || crate::db::brands::list(&db))
+        .get_or_load(&db, Kind::Brands, &"list", || db::brands::list(&db))
         .await
 }
 
@@ -313,7 +309,7 @@ pub async fn get_brand(id: i64) -> Result<BrandDetail, ApiError> {
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Brands, &("detail", id), || {
-            crate::db::brands::detail(&db, id)
+            db::brands::detail(&db, id)
         })
         .await
 }
@@ -336,7 +332,7 @@ pub async fn list_events(
             &db,
             Kind::Events,
             &(account_id, kind, page, per_page),
-            || crate::db::events::list(&db, account_id, kind, page, per_page),
+            || db::events::list(&db, account_id, kind, page, per_page),
         )
         .await
 }
@@ -361,7 +357,7 @@ pub async fn compare_accounts(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Compare, &(&ids, metric, range, mode), || {
-            crate::db::queries::compare(&db, &ids, metric, range, mode)
+            db::queries::compare(&db, &ids, metric, range, mode)
         })
         .await
 }
@@ -384,7 +380,7 @@ pub async fn get_performance() -> Result<Performance, ApiError> {
         endpoints: metrics.requests(),
         database: crate::metrics::database_stats(&db, metrics.queries()),
         cache: crate::state::cache().stats().await,
-        collectors: crate::db::queries::latest_collector_stats(&db).await?,
+        collectors: db::queries::latest_collector_stats(&db).await?,
     })
 }
 
@@ -398,7 +394,7 @@ pub async fn get_performance() -> Result<Performance, ApiError> {
 pub async fn get_platforms() -> Result<Vec<PlatformStatus>, ApiError> {
     let db = crate::state::db();
     let collectors = crate::state::collectors();
-    let accounts = crate::db::platforms::by_platform(&db).await?;
+    let accounts = db::platforms::by_platform(&db).await?;
     Ok(accounts
         .into_iter()
         .map(|(platform, accounts)| {
@@ -417,7 +413,7 @@ pub async fn get_platforms() -> Result<Vec<PlatformStatus>, ApiError> {
 pub fn platform_status(
     platform: Platform,
     setup: crate::state::CollectorSetup,
-    accounts: crate::db::platforms::PlatformAccounts,
+    accounts: db::platforms::PlatformAccounts,
 ) -> PlatformStatus {
     use crate::model::PlatformHealth;
     let health = match setup.health {
@@ -459,15 +455,15 @@ pub async fn add_account(
 ) -> Result<AccountDetail, ApiError> {
     let admin = crate::auth::require_admin()?;
     let db = crate::state::db();
-    let new = crate::db::accounts::NewAccount {
+    let new = db::accounts::NewAccount {
         platform,
         handle,
         core: core.unwrap_or(false),
         tags: split_tags(tags.as_deref()),
     };
-    let added = crate::db::accounts::add(&db, &new).await?;
+    let added = db::accounts::add(&db, &new).await?;
     tracing::info!(admin = %admin.username, account = added.id, "account added");
-    crate::db::queries::account(&db, added.id).await
+    Ok(db::queries::account(&db, added.id).await?)
 }
 
 /// Sets an account's core flag (`core`, absent meaning `false`, as an
@@ -482,9 +478,9 @@ pub async fn update_account(
     let admin = crate::auth::require_admin()?;
     let db = crate::state::db();
     let tags = split_tags(tags.as_deref());
-    crate::db::accounts::update(&db, id, core.unwrap_or(false), &tags).await?;
+    db::accounts::update(&db, id, core.unwrap_or(false), &tags).await?;
     tracing::info!(admin = %admin.username, account = id, "account updated");
-    crate::db::queries::account(&db, id).await
+    Ok(db::queries::account(&db, id).await?)
 }
 
 /// Stops tracking an account and deletes its whole history. Admins only.
@@ -492,7 +488,7 @@ pub async fn update_account(
 #[server(prefix = "/api", endpoint = "accounts/delete")]
 pub async fn delete_account(id: i64) -> Result<(), ApiError> {
     let admin = crate::auth::require_admin()?;
-    crate::db::accounts::remove(&crate::state::db(), id).await?;
+    db::accounts::remove(&crate::state::db(), id).await?;
     tracing::info!(admin = %admin.username, account = id, "account deleted");
     Ok(())
 }
@@ -514,21 +510,22 @@ fn split_tags(tags: Option<&str>) -> Vec<String> {
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<Me, ApiError> {
     let settings = crate::state::access_settings();
-    let (secret, _) = crate::auth::sign_in(
+    let signed_in = db::access::sign_in(
         &crate::state::db(),
         username.trim(),
         &password,
         settings.session_ttl,
     )
-    .await
-    .inspect_err(|_| {
+    .await?;
+    let Some((secret, _)) = signed_in else {
         // Only what could be a username: a password typed in the wrong
         // field must not reach the log.
-        match crate::auth::validate_username(username.trim()) {
+        match db::access::validate_username(username.trim()) {
             Ok(()) => tracing::info!(username = %username.trim(), "sign-in refused"),
             Err(_) => tracing::info!("sign-in refused (not a valid username)"),
         }
-    })?;
+        return Err(ApiError::unauthorized("wrong username or password"));
+    };
     crate::auth::set_session_cookie(&secret, settings.session_ttl);
     tracing::info!(username = %username.trim(), "signed in");
     Ok(Me {
@@ -542,7 +539,7 @@ pub async fn login(username: String, password: String) -> Result<Me, ApiError> {
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
     if let Some(secret) = crate::auth::request_session_secret() {
-        crate::auth::sign_out(&crate::state::db(), &secret).await?;
+        db::access::sign_out(&crate::state::db(), &secret).await?;
     }
     crate::auth::set_session_cookie("", chrono::Duration::zero());
     Ok(())
@@ -561,7 +558,7 @@ pub async fn get_me() -> Result<Option<Me>, ApiError> {
 #[server(prefix = "/api", endpoint = "tokens", input = GetUrl, output = Json)]
 pub async fn list_tokens() -> Result<Vec<TokenRow>, ApiError> {
     crate::auth::require_admin()?;
-    Ok(crate::auth::list_tokens(&crate::state::db()).await?)
+    Ok(db::access::list_tokens(&crate::state::db()).await?)
 }
 
 /// Creates an API token acting for the admin who asks. The answer is the
@@ -577,7 +574,7 @@ pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
         ));
     }
     let token =
-        crate::auth::create_token(&crate::state::db(), admin.id, &admin.username, &name).await?;
+        db::access::create_token(&crate::state::db(), admin.id, &admin.username, &name).await?;
     tracing::info!(admin = %admin.username, token_id = token.row.id, "API token created");
     Ok(token)
 }
@@ -588,7 +585,7 @@ pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
 #[server(prefix = "/api", endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: i64) -> Result<TokenRow, ApiError> {
     let admin = crate::auth::require_admin()?;
-    let token = crate::auth::revoke_token(&crate::state::db(), id)
+    let token = db::access::revoke_token(&crate::state::db(), id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no API token with id {id}")))?;
     tracing::info!(admin = %admin.username, token_id = id, "API token revoked");
@@ -728,7 +725,7 @@ pub mod validate {
 
     /// A leaderboard's day, which must not be in the future; `None` for
     /// the live board. (The board stands at the end of it:
-    /// [`crate::db::leaderboard::day_end`].)
+    /// [`db::leaderboard::day_end`].)
     pub fn board_date(
         date: Option<chrono::NaiveDate>,
     ) -> Result<Option<chrono::NaiveDate>, ApiError> {
@@ -800,7 +797,7 @@ pub mod validate {
             let day = "2026-03-29".parse::<chrono::NaiveDate>().unwrap();
             assert_eq!(board_date(Some(day)).unwrap(), Some(day));
             assert_eq!(
-                crate::db::leaderboard::day_end(day).to_rfc3339(),
+                db::leaderboard::day_end(day).to_rfc3339(),
                 "2026-03-29T23:59:59+00:00"
             );
             assert_eq!(board_date(None).unwrap(), None);

@@ -239,42 +239,34 @@ impl axum::response::IntoResponse for ApiError {
     }
 }
 
+/// Storage's error becomes the API's here, and only here: what the client
+/// may change is said, a failure is logged once and never shown (a lost
+/// database is "unavailable", anything else internal).
 #[cfg(feature = "ssr")]
-impl From<sea_orm::DbErr> for ApiError {
-    /// Database errors are logged here and never shown: a lost connection is
-    /// "unavailable", anything else is internal.
-    fn from(error: sea_orm::DbErr) -> Self {
-        use sea_orm::sqlx::Error as SqlxError;
-        use sea_orm::{DbErr, RuntimeErr};
-        // A connection lost in the middle of a statement is the database
-        // going away too, not a bug.
-        let lost_connection = match &error {
-            DbErr::Query(RuntimeErr::SqlxError(cause))
-            | DbErr::Exec(RuntimeErr::SqlxError(cause)) => {
-                matches!(
-                    cause.as_ref(),
-                    SqlxError::Io(_)
-                        | SqlxError::PoolTimedOut
-                        | SqlxError::PoolClosed
-                        | SqlxError::WorkerCrashed
-                )
-            }
-            _ => false,
-        };
-        match &error {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+impl From<db::StoreError> for ApiError {
+    fn from(error: db::StoreError) -> Self {
+        use db::StoreError;
+        match error {
+            StoreError::NotFound { .. } => ApiError::not_found(error.to_string()),
+            StoreError::Invalid(message) => ApiError::bad_request(message),
+            StoreError::Conflict(message) => ApiError::conflict(message),
+            _ if error.is_unavailable() => {
                 tracing::warn!(%error, "database unavailable");
                 ApiError::unavailable()
             }
-            _ if lost_connection => {
-                tracing::warn!(%error, "database unavailable");
-                ApiError::unavailable()
-            }
-            _ => {
-                tracing::error!(%error, "database query failed");
+            StoreError::Internal(_) | StoreError::Db(_) => {
+                tracing::error!(%error, "storage failed");
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// For the few reads the app makes itself (the cache's generations).
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        db::StoreError::from(error).into()
     }
 }
 

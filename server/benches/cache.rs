@@ -13,11 +13,11 @@
 use std::time::{Duration, Instant};
 
 use app::cache::{Cache, CacheSettings, Kind};
-use app::db::queries::{self, AccountQuery};
 use app::error::ApiError;
 use app::metrics::Metrics;
 use app::model::{AccountFilter, AccountSort, HistoryRange, Metric, SortDirection};
 use app::state::{AccessSettings, AppState, CollectTrigger};
+use db::queries::{self, AccountQuery};
 use hdrhistogram::Histogram;
 use leptos::prelude::LeptosOptions;
 use reach::config::{DatabaseConfig, SeedConfig};
@@ -128,7 +128,7 @@ async fn run() -> anyhow::Result<()> {
     let mut generations = Histogram::<u64>::new(3)?;
     for round in 0..WARM_UP + REQUESTS {
         let started = Instant::now();
-        app::db::generations::current(&db).await?;
+        db::generations::current(&db).await?;
         if round >= WARM_UP {
             generations.record(started.elapsed().as_nanos() as u64)?;
         }
@@ -214,7 +214,7 @@ async fn get(client: &reqwest::Client, url: &str) -> anyhow::Result<()> {
 
 /// p50 of `load` run directly against p50 of the same answer from the
 /// cache; returns the answer.
-async fn in_process<T, F, Fut>(
+async fn in_process<T, E, F, Fut>(
     db: &DatabaseConnection,
     name: &str,
     cache: &Cache,
@@ -224,8 +224,9 @@ async fn in_process<T, F, Fut>(
 ) -> anyhow::Result<T>
 where
     T: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    E: Into<ApiError> + std::error::Error + Send + Sync + 'static,
     F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let mut direct = Histogram::<u64>::new(3)?;
     let mut cached = Histogram::<u64>::new(3)?;

@@ -1,8 +1,8 @@
 //! The `reach account` commands: the same writes as the API's
-//! (`app::db::accounts`), from the command line.
+//! (`db::accounts`), from the command line.
 
-use app::db::accounts::{self, NewAccount};
-use app::db::entities::account;
+use db::accounts::{self, NewAccount};
+use db::entities::account;
 use sea_orm::DatabaseConnection;
 
 use crate::config::AddAccount;

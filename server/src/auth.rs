@@ -12,13 +12,14 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use anyhow::Context;
-use app::auth::{Identity, session_admin, session_secret, token_admin};
+use app::auth::{Identity, session_secret};
 use app::error::ApiError;
 use app::state::AccessSettings;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use db::access::{session_admin, token_admin};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sea_orm::DatabaseConnection;
@@ -216,10 +217,10 @@ fn client_address(request: &Request, trust_proxy: bool) -> IpAddr {
 pub async fn token_command(db: &DatabaseConnection, command: TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create { admin, name } => {
-            let found = app::auth::find_admin(db, &admin)
+            let found = db::access::find_admin(db, &admin)
                 .await?
                 .with_context(|| format!("there is no admin named {admin}"))?;
-            let token = app::auth::create_token(db, found.id, &found.username, &name).await?;
+            let token = db::access::create_token(db, found.id, &found.username, &name).await?;
             eprintln!(
                 "token {} ({}) acts for {admin}; it is shown only now:",
                 token.row.id, token.row.name
@@ -227,7 +228,7 @@ pub async fn token_command(db: &DatabaseConnection, command: TokenCommand) -> an
             println!("{}", token.token);
         }
         TokenCommand::List => {
-            for token in app::auth::list_tokens(db).await? {
+            for token in db::access::list_tokens(db).await? {
                 let state = match (token.revoked_at, token.last_used_at) {
                     (Some(revoked), _) => format!("revoked {}", revoked.format("%F %R")),
                     (None, Some(used)) => format!("last used {}", used.format("%F %R")),
@@ -237,7 +238,7 @@ pub async fn token_command(db: &DatabaseConnection, command: TokenCommand) -> an
             }
         }
         TokenCommand::Revoke { id } => {
-            app::auth::revoke_token(db, id)
+            db::access::revoke_token(db, id)
                 .await?
                 .with_context(|| format!("there is no API token with id {id}"))?;
             println!("revoked API token {id}");

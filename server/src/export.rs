@@ -13,9 +13,6 @@
 
 use std::str::FromStr;
 
-use app::db::entities::{account, brand, snapshot};
-use app::db::leaderboard::{LeaderboardQuery, leaderboard};
-use app::db::queries::{filtered, identities, with_tags};
 use app::error::ApiError;
 use app::model::{AccountFilter, Metric, Platform, RankBy};
 use app::state::AppState;
@@ -24,6 +21,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use db::entities::{account, brand, snapshot};
+use db::leaderboard::{LeaderboardQuery, leaderboard};
+use db::queries::{filtered, identities, with_tags};
 use futures::{Stream, StreamExt, TryStreamExt};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,

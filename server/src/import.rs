@@ -14,17 +14,17 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 
-use app::db::entities::{account, account_tag};
-use app::db::generations::{self, Domain};
 use app::model::{Counters, Platform};
 use chrono::{DateTime, NaiveDate, Utc};
+use db::entities::{account, account_tag};
+use db::generations::{self, Domain};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 
-use crate::collect::{insert_snapshots, refresh_changes, snapshot_row, with_latest};
+use db::snapshots::{insert_snapshots, refresh_changes, snapshot_row, with_latest};
 
 /// Snapshots written per INSERT (bound parameters stay under SQLite's limit).
 const INSERT_CHUNK: usize = 1_000;
@@ -249,7 +249,7 @@ pub async fn accounts(
     }
     let rows = checked.into_rows()?;
 
-    let existing = app::db::queries::ids_by_handle(db).await?;
+    let existing = db::queries::ids_by_handle(db).await?;
     let now = Utc::now();
     let mut report = ImportReport::default();
     let txn = db.begin().await?;
@@ -260,7 +260,7 @@ pub async fn accounts(
         }
         let brand_id = match &new.brand {
             Some(name) => Some(
-                crate::brands::find_or_create(&txn, name)
+                db::brands::find_or_create(&txn, name)
                     .await
                     .map_err(|error| {
                         ImportError::BadRows(vec![RowError {
@@ -326,7 +326,7 @@ pub async fn snapshots(
     db: &DatabaseConnection,
     input: impl Read,
 ) -> Result<ImportReport, ImportError> {
-    let accounts = app::db::queries::ids_by_handle(db).await?;
+    let accounts = db::queries::ids_by_handle(db).await?;
 
     let mut checked = Checked::new();
     let mut lines: Vec<(u64, SnapshotLine)> = Vec::new();
@@ -428,7 +428,7 @@ pub async fn snapshots(
         refresh_changes(&txn, &[id], latest).await?;
     }
     // History changed: so may the live leaderboard's marks.
-    app::db::leaderboard::refresh_marks(&txn, &imported, Utc::now().date_naive()).await?;
+    db::marks::refresh_marks(&txn, &imported, Utc::now().date_naive()).await?;
     generations::bump(&txn, &[Domain::Accounts, Domain::Snapshots]).await?;
     txn.commit().await?;
     Ok(ImportReport {

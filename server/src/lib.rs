@@ -5,7 +5,6 @@ pub mod accounts;
 pub mod arguments;
 pub mod auth;
 pub mod backup;
-pub mod brands;
 pub mod collect;
 pub mod config;
 pub mod database;
@@ -162,7 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(command) => export_to_file(db, command).await,
         Command::Brand(BrandCommand::Assign { name, accounts }) => {
-            let brand = brands::assign(&db, &name, &accounts).await?;
+            let brand = db::brands::assign(&db, &name, &accounts).await?;
             println!(
                 "brand {} (id {}): {} accounts assigned",
                 brand.name,
@@ -172,12 +171,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Brand(BrandCommand::Unassign { accounts }) => {
-            brands::unassign(&db, &accounts).await?;
+            db::brands::unassign(&db, &accounts).await?;
             println!("{} accounts have no brand now", accounts.len());
             Ok(())
         }
         Command::Brand(BrandCommand::Remove { name }) => {
-            brands::remove(&db, &name).await?;
+            db::brands::remove(&db, &name).await?;
             println!("removed the brand {name}; its accounts stay");
             Ok(())
         }
@@ -222,12 +221,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(password) => password,
                 Err(_) => read_password()?,
             };
-            app::auth::create_admin(&db, &username, &password).await?;
+            db::access::create_admin(&db, &username, &password).await?;
             println!("added the admin {username}");
             Ok(())
         }
         Command::Admin(AdminCommand::Remove { username }) => {
-            if !app::auth::remove_admin(&db, &username).await? {
+            if !db::access::remove_admin(&db, &username).await? {
                 anyhow::bail!("there is no admin named {username}");
             }
             println!("removed the admin {username}, their sessions and API tokens");
@@ -371,7 +370,7 @@ fn progress_bar(
 
 /// `reach serve --demo` on an empty database creates the demo data set.
 async fn seed_if_empty(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
-    let accounts = app::db::entities::account::Entity::find()
+    let accounts = db::entities::account::Entity::find()
         .count(db)
         .await
         .context("cannot count the accounts")?;

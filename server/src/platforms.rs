@@ -17,7 +17,7 @@ pub async fn statuses(
     db: &DatabaseConnection,
     collectors: &CollectorStatus,
 ) -> anyhow::Result<Vec<PlatformStatus>> {
-    Ok(app::db::platforms::by_platform(db)
+    Ok(db::platforms::by_platform(db)
         .await?
         .into_iter()
         .map(|(platform, accounts)| {

@@ -12,10 +12,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use app::db::entities::{account, daily_rollup, snapshot};
-use app::db::generations::{self, Domain};
 use app::model::{DayRange, Metric};
 use chrono::{DateTime, NaiveDate, Utc};
+use db::entities::{account, daily_rollup, snapshot};
+use db::generations::{self, Domain};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,

@@ -9,7 +9,7 @@
 //!
 //! Keys are built in one place, [`key`]: `reach:v3:{kind}:{generations}:{hash}`
 //! where `generations` are the counters of the data domains the kind reads
-//! ([`crate::db::generations`]) and `hash` is the xxh3 of the normalized
+//! ([`db::generations`]) and `hash` is the xxh3 of the normalized
 //! arguments. Writes bump the counters in their own transaction, so no
 //! answer computed before a write is ever served after it.
 
@@ -27,9 +27,9 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::db::generations::{self, Domain, Generations};
 use crate::error::ApiError;
 use crate::model::{CacheBackend, CacheKindStats, CacheStats};
+use db::generations::{self, Domain, Generations};
 
 pub use redis::RedisCache;
 
@@ -279,7 +279,7 @@ impl Cache {
 
     /// The answer of `kind` to `arguments`: cached, or computed by `load`
     /// (once, however many requests ask for it at the same time).
-    pub async fn get_or_load<T, F, Fut>(
+    pub async fn get_or_load<T, E, F, Fut>(
         &self,
         db: &DatabaseConnection,
         kind: Kind,
@@ -288,9 +288,12 @@ impl Cache {
     ) -> Result<T, ApiError>
     where
         T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        E: Into<ApiError>,
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
+        Fut: Future<Output = Result<T, E>>,
     {
+        // Storage's error becomes the API's as it comes out of the load.
+        let load = || async { load().await.map_err(Into::into) };
         if self.inner.disabled {
             bump(&self.inner.stats[kind as usize].misses);
             return load().await;

@@ -9,18 +9,19 @@
 use std::collections::HashSet;
 
 use anyhow::Context;
-use app::db::entities::{account, account_tag, collection_run};
 use app::model::{Platform, RunStatus};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
+use db::entities::{account, account_tag, collection_run};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
     TransactionTrait,
 };
 
-use app::db::generations::{self, Domain};
+use db::generations::{self, Domain};
 
-use super::{GrowthModel, insert_snapshots, refresh_changes, set_latest, snapshot_row};
+use super::GrowthModel;
+use db::snapshots::{insert_snapshots, refresh_changes, set_latest, snapshot_row};
 
 const ADJECTIVES: [&str; 20] = [
     "quiet", "bright", "lunar", "rusty", "swift", "cosmic", "golden", "hidden", "urban", "wild",
@@ -153,7 +154,7 @@ pub async fn seed(
         refresh_changes(&txn, &ids, days_back(days - 1)).await?;
     }
     // Marks are for the board of the real today, whatever `now` is.
-    app::db::leaderboard::refresh_marks(&txn, &ids, Utc::now().date_naive()).await?;
+    db::marks::refresh_marks(&txn, &ids, Utc::now().date_naive()).await?;
     generations::bump(&txn, &[Domain::Accounts, Domain::Snapshots]).await?;
     txn.commit().await?;
 
@@ -162,7 +163,7 @@ pub async fn seed(
     for (group, members) in ids.chunks(3).take(DEMO_BRANDS).enumerate() {
         if members.len() == 3 {
             let name = format!("{} Media", demo[group * 3].display_name);
-            crate::brands::assign(db, &name, members).await?;
+            db::brands::assign(db, &name, members).await?;
         }
     }
     let failing_after = crate::events::EventSettings::default().failing_after;
@@ -212,7 +213,7 @@ async fn insert_accounts(
         .context("cannot insert demo accounts")?;
     }
 
-    let existing = app::db::queries::ids_by_handle(&txn).await?;
+    let existing = db::queries::ids_by_handle(&txn).await?;
     let ids = demo
         .iter()
         .map(|a| {

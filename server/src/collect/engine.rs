@@ -26,11 +26,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::db::entities::{account, collection_run, event, run_result};
-use app::db::generations::{self, Domain};
 use app::metrics::{Metrics, RunFigures};
 use app::model::{AccountState, Counters, EventKind, Outcome, Platform, RunStatus, RunSummary};
 use backon::{ExponentialBuilder, Retryable};
+use db::entities::{account, collection_run, event, run_result};
+use db::generations::{self, Domain};
 
 use crate::events::EventSettings;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -44,10 +44,11 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, watch};
 
+use super::GrowthModel;
 use super::platforms::{
     BatchResult, CollectError, Collector, Collectors, Observation, Target, Upstream,
 };
-use super::{GrowthModel, insert_snapshots, latest_columns, refresh_changes, snapshot_row};
+use db::snapshots::{insert_snapshots, latest_columns, refresh_changes, snapshot_row};
 
 /// How the engine runs.
 #[derive(Clone, Debug)]
@@ -461,7 +462,7 @@ impl Engine {
     /// logged: the board reads history for accounts without marks.
     async fn refresh_marks(&self) {
         let today = Utc::now().date_naive();
-        match app::db::leaderboard::refresh_stale_marks(&self.db, today).await {
+        match db::marks::refresh_stale_marks(&self.db, today).await {
             Ok(0) => {}
             Ok(accounts) => tracing::info!(accounts, "refreshed the leaderboard's marks"),
             Err(error) => tracing::error!(%error, "cannot refresh the leaderboard's marks"),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use statrs::statistics::{Data, OrderStatistics};
 
 use app::model::{MILESTONES, Outcome};
-use app::trend::MAD_TO_SIGMA;
+use db::trend::MAD_TO_SIGMA;
 
 /// The fewest earlier days an unusual change is judged against.
 pub const MIN_BASELINE_DAYS: usize = 14;

@@ -9,10 +9,10 @@ mod webhooks;
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::db::entities::{account, event, run_result, snapshot};
-use app::db::generations::{self, Domain};
 use app::model::{EventKind, Metric, Outcome};
 use chrono::{DateTime, NaiveDate, Utc};
+use db::entities::{account, event, run_result, snapshot};
+use db::generations::{self, Domain};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,

@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use app::db::entities::event;
-use app::db::events::rows;
-use app::db::generations::{self, Domain};
 use app::model::EventRow;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::Utc;
+use db::entities::event;
+use db::events::rows;
+use db::generations::{self, Domain};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,

@@ -228,7 +228,7 @@ async fn tokens_are_shown_once_and_stored_hashed(backend: Backend) {
 
     // Nothing after creation shows the secret: not the list, not the
     // database, not the performance figures or the metrics.
-    let stored = app::db::entities::api_token::Entity::find()
+    let stored = db::entities::api_token::Entity::find()
         .all(&app.db)
         .await
         .unwrap();

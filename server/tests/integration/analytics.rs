@@ -54,7 +54,7 @@ async fn account_with_history(
             posts: Some(1),
             ..Counters::default()
         };
-        reach::collect::record_snapshot(&app.db, account.id, march(day), counters)
+        db::snapshots::record(&app.db, account.id, march(day), counters)
             .await
             .unwrap();
     }
@@ -589,7 +589,7 @@ async fn brands_sum_their_accounts_and_rank_among_brands(backend: Backend) {
                 followers: Some(followers),
                 ..Counters::default()
             };
-            reach::collect::record_snapshot(&app.db, id, at, counters)
+            db::snapshots::record(&app.db, id, at, counters)
                 .await
                 .unwrap();
         }
@@ -606,12 +606,10 @@ async fn brands_sum_their_accounts_and_rank_among_brands(backend: Backend) {
     let d = app.add_account(Platform::Reddit, "unbranded").await;
     record(d, now, 10_000).await;
 
-    reach::brands::assign(&app.db, "Alpha", &[a, b])
-        .await
-        .unwrap();
-    let beta = reach::brands::assign(&app.db, "Beta", &[c]).await.unwrap();
+    db::brands::assign(&app.db, "Alpha", &[a, b]).await.unwrap();
+    let beta = db::brands::assign(&app.db, "Beta", &[c]).await.unwrap();
     assert!(
-        reach::brands::assign(&app.db, "Gamma", &[999_999])
+        db::brands::assign(&app.db, "Gamma", &[999_999])
             .await
             .is_err()
     );
@@ -653,8 +651,8 @@ async fn brands_sum_their_accounts_and_rank_among_brands(backend: Backend) {
     assert_eq!(app.get("/api/brand?id=999999").await.status(), 404);
 
     // Out of a brand, and a brand removed: the accounts stay.
-    reach::brands::unassign(&app.db, &[b]).await.unwrap();
-    reach::brands::remove(&app.db, &beta.name).await.unwrap();
+    db::brands::unassign(&app.db, &[b]).await.unwrap();
+    db::brands::remove(&app.db, &beta.name).await.unwrap();
     let brands: Vec<app::model::BrandRow> = app.get_json("/api/brands").await;
     assert_eq!(brands.len(), 1);
     assert_eq!((brands[0].accounts, brands[0].followers), (1, 1_500));
@@ -705,7 +703,7 @@ async fn daily_changes_hold_across_daylight_saving_and_jitter(backend: Backend) 
             followers: Some(followers),
             ..Counters::default()
         };
-        reach::collect::record_snapshot(&app.db, account.id, at, counters)
+        db::snapshots::record(&app.db, account.id, at, counters)
             .await
             .unwrap();
     }

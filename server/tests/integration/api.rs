@@ -251,7 +251,7 @@ async fn collection_adds_one_snapshot_per_account_and_is_idempotent(backend: Bac
 
     // The same observation written again changes nothing.
     let account = &page.items[0];
-    reach::collect::record_snapshot(
+    db::snapshots::record(
         &app.db,
         account.id,
         account.last_collected_at.unwrap(),
@@ -437,7 +437,7 @@ async fn rows_carry_follower_changes_and_sparklines(backend: Backend) {
     let first = &all.items[0];
     let followers = first.latest.followers.expect("followers are known");
     let day_after = app.seeded_at + chrono::Duration::days(1);
-    reach::collect::record_snapshot(
+    db::snapshots::record(
         &app.db,
         first.id,
         day_after,
@@ -544,7 +544,7 @@ async fn overview_sums_changes_and_lists_growers_and_stale_accounts(backend: Bac
     assert_eq!(overview.needs_attention_total, stale);
 
     // A failed collection needs attention whatever the data's age.
-    use app::db::entities::account;
+    use db::entities::account;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     let failed = &all.items[0];
     account::Entity::update_many()
@@ -558,7 +558,7 @@ async fn overview_sums_changes_and_lists_growers_and_stale_accounts(backend: Bac
         .exec(&app.db)
         .await
         .unwrap();
-    app::db::generations::bump(&app.db, &[app::db::generations::Domain::Accounts])
+    db::generations::bump(&app.db, &[db::generations::Domain::Accounts])
         .await
         .unwrap();
     let was_stale = failed.last_collected_at.is_none_or(|at| at < stale_before);
@@ -879,7 +879,7 @@ async fn growth_uses_the_nearest_real_snapshots_and_says_which(backend: Backend)
 
     // With days missing, the change runs from the nearest older snapshot,
     // and the answer says which one that was.
-    use app::db::entities::snapshot;
+    use db::entities::snapshot;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     snapshot::Entity::delete_many()
         .filter(snapshot::Column::AccountId.eq(id))
@@ -888,7 +888,7 @@ async fn growth_uses_the_nearest_real_snapshots_and_says_which(backend: Backend)
         .exec(&app.db)
         .await
         .unwrap();
-    app::db::generations::bump(&app.db, &[app::db::generations::Domain::Snapshots])
+    db::generations::bump(&app.db, &[db::generations::Domain::Snapshots])
         .await
         .unwrap();
     let growth: Growth = app.get_json(&format!("/api/growth?id={id}")).await;

@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use app::cache::{Cache, CacheSettings};
-use app::db::generations::{self, Domain};
 use app::metrics::Metrics;
 use app::model::{AccountDetail, AccountRow, CacheBackend, CacheStats, Counters, Overview, Page};
 use chrono::Utc;
+use db::generations::{self, Domain};
 
 use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
@@ -49,7 +49,7 @@ async fn a_write_is_visible_on_the_next_read(backend: Backend) {
 
     // A newer observation, written as the collector writes it.
     let followers = before.account.latest.followers.unwrap_or(0) + 12_345;
-    reach::collect::record_snapshot(
+    db::snapshots::record(
         &app.db,
         id,
         Utc::now(),
@@ -77,7 +77,7 @@ async fn concurrent_misses_load_once(backend: Backend) {
     db.set_metric_callback(move |_| {
         counter.fetch_add(1, Ordering::Relaxed);
     });
-    app::db::queries::overview(&db).await.expect("the overview");
+    db::queries::overview(&db).await.expect("the overview");
     let per_load = statements.load(Ordering::Relaxed);
     assert!(per_load > 0);
 
@@ -367,7 +367,7 @@ async fn two_instances_share_redis_and_see_each_others_writes() {
     assert_eq!(counters(&second_cache.stats().await, "account").misses, 0);
 
     // A write on one side is seen on the other's next read.
-    reach::collect::record_snapshot(
+    db::snapshots::record(
         &first.db,
         2,
         Utc::now(),

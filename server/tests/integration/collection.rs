@@ -5,9 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::db::entities::{run_result, snapshot};
 use app::model::{AccountDetail, Counters, Outcome, Platform};
 use chrono::Utc;
+use db::entities::{run_result, snapshot};
 use reach::collect::engine::DueBefore;
 use reach::config::AddAccount;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -503,9 +503,9 @@ async fn a_spent_budget_leaves_accounts_for_a_later_cycle(backend: Backend) {
     );
     let results = run_result::Entity::find().count(&app.db).await.unwrap();
     assert_eq!(results, 1);
-    let waiting = app::db::entities::account::Entity::find()
-        .filter(app::db::entities::account::Column::LastAttemptAt.is_null())
-        .filter(app::db::entities::account::Column::LeaseOwner.is_null())
+    let waiting = db::entities::account::Entity::find()
+        .filter(db::entities::account::Column::LastAttemptAt.is_null())
+        .filter(db::entities::account::Column::LeaseOwner.is_null())
         .count(&app.db)
         .await
         .unwrap();
@@ -657,8 +657,8 @@ async fn an_interrupted_run_leaves_whole_snapshots_only(backend: Backend) {
 }
 
 async fn a_stopped_run_ends_at_an_account_boundary_as_interrupted(backend: Backend) {
-    use app::db::entities::{account, collection_run};
     use app::model::RunStatus;
+    use db::entities::{account, collection_run};
     let app = TestApp::empty(backend).await;
     let fake = MockServer::start().await;
     Mock::given(method("GET"))

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use crate::common::{Backend, TestApp, engine};
 use crate::on_both_backends;
-use app::db::entities::event;
 use app::model::{Counters, EventKind, EventRow, Overview, Page, Platform};
 use chrono::Utc;
+use db::entities::event;
 use reach::events::{EventSettings, Scan, Webhooks, detect_for_accounts};
 use sea_orm::EntityTrait;
 use wiremock::matchers::{method, path};
@@ -36,10 +36,10 @@ async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
             posts: Some(10),
             ..Counters::default()
         };
-        reach::collect::record_snapshot(&app.db, jumper, at, followers(value))
+        db::snapshots::record(&app.db, jumper, at, followers(value))
             .await
             .unwrap();
-        reach::collect::record_snapshot(&app.db, steady, at, followers(500 + 5 * day))
+        db::snapshots::record(&app.db, steady, at, followers(500 + 5 * day))
             .await
             .unwrap();
     }

@@ -280,9 +280,9 @@ async fn reads_never_fail_while_a_run_writes(backend: Backend) {
         app.add_account(Platform::X, &format!("writer{i}")).await;
     }
     // Demo accounts: simulated counters, so every run writes all of them.
-    app::db::entities::account::Entity::update_many()
+    db::entities::account::Entity::update_many()
         .col_expr(
-            app::db::entities::account::Column::Simulated,
+            db::entities::account::Column::Simulated,
             sea_orm::sea_query::Expr::value(true),
         )
         .exec(&app.db)

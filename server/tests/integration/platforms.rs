@@ -8,9 +8,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::db::entities::{event, run_result, snapshot};
 use app::model::{AccountDetail, AccountState, EventKind, Outcome, Platform};
 use chrono::Utc;
+use db::entities::{event, run_result, snapshot};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use wiremock::matchers::{body_string_contains, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -605,8 +605,8 @@ async fn the_default_github_budget_collects_every_account_over_cycles(backend: B
         cycles += 1;
         let run = engine.run(Utc::now()).await.expect("a run");
         assert_eq!(run.accounts_failed, 0, "cycle {cycles}: {run:?}");
-        let left = app::db::entities::account::Entity::find()
-            .filter(app::db::entities::account::Column::LastCollectedAt.is_null())
+        let left = db::entities::account::Entity::find()
+            .filter(db::entities::account::Column::LastCollectedAt.is_null())
             .count(&app.db)
             .await
             .unwrap();
@@ -737,7 +737,7 @@ async fn a_handle_stored_before_the_syntax_check_fails_alone(backend: Backend) {
         .add_account(Platform::Bluesky, "stale.bsky.social")
         .await;
     // Stored before handles were checked against atproto's syntax.
-    let old = app::db::entities::account::ActiveModel {
+    let old = db::entities::account::ActiveModel {
         platform: Set(Platform::Bluesky),
         handle: Set("john.0".into()),
         is_core: Set(false),

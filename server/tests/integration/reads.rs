@@ -7,12 +7,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use app::db::leaderboard::{LeaderboardQuery, leaderboard, refresh_stale_marks};
-use app::db::queries::{self, AccountQuery};
 use app::model::{
     AccountFilter, AccountSort, CompareMode, HistoryRange, Metric, Platform, RankBy, SortDirection,
 };
 use chrono::Utc;
+use db::leaderboard::{LeaderboardQuery, leaderboard};
+use db::marks::refresh_stale_marks;
+use db::queries::{self, AccountQuery};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
@@ -129,11 +130,11 @@ async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<Stri
     read!("tags", queries::tags(db));
     read!("runs", queries::runs(db, 1, 25));
     read!("run", queries::run_detail(db, run, None, 1, 50));
-    read!("brands", app::db::brands::list(db));
-    read!("events", app::db::events::list(db, None, None, 1, 25));
+    read!("brands", db::brands::list(db));
+    read!("events", db::events::list(db, None, None, 1, 25));
     read!(
         "projection",
-        app::db::projection::projection(db, id, Metric::Followers, 30)
+        db::projection::projection(db, id, Metric::Followers, 30)
     );
     for date in [
         None,
@@ -255,7 +256,7 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
         views: known,
         likes: known,
     };
-    reach::collect::record_snapshot(db, 2, app.seeded_at + chrono::Duration::hours(1), counters)
+    db::snapshots::record(db, 2, app.seeded_at + chrono::Duration::hours(1), counters)
         .await
         .unwrap();
     reach::retention::compact(db, app.seeded_at - chrono::Duration::days(10), None)
@@ -347,7 +348,7 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
 }
 
 async fn concurrent_requests_share_generation_reads_never_stale_ones(backend: Backend) {
-    use app::db::generations::{self, Domain, SharedReads, bump};
+    use db::generations::{self, Domain, SharedReads, bump};
 
     let app = TestApp::spawn(backend).await;
     let (db, log) = logged(&app).await;

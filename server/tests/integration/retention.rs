@@ -3,10 +3,10 @@
 
 use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
-use app::db::entities::snapshot;
-use app::db::generations::{self, Domain};
 use app::model::{DailyRollup, HistoryPoint, Platform};
 use chrono::{DateTime, Duration, Timelike, Utc};
+use db::entities::snapshot;
+use db::generations::{self, Domain};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
 on_both_backends!(

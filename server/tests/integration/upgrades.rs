@@ -4,8 +4,8 @@
 //! keep their simulated history.
 
 use ::migrations::{Migrator, MigratorTrait};
-use app::db::entities::{account, snapshot};
 use chrono::{DateTime, Duration, Utc};
+use db::entities::{account, snapshot};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
     QueryFilter, Statement, Value,

@@ -221,17 +221,17 @@ impl TestApp {
     /// Creates an admin and an API token acting for them; returns the token.
     pub async fn admin_token(&self) -> String {
         let username = "tester";
-        if app::auth::create_admin(&self.db, username, ADMIN_PASSWORD)
+        if db::access::create_admin(&self.db, username, ADMIN_PASSWORD)
             .await
             .is_err()
         {
             // Created by an earlier call of this test.
         }
-        let admin = app::auth::find_admin(&self.db, username)
+        let admin = db::access::find_admin(&self.db, username)
             .await
             .expect("the admins table answers")
             .expect("the admin exists");
-        app::auth::create_token(&self.db, admin.id, &admin.username, "tests")
+        db::access::create_token(&self.db, admin.id, &admin.username, "tests")
             .await
             .expect("create a token")
             .token

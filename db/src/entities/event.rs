@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::EventKind;
+use types::EventKind;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::entities::account;
-use crate::model::{Outcome, Platform};
+use types::{Outcome, Platform};
 
 /// One platform's accounts, as the platforms' status needs them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

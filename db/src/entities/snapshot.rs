@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::{Counters, Metric};
+use types::{Counters, Metric};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "snapshots")]

@@ -8,12 +8,12 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 
 use super::entities::snapshot;
 use super::queries::find_account;
-use crate::error::ApiError;
-use crate::model::{
+use crate::StoreError;
+use crate::trend::{Fit, theil_sen};
+use types::{
     MILESTONE_HORIZON_YEARS, MILESTONES, MIN_PROJECTION_DAYS, Metric, MilestoneDate,
     PROJECTION_HORIZONS, ProjectedValue, Projection, Trend,
 };
-use crate::trend::{Fit, theil_sen};
 
 /// How many milestones ahead a projection dates.
 const MILESTONES_AHEAD: usize = 3;
@@ -25,7 +25,7 @@ pub async fn projection(
     id: i64,
     metric: Metric,
     basis_days: u32,
-) -> Result<Projection, ApiError> {
+) -> Result<Projection, StoreError> {
     let account = find_account(db, id).await?;
     let answer = |trend, reason: Option<String>| Projection {
         account_id: id,

@@ -6,7 +6,7 @@
 use sea_orm::entity::prelude::*;
 
 /// Days before the board's day whose end is kept: each leaderboard period
-/// ([`crate::model::LEADERBOARD_PERIODS`]) and twice it. The columns
+/// ([`types::LEADERBOARD_PERIODS`]) and twice it. The columns
 /// `value_{days}` and `at_{days}` follow this list.
 pub const MARK_OFFSETS: [u32; 8] = [7, 14, 30, 60, 90, 180, 365, 730];
 
@@ -60,7 +60,7 @@ impl ActiveModelBehavior for ActiveModel {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::LEADERBOARD_PERIODS;
+    use types::LEADERBOARD_PERIODS;
 
     #[test]
     fn every_period_and_its_double_is_kept() {

@@ -14,8 +14,8 @@ use sea_orm::{
 };
 
 use super::entities::{account, account_tag, collection_run, daily_rollup, run_result, snapshot};
-use crate::error::ApiError;
-use crate::model::{
+use crate::StoreError;
+use types::{
     AccountDetail, AccountFilter, AccountRow, AccountSort, CollectorStats, CompareMode,
     CompareSeries, Comparison, DailyRollup, GROWTH_WINDOWS, Growth, GrowthWindow, HistoryPoint,
     HistoryRange, Metric, MetricChange, Outcome, Overview, Page, PeriodChange, Platform,
@@ -42,7 +42,7 @@ const SPARKLINE_DAYS: i64 = 30;
 pub async fn accounts(
     db: &DatabaseConnection,
     query: &AccountQuery,
-) -> Result<Page<AccountRow>, ApiError> {
+) -> Result<Page<AccountRow>, StoreError> {
     let select = filtered(account::Entity::find(), &query.filter);
     let total = select.clone().count(db).await?;
 
@@ -124,7 +124,7 @@ pub fn filtered(
 async fn with_sparklines(
     db: &impl ConnectionTrait,
     rows: &mut [AccountRow],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -151,7 +151,7 @@ async fn with_sparklines(
     Ok(())
 }
 
-pub async fn account(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, ApiError> {
+pub async fn account(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, StoreError> {
     let model = find_account(db, id).await?;
     let platform_id = model.platform_id.clone();
     let created_at = model.created_at;
@@ -176,7 +176,7 @@ pub async fn account(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, 
     let account = with_tags(db, vec![model])
         .await?
         .pop()
-        .ok_or_else(ApiError::internal)?;
+        .ok_or_else(|| StoreError::not_found("account", id))?;
     Ok(AccountDetail {
         account,
         brand,
@@ -194,7 +194,7 @@ pub async fn history(
     id: i64,
     range: HistoryRange,
     metric: Metric,
-) -> Result<Vec<HistoryPoint>, ApiError> {
+) -> Result<Vec<HistoryPoint>, StoreError> {
     find_account(db, id).await?;
     let mut select = snapshot::Entity::find().filter(snapshot::Column::AccountId.eq(id));
     if let Some(days) = range.days() {
@@ -224,7 +224,7 @@ pub async fn runs(
     db: &DatabaseConnection,
     page: u32,
     per_page: u32,
-) -> Result<Page<RunSummary>, ApiError> {
+) -> Result<Page<RunSummary>, StoreError> {
     let select = collection_run::Entity::find();
     let total = select.clone().count(db).await?;
     let items = select
@@ -253,7 +253,7 @@ pub async fn run_detail(
     outcome: Option<Outcome>,
     page: u32,
     per_page: u32,
-) -> Result<RunDetail, ApiError> {
+) -> Result<RunDetail, StoreError> {
     #[derive(FromQueryResult)]
     struct PlatformRow {
         platform: Platform,
@@ -278,7 +278,7 @@ pub async fn run_detail(
     let run = collection_run::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no run with id {id}")))?;
+        .ok_or_else(|| StoreError::not_found("run", id))?;
     let outcome_is = |wanted: Outcome| -> Expr {
         Expr::case(run_result::Column::Outcome.eq(wanted), 1)
             .finally(0)
@@ -377,7 +377,7 @@ pub async fn run_detail(
 /// The overview: its three independent parts are read at once, on
 /// different connections (the totals' pass over the accounts is the
 /// longest).
-pub async fn overview(db: &DatabaseConnection) -> Result<Overview, ApiError> {
+pub async fn overview(db: &DatabaseConnection) -> Result<Overview, StoreError> {
     let ((totals, by_platform, changes), (top_accounts, top_growers), attention) =
         tokio::try_join!(totals(db), leaders(db), attention(db))?;
     Ok(Overview {
@@ -411,7 +411,7 @@ struct Totals {
 /// account's latest counters and follower changes.
 async fn totals(
     db: &DatabaseConnection,
-) -> Result<(Totals, Vec<PlatformTotals>, Vec<TotalChange>), ApiError> {
+) -> Result<(Totals, Vec<PlatformTotals>, Vec<TotalChange>), StoreError> {
     #[derive(FromQueryResult)]
     struct PlatformRow {
         platform: Platform,
@@ -505,7 +505,9 @@ async fn totals(
 
 /// The biggest accounts and the biggest growers of the week, without
 /// sparklines (no snapshot read).
-async fn leaders(db: &DatabaseConnection) -> Result<(Vec<AccountRow>, Vec<AccountRow>), ApiError> {
+async fn leaders(
+    db: &DatabaseConnection,
+) -> Result<(Vec<AccountRow>, Vec<AccountRow>), StoreError> {
     let top = account::Entity::find()
         .order_by_with_nulls(account::Column::Followers, Order::Desc, NullOrdering::Last)
         .order_by_asc(account::Column::Id)
@@ -528,11 +530,11 @@ struct Attention {
     accounts: Vec<AccountRow>,
     total: u64,
     latest_run: Option<RunSummary>,
-    recent_events: Vec<crate::model::EventRow>,
+    recent_events: Vec<types::EventRow>,
     snapshots: u64,
 }
 
-async fn attention(db: &DatabaseConnection) -> Result<Attention, ApiError> {
+async fn attention(db: &DatabaseConnection) -> Result<Attention, StoreError> {
     let needing = async {
         let stale_before = Utc::now() - chrono::Duration::hours(STALE_AFTER_HOURS);
         // Failures as a list rather than `<> 'ok'`, which no index serves:
@@ -556,7 +558,7 @@ async fn attention(db: &DatabaseConnection) -> Result<Attention, ApiError> {
             .limit(u64::from(OVERVIEW_LIST_LENGTH))
             .all(db)
             .await?;
-        Ok::<_, ApiError>((with_tags(db, accounts).await?, total))
+        Ok::<_, StoreError>((with_tags(db, accounts).await?, total))
     };
     let latest_run = async {
         let run = collection_run::Entity::find()
@@ -564,7 +566,7 @@ async fn attention(db: &DatabaseConnection) -> Result<Attention, ApiError> {
             .order_by_desc(collection_run::Column::Id)
             .one(db)
             .await?;
-        Ok::<_, ApiError>(run.map(RunSummary::from))
+        Ok::<_, StoreError>(run.map(RunSummary::from))
     };
     // Kept by triggers on `snapshots`: counting them would read them all.
     let snapshots = async {
@@ -577,7 +579,7 @@ async fn attention(db: &DatabaseConnection) -> Result<Attention, ApiError> {
         let count = row
             .map(|row| row.try_get::<i64>("", "row_count"))
             .transpose()?;
-        Ok::<_, ApiError>(count.map_or(0, to_count))
+        Ok::<_, StoreError>(count.map_or(0, to_count))
     };
     let events = super::events::list(db, None, None, 1, OVERVIEW_LIST_LENGTH);
     let ((accounts, total), latest_run, snapshots, events) =
@@ -595,7 +597,7 @@ async fn attention(db: &DatabaseConnection) -> Result<Attention, ApiError> {
 /// collected accounts (the demo seed's history runs have no timings).
 pub async fn latest_collector_stats(
     db: &DatabaseConnection,
-) -> Result<Option<CollectorStats>, ApiError> {
+) -> Result<Option<CollectorStats>, StoreError> {
     let latest = collection_run::Entity::find()
         .filter(collection_run::Column::Status.eq(RunStatus::Finished))
         .filter(collection_run::Column::AccountsDone.gt(0))
@@ -614,7 +616,7 @@ pub async fn latest_collector_stats(
 }
 
 /// Several accounts' history of `metric` over `range`, in the order of `ids`
-/// (validated: 1 to [`crate::model::MAX_COMPARED`], distinct), from one
+/// (validated: 1 to [`types::MAX_COMPARED`], distinct), from one
 /// query on the snapshots' primary key.
 pub async fn compare(
     db: &DatabaseConnection,
@@ -622,7 +624,7 @@ pub async fn compare(
     metric: Metric,
     range: HistoryRange,
     mode: CompareMode,
-) -> Result<Comparison, ApiError> {
+) -> Result<Comparison, StoreError> {
     let accounts = account::Entity::find()
         .filter(account::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -657,7 +659,7 @@ pub async fn compare(
             let account = accounts
                 .iter()
                 .find(|a| a.id == *id)
-                .ok_or_else(|| ApiError::not_found(format!("no account with id {id}")))?;
+                .ok_or_else(|| StoreError::not_found("account", *id))?;
             let mut points = crate::downsample::thin(
                 points.remove(id).unwrap_or_default(),
                 |p| p.0,
@@ -673,7 +675,7 @@ pub async fn compare(
                 points,
             })
         })
-        .collect::<Result<_, ApiError>>()?;
+        .collect::<Result<_, StoreError>>()?;
     Ok(Comparison {
         metric,
         range,
@@ -703,7 +705,7 @@ pub async fn growth(
     db: &DatabaseConnection,
     id: i64,
     period: Option<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)>,
-) -> Result<Growth, ApiError> {
+) -> Result<Growth, StoreError> {
     let account = find_account(db, id).await?;
     let metrics = account.platform.metrics();
     let mut windows = Vec::new();
@@ -754,7 +756,7 @@ async fn period_change(
     metrics: &[Metric],
     start: chrono::DateTime<Utc>,
     end: chrono::DateTime<Utc>,
-) -> Result<PeriodChange, ApiError> {
+) -> Result<PeriodChange, StoreError> {
     let at_or_before = |moment: chrono::DateTime<Utc>| {
         snapshot::Entity::find()
             .filter(snapshot::Column::AccountId.eq(id))
@@ -795,7 +797,7 @@ pub async fn rollups(
     id: i64,
     metric: Metric,
     range: HistoryRange,
-) -> Result<Vec<DailyRollup>, ApiError> {
+) -> Result<Vec<DailyRollup>, StoreError> {
     find_account(db, id).await?;
     let mut select = daily_rollup::Entity::find().filter(daily_rollup::Column::AccountId.eq(id));
     if let Some(days) = range.days() {
@@ -817,7 +819,7 @@ pub async fn rollups(
 }
 
 /// The tags in use, most used first, with their accounts' totals.
-pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, ApiError> {
+pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, StoreError> {
     #[derive(FromQueryResult)]
     struct Row {
         tag: String,
@@ -850,11 +852,11 @@ pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, ApiError> {
 pub(super) async fn find_account(
     db: &DatabaseConnection,
     id: i64,
-) -> Result<account::Model, ApiError> {
+) -> Result<account::Model, StoreError> {
     account::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no account with id {id}")))
+        .ok_or_else(|| StoreError::not_found("account", id))
 }
 
 /// The platform and handle of each of `ids`, in one query.
@@ -901,7 +903,7 @@ pub async fn ids_by_handle(
 pub async fn with_tags(
     db: &impl ConnectionTrait,
     models: Vec<account::Model>,
-) -> Result<Vec<AccountRow>, ApiError> {
+) -> Result<Vec<AccountRow>, StoreError> {
     let tags = models
         .load_many(
             account_tag::Entity::find().order_by_asc(account_tag::Column::Tag),

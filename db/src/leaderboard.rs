@@ -18,21 +18,18 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func, JoinType, OnConflict, Query, SubQueryStatement};
+use sea_orm::sea_query::{Alias, Expr, Func, JoinType, Query, SubQueryStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     ExprTrait, FromQueryResult, Order, QueryFilter, QuerySelect, QueryTrait, Select,
-    TransactionTrait,
 };
 use serde::Deserialize;
 
-use super::entities::leaderboard_mark::{self, MARK_OFFSETS};
+use super::entities::leaderboard_mark;
 use super::entities::{account, snapshot};
 use super::queries::{filtered, offset};
-use crate::error::ApiError;
-use crate::model::{
-    AccountFilter, Leaderboard, LeaderboardEntry, Metric, Page, RankBy, percent_change,
-};
+use crate::StoreError;
+use types::{AccountFilter, Leaderboard, LeaderboardEntry, Metric, Page, RankBy, percent_change};
 
 /// A validated leaderboard request.
 #[derive(Clone, Debug)]
@@ -166,7 +163,7 @@ pub fn day_end(day: NaiveDate) -> DateTime<Utc> {
 pub async fn leaderboard(
     db: &DatabaseConnection,
     query: &LeaderboardQuery,
-) -> Result<Leaderboard, ApiError> {
+) -> Result<Leaderboard, StoreError> {
     let now = Utc::now();
     let moments = Moments::of(query, now);
     let mut competitors = match query.date {
@@ -265,7 +262,7 @@ async fn from_history(
     db: &DatabaseConnection,
     query: &LeaderboardQuery,
     moments: Moments,
-) -> Result<Vec<Competitor>, ApiError> {
+) -> Result<Vec<Competitor>, StoreError> {
     #[derive(FromQueryResult)]
     struct Row {
         id: i64,
@@ -314,7 +311,7 @@ async fn live(
     query: &LeaderboardQuery,
     moments: Moments,
     today: NaiveDate,
-) -> Result<Vec<Competitor>, ApiError> {
+) -> Result<Vec<Competitor>, StoreError> {
     /// The columns of the board, in order (its rows arrive as JSON arrays).
     const COLUMNS: [&str; 8] = [
         "id",
@@ -390,10 +387,9 @@ async fn live(
         .to_owned();
     let rows: Vec<Row> = match db.query_one(&packed).await? {
         Some(result) => match result.try_get_by_index::<Option<String>>(0)? {
-            Some(json) => serde_json::from_str(&json).map_err(|error| {
-                tracing::error!(%error, "cannot read the packed leaderboard");
-                ApiError::internal()
-            })?,
+            // The database packed it: unreadable JSON is a database fault.
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|error| DbErr::Json(format!("the packed leaderboard: {error}")))?,
             None => Vec::new(),
         },
         None => Vec::new(),
@@ -476,7 +472,7 @@ async fn unmarked_starts(
     metric: Metric,
     ids: &[i64],
     moments: Moments,
-) -> Result<HashMap<i64, Starts>, ApiError> {
+) -> Result<HashMap<i64, Starts>, StoreError> {
     type Row = (
         i64,
         Option<DateTime<Utc>>,
@@ -514,95 +510,15 @@ async fn unmarked_starts(
 }
 
 /// Accounts per statement that names them (bound parameters stay few).
-const ACCOUNTS_CHUNK: usize = 500;
-
-/// Computes the marks of `account_ids` for the board of `today`: for each
-/// metric, the newest known value at the end of each kept day before it.
-/// Writers call it when they write history (seed, import) and for every
-/// account once a day (the first run after midnight, [`refresh_stale_marks`]);
-/// a snapshot of the present changes no mark.
-pub async fn refresh_marks(
-    db: &impl ConnectionTrait,
-    account_ids: &[i64],
-    today: NaiveDate,
-) -> Result<(), DbErr> {
-    let kept: Vec<Alias> = MARK_OFFSETS
-        .iter()
-        .flat_map(|days| {
-            [
-                Alias::new(format!("value_{days}")),
-                Alias::new(format!("at_{days}")),
-            ]
-        })
-        .collect();
-    let keys = [Alias::new("account_id"), Alias::new("metric")];
-    let day = Alias::new("day");
-    let columns: Vec<Alias> = keys.iter().chain([&day]).chain(&kept).cloned().collect();
-    let updated: Vec<Alias> = [&day].into_iter().chain(&kept).cloned().collect();
-    for chunk in account_ids.chunks(ACCOUNTS_CHUNK) {
-        for metric in Metric::ALL {
-            let column = snapshot::metric_column(metric);
-            let mut select = Query::select();
-            select
-                .column((account::Entity, account::Column::Id))
-                .expr(Expr::val(metric.as_str()))
-                .expr(Expr::val(today))
-                .from(account::Entity)
-                .and_where(account::Column::Id.is_in(chunk.iter().copied()));
-            for days in MARK_OFFSETS {
-                let moment = day_end(today - chrono::Duration::days(i64::from(days)));
-                select
-                    .expr(newest_known(column, moment, column))
-                    .expr(newest_known(column, moment, snapshot::Column::CapturedAt));
-            }
-            let mut insert = Query::insert();
-            insert
-                .into_table(leaderboard_mark::Entity)
-                .columns(columns.clone())
-                .select_from(select)
-                .map_err(|e| DbErr::Custom(e.to_string()))?
-                .on_conflict(
-                    OnConflict::columns(keys.clone())
-                        .update_columns(updated.clone())
-                        .to_owned(),
-                );
-            db.execute(&insert).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Refreshes the marks of every account without marks for `today`, a
-/// chunk of accounts per transaction; returns how many it refreshed.
-pub async fn refresh_stale_marks(
-    db: &DatabaseConnection,
-    today: NaiveDate,
-) -> Result<usize, DbErr> {
-    // The metrics of an account are refreshed together: one stands for all.
-    let fresh = Query::select()
-        .column(leaderboard_mark::Column::AccountId)
-        .from(leaderboard_mark::Entity)
-        .and_where(leaderboard_mark::Column::Metric.eq(Metric::Followers.as_str()))
-        .and_where(leaderboard_mark::Column::Day.eq(today))
-        .to_owned();
-    let stale: Vec<i64> = account::Entity::find()
-        .select_only()
-        .column(account::Column::Id)
-        .filter(account::Column::Id.not_in_subquery(fresh))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for chunk in stale.chunks(ACCOUNTS_CHUNK) {
-        let txn = db.begin().await?;
-        refresh_marks(&txn, chunk, today).await?;
-        txn.commit().await?;
-    }
-    Ok(stale.len())
-}
+pub(crate) const ACCOUNTS_CHUNK: usize = 500;
 
 /// `wanted` of the account's newest snapshot at or before `moment` with a
 /// known `metric`: a correlated subquery, one seek on the primary key.
-fn newest_known(metric: snapshot::Column, moment: DateTime<Utc>, wanted: snapshot::Column) -> Expr {
+pub(crate) fn newest_known(
+    metric: snapshot::Column,
+    moment: DateTime<Utc>,
+    wanted: snapshot::Column,
+) -> Expr {
     let s = Alias::new("s");
     let subquery = Query::select()
         .column((s.clone(), wanted))
@@ -622,7 +538,7 @@ fn newest_known(metric: snapshot::Column, moment: DateTime<Utc>, wanted: snapsho
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Platform;
+    use types::Platform;
 
     fn at(day: u32) -> Option<DateTime<Utc>> {
         Some(

@@ -9,51 +9,21 @@ use sea_orm::{
     QueryFilter, TransactionTrait,
 };
 
-use crate::db::entities::{account, account_tag};
-use crate::db::generations::{self, Domain};
-use crate::error::ApiError;
-use crate::model::Platform;
+use crate::StoreError;
+use crate::entities::{account, account_tag};
+use crate::generations::{self, Domain};
+use types::Platform;
 
 /// The longest tag the schema stores.
 const MAX_TAG_LEN: usize = 64;
 /// The most tags an account carries.
 const MAX_TAGS: usize = 20;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    /// The handle breaks the platform's rules (the message says which).
-    #[error("`{handle}`: {rule}")]
-    BadHandle { handle: String, rule: String },
-    #[error("{platform} {handle} is already tracked (id {id})")]
-    AlreadyTracked {
-        platform: &'static str,
-        handle: String,
-        id: i64,
-    },
-    #[error("{platform} {handle} was just added by another request")]
-    AddedMeanwhile {
-        platform: &'static str,
-        handle: String,
-    },
-    #[error("a tag is 1 to {MAX_TAG_LEN} characters, and an account has at most {MAX_TAGS}")]
-    BadTags,
-    #[error("no account with id {0}")]
-    NotFound(i64),
-    #[error(transparent)]
-    Database(#[from] DbErr),
-}
-
-impl From<AccountError> for ApiError {
-    fn from(error: AccountError) -> Self {
-        match error {
-            AccountError::NotFound(_) => ApiError::not_found(error.to_string()),
-            AccountError::AlreadyTracked { .. } | AccountError::AddedMeanwhile { .. } => {
-                ApiError::conflict(error.to_string())
-            }
-            AccountError::Database(error) => error.into(),
-            _ => ApiError::bad_request(error.to_string()),
-        }
-    }
+/// The refusal of a set of tags.
+fn bad_tags() -> StoreError {
+    StoreError::Invalid(format!(
+        "a tag is 1 to {MAX_TAG_LEN} characters, and an account has at most {MAX_TAGS}"
+    ))
 }
 
 /// An account to track.
@@ -66,35 +36,29 @@ pub struct NewAccount {
 }
 
 /// Tags as stored: trimmed, lowercase, without blanks or repeats.
-pub fn clean_tags<S: AsRef<str>>(tags: &[S]) -> Result<Vec<String>, AccountError> {
+pub fn clean_tags<S: AsRef<str>>(tags: &[S]) -> Result<Vec<String>, StoreError> {
     let mut clean: Vec<String> = Vec::new();
     for tag in tags.iter().map(|t| t.as_ref().trim().to_lowercase()) {
         if tag.is_empty() || clean.contains(&tag) {
             continue;
         }
         if tag.chars().count() > MAX_TAG_LEN {
-            return Err(AccountError::BadTags);
+            return Err(bad_tags());
         }
         clean.push(tag);
     }
     if clean.len() > MAX_TAGS {
-        return Err(AccountError::BadTags);
+        return Err(bad_tags());
     }
     Ok(clean)
 }
 
 /// Tracks a new account; platforms without a public API are simulated.
-pub async fn add(
-    db: &DatabaseConnection,
-    new: &NewAccount,
-) -> Result<account::Model, AccountError> {
-    let handle =
-        new.platform
-            .normalize_handle(&new.handle)
-            .map_err(|rule| AccountError::BadHandle {
-                handle: new.handle.trim().chars().take(80).collect(),
-                rule,
-            })?;
+pub async fn add(db: &DatabaseConnection, new: &NewAccount) -> Result<account::Model, StoreError> {
+    let handle = new.platform.normalize_handle(&new.handle).map_err(|rule| {
+        let handle: String = new.handle.trim().chars().take(80).collect();
+        StoreError::Invalid(format!("`{handle}`: {rule}"))
+    })?;
     let tags = clean_tags(&new.tags)?;
     let existing = account::Entity::find()
         .filter(account::Column::Platform.eq(new.platform))
@@ -102,11 +66,11 @@ pub async fn add(
         .one(db)
         .await?;
     if let Some(existing) = existing {
-        return Err(AccountError::AlreadyTracked {
-            platform: new.platform.label(),
-            handle,
-            id: existing.id,
-        });
+        return Err(StoreError::Conflict(format!(
+            "{} {handle} is already tracked (id {})",
+            new.platform.label(),
+            existing.id
+        )));
     }
     let now = Utc::now();
     let transaction = db.begin().await?;
@@ -128,10 +92,11 @@ pub async fn add(
     .await
     .map_err(|error| match error.sql_err() {
         // Added by a concurrent request since the check above.
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AccountError::AddedMeanwhile {
-            platform: new.platform.label(),
-            handle: new.handle.trim().to_owned(),
-        },
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(format!(
+            "{} {} was just added by another request",
+            new.platform.label(),
+            new.handle.trim()
+        )),
         _ => error.into(),
     })?;
     replace_tags(&transaction, model.id, &tags).await?;
@@ -146,7 +111,7 @@ pub async fn update(
     id: i64,
     core: bool,
     tags: &[String],
-) -> Result<(), AccountError> {
+) -> Result<(), StoreError> {
     let tags = clean_tags(tags)?;
     let transaction = db.begin().await?;
     let updated = account::Entity::update_many()
@@ -156,7 +121,7 @@ pub async fn update(
         .exec(&transaction)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(AccountError::NotFound(id));
+        return Err(StoreError::not_found("account", id));
     }
     replace_tags(&transaction, id, &tags).await?;
     generations::bump(&transaction, &[Domain::Accounts]).await?;
@@ -185,11 +150,11 @@ async fn replace_tags(
 }
 
 /// Stops tracking an account; its snapshots, results and events go with it.
-pub async fn remove(db: &DatabaseConnection, id: i64) -> Result<(), AccountError> {
+pub async fn remove(db: &DatabaseConnection, id: i64) -> Result<(), StoreError> {
     let transaction = db.begin().await?;
     let deleted = account::Entity::delete_by_id(id).exec(&transaction).await?;
     if deleted.rows_affected == 0 {
-        return Err(AccountError::NotFound(id));
+        return Err(StoreError::not_found("account", id));
     }
     generations::bump(&transaction, &Domain::ALL).await?;
     transaction.commit().await?;

@@ -8,8 +8,8 @@ use sea_orm::{
 
 use super::entities::event;
 use super::queries::offset;
-use crate::error::ApiError;
-use crate::model::{EventKind, EventRow, Page};
+use crate::StoreError;
+use types::{EventKind, EventRow, Page};
 
 /// A page of events, newest first, optionally of one account or kind.
 pub async fn list(
@@ -18,7 +18,7 @@ pub async fn list(
     kind: Option<EventKind>,
     page: u32,
     per_page: u32,
-) -> Result<Page<EventRow>, ApiError> {
+) -> Result<Page<EventRow>, StoreError> {
     let mut select = event::Entity::find();
     if let Some(id) = account_id {
         select = select.filter(event::Column::AccountId.eq(id));

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::model::{AccountState, Counters, CountersAt, Metric, Outcome, Platform};
+use types::{AccountState, Counters, CountersAt, Metric, Outcome, Platform};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "accounts")]

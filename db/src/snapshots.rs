@@ -1,0 +1,207 @@
+//! Writing snapshots: one observation of an account's counters, stored
+//! idempotently (keyed by account and time, a repeated write changes
+//! nothing) and copied onto the account row when it is the newest. The
+//! collection engine, the demo seed and the importer write through here.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    UpdateMany,
+};
+use types::Counters;
+
+use crate::entities::{account, snapshot};
+use crate::generations::{self, Domain};
+use crate::queries::window_start;
+
+/// Stores one observation and, when it is the newest, makes it the account's
+/// latest counters. Writing the same observation twice changes nothing.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    captured_at: DateTime<Utc>,
+    counters: Counters,
+) -> Result<(), sea_orm::DbErr> {
+    insert_snapshots(db, [snapshot_row(account_id, captured_at, counters)]).await?;
+    set_latest(db, account_id, captured_at, counters).await?;
+    refresh_changes(db, &[account_id], captured_at).await?;
+    // The observation may be history: the live leaderboard's marks follow.
+    crate::marks::refresh_marks(db, &[account_id], Utc::now().date_naive()).await?;
+    generations::bump(db, &[Domain::Accounts, Domain::Snapshots]).await
+}
+
+/// Inserts snapshots, skipping those already stored; returns how many were new.
+pub async fn insert_snapshots(
+    db: &impl ConnectionTrait,
+    rows: impl IntoIterator<Item = snapshot::ActiveModel>,
+) -> Result<u64, sea_orm::DbErr> {
+    snapshot::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([snapshot::Column::AccountId, snapshot::Column::CapturedAt])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await
+}
+
+/// Copies counters onto the account row unless it already has newer ones.
+pub async fn set_latest(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    captured_at: DateTime<Utc>,
+    counters: Counters,
+) -> Result<(), sea_orm::DbErr> {
+    with_latest(
+        account::Entity::update_many().filter(account::Column::Id.eq(account_id)),
+        captured_at,
+        counters,
+    )
+    .col_expr(account::Column::LastError, Expr::value(None::<String>))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Adds to `update` the copy of counters observed at `captured_at` onto the
+/// account row, which keeps its own where they are newer. One statement,
+/// so the collector can set the rest of the row's state in the same one.
+pub fn with_latest(
+    mut update: UpdateMany<account::Entity>,
+    captured_at: DateTime<Utc>,
+    counters: Counters,
+) -> UpdateMany<account::Entity> {
+    let values = [
+        counters.followers,
+        counters.following,
+        counters.posts,
+        counters.views,
+        counters.likes,
+    ]
+    .map(Expr::val);
+    for (column, value) in latest_columns(Expr::val(captured_at), values) {
+        update = update.col_expr(column, value);
+    }
+    update
+}
+
+/// The assignments that copy counters observed at `captured_at` (followers,
+/// following, posts, views, likes) onto an account row, as (column, value)
+/// pairs of an UPDATE. Each counter is copied only when the observation has
+/// it and is newer than the row's (its own `<metric>_at`), so a counter an
+/// answer lacks keeps its last known value and says how old it is. The
+/// values may be bound values or columns of another table (a batch of
+/// observations).
+pub fn latest_columns(captured_at: Expr, counters: [Expr; 5]) -> Vec<(account::Column, Expr)> {
+    use account::Column;
+    // SET expressions all see the row as it was, so a counter and its time
+    // ask the same question of the old row.
+    let copy = |at: Column, value: &Expr| {
+        Condition::all().add(value.clone().is_not_null()).add(
+            Condition::any()
+                .add(at.is_null())
+                .add(Expr::col(at).lte(captured_at.clone())),
+        )
+    };
+    let [followers, following, posts, views, likes] = counters;
+    let mut assignments = Vec::new();
+    for (column, at, value) in [
+        (Column::Followers, Column::FollowersAt, followers),
+        (Column::Following, Column::FollowingAt, following),
+        (Column::Posts, Column::PostsAt, posts),
+        (Column::Views, Column::ViewsAt, views),
+        (Column::Likes, Column::LikesAt, likes),
+    ] {
+        let copied = copy(at, &value);
+        assignments.push((
+            column,
+            Expr::case(copied.clone(), value)
+                .finally(Expr::col(column))
+                .into(),
+        ));
+        assignments.push((
+            at,
+            Expr::case(copied, captured_at.clone())
+                .finally(Expr::col(at))
+                .into(),
+        ));
+    }
+    let newer = Condition::any()
+        .add(Column::LastCollectedAt.is_null())
+        .add(Expr::col(Column::LastCollectedAt).lte(captured_at.clone()));
+    assignments.push((
+        Column::LastCollectedAt,
+        Expr::case(newer, captured_at)
+            .finally(Expr::col(Column::LastCollectedAt))
+            .into(),
+    ));
+    assignments
+}
+
+/// The follower changes kept on the account row, and their windows in days.
+const CHANGE_WINDOWS: [(account::Column, i64); 3] = [
+    (account::Column::FollowersChange1d, 1),
+    (account::Column::FollowersChange7d, 7),
+    (account::Column::FollowersChange30d, 30),
+];
+
+/// Most accounts one change refresh names (bound parameters stay few).
+const REFRESH_CHUNK: usize = 500;
+
+/// Recomputes the follower changes of `account_ids` after snapshots up to
+/// `as_of` were written: the latest followers minus those of the newest
+/// snapshot about a window older (`window_start`: yesterday's daily
+/// snapshot counts even when taken a little later in the day). One statement per chunk, each window a
+/// subquery served by the snapshots' primary key; unknown when no snapshot
+/// is old enough.
+pub async fn refresh_changes(
+    db: &impl ConnectionTrait,
+    account_ids: &[i64],
+    as_of: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    for chunk in account_ids.chunks(REFRESH_CHUNK) {
+        let mut update = Query::update();
+        update
+            .table(account::Entity)
+            .and_where(account::Column::Id.is_in(chunk.iter().copied()));
+        for (column, days) in CHANGE_WINDOWS {
+            let baseline = Query::select()
+                .column(snapshot::Column::Followers)
+                .from(snapshot::Entity)
+                .and_where(
+                    Expr::col((snapshot::Entity, snapshot::Column::AccountId))
+                        .equals((account::Entity, account::Column::Id)),
+                )
+                .and_where(snapshot::Column::CapturedAt.lte(window_start(as_of, days)))
+                // A snapshot whose answer hid the count is no baseline.
+                .and_where(snapshot::Column::Followers.is_not_null())
+                .order_by(snapshot::Column::CapturedAt, sea_orm::Order::Desc)
+                .limit(1)
+                .to_owned();
+            update.value(
+                column,
+                Expr::col((account::Entity, account::Column::Followers)).sub(Expr::from(baseline)),
+            );
+        }
+        db.execute(&update).await?;
+    }
+    Ok(())
+}
+
+pub fn snapshot_row(
+    account_id: i64,
+    captured_at: DateTime<Utc>,
+    counters: Counters,
+) -> snapshot::ActiveModel {
+    snapshot::ActiveModel {
+        account_id: Set(account_id),
+        captured_at: Set(captured_at),
+        followers: Set(counters.followers),
+        following: Set(counters.following),
+        posts: Set(counters.posts),
+        views: Set(counters.views),
+        likes: Set(counters.likes),
+        imported: Set(false),
+    }
+}

@@ -37,7 +37,7 @@ use crate::openapi::params::*;
 pub async fn get_overview() -> Result<Overview, ApiError> {
     let db = crate::state::db();
     crate::state::cache()
-        .get_or_load(&db, Kind::Overview, &(), || db::queries::overview(&db))
+        .get_or_load(&db, Kind::Overview, &(), || db::overview::overview(&db))
         .await
 }
 
@@ -70,7 +70,7 @@ pub(crate) mod many_parameters {
     ) -> Result<Page<AccountRow>, ApiError> {
         let (page, per_page) = validate::pagination(page, per_page)?;
         let sort = sort.unwrap_or_default();
-        let query = db::queries::AccountQuery {
+        let query = db::accounts::AccountQuery {
             page,
             per_page,
             sort,
@@ -86,7 +86,7 @@ pub(crate) mod many_parameters {
         let arguments = (page, per_page, sort, query.direction, &query.filter);
         crate::state::cache()
             .get_or_load(&db, Kind::Accounts, &arguments, || {
-                db::queries::accounts(&db, &query)
+                db::accounts::list(&db, &query)
             })
             .await
     }
@@ -150,7 +150,7 @@ pub(crate) mod many_parameters {
 pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
     let db = crate::state::db();
     crate::state::cache()
-        .get_or_load(&db, Kind::Tags, &(), || db::queries::tags(&db))
+        .get_or_load(&db, Kind::Tags, &(), || db::accounts::tags(&db))
         .await
 }
 
@@ -160,7 +160,7 @@ pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
 pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
     let db = crate::state::db();
     crate::state::cache()
-        .get_or_load(&db, Kind::Account, &id, || db::queries::account(&db, id))
+        .get_or_load(&db, Kind::Account, &id, || db::accounts::detail(&db, id))
         .await
 }
 
@@ -180,7 +180,7 @@ pub async fn get_history(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::History, &(id, range, metric), || {
-            db::queries::history(&db, id, range, metric)
+            db::history::history(&db, id, range, metric)
         })
         .await
 }
@@ -196,7 +196,7 @@ pub async fn list_runs(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Runs, &(page, per_page), || {
-            db::queries::runs(&db, page, per_page)
+            db::runs::runs(&db, page, per_page)
         })
         .await
 }
@@ -215,7 +215,7 @@ pub async fn get_run(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Run, &(id, outcome, page, per_page), || {
-            db::queries::run_detail(&db, id, outcome, page, per_page)
+            db::runs::run_detail(&db, id, outcome, page, per_page)
         })
         .await
 }
@@ -244,7 +244,7 @@ pub async fn get_growth(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Growth, &(id, period), || {
-            db::queries::growth(&db, id, period)
+            db::analytics::growth(&db, id, period)
         })
         .await
 }
@@ -263,7 +263,7 @@ pub async fn get_rollups(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Rollups, &(id, metric, range), || {
-            db::queries::rollups(&db, id, metric, range)
+            db::history::rollups(&db, id, metric, range)
         })
         .await
 }
@@ -357,7 +357,7 @@ pub async fn compare_accounts(
     let db = crate::state::db();
     crate::state::cache()
         .get_or_load(&db, Kind::Compare, &(&ids, metric, range, mode), || {
-            db::queries::compare(&db, &ids, metric, range, mode)
+            db::analytics::compare(&db, &ids, metric, range, mode)
         })
         .await
 }
@@ -380,7 +380,7 @@ pub async fn get_performance() -> Result<Performance, ApiError> {
         endpoints: metrics.requests(),
         database: crate::metrics::database_stats(&db, metrics.queries()),
         cache: crate::state::cache().stats().await,
-        collectors: db::queries::latest_collector_stats(&db).await?,
+        collectors: db::runs::latest_collector_stats(&db).await?,
     })
 }
 
@@ -463,7 +463,7 @@ pub async fn add_account(
     };
     let added = db::accounts::add(&db, &new).await?;
     tracing::info!(admin = %admin.username, account = added.id, "account added");
-    Ok(db::queries::account(&db, added.id).await?)
+    Ok(db::accounts::detail(&db, added.id).await?)
 }
 
 /// Sets an account's core flag (`core`, absent meaning `false`, as an
@@ -480,7 +480,7 @@ pub async fn update_account(
     let tags = split_tags(tags.as_deref());
     db::accounts::update(&db, id, core.unwrap_or(false), &tags).await?;
     tracing::info!(admin = %admin.username, account = id, "account updated");
-    Ok(db::queries::account(&db, id).await?)
+    Ok(db::accounts::detail(&db, id).await?)
 }
 
 /// Stops tracking an account and deletes its whole history. Admins only.

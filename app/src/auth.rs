@@ -110,31 +110,6 @@ fn set_cookie(cookie: &str) {
     }
 }
 
-/// When the session cookie is marked `Secure` (`REACH_SECURE_COOKIES`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CookieSecurity {
-    /// When the request came over HTTPS, as a proxy in front says with
-    /// `X-Forwarded-Proto: https` (a forged header can only make the cookie
-    /// stricter).
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
-
-impl CookieSecurity {
-    pub fn applies(self, headers: &axum::http::HeaderMap) -> bool {
-        match self {
-            CookieSecurity::Always => true,
-            CookieSecurity::Never => false,
-            CookieSecurity::Auto => headers
-                .get("x-forwarded-proto")
-                .and_then(|proto| proto.to_str().ok())
-                .is_some_and(|proto| proto.eq_ignore_ascii_case("https")),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,8 +129,8 @@ mod tests {
             "reach_session=abc; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict; Secure"
         );
         headers.insert("x-forwarded-proto", "https".parse().unwrap());
-        assert!(CookieSecurity::Auto.applies(&headers));
-        assert!(!CookieSecurity::Auto.applies(&axum::http::HeaderMap::new()));
-        assert!(!CookieSecurity::Never.applies(&headers));
+        assert!(crate::state::CookieSecurity::Auto.applies(&headers));
+        assert!(!crate::state::CookieSecurity::Auto.applies(&axum::http::HeaderMap::new()));
+        assert!(!crate::state::CookieSecurity::Never.applies(&headers));
     }
 }

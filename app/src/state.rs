@@ -11,7 +11,6 @@ use leptos::prelude::{LeptosOptions, expect_context};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
-use crate::auth::CookieSecurity;
 use crate::cache::Cache;
 use crate::metrics::Metrics;
 use crate::model::{CollectAnswer, Platform, PlatformBudget, PlatformHealth};
@@ -154,6 +153,31 @@ impl CollectTrigger {
     /// The collector says whether it is running.
     pub fn set_busy(&self, busy: bool) {
         self.inner.busy.store(busy, Ordering::Release);
+    }
+}
+
+/// When the session cookie is marked `Secure` (`REACH_SECURE_COOKIES`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CookieSecurity {
+    /// When the request came over HTTPS, as a proxy in front says with
+    /// `X-Forwarded-Proto: https` (a forged header can only make the cookie
+    /// stricter).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl CookieSecurity {
+    pub fn applies(self, headers: &axum::http::HeaderMap) -> bool {
+        match self {
+            CookieSecurity::Always => true,
+            CookieSecurity::Never => false,
+            CookieSecurity::Auto => headers
+                .get("x-forwarded-proto")
+                .and_then(|proto| proto.to_str().ok())
+                .is_some_and(|proto| proto.eq_ignore_ascii_case("https")),
+        }
     }
 }
 

@@ -16,8 +16,9 @@ use sea_orm::{
 use super::entities::{account, brand};
 use super::generations::{self, Domain};
 use super::leaderboard::ranks;
-use super::queries::{to_count, with_tags};
 use crate::StoreError;
+use crate::accounts::with_tags;
+use crate::sql::to_count;
 use types::{BrandDetail, BrandRow, Platform};
 
 /// Every brand, biggest combined audience first.
@@ -115,23 +116,6 @@ pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<BrandDetail, Sto
         brand,
         accounts: with_tags(db, models).await?,
     })
-}
-
-/// The brand of one account, for its page.
-pub async fn of_account(
-    db: &impl ConnectionTrait,
-    brand_id: Option<i64>,
-) -> Result<Option<types::BrandRef>, sea_orm::DbErr> {
-    let Some(id) = brand_id else {
-        return Ok(None);
-    };
-    Ok(super::entities::brand::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(|b| types::BrandRef {
-            id: b.id,
-            name: b.name,
-        }))
 }
 
 // Writes: the `reach brand` commands, the importer and the demo seed.

@@ -7,8 +7,8 @@ use sea_orm::{
 };
 
 use super::entities::event;
-use super::queries::offset;
 use crate::StoreError;
+use crate::sql::offset;
 use types::{EventKind, EventRow, Page};
 
 /// A page of events, newest first, optionally of one account or kind.
@@ -51,7 +51,7 @@ pub async fn rows(
     let mut ids: Vec<i64> = models.iter().map(|e| e.account_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let accounts = super::queries::identities(db, ids).await?;
+    let accounts = crate::accounts::identities(db, ids).await?;
     Ok(models
         .into_iter()
         .filter_map(|e| {

@@ -27,8 +27,9 @@ use serde::Deserialize;
 
 use super::entities::leaderboard_mark;
 use super::entities::{account, snapshot};
-use super::queries::{filtered, offset};
 use crate::StoreError;
+use crate::accounts::filtered;
+use crate::sql::offset;
 use types::{AccountFilter, Leaderboard, LeaderboardEntry, Metric, Page, RankBy, percent_change};
 
 /// A validated leaderboard request.

@@ -8,18 +8,22 @@
 
 pub mod access;
 pub mod accounts;
+pub mod analytics;
 pub mod brands;
 pub mod downsample;
 pub mod entities;
 mod error;
 pub mod events;
 pub mod generations;
+pub mod history;
 pub mod leaderboard;
 pub mod marks;
+pub mod overview;
 pub mod platforms;
 pub mod projection;
-pub mod queries;
+pub mod runs;
 pub mod snapshots;
+mod sql;
 pub mod trend;
 
 pub use error::{Key, Result, StoreError};

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::entities::snapshot;
-use super::queries::find_account;
 use crate::StoreError;
+use crate::accounts::find;
 use crate::trend::{Fit, theil_sen};
 use types::{
     MILESTONE_HORIZON_YEARS, MILESTONES, MIN_PROJECTION_DAYS, Metric, MilestoneDate,
@@ -26,7 +26,7 @@ pub async fn projection(
     metric: Metric,
     basis_days: u32,
 ) -> Result<Projection, StoreError> {
-    let account = find_account(db, id).await?;
+    let account = find(db, id).await?;
     let answer = |trend, reason: Option<String>| Projection {
         account_id: id,
         metric,

@@ -13,7 +13,7 @@ use types::Counters;
 
 use crate::entities::{account, snapshot};
 use crate::generations::{self, Domain};
-use crate::queries::window_start;
+use crate::history::window_start;
 
 /// Stores one observation and, when it is the newest, makes it the account's
 /// latest counters. Writing the same observation twice changes nothing.

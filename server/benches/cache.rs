@@ -17,7 +17,7 @@ use app::error::ApiError;
 use app::metrics::Metrics;
 use app::model::{AccountFilter, AccountSort, HistoryRange, Metric, SortDirection};
 use app::state::{AccessSettings, AppState, CollectTrigger};
-use db::queries::{self, AccountQuery};
+use db::accounts::AccountQuery;
 use hdrhistogram::Histogram;
 use leptos::prelude::LeptosOptions;
 use reach::config::{DatabaseConfig, SeedConfig};
@@ -104,22 +104,22 @@ async fn run() -> anyhow::Result<()> {
         filter: AccountFilter::default(),
     };
     let overview = in_process(&db, "overview", &cache, Kind::Overview, &(), || {
-        queries::overview(&db)
+        db::overview::overview(&db)
     })
     .await?;
     encodings.push(encoding("overview", &overview)?);
     let page = in_process(&db, "accounts", &cache, Kind::Accounts, &1, || {
-        queries::accounts(&db, &accounts)
+        db::accounts::list(&db, &accounts)
     })
     .await?;
     encodings.push(encoding("accounts", &page)?);
     let detail = in_process(&db, "account", &cache, Kind::Account, &7, || {
-        queries::account(&db, 7)
+        db::accounts::detail(&db, 7)
     })
     .await?;
     encodings.push(encoding("account", &detail)?);
     let history = in_process(&db, "history 1y", &cache, Kind::History, &7, || {
-        queries::history(&db, 7, HistoryRange::Year, Metric::Followers)
+        db::history::history(&db, 7, HistoryRange::Year, Metric::Followers)
     })
     .await?;
     encodings.push(encoding("history 1y", &history)?);

@@ -613,7 +613,7 @@ pub struct AccessConfig {
     /// When the session cookie is `Secure`: `auto` (when a proxy says the
     /// request came over HTTPS, `X-Forwarded-Proto: https`), `always` or `never`.
     #[arg(long, env = "REACH_SECURE_COOKIES", default_value = "auto", value_parser = parse_cookie_security)]
-    pub secure_cookies: app::auth::CookieSecurity,
+    pub secure_cookies: app::state::CookieSecurity,
 
     /// Take the client's address from `X-Forwarded-For` (set only behind
     /// a proxy that sets it), for rate limits and logs.
@@ -630,8 +630,8 @@ pub struct AccessConfig {
     pub api_rate_limit: u32,
 }
 
-fn parse_cookie_security(text: &str) -> Result<app::auth::CookieSecurity, String> {
-    use app::auth::CookieSecurity;
+fn parse_cookie_security(text: &str) -> Result<app::state::CookieSecurity, String> {
+    use app::state::CookieSecurity;
     match text {
         "auto" => Ok(CookieSecurity::Auto),
         "always" => Ok(CookieSecurity::Always),

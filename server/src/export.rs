@@ -21,9 +21,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use db::accounts::{filtered, identities, with_tags};
 use db::entities::{account, brand, snapshot};
 use db::leaderboard::{LeaderboardQuery, leaderboard};
-use db::queries::{filtered, identities, with_tags};
 use futures::{Stream, StreamExt, TryStreamExt};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,

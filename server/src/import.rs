@@ -249,7 +249,7 @@ pub async fn accounts(
     }
     let rows = checked.into_rows()?;
 
-    let existing = db::queries::ids_by_handle(db).await?;
+    let existing = db::accounts::ids_by_handle(db).await?;
     let now = Utc::now();
     let mut report = ImportReport::default();
     let txn = db.begin().await?;
@@ -326,7 +326,7 @@ pub async fn snapshots(
     db: &DatabaseConnection,
     input: impl Read,
 ) -> Result<ImportReport, ImportError> {
-    let accounts = db::queries::ids_by_handle(db).await?;
+    let accounts = db::accounts::ids_by_handle(db).await?;
 
     let mut checked = Checked::new();
     let mut lines: Vec<(u64, SnapshotLine)> = Vec::new();

@@ -3,15 +3,12 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-#[cfg(feature = "db")]
-use sea_orm::prelude::StringLen;
 use serde::{Deserialize, Serialize};
 
-use crate::brand::BrandRef;
 use crate::error::{ParseError, names_of};
 use crate::metric::{Counters, CountersAt};
 use crate::platform::Platform;
-use crate::run::Outcome;
+use crate::run::{AccountState, Outcome};
 
 /// Columns the accounts table can be sorted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -200,34 +197,12 @@ pub struct AccountDetail {
     pub first_captured_at: Option<DateTime<Utc>>,
 }
 
-/// What a platform says about an account that has no counters to give: the
-/// account is kept, with its history and last known counters, and no
-/// snapshot is stored while it is in this state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The brand an account belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(
-    feature = "db",
-    sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")
-)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountState {
-    #[cfg_attr(feature = "db", sea_orm(string_value = "suspended"))]
-    Suspended,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "gone"))]
-    Gone,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "private"))]
-    Private,
-}
-
-impl AccountState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountState::Suspended => "suspended",
-            AccountState::Gone => "gone",
-            AccountState::Private => "private",
-        }
-    }
+pub struct BrandRef {
+    pub id: i64,
+    pub name: String,
 }
 
 #[cfg(test)]

@@ -36,11 +36,3 @@ pub struct BrandDetail {
     /// Biggest first.
     pub accounts: Vec<AccountRow>,
 }
-
-/// The brand an account belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BrandRef {
-    pub id: i64,
-    pub name: String,
-}

@@ -12,6 +12,7 @@ mod analytics;
 mod brand;
 mod error;
 mod event;
+pub mod format;
 mod history;
 mod metric;
 mod ops;

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::prelude::StringLen;
 use serde::{Deserialize, Serialize};
 
-use crate::account::AccountState;
 use crate::paging::Page;
 use crate::platform::Platform;
 
@@ -180,4 +179,34 @@ pub struct RunResultRow {
     pub error: Option<String>,
     pub duration_ms: i64,
     pub finished_at: DateTime<Utc>,
+}
+
+/// What a platform says about an account that has no counters to give: the
+/// account is kept, with its history and last known counters, and no
+/// snapshot is stored while it is in this state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "db",
+    sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "suspended"))]
+    Suspended,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "gone"))]
+    Gone,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "private"))]
+    Private,
+}
+
+impl AccountState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountState::Suspended => "suspended",
+            AccountState::Gone => "gone",
+            AccountState::Private => "private",
+        }
+    }
 }

@@ -6,7 +6,6 @@
 pub mod chart;
 pub mod events;
 pub mod filters;
-pub mod format;
 pub mod manage;
 pub mod pager;
 pub mod platforms;

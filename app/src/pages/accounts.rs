@@ -12,13 +12,13 @@ use super::encode_query_value;
 use crate::api::list_accounts;
 use crate::client_cache::cached_resource;
 use crate::components::filters::{PlatformSelect, TagSelect};
-use crate::components::format::{age, compact, exact, grouped, percent, signed};
 use crate::components::manage::AddAccountForm;
 use crate::components::pager::PagerFooter;
 use crate::components::session::AdminOnly;
 use crate::components::sparkline::Sparkline;
 use crate::components::status::{TableError, TableSkeleton};
 use crate::components::time::LocalTime;
+use crate::model::format::{age, compact, exact, grouped, percent, signed};
 use crate::model::{
     AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Outcome, Page, Platform, SortDirection,
     percent_change,

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use crate::api::{get_overview, list_tags};
 use crate::client_cache::cached_resource;
 use crate::components::events::EventList;
-use crate::components::format::{age, compact, exact, grouped, percent, signed};
 use crate::components::status::{CardSkeleton, ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
+use crate::model::format::{age, compact, exact, grouped, percent, signed};
 use crate::model::{AccountRow, Outcome, Overview, RunStatus, STALE_AFTER_HOURS, TotalChange};
 
 #[component]

@@ -6,8 +6,8 @@
 use leptos::prelude::*;
 
 use crate::api::get_performance;
-use crate::components::format::{grouped, timestamp};
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
+use crate::model::format::{grouped, timestamp};
 use crate::model::{CacheBackend, CacheStats, CollectorStats, Performance, SeriesStats};
 use crate::pages::poll_while;
 

@@ -11,12 +11,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{CollectNow, get_run, list_runs};
 use crate::client_cache;
-use crate::components::format::grouped;
 use crate::components::pager::PagerFooter;
 use crate::components::platforms::PlatformsPanel;
 use crate::components::session::AdminOnly;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
+use crate::model::format::grouped;
 use crate::model::{CollectAnswer, Outcome, Page, RunDetail, RunStatus, RunSummary};
 use crate::pages::poll_while;
 

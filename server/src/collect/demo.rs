@@ -213,7 +213,7 @@ async fn insert_accounts(
         .context("cannot insert demo accounts")?;
     }
 
-    let existing = db::queries::ids_by_handle(&txn).await?;
+    let existing = db::accounts::ids_by_handle(&txn).await?;
     let ids = demo
         .iter()
         .map(|a| {

@@ -206,7 +206,7 @@ fn metric_events(
             format!(
                 "{} passed {} {name}",
                 account.handle,
-                app::components::format::grouped(milestone)
+                app::model::format::grouped(milestone)
             ),
             |e| {
                 e.metric = Set(Some(name.to_owned()));
@@ -226,7 +226,7 @@ fn metric_events(
             format!(
                 "{}: {} {name} in a day, where {:+.0} is usual ({:+.1} σ)",
                 account.handle,
-                app::components::format::signed(Some(unusual.change)),
+                app::model::format::signed(Some(unusual.change)),
                 unusual.usual,
                 unusual.score
             ),

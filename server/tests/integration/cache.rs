@@ -77,7 +77,7 @@ async fn concurrent_misses_load_once(backend: Backend) {
     db.set_metric_callback(move |_| {
         counter.fetch_add(1, Ordering::Relaxed);
     });
-    db::queries::overview(&db).await.expect("the overview");
+    db::overview::overview(&db).await.expect("the overview");
     let per_load = statements.load(Ordering::Relaxed);
     assert!(per_load > 0);
 

@@ -11,9 +11,9 @@ use app::model::{
     AccountFilter, AccountSort, CompareMode, HistoryRange, Metric, Platform, RankBy, SortDirection,
 };
 use chrono::Utc;
+use db::accounts::AccountQuery;
 use db::leaderboard::{LeaderboardQuery, leaderboard};
 use db::marks::refresh_stale_marks;
-use db::queries::{self, AccountQuery};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
@@ -50,7 +50,7 @@ async fn logged(app: &TestApp) -> (DatabaseConnection, Log) {
 
 /// Each read the API serves, by name, run once; returns the statements of each.
 async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<String>)> {
-    let ids: Vec<i64> = queries::accounts(
+    let ids: Vec<i64> = db::accounts::list(
         db,
         &page_of(AccountSort::Followers, AccountFilter::default()),
     )
@@ -62,7 +62,7 @@ async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<Stri
     .take(3)
     .collect();
     let id = ids[0];
-    let run = queries::runs(db, 1, 1).await.unwrap().items[0].id;
+    let run = db::runs::runs(db, 1, 1).await.unwrap().items[0].id;
     let mut reads = Vec::new();
     macro_rules! read {
         ($name:expr, $call:expr) => {{
@@ -74,11 +74,11 @@ async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<Stri
             reads.push((name, std::mem::take(&mut *log.lock().unwrap())));
         }};
     }
-    read!("overview", queries::overview(db));
+    read!("overview", db::overview::overview(db));
     for sort in AccountSort::ALL {
         read!(
             format!("accounts sort={}", sort.as_str()),
-            queries::accounts(db, &page_of(sort, AccountFilter::default()))
+            db::accounts::list(db, &page_of(sort, AccountFilter::default()))
         );
     }
     let filters = [
@@ -102,23 +102,23 @@ async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<Stri
     for filter in filters {
         read!(
             format!("accounts {filter:?}"),
-            queries::accounts(db, &page_of(AccountSort::Change7d, filter))
+            db::accounts::list(db, &page_of(AccountSort::Change7d, filter))
         );
     }
-    read!("account", queries::account(db, id));
+    read!("account", db::accounts::detail(db, id));
     for range in HistoryRange::ALL {
         read!(
             format!("history {range:?}"),
-            queries::history(db, id, range, Metric::Followers)
+            db::history::history(db, id, range, Metric::Followers)
         );
         read!(
             format!("rollups {range:?}"),
-            queries::rollups(db, id, Metric::Followers, range)
+            db::history::rollups(db, id, Metric::Followers, range)
         );
     }
     read!(
         "compare",
-        queries::compare(
+        db::analytics::compare(
             db,
             &ids,
             Metric::Followers,
@@ -126,10 +126,10 @@ async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<Stri
             CompareMode::Indexed
         )
     );
-    read!("growth", queries::growth(db, id, None));
-    read!("tags", queries::tags(db));
-    read!("runs", queries::runs(db, 1, 25));
-    read!("run", queries::run_detail(db, run, None, 1, 50));
+    read!("growth", db::analytics::growth(db, id, None));
+    read!("tags", db::accounts::tags(db));
+    read!("runs", db::runs::runs(db, 1, 25));
+    read!("run", db::runs::run_detail(db, run, None, 1, 50));
     read!("brands", db::brands::list(db));
     read!("events", db::events::list(db, None, None, 1, 25));
     read!(
@@ -243,7 +243,7 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
     };
 
     // The snapshot count follows inserts, cascades and compaction.
-    let counted = || async { queries::overview(db).await.unwrap().snapshots as i64 };
+    let counted = || async { db::overview::overview(db).await.unwrap().snapshots as i64 };
     assert_eq!(counted().await, i64::from(ACCOUNTS * DAYS));
     reach::accounts::remove(db, 1).await.unwrap();
     // Every counter known: the live board's current value is the account

@@ -1,4 +1,5 @@
-//! Human-friendly numbers and dates. The same text is produced on the server
+//! Human-friendly numbers and dates, for the dashboard, the command line and
+//! event messages. The same text is produced on the server
 //! and in the browser, so hydration never sees a difference (no "3 min ago").
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,312 @@
+//! Reading accounts: the accounts table (a page, sorted and filtered, with
+//! sparklines), one account's details, the tags in use, and the lookups
+//! other areas share (the filter as a query, tags of a page of rows, ids by
+//! handle).
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    FromQueryResult, LoaderTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Statement,
+};
+
+use crate::StoreError;
+use crate::entities::{account, account_tag, snapshot};
+use crate::sql::{escape_like, offset, to_count};
+use types::{
+    AccountDetail, AccountFilter, AccountRow, AccountSort, Page, Platform, SortDirection, TagCount,
+};
+
+/// A validated request for one page of the accounts table.
+#[derive(Clone, Debug)]
+pub struct AccountQuery {
+    pub page: u32,
+    pub per_page: u32,
+    pub sort: AccountSort,
+    pub direction: SortDirection,
+    pub filter: AccountFilter,
+}
+
+/// How far back the sparklines of the accounts table reach.
+const SPARKLINE_DAYS: i64 = 30;
+
+pub async fn list(
+    db: &DatabaseConnection,
+    query: &AccountQuery,
+) -> Result<Page<AccountRow>, StoreError> {
+    let select = filtered(account::Entity::find(), &query.filter);
+    let total = select.clone().count(db).await?;
+
+    let order = match query.direction {
+        SortDirection::Asc => Order::Asc,
+        SortDirection::Desc => Order::Desc,
+    };
+    let column = match query.sort {
+        AccountSort::Handle => account::Column::Handle,
+        AccountSort::Platform => account::Column::Platform,
+        AccountSort::Followers => account::Column::Followers,
+        AccountSort::Following => account::Column::Following,
+        AccountSort::Posts => account::Column::Posts,
+        AccountSort::Views => account::Column::Views,
+        AccountSort::Likes => account::Column::Likes,
+        AccountSort::Change7d => account::Column::FollowersChange7d,
+        AccountSort::Change30d => account::Column::FollowersChange30d,
+        AccountSort::LastCollected => account::Column::LastCollectedAt,
+    };
+    // Unknown values sort last in both directions: they are not "zero".
+    // Ties go by id in the same direction, which is the order of the
+    // column's index (SQLite's indexes end with the row id): no sort of
+    // the whole table when many share a value (a run's collection time).
+    let models = select
+        .order_by_with_nulls(column, order.clone(), NullOrdering::Last)
+        .order_by(account::Column::Id, order)
+        .limit(u64::from(query.per_page))
+        .offset(offset(query.page, query.per_page))
+        .all(db)
+        .await?;
+
+    let mut items = with_tags(db, models).await?;
+    with_sparklines(db, &mut items).await?;
+    Ok(Page {
+        items,
+        page: query.page,
+        per_page: query.per_page,
+        total,
+    })
+}
+
+/// `select` narrowed to the accounts `filter` lets through.
+pub fn filtered(
+    mut select: Select<account::Entity>,
+    filter: &AccountFilter,
+) -> Select<account::Entity> {
+    if let Some(platform) = filter.platform {
+        select = select.filter(account::Column::Platform.eq(platform));
+    }
+    if let Some(core) = filter.core {
+        select = select.filter(account::Column::IsCore.eq(core));
+    }
+    if let Some(tag) = &filter.tag {
+        select = select.filter(
+            account::Column::Id.in_subquery(
+                Query::select()
+                    .column(account_tag::Column::AccountId)
+                    .from(account_tag::Entity)
+                    .and_where(account_tag::Column::Tag.eq(tag.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(text) = &filter.search {
+        let pattern =
+            LikeExpr::new(format!("%{}%", escape_like(&text.to_lowercase()))).escape('\\');
+        let lower = |column: account::Column| Expr::expr(Func::lower(Expr::col(column)));
+        select = select.filter(
+            Condition::any()
+                .add(lower(account::Column::Handle).like(pattern.clone()))
+                .add(lower(account::Column::DisplayName).like(pattern)),
+        );
+    }
+    select
+}
+
+/// Fills each row's sparkline with its last 30 days of followers, for the
+/// whole page in one query on the snapshots' primary key.
+async fn with_sparklines(
+    db: &impl ConnectionTrait,
+    rows: &mut [AccountRow],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let since = Utc::now() - chrono::Duration::days(SPARKLINE_DAYS);
+    let points: Vec<(i64, Option<i64>)> = snapshot::Entity::find()
+        .select_only()
+        .columns([snapshot::Column::AccountId, snapshot::Column::Followers])
+        .filter(snapshot::Column::AccountId.is_in(rows.iter().map(|r| r.id)))
+        .filter(snapshot::Column::CapturedAt.gte(since))
+        .order_by_asc(snapshot::Column::AccountId)
+        .order_by_asc(snapshot::Column::CapturedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_account: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (account_id, followers) in points {
+        if let Some(followers) = followers {
+            by_account.entry(account_id).or_default().push(followers);
+        }
+    }
+    for row in rows {
+        row.sparkline = by_account.remove(&row.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<AccountDetail, StoreError> {
+    let model = find(db, id).await?;
+    let platform_id = model.platform_id.clone();
+    let created_at = model.created_at;
+    let brand = brand_of(db, model.brand_id).await?;
+
+    #[derive(FromQueryResult)]
+    struct SnapshotStats {
+        count: i64,
+        first: Option<chrono::DateTime<Utc>>,
+    }
+    let stats = snapshot::Entity::find()
+        .select_only()
+        .column_as(snapshot::Column::CapturedAt.count(), "count")
+        .column_as(snapshot::Column::CapturedAt.min(), "first")
+        .filter(snapshot::Column::AccountId.eq(id))
+        .into_model::<SnapshotStats>()
+        .one(db)
+        .await?;
+    let (snapshot_count, first_captured_at) =
+        stats.map_or((0, None), |s| (to_count(s.count), s.first));
+
+    let account = with_tags(db, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::not_found("account", id))?;
+    Ok(AccountDetail {
+        account,
+        brand,
+        platform_id,
+        created_at,
+        snapshot_count,
+        first_captured_at,
+    })
+}
+
+/// The tags in use, most used first, with their accounts' totals.
+pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, StoreError> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        tag: String,
+        accounts: i64,
+        followers: i64,
+        change_7d: Option<i64>,
+    }
+    // SUM over BIGINT is NUMERIC on PostgreSQL: cast back.
+    let rows = Row::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT t.tag, COUNT(*) AS accounts, \
+            CAST(COALESCE(SUM(a.followers), 0) AS BIGINT) AS followers, \
+            CAST(SUM(a.followers_change_7d) AS BIGINT) AS change_7d \
+         FROM account_tags t JOIN accounts a ON a.id = t.account_id \
+         GROUP BY t.tag ORDER BY accounts DESC, t.tag",
+    ))
+    .all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TagCount {
+            tag: r.tag,
+            accounts: to_count(r.accounts),
+            followers: r.followers,
+            change_7d: r.change_7d,
+        })
+        .collect())
+}
+
+pub async fn find(db: &DatabaseConnection, id: i64) -> Result<account::Model, StoreError> {
+    account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("account", id))
+}
+
+/// The platform and handle of each of `ids`, in one query.
+pub async fn identities(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, (Platform, String)>, sea_orm::DbErr> {
+    Ok(account::Entity::find()
+        .select_only()
+        .columns([
+            account::Column::Id,
+            account::Column::Platform,
+            account::Column::Handle,
+        ])
+        .filter(account::Column::Id.is_in(ids))
+        .into_tuple::<(i64, Platform, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, platform, handle)| (id, (platform, handle)))
+        .collect())
+}
+
+/// Every account's id by its platform and handle.
+pub async fn ids_by_handle(
+    db: &impl ConnectionTrait,
+) -> Result<HashMap<(Platform, String), i64>, sea_orm::DbErr> {
+    Ok(account::Entity::find()
+        .select_only()
+        .columns([
+            account::Column::Platform,
+            account::Column::Handle,
+            account::Column::Id,
+        ])
+        .into_tuple::<(Platform, String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(platform, handle, id)| ((platform, handle), id))
+        .collect())
+}
+
+/// Attaches each account's tags, loaded for the whole page in one query.
+pub async fn with_tags(
+    db: &impl ConnectionTrait,
+    models: Vec<account::Model>,
+) -> Result<Vec<AccountRow>, StoreError> {
+    let tags = models
+        .load_many(
+            account_tag::Entity::find().order_by_asc(account_tag::Column::Tag),
+            db,
+        )
+        .await?;
+    Ok(models
+        .into_iter()
+        .zip(tags)
+        .map(|(m, tags)| AccountRow {
+            latest: m.counters(),
+            latest_at: m.counters_at(),
+            id: m.id,
+            platform: m.platform,
+            handle: m.handle,
+            display_name: m.display_name,
+            is_core: m.is_core,
+            tags: tags.into_iter().map(|t| t.tag).collect(),
+            last_collected_at: m.last_collected_at,
+            last_error: m.last_error,
+            last_outcome: m.last_outcome,
+            simulated: m.simulated,
+            state: m.state,
+            change_7d: m.followers_change_7d,
+            change_30d: m.followers_change_30d,
+            sparkline: Vec::new(),
+        })
+        .collect())
+}
+
+/// The brand of one account, for its page.
+async fn brand_of(
+    db: &impl ConnectionTrait,
+    brand_id: Option<i64>,
+) -> Result<Option<types::BrandRef>, sea_orm::DbErr> {
+    let Some(id) = brand_id else {
+        return Ok(None);
+    };
+    Ok(crate::entities::brand::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|b| types::BrandRef {
+            id: b.id,
+            name: b.name,
+        }))
+}

@@ -1,0 +1,241 @@
+//! The overview: totals and per-platform figures, the biggest and fastest
+//! growing accounts, what needs attention and the latest run, read in
+//! parallel.
+
+use chrono::Utc;
+use sea_orm::sea_query::NullOrdering;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+
+use crate::StoreError;
+use crate::accounts::with_tags;
+use crate::entities::{account, collection_run};
+use crate::sql::to_count;
+use types::{
+    AccountRow, Outcome, Overview, Platform, PlatformTotals, RunSummary, STALE_AFTER_HOURS,
+    TotalChange,
+};
+
+/// How many accounts each list of the overview shows.
+const OVERVIEW_LIST_LENGTH: u32 = 5;
+
+/// The overview: its three independent parts are read at once, on
+/// different connections (the totals' pass over the accounts is the
+/// longest).
+pub async fn overview(db: &DatabaseConnection) -> Result<Overview, StoreError> {
+    let ((totals, by_platform, changes), (top_accounts, top_growers), attention) =
+        tokio::try_join!(totals(db), leaders(db), attention(db))?;
+    Ok(Overview {
+        accounts: totals.accounts,
+        core_accounts: totals.core_accounts,
+        snapshots: attention.snapshots,
+        followers: totals.followers,
+        views: totals.views,
+        posts: totals.posts,
+        by_platform,
+        changes,
+        top_accounts,
+        top_growers,
+        latest_run: attention.latest_run,
+        needs_attention: attention.accounts,
+        needs_attention_total: attention.total,
+        recent_events: attention.recent_events,
+    })
+}
+
+/// Sums over every account.
+struct Totals {
+    accounts: u64,
+    core_accounts: u64,
+    followers: i64,
+    views: i64,
+    posts: i64,
+}
+
+/// Every total in one pass over the account rows, which keep each
+/// account's latest counters and follower changes.
+async fn totals(
+    db: &DatabaseConnection,
+) -> Result<(Totals, Vec<PlatformTotals>, Vec<TotalChange>), StoreError> {
+    #[derive(FromQueryResult)]
+    struct PlatformRow {
+        platform: Platform,
+        accounts: i64,
+        core_accounts: i64,
+        followers: i64,
+        posts: i64,
+        views: i64,
+        change_1d: i64,
+        start_1d: i64,
+        known_1d: i64,
+        change_7d: i64,
+        start_7d: i64,
+        known_7d: i64,
+        change_30d: i64,
+        start_30d: i64,
+        known_30d: i64,
+    }
+    // SUM over BIGINT is NUMERIC on PostgreSQL: cast back so both backends
+    // return 64-bit integers.
+    let changes: String = [1, 7, 30]
+        .map(|days| {
+            let column = format!("followers_change_{days}d");
+            format!(
+                ", CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS change_{days}d, \
+                 CAST(COALESCE(SUM(followers - {column}), 0) AS BIGINT) AS start_{days}d, \
+                 COUNT({column}) AS known_{days}d"
+            )
+        })
+        .concat();
+    // Grouped by an expression, not the column: SQLite would otherwise walk
+    // the (platform, handle) index and fetch each row from the table in
+    // index order, three times slower than reading the table straight.
+    let rows = PlatformRow::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        format!(
+            "SELECT platform || '' AS platform, COUNT(*) AS accounts, \
+                SUM(CASE WHEN is_core THEN 1 ELSE 0 END) AS core_accounts, \
+                CAST(COALESCE(SUM(followers), 0) AS BIGINT) AS followers, \
+                CAST(COALESCE(SUM(posts), 0) AS BIGINT) AS posts, \
+                CAST(COALESCE(SUM(views), 0) AS BIGINT) AS views{changes} \
+             FROM accounts GROUP BY platform || '' ORDER BY followers DESC"
+        ),
+    ))
+    .all(db)
+    .await?;
+    let sum = |f: fn(&PlatformRow) -> i64| rows.iter().map(f).sum::<i64>();
+    let change = |days: u32, change: i64, start: i64, known: i64| TotalChange {
+        days,
+        followers: change,
+        percent: (start > 0).then(|| change as f64 * 100.0 / start as f64),
+        accounts: to_count(known),
+    };
+    let changes = vec![
+        change(
+            1,
+            sum(|r| r.change_1d),
+            sum(|r| r.start_1d),
+            sum(|r| r.known_1d),
+        ),
+        change(
+            7,
+            sum(|r| r.change_7d),
+            sum(|r| r.start_7d),
+            sum(|r| r.known_7d),
+        ),
+        change(
+            30,
+            sum(|r| r.change_30d),
+            sum(|r| r.start_30d),
+            sum(|r| r.known_30d),
+        ),
+    ];
+    let totals = Totals {
+        accounts: to_count(sum(|r| r.accounts)),
+        core_accounts: to_count(sum(|r| r.core_accounts)),
+        followers: sum(|r| r.followers),
+        views: sum(|r| r.views),
+        posts: sum(|r| r.posts),
+    };
+    let by_platform = rows
+        .iter()
+        .map(|r| PlatformTotals {
+            platform: r.platform,
+            accounts: to_count(r.accounts),
+            followers: r.followers,
+        })
+        .collect();
+    Ok((totals, by_platform, changes))
+}
+
+/// The biggest accounts and the biggest growers of the week, without
+/// sparklines (no snapshot read).
+async fn leaders(
+    db: &DatabaseConnection,
+) -> Result<(Vec<AccountRow>, Vec<AccountRow>), StoreError> {
+    let top = account::Entity::find()
+        .order_by_with_nulls(account::Column::Followers, Order::Desc, NullOrdering::Last)
+        .order_by_asc(account::Column::Id)
+        .limit(u64::from(OVERVIEW_LIST_LENGTH))
+        .all(db)
+        .await?;
+    let growers = account::Entity::find()
+        .filter(account::Column::FollowersChange7d.gt(0))
+        .order_by_desc(account::Column::FollowersChange7d)
+        .order_by_asc(account::Column::Id)
+        .limit(u64::from(OVERVIEW_LIST_LENGTH))
+        .all(db)
+        .await?;
+    Ok((with_tags(db, top).await?, with_tags(db, growers).await?))
+}
+
+/// What may need a look: accounts failing or stale, the latest run, the
+/// newest events; and the number of snapshots.
+struct Attention {
+    accounts: Vec<AccountRow>,
+    total: u64,
+    latest_run: Option<RunSummary>,
+    recent_events: Vec<types::EventRow>,
+    snapshots: u64,
+}
+
+async fn attention(db: &DatabaseConnection) -> Result<Attention, StoreError> {
+    let needing = async {
+        let stale_before = Utc::now() - chrono::Duration::hours(STALE_AFTER_HOURS);
+        // Failures as a list rather than `<> 'ok'`, which no index serves:
+        // each condition has its index, so few accounts needing attention
+        // cost little to find however many there are.
+        let failures = <Outcome as sea_orm::Iterable>::iter().filter(|o| *o != Outcome::Ok);
+        let needing = account::Entity::find().filter(
+            Condition::any()
+                .add(account::Column::LastOutcome.is_in(failures))
+                .add(account::Column::LastCollectedAt.is_null())
+                .add(account::Column::LastCollectedAt.lt(stale_before)),
+        );
+        let total = needing.clone().count(db).await?;
+        let accounts = needing
+            .order_by_with_nulls(
+                account::Column::LastCollectedAt,
+                Order::Asc,
+                NullOrdering::First,
+            )
+            .order_by_asc(account::Column::Id)
+            .limit(u64::from(OVERVIEW_LIST_LENGTH))
+            .all(db)
+            .await?;
+        Ok::<_, StoreError>((with_tags(db, accounts).await?, total))
+    };
+    let latest_run = async {
+        let run = collection_run::Entity::find()
+            .order_by_desc(collection_run::Column::StartedAt)
+            .order_by_desc(collection_run::Column::Id)
+            .one(db)
+            .await?;
+        Ok::<_, StoreError>(run.map(RunSummary::from))
+    };
+    // Kept by triggers on `snapshots`: counting them would read them all.
+    let snapshots = async {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT row_count FROM row_counts WHERE table_name = 'snapshots'",
+            ))
+            .await?;
+        let count = row
+            .map(|row| row.try_get::<i64>("", "row_count"))
+            .transpose()?;
+        Ok::<_, StoreError>(count.map_or(0, to_count))
+    };
+    let events = super::events::list(db, None, None, 1, OVERVIEW_LIST_LENGTH);
+    let ((accounts, total), latest_run, snapshots, events) =
+        tokio::try_join!(needing, latest_run, snapshots, events)?;
+    Ok(Attention {
+        accounts,
+        total,
+        latest_run,
+        recent_events: events.items,
+        snapshots,
+    })
+}

@@ -296,7 +296,8 @@ pub struct CollectConfig {
     #[arg(long, env = "REDDIT_USERNAME", global = true)]
     pub reddit_username: Option<String>,
 
-    /// Reach every Mastodon instance at this URL instead of https://{instance}.
+    /// Reach every Mastodon server at this URL instead of https://{host}; a
+    /// `{host}` in it is replaced by the server's host.
     #[arg(long, env = "REACH_MASTODON_URL", global = true)]
     pub mastodon_url: Option<String>,
     #[arg(

@@ -1,6 +1,6 @@
 //! The real `reach` binary collecting from local fakes of every platform,
 //! reached through its `REACH_*_URL` settings: `account add`, two
-//! `collect`s and `platforms --check`, then what the database holds. The
+//! `collect`s, `platforms` and `platforms --check`, then what the database holds. The
 //! fakes serve the platforms' documented answers
 //! (`tests/fixtures/platforms/SOURCES.md`): a suspended account, a rename,
 //! a spent quota, a refused token, a blocked client and one handle the
@@ -159,6 +159,8 @@ async fn the_binary_collects_every_platform_truthfully() {
         ("bluesky", "bsky.app"),
         ("bluesky", "stale.bsky.social"),
         ("x", "someone"),
+        ("instagram", "someone"),
+        ("tiktok", "someone"),
     ] {
         succeeded(&reach(dir.path(), &uri, &["account", "add", platform, handle]).await);
     }
@@ -227,11 +229,46 @@ async fn the_binary_collects_every_platform_truthfully() {
         Some(Outcome::InvalidHandle)
     );
 
-    let x = find("x", "someone");
-    assert_eq!(x.last_outcome, Some(Outcome::NotConfigured));
-    assert!(!x.simulated);
-    assert_eq!(x.followers, None);
-    assert_eq!(snapshots(x.id).await, 0, "no invented counters");
+    for platform in ["x", "instagram", "tiktok"] {
+        let real = find(platform, "someone");
+        assert_eq!(
+            real.last_outcome,
+            Some(Outcome::NotConfigured),
+            "{platform}"
+        );
+        assert!(!real.simulated, "{platform}");
+        assert_eq!(real.followers, None, "{platform}");
+        assert_eq!(
+            snapshots(real.id).await,
+            0,
+            "{platform}: no invented counters"
+        );
+    }
+
+    // `reach platforms`: one line per platform with its state and accounts,
+    // and what a failing one last said.
+    let report = succeeded(&reach(dir.path(), &uri, &["platforms"]).await);
+    // Columns: platform (10), status (15), accounts (8), failing (8).
+    let line = |label: &str| {
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(&format!("{label} ")))
+            .unwrap_or_else(|| panic!("no {label} line in {report}"));
+        [&line[11..26], &line[27..35], &line[36..44]].map(|cell| cell.trim().to_owned())
+    };
+    assert_eq!(line("GitHub"), ["live", "1", "0"], "{report}");
+    // A state is not a failure; the latest of Reddit's two attempts worked.
+    assert_eq!(line("Mastodon"), ["live", "1", "0"], "{report}");
+    assert_eq!(line("Reddit"), ["live", "2", "1"], "{report}");
+    assert_eq!(line("YouTube"), ["failing", "1", "1"], "{report}");
+    for label in ["X", "Instagram", "TikTok"] {
+        assert_eq!(line(label), ["no collector", "1", "0"], "{report}");
+    }
+    assert!(report.contains("no collector yet"), "{report}");
+    assert!(
+        !report.contains("check:"),
+        "no --check, no requests: {report}"
+    );
 
     // `reach platforms --check`: the table, and YouTube's spent quota is a
     // failed check (exit status 1); the others answer.

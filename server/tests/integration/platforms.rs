@@ -24,6 +24,8 @@ on_both_backends!(
     suspended_accounts_keep_their_counters_and_come_back,
     missing_and_hidden_counts_never_wipe_known_ones,
     renamed_accounts_are_followed_by_their_id,
+    renames_are_followed_on_every_platform_with_ids,
+    hidden_subscribers_are_unknown_and_an_item_without_statistics_fails_alone,
     reddit_needs_oauth_and_reports_states,
     a_spent_youtube_quota_pauses_youtube,
     a_refused_twitch_token_is_renewed_once,
@@ -253,6 +255,267 @@ async fn renamed_accounts_are_followed_by_their_id(backend: Backend) {
     let requests = fake.received_requests().await.unwrap();
     assert_eq!(requests_to(&requests, "/users/octocat"), 1);
     assert_eq!(requests_to(&requests, "/user/583231"), 1);
+}
+
+/// Serves `response` to GETs of `route` whose query has `name=value`.
+async fn on_get_with(
+    fake: &MockServer,
+    route: &str,
+    (name, value): (&str, &str),
+    response: ResponseTemplate,
+) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .and(query_param(name, value))
+        .respond_with(response)
+        .mount(fake)
+        .await;
+}
+
+/// Twitch, Mastodon (on a split domain, found by WebFinger), Bluesky and
+/// YouTube: asked by handle once, by id afterwards, and a new handle in the
+/// answer renames the account, keeps its history and says so.
+async fn renames_are_followed_on_every_platform_with_ids(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    // Twitch: `login=` first, then `id=`, renamed.
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(platform_json("twitch/token.json"))
+        .mount(&fake)
+        .await;
+    let users = "/helix/users";
+    on_get_with(
+        &fake,
+        users,
+        ("login", "twitchdev"),
+        platform_json("twitch/users.json"),
+    )
+    .await;
+    on_get_with(
+        &fake,
+        users,
+        ("id", "141981764"),
+        platform_json("twitch/users_renamed.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/helix/channels/followers",
+        platform_json("twitch/channels_followers_total_only.json"),
+    )
+    .await;
+    // Mastodon: `alice@example.com` is served by `social.example.com`, as
+    // WebFinger on `example.com` says; the fake tells hosts apart by path.
+    on_get(
+        &fake,
+        "/example.com/.well-known/webfinger",
+        platform_json("mastodon/webfinger_split_domain.json"),
+    )
+    .await;
+    on_get_with(
+        &fake,
+        "/social.example.com/api/v1/accounts/lookup",
+        ("acct", "alice"),
+        platform_json("mastodon/account_split_domain.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/social.example.com/api/v1/accounts/109000000000000001",
+        platform_json("mastodon/account_split_domain_renamed.json"),
+    )
+    .await;
+    // Bluesky: the handle first, then the DID.
+    let profiles = "/xrpc/app.bsky.actor.getProfiles";
+    on_get_with(
+        &fake,
+        profiles,
+        ("actors", "bsky.app"),
+        platform_json("bluesky/profiles.json"),
+    )
+    .await;
+    on_get_with(
+        &fake,
+        profiles,
+        ("actors", "did:plc:z72i7hdynmk6r22z27h6tvur"),
+        platform_json("bluesky/profiles_renamed.json"),
+    )
+    .await;
+    // YouTube: `forHandle=` first, then `id=`.
+    let channels = "/youtube/v3/channels";
+    on_get_with(
+        &fake,
+        channels,
+        ("forHandle", "@googledevelopers"),
+        platform_json("youtube/channels_for_handle.json"),
+    )
+    .await;
+    on_get_with(
+        &fake,
+        channels,
+        ("id", "UC_x5XG1OV2P6uZZ5FSM9Ttw"),
+        platform_json("youtube/channels_renamed.json"),
+    )
+    .await;
+
+    let accounts = [
+        (Platform::Twitch, "twitchdev", "twitchdevs"),
+        (
+            Platform::Mastodon,
+            "alice@example.com",
+            "alice_b@example.com",
+        ),
+        (Platform::Bluesky, "bsky.app", "bluesky.example.com"),
+        (
+            Platform::Youtube,
+            "@googledevelopers",
+            "@googlefordevelopers",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (platform, handle, _) in accounts {
+        ids.push(app.add_account(platform, handle).await);
+    }
+    let engine = engine(app.db.clone(), &fake.uri(), |config| {
+        config.mastodon_url = Some(format!("{}/{{host}}", fake.uri()));
+    });
+    engine.run(Utc::now()).await.expect("a first run");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    engine.run(Utc::now()).await.expect("a second run");
+
+    for (id, (platform, old, new)) in ids.into_iter().zip(accounts) {
+        let account = detail(&app, id).await;
+        assert_eq!(
+            account.account.last_outcome,
+            Some(Outcome::Ok),
+            "{platform:?}: {:?}",
+            account.account.last_error
+        );
+        assert_eq!(account.account.handle, new, "{platform:?}");
+        assert_eq!(account.snapshot_count, 2, "{platform:?}: history kept");
+        let renamed = events(&app, id, EventKind::Renamed).await;
+        assert_eq!(renamed.len(), 1, "{platform:?}");
+        assert!(
+            renamed[0].message.contains(old) && renamed[0].message.contains(new),
+            "{platform:?}: {}",
+            renamed[0].message
+        );
+    }
+    let requests = fake.received_requests().await.unwrap();
+    let asked = |route: &str, name: &str| {
+        requests
+            .iter()
+            .filter(|r| r.url.path() == route && r.url.query_pairs().any(|(n, _)| n == name))
+            .count()
+    };
+    // One request by handle, then one by id, on every platform.
+    assert_eq!((asked(users, "login"), asked(users, "id")), (1, 1));
+    assert_eq!(
+        (asked(channels, "forHandle"), asked(channels, "id")),
+        (1, 1)
+    );
+    let by_did = requests
+        .iter()
+        .filter(|r| {
+            r.url.path() == profiles
+                && r.url
+                    .query_pairs()
+                    .any(|(name, value)| name == "actors" && value.starts_with("did:plc:"))
+        })
+        .count();
+    assert_eq!(by_did, 1);
+    // WebFinger once (the host is cached), the lookup on the host it named.
+    assert_eq!(
+        requests_to(&requests, "/example.com/.well-known/webfinger"),
+        1
+    );
+    assert_eq!(
+        requests_to(&requests, "/social.example.com/api/v1/accounts/lookup"),
+        1
+    );
+    assert_eq!(
+        requests_to(
+            &requests,
+            "/social.example.com/api/v1/accounts/109000000000000001"
+        ),
+        1
+    );
+}
+
+/// YouTube: a hidden subscriber count is unknown in the snapshot (views
+/// and videos are stored), and one channel answered without `statistics`
+/// fails alone, its batch's other channel collected.
+async fn hidden_subscribers_are_unknown_and_an_item_without_statistics_fails_alone(
+    backend: Backend,
+) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    let channels = "/youtube/v3/channels";
+    on_get_with(
+        &fake,
+        channels,
+        ("id", "UCAAAAAAAAAAAAAAAAAAAAAA"),
+        platform_json("youtube/channels_hidden_subscribers.json"),
+    )
+    .await;
+    let hidden = app
+        .add_account(Platform::Youtube, "UCAAAAAAAAAAAAAAAAAAAAAA")
+        .await;
+    engine(app.db.clone(), &fake.uri(), |_| {})
+        .run(Utc::now())
+        .await
+        .expect("a first run");
+    let account = detail(&app, hidden).await.account;
+    assert_eq!(account.last_outcome, Some(Outcome::Ok));
+    assert_eq!(account.latest.followers, None, "hidden is unknown, not 0");
+    assert_eq!(account.latest.views, Some(123_456));
+    assert_eq!(account.latest.posts, Some(42));
+    let stored = snapshot::Entity::find()
+        .filter(snapshot::Column::AccountId.eq(hidden))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a snapshot");
+    assert_eq!(stored.followers, None);
+    assert_eq!(stored.views, Some(123_456));
+
+    // A second app and fake, so the batch holds exactly the fixture's two
+    // channels (in whichever order they are asked).
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    on_get(
+        &fake,
+        channels,
+        platform_json("youtube/channels_without_statistics.json"),
+    )
+    .await;
+    let complete = app
+        .add_account(Platform::Youtube, "UC_x5XG1OV2P6uZZ5FSM9Ttw")
+        .await;
+    let bare = app
+        .add_account(Platform::Youtube, "UCBBBBBBBBBBBBBBBBBBBBBB")
+        .await;
+    let run = engine(app.db.clone(), &fake.uri(), |_| {})
+        .run(Utc::now())
+        .await
+        .expect("a run");
+    assert_eq!((run.accounts_ok, run.accounts_failed), (1, 1), "{run:?}");
+    let complete = detail(&app, complete).await.account;
+    assert_eq!(complete.last_outcome, Some(Outcome::Ok));
+    assert_eq!(complete.latest.followers, Some(2_540_000));
+    let bare = detail(&app, bare).await;
+    assert_eq!(bare.account.last_outcome, Some(Outcome::UpstreamError));
+    assert!(
+        bare.account
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("without statistics"),
+        "{:?}",
+        bare.account.last_error
+    );
+    assert_eq!(bare.snapshot_count, 0);
 }
 
 async fn reddit_needs_oauth_and_reports_states(backend: Backend) {
@@ -726,6 +989,28 @@ async fn each_platform_says_whether_it_works(backend: Backend) {
     assert!(status.check(Platform::X).await.is_none());
     let table = reach::platforms::table(&statuses, &[]);
     assert!(table.contains("set YOUTUBE_API_KEY"), "{table}");
+
+    // `/api/platforms` says the same of every platform (the server's own
+    // budgets aside: it has engines of its own).
+    let over_http: Vec<app::model::PlatformStatus> = app.get_json("/api/platforms").await;
+    assert_eq!(over_http.len(), statuses.len());
+    for (answered, expected) in over_http.iter().zip(&statuses) {
+        assert_eq!(
+            (answered.platform, answered.accounts, answered.failing),
+            (expected.platform, expected.accounts, expected.failing)
+        );
+        assert_eq!(answered.last_error, expected.last_error);
+    }
+    let x = over_http
+        .iter()
+        .find(|s| s.platform == Platform::X)
+        .unwrap();
+    assert_eq!((x.health, x.accounts), (PlatformHealth::NoCollector, 1));
+    let bluesky = over_http
+        .iter()
+        .find(|s| s.platform == Platform::Bluesky)
+        .unwrap();
+    assert_eq!(bluesky.health, PlatformHealth::Failing);
 }
 
 async fn a_handle_stored_before_the_syntax_check_fails_alone(backend: Backend) {

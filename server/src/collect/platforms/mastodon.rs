@@ -22,7 +22,9 @@ use tokio::sync::Mutex;
 use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
 
 pub struct Mastodon {
-    /// Replaces `https://{host}` for every host when set (tests, proxies).
+    /// Replaces `https://{host}` when set (tests, proxies); a `{host}` in
+    /// it is replaced by the host, so one fake or proxy can tell servers
+    /// apart by path.
     base_url: Option<String>,
     /// The API host of each handle domain, found by WebFinger.
     hosts: Mutex<HashMap<String, String>>,
@@ -85,7 +87,10 @@ impl Mastodon {
 
     fn base(&self, host: &str) -> String {
         match &self.base_url {
-            Some(base) => base.trim_end_matches('/').to_owned(),
+            Some(base) => base
+                .replace("{host}", host)
+                .trim_end_matches('/')
+                .to_owned(),
             None => format!("https://{host}"),
         }
     }

@@ -427,6 +427,7 @@ pub fn engine(
         max_wait: Duration::from_secs(2),
         credentials: true,
         metrics: Metrics::default(),
+        mastodon_url: None,
     };
     tweak(&mut config);
     let (key, id, secret) = if config.credentials {
@@ -439,7 +440,12 @@ pub fn engine(
         (None, None, None)
     };
     let platforms = PlatformSettings {
-        mastodon_url: Some(upstream.to_owned()),
+        mastodon_url: Some(
+            config
+                .mastodon_url
+                .clone()
+                .unwrap_or_else(|| upstream.to_owned()),
+        ),
         bluesky_url: upstream.to_owned(),
         reddit_url: upstream.to_owned(),
         reddit_auth_url: format!("{upstream}/api/v1/access_token"),
@@ -479,6 +485,9 @@ pub struct EngineConfig {
     pub credentials: bool,
     /// Where the engine and its collectors count what they do.
     pub metrics: Metrics,
+    /// Mastodon's base URL when not the fake's own (a `{host}` template
+    /// tells servers apart).
+    pub mastodon_url: Option<String>,
 }
 
 fn unique_database_name() -> String {

@@ -10,7 +10,7 @@
 //! Writes clear the entries they affect ([`clear`]).
 //!
 //! On the server every call goes straight to the loader: the server has its
-//! own cache (`crate::cache`).
+//! own cache (`crate::ssr::cache`).
 
 use std::future::Future;
 

@@ -14,17 +14,9 @@ pub mod error;
 /// Reach has always used for them.
 pub use types as model;
 mod pages;
-
+/// Everything that exists only on the server, behind the one `ssr` gate.
 #[cfg(feature = "ssr")]
-pub mod auth;
-#[cfg(feature = "ssr")]
-pub mod cache;
-#[cfg(feature = "ssr")]
-pub mod metrics;
-#[cfg(feature = "ssr")]
-pub mod openapi;
-#[cfg(feature = "ssr")]
-pub mod state;
+pub mod ssr;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};

@@ -12,11 +12,11 @@
 
 use std::time::{Duration, Instant};
 
-use app::cache::{Cache, CacheSettings, Kind};
 use app::error::ApiError;
-use app::metrics::Metrics;
 use app::model::{AccountFilter, AccountSort, HistoryRange, Metric, SortDirection};
-use app::state::{AccessSettings, AppState, CollectTrigger};
+use app::ssr::cache::{Cache, CacheSettings, Kind};
+use app::ssr::metrics::Metrics;
+use app::ssr::state::{AccessSettings, AppState, CollectTrigger};
 use db::accounts::AccountQuery;
 use hdrhistogram::Histogram;
 use leptos::prelude::LeptosOptions;
@@ -271,7 +271,7 @@ async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<S
                 api_per_second: 0,
                 ..AccessSettings::default()
             },
-            collectors: app::state::CollectorsView(std::sync::Arc::new(engine.status())),
+            collectors: app::ssr::state::CollectorsView(std::sync::Arc::new(engine.status())),
         },
         defaults.serve.http.limits(),
     )

@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use app::metrics::resident_bytes;
+use app::ssr::metrics::resident_bytes;
 use chrono::{NaiveDate, Utc};
 use futures::TryStreamExt;
 use reach::config::DatabaseConfig;

@@ -1,9 +1,9 @@
 //! The access layer in front of every route: who the request acts for (a
-//! session cookie or an API token, looked up in `app::auth`), whether it may
+//! session cookie or an API token, looked up in `app::ssr::auth`), whether it may
 //! come from where it comes from (cross-site writes are refused), whether
 //! its client has requests left (per-address rate limits on sign-in and the
 //! API), and, when reading is not public, whether it may read at all.
-//! Server functions then decide what needs an admin (`app::auth::require_admin`).
+//! Server functions then decide what needs an admin (`app::ssr::auth::require_admin`).
 //!
 //! Also `reach token`, the command line of API tokens.
 
@@ -12,9 +12,9 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use anyhow::Context;
-use app::auth::{Identity, session_secret};
 use app::error::ApiError;
-use app::state::AccessSettings;
+use app::ssr::auth::{Identity, session_secret};
+use app::ssr::state::AccessSettings;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;

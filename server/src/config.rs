@@ -453,8 +453,8 @@ pub struct CacheConfig {
 }
 
 impl CacheConfig {
-    pub fn settings(&self) -> app::cache::CacheSettings {
-        app::cache::CacheSettings {
+    pub fn settings(&self) -> app::ssr::cache::CacheSettings {
+        app::ssr::cache::CacheSettings {
             redis_url: self.redis_url.clone(),
             redis_timeout: self.redis_timeout,
             ttls: self.cache_ttls.0.clone(),
@@ -466,7 +466,7 @@ impl CacheConfig {
 
 /// Cache lifetimes per kind, as given in `REACH_CACHE_TTLS`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Ttls(pub Vec<(app::cache::Kind, Duration)>);
+pub struct Ttls(pub Vec<(app::ssr::cache::Kind, Duration)>);
 
 fn parse_ttls(value: &str) -> Result<Ttls, String> {
     parse_pairs(value, "REACH_CACHE_TTLS", "history=30m", |ttl| {
@@ -614,7 +614,7 @@ pub struct AccessConfig {
     /// When the session cookie is `Secure`: `auto` (when a proxy says the
     /// request came over HTTPS, `X-Forwarded-Proto: https`), `always` or `never`.
     #[arg(long, env = "REACH_SECURE_COOKIES", default_value = "auto", value_parser = parse_cookie_security)]
-    pub secure_cookies: app::state::CookieSecurity,
+    pub secure_cookies: app::ssr::state::CookieSecurity,
 
     /// Take the client's address from `X-Forwarded-For` (set only behind
     /// a proxy that sets it), for rate limits and logs.
@@ -631,8 +631,8 @@ pub struct AccessConfig {
     pub api_rate_limit: u32,
 }
 
-fn parse_cookie_security(text: &str) -> Result<app::state::CookieSecurity, String> {
-    use app::state::CookieSecurity;
+fn parse_cookie_security(text: &str) -> Result<app::ssr::state::CookieSecurity, String> {
+    use app::ssr::state::CookieSecurity;
     match text {
         "auto" => Ok(CookieSecurity::Auto),
         "always" => Ok(CookieSecurity::Always),
@@ -642,8 +642,8 @@ fn parse_cookie_security(text: &str) -> Result<app::state::CookieSecurity, Strin
 }
 
 impl AccessConfig {
-    pub fn settings(&self) -> app::state::AccessSettings {
-        app::state::AccessSettings {
+    pub fn settings(&self) -> app::ssr::state::AccessSettings {
+        app::ssr::state::AccessSettings {
             public_read: self.public_read,
             session_ttl: chrono::Duration::from_std(self.session_ttl)
                 .expect("parse_session_ttl bounds it"),
@@ -797,8 +797,8 @@ mod tests {
         assert_eq!(
             settings.ttls,
             vec![
-                (app::cache::Kind::History, Duration::from_secs(1800)),
-                (app::cache::Kind::Overview, Duration::from_secs(60)),
+                (app::ssr::cache::Kind::History, Duration::from_secs(1800)),
+                (app::ssr::cache::Kind::Overview, Duration::from_secs(60)),
             ]
         );
         let error = parse_ttls("everything=1h").unwrap_err();

@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use app::error::ApiError;
 use app::model::{AccountFilter, Metric, Platform, RankBy};
-use app::state::AppState;
+use app::ssr::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -107,7 +107,7 @@ pub struct ExportOptions {
     pub by: Option<RankBy>,
     /// Leaderboard: the growth period in days (7, 30, 90, 365).
     #[arg(long)]
-    #[param(schema_with = app::openapi::params::leaderboard_days)]
+    #[param(schema_with = app::api::params::leaderboard_days)]
     pub days: Option<u32>,
     /// Leaderboard: as it stood at the end of this day (UTC).
     #[arg(long)]

@@ -28,10 +28,10 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use app::cache::Cache;
-use app::metrics::Metrics;
 use app::model::Platform;
-use app::state::{AppState, CollectTrigger};
+use app::ssr::cache::Cache;
+use app::ssr::metrics::Metrics;
+use app::ssr::state::{AppState, CollectTrigger};
 
 use crate::collect::engine::{Engine, EngineSettings};
 use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
@@ -83,7 +83,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     collect: trigger.clone(),
                     metrics: metrics.clone(),
                     access: serve.access.settings(),
-                    collectors: app::state::CollectorsView(Arc::new(engine.status())),
+                    collectors: app::ssr::state::CollectorsView(Arc::new(engine.status())),
                 },
                 serve.http.limits(),
             )

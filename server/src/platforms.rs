@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use app::model::{PlatformHealth, PlatformStatus};
-use app::state::DescribeCollector;
+use app::ssr::state::DescribeCollector;
 use sea_orm::DatabaseConnection;
 
 use crate::collect::status::CollectorStatus;

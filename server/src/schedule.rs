@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::model::Platform;
-use app::state::CollectTrigger;
+use app::ssr::state::CollectTrigger;
 use chrono::{DateTime, Utc};
 
 use crate::collect::engine::{DueBefore, Engine, cycle_start};

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use app::metrics::Metrics;
 use app::model::CacheBackend;
-use app::state::AppState;
+use app::ssr::metrics::Metrics;
+use app::ssr::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;

@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::metrics::{Metrics, RunFigures};
 use app::model::{AccountState, Counters, EventKind, Outcome, Platform, RunStatus, RunSummary};
+use app::ssr::metrics::{Metrics, RunFigures};
 use backon::{ExponentialBuilder, Retryable};
 use db::entities::{account, collection_run, event, run_result};
 use db::generations::{self, Domain};

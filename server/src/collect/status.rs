@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use app::model::{Platform, PlatformBudget, PlatformHealth};
-use app::state::{CollectorSetup, DescribeCollector};
+use app::ssr::state::{CollectorSetup, DescribeCollector};
 
 use super::platforms::{CollectError, Collectors, Upstream};
 

@@ -4,7 +4,7 @@
 //! never come back, and every answer carries the security headers.
 
 use app::model::{Me, NewToken, SignedInVia, TokenRow};
-use app::state::AccessSettings;
+use app::ssr::state::AccessSettings;
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
 use serde_json::Value;

@@ -652,8 +652,8 @@ fn sample(text: &str, series: &str) -> f64 {
 }
 
 async fn prometheus_scrapes_the_same_figures(backend: Backend) {
-    use app::cache::Cache;
-    use app::metrics::Metrics;
+    use app::ssr::cache::Cache;
+    use app::ssr::metrics::Metrics;
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use app::cache::{Cache, CacheSettings};
-use app::metrics::Metrics;
 use app::model::{AccountDetail, AccountRow, CacheBackend, CacheStats, Counters, Overview, Page};
+use app::ssr::cache::{Cache, CacheSettings};
+use app::ssr::metrics::Metrics;
 use chrono::Utc;
 use db::generations::{self, Domain};
 

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use app::cache::Cache;
 use app::model::Platform;
+use app::ssr::cache::Cache;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Statement};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -338,7 +338,7 @@ async fn the_description_states_what_the_server_enforces(backend: Backend) {
     // Credentials: required by the admins' operations, optional elsewhere.
     let schemes = &document["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
-    assert_eq!(schemes["session"]["name"], app::auth::SESSION_COOKIE);
+    assert_eq!(schemes["session"]["name"], app::ssr::auth::SESSION_COOKIE);
     let admin_only = json!([{"session": []}, {"bearer": []}]);
     for path in ["/api/collect", "/api/accounts/add", "/api/tokens/create"] {
         assert_eq!(

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::cache::{Cache, CacheSettings};
-use app::metrics::Metrics;
 use app::model::Platform;
-use app::state::{AccessSettings, AppState, CollectTrigger};
+use app::ssr::cache::{Cache, CacheSettings};
+use app::ssr::metrics::Metrics;
+use app::ssr::state::{AccessSettings, AppState, CollectTrigger};
 use chrono::{DateTime, TimeZone, Utc};
 use leptos::prelude::LeptosOptions;
 use reach::collect::engine::{Engine, EngineSettings};
@@ -387,7 +387,7 @@ pub async fn serve_with_limits(
             collect: trigger.clone(),
             metrics: metrics.clone(),
             access,
-            collectors: app::state::CollectorsView(Arc::new(collector.status())),
+            collectors: app::ssr::state::CollectorsView(Arc::new(collector.status())),
         },
         limits,
     )

@@ -3,7 +3,8 @@
 //! and the DTOs' `ToSchema` derives. The server adds its own routes
 //! (health, metrics, exports) and serves the whole at `/api/openapi.json`.
 //!
-//! The query parameters are documented by the groups in [`params`]: the
+//! The query parameters are documented by the groups in
+//! [`crate::api::params`]: the
 //! server functions' arguments are fields of structs the `#[server]` macro
 //! generates, which cannot derive `IntoParams`. A test keeps both in step:
 //! every registered server function is described, with exactly its
@@ -25,8 +26,8 @@ use crate::error::ApiError;
     ),
     paths(
         crate::api::get_overview,
-        crate::api::many_parameters::list_accounts,
-        crate::api::many_parameters::get_leaderboard,
+        crate::api::lists::list_accounts,
+        crate::api::lists::get_leaderboard,
         crate::api::list_tags,
         crate::api::get_account,
         crate::api::get_history,
@@ -185,7 +186,7 @@ impl Modify for Security {
         components.add_security_scheme(
             Self::SESSION,
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                crate::auth::SESSION_COOKIE,
+                crate::ssr::auth::SESSION_COOKIE,
                 "The session of a signed-in admin, set by `POST /api/login`.",
             ))),
         );
@@ -253,9 +254,6 @@ impl Modify for Forms {
         }
     }
 }
-
-pub mod forms;
-pub mod params;
 
 #[cfg(test)]
 mod tests {

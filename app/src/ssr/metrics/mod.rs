@@ -20,8 +20,8 @@ use hdrhistogram::Histogram;
 use metrics::Label;
 use sea_orm::{DatabaseConnection, DbBackend};
 
-use crate::cache::Cache;
 use crate::model::{DatabaseStats, Latency, SeriesStats};
+use crate::ssr::cache::Cache;
 use prometheus::Exporter;
 
 /// The recent window: this many slots of [`SLOT`] each.

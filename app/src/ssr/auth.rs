@@ -93,11 +93,12 @@ pub fn session_cookie(secret: &str, ttl: chrono::Duration, secure: bool) -> Stri
 
 /// Sets (or, with a zero `ttl`, clears) the session cookie on the answer of
 /// the request being handled, `Secure` as the server's settings say.
-pub fn set_session_cookie(secret: &str, ttl: chrono::Duration) {
-    let secure = crate::state::access_settings()
+pub fn set_session_cookie(secret: &str, ttl: chrono::Duration) -> Result<(), ApiError> {
+    let secure = crate::ssr::state::access_settings()?
         .secure_cookies
         .applies(&request_headers());
     set_cookie(&session_cookie(secret, ttl, secure));
+    Ok(())
 }
 
 /// Adds a `Set-Cookie` header to the answer of the request being handled.
@@ -129,8 +130,8 @@ mod tests {
             "reach_session=abc; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict; Secure"
         );
         headers.insert("x-forwarded-proto", "https".parse().unwrap());
-        assert!(crate::state::CookieSecurity::Auto.applies(&headers));
-        assert!(!crate::state::CookieSecurity::Auto.applies(&axum::http::HeaderMap::new()));
-        assert!(!crate::state::CookieSecurity::Never.applies(&headers));
+        assert!(crate::ssr::state::CookieSecurity::Auto.applies(&headers));
+        assert!(!crate::ssr::state::CookieSecurity::Auto.applies(&axum::http::HeaderMap::new()));
+        assert!(!crate::ssr::state::CookieSecurity::Never.applies(&headers));
     }
 }

@@ -1,19 +1,22 @@
 //! The application state shared by every request, server side only.
 //!
 //! `leptos_routes_with_context` provides it as context to page rendering and
-//! to server functions, which reach it through the helpers below.
+//! to server functions, which reach it through the accessors below. They are
+//! fallible: outside a request the server set up there is no state, and a
+//! server function answers that with an internal error instead of a panic.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::FromRef;
-use leptos::prelude::{LeptosOptions, expect_context};
+use leptos::prelude::{LeptosOptions, use_context};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
-use crate::cache::Cache;
-use crate::metrics::Metrics;
+use crate::error::ApiError;
 use crate::model::{CollectAnswer, Platform, PlatformBudget, PlatformHealth};
+use crate::ssr::cache::Cache;
+use crate::ssr::metrics::Metrics;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -56,8 +59,8 @@ impl CollectorsView {
 }
 
 /// What this instance's collectors can say of each platform.
-pub fn collectors() -> CollectorsView {
-    expect_context::<AppState>().collectors
+pub fn collectors() -> Result<CollectorsView, ApiError> {
+    Ok(state()?.collectors)
 }
 
 /// Who may do what, and how often: from the server's configuration.
@@ -93,31 +96,37 @@ impl Default for AccessSettings {
     }
 }
 
+/// The state of the running server, for the request being handled.
+pub fn state() -> Result<AppState, ApiError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("no application state in this context: not a request the server set up");
+        ApiError::internal()
+    })
+}
+
 /// The database pool of the running server.
-///
-/// Panics outside a request: server functions always run inside one.
-pub fn db() -> DatabaseConnection {
-    expect_context::<AppState>().db
+pub fn db() -> Result<DatabaseConnection, ApiError> {
+    Ok(state()?.db)
 }
 
 /// The read cache of the running server.
-pub fn cache() -> Cache {
-    expect_context::<AppState>().cache
+pub fn cache() -> Result<Cache, ApiError> {
+    Ok(state()?.cache)
 }
 
 /// This instance's performance figures.
-pub fn metrics() -> Metrics {
-    expect_context::<AppState>().metrics
+pub fn metrics() -> Result<Metrics, ApiError> {
+    Ok(state()?.metrics)
 }
 
 /// Who may do what on this server.
-pub fn access_settings() -> AccessSettings {
-    expect_context::<AppState>().access
+pub fn access_settings() -> Result<AccessSettings, ApiError> {
+    Ok(state()?.access)
 }
 
 /// The handle that asks this instance's collector for a run.
-pub fn collect_trigger() -> CollectTrigger {
-    expect_context::<AppState>().collect
+pub fn collect_trigger() -> Result<CollectTrigger, ApiError> {
+    Ok(state()?.collect)
 }
 
 /// Manual collection requests, from the dashboard and the API to the

@@ -1,0 +1,109 @@
+//! Collection: runs and their results, each platform's status, and
+//! starting a run.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+
+#[cfg(feature = "ssr")]
+use super::params::*;
+#[cfg(feature = "ssr")]
+use super::validate;
+use crate::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::model::Platform;
+use crate::model::{CollectAnswer, Outcome, Page, PlatformStatus, RunDetail, RunSummary};
+#[cfg(feature = "ssr")]
+use crate::ssr::cache::Kind;
+
+/// Collection runs, newest first.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/runs", tag = "collection", params(Paging), responses((status = 200, body = Page<RunSummary>))))]
+#[server(prefix = "/api", endpoint = "runs", input = GetUrl, output = Json)]
+pub async fn list_runs(
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<Page<RunSummary>, ApiError> {
+    let (page, per_page) = validate::pagination(page, per_page)?;
+    let db = crate::ssr::state::db()?;
+    crate::ssr::state::cache()?
+        .get_or_load(&db, Kind::Runs, &(page, per_page), || {
+            db::runs::runs(&db, page, per_page)
+        })
+        .await
+}
+
+/// One run with its per-platform figures and a page of per-account outcomes
+/// (failures first); `outcome` keeps only accounts that ended so.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/run", tag = "collection", params(RunParams, Paging), responses((status = 200, body = RunDetail), (status = 404, description = "No run with this id."))))]
+#[server(prefix = "/api", endpoint = "run", input = GetUrl, output = Json)]
+pub async fn get_run(
+    id: i64,
+    outcome: Option<Outcome>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<RunDetail, ApiError> {
+    let (page, per_page) = validate::pagination(page, per_page)?;
+    let db = crate::ssr::state::db()?;
+    crate::ssr::state::cache()?
+        .get_or_load(&db, Kind::Run, &(id, outcome, page, per_page), || {
+            db::runs::run_detail(&db, id, outcome, page, per_page)
+        })
+        .await
+}
+
+/// Each platform on this instance: live, failing (with the most recent
+/// error), not configured (with what to set) or without a collector; its
+/// accounts; its request budget, what of it is spent, when the next request
+/// may go, and what a full pass over its accounts costs. Not cached: the
+/// budget is live.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/platforms", tag = "collection", responses((status = 200, body = Vec<PlatformStatus>))))]
+#[server(prefix = "/api", endpoint = "platforms", input = GetUrl, output = Json)]
+pub async fn get_platforms() -> Result<Vec<PlatformStatus>, ApiError> {
+    let db = crate::ssr::state::db()?;
+    let collectors = crate::ssr::state::collectors()?;
+    let accounts = db::platforms::by_platform(&db).await?;
+    Ok(accounts
+        .into_iter()
+        .map(|(platform, accounts)| {
+            platform_status(
+                platform,
+                collectors.describe(platform, accounts.accounts),
+                accounts,
+            )
+        })
+        .collect())
+}
+
+/// A platform's status: its collector's setup, failing when its most
+/// recent attempt on a real account failed.
+#[cfg(feature = "ssr")]
+pub fn platform_status(
+    platform: Platform,
+    setup: crate::ssr::state::CollectorSetup,
+    accounts: db::platforms::PlatformAccounts,
+) -> PlatformStatus {
+    use crate::model::PlatformHealth;
+    let health = match setup.health {
+        PlatformHealth::Live if accounts.last_error.is_some() => PlatformHealth::Failing,
+        health => health,
+    };
+    PlatformStatus {
+        platform,
+        health,
+        needs: setup.needs,
+        accounts: accounts.accounts,
+        failing: accounts.failing,
+        last_error: accounts.last_error,
+        budget: setup.budget,
+    }
+}
+
+/// Starts a collection run on this instance now, unless one is under way.
+/// Progress shows in `/api/runs` (`accounts_done` of `accounts_total`).
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/collect", tag = "collection", responses((status = 200, body = CollectAnswer)), security(("session" = []), ("bearer" = []))))]
+#[server(prefix = "/api", endpoint = "collect", output = Json)]
+pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
+    let admin = crate::ssr::auth::require_admin()?;
+    let answer = crate::ssr::state::collect_trigger()?.request();
+    tracing::info!(?answer, admin = %admin.username, "collection requested");
+    Ok(answer)
+}

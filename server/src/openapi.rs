@@ -1,5 +1,5 @@
 //! The whole API description and its browsable page: the server functions'
-//! part from [`app::ssr::openapi`], plus the routes the server adds itself
+//! part from [`app::api::openapi`], plus the routes the server adds itself
 //! (health, readiness, Prometheus metrics, exports, this description).
 //!
 //! `GET /api/openapi.json` serves the description; `GET /api/docs` renders
@@ -30,12 +30,12 @@ struct ServerRoutes;
 
 /// Reach's API description, every public endpoint in it.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let mut document = app::ssr::openapi::ApiDoc::openapi();
+    let mut document = app::api::openapi::ApiDoc::openapi();
     document.merge(ServerRoutes::openapi());
     // The server's own routes answer errors and take credentials as the
     // server functions do.
-    app::ssr::openapi::ErrorAnswers.modify(&mut document);
-    app::ssr::openapi::Security.modify(&mut document);
+    app::api::openapi::ErrorAnswers.modify(&mut document);
+    app::api::openapi::Security.modify(&mut document);
     document
 }
 

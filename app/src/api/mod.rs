@@ -9,8 +9,8 @@
 //!
 //! One file per area, each function with its OpenAPI annotation; the
 //! parameter groups and forms those annotations name are in [`params`] and
-//! [`forms`], so the description ([`crate::ssr::openapi`]) depends on this
-//! module and nothing here on it. Callers use the re-exports below.
+//! [`forms`]; the description built from them is [`openapi`]. Callers use
+//! the re-exports below.
 
 pub mod access;
 pub mod accounts;
@@ -21,6 +21,8 @@ pub mod dashboard;
 #[cfg(feature = "ssr")]
 pub mod forms;
 pub mod lists;
+#[cfg(feature = "ssr")]
+pub mod openapi;
 #[cfg(feature = "ssr")]
 pub mod params;
 #[cfg(feature = "ssr")]

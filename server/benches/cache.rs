@@ -21,7 +21,7 @@ use db::accounts::AccountQuery;
 use hdrhistogram::Histogram;
 use leptos::prelude::LeptosOptions;
 use reach::config::{DatabaseConfig, SeedConfig};
-use reach::startup::Application;
+use reach::http::Application;
 use sea_orm::DatabaseConnection;
 
 const WARM_UP: usize = 20;

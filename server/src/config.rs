@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::serve::HttpLimits;
+use crate::http::serve::HttpLimits;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -136,14 +136,14 @@ pub enum TokenCommand {
 
 #[derive(Debug, Args)]
 pub struct ExportCommand {
-    pub dataset: crate::export::Dataset,
+    pub dataset: crate::http::export::Dataset,
     #[arg(long, value_enum, default_value_t)]
-    pub format: crate::export::Format,
+    pub format: crate::http::export::Format,
     /// The file to write; standard output when absent.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub options: crate::export::ExportOptions,
+    pub options: crate::http::export::ExportOptions,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,23 +2,16 @@
 //! application the same way, through [`startup`].
 
 pub mod accounts;
-pub mod arguments;
-pub mod auth;
 pub mod backup;
 pub mod collect;
 pub mod config;
 pub mod database;
 pub mod events;
-pub mod export;
+pub mod http;
 pub mod import;
-pub mod openapi;
 pub mod platforms;
-pub mod protocol;
 pub mod retention;
 pub mod schedule;
-pub mod security_headers;
-pub mod serve;
-pub mod startup;
 pub mod telemetry;
 
 use anyhow::Context;
@@ -73,11 +66,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(?backend, "read cache ready");
             // Before anything announces the server: a SIGTERM from then on
             // is a graceful stop.
-            let shutdown = startup::shutdown_signal();
+            let shutdown = http::serve::shutdown_signal();
             let engine = Arc::new(engine(db.clone(), &cli.collect, metrics.clone())?);
-            let app = startup::Application::build(
+            let app = http::Application::build(
                 AppState {
-                    leptos_options: startup::leptos_options(&serve.leptos_config)?,
+                    leptos_options: http::leptos_options(&serve.leptos_config)?,
                     db: db.clone(),
                     cache,
                     collect: trigger.clone(),
@@ -232,7 +225,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("removed the admin {username}, their sessions and API tokens");
             Ok(())
         }
-        Command::Token(command) => auth::token_command(&db, command).await,
+        Command::Token(command) => http::auth::token_command(&db, command).await,
         Command::Backup { path } => {
             backup::backup(&db, &cli.database.url, &path).await?;
             println!("backed up to {}", path.display());
@@ -271,7 +264,7 @@ async fn export_to_file(
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
-    let chunks = export::export(db, command.dataset, command.format, command.options)
+    let chunks = http::export::export(db, command.dataset, command.format, command.options)
         .await
         .map_err(|error| anyhow::anyhow!("{}", error.message))?;
     let mut chunks = std::pin::pin!(chunks);

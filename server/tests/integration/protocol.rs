@@ -165,7 +165,7 @@ async fn an_empty_csv_export_has_its_header(backend: Backend) {
 async fn slow_clients_are_cut_off() {
     let app = TestApp::with_limits(
         Backend::Sqlite,
-        reach::serve::HttpLimits {
+        reach::http::serve::HttpLimits {
             header_read_timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(2),
         },

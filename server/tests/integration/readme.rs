@@ -49,7 +49,7 @@ fn every_setting_is_in_the_readme() {
 #[test]
 fn every_endpoint_is_in_the_readme() {
     let readme = readme();
-    let description = serde_json::to_value(reach::openapi::document()).expect("the description");
+    let description = serde_json::to_value(reach::http::docs::document()).expect("the description");
     let missing: Vec<String> = description["paths"]
         .as_object()
         .expect("paths")

@@ -2,7 +2,7 @@
 //! PostgreSQL database), the demo data set, and the application built by the
 //! same code as `main`, listening on a random port.
 
-use reach::serve::HttpLimits;
+use reach::http::serve::HttpLimits;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use leptos::prelude::LeptosOptions;
 use reach::collect::engine::{Engine, EngineSettings};
 use reach::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
 use reach::config::DatabaseConfig;
-use reach::startup::Application;
+use reach::http::Application;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 /// Accounts and days of the data set every test starts with.

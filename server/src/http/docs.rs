@@ -19,10 +19,10 @@ use utoipa::{Modify, OpenApi};
 /// The routes outside the server functions.
 #[derive(OpenApi)]
 #[openapi(paths(
-    crate::startup::healthz,
-    crate::startup::readyz,
-    crate::startup::prometheus_metrics,
-    crate::export::export_handler,
+    crate::http::health::healthz,
+    crate::http::health::readyz,
+    crate::http::health::prometheus_metrics,
+    crate::http::export::export_handler,
     openapi_json,
     api_docs,
 ))]
@@ -45,7 +45,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub struct ApiDescription {
     json: Arc<str>,
     page: Arc<str>,
-    arguments: crate::arguments::KnownArguments,
+    arguments: crate::http::arguments::KnownArguments,
 }
 
 impl ApiDescription {
@@ -55,12 +55,12 @@ impl ApiDescription {
         Self {
             json: document.to_string().into(),
             page: page(&document, options).into(),
-            arguments: crate::arguments::KnownArguments::of(&document),
+            arguments: crate::http::arguments::KnownArguments::of(&document),
         }
     }
 
     /// The query arguments of each `GET /api/…` endpoint.
-    pub fn arguments(&self) -> crate::arguments::KnownArguments {
+    pub fn arguments(&self) -> crate::http::arguments::KnownArguments {
         self.arguments.clone()
     }
 }

@@ -1,25 +1,38 @@
-//! Building and running the HTTP application: the one place that assembles
-//! the router, used by `main` and by the integration tests alike.
+//! The HTTP application: the one place that assembles the router (pages,
+//! server functions and the server's own routes, under every layer), used
+//! by `reach serve` and by the integration tests alike. Each area is a
+//! module: [`health`], [`docs`] (the API description and its page),
+//! [`export`], [`caching`], [`security_headers`], [`arguments`] (the
+//! description's rules on requests), [`protocol`] (HEAD, bounded heads,
+//! JSON errors), [`auth`] (who a request acts for, rate limits) and
+//! [`serve`] (the accept loop and its limits).
+
+pub mod arguments;
+pub mod auth;
+pub mod caching;
+pub mod docs;
+pub mod export;
+pub mod health;
+pub mod protocol;
+pub mod security_headers;
+pub mod serve;
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use app::model::CacheBackend;
 use app::ssr::metrics::Metrics;
 use app::ssr::state::AppState;
 use app::{App, shell};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use serde::Serialize;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -28,8 +41,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::openapi::ApiDescription;
-use crate::serve::HttpLimits;
+use crate::http::docs::ApiDescription;
+use crate::http::serve::HttpLimits;
+use caching::{cache_built_assets, revalidate_api_answers};
+use health::{healthz, prometheus_metrics, readyz};
 
 /// The largest request body accepted: every write is a small form.
 const MAX_REQUEST_BODY: usize = 64 << 10;
@@ -52,7 +67,7 @@ impl Application {
             metrics.record_query(&info.statement.sql, info.elapsed, info.failed)
         });
         tokio::spawn(prometheus_upkeep(state.metrics.clone()));
-        let gate = crate::auth::Gate::new(state.db.clone(), state.access);
+        let gate = crate::http::auth::Gate::new(state.db.clone(), state.access);
         tokio::spawn(forget_idle_clients(gate.clone()));
         let listener = TcpListener::bind(address)
             .await
@@ -75,14 +90,14 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        crate::serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        crate::http::serve::serve(self.listener, self.router, self.limits, shutdown).await;
         Ok(())
     }
 }
 
 /// The pages, the server functions (the API) and the static files, behind
 /// the access layer (`gate`).
-pub fn router(state: AppState, gate: crate::auth::Gate, limits: HttpLimits) -> Router {
+pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let description = ApiDescription::new(&options);
@@ -93,29 +108,32 @@ pub fn router(state: AppState, gate: crate::auth::Gate, limits: HttpLimits) -> R
         .route("/metrics", get(prometheus_metrics))
         .route(
             "/api/openapi.json",
-            get(crate::openapi::openapi_json).with_state(description.clone()),
+            get(crate::http::docs::openapi_json).with_state(description.clone()),
         )
         .route(
             "/api/docs",
-            get(crate::openapi::api_docs).with_state(description),
+            get(crate::http::docs::api_docs).with_state(description),
         )
         // Streamed, so neither cached nor tagged (see `revalidate_api_answers`).
-        .route("/api/export/{file}", get(crate::export::export_handler))
+        .route(
+            "/api/export/{file}",
+            get(crate::http::export::export_handler),
+        )
         // Server functions are registered here too, each at its `/api/…` path,
         // with `AppState` provided as context.
         .leptos_routes_with_context(
             &state,
             routes,
-            crate::security_headers::page_policy,
+            crate::http::security_headers::page_policy,
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(crate::security_headers::page_policy, shell))
+        >(crate::http::security_headers::page_policy, shell))
         .layer(axum::middleware::from_fn_with_state(
             arguments,
-            crate::arguments::check_api_request,
+            crate::http::arguments::check_api_request,
         ))
         // Bodies beyond any form Reach takes are refused (413) unread.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
@@ -127,21 +145,29 @@ pub fn router(state: AppState, gate: crate::auth::Gate, limits: HttpLimits) -> R
         ))
         // Every refusal above, and the router's own 404 and 405, in the
         // API's JSON for API clients.
-        .layer(axum::middleware::from_fn(crate::protocol::json_errors))
+        .layer(axum::middleware::from_fn(
+            crate::http::protocol::json_errors,
+        ))
         // Every route sees who the request acts for.
         .layer(axum::middleware::from_fn_with_state(
             gate,
-            crate::auth::guard,
+            crate::http::auth::guard,
         ))
         .layer(axum::middleware::from_fn(revalidate_api_answers))
         .layer(axum::middleware::from_fn(cache_built_assets))
         .layer(axum::middleware::map_request(api_answers_json))
-        .layer(axum::middleware::from_fn(crate::protocol::head_as_get))
-        .layer(axum::middleware::from_fn(crate::protocol::bounded_heads))
+        .layer(axum::middleware::from_fn(
+            crate::http::protocol::head_as_get,
+        ))
+        .layer(axum::middleware::from_fn(
+            crate::http::protocol::bounded_heads,
+        ))
         // A handler that panics answers a logged 500, never a dropped
         // connection (the second line of defence behind input checks).
         .layer(CatchPanicLayer::custom(panic_answer))
-        .layer(axum::middleware::from_fn(crate::security_headers::add))
+        .layer(axum::middleware::from_fn(
+            crate::http::security_headers::add,
+        ))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
@@ -214,84 +240,8 @@ fn endpoint_name(request: &Request) -> String {
     }
 }
 
-/// Alive: the process answers. Costs nothing, so it is also the ceiling of
-/// any load test.
-#[utoipa::path(
-    get,
-    path = "/healthz",
-    tag = "operations",
-    responses((status = 200, description = "The process answers: `ok`.", content_type = "text/plain", body = String)),
-)]
-pub(crate) async fn healthz() -> &'static str {
-    "ok"
-}
-
-/// Whether an instance can serve: `/readyz`'s answer.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Readiness {
-    /// `ready` or `unavailable`.
-    status: &'static str,
-    /// `ok` or `unreachable`.
-    database: &'static str,
-    /// The cache backend answering now.
-    cache: CacheBackend,
-}
-
-/// Ready to serve: the database answers (migrations ran before the server
-/// started listening), with the cache backend stated. 503 when the
-/// database does not answer, without its error (logged instead).
-#[utoipa::path(
-    get,
-    path = "/readyz",
-    tag = "operations",
-    responses(
-        (status = 200, description = "Ready: the database answers.", body = Readiness),
-        (status = 503, description = "Not ready: the database does not answer.", body = Readiness),
-    ),
-)]
-pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
-    let cache = state.cache.backend();
-    match state.db.ping().await {
-        Ok(()) => axum::Json(Readiness {
-            status: "ready",
-            database: "ok",
-            cache,
-        })
-        .into_response(),
-        Err(error) => {
-            tracing::warn!(%error, "readiness: the database does not answer");
-            let readiness = Readiness {
-                status: "unavailable",
-                database: "unreachable",
-                cache,
-            };
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(readiness)).into_response()
-        }
-    }
-}
-
-/// Every figure of `/api/performance` in Prometheus' text format, for this
-/// instance: each instance is scraped on its own.
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", content_type = "text/plain", body = String)),
-)]
-pub(crate) async fn prometheus_metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics.prometheus_text(&state.db, &state.cache).await;
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
-        text,
-    )
-        .into_response()
-}
-
 /// Keeps the rate limiters' memory to the clients of the last minute.
-async fn forget_idle_clients(gate: crate::auth::Gate) {
+async fn forget_idle_clients(gate: crate::http::auth::Gate) {
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         ticks.tick().await;
@@ -327,80 +277,6 @@ async fn api_answers_json(mut request: Request) -> Request {
     request
 }
 
-/// Long-lived caching of the built assets. The names under `/pkg/` carry
-/// their content hash (cargo-leptos `hash-files`): a new build has new
-/// names, so browsers may keep the old ones forever. ECharts under
-/// `/vendor/` is pinned by package-lock.json but keeps its name across
-/// versions: a day.
-async fn cache_built_assets(request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let policy = if path.starts_with("/pkg/") {
-        Some("public, max-age=31536000, immutable")
-    } else if path.starts_with("/vendor/") {
-        Some("public, max-age=86400")
-    } else {
-        None
-    };
-    let mut response = next.run(request).await;
-    if let Some(policy) = policy
-        && response.status() == StatusCode::OK
-    {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    }
-    response
-}
-
-/// The largest API answer the revalidation reads whole; larger ones (there
-/// are none: every list is paginated) pass without an `ETag`.
-const MAX_TAGGED_BODY: usize = 8 << 20;
-
-/// `GET /api/…` answers carry a weak `ETag` (a hash of the body) and
-/// `Cache-Control: private, no-cache` (an answer may be a signed-in
-/// admin's: shared caches keep none): clients may keep them, and ask again with
-/// `If-None-Match`; an unchanged answer is then a bodiless 304.
-async fn revalidate_api_answers(request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let tagged = request.method() == Method::GET
-        && path.starts_with("/api/")
-        && !path.starts_with("/api/export/");
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let response = next.run(request).await;
-    if !tagged || response.status() != StatusCode::OK {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_TAGGED_BODY).await {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            tracing::error!(%error, "cannot read an API answer");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    let etag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
-    parts.headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    parts.headers.insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).expect("hex digits are a valid header value"),
-    );
-    let matches = if_none_match.is_some_and(|tags| {
-        tags.to_str().is_ok_and(|tags| {
-            tags.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        })
-    });
-    if matches {
-        parts.status = StatusCode::NOT_MODIFIED;
-        parts.headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::empty());
-    }
-    Response::from_parts(parts, Body::from(bytes))
-}
-
 /// The Leptos runtime settings: the file, then `LEPTOS_*` variables on top.
 pub fn leptos_options(path: &Path) -> anyhow::Result<LeptosOptions> {
     let path_text = path
@@ -413,33 +289,6 @@ pub fn leptos_options(path: &Path) -> anyhow::Result<LeptosOptions> {
         )
     })?;
     Ok(conf.leptos_options)
-}
-
-/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is
-/// called, not when the future is first polled: a signal that arrives
-/// while the server is still starting is not lost (nor fatal).
-pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
-    use tokio::signal::unix::{SignalKind, signal};
-    let interrupt = signal(SignalKind::interrupt());
-    let terminate = signal(SignalKind::terminate());
-    async move {
-        let wait = |signal: std::io::Result<tokio::signal::unix::Signal>, name: &'static str| async move {
-            match signal {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(error) => {
-                    tracing::error!(%error, "cannot listen for {name}");
-                    std::future::pending::<()>().await;
-                }
-            }
-        };
-        tokio::select! {
-            () = wait(interrupt, "Ctrl-C") => {},
-            () = wait(terminate, "SIGTERM") => {},
-        }
-        tracing::info!("shutting down");
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,83 @@
+//! How answers may be cached by browsers and proxies: built assets are
+//! immutable (their names are their content's hash), API answers are
+//! revalidated with an `ETag`.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Long-lived caching of the built assets. The names under `/pkg/` carry
+/// their content hash (cargo-leptos `hash-files`): a new build has new
+/// names, so browsers may keep the old ones forever. ECharts under
+/// `/vendor/` is pinned by package-lock.json but keeps its name across
+/// versions: a day.
+pub(crate) async fn cache_built_assets(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let policy = if path.starts_with("/pkg/") {
+        Some("public, max-age=31536000, immutable")
+    } else if path.starts_with("/vendor/") {
+        Some("public, max-age=86400")
+    } else {
+        None
+    };
+    let mut response = next.run(request).await;
+    if let Some(policy) = policy
+        && response.status() == StatusCode::OK
+    {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+/// The largest API answer the revalidation reads whole; larger ones (there
+/// are none: every list is paginated) pass without an `ETag`.
+const MAX_TAGGED_BODY: usize = 8 << 20;
+
+/// `GET /api/…` answers carry a weak `ETag` (a hash of the body) and
+/// `Cache-Control: private, no-cache` (an answer may be a signed-in
+/// admin's: shared caches keep none): clients may keep them, and ask again with
+/// `If-None-Match`; an unchanged answer is then a bodiless 304.
+pub(crate) async fn revalidate_api_answers(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let tagged = request.method() == Method::GET
+        && path.starts_with("/api/")
+        && !path.starts_with("/api/export/");
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    if !tagged || response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_TAGGED_BODY).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, "cannot read an API answer");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let etag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
+    parts.headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    parts.headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("hex digits are a valid header value"),
+    );
+    let matches = if_none_match.is_some_and(|tags| {
+        tags.to_str().is_ok_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        })
+    });
+    if matches {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

@@ -14,7 +14,7 @@ use app::ssr::metrics::resident_bytes;
 use chrono::{NaiveDate, Utc};
 use futures::TryStreamExt;
 use reach::config::DatabaseConfig;
-use reach::http::export::{Dataset, ExportOptions, Format, export};
+use reach::export::{Dataset, ExportOptions, Format, export};
 
 /// 1,000 accounts × 1,000 days.
 const ACCOUNTS: u32 = 1_000;

@@ -136,14 +136,14 @@ pub enum TokenCommand {
 
 #[derive(Debug, Args)]
 pub struct ExportCommand {
-    pub dataset: crate::http::export::Dataset,
+    pub dataset: crate::export::Dataset,
     #[arg(long, value_enum, default_value_t)]
-    pub format: crate::http::export::Format,
+    pub format: crate::export::Format,
     /// The file to write; standard output when absent.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub options: crate::http::export::ExportOptions,
+    pub options: crate::export::ExportOptions,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,7 @@
-//! The `reach` command: `reach serve` (the default), `seed`, `collect`, `account`, `export`, `import`.
+//! The `reach` command. `reach --help` lists every command (`serve`, the
+//! default, `seed`, `collect`, `account`, `brand`, `platforms`, `compact`,
+//! `admin`, `token`, `export`, `import`, `backup`, `restore`) and every
+//! setting; [`reach::cli`] carries them out.
 
 use clap::Parser;
 
@@ -6,5 +9,5 @@ use clap::Parser;
 async fn main() -> anyhow::Result<()> {
     let cli = reach::config::Cli::parse();
     reach::telemetry::init(&cli.log, cli.log_format);
-    reach::run(cli).await
+    reach::cli::run(cli).await
 }

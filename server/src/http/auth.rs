@@ -11,7 +11,6 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use anyhow::Context;
 use app::error::ApiError;
 use app::ssr::auth::{Identity, session_secret};
 use app::ssr::state::AccessSettings;
@@ -23,8 +22,6 @@ use db::access::{session_admin, token_admin};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sea_orm::DatabaseConnection;
-
-use crate::config::TokenCommand;
 
 /// What the access layer needs: the database (sessions, tokens), the
 /// settings and the rate limiters, shared by every request.
@@ -211,40 +208,6 @@ fn client_address(request: &Request, trust_proxy: bool) -> IpAddr {
                 .map(|info| info.0.ip())
         })
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
-}
-
-/// `reach token create|list|revoke`.
-pub async fn token_command(db: &DatabaseConnection, command: TokenCommand) -> anyhow::Result<()> {
-    match command {
-        TokenCommand::Create { admin, name } => {
-            let found = db::access::find_admin(db, &admin)
-                .await?
-                .with_context(|| format!("there is no admin named {admin}"))?;
-            let token = db::access::create_token(db, found.id, &found.username, &name).await?;
-            eprintln!(
-                "token {} ({}) acts for {admin}; it is shown only now:",
-                token.row.id, token.row.name
-            );
-            println!("{}", token.token);
-        }
-        TokenCommand::List => {
-            for token in db::access::list_tokens(db).await? {
-                let state = match (token.revoked_at, token.last_used_at) {
-                    (Some(revoked), _) => format!("revoked {}", revoked.format("%F %R")),
-                    (None, Some(used)) => format!("last used {}", used.format("%F %R")),
-                    (None, None) => "never used".to_owned(),
-                };
-                println!("{}\t{}\t{}\t{state}", token.id, token.name, token.admin);
-            }
-        }
-        TokenCommand::Revoke { id } => {
-            db::access::revoke_token(db, id)
-                .await?
-                .with_context(|| format!("there is no API token with id {id}"))?;
-            println!("revoked API token {id}");
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,109 @@
+//! The command line: [`run`] carries out one `reach` command, one file per
+//! command group. The command tree and every setting are in
+//! [`crate::config`].
+
+mod access;
+mod accounts;
+mod collect;
+mod data;
+mod serve;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::model::Platform;
+use app::ssr::metrics::Metrics;
+
+use crate::collect::engine::{Engine, EngineSettings};
+use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
+use crate::config::{Cli, CollectConfig, Command};
+use crate::{database, events, platforms};
+
+/// Carries out one command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Before anything opens the database it replaces.
+    if let Some(Command::Restore { path }) = &cli.command {
+        return data::restore(&cli.database, path).await;
+    }
+    let db = database::connect(&cli.database).await?;
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(serve) => {
+            serve::run(db, serve, &cli.cache, &cli.collect, &cli.database.url).await
+        }
+        Command::Seed(seed) => collect::seed(&db, seed).await,
+        Command::Collect => collect::run(db, &cli.collect).await,
+        Command::Compact => collect::compact(&db, &cli.collect).await,
+        Command::Account(command) => accounts::account(&db, command).await,
+        Command::Brand(command) => accounts::brand(&db, command).await,
+        Command::Platforms { check } => {
+            let engine = engine(db.clone(), &cli.collect, Metrics::default())?;
+            platforms::report(&db, &engine.status(), check).await
+        }
+        Command::Admin(command) => access::admin(&db, command).await,
+        Command::Token(command) => access::token(&db, command).await,
+        Command::Export(command) => data::export(db, command).await,
+        Command::Import(command) => data::import(&db, command).await,
+        Command::Backup { path } => data::backup(&db, &cli.database, &path).await,
+        Command::Restore { .. } => unreachable!("restored before the database is opened"),
+    }
+}
+
+/// The collection engine as configured.
+pub fn engine(
+    db: sea_orm::DatabaseConnection,
+    config: &CollectConfig,
+    metrics: Metrics,
+) -> anyhow::Result<Engine> {
+    let settings = PlatformSettings {
+        mastodon_url: config.mastodon_url.clone(),
+        bluesky_url: config.bluesky_url.clone(),
+        reddit_url: config.reddit_url.clone(),
+        reddit_auth_url: config.reddit_auth_url.clone(),
+        reddit_client_id: config.reddit_client_id.clone(),
+        reddit_client_secret: config.reddit_client_secret.clone(),
+        reddit_username: config.reddit_username.clone(),
+        github_url: config.github_url.clone(),
+        github_token: config.github_token.clone(),
+        youtube_url: config.youtube_url.clone(),
+        youtube_api_key: config.youtube_api_key.clone(),
+        twitch_url: config.twitch_url.clone(),
+        twitch_auth_url: config.twitch_auth_url.clone(),
+        twitch_client_id: config.twitch_client_id.clone(),
+        twitch_client_secret: config.twitch_client_secret.clone(),
+    };
+    let mut budgets: HashMap<Platform, Budget> = Platform::ALL
+        .into_iter()
+        .map(|p| {
+            let authenticated = p == Platform::Github && config.github_token.is_some();
+            (p, Budget::default_for(p, authenticated))
+        })
+        .collect();
+    budgets.extend(config.rate_limits.0.iter().copied());
+    let upstream = Upstream::new(config.http_timeout, &config.user_agent, budgets)
+        .context("cannot build the HTTP client")?
+        .with_max_wait(config.max_rate_limit_wait)
+        .with_metrics(metrics.clone());
+    let webhooks = events::Webhooks::new(
+        config.webhook_urls.clone(),
+        config.http_timeout,
+        &config.user_agent,
+    )
+    .context("cannot build the webhook client")?;
+    Ok(Engine::new(
+        db,
+        Collectors::new(&settings),
+        Arc::new(upstream),
+        EngineSettings {
+            workers: config.workers as usize,
+            heartbeat: config.run_heartbeat,
+            ..EngineSettings::default()
+        },
+    )
+    .with_events(events::EventSettings {
+        failing_after: config.failing_after as usize,
+        webhooks,
+    })
+    .with_retention(config.keep_raw)
+    .with_metrics(metrics))
+}

@@ -22,6 +22,9 @@ cargo clippy -p types -p db -p app -p reach -p migrations --features app/ssr --a
 step "clippy: browser (hydrate, wasm32)"
 cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 
+step "layering: dependencies one way, no module circles, long files say why"
+python3 scripts/layers.py
+
 step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr --locked
 cargo test -p types -p db -p reach -p migrations --locked

@@ -13,6 +13,10 @@
 //! written), so it costs one query over the competing accounts. Its
 //! current value is the account's latest counter, as the accounts table
 //! shows it (unknown if the latest collection did not give it).
+//!
+//! Over 500 lines: the past day's board, the live board and the ranking
+//! they share, with their unit tests (about a sixth); the two boards would
+//! split into `leaderboard/{past,live}.rs` if either grows.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;

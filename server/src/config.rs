@@ -13,6 +13,7 @@ use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::http::serve::HttpLimits;
+use secrecy::SecretString;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -263,11 +264,11 @@ pub struct CollectConfig {
     pub max_rate_limit_wait: Duration,
 
     /// GitHub token: 5,000 requests an hour instead of 60.
-    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, global = true)]
-    pub github_token: Option<String>,
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, value_parser = secret, global = true)]
+    pub github_token: Option<SecretString>,
     /// YouTube Data API key; YouTube accounts are "not configured" without it.
-    #[arg(long, env = "YOUTUBE_API_KEY", hide_env_values = true, global = true)]
-    pub youtube_api_key: Option<String>,
+    #[arg(long, env = "YOUTUBE_API_KEY", hide_env_values = true, value_parser = secret, global = true)]
+    pub youtube_api_key: Option<SecretString>,
     /// Twitch application id; Twitch accounts need it and the secret.
     #[arg(long, env = "TWITCH_CLIENT_ID", global = true)]
     pub twitch_client_id: Option<String>,
@@ -275,9 +276,10 @@ pub struct CollectConfig {
         long,
         env = "TWITCH_CLIENT_SECRET",
         hide_env_values = true,
+        value_parser = secret,
         global = true
     )]
-    pub twitch_client_secret: Option<String>,
+    pub twitch_client_secret: Option<SecretString>,
 
     /// Reddit OAuth app ("script" or "web app") id: Reddit answers no
     /// anonymous request since May 2026, so Reddit accounts need it and
@@ -288,9 +290,10 @@ pub struct CollectConfig {
         long,
         env = "REDDIT_CLIENT_SECRET",
         hide_env_values = true,
+        value_parser = secret,
         global = true
     )]
-    pub reddit_client_secret: Option<String>,
+    pub reddit_client_secret: Option<SecretString>,
     /// The Reddit user who registered the app, named in the User-Agent as
     /// Reddit's rules ask.
     #[arg(long, env = "REDDIT_USERNAME", global = true)]
@@ -395,6 +398,12 @@ pub struct CollectConfig {
         global = true
     )]
     pub run_heartbeat: Duration,
+}
+
+/// A credential: held as a `SecretString`, so that no `Debug` of the
+/// settings (a log line, a panic) ever shows it.
+fn secret(text: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(text))
 }
 
 fn parse_heartbeat(text: &str) -> Result<Duration, String> {
@@ -713,6 +722,29 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_settings_never_print_a_credential() {
+        let cli = Cli::try_parse_from([
+            "reach",
+            "--github-token",
+            "ghp_secret1",
+            "--youtube-api-key",
+            "yt_secret2",
+            "--twitch-client-secret",
+            "tw_secret3",
+            "--reddit-client-secret",
+            "rd_secret4",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        for secret in ["ghp_secret1", "yt_secret2", "tw_secret3", "rd_secret4"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        use secrecy::ExposeSecret;
+        let token = cli.collect.github_token.as_ref().unwrap();
+        assert_eq!(token.expose_secret(), "ghp_secret1");
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub struct LeaderboardParams {
     /// The metric ranked (default `followers`).
     #[param(inline)]
     pub metric: Option<Metric>,
-    /// By the metric's `value`, its growth (`change`, the default) or
+    /// By the metric's `value` (the default), its growth (`change`) or
     /// its growth in percent (`percent`).
     #[param(inline, example = "change")]
     pub by: Option<RankBy>,

@@ -1,5 +1,10 @@
 //! One account: its latest counters, collection state and history chart,
 //! with the range and metric in the query string.
+//!
+//! Over 500 lines: the page's sections (header, counters, chart with its
+//! controls, growth, projection, events, rollups, the admins' forms) share
+//! the page's query-string state; each section is a component, and the
+//! next to grow should move to `pages/account/`.
 
 use leptos::prelude::*;
 use leptos_router::components::Form;

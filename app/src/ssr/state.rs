@@ -73,8 +73,9 @@ pub struct AccessSettings {
     pub session_ttl: chrono::Duration,
     /// When its cookie is `Secure` (`REACH_SECURE_COOKIES`).
     pub secure_cookies: CookieSecurity,
-    /// Whether the client address is the first of `X-Forwarded-For`
-    /// (`REACH_TRUST_PROXY`), for a server behind a proxy.
+    /// Whether the client address is the last of `X-Forwarded-For` (the
+    /// one the proxy in front saw; `REACH_TRUST_PROXY`), for a server
+    /// behind a proxy.
     pub trust_proxy: bool,
     /// Sign-in attempts per client address and minute (0: unlimited).
     pub login_per_minute: u32,

@@ -5,6 +5,10 @@
 //! `GET /api/openapi.json` serves the description; `GET /api/docs` renders
 //! it as one HTML page, on the server, with the dashboard's stylesheet and
 //! no script: nothing is fetched from elsewhere (no Swagger UI from a CDN).
+//!
+//! Over 500 lines by a little: building the description and rendering its
+//! page read the same JSON; the page's HTML writers are the part to move to
+//! `docs/page.rs` if it grows.
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -1,6 +1,9 @@
 //! Analytics over HTTP against hand-computed fixtures: small histories with
 //! gaps, unknown values and ties, written through the same code as the
 //! collector.
+//!
+//! Over 500 lines: growth, leaderboards, projections, brands, comparisons
+//! and events over one hand-computed history each, sharing its fixtures.
 
 use crate::common::{Backend, TestApp};
 use crate::on_both_backends;

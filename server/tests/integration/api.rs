@@ -1,4 +1,7 @@
 //! The API over HTTP: the real server on a random port.
+//!
+//! Over 500 lines: one test per endpoint behaviour over HTTP, sharing the
+//! demo server; the writes and the errors are the parts to move out first.
 
 use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
 use crate::on_both_backends;

@@ -1,6 +1,10 @@
 //! Collection against local fake platforms (wiremock) serving the platforms'
 //! real response shapes: each collector's mapping, failures per account,
 //! retries, priority, rate limits and several instances sharing a database.
+//!
+//! Over 500 lines: one file per behaviour of the engine, as the test crate
+//! is organized; its cases share fakes and helpers (`answer`, `on_get`,
+//! fixtures) that `platforms.rs` and `collect_cli.rs` import.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

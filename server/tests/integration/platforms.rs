@@ -4,6 +4,10 @@
 //! bounded retries, account states, renames, OAuth tokens, quotas, blocked
 //! clients, batches that fail per account, and a default budget that
 //! collects every account eventually.
+//!
+//! Over 500 lines: every platform's documented edge cases, each a test run
+//! on both databases, sharing one set of fakes and helpers; a per-platform
+//! split (`platforms/<name>.rs`) is the way if it grows further.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

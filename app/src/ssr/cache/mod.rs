@@ -94,7 +94,7 @@ impl Kind {
     }
 
     /// The data an answer of this kind is computed from.
-    fn domains(self) -> &'static [Domain] {
+    pub fn domains(self) -> &'static [Domain] {
         match self {
             Kind::Overview => &[
                 Domain::Accounts,

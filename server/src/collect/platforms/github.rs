@@ -7,13 +7,14 @@
 
 use app::model::{Counters, Platform};
 use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
 
 pub struct Github {
     base_url: String,
-    token: Option<String>,
+    token: Option<SecretString>,
 }
 
 #[derive(Deserialize)]
@@ -38,7 +39,7 @@ struct Rate {
 }
 
 impl Github {
-    pub fn new(base_url: String, token: Option<String>) -> Self {
+    pub fn new(base_url: String, token: Option<SecretString>) -> Self {
         Self { base_url, token }
     }
 
@@ -49,7 +50,7 @@ impl Github {
             .header("accept", "application/vnd.github+json")
             .header("x-github-api-version", "2022-11-28");
         match &self.token {
-            Some(token) => request.bearer_auth(token),
+            Some(token) => request.bearer_auth(token.expose_secret()),
             None => request,
         }
     }

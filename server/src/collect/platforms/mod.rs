@@ -190,18 +190,18 @@ pub struct PlatformSettings {
     pub reddit_url: String,
     pub reddit_auth_url: String,
     pub reddit_client_id: Option<String>,
-    pub reddit_client_secret: Option<String>,
+    pub reddit_client_secret: Option<secrecy::SecretString>,
     /// The Reddit account that registered the app, for the User-Agent
     /// Reddit requires.
     pub reddit_username: Option<String>,
     pub github_url: String,
-    pub github_token: Option<String>,
+    pub github_token: Option<secrecy::SecretString>,
     pub youtube_url: String,
-    pub youtube_api_key: Option<String>,
+    pub youtube_api_key: Option<secrecy::SecretString>,
     pub twitch_url: String,
     pub twitch_auth_url: String,
     pub twitch_client_id: Option<String>,
-    pub twitch_client_secret: Option<String>,
+    pub twitch_client_secret: Option<secrecy::SecretString>,
 }
 
 impl Default for PlatformSettings {

@@ -3,6 +3,7 @@
 //! it expires, and dropped when the platform refuses it, so that a revoked
 //! or expired token costs one new token and one retry, not a failed run.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
 use std::time::Duration;
 
@@ -15,12 +16,12 @@ use super::CollectError;
 /// An OAuth app's client id and secret, both or neither, and the settings
 /// that give them. Its `Debug` never shows the secret.
 pub(super) struct ClientCredentials {
-    pair: Option<(String, String)>,
+    pair: Option<(String, SecretString)>,
     settings: &'static str,
 }
 
 impl ClientCredentials {
-    pub fn new(id: Option<String>, secret: Option<String>, settings: &'static str) -> Self {
+    pub fn new(id: Option<String>, secret: Option<SecretString>, settings: &'static str) -> Self {
         Self {
             pair: id.zip(secret),
             settings,
@@ -31,7 +32,7 @@ impl ClientCredentials {
     pub fn get(&self) -> Result<(&str, &str), CollectError> {
         self.pair
             .as_ref()
-            .map(|(id, secret)| (id.as_str(), secret.as_str()))
+            .map(|(id, secret)| (id.as_str(), secret.expose_secret()))
             .ok_or(CollectError::NotConfigured(self.settings))
     }
 

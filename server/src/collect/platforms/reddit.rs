@@ -96,7 +96,7 @@ impl Reddit {
         api_url: String,
         auth_url: String,
         client_id: Option<String>,
-        client_secret: Option<String>,
+        client_secret: Option<secrecy::SecretString>,
         username: Option<String>,
     ) -> Self {
         // Reddit's rule: `<platform>:<app ID>:<version> (by /u/<name>)`.

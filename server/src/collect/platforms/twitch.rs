@@ -47,7 +47,7 @@ impl Twitch {
         base_url: String,
         auth_url: String,
         client_id: Option<String>,
-        client_secret: Option<String>,
+        client_secret: Option<secrecy::SecretString>,
     ) -> Self {
         Self {
             base_url,

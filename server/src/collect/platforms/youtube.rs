@@ -11,6 +11,7 @@
 //! YouTube accounts are recorded rate limited without a request, and later
 //! runs leave them for after the reset. A key YouTube refuses is `blocked`.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use app::model::{Counters, Platform};
@@ -25,7 +26,7 @@ const BATCH: usize = 50;
 
 pub struct Youtube {
     base_url: String,
-    api_key: Option<String>,
+    api_key: Option<SecretString>,
 }
 
 #[derive(Deserialize)]
@@ -79,7 +80,7 @@ struct Reason {
 }
 
 impl Youtube {
-    pub fn new(base_url: String, api_key: Option<String>) -> Self {
+    pub fn new(base_url: String, api_key: Option<SecretString>) -> Self {
         Self { base_url, api_key }
     }
 
@@ -210,7 +211,8 @@ impl Collector for Youtube {
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
         let key = self
             .api_key
-            .as_deref()
+            .as_ref()
+            .map(ExposeSecret::expose_secret)
             .ok_or(CollectError::NotConfigured("YOUTUBE_API_KEY"))?;
         let ids: Vec<&str> = targets
             .iter()
@@ -256,7 +258,8 @@ impl Collector for Youtube {
     async fn check(&self, upstream: &Upstream) -> Result<String, CollectError> {
         let key = self
             .api_key
-            .as_deref()
+            .as_ref()
+            .map(ExposeSecret::expose_secret)
             .ok_or(CollectError::NotConfigured("YOUTUBE_API_KEY"))?;
         let channels = self
             .channels(upstream, key, ("forHandle", "@YouTube".to_owned()))

@@ -1,6 +1,10 @@
 //! A real Reach server for tests: a fresh database (a SQLite file or a new
 //! PostgreSQL database), the demo data set, and the application built by the
 //! same code as `main`, listening on a random port.
+//!
+//! Over 500 lines by a little: the test server, the engine against fakes
+//! and the database per test (SQLite file or PostgreSQL database) are one
+//! harness every test file uses.
 
 use reach::http::serve::HttpLimits;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -432,9 +436,9 @@ pub fn engine(
     tweak(&mut config);
     let (key, id, secret) = if config.credentials {
         (
-            Some("test-key".to_owned()),
+            Some("test-key".into()),
             Some("test-client".to_owned()),
-            Some("test-secret".to_owned()),
+            Some("test-secret".into()),
         )
     } else {
         (None, None, None)

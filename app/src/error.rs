@@ -96,13 +96,10 @@ impl ApiError {
     }
 
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        let error = Self {
+        Self {
             kind,
             message: message.into(),
-        };
-        #[cfg(feature = "ssr")]
-        error.set_response_status();
-        error
+        }
     }
 
     /// The HTTP status that goes with the error.
@@ -169,8 +166,10 @@ impl ApiError {
         })
     }
 
-    /// Server functions answer with the status of the error they return; the
-    /// response options exist only while a request is being handled.
+    /// Gives the answer being made the status of this error: where a server
+    /// function's error is encoded ([`FromServerFnError::ser`]) and where a
+    /// page renders one (`components::status::ErrorPanel`). The response
+    /// options exist only while a request is being handled.
     #[cfg(feature = "ssr")]
     pub(crate) fn set_response_status(&self) {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
@@ -181,6 +180,20 @@ impl ApiError {
 
 impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
+
+    /// The error as the answer's body; on the server, the answer takes its
+    /// status here, where it is made, whichever layer built the error.
+    fn ser(&self) -> server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        self.set_response_status();
+        serde_json::to_vec(self)
+            .map(server_fn::Bytes::from)
+            .unwrap_or_else(|_| {
+                server_fn::Bytes::from_static(
+                    br#"{"error":"internal","message":"the error could not be encoded"}"#,
+                )
+            })
+    }
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

@@ -10,6 +10,7 @@ pub mod api;
 pub mod client_cache;
 pub mod components;
 pub mod error;
+pub mod format;
 /// The wire types, from their own crate (`types`): the name the rest of
 /// Reach has always used for them.
 pub use types as model;

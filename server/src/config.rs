@@ -15,6 +15,10 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use crate::http::serve::HttpLimits;
 use secrecy::SecretString;
 
+use crate::collect::engine::EngineSettings;
+use app::ssr::cache::CacheSettings;
+use app::ssr::state::AccessSettings;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "reach",
@@ -241,7 +245,7 @@ pub struct DatabaseConfig {
 #[derive(Clone, Debug, Args)]
 pub struct CollectConfig {
     /// Requests to the platforms in flight at once.
-    #[arg(long, env = "REACH_WORKERS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
+    #[arg(long, env = "REACH_WORKERS", default_value_t = EngineSettings::default().workers as u32, value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
     pub workers: u32,
 
     /// Longest wait for one platform request.
@@ -393,11 +397,11 @@ pub struct CollectConfig {
     #[arg(
         long,
         env = "REACH_RUN_HEARTBEAT",
-        default_value = "5s",
+        default_value_t = EngineSettings::default().heartbeat.into(),
         value_parser = parse_heartbeat,
         global = true
     )]
-    pub run_heartbeat: Duration,
+    pub run_heartbeat: humantime::Duration,
 }
 
 /// A credential: held as a `SecretString`, so that no `Debug` of the
@@ -406,12 +410,12 @@ fn secret(text: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(text))
 }
 
-fn parse_heartbeat(text: &str) -> Result<Duration, String> {
+fn parse_heartbeat(text: &str) -> Result<humantime::Duration, String> {
     let beat = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     if beat < Duration::from_millis(100) || beat > Duration::from_secs(600) {
         return Err("a heartbeat is between 100ms and 10m".into());
     }
-    Ok(beat)
+    Ok(beat.into())
 }
 
 /// At least a day: a shorter retention would thin today's history.
@@ -444,8 +448,8 @@ pub struct CacheConfig {
     pub redis_url: Option<String>,
 
     /// The longest a request waits for Redis before going without it.
-    #[arg(long, env = "REACH_REDIS_TIMEOUT", default_value = "25ms", value_parser = humantime::parse_duration, global = true)]
-    pub redis_timeout: Duration,
+    #[arg(long, env = "REACH_REDIS_TIMEOUT", default_value_t = CacheSettings::DEFAULT.redis_timeout.into(), global = true)]
+    pub redis_timeout: humantime::Duration,
 
     /// How long cached answers live, per kind, e.g. `history=30m,overview=1m`
     /// (defaults: 5 to 15 minutes). Writes invalidate at once regardless.
@@ -453,7 +457,7 @@ pub struct CacheConfig {
     pub cache_ttls: Ttls,
 
     /// Most memory, in MiB, each instance gives to cached answers.
-    #[arg(long, env = "REACH_CACHE_MEMORY_MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536), global = true)]
+    #[arg(long, env = "REACH_CACHE_MEMORY_MIB", default_value_t = CacheSettings::DEFAULT.capacity_bytes >> 20, value_parser = clap::value_parser!(u64).range(1..=65_536), global = true)]
     pub cache_memory_mib: u64,
 
     /// Read everything from the database (to measure, or to rule the cache out).
@@ -465,7 +469,7 @@ impl CacheConfig {
     pub fn settings(&self) -> app::ssr::cache::CacheSettings {
         app::ssr::cache::CacheSettings {
             redis_url: self.redis_url.clone(),
-            redis_timeout: self.redis_timeout,
+            redis_timeout: self.redis_timeout.into(),
             ttls: self.cache_ttls.0.clone(),
             capacity_bytes: self.cache_memory_mib << 20,
             disabled: self.no_cache,
@@ -613,12 +617,12 @@ fn parse_client_timeout(text: &str) -> Result<humantime::Duration, String> {
 pub struct AccessConfig {
     /// Whether anyone may read the dashboard and the API (`false`: only
     /// signed-in admins and API tokens). Writes always need an admin.
-    #[arg(long, env = "REACH_PUBLIC_READ", default_value_t = true, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    #[arg(long, env = "REACH_PUBLIC_READ", default_value_t = AccessSettings::DEFAULT.public_read, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
     pub public_read: bool,
 
     /// How long a sign-in lasts, e.g. `7d` or `12h`.
-    #[arg(long, env = "REACH_SESSION_TTL", default_value = "7d", value_parser = parse_session_ttl)]
-    pub session_ttl: Duration,
+    #[arg(long, env = "REACH_SESSION_TTL", default_value_t = default_session_ttl(), value_parser = parse_session_ttl)]
+    pub session_ttl: humantime::Duration,
 
     /// When the session cookie is `Secure`: `auto` (when a proxy says the
     /// request came over HTTPS, `X-Forwarded-Proto: https`), `always` or `never`.
@@ -631,12 +635,12 @@ pub struct AccessConfig {
     pub trust_proxy: bool,
 
     /// Sign-in attempts allowed per client address and minute (0: no limit).
-    #[arg(long, env = "REACH_LOGIN_RATE_LIMIT", default_value_t = 10)]
+    #[arg(long, env = "REACH_LOGIN_RATE_LIMIT", default_value_t = AccessSettings::DEFAULT.login_per_minute)]
     pub login_rate_limit: u32,
 
     /// API requests allowed per client address and second, with bursts of
     /// twice as many (0: no limit).
-    #[arg(long, env = "REACH_API_RATE_LIMIT", default_value_t = 100)]
+    #[arg(long, env = "REACH_API_RATE_LIMIT", default_value_t = AccessSettings::DEFAULT.api_per_second)]
     pub api_rate_limit: u32,
 }
 
@@ -654,7 +658,7 @@ impl AccessConfig {
     pub fn settings(&self) -> app::ssr::state::AccessSettings {
         app::ssr::state::AccessSettings {
             public_read: self.public_read,
-            session_ttl: chrono::Duration::from_std(self.session_ttl)
+            session_ttl: chrono::Duration::from_std(self.session_ttl.into())
                 .expect("parse_session_ttl bounds it"),
             secure_cookies: self.secure_cookies,
             trust_proxy: self.trust_proxy,
@@ -664,12 +668,20 @@ impl AccessConfig {
     }
 }
 
-fn parse_session_ttl(text: &str) -> Result<Duration, String> {
+fn parse_session_ttl(text: &str) -> Result<humantime::Duration, String> {
     let ttl = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     if ttl < Duration::from_secs(60) || ttl > Duration::from_secs(366 * 86_400) {
         return Err("a session lasts between 1m and 366d".into());
     }
-    Ok(ttl)
+    Ok(ttl.into())
+}
+
+fn default_session_ttl() -> humantime::Duration {
+    AccessSettings::DEFAULT
+        .session_ttl
+        .to_std()
+        .expect("a positive default")
+        .into()
 }
 
 #[derive(Clone, Debug, Args)]

@@ -12,7 +12,6 @@ mod analytics;
 mod brand;
 mod error;
 mod event;
-pub mod format;
 mod history;
 mod metric;
 mod ops;

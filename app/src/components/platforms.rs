@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::get_platforms;
 use crate::components::status::{TableError, TableSkeleton};
-use crate::model::format::grouped;
+use crate::format::grouped;
 use crate::model::{PlatformBudget, PlatformHealth, PlatformStatus};
 
 const COLUMNS: usize = 6;

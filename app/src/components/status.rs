@@ -47,6 +47,10 @@ pub fn ErrorPanel(
     /// Asks for the data again.
     retry: Callback<()>,
 ) -> impl IntoView {
+    // A page rendered on the server with a failed region answers with the
+    // failure's status (a missing account's page is a 404).
+    #[cfg(feature = "ssr")]
+    error.set_response_status();
     let hint = match error.kind {
         ErrorKind::Network => "Check your connection; Reach may be offline.",
         ErrorKind::Unavailable => "The database is busy or down; retrying usually helps.",

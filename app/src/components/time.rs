@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::prelude::*;
 
-use crate::model::format::timestamp;
+use crate::format::timestamp;
 
 /// A moment: UTC from the server, local time once hydrated; the UTC value
 /// stays in the tooltip and the `datetime` attribute.

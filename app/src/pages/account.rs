@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
 use crate::components::time::LocalTime;
 use crate::error::ApiError;
-use crate::model::format::{compact, exact, grouped, percent, signed};
+use crate::format::{compact, exact, grouped, percent, signed};
 use crate::model::{
     AccountDetail, DEFAULT_PROJECTION_BASIS, DailyRollup, GROWTH_WINDOWS, Growth, HistoryPoint,
     HistoryRange, Metric, PROJECTION_BASES, PeriodChange, ProjectedValue, Projection,

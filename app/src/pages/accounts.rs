@@ -18,7 +18,7 @@ use crate::components::session::AdminOnly;
 use crate::components::sparkline::Sparkline;
 use crate::components::status::{TableError, TableSkeleton};
 use crate::components::time::LocalTime;
-use crate::model::format::{age, compact, exact, grouped, percent, signed};
+use crate::format::{age, compact, exact, grouped, percent, signed};
 use crate::model::{
     AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Outcome, Page, Platform, SortDirection,
     percent_change,

@@ -9,7 +9,7 @@ use crate::api::{get_brand, list_brands};
 use crate::client_cache::cached_resource;
 use crate::components::status::{CardSkeleton, ErrorPanel, TableError, TableSkeleton};
 use crate::error::ApiError;
-use crate::model::format::{compact, exact, percent, signed};
+use crate::format::{compact, exact, percent, signed};
 use crate::model::{BrandDetail, BrandRow, MAX_COMPARED};
 
 /// The brands table's columns.

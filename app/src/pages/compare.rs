@@ -12,7 +12,7 @@ use crate::api::{compare_accounts, list_accounts};
 use crate::client_cache::cached_resource;
 use crate::components::chart::{ChartLine, LineChart};
 use crate::components::status::ErrorPanel;
-use crate::model::format::compact;
+use crate::format::compact;
 use crate::model::{
     AccountSort, CompareMode, Comparison, HistoryRange, MAX_COMPARED, MAX_PAGE_SIZE, Metric,
     SortDirection,

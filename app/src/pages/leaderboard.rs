@@ -13,7 +13,7 @@ use crate::client_cache::cached_resource;
 use crate::components::filters::{PlatformSelect, TagSelect};
 use crate::components::pager::PagerFooter;
 use crate::components::status::{TableError, TableSkeleton};
-use crate::model::format::{compact, exact, percent, signed, timestamp};
+use crate::format::{compact, exact, percent, signed, timestamp};
 use crate::model::{
     DEFAULT_LEADERBOARD_DAYS, DEFAULT_PAGE_SIZE, LEADERBOARD_PERIODS, Leaderboard,
     LeaderboardEntry, Metric, Platform, RankBy,

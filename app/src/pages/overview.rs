@@ -9,7 +9,7 @@ use crate::client_cache::cached_resource;
 use crate::components::events::EventList;
 use crate::components::status::{CardSkeleton, ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
-use crate::model::format::{age, compact, exact, grouped, percent, signed};
+use crate::format::{age, compact, exact, grouped, percent, signed};
 use crate::model::{AccountRow, Outcome, Overview, RunStatus, STALE_AFTER_HOURS, TotalChange};
 
 #[component]

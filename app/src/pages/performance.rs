@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::get_performance;
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
-use crate::model::format::{grouped, timestamp};
+use crate::format::{grouped, timestamp};
 use crate::model::{CacheBackend, CacheStats, CollectorStats, Performance, SeriesStats};
 use crate::pages::poll_while;
 

@@ -16,7 +16,7 @@ use crate::components::platforms::PlatformsPanel;
 use crate::components::session::AdminOnly;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
-use crate::model::format::grouped;
+use crate::format::grouped;
 use crate::model::{CollectAnswer, Outcome, Page, RunDetail, RunStatus, RunSummary};
 use crate::pages::poll_while;
 

@@ -83,17 +83,22 @@ pub struct AccessSettings {
     pub api_per_second: u32,
 }
 
+impl AccessSettings {
+    /// What `reach serve` uses when nothing is configured: the one place
+    /// these defaults are written (the command line takes them from here).
+    pub const DEFAULT: AccessSettings = AccessSettings {
+        public_read: true,
+        session_ttl: chrono::Duration::days(7),
+        secure_cookies: CookieSecurity::Auto,
+        trust_proxy: false,
+        login_per_minute: 10,
+        api_per_second: 100,
+    };
+}
+
 impl Default for AccessSettings {
-    /// What `reach serve` uses when nothing is configured.
     fn default() -> Self {
-        Self {
-            public_read: true,
-            session_ttl: chrono::Duration::days(7),
-            secure_cookies: CookieSecurity::Auto,
-            trust_proxy: false,
-            login_per_minute: 10,
-            api_per_second: 100,
-        }
+        Self::DEFAULT
     }
 }
 

@@ -96,7 +96,7 @@ pub fn engine(
         Arc::new(upstream),
         EngineSettings {
             workers: config.workers as usize,
-            heartbeat: config.run_heartbeat,
+            heartbeat: config.run_heartbeat.into(),
             ..EngineSettings::default()
         },
     )

@@ -206,7 +206,7 @@ fn metric_events(
             format!(
                 "{} passed {} {name}",
                 account.handle,
-                app::model::format::grouped(milestone)
+                app::format::grouped(milestone)
             ),
             |e| {
                 e.metric = Set(Some(name.to_owned()));
@@ -226,7 +226,7 @@ fn metric_events(
             format!(
                 "{}: {} {name} in a day, where {:+.0} is usual ({:+.1} σ)",
                 account.handle,
-                app::model::format::signed(Some(unusual.change)),
+                app::format::signed(Some(unusual.change)),
                 unusual.usual,
                 unusual.score
             ),

@@ -184,15 +184,21 @@ pub struct CacheSettings {
     pub disabled: bool,
 }
 
+impl CacheSettings {
+    /// The defaults: the one place they are written (the command line takes
+    /// them from here).
+    pub const DEFAULT: CacheSettings = CacheSettings {
+        redis_url: None,
+        redis_timeout: Duration::from_millis(25),
+        ttls: Vec::new(),
+        capacity_bytes: 64 << 20,
+        disabled: false,
+    };
+}
+
 impl Default for CacheSettings {
     fn default() -> Self {
-        Self {
-            redis_url: None,
-            redis_timeout: Duration::from_millis(25),
-            ttls: Vec::new(),
-            capacity_bytes: 64 << 20,
-            disabled: false,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -315,13 +321,8 @@ impl Cache {
                 })
             })
             .await
-            .map_err(|error| {
-                // Requests that waited for another one's load share its error:
-                // each sets its own response status.
-                let error = (*error).clone();
-                error.set_response_status();
-                error
-            })?;
+            // Requests that waited for another one's load share its error.
+            .map_err(|error| (*error).clone())?;
         if !entry.is_fresh() {
             bump(&self.inner.stats[kind as usize].local_hits);
         }

@@ -1,6 +1,10 @@
-//! Human-friendly numbers and dates, for the dashboard, the command line and
-//! event messages. The same text is produced on the server
+//! Human-friendly numbers and dates, for the dashboard and for event
+//! messages (the server's). The same text is produced on the server
 //! and in the browser, so hydration never sees a difference (no "3 min ago").
+//!
+//! Not in `types`, where the server could reach it without the app: there
+//! the release WASM bundle was 1.6 KB larger (measured with the same
+//! toolchain), and the bundle must not grow.
 
 use chrono::{DateTime, Utc};
 

@@ -181,10 +181,11 @@ impl ApiError {
 impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
-    /// The error as the answer's body; on the server, the answer takes its
-    /// status here, where it is made, whichever layer built the error.
+    /// The error as the answer's body; the answer takes its status here,
+    /// where it is made, whichever layer built the error. (Server only: the
+    /// browser keeps the default, and its bundle stays as small.)
+    #[cfg(feature = "ssr")]
     fn ser(&self) -> server_fn::Bytes {
-        #[cfg(feature = "ssr")]
         self.set_response_status();
         serde_json::to_vec(self)
             .map(server_fn::Bytes::from)

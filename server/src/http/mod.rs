@@ -95,10 +95,22 @@ impl Application {
     }
 }
 
+/// The app's routes, generated once per process. Leptos generates them by
+/// rendering the app with resource loading suppressed for the whole process
+/// (a process-wide flag; leptos-rs/leptos#4773): a page whose data starts
+/// loading meanwhile waits forever. Generated once, before anything renders,
+/// and reused by every router the process builds (the integration tests
+/// build dozens, and a page of one test hung while another built its own).
+pub fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The pages, the server functions (the API) and the static files, behind
 /// the access layer (`gate`).
 pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let options = state.leptos_options.clone();
     let description = ApiDescription::new(&options);
     let arguments = description.arguments();

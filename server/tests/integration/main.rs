@@ -21,5 +21,6 @@ mod platforms;
 mod protocol;
 mod readme;
 mod reads;
+mod rendering;
 mod retention;
 mod upgrades;

@@ -1,0 +1,446 @@
+//! The collection engine: claims due accounts (core first, then the least
+//! recently collected), collects them with bounded parallelism, each platform
+//! within its rate limit, retries passing failures with backoff, and records
+//! every account's outcome.
+//!
+//! Work is claimed with row leases, so several instances sharing PostgreSQL
+//! split a cycle without overlap (`FOR UPDATE SKIP LOCKED`), and a crashed
+//! instance's claims return when their lease expires. A cycle is a slot of
+//! the wall clock (`floor(now / interval)`): every instance agrees on it, and
+//! an account is due once per slot of its platform's interval.
+//!
+//! Requests and writes are decoupled: workers only talk to the platforms and
+//! hand their results to one writer, which stores them in batches (one
+//! transaction per batch, each account's snapshot and state whole or not at
+//! all). A worker slot is never held by the database, and SQLite sees one
+//! writer instead of one per worker.
+//!
+//! This module holds the run's lifecycle (start, workers, finish) and the
+//! settings; [`plan`] groups the claimed accounts within the budgets,
+//! [`claims`] holds the leases, [`workers`] make the requests, [`store`]
+//! is the writer and [`heartbeat`] says a run is alive.
+
+mod claims;
+mod heartbeat;
+mod plan;
+mod store;
+mod workers;
+
+use heartbeat::{AbortOnDrop, beat, instance_name};
+use plan::Plan;
+pub use plan::cycle_start;
+use store::{Stored, understood};
+use workers::SIMULATED_BATCH;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use app::model::{AccountState, Counters, EventKind, Outcome, Platform, RunStatus, RunSummary};
+use app::ssr::metrics::{Metrics, RunFigures};
+use backon::{ExponentialBuilder, Retryable};
+use db::entities::{account, collection_run, event, run_result};
+use db::generations::{self, Domain};
+
+use crate::events::EventSettings;
+use chrono::{DateTime, SubsecRound, Utc};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use sea_orm::sea_query::{Alias, Expr, Func, IntoIden, OnConflict, Query, TableRef, ValueTuple};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DbBackend, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionTrait, Value,
+};
+use tokio::sync::{mpsc, watch};
+
+use super::GrowthModel;
+use super::platforms::{
+    BatchResult, CollectError, Collector, Collectors, Observation, Target, Upstream,
+};
+use db::snapshots::{insert_snapshots, latest_columns, refresh_changes, snapshot_row};
+
+/// How the engine runs.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Requests (batches) in flight at once.
+    pub workers: usize,
+    /// How long a claim holds before another instance may take the account.
+    pub lease: Duration,
+    /// Retries of a failed request that may pass (5xx, 429, timeouts).
+    pub retries: usize,
+    /// The first retry's delay; each next one doubles, with jitter.
+    pub first_backoff: Duration,
+    /// This process's name in leases and runs.
+    pub instance: String,
+    /// Accounts claimed per round trip: small enough that instances sharing a
+    /// database interleave, large enough to keep the workers busy.
+    pub claim_chunk: u64,
+    /// Most results stored in one transaction.
+    pub write_batch: usize,
+    /// How long the writer gathers results before storing them; progress
+    /// and the dashboard lag this much behind the requests.
+    pub write_delay: Duration,
+    /// How often a running run says it is alive. A run silent for
+    /// [`ABANDONED_AFTER_BEATS`] beats is taken for dead (its process was
+    /// killed): recorded as interrupted, its claims returned. Instances
+    /// sharing a database must use the same value.
+    pub heartbeat: Duration,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            workers: 8,
+            lease: Duration::from_secs(600),
+            retries: 3,
+            first_backoff: Duration::from_millis(500),
+            instance: instance_name(),
+            claim_chunk: 200,
+            write_batch: 256,
+            write_delay: Duration::from_millis(250),
+            heartbeat: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Which accounts a run collects: those whose last attempt is older than
+/// their platform's due time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueBefore {
+    pub default: DateTime<Utc>,
+    pub platforms: HashMap<Platform, DateTime<Utc>>,
+}
+
+impl DueBefore {
+    /// Every account not attempted before `at`: a manual run uses now.
+    pub fn all(at: DateTime<Utc>) -> Self {
+        Self {
+            default: at,
+            platforms: HashMap::new(),
+        }
+    }
+}
+
+impl From<DateTime<Utc>> for DueBefore {
+    fn from(at: DateTime<Utc>) -> Self {
+        Self::all(at)
+    }
+}
+
+/// How far the current run has come, for progress bars.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunProgress {
+    pub run_id: i64,
+    /// Accounts claimed so far; grows while the run claims more.
+    pub total: u64,
+    /// Accounts whose outcome is stored.
+    pub done: u64,
+}
+
+/// Asks an engine to stop: its run stops claiming accounts, lets the
+/// requests in flight finish and be stored, gives back the accounts it
+/// claimed but did not start, and is recorded as interrupted.
+#[derive(Clone, Debug, Default)]
+pub struct Stop {
+    requested: Arc<std::sync::atomic::AtomicBool>,
+    notify: Arc<tokio::sync::Notify>,
+}
+
+impl Stop {
+    pub fn request(&self) {
+        self.requested
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_requested(&self) -> bool {
+        self.requested.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Completes once a stop is requested.
+    pub async fn requested(&self) {
+        let notified = self.notify.notified();
+        if self.is_requested() {
+            return;
+        }
+        notified.await;
+    }
+}
+
+pub struct Engine {
+    db: DatabaseConnection,
+    collectors: Collectors,
+    upstream: Arc<Upstream>,
+    settings: EngineSettings,
+    progress: watch::Sender<Option<RunProgress>>,
+    events: EventSettings,
+    /// How long raw snapshots are kept before their days are compacted.
+    keep_raw: Option<Duration>,
+    stop: Stop,
+    metrics: Metrics,
+}
+
+/// One unit of work: accounts of one platform collected by one request.
+struct WorkItem {
+    platform: Platform,
+    simulated: bool,
+    accounts: Vec<account::Model>,
+}
+
+/// One account's result on its way from a worker to the writer.
+struct Collected {
+    account: account::Model,
+    simulated: bool,
+    at: DateTime<Utc>,
+    result: Result<Observation, CollectError>,
+    duration_ms: i64,
+}
+
+impl Engine {
+    pub fn new(
+        db: DatabaseConnection,
+        collectors: Collectors,
+        upstream: Arc<Upstream>,
+        settings: EngineSettings,
+    ) -> Self {
+        Self {
+            db,
+            collectors,
+            upstream,
+            settings,
+            progress: watch::channel(None).0,
+            events: EventSettings::default(),
+            keep_raw: None,
+            stop: Stop::default(),
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// Where runs are counted (the server's `/metrics`); the collectors'
+    /// requests are counted by the [`Upstream`].
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// What this engine's collectors can say of each platform.
+    pub fn status(&self) -> super::status::CollectorStatus {
+        super::status::CollectorStatus {
+            collectors: self.collectors.clone(),
+            upstream: self.upstream.clone(),
+        }
+    }
+
+    /// What stops this engine (at an account boundary), e.g. on shutdown.
+    pub fn stop_handle(&self) -> Stop {
+        self.stop.clone()
+    }
+
+    /// After every run, the days older than `keep_raw` are compacted
+    /// ([`crate::retention`]).
+    pub fn with_retention(mut self, keep_raw: Duration) -> Self {
+        self.keep_raw = Some(keep_raw);
+        self
+    }
+
+    /// Events are detected after every run; these settings say when an
+    /// account is failing and where events are sent.
+    pub fn with_events(mut self, events: EventSettings) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// The progress of this engine's current run (`None` between runs).
+    pub fn progress(&self) -> watch::Receiver<Option<RunProgress>> {
+        self.progress.subscribe()
+    }
+
+    /// Collects every due account and records the run.
+    pub async fn run(&self, due: impl Into<DueBefore>) -> anyhow::Result<RunSummary> {
+        let due = due.into();
+        let started = Instant::now();
+        if let Err(error) = self.recover_abandoned_runs().await {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "cannot recover abandoned runs"
+            );
+        }
+        let run = collection_run::ActiveModel {
+            heartbeat_at: Set(Some(Utc::now())),
+            started_at: Set(Utc::now().trunc_subsecs(0)),
+            mode: Set("live".to_owned()),
+            status: Set(RunStatus::Running),
+            accounts_ok: Set(0),
+            accounts_failed: Set(0),
+            accounts_skipped: Set(0),
+            accounts_total: Set(0),
+            accounts_done: Set(0),
+            instance: Set(Some(self.settings.instance.clone())),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .context("cannot record the start of a run")?;
+        generations::bump(&self.db, &[Domain::Runs]).await?;
+        self.progress.send_replace(Some(RunProgress {
+            run_id: run.id,
+            ..RunProgress::default()
+        }));
+
+        // A task of its own: a beat waiting for SQLite's write lock must
+        // not keep the writer that holds it from being polled. It stops
+        // when the run ends or is dropped.
+        let _heartbeat = AbortOnDrop(tokio::spawn(beat(
+            self.db.clone(),
+            run.id,
+            self.settings.heartbeat,
+        )));
+        let (results, received) = mpsc::unbounded_channel();
+        let (collected, stored) = tokio::join!(
+            self.collect_all(run.id, &due, results),
+            self.write_all(run.id, received)
+        );
+        let status = match collected {
+            Ok(()) => RunStatus::Finished,
+            Err(_) if self.stop.is_requested() => {
+                tracing::info!(run = run.id, "run stopped at an account boundary");
+                RunStatus::Interrupted
+            }
+            Err(ref error) => {
+                tracing::error!(
+                    run = run.id,
+                    error = format!("{error:#}"),
+                    "run interrupted"
+                );
+                RunStatus::Interrupted
+            }
+        };
+        let summary = self.finish(run.id, started, stored, status).await;
+        self.events.after_run(&self.db, run.id).await;
+        if let Some(keep_raw) = self.keep_raw {
+            self.compact(keep_raw).await;
+        }
+        self.refresh_marks().await;
+        self.progress.send_replace(None);
+        summary
+    }
+
+    /// Brings the live leaderboard's marks to today: the first run of a day
+    /// refreshes every account's, later runs only new accounts'. Errors are
+    /// logged: the board reads history for accounts without marks.
+    async fn refresh_marks(&self) {
+        let today = Utc::now().date_naive();
+        match db::marks::refresh_stale_marks(&self.db, today).await {
+            Ok(0) => {}
+            Ok(accounts) => tracing::info!(accounts, "refreshed the leaderboard's marks"),
+            Err(error) => tracing::error!(%error, "cannot refresh the leaderboard's marks"),
+        }
+    }
+
+    /// Compacts the days that just passed the retention period. Errors are
+    /// logged: compaction never fails a run.
+    async fn compact(&self, keep_raw: Duration) {
+        let Ok(keep_raw) = chrono::Duration::from_std(keep_raw) else {
+            return;
+        };
+        let before = Utc::now() - keep_raw;
+        let since = before - chrono::Duration::days(crate::retention::AFTER_RUN_DAYS);
+        match crate::retention::compact(&self.db, before, Some(since)).await {
+            Ok(done) if done.days > 0 => {
+                tracing::info!(
+                    days = done.days,
+                    removed = done.removed,
+                    "compacted old snapshots"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "compaction failed"),
+        }
+    }
+
+    async fn finish(
+        &self,
+        run_id: i64,
+        started: Instant,
+        stored: Stored,
+        status: RunStatus,
+    ) -> anyhow::Result<RunSummary> {
+        let outcomes: Vec<(Outcome, i64)> = run_result::Entity::find()
+            .select_only()
+            .column(run_result::Column::Outcome)
+            .column_as(run_result::Column::AccountId.count(), "count")
+            .filter(run_result::Column::RunId.eq(run_id))
+            .group_by(run_result::Column::Outcome)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let count = |wanted: &dyn Fn(Outcome) -> bool| -> i32 {
+            outcomes
+                .iter()
+                .filter(|(o, _)| wanted(*o))
+                .map(|(_, n)| *n as i32)
+                .sum()
+        };
+        let ok = count(&|o| o == Outcome::Ok);
+        let skipped = count(&|o| o == Outcome::NotConfigured);
+        let failed = count(&|o| o != Outcome::Ok && o != Outcome::NotConfigured);
+        let duration = started.elapsed();
+        let duration_ms = duration.as_millis() as i64;
+        let as_count = |n: i32| u64::try_from(n).unwrap_or_default();
+        self.metrics.record_run(&RunFigures {
+            status: status.as_str(),
+            duration,
+            ok: as_count(ok),
+            failed: as_count(failed),
+            skipped: as_count(skipped),
+        });
+        let run = collection_run::ActiveModel {
+            id: Set(run_id),
+            finished_at: Set(Some(Utc::now())),
+            mode: Set(stored.mode().to_owned()),
+            status: Set(status),
+            accounts_ok: Set(ok),
+            accounts_failed: Set(failed),
+            accounts_skipped: Set(skipped),
+            duration_ms: Set(Some(duration_ms)),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await
+        .context("cannot record the end of a run")?;
+        generations::bump(&self.db, &[Domain::Runs]).await?;
+        tracing::info!(
+            run = run.id,
+            ok,
+            failed,
+            skipped,
+            duration_ms,
+            status = ?status,
+            "collection ended"
+        );
+        Ok(run.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn cycles_are_wall_clock_slots() {
+        let hour = Duration::from_secs(3600);
+        let at = Utc.with_ymd_and_hms(2026, 11, 24, 10, 42, 7).unwrap();
+        assert_eq!(
+            cycle_start(at, hour),
+            Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap()
+        );
+        let quarter = Duration::from_secs(900);
+        assert_eq!(
+            cycle_start(at, quarter),
+            Utc.with_ymd_and_hms(2026, 11, 24, 10, 30, 0).unwrap()
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! How collection reaches the platforms: workers, timeouts, budgets,
+//! credentials (held as secrets), webhooks, retention.
+
+use std::time::Duration;
+
+use clap::Args;
+
+use secrecy::SecretString;
+
+use crate::collect::engine::EngineSettings;
+
+use super::*;
+
+/// How collection reaches the platforms.
+#[derive(Clone, Debug, Args)]
+pub struct CollectConfig {
+    /// Requests to the platforms in flight at once.
+    #[arg(long, env = "REACH_WORKERS", default_value_t = EngineSettings::default().workers as u32, value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
+    pub workers: u32,
+
+    /// Longest wait for one platform request.
+    #[arg(long, env = "REACH_HTTP_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub http_timeout: Duration,
+
+    /// The User-Agent sent to the platforms (Reddit requires a descriptive one).
+    #[arg(long, env = "REACH_USER_AGENT", default_value = concat!("reach/", env!("CARGO_PKG_VERSION"), " (self-hosted social metrics tracker)"), global = true)]
+    pub user_agent: String,
+
+    /// Per-platform request budgets overriding the documented defaults, e.g.
+    /// `github=5000/1h,reddit=10/1m`.
+    #[arg(long, env = "REACH_RATE_LIMITS", default_value = "", value_parser = parse_budgets, global = true)]
+    pub rate_limits: Budgets,
+
+    /// A request whose platform's next free slot is further away than this
+    /// is recorded as rate limited (and tried again next cycle) instead of
+    /// waiting.
+    #[arg(long, env = "REACH_MAX_RATE_LIMIT_WAIT", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
+    pub max_rate_limit_wait: Duration,
+
+    /// GitHub token: 5,000 requests an hour instead of 60.
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, value_parser = secret, global = true)]
+    pub github_token: Option<SecretString>,
+    /// YouTube Data API key; YouTube accounts are "not configured" without it.
+    #[arg(long, env = "YOUTUBE_API_KEY", hide_env_values = true, value_parser = secret, global = true)]
+    pub youtube_api_key: Option<SecretString>,
+    /// Twitch application id; Twitch accounts need it and the secret.
+    #[arg(long, env = "TWITCH_CLIENT_ID", global = true)]
+    pub twitch_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "TWITCH_CLIENT_SECRET",
+        hide_env_values = true,
+        value_parser = secret,
+        global = true
+    )]
+    pub twitch_client_secret: Option<SecretString>,
+
+    /// Reddit OAuth app ("script" or "web app") id: Reddit answers no
+    /// anonymous request since May 2026, so Reddit accounts need it and
+    /// the secret.
+    #[arg(long, env = "REDDIT_CLIENT_ID", global = true)]
+    pub reddit_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "REDDIT_CLIENT_SECRET",
+        hide_env_values = true,
+        value_parser = secret,
+        global = true
+    )]
+    pub reddit_client_secret: Option<SecretString>,
+    /// The Reddit user who registered the app, named in the User-Agent as
+    /// Reddit's rules ask.
+    #[arg(long, env = "REDDIT_USERNAME", global = true)]
+    pub reddit_username: Option<String>,
+
+    /// Reach every Mastodon server at this URL instead of https://{host}; a
+    /// `{host}` in it is replaced by the server's host.
+    #[arg(long, env = "REACH_MASTODON_URL", global = true)]
+    pub mastodon_url: Option<String>,
+    #[arg(
+        long,
+        env = "REACH_BLUESKY_URL",
+        default_value = "https://public.api.bsky.app",
+        global = true
+    )]
+    pub bluesky_url: String,
+    #[arg(
+        long,
+        env = "REACH_REDDIT_URL",
+        default_value = "https://oauth.reddit.com",
+        global = true
+    )]
+    pub reddit_url: String,
+    #[arg(
+        long,
+        env = "REACH_REDDIT_AUTH_URL",
+        default_value = "https://www.reddit.com/api/v1/access_token",
+        global = true
+    )]
+    pub reddit_auth_url: String,
+    #[arg(
+        long,
+        env = "REACH_GITHUB_URL",
+        default_value = "https://api.github.com",
+        global = true
+    )]
+    pub github_url: String,
+    #[arg(
+        long,
+        env = "REACH_YOUTUBE_URL",
+        default_value = "https://www.googleapis.com/youtube/v3",
+        global = true
+    )]
+    pub youtube_url: String,
+    #[arg(
+        long,
+        env = "REACH_TWITCH_URL",
+        default_value = "https://api.twitch.tv/helix",
+        global = true
+    )]
+    pub twitch_url: String,
+    #[arg(
+        long,
+        env = "REACH_TWITCH_AUTH_URL",
+        default_value = "https://id.twitch.tv/oauth2/token",
+        global = true
+    )]
+    pub twitch_auth_url: String,
+
+    /// URLs that receive every event (milestone, unusual change, failing) as
+    /// a JSON POST; comma-separated in the environment.
+    #[arg(
+        long = "webhook-url",
+        env = "REACH_WEBHOOK_URLS",
+        // Webhook URLs often carry a token.
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_parser = parse_webhook_url,
+        global = true
+    )]
+    pub webhook_urls: Vec<String>,
+
+    /// How long raw snapshots are kept; after it, each day keeps its last
+    /// snapshot and a rollup of its first, last, lowest and highest values.
+    #[arg(
+        long,
+        env = "REACH_KEEP_RAW",
+        default_value = "90days",
+        value_parser = parse_keep_raw,
+        global = true
+    )]
+    pub keep_raw: Duration,
+
+    /// Failed collections in a row that make an account `failing` (an event).
+    #[arg(
+        long,
+        env = "REACH_FAILING_AFTER",
+        default_value_t = 3,
+        value_parser = clap::value_parser!(u32).range(1..=100),
+        global = true
+    )]
+    pub failing_after: u32,
+
+    /// How often a running collection records that it is alive; one silent
+    /// for four of these is taken for dead (its process was killed), marked
+    /// interrupted and its accounts given back. The same on every instance.
+    #[arg(
+        long,
+        env = "REACH_RUN_HEARTBEAT",
+        default_value_t = EngineSettings::default().heartbeat.into(),
+        value_parser = parse_heartbeat,
+        global = true
+    )]
+    pub run_heartbeat: humantime::Duration,
+}
+
+/// A credential: held as a `SecretString`, so that no `Debug` of the
+/// settings (a log line, a panic) ever shows it.
+pub(crate) fn secret(text: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(text))
+}
+
+pub(crate) fn parse_heartbeat(text: &str) -> Result<humantime::Duration, String> {
+    let beat = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if beat < Duration::from_millis(100) || beat > Duration::from_secs(600) {
+        return Err("a heartbeat is between 100ms and 10m".into());
+    }
+    Ok(beat.into())
+}
+
+/// At least a day: a shorter retention would thin today's history.
+pub(crate) fn parse_keep_raw(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|e| format!("`{text}`: {e}"))?;
+    if duration < Duration::from_secs(86_400) {
+        return Err(format!(
+            "`{text}`: raw snapshots are kept for a day at least"
+        ));
+    }
+    Ok(duration)
+}
+
+/// A webhook is an http(s) URL.
+pub(crate) fn parse_webhook_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim()).map_err(|e| format!("`{text}`: {e}"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url.to_string()),
+        other => Err(format!("`{text}`: a webhook is http or https, not {other}")),
+    }
+}
+
+/// Request budgets per platform, as given in `REACH_RATE_LIMITS`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Budgets(pub Vec<(app::model::Platform, crate::collect::platforms::Budget)>);
+
+pub(crate) fn parse_budgets(value: &str) -> Result<Budgets, String> {
+    parse_pairs(value, "REACH_RATE_LIMITS", "github=5000/1h", |budget| {
+        let (requests, period) = budget.split_once('/')?;
+        let requests: u32 = requests.trim().parse().ok()?;
+        let period = humantime::parse_duration(period.trim()).ok()?;
+        crate::collect::platforms::Budget::new(requests, period)
+    })
+    .map(Budgets)
+}

@@ -186,14 +186,11 @@ impl FromServerFnError for ApiError {
     /// browser keeps the default, and its bundle stays as small.)
     #[cfg(feature = "ssr")]
     fn ser(&self) -> server_fn::Bytes {
+        use server_fn::Encodes;
         self.set_response_status();
-        serde_json::to_vec(self)
-            .map(server_fn::Bytes::from)
-            .unwrap_or_else(|_| {
-                server_fn::Bytes::from_static(
-                    br#"{"error":"internal","message":"the error could not be encoded"}"#,
-                )
-            })
+        // The configured encoding, as the default does; an `ApiError` (a
+        // kind and a string) always encodes.
+        Self::Encoder::encode(self).expect("an ApiError encodes as JSON")
     }
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {

@@ -80,9 +80,6 @@ impl StoreError {
     }
 }
 
-/// The result of a storage call.
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,4 +26,4 @@ pub mod snapshots;
 mod sql;
 pub mod trend;
 
-pub use error::{Key, Result, StoreError};
+pub use error::{Key, StoreError};

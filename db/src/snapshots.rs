@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
     UpdateMany,
 };
-use types::Counters;
+use types::{Counters, Metric};
 
 use crate::entities::{account, snapshot};
 use crate::generations::{self, Domain};
@@ -78,6 +78,8 @@ pub fn with_latest(
         counters.posts,
         counters.views,
         counters.likes,
+        counters.score,
+        counters.online,
     ]
     .map(Expr::val);
     for (column, value) in latest_columns(Expr::val(captured_at), values) {
@@ -86,14 +88,17 @@ pub fn with_latest(
     update
 }
 
-/// The assignments that copy counters observed at `captured_at` (followers,
-/// following, posts, views, likes) onto an account row, as (column, value)
+/// The assignments that copy counters observed at `captured_at` (in the
+/// order of [`Metric::ALL`]) onto an account row, as (column, value)
 /// pairs of an UPDATE. Each counter is copied only when the observation has
 /// it and is newer than the row's (its own `<metric>_at`), so a counter an
 /// answer lacks keeps its last known value and says how old it is. The
 /// values may be bound values or columns of another table (a batch of
 /// observations).
-pub fn latest_columns(captured_at: Expr, counters: [Expr; 5]) -> Vec<(account::Column, Expr)> {
+pub fn latest_columns(
+    captured_at: Expr,
+    counters: [Expr; Metric::ALL.len()],
+) -> Vec<(account::Column, Expr)> {
     use account::Column;
     // SET expressions all see the row as it was, so a counter and its time
     // ask the same question of the old row.
@@ -104,15 +109,12 @@ pub fn latest_columns(captured_at: Expr, counters: [Expr; 5]) -> Vec<(account::C
                 .add(Expr::col(at).lte(captured_at.clone())),
         )
     };
-    let [followers, following, posts, views, likes] = counters;
     let mut assignments = Vec::new();
-    for (column, at, value) in [
-        (Column::Followers, Column::FollowersAt, followers),
-        (Column::Following, Column::FollowingAt, following),
-        (Column::Posts, Column::PostsAt, posts),
-        (Column::Views, Column::ViewsAt, views),
-        (Column::Likes, Column::LikesAt, likes),
-    ] {
+    for (metric, value) in Metric::ALL.into_iter().zip(counters) {
+        let (column, at) = (
+            account::metric_column(metric),
+            account::metric_at_column(metric),
+        );
         let copied = copy(at, &value);
         assignments.push((
             column,
@@ -202,6 +204,8 @@ pub fn snapshot_row(
         posts: Set(counters.posts),
         views: Set(counters.views),
         likes: Set(counters.likes),
+        score: Set(counters.score),
+        online: Set(counters.online),
         imported: Set(false),
     }
 }

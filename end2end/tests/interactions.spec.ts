@@ -337,8 +337,16 @@ test('the account page shows growth over each window and a chosen period', async
     '90 days',
     '365 days',
   ]);
+  // The first row is the audience, named as the account's platform names it
+  // (a YouTube channel's subscribers).
+  const platforms: { platform: string; counters: { metric: string; name: string }[] }[] = await (
+    await request.get('/api/platforms')
+  ).json();
+  const audience = platforms
+    .find((p) => p.platform === top.items[0].platform)!
+    .counters.find((c) => c.metric === 'followers')!.name;
   const followers = table.locator('tbody tr').first();
-  await expect(followers.locator('th')).toHaveText('Followers');
+  await expect(followers.locator('th')).toHaveText(audience[0].toUpperCase() + audience.slice(1));
   await expect(followers.locator('td').nth(1)).toHaveText(/^[+-]?[\d.,]+[KMB]?.*%$/);
 
   await page.locator('input[name=from]').fill('2026-09-01');

@@ -15,6 +15,7 @@ mod m20261124_000009_precomputed_reads;
 mod m20261124_000010_authentication;
 mod m20261124_000011_run_heartbeats;
 mod m20261130_000012_account_states;
+mod m20261130_000013_platform_counters;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_authentication::Migration),
             Box::new(m20261124_000011_run_heartbeats::Migration),
             Box::new(m20261130_000012_account_states::Migration),
+            Box::new(m20261130_000013_platform_counters::Migration),
         ]
     }
 }

@@ -139,6 +139,8 @@ struct AccountRecord {
     posts: Option<i64>,
     views: Option<i64>,
     likes: Option<i64>,
+    score: Option<i64>,
+    online: Option<i64>,
     last_collected_at: Option<DateTime<Utc>>,
 }
 
@@ -155,6 +157,8 @@ struct SnapshotRecord {
     posts: Option<i64>,
     views: Option<i64>,
     likes: Option<i64>,
+    score: Option<i64>,
+    online: Option<i64>,
     imported: bool,
 }
 
@@ -356,6 +360,8 @@ fn account_chunks(
                     posts: row.latest.posts,
                     views: row.latest.views,
                     likes: row.latest.likes,
+                    score: row.latest.score,
+                    online: row.latest.online,
                     last_collected_at: row.last_collected_at,
                 })
                 .collect();
@@ -428,6 +434,8 @@ fn snapshot_chunks(
                             posts: s.posts,
                             views: s.views,
                             likes: s.likes,
+                            score: s.score,
+                            online: s.online,
                             imported: s.imported,
                         })
                     })

@@ -320,10 +320,14 @@ struct SnapshotLine {
     views: Option<String>,
     #[serde(default)]
     likes: Option<String>,
+    #[serde(default)]
+    score: Option<String>,
+    #[serde(default)]
+    online: Option<String>,
 }
 
 /// Imports snapshots of tracked accounts:
-/// `platform,handle,captured_at[,followers,following,posts,views,likes]`.
+/// `platform,handle,captured_at[,followers,following,posts,views,likes,score,online]`.
 /// `captured_at` is RFC 3339 (`2026-10-01T12:00:00Z`) or a date (midnight
 /// UTC); an empty counter is unknown.
 pub async fn snapshots(
@@ -371,6 +375,8 @@ pub async fn snapshots(
                 posts: counter("posts", row.posts.as_deref())?,
                 views: counter("views", row.views.as_deref())?,
                 likes: counter("likes", row.likes.as_deref())?,
+                score: counter("score", row.score.as_deref())?,
+                online: counter("online", row.online.as_deref())?,
             };
             Ok((id, at, counters))
         })();

@@ -36,7 +36,7 @@ pub fn table(statuses: &[PlatformStatus], checks: &[(usize, String)]) -> String 
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<10} {:<15} {:>8} {:>8}  {:<22} {:>6}  {:<13} full pass",
+        "{:<14} {:<15} {:>8} {:>8}  {:<22} {:>6}  {:<13} full pass",
         "platform", "status", "accounts", "failing", "budget", "spent", "next request"
     );
     for (index, status) in statuses.iter().enumerate() {
@@ -67,7 +67,7 @@ pub fn table(statuses: &[PlatformStatus], checks: &[(usize, String)]) -> String 
         };
         let _ = writeln!(
             out,
-            "{:<10} {:<15} {:>8} {:>8}  {:<22} {:>6}  {:<13} {}",
+            "{:<14} {:<15} {:>8} {:>8}  {:<22} {:>6}  {:<13} {}",
             status.platform.label(),
             status.health.as_str(),
             status.accounts,
@@ -80,24 +80,24 @@ pub fn table(statuses: &[PlatformStatus], checks: &[(usize, String)]) -> String 
         match status.health {
             PlatformHealth::NotConfigured => {
                 if let Some(needs) = &status.needs {
-                    let _ = writeln!(out, "           set {needs}");
+                    let _ = writeln!(out, "               set {needs}");
                 }
             }
             PlatformHealth::NoCollector => {
                 let _ = writeln!(
                     out,
-                    "           no collector yet: real accounts get no counters (demo accounts are simulated)"
+                    "               no collector yet: real accounts get no counters (demo accounts are simulated)"
                 );
             }
             PlatformHealth::Failing => {
                 if let Some(error) = &status.last_error {
-                    let _ = writeln!(out, "           last error: {error}");
+                    let _ = writeln!(out, "               last error: {error}");
                 }
             }
             PlatformHealth::Live => {}
         }
         for (_, check) in checks.iter().filter(|(i, _)| *i == index) {
-            let _ = writeln!(out, "           check: {check}");
+            let _ = writeln!(out, "               check: {check}");
         }
     }
     out
@@ -166,6 +166,7 @@ mod tests {
                     pass_requests: 200,
                     pass_seconds: 3 * 3600,
                 }),
+                counters: Platform::Github.counters(),
             },
             PlatformStatus {
                 platform: Platform::Reddit,
@@ -175,6 +176,7 @@ mod tests {
                 failing: 0,
                 last_error: None,
                 budget: None,
+                counters: Platform::Reddit.counters(),
             },
         ];
         let table = table(&statuses, &[(0, "ok: answers".into())]);

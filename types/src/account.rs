@@ -23,6 +23,8 @@ pub enum AccountSort {
     Posts,
     Views,
     Likes,
+    Score,
+    Online,
     #[serde(rename = "change_7d")]
     Change7d,
     #[serde(rename = "change_30d")]
@@ -31,7 +33,7 @@ pub enum AccountSort {
 }
 
 impl AccountSort {
-    pub const ALL: [AccountSort; 10] = [
+    pub const ALL: [AccountSort; 12] = [
         AccountSort::Handle,
         AccountSort::Platform,
         AccountSort::Followers,
@@ -39,6 +41,8 @@ impl AccountSort {
         AccountSort::Posts,
         AccountSort::Views,
         AccountSort::Likes,
+        AccountSort::Score,
+        AccountSort::Online,
         AccountSort::Change7d,
         AccountSort::Change30d,
         AccountSort::LastCollected,
@@ -53,6 +57,8 @@ impl AccountSort {
             AccountSort::Posts => "posts",
             AccountSort::Views => "views",
             AccountSort::Likes => "likes",
+            AccountSort::Score => "score",
+            AccountSort::Online => "online",
             AccountSort::Change7d => "change_7d",
             AccountSort::Change30d => "change_30d",
             AccountSort::LastCollected => "last_collected",

@@ -18,15 +18,23 @@ pub enum Metric {
     Posts,
     Views,
     Likes,
+    /// A standing the platform computes for the account, not a count of
+    /// people: karma (Reddit, Hacker News), reputation (Stack Exchange).
+    Score,
+    /// Members present right now (Discord's online members): a gauge that
+    /// rises and falls within a day, never summed.
+    Online,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 5] = [
+    pub const ALL: [Metric; 7] = [
         Metric::Followers,
         Metric::Following,
         Metric::Posts,
         Metric::Views,
         Metric::Likes,
+        Metric::Score,
+        Metric::Online,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -36,6 +44,8 @@ impl Metric {
             Metric::Posts => "posts",
             Metric::Views => "views",
             Metric::Likes => "likes",
+            Metric::Score => "score",
+            Metric::Online => "online",
         }
     }
 
@@ -46,6 +56,8 @@ impl Metric {
             Metric::Posts => "Posts",
             Metric::Views => "Views",
             Metric::Likes => "Likes",
+            Metric::Score => "Score",
+            Metric::Online => "Online",
         }
     }
 }
@@ -71,9 +83,24 @@ pub struct Counters {
     pub posts: Option<i64>,
     pub views: Option<i64>,
     pub likes: Option<i64>,
+    pub score: Option<i64>,
+    pub online: Option<i64>,
 }
 
 impl Counters {
+    /// Counters whose every value is `value(metric)`.
+    pub fn from_fn(mut value: impl FnMut(Metric) -> Option<i64>) -> Self {
+        Counters {
+            followers: value(Metric::Followers),
+            following: value(Metric::Following),
+            posts: value(Metric::Posts),
+            views: value(Metric::Views),
+            likes: value(Metric::Likes),
+            score: value(Metric::Score),
+            online: value(Metric::Online),
+        }
+    }
+
     pub fn get(&self, metric: Metric) -> Option<i64> {
         match metric {
             Metric::Followers => self.followers,
@@ -81,6 +108,8 @@ impl Counters {
             Metric::Posts => self.posts,
             Metric::Views => self.views,
             Metric::Likes => self.likes,
+            Metric::Score => self.score,
+            Metric::Online => self.online,
         }
     }
 }
@@ -95,6 +124,8 @@ pub struct CountersAt {
     pub posts: Option<DateTime<Utc>>,
     pub views: Option<DateTime<Utc>>,
     pub likes: Option<DateTime<Utc>>,
+    pub score: Option<DateTime<Utc>>,
+    pub online: Option<DateTime<Utc>>,
 }
 
 impl CountersAt {
@@ -105,6 +136,8 @@ impl CountersAt {
             Metric::Posts => self.posts,
             Metric::Views => self.views,
             Metric::Likes => self.likes,
+            Metric::Score => self.score,
+            Metric::Online => self.online,
         }
     }
 }

@@ -94,6 +94,7 @@ pub fn platform_status(
         failing: accounts.failing,
         last_error: accounts.last_error,
         budget: setup.budget,
+        counters: platform.counters(),
     }
 }
 

@@ -10,7 +10,7 @@
 use leptos::prelude::*;
 
 use crate::components::theme::ThemeState;
-use crate::model::{HistoryPoint, Metric, ProjectedValue};
+use crate::model::{HistoryPoint, Metric, Platform, ProjectedValue};
 
 /// One line of a chart: `(milliseconds since the epoch, value)` pairs,
 /// oldest first.
@@ -51,6 +51,8 @@ pub fn HistoryChart(
     /// The snapshots to draw, oldest first.
     points: Signal<Vec<HistoryPoint>>,
     metric: Signal<Metric>,
+    /// The account's platform, whose names the lines take.
+    platform: Platform,
     /// Predicted values to draw after the history, oldest first.
     projection: Signal<Vec<ProjectedValue>>,
 ) -> impl IntoView {
@@ -75,7 +77,7 @@ pub fn HistoryChart(
                 })
                 .collect()
         });
-        let mut lines = vec![ChartLine::observed(metric.label(), observed)];
+        let mut lines = vec![ChartLine::observed(platform.metric_label(metric), observed)];
         if !imported.is_empty() {
             lines.push(ChartLine {
                 name: "Imported".to_owned(),
@@ -101,7 +103,8 @@ pub fn HistoryChart(
         });
         lines
     });
-    let label = Signal::derive(move || format!("History chart of {}", metric.get().label()));
+    let label =
+        Signal::derive(move || format!("History chart of {}", platform.metric_name(metric.get())));
     view! { <LineChart element_id="history-chart" kind="history" lines label /> }
 }
 

@@ -26,7 +26,7 @@ use crate::error::ApiError;
 use crate::format::{compact, exact, grouped, percent, signed};
 use crate::model::{
     AccountDetail, DEFAULT_PROJECTION_BASIS, DailyRollup, GROWTH_WINDOWS, Growth, HistoryPoint,
-    HistoryRange, Metric, PROJECTION_BASES, PeriodChange, ProjectedValue, Projection,
+    HistoryRange, Metric, PROJECTION_BASES, PeriodChange, Platform, ProjectedValue, Projection,
 };
 
 #[component]
@@ -71,10 +71,10 @@ pub fn AccountPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(data) => {
-                        let metrics = data.account.platform.metrics();
+                        let platform = data.account.platform;
                         let account = data.account.clone();
                         let header = view! { <AccountHeader data /> }.into_any();
-                        let growth = view! { <GrowthSection id metrics /> }.into_any();
+                        let growth = view! { <GrowthSection id platform /> }.into_any();
                         let events = view! { <EventsSection id /> }.into_any();
                         let manage = view! {
                             <AdminOnly action="edit or delete this account">
@@ -84,7 +84,7 @@ pub fn AccountPage() -> impl IntoView {
                         view! {
                             {header}
                             {growth}
-                            <HistorySection id range metric metrics />
+                            <HistorySection id range metric platform />
                             {events}
                             {manage}
                         }.into_any()
@@ -103,9 +103,11 @@ fn HistorySection(
     id: Memo<Option<i64>>,
     range: Memo<HistoryRange>,
     metric: Memo<Metric>,
-    /// The metrics this account's platform publishes: the others have no data.
-    metrics: &'static [Metric],
+    /// The account's platform: the metrics it publishes (the others have no
+    /// data) and its names for them.
+    platform: Platform,
 ) -> impl IntoView {
+    let metrics = platform.metrics();
     // A metric the platform does not publish would draw an empty chart.
     let metric = Memo::new(move |_| {
         let wanted = metric.get();
@@ -213,7 +215,7 @@ fn HistorySection(
                 <div class="segmented" role="group" aria-label="Metric">
                     {metrics.iter().copied().map(|m| view! {
                         <a href=move || link(range.get(), m) class:active=move || metric.get() == m data-metric=m.as_str()>
-                            {m.label()}
+                            {platform.metric_label(m)}
                         </a>
                     }).collect_view()}
                 </div>
@@ -233,9 +235,9 @@ fn HistorySection(
                             // Erased one by one: together their type is too deep
                             // for the compiler's layout queries.
                             let chart = view! {
-                                <HistoryChart points=Signal::stored(points) metric=metric.into() projection=projected />
+                                <HistoryChart points=Signal::stored(points) metric=metric.into() platform projection=projected />
                             }.into_any();
-                            let table = view! { <DailyTable days metric day_ranges /> }.into_any();
+                            let table = view! { <DailyTable days metric day_ranges platform /> }.into_any();
                             view! {
                                 {chart}
                                 <p class="muted" data-testid="history-count">{format!("{count} snapshots")}</p>
@@ -402,7 +404,7 @@ fn signed_f64(value: f64) -> String {
 /// Every published metric's change over the standard windows, and over a
 /// custom period (`from`, `to` in the URL) against the period before it.
 #[component]
-fn GrowthSection(id: Memo<Option<i64>>, metrics: &'static [Metric]) -> impl IntoView {
+fn GrowthSection(id: Memo<Option<i64>>, platform: Platform) -> impl IntoView {
     let query = use_query_map();
     let period = Memo::new(move |_| {
         let date = |key: &str| {
@@ -428,11 +430,11 @@ fn GrowthSection(id: Memo<Option<i64>>, metrics: &'static [Metric]) -> impl Into
         <section class="growth">
             <h2>"Growth"</h2>
             <Transition fallback=move || view! {
-                <table class="data"><TableSkeleton rows=metrics.len() columns=GROWTH_WINDOWS.len() + 1 /></table>
+                <table class="data"><TableSkeleton rows=platform.metrics().len() columns=GROWTH_WINDOWS.len() + 1 /></table>
             }>
                 {move || Suspend::new(async move {
                     match growth.await {
-                        Ok(data) => view! { <GrowthTable data metrics /> }.into_any(),
+                        Ok(data) => view! { <GrowthTable data platform /> }.into_any(),
                         Err(error) => view! { <ErrorPanel what="the growth" error retry /> }.into_any(),
                     }
                 })}
@@ -447,7 +449,8 @@ fn GrowthSection(id: Memo<Option<i64>>, metrics: &'static [Metric]) -> impl Into
 }
 
 #[component]
-fn GrowthTable(data: Growth, metrics: &'static [Metric]) -> impl IntoView {
+fn GrowthTable(data: Growth, platform: Platform) -> impl IntoView {
+    let metrics = platform.metrics();
     let cell = |period: &PeriodChange, metric: Metric| {
         let change = period.metrics.iter().find(|c| c.metric == metric).cloned();
         let change_value = change.as_ref().and_then(|c| c.change);
@@ -502,7 +505,7 @@ fn GrowthTable(data: Growth, metrics: &'static [Metric]) -> impl IntoView {
                 <tbody>
                     {metrics.iter().map(|&metric| view! {
                         <tr>
-                            <th scope="row">{metric.label()}</th>
+                            <th scope="row">{platform.metric_label(metric)}</th>
                             {windows.iter().map(|w| cell(&w.period, metric)).collect_view()}
                             {custom.as_ref().map(|(period, previous)| view! {
                                 {cell(period, metric)}
@@ -569,6 +572,7 @@ fn DailyTable(
     metric: Memo<Metric>,
     /// Compacted days, with their range before compaction.
     day_ranges: Signal<HashMap<NaiveDate, DailyRollup>>,
+    platform: Platform,
 ) -> impl IntoView {
     view! {
         <h2>"Day by day"</h2>
@@ -577,7 +581,7 @@ fn DailyTable(
                 <thead>
                     <tr>
                         <th scope="col">"Day"</th>
-                        <th scope="col" class="num">{move || metric.get().label()}</th>
+                        <th scope="col" class="num">{move || platform.metric_label(metric.get())}</th>
                         <th scope="col" class="num">"Change"</th>
                         <th scope="col" class="num" title="Days older than the retention period keep their last snapshot; this was their range before">"Day's low – high"</th>
                     </tr>
@@ -628,11 +632,7 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
         .iter()
         .map(|&m| {
             let value = account.latest.get(m);
-            let label = if m == Metric::Followers {
-                platform.follower_noun().to_owned()
-            } else {
-                m.as_str().to_owned()
-            };
+            let label = platform.metric_name(m);
             view! {
                 <div class="card">
                     <span class="label">{label}</span>

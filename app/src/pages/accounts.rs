@@ -20,7 +20,7 @@ use crate::components::status::{TableError, TableSkeleton};
 use crate::components::time::LocalTime;
 use crate::format::{age, compact, exact, grouped, percent, signed};
 use crate::model::{
-    AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Outcome, Page, Platform, SortDirection,
+    AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Metric, Outcome, Page, Platform, SortDirection,
     percent_change,
 };
 
@@ -28,7 +28,7 @@ use crate::model::{
 const SEARCH_DEBOUNCE_MS: u32 = 300;
 
 /// The table's columns.
-const COLUMNS: usize = 11;
+const COLUMNS: usize = 12;
 
 /// The table's state as read from (and written to) the URL. Values the
 /// server would reject fall back to defaults here: a bad link still shows a table.
@@ -167,7 +167,18 @@ pub fn AccountsPage() -> impl IntoView {
         );
     };
 
-    let header = move |sort: AccountSort, label: &'static str, numeric: bool| {
+    // A counter's column takes the platform's name for it when the table
+    // shows one platform (subscribers, karma…).
+    let named = move |metric: Metric| {
+        Signal::derive(move || {
+            state
+                .get()
+                .platform
+                .map_or_else(|| metric.label().to_owned(), |p| p.metric_label(metric))
+        })
+    };
+    let fixed = |label: &'static str| Signal::stored(label.to_owned());
+    let header = move |sort: AccountSort, label: Signal<String>, numeric: bool| {
         let indicator = move || {
             let s = state.get();
             match (s.sort == sort, s.direction) {
@@ -245,17 +256,18 @@ pub fn AccountsPage() -> impl IntoView {
         <table class="data accounts" data-testid="accounts-table">
             <thead>
                 <tr>
-                    {header(AccountSort::Handle, "Account", false)}
-                    {header(AccountSort::Platform, "Platform", false)}
-                    {header(AccountSort::Followers, "Followers", true)}
-                    {header(AccountSort::Change7d, "7 days", true)}
-                    {header(AccountSort::Change30d, "30 days", true)}
+                    {header(AccountSort::Handle, fixed("Account"), false)}
+                    {header(AccountSort::Platform, fixed("Platform"), false)}
+                    {header(AccountSort::Followers, named(Metric::Followers), true)}
+                    {header(AccountSort::Change7d, fixed("7 days"), true)}
+                    {header(AccountSort::Change30d, fixed("30 days"), true)}
                     <th scope="col">"Trend"</th>
-                    {header(AccountSort::Following, "Following", true)}
-                    {header(AccountSort::Posts, "Posts", true)}
-                    {header(AccountSort::Views, "Views", true)}
-                    {header(AccountSort::Likes, "Likes", true)}
-                    {header(AccountSort::LastCollected, "Last collected", false)}
+                    {header(AccountSort::Following, named(Metric::Following), true)}
+                    {header(AccountSort::Posts, named(Metric::Posts), true)}
+                    {header(AccountSort::Views, named(Metric::Views), true)}
+                    {header(AccountSort::Likes, named(Metric::Likes), true)}
+                    {header(AccountSort::Score, named(Metric::Score), true)}
+                    {header(AccountSort::LastCollected, fixed("Last collected"), false)}
                 </tr>
             </thead>
             <Transition fallback=|| view! { <TableSkeleton rows=DEFAULT_PAGE_SIZE as usize columns=COLUMNS /> }>
@@ -347,6 +359,7 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
                         {cell(a.latest.posts)}
                         {cell(a.latest.views)}
                         {cell(a.latest.likes)}
+                        {cell(a.latest.score)}
                         <td class="muted">
                             <LocalTime at=a.last_collected_at />
                             {failed.then(|| {

@@ -156,7 +156,7 @@ pub fn LeaderboardPage() -> impl IntoView {
             },
         );
     };
-    let segment = move |label: String, active: Signal<bool>, href: Signal<String>| {
+    let segment = move |label: Signal<String>, active: Signal<bool>, href: Signal<String>| {
         view! {
             <a href=href class:active=active aria-current=move || active.get().then_some("true")>{label}</a>
         }
@@ -166,22 +166,23 @@ pub fn LeaderboardPage() -> impl IntoView {
         <h1>"Leaderboard"</h1>
         <div class="toolbar">
             <div class="segmented" role="group" aria-label="Metric" data-testid="board-metric">
+                // With one platform, its own names (subscribers, karma…).
                 {Metric::ALL.into_iter().map(|m| segment(
-                    m.label().to_owned(),
+                    Signal::derive(move || metric_label(state.get().platform, m)),
                     Signal::derive(move || state.get().metric == m),
                     Signal::derive(move || state.get().with(|s| s.metric = m).href()),
                 )).collect_view()}
             </div>
             <div class="segmented" role="group" aria-label="Rank by" data-testid="board-by">
                 {RankBy::ALL.into_iter().map(|by| segment(
-                    by.label().to_owned(),
+                    Signal::stored(by.label().to_owned()),
                     Signal::derive(move || state.get().by == by),
                     Signal::derive(move || state.get().with(|s| s.by = by).href()),
                 )).collect_view()}
             </div>
             <div class="segmented" role="group" aria-label="Growth period" data-testid="board-days">
                 {LEADERBOARD_PERIODS.into_iter().map(|days| segment(
-                    period_label(days),
+                    Signal::stored(period_label(days)),
                     Signal::derive(move || state.get().days == days),
                     Signal::derive(move || state.get().with(|s| s.days = days).href()),
                 )).collect_view()}
@@ -247,7 +248,7 @@ pub fn LeaderboardPage() -> impl IntoView {
                     <th scope="col" title="Places gained or lost since the previous period">"Move"</th>
                     <th scope="col">"Account"</th>
                     <th scope="col">"Platform"</th>
-                    <th scope="col" class="num">{move || state.get().metric.label()}</th>
+                    <th scope="col" class="num">{move || { let s = state.get(); metric_label(s.platform, s.metric) }}</th>
                     <th scope="col" class="num">{move || format!("Growth ({})", period_label(state.get().days))}</th>
                     <th scope="col" class="num">"Growth %"</th>
                 </tr>
@@ -319,6 +320,11 @@ fn EntryRow(entry: LeaderboardEntry) -> impl IntoView {
             <td class="num">{percent(entry.percent)}</td>
         </tr>
     }
+}
+
+/// A metric's name on `platform`, or its own name across platforms.
+fn metric_label(platform: Option<Platform>, metric: Metric) -> String {
+    platform.map_or_else(|| metric.label().to_owned(), |p| p.metric_label(metric))
 }
 
 #[cfg(test)]

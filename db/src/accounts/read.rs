@@ -52,6 +52,8 @@ pub async fn list(
         AccountSort::Posts => account::Column::Posts,
         AccountSort::Views => account::Column::Views,
         AccountSort::Likes => account::Column::Likes,
+        AccountSort::Score => account::Column::Score,
+        AccountSort::Online => account::Column::Online,
         AccountSort::Change7d => account::Column::FollowersChange7d,
         AccountSort::Change30d => account::Column::FollowersChange30d,
         AccountSort::LastCollected => account::Column::LastCollectedAt,

@@ -53,6 +53,10 @@ pub struct Model {
     pub posts_at: Option<DateTimeUtc>,
     pub views_at: Option<DateTimeUtc>,
     pub likes_at: Option<DateTimeUtc>,
+    pub score: Option<i64>,
+    pub score_at: Option<DateTimeUtc>,
+    pub online: Option<i64>,
+    pub online_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -107,6 +111,8 @@ impl Model {
             posts: self.posts,
             views: self.views,
             likes: self.likes,
+            score: self.score,
+            online: self.online,
         }
     }
 }
@@ -120,6 +126,8 @@ impl Model {
             posts: self.posts_at,
             views: self.views_at,
             likes: self.likes_at,
+            score: self.score_at,
+            online: self.online_at,
         }
     }
 }
@@ -132,6 +140,8 @@ pub fn metric_column(metric: Metric) -> Column {
         Metric::Posts => Column::Posts,
         Metric::Views => Column::Views,
         Metric::Likes => Column::Likes,
+        Metric::Score => Column::Score,
+        Metric::Online => Column::Online,
     }
 }
 
@@ -143,5 +153,7 @@ pub fn metric_at_column(metric: Metric) -> Column {
         Metric::Posts => Column::PostsAt,
         Metric::Views => Column::ViewsAt,
         Metric::Likes => Column::LikesAt,
+        Metric::Score => Column::ScoreAt,
+        Metric::Online => Column::OnlineAt,
     }
 }

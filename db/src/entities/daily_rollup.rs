@@ -33,6 +33,14 @@ pub struct Model {
     pub likes_last: Option<i64>,
     pub likes_min: Option<i64>,
     pub likes_max: Option<i64>,
+    pub score_first: Option<i64>,
+    pub score_last: Option<i64>,
+    pub score_min: Option<i64>,
+    pub score_max: Option<i64>,
+    pub online_first: Option<i64>,
+    pub online_last: Option<i64>,
+    pub online_min: Option<i64>,
+    pub online_max: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -88,6 +96,18 @@ impl Model {
                 self.likes_min,
                 self.likes_max,
             ),
+            Metric::Score => (
+                self.score_first,
+                self.score_last,
+                self.score_min,
+                self.score_max,
+            ),
+            Metric::Online => (
+                self.online_first,
+                self.online_last,
+                self.online_min,
+                self.online_max,
+            ),
         };
         DayRange {
             first,
@@ -131,6 +151,18 @@ pub fn set_range(rollup: &mut ActiveModel, metric: Metric, range: DayRange) {
             &mut rollup.likes_last,
             &mut rollup.likes_min,
             &mut rollup.likes_max,
+        ),
+        Metric::Score => (
+            &mut rollup.score_first,
+            &mut rollup.score_last,
+            &mut rollup.score_min,
+            &mut rollup.score_max,
+        ),
+        Metric::Online => (
+            &mut rollup.online_first,
+            &mut rollup.online_last,
+            &mut rollup.online_min,
+            &mut rollup.online_max,
         ),
     };
     *first = Set(range.first);

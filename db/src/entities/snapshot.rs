@@ -17,6 +17,8 @@ pub struct Model {
     pub posts: Option<i64>,
     pub views: Option<i64>,
     pub likes: Option<i64>,
+    pub score: Option<i64>,
+    pub online: Option<i64>,
     /// Read from a file by `reach import snapshots`, not observed by Reach.
     pub imported: bool,
 }
@@ -48,6 +50,8 @@ impl Model {
             posts: self.posts,
             views: self.views,
             likes: self.likes,
+            score: self.score,
+            online: self.online,
         }
     }
 }
@@ -60,5 +64,7 @@ pub fn metric_column(metric: Metric) -> Column {
         Metric::Posts => Column::Posts,
         Metric::Views => Column::Views,
         Metric::Likes => Column::Likes,
+        Metric::Score => Column::Score,
+        Metric::Online => Column::Online,
     }
 }

@@ -16,7 +16,7 @@ use app::model::Platform;
 use app::ssr::metrics::Metrics;
 
 use crate::collect::engine::{Engine, EngineSettings};
-use crate::collect::platforms::{Budget, Collectors, PlatformSettings, Upstream};
+use crate::collect::platforms::{Budget, Collectors, Upstream};
 use crate::config::{Cli, CollectConfig, Command};
 use crate::{database, events, platforms};
 
@@ -55,27 +55,14 @@ pub fn engine(
     config: &CollectConfig,
     metrics: Metrics,
 ) -> anyhow::Result<Engine> {
-    let settings = PlatformSettings {
-        mastodon_url: config.mastodon_url.clone(),
-        bluesky_url: config.bluesky_url.clone(),
-        reddit_url: config.reddit_url.clone(),
-        reddit_auth_url: config.reddit_auth_url.clone(),
-        reddit_client_id: config.reddit_client_id.clone(),
-        reddit_client_secret: config.reddit_client_secret.clone(),
-        reddit_username: config.reddit_username.clone(),
-        github_url: config.github_url.clone(),
-        github_token: config.github_token.clone(),
-        youtube_url: config.youtube_url.clone(),
-        youtube_api_key: config.youtube_api_key.clone(),
-        twitch_url: config.twitch_url.clone(),
-        twitch_auth_url: config.twitch_auth_url.clone(),
-        twitch_client_id: config.twitch_client_id.clone(),
-        twitch_client_secret: config.twitch_client_secret.clone(),
-    };
     let mut budgets: HashMap<Platform, Budget> = Platform::ALL
         .into_iter()
         .map(|p| {
-            let authenticated = p == Platform::Github && config.github_token.is_some();
+            let authenticated = match p {
+                Platform::Github => config.platforms.github_token.is_some(),
+                Platform::Stackexchange => config.platforms.stackexchange_key.is_some(),
+                _ => false,
+            };
             (p, Budget::default_for(p, authenticated))
         })
         .collect();
@@ -92,7 +79,7 @@ pub fn engine(
     .context("cannot build the webhook client")?;
     Ok(Engine::new(
         db,
-        Collectors::new(&settings),
+        Collectors::new(&config.platforms),
         Arc::new(upstream),
         EngineSettings {
             workers: config.workers as usize,

@@ -36,6 +36,7 @@ const TAGS: [&str; 8] = [
     "tech", "music", "gaming", "news", "science", "art", "sports", "food",
 ];
 const MASTODON_INSTANCES: [&str; 3] = ["mastodon.social", "fosstodon.org", "hachyderm.io"];
+const STACK_EXCHANGE_SITES: [&str; 3] = ["stackoverflow", "superuser", "math"];
 
 /// Snapshot rows per INSERT statement: well under SQLite's bind-variable limit.
 const INSERT_CHUNK: usize = 500;
@@ -83,8 +84,16 @@ pub fn demo_account(index: u32) -> DemoAccount {
         Platform::Reddit | Platform::Tiktok => format!("{adjective}_{noun}{suffix}"),
         Platform::Instagram => format!("{adjective}.{noun}{suffix}"),
         Platform::Twitch => format!("{adjective}{noun}{suffix}"),
-        // X allows 15 characters: longer names keep five letters of each word.
-        Platform::X => {
+        Platform::Discord => format!("{adjective}-{noun}{suffix}"),
+        // A user's number on a site.
+        Platform::Stackexchange => format!(
+            "{}@{}",
+            100_000 + i,
+            STACK_EXCHANGE_SITES[i % STACK_EXCHANGE_SITES.len()]
+        ),
+        // X and Hacker News allow 15 characters: longer names keep five
+        // letters of each word.
+        Platform::X | Platform::Hackernews => {
             let full = format!("{adjective}{noun}{suffix}");
             if full.len() <= 15 {
                 full

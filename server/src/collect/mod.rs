@@ -24,12 +24,5 @@ const MODE: &str = "simulated";
 /// What a platform sent, made safe to store: a negative counter (some
 /// Mastodon forks send -1 for a hidden one) is unknown, not a value.
 pub(crate) fn known(counters: Counters) -> Counters {
-    let known = |value: Option<i64>| value.filter(|v| *v >= 0);
-    Counters {
-        followers: known(counters.followers),
-        following: known(counters.following),
-        posts: known(counters.posts),
-        views: known(counters.views),
-        likes: known(counters.likes),
-    }
+    Counters::from_fn(|metric| counters.get(metric).filter(|v| *v >= 0))
 }

@@ -87,16 +87,18 @@ impl GrowthModel {
                 // Views accumulate: roughly the audience times a daily view rate.
                 Metric::Views => followers * self.views_per_follower_day * (30.0 + days) * 10.0,
                 Metric::Likes => followers * self.likes_per_follower,
+                // Karma and reputation grow with what the account posts.
+                Metric::Score => {
+                    (self.posts_at_epoch + self.posts_per_day * days) * self.likes_per_follower
+                }
+                // Online members: a share of the members that swings with the weekday.
+                Metric::Online => {
+                    followers * (0.15 + 0.1 * (std::f64::consts::TAU * days / 7.0).sin())
+                }
             };
             Some(v.round().max(0.0) as i64)
         };
-        Counters {
-            followers: value(Metric::Followers),
-            following: value(Metric::Following),
-            posts: value(Metric::Posts),
-            views: value(Metric::Views),
-            likes: value(Metric::Likes),
-        }
+        Counters::from_fn(value)
     }
 
     fn followers_at(&self, days: f64) -> f64 {

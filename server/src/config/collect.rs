@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use secrecy::SecretString;
-
 use crate::collect::engine::EngineSettings;
+use crate::collect::platforms::PlatformSettings;
 
 use super::*;
 
@@ -37,95 +36,9 @@ pub struct CollectConfig {
     #[arg(long, env = "REACH_MAX_RATE_LIMIT_WAIT", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
     pub max_rate_limit_wait: Duration,
 
-    /// GitHub token: 5,000 requests an hour instead of 60.
-    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, value_parser = secret, global = true)]
-    pub github_token: Option<SecretString>,
-    /// YouTube Data API key; YouTube accounts are "not configured" without it.
-    #[arg(long, env = "YOUTUBE_API_KEY", hide_env_values = true, value_parser = secret, global = true)]
-    pub youtube_api_key: Option<SecretString>,
-    /// Twitch application id; Twitch accounts need it and the secret.
-    #[arg(long, env = "TWITCH_CLIENT_ID", global = true)]
-    pub twitch_client_id: Option<String>,
-    #[arg(
-        long,
-        env = "TWITCH_CLIENT_SECRET",
-        hide_env_values = true,
-        value_parser = secret,
-        global = true
-    )]
-    pub twitch_client_secret: Option<SecretString>,
-
-    /// Reddit OAuth app ("script" or "web app") id: Reddit answers no
-    /// anonymous request since May 2026, so Reddit accounts need it and
-    /// the secret.
-    #[arg(long, env = "REDDIT_CLIENT_ID", global = true)]
-    pub reddit_client_id: Option<String>,
-    #[arg(
-        long,
-        env = "REDDIT_CLIENT_SECRET",
-        hide_env_values = true,
-        value_parser = secret,
-        global = true
-    )]
-    pub reddit_client_secret: Option<SecretString>,
-    /// The Reddit user who registered the app, named in the User-Agent as
-    /// Reddit's rules ask.
-    #[arg(long, env = "REDDIT_USERNAME", global = true)]
-    pub reddit_username: Option<String>,
-
-    /// Reach every Mastodon server at this URL instead of https://{host}; a
-    /// `{host}` in it is replaced by the server's host.
-    #[arg(long, env = "REACH_MASTODON_URL", global = true)]
-    pub mastodon_url: Option<String>,
-    #[arg(
-        long,
-        env = "REACH_BLUESKY_URL",
-        default_value = "https://public.api.bsky.app",
-        global = true
-    )]
-    pub bluesky_url: String,
-    #[arg(
-        long,
-        env = "REACH_REDDIT_URL",
-        default_value = "https://oauth.reddit.com",
-        global = true
-    )]
-    pub reddit_url: String,
-    #[arg(
-        long,
-        env = "REACH_REDDIT_AUTH_URL",
-        default_value = "https://www.reddit.com/api/v1/access_token",
-        global = true
-    )]
-    pub reddit_auth_url: String,
-    #[arg(
-        long,
-        env = "REACH_GITHUB_URL",
-        default_value = "https://api.github.com",
-        global = true
-    )]
-    pub github_url: String,
-    #[arg(
-        long,
-        env = "REACH_YOUTUBE_URL",
-        default_value = "https://www.googleapis.com/youtube/v3",
-        global = true
-    )]
-    pub youtube_url: String,
-    #[arg(
-        long,
-        env = "REACH_TWITCH_URL",
-        default_value = "https://api.twitch.tv/helix",
-        global = true
-    )]
-    pub twitch_url: String,
-    #[arg(
-        long,
-        env = "REACH_TWITCH_AUTH_URL",
-        default_value = "https://id.twitch.tv/oauth2/token",
-        global = true
-    )]
-    pub twitch_auth_url: String,
+    /// The platforms' credentials and endpoints.
+    #[command(flatten)]
+    pub platforms: PlatformSettings,
 
     /// URLs that receive every event (milestone, unusual change, failing) as
     /// a JSON POST; comma-separated in the environment.
@@ -172,12 +85,6 @@ pub struct CollectConfig {
         global = true
     )]
     pub run_heartbeat: humantime::Duration,
-}
-
-/// A credential: held as a `SecretString`, so that no `Debug` of the
-/// settings (a log line, a panic) ever shows it.
-pub(crate) fn secret(text: &str) -> Result<SecretString, String> {
-    Ok(SecretString::from(text))
 }
 
 pub(crate) fn parse_heartbeat(text: &str) -> Result<humantime::Duration, String> {

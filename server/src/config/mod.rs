@@ -125,7 +125,7 @@ mod tests {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         use secrecy::ExposeSecret;
-        let token = cli.collect.github_token.as_ref().unwrap();
+        let token = cli.collect.platforms.github_token.as_ref().unwrap();
         assert_eq!(token.expose_secret(), "ghp_secret1");
     }
 

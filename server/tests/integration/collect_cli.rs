@@ -38,6 +38,9 @@ async fn reach(dir: &Path, fake: &str, args: &[&str]) -> Output {
         .env("REACH_YOUTUBE_URL", format!("{fake}/youtube/v3"))
         .env("REACH_TWITCH_URL", format!("{fake}/helix"))
         .env("REACH_TWITCH_AUTH_URL", format!("{fake}/oauth2/token"))
+        .env("REACH_HACKERNEWS_URL", format!("{fake}/hn/v0"))
+        .env("REACH_STACKEXCHANGE_URL", format!("{fake}/se/2.3"))
+        .env("REACH_DISCORD_URL", format!("{fake}/discord/api/v10"))
         .env("YOUTUBE_API_KEY", "test-key")
         .env("TWITCH_CLIENT_ID", "test-client")
         .env("TWITCH_CLIENT_SECRET", "test-secret")
@@ -141,6 +144,48 @@ async fn fakes() -> MockServer {
         )
         .mount(&fake)
         .await;
+    // Hacker News: karma, and the newest item for the check.
+    on_get(
+        &fake,
+        "/hn/v0/user/jl.json",
+        platform_json("hackernews/user.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/hn/v0/maxitem.json",
+        ResponseTemplate::new(200).set_body_raw("46123456", "application/json"),
+    )
+    .await;
+    // Stack Exchange: two users of one site in one request; the quota left
+    // for the check.
+    on_get(
+        &fake,
+        "/se/2.3/users/1;646735",
+        platform_json("stackexchange/users_batch.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/se/2.3/info",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "items": [], "quota_max": 300, "quota_remaining": 280
+        })),
+    )
+    .await;
+    // Discord: a server's members and members online.
+    on_get(
+        &fake,
+        "/discord/api/v10/invites/jvuBeT38",
+        platform_json("discord/invite_with_counts.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/discord/api/v10/invites/discord-developers",
+        platform_json("discord/invite_vanity_2026.json"),
+    )
+    .await;
     fake
 }
 
@@ -161,6 +206,10 @@ async fn the_binary_collects_every_platform_truthfully() {
         ("x", "someone"),
         ("instagram", "someone"),
         ("tiktok", "someone"),
+        ("hackernews", "jl"),
+        ("stackexchange", "1@stackoverflow"),
+        ("stackexchange", "646735@stackoverflow"),
+        ("discord", "discord.gg/jvuBeT38"),
     ] {
         succeeded(&reach(dir.path(), &uri, &["account", "add", platform, handle]).await);
     }
@@ -168,7 +217,7 @@ async fn the_binary_collects_every_platform_truthfully() {
     assert!(!refused.status.success(), "atproto's syntax is checked");
 
     let first = succeeded(&reach(dir.path(), &uri, &["collect"]).await);
-    assert!(first.contains("5 ok"), "{first}");
+    assert!(first.contains("9 ok"), "{first}");
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     succeeded(&reach(dir.path(), &uri, &["collect"]).await);
 
@@ -245,22 +294,38 @@ async fn the_binary_collects_every_platform_truthfully() {
         );
     }
 
+    // Counters that are not followers keep their own metric.
+    let hn = find("hackernews", "jl");
+    assert_eq!((hn.score, hn.followers), (Some(2_937), None));
+    assert_eq!(snapshots(hn.id).await, 2);
+    assert_eq!(
+        find("stackexchange", "646735@stackoverflow").score,
+        Some(4_156)
+    );
+    assert_eq!(find("stackexchange", "1@stackoverflow").score, Some(9_001));
+    let discord = find("discord", "jvuBeT38");
+    assert_eq!((discord.followers, discord.online), (Some(100), Some(99)));
+    assert_eq!(discord.platform_id.as_deref(), Some("1046920999469330512"));
+
     // `reach platforms`: one line per platform with its state and accounts,
     // and what a failing one last said.
     let report = succeeded(&reach(dir.path(), &uri, &["platforms"]).await);
-    // Columns: platform (10), status (15), accounts (8), failing (8).
+    // Columns: platform (14), status (15), accounts (8), failing (8).
     let line = |label: &str| {
         let line = report
             .lines()
             .find(|l| l.starts_with(&format!("{label} ")))
             .unwrap_or_else(|| panic!("no {label} line in {report}"));
-        [&line[11..26], &line[27..35], &line[36..44]].map(|cell| cell.trim().to_owned())
+        [&line[15..30], &line[31..39], &line[40..48]].map(|cell| cell.trim().to_owned())
     };
     assert_eq!(line("GitHub"), ["live", "1", "0"], "{report}");
     // A state is not a failure; the latest of Reddit's two attempts worked.
     assert_eq!(line("Mastodon"), ["live", "1", "0"], "{report}");
     assert_eq!(line("Reddit"), ["live", "2", "1"], "{report}");
     assert_eq!(line("YouTube"), ["failing", "1", "1"], "{report}");
+    assert_eq!(line("Hacker News"), ["live", "1", "0"], "{report}");
+    assert_eq!(line("Stack Exchange"), ["live", "2", "0"], "{report}");
+    assert_eq!(line("Discord"), ["live", "1", "0"], "{report}");
     for label in ["X", "Instagram", "TikTok"] {
         assert_eq!(line(label), ["no collector", "1", "0"], "{report}");
     }
@@ -280,6 +345,18 @@ async fn the_binary_collects_every_platform_truthfully() {
         "{table}"
     );
     assert!(table.contains("check: FAILED (rate limited)"), "{table}");
+    assert!(
+        table.contains("check: ok: answers: the newest item is 46123456"),
+        "{table}"
+    );
+    assert!(
+        table.contains("check: ok: answers without a key: 280 of 300"),
+        "{table}"
+    );
+    assert!(
+        table.contains("check: ok: answers: temet's cord ⚡ has about 123456 members"),
+        "{table}"
+    );
     assert!(table.contains("no collector yet"), "{table}");
     assert!(String::from_utf8_lossy(&report.stderr).contains("1 platform check(s) failed"));
 }

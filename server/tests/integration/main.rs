@@ -16,6 +16,7 @@ mod deploy;
 mod events;
 mod faults;
 mod malformed;
+mod open_platforms;
 mod openapi;
 mod platforms;
 mod protocol;

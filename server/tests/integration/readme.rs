@@ -186,3 +186,38 @@ fn the_endpoint_table_is_the_api_description() {
         .collect();
     assert_same("endpoint table", in_readme, in_code);
 }
+
+#[test]
+fn the_platform_table_is_the_platforms_and_their_counters() {
+    use app::model::Platform;
+    let readme = readme();
+    let rows = rows(&readme, "| platform | handle | needs | counters");
+    let mut in_readme = BTreeSet::new();
+    for cells in &rows {
+        for label in cells[0].split(", ") {
+            in_readme.insert(label.to_owned());
+            // Without a collector, nothing is published (only demo accounts
+            // are simulated).
+            let Some(platform) = Platform::ALL
+                .into_iter()
+                .find(|p| p.label() == label && p.has_public_api())
+            else {
+                continue;
+            };
+            // Every counter the platform publishes, by its name there.
+            for counter in platform.counters() {
+                assert!(
+                    cells[3].contains(&counter.name),
+                    "README's {label} row lacks its counter {:?}: {:?}",
+                    counter.name,
+                    cells[3]
+                );
+            }
+        }
+    }
+    let in_code = Platform::ALL
+        .into_iter()
+        .map(|p| p.label().to_owned())
+        .collect();
+    assert_same("platform table", in_readme, in_code);
+}

@@ -255,6 +255,8 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
         posts: known,
         views: known,
         likes: known,
+        score: known,
+        online: known,
     };
     db::snapshots::record(db, 2, app.seeded_at + chrono::Duration::hours(1), counters)
         .await

@@ -25,6 +25,8 @@ async fn store(app: &TestApp, id: i64, points: &[(DateTime<Utc>, i64)]) {
             posts: Set(None),
             views: Set(None),
             likes: Set(None),
+            score: Set(None),
+            online: Set(None),
             imported: Set(false),
         }))
         .exec_without_returning(&app.db)

@@ -1,11 +1,14 @@
-//! Migration 12 on a database written by the Reach before it: the counters
-//! Reach invented for real X, Instagram and TikTok accounts are removed
-//! (imported history kept, its newest values the latest), demo accounts
-//! keep their simulated history.
+//! Migrations on a database written by the Reach before them.
+//!
+//! - 12: the counters Reach invented for real X, Instagram and TikTok
+//!   accounts are removed (imported history kept, its newest values the
+//!   latest), demo accounts keep their simulated history.
+//! - 13: Reddit karma, stored as likes before, becomes a score everywhere
+//!   it was kept; other platforms' likes stay likes.
 
 use ::migrations::{Migrator, MigratorTrait};
 use chrono::{DateTime, Duration, Utc};
-use db::entities::{account, snapshot};
+use db::entities::{account, daily_rollup, leaderboard_mark, snapshot};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
     QueryFilter, Statement, Value,
@@ -14,7 +17,10 @@ use sea_orm::{
 use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
 
-on_both_backends!(invented_counters_of_real_accounts_are_removed);
+on_both_backends!(
+    invented_counters_of_real_accounts_are_removed,
+    reddit_karma_becomes_a_score,
+);
 
 /// Runs `sql` with `?` placeholders on either backend.
 async fn exec(db: &DatabaseConnection, sql: &str, values: Vec<Value>) {
@@ -94,9 +100,9 @@ async fn invented_counters_of_real_accounts_are_removed(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let db = &app.db;
     // Back to the schema before migration 12.
-    Migrator::down(db, Some(1))
+    Migrator::down(db, Some(2))
         .await
-        .expect("migration 12 down");
+        .expect("migrations 13 and 12 down");
     let created = Utc::now() - Duration::days(10);
     let day = |n: i64| created + Duration::days(n);
 
@@ -142,4 +148,91 @@ async fn invented_counters_of_real_accounts_are_removed(backend: Backend) {
     assert!(demo.simulated);
     assert_eq!(count(demo.id).await, 2);
     assert_eq!(demo.followers, Some(1234));
+}
+
+async fn reddit_karma_becomes_a_score(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let db = &app.db;
+    Migrator::down(db, Some(1))
+        .await
+        .expect("migration 13 down");
+    let at = Utc::now() - Duration::days(3);
+    let reddit = old_account(db, "reddit", "spez", false, at).await;
+    let x = old_account(db, "x", "someone", true, at).await;
+    for id in [reddit, x] {
+        exec(
+            db,
+            "UPDATE accounts SET likes = 900, likes_at = ? WHERE id = ?",
+            vec![at.into(), id.into()],
+        )
+        .await;
+        exec(
+            db,
+            "INSERT INTO snapshots (account_id, captured_at, followers, likes, imported) \
+               VALUES (?, ?, 10, 900, false)",
+            vec![id.into(), at.into()],
+        )
+        .await;
+        exec(
+            db,
+            "INSERT INTO leaderboard_marks (account_id, metric, day) VALUES (?, 'likes', ?)",
+            vec![id.into(), at.date_naive().into()],
+        )
+        .await;
+        exec(
+            db,
+            "INSERT INTO daily_rollups (account_id, day, samples, likes_first, likes_last, \
+               likes_min, likes_max) VALUES (?, ?, 2, 800, 900, 800, 900)",
+            vec![id.into(), at.date_naive().into()],
+        )
+        .await;
+    }
+
+    Migrator::up(db, None).await.expect("migration 13 up");
+
+    let row = account::Entity::find_by_id(reddit)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.likes, row.score), (None, Some(900)));
+    assert_eq!((row.likes_at, row.score_at.is_some()), (None, true));
+    let snapshot = snapshot::Entity::find()
+        .filter(snapshot::Column::AccountId.eq(reddit))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((snapshot.likes, snapshot.score), (None, Some(900)));
+    let rollup = daily_rollup::Entity::find()
+        .filter(daily_rollup::Column::AccountId.eq(reddit))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (rollup.likes_max, rollup.score_first, rollup.score_max),
+        (None, Some(800), Some(900))
+    );
+    let mark = leaderboard_mark::Entity::find()
+        .filter(leaderboard_mark::Column::AccountId.eq(reddit))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mark.metric, "score");
+    // X publishes likes: they stay where they are.
+    let row = account::Entity::find_by_id(x)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.likes, row.score), (Some(900), None));
+    let mark = leaderboard_mark::Entity::find()
+        .filter(leaderboard_mark::Column::AccountId.eq(x))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mark.metric, "likes");
 }

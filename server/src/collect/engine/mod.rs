@@ -37,7 +37,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::model::{AccountState, Counters, EventKind, Outcome, Platform, RunStatus, RunSummary};
+use app::model::{
+    AccountState, Counters, EventKind, Metric, Outcome, Platform, RunStatus, RunSummary,
+};
 use app::ssr::metrics::{Metrics, RunFigures};
 use backon::{ExponentialBuilder, Retryable};
 use db::entities::{account, collection_run, event, run_result};

@@ -149,34 +149,32 @@ pub(super) async fn store_observed(
         .iter()
         .map(|(collected, observation)| {
             let counters = observation.counters;
-            ValueTuple::Many(vec![
-                collected.account.id.into(),
-                collected.at.into(),
-                counters.followers.into(),
-                counters.following.into(),
-                counters.posts.into(),
-                counters.views.into(),
-                counters.likes.into(),
-                observation.platform_id.clone().into(),
-                observation.display_name.clone().into(),
-            ])
+            let mut values = vec![collected.account.id.into(), collected.at.into()];
+            values.extend(Metric::ALL.map(|m| counters.get(m).into()));
+            values.push(observation.platform_id.clone().into());
+            values.push(observation.display_name.clone().into());
+            ValueTuple::Many(values)
         })
         .collect();
     let mut update = Query::update();
     update.table(account::Entity);
-    for (column, latest) in
-        latest_columns(value(2), [value(3), value(4), value(5), value(6), value(7)])
-    {
+    // Columns 3.. are the counters, in the order of `Metric::ALL`.
+    let counters: [usize; Metric::ALL.len()] = std::array::from_fn(|i| i + 3);
+    for (column, latest) in latest_columns(value(2), counters.map(value)) {
         update.value(column, latest);
     }
+    let (platform_id, display_name) = (3 + Metric::ALL.len(), 4 + Metric::ALL.len());
     let keep_unless_given = |n: usize, column: Column| {
         Expr::expr(value(n)).if_null(Expr::col((account::Entity, column)))
     };
     update
-        .value(Column::PlatformId, keep_unless_given(8, Column::PlatformId))
+        .value(
+            Column::PlatformId,
+            keep_unless_given(platform_id, Column::PlatformId),
+        )
         .value(
             Column::DisplayName,
-            keep_unless_given(9, Column::DisplayName),
+            keep_unless_given(display_name, Column::DisplayName),
         )
         .value(Column::LastOutcome, Expr::value(Outcome::Ok))
         .value(Column::State, Expr::value(None::<AccountState>))

@@ -13,7 +13,9 @@ use app::model::{Counters, Platform, is_atproto_handle};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
+use super::{
+    BatchResult, CollectError, Collector, Observation, PlatformSettings, Target, Upstream,
+};
 
 const BATCH: usize = 25;
 
@@ -45,8 +47,10 @@ struct XrpcError {
 }
 
 impl Bluesky {
-    pub fn new(base_url: String) -> Self {
-        Self { base_url }
+    pub fn new(settings: &PlatformSettings) -> Self {
+        Self {
+            base_url: settings.bluesky_url.clone(),
+        }
     }
 
     fn url(&self, method: &str) -> String {
@@ -161,8 +165,7 @@ impl Collector for Bluesky {
                         followers: p.followers_count,
                         following: p.follows_count,
                         posts: p.posts_count,
-                        views: None,
-                        likes: None,
+                        ..Counters::default()
                     },
                     platform_id: Some(p.did.clone()),
                     display_name: p.display_name.clone().filter(|n| !n.is_empty()),

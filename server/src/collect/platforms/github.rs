@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
+use super::{
+    BatchResult, CollectError, Collector, Observation, PlatformSettings, Target, Upstream,
+};
 
 pub struct Github {
     base_url: String,
@@ -39,8 +41,11 @@ struct Rate {
 }
 
 impl Github {
-    pub fn new(base_url: String, token: Option<SecretString>) -> Self {
-        Self { base_url, token }
+    pub fn new(settings: &PlatformSettings) -> Self {
+        Self {
+            base_url: settings.github_url.clone(),
+            token: settings.github_token.clone(),
+        }
     }
 
     fn get(&self, upstream: &Upstream, path: &str) -> reqwest::RequestBuilder {
@@ -72,8 +77,7 @@ impl Github {
                 followers: user.followers,
                 following: user.following,
                 posts: user.public_repos,
-                views: None,
-                likes: None,
+                ..Counters::default()
             },
             platform_id: Some(user.id.to_string()),
             display_name: user.name.filter(|n| !n.is_empty()),

@@ -76,6 +76,14 @@ impl Budget {
             Platform::Youtube => per(9_000, 86_400),
             // 800 points / min per app token.
             Platform::Twitch => per(700, 60),
+            // No documented limit: one request a second.
+            Platform::Hackernews => per(60, 60),
+            // 10,000 requests a day per IP with an app key, 300 without;
+            // the quota is the IP's, shared with anything else on it.
+            Platform::Stackexchange if authenticated => per(9_000, 86_400),
+            Platform::Stackexchange => per(250, 86_400),
+            // Invite lookups are banned far below the documented limits.
+            Platform::Discord => per(6, 60),
             // No collector: never requested.
             Platform::X | Platform::Instagram | Platform::Tiktok => per(1, 1),
         }

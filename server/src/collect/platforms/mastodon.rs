@@ -19,7 +19,9 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
+use super::{
+    BatchResult, CollectError, Collector, Observation, PlatformSettings, Target, Upstream,
+};
 
 pub struct Mastodon {
     /// Replaces `https://{host}` when set (tests, proxies); a `{host}` in
@@ -78,9 +80,9 @@ struct Instance {
 }
 
 impl Mastodon {
-    pub fn new(base_url: Option<String>) -> Self {
+    pub fn new(settings: &PlatformSettings) -> Self {
         Self {
-            base_url,
+            base_url: settings.mastodon_url.clone(),
             hosts: Mutex::new(HashMap::new()),
         }
     }
@@ -165,8 +167,7 @@ impl Mastodon {
                     .following_count
                     .filter(|_| !hidden.hide_follows_count),
                 posts: account.statuses_count,
-                views: None,
-                likes: None,
+                ..Counters::default()
             },
             platform_id: Some(account.id),
             display_name: account.display_name.filter(|n| !n.is_empty()),

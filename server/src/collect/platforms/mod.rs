@@ -7,11 +7,15 @@
 //! `None`.
 
 mod bluesky;
+mod discord;
 mod github;
+mod hackernews;
 mod http;
 mod mastodon;
 mod oauth;
 mod reddit;
+mod settings;
+mod stackexchange;
 mod twitch;
 mod youtube;
 
@@ -23,6 +27,7 @@ use app::model::{Counters, Outcome, Platform};
 use async_trait::async_trait;
 
 pub use http::{Budget, Upstream};
+pub use settings::{PlatformSettings, secret};
 
 /// An account as a collector sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,54 +183,6 @@ pub trait Collector: Send + Sync {
     async fn check(&self, upstream: &Upstream) -> Result<String, CollectError>;
 }
 
-/// Credentials and endpoints of the platforms. Endpoints are settings so that
-/// tests (and proxies, or GitHub Enterprise) can point elsewhere.
-#[derive(Clone, Debug)]
-pub struct PlatformSettings {
-    /// When set, every Mastodon instance is reached at this URL instead of
-    /// `https://{instance}`.
-    pub mastodon_url: Option<String>,
-    pub bluesky_url: String,
-    /// Reddit's OAuth API host and token endpoint.
-    pub reddit_url: String,
-    pub reddit_auth_url: String,
-    pub reddit_client_id: Option<String>,
-    pub reddit_client_secret: Option<secrecy::SecretString>,
-    /// The Reddit account that registered the app, for the User-Agent
-    /// Reddit requires.
-    pub reddit_username: Option<String>,
-    pub github_url: String,
-    pub github_token: Option<secrecy::SecretString>,
-    pub youtube_url: String,
-    pub youtube_api_key: Option<secrecy::SecretString>,
-    pub twitch_url: String,
-    pub twitch_auth_url: String,
-    pub twitch_client_id: Option<String>,
-    pub twitch_client_secret: Option<secrecy::SecretString>,
-}
-
-impl Default for PlatformSettings {
-    fn default() -> Self {
-        Self {
-            mastodon_url: None,
-            bluesky_url: "https://public.api.bsky.app".into(),
-            reddit_url: "https://oauth.reddit.com".into(),
-            reddit_auth_url: "https://www.reddit.com/api/v1/access_token".into(),
-            reddit_client_id: None,
-            reddit_client_secret: None,
-            reddit_username: None,
-            github_url: "https://api.github.com".into(),
-            github_token: None,
-            youtube_url: "https://www.googleapis.com/youtube/v3".into(),
-            youtube_api_key: None,
-            twitch_url: "https://api.twitch.tv/helix".into(),
-            twitch_auth_url: "https://id.twitch.tv/oauth2/token".into(),
-            twitch_client_id: None,
-            twitch_client_secret: None,
-        }
-    }
-}
-
 /// The one place collectors are registered: the live collector of each
 /// platform that has a public API.
 #[derive(Clone)]
@@ -234,50 +191,32 @@ pub struct Collectors {
 }
 
 impl Collectors {
+    /// Every collector, each made from the settings it needs: adding a
+    /// platform adds one line here.
     pub fn new(settings: &PlatformSettings) -> Self {
-        let mut live: HashMap<Platform, Arc<dyn Collector>> = HashMap::new();
-        live.insert(
-            Platform::Mastodon,
-            Arc::new(mastodon::Mastodon::new(settings.mastodon_url.clone())),
-        );
-        live.insert(
-            Platform::Bluesky,
-            Arc::new(bluesky::Bluesky::new(settings.bluesky_url.clone())),
-        );
-        live.insert(
-            Platform::Reddit,
-            Arc::new(reddit::Reddit::new(
-                settings.reddit_url.clone(),
-                settings.reddit_auth_url.clone(),
-                settings.reddit_client_id.clone(),
-                settings.reddit_client_secret.clone(),
-                settings.reddit_username.clone(),
-            )),
-        );
-        live.insert(
-            Platform::Github,
-            Arc::new(github::Github::new(
-                settings.github_url.clone(),
-                settings.github_token.clone(),
-            )),
-        );
-        live.insert(
-            Platform::Youtube,
-            Arc::new(youtube::Youtube::new(
-                settings.youtube_url.clone(),
-                settings.youtube_api_key.clone(),
-            )),
-        );
-        live.insert(
-            Platform::Twitch,
-            Arc::new(twitch::Twitch::new(
-                settings.twitch_url.clone(),
-                settings.twitch_auth_url.clone(),
-                settings.twitch_client_id.clone(),
-                settings.twitch_client_secret.clone(),
-            )),
-        );
-        Self { live }
+        let live: [(Platform, Arc<dyn Collector>); 9] = [
+            (
+                Platform::Mastodon,
+                Arc::new(mastodon::Mastodon::new(settings)),
+            ),
+            (Platform::Bluesky, Arc::new(bluesky::Bluesky::new(settings))),
+            (Platform::Reddit, Arc::new(reddit::Reddit::new(settings))),
+            (Platform::Github, Arc::new(github::Github::new(settings))),
+            (Platform::Youtube, Arc::new(youtube::Youtube::new(settings))),
+            (Platform::Twitch, Arc::new(twitch::Twitch::new(settings))),
+            (
+                Platform::Hackernews,
+                Arc::new(hackernews::HackerNews::new(settings)),
+            ),
+            (
+                Platform::Stackexchange,
+                Arc::new(stackexchange::StackExchange::new(settings)),
+            ),
+            (Platform::Discord, Arc::new(discord::Discord::new(settings))),
+        ];
+        Self {
+            live: live.into_iter().collect(),
+        }
     }
 
     /// The live collector of a platform; `None` for those without a public API.

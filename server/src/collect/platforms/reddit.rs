@@ -1,7 +1,7 @@
 //! Reddit over OAuth2, application-only (needs `REDDIT_CLIENT_ID` and
 //! `REDDIT_CLIENT_SECRET`): a token by client credentials from
 //! `{auth}`, then `GET {api}/user/{name}/about` for users (followers are the
-//! subscribers of the user's profile subreddit, likes the total karma) and
+//! subscribers of the user's profile subreddit, score the total karma) and
 //! `GET {api}/r/{name}/about` for subreddits (`r/name`: subscribers).
 //!
 //! Since late May 2026 Reddit answers every anonymous `.json` request with
@@ -16,7 +16,9 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::oauth::{ClientCredentials, Grant, TokenCache, with_token};
-use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
+use super::{
+    BatchResult, CollectError, Collector, Observation, PlatformSettings, Target, Upstream,
+};
 
 pub struct Reddit {
     api_url: String,
@@ -92,23 +94,19 @@ fn name(handle: &str) -> Result<Name<'_>, CollectError> {
 }
 
 impl Reddit {
-    pub fn new(
-        api_url: String,
-        auth_url: String,
-        client_id: Option<String>,
-        client_secret: Option<secrecy::SecretString>,
-        username: Option<String>,
-    ) -> Self {
+    pub fn new(settings: &PlatformSettings) -> Self {
         // Reddit's rule: `<platform>:<app ID>:<version> (by /u/<name>)`.
-        let by = username
+        let by = settings
+            .reddit_username
+            .as_ref()
             .map(|name| format!(" (by /u/{})", name.trim_start_matches("u/")))
             .unwrap_or_default();
         Self {
-            api_url,
-            auth_url,
+            api_url: settings.reddit_url.clone(),
+            auth_url: settings.reddit_auth_url.clone(),
             credentials: ClientCredentials::new(
-                client_id,
-                client_secret,
+                settings.reddit_client_id.clone(),
+                settings.reddit_client_secret.clone(),
                 "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (Reddit answers no anonymous request since May 2026)",
             ),
             user_agent: format!("server:reach:{}{by}", env!("CARGO_PKG_VERSION")),
@@ -185,7 +183,7 @@ impl Reddit {
                 Ok(Observation {
                     counters: Counters {
                         followers: subreddit.as_ref().and_then(|s| s.subscribers),
-                        likes: data.total_karma,
+                        score: data.total_karma,
                         ..Counters::default()
                     },
                     platform_id: data.id,

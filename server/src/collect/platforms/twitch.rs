@@ -14,7 +14,9 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::oauth::{ClientCredentials, Grant, TokenCache, with_token};
-use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream};
+use super::{
+    BatchResult, CollectError, Collector, Observation, PlatformSettings, Target, Upstream,
+};
 
 const BATCH: usize = 100;
 
@@ -43,18 +45,13 @@ struct Followers {
 }
 
 impl Twitch {
-    pub fn new(
-        base_url: String,
-        auth_url: String,
-        client_id: Option<String>,
-        client_secret: Option<secrecy::SecretString>,
-    ) -> Self {
+    pub fn new(settings: &PlatformSettings) -> Self {
         Self {
-            base_url,
-            auth_url,
+            base_url: settings.twitch_url.clone(),
+            auth_url: settings.twitch_auth_url.clone(),
             credentials: ClientCredentials::new(
-                client_id,
-                client_secret,
+                settings.twitch_client_id.clone(),
+                settings.twitch_client_secret.clone(),
                 "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET",
             ),
             token: TokenCache::default(),

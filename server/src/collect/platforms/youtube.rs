@@ -20,7 +20,10 @@ use chrono::{DateTime, Days, NaiveTime, Utc};
 use chrono_tz::America::Los_Angeles;
 use serde::Deserialize;
 
-use super::{BatchResult, CollectError, Collector, Observation, Target, Upstream, parse_count};
+use super::{
+    BatchResult, CollectError, Collector, Observation, PlatformSettings, Target, Upstream,
+    parse_count,
+};
 
 const BATCH: usize = 50;
 
@@ -80,8 +83,11 @@ struct Reason {
 }
 
 impl Youtube {
-    pub fn new(base_url: String, api_key: Option<SecretString>) -> Self {
-        Self { base_url, api_key }
+    pub fn new(settings: &PlatformSettings) -> Self {
+        Self {
+            base_url: settings.youtube_url.clone(),
+            api_key: settings.youtube_api_key.clone(),
+        }
     }
 
     async fn channels(
@@ -179,7 +185,7 @@ fn observe(channel: &Channel) -> Result<Observation, CollectError> {
             following: None,
             posts: parse_count(stats.video_count.as_deref(), "videoCount")?,
             views: parse_count(stats.view_count.as_deref(), "viewCount")?,
-            likes: None,
+            ..Counters::default()
         },
         platform_id: Some(channel.id.clone()),
         display_name: channel.snippet.as_ref().and_then(|s| s.title.clone()),

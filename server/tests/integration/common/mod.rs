@@ -464,6 +464,11 @@ pub fn engine(
         twitch_auth_url: format!("{upstream}/oauth2/token"),
         twitch_client_id: id,
         twitch_client_secret: secret,
+        // Paths of their own, apart from the other platforms' routes.
+        hackernews_url: format!("{upstream}/hn/v0"),
+        stackexchange_url: format!("{upstream}/se/2.3"),
+        stackexchange_key: None,
+        discord_url: format!("{upstream}/discord/api/v10"),
     };
     let upstream = Upstream::new(config.timeout, "reach-tests", config.budgets)
         .expect("an HTTP client")

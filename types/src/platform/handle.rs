@@ -1,117 +1,9 @@
-//! Platforms: which ones Reach knows, their handle rules, and how each is doing (`/api/platforms`).
+//! Handles: each platform's own rules for its account names, and the form
+//! Reach stores them in.
 
-use std::fmt;
-use std::str::FromStr;
-
-#[cfg(feature = "db")]
-use sea_orm::prelude::StringLen;
-use serde::{Deserialize, Serialize};
-
-use crate::error::{ParseError, names_of};
-use crate::metric::Metric;
-
-/// A social platform Reach can track.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(
-    feature = "db",
-    sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    #[cfg_attr(feature = "db", sea_orm(string_value = "youtube"))]
-    Youtube,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "x"))]
-    X,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "instagram"))]
-    Instagram,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "tiktok"))]
-    Tiktok,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "mastodon"))]
-    Mastodon,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "bluesky"))]
-    Bluesky,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "reddit"))]
-    Reddit,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "github"))]
-    Github,
-    #[cfg_attr(feature = "db", sea_orm(string_value = "twitch"))]
-    Twitch,
-}
+use super::Platform;
 
 impl Platform {
-    pub const ALL: [Platform; 9] = [
-        Platform::Youtube,
-        Platform::X,
-        Platform::Instagram,
-        Platform::Tiktok,
-        Platform::Mastodon,
-        Platform::Bluesky,
-        Platform::Reddit,
-        Platform::Github,
-        Platform::Twitch,
-    ];
-
-    /// The identifier used in URLs, the API and the database.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Platform::Youtube => "youtube",
-            Platform::X => "x",
-            Platform::Instagram => "instagram",
-            Platform::Tiktok => "tiktok",
-            Platform::Mastodon => "mastodon",
-            Platform::Bluesky => "bluesky",
-            Platform::Reddit => "reddit",
-            Platform::Github => "github",
-            Platform::Twitch => "twitch",
-        }
-    }
-
-    /// The name people know the platform by.
-    pub fn label(self) -> &'static str {
-        match self {
-            Platform::Youtube => "YouTube",
-            Platform::X => "X",
-            Platform::Instagram => "Instagram",
-            Platform::Tiktok => "TikTok",
-            Platform::Mastodon => "Mastodon",
-            Platform::Bluesky => "Bluesky",
-            Platform::Reddit => "Reddit",
-            Platform::Github => "GitHub",
-            Platform::Twitch => "Twitch",
-        }
-    }
-
-    /// The counters this platform publishes; the others are always unknown.
-    pub fn metrics(self) -> &'static [Metric] {
-        use Metric::*;
-        match self {
-            Platform::Youtube => &[Followers, Posts, Views],
-            Platform::X | Platform::Tiktok => &[Followers, Following, Posts, Likes],
-            Platform::Instagram | Platform::Mastodon | Platform::Bluesky | Platform::Github => {
-                &[Followers, Following, Posts]
-            }
-            Platform::Reddit => &[Followers, Likes],
-            Platform::Twitch => &[Followers],
-        }
-    }
-
-    /// Whether the platform offers a free public API Reach can read. The
-    /// others (X, Instagram, TikTok) can only be simulated.
-    pub fn has_public_api(self) -> bool {
-        !matches!(self, Platform::X | Platform::Instagram | Platform::Tiktok)
-    }
-
-    /// What the platform calls a follower, for labels.
-    pub fn follower_noun(self) -> &'static str {
-        match self {
-            Platform::Youtube => "subscribers",
-            Platform::Reddit => "subscribers",
-            _ => "followers",
-        }
-    }
-
     /// Checks a handle against the platform's own rules and returns it in
     /// the form Reach stores: without a leading `@` (YouTube keeps its `@`,
     /// which tells a handle from a channel id) or `u/`, domains lowercased.
@@ -175,6 +67,29 @@ impl Platform {
                         "a Mastodon handle is user@instance, e.g. Gargron@mastodon.social".into()
                     });
             }
+            Platform::Hackernews => {
+                // The profile page's address names the user: `user?id=pg`.
+                let name = text.rsplit_once("user?id=").map_or(bare, |(_, id)| id);
+                // Case matters: `pg` and `PG` are different users.
+                return (sized(name, 2, 15)
+                    && name.chars().all(|c| word(c) || c == '-')
+                    && !name.starts_with('-'))
+                .then(|| name.to_owned())
+                .ok_or_else(|| {
+                    "a Hacker News name is 2 to 15 letters, digits, `_` or `-` (case matters)"
+                        .into()
+                });
+            }
+            Platform::Stackexchange => {
+                return stack_exchange_handle(bare).ok_or_else(|| {
+                    "a Stack Exchange user is id@site, e.g. 22656@stackoverflow or 42@math (the number in the profile's address)".into()
+                });
+            }
+            Platform::Discord => {
+                return discord_invite(text).ok_or_else(|| {
+                    "a Discord server is its invite code or link, e.g. discord.gg/rust-lang (2 to 32 letters, digits or `-`)".into()
+                });
+            }
             Platform::Bluesky => {
                 return is_atproto_handle(bare)
                     .then(|| bare.to_ascii_lowercase())
@@ -196,6 +111,53 @@ impl Platform {
             .into())
         }
     }
+}
+
+/// `user_id@site`: the user's number on one Stack Exchange site and the
+/// site's API name (`stackoverflow`, `math`, `ru.stackoverflow`), lower case.
+fn stack_exchange_handle(text: &str) -> Option<String> {
+    let (id, site) = text.split_once('@')?;
+    // A site's domain (`math.stackexchange.com`) names it too.
+    let mut site = site.trim().to_ascii_lowercase();
+    while let Some(shorter) = [".com", ".stackexchange"]
+        .iter()
+        .find_map(|suffix| site.strip_suffix(suffix))
+    {
+        site = shorter.to_owned();
+    }
+    let id_ok = (1..=10).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && !id.starts_with('0')
+        && id.parse::<i32>().is_ok();
+    let site_ok = (1..=60).contains(&site.len())
+        && site.split(['.', '-']).all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    (id_ok && site_ok).then(|| format!("{id}@{site}"))
+}
+
+/// A Discord invite code, from the code itself or an invite link
+/// (`discord.gg/CODE`, `discord.com/invite/CODE`). Case is kept.
+fn discord_invite(text: &str) -> Option<String> {
+    let text = text.split(['?', '#']).next().unwrap_or_default();
+    let text = text
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
+    let code = [
+        "discord.gg/",
+        "discord.com/invite/",
+        "discordapp.com/invite/",
+    ]
+    .iter()
+    .find_map(|prefix| text.strip_prefix(prefix))
+    .unwrap_or(text)
+    .trim_end_matches('/');
+    ((2..=32).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .then(|| code.to_owned())
 }
 
 /// A DNS name of two or more labels (letters, digits, inner `-`), at most
@@ -237,92 +199,6 @@ pub fn is_atproto_handle(text: &str) -> bool {
         })
 }
 
-impl fmt::Display for Platform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Platform {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Platform::ALL
-            .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| ParseError::new("platform", s, names_of!(Platform)))
-    }
-}
-
-/// How a platform stands on this instance: `/api/platforms`, the Runs
-/// page's panel and `reach platforms`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PlatformStatus {
-    pub platform: Platform,
-    pub health: PlatformHealth,
-    /// What to set to make the platform live (when not configured).
-    pub needs: Option<String>,
-    /// Tracked accounts on the platform (demo accounts included).
-    pub accounts: u64,
-    /// Of those, the ones whose latest attempt failed.
-    pub failing: u64,
-    /// The error of the platform's most recent failed attempt, when the
-    /// most recent attempt failed.
-    pub last_error: Option<String>,
-    /// The request budget this instance holds the platform to; absent for
-    /// platforms it never asks.
-    pub budget: Option<PlatformBudget>,
-}
-
-/// Whether Reach collects a platform, and how that goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PlatformHealth {
-    /// Collected, and its most recent attempt succeeded (or none was made).
-    Live,
-    /// Its most recent attempt failed: see `last_error`.
-    Failing,
-    /// It needs credentials Reach was not given: see `needs`.
-    NotConfigured,
-    /// Reach has no collector for it: only demo accounts have counters.
-    NoCollector,
-}
-
-impl PlatformHealth {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlatformHealth::Live => "live",
-            PlatformHealth::Failing => "failing",
-            PlatformHealth::NotConfigured => "not configured",
-            PlatformHealth::NoCollector => "no collector",
-        }
-    }
-}
-
-/// A platform's request budget on this instance, what of it is spent, and
-/// what a pass over the platform's accounts costs at it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PlatformBudget {
-    /// At most `requests` in any `period_seconds`.
-    pub requests: u32,
-    pub period_seconds: u64,
-    /// Per server (Mastodon) rather than one for the whole platform.
-    pub per_server: bool,
-    /// Requests this instance sent in the current window (the busiest
-    /// server's, when per server).
-    pub spent: u32,
-    /// Until the next request may go: 0 when one may go now.
-    pub resumes_in_seconds: u64,
-    /// Requests one pass over the platform's accounts costs.
-    pub pass_requests: u64,
-    /// How long that pass takes at this budget, the first window's worth
-    /// sent at once.
-    pub pass_seconds: u64,
-}
-
 #[cfg(test)]
 mod handle_tests {
     use super::*;
@@ -349,6 +225,37 @@ mod handle_tests {
             (Platform::X, "@rustlang", "rustlang"),
             (Platform::Instagram, "nasa.gov_", "nasa.gov_"),
             (Platform::Tiktok, "khaby.lame", "khaby.lame"),
+            (Platform::Hackernews, "pg", "pg"),
+            (
+                Platform::Hackernews,
+                "https://news.ycombinator.com/user?id=MrZongle2",
+                "MrZongle2",
+            ),
+            (
+                Platform::Stackexchange,
+                "22656@stackoverflow",
+                "22656@stackoverflow",
+            ),
+            (
+                Platform::Stackexchange,
+                "42@Math.StackExchange.com",
+                "42@math",
+            ),
+            (
+                Platform::Stackexchange,
+                "123@ru.stackoverflow",
+                "123@ru.stackoverflow",
+            ),
+            (
+                Platform::Discord,
+                "https://discord.gg/rust-lang",
+                "rust-lang",
+            ),
+            (
+                Platform::Discord,
+                "discord.com/invite/jvuBeT38?event=1",
+                "jvuBeT38",
+            ),
         ];
         for (platform, given, stored) in cases {
             assert_eq!(
@@ -368,6 +275,15 @@ mod handle_tests {
             (Platform::X, "sixteen_chars_xx"),
             (Platform::Instagram, "a b"),
             (Platform::Youtube, "@a"),
+            (Platform::Hackernews, "a"),
+            (Platform::Hackernews, "john.doe"),
+            (Platform::Hackernews, "-foo"),
+            (Platform::Stackexchange, "22656"),
+            (Platform::Stackexchange, "jon-skeet@stackoverflow"),
+            (Platform::Stackexchange, "0@stackoverflow"),
+            (Platform::Stackexchange, "9999999999@stackoverflow"),
+            (Platform::Discord, "foo_bar"),
+            (Platform::Discord, "discord.gg/"),
         ] {
             assert!(
                 platform.normalize_handle(bad).is_err(),
@@ -381,7 +297,7 @@ mod handle_tests {
         // accepts is stored as a fixed point: short, printable ASCII, and
         // accepted again unchanged.
         #[test]
-        fn normalizing_is_total_and_idempotent(text in "\\PC{0,80}", index in 0usize..9) {
+        fn normalizing_is_total_and_idempotent(text in "\\PC{0,80}", index in 0usize..Platform::ALL.len()) {
             let platform = Platform::ALL[index];
             if let Ok(stored) = platform.normalize_handle(&text) {
                 prop_assert!(stored.len() <= 253);
@@ -399,20 +315,5 @@ mod handle_tests {
             let handle = format!("{user}@{host}.{tld}");
             prop_assert_eq!(Platform::Mastodon.normalize_handle(&handle), Ok(handle.clone()));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn platform_names_round_trip() {
-        for p in Platform::ALL {
-            assert_eq!(p.as_str().parse::<Platform>(), Ok(p));
-            let json = serde_json::to_string(&p).unwrap();
-            assert_eq!(json, format!("\"{}\"", p.as_str()));
-        }
-        assert!("myspace".parse::<Platform>().is_err());
     }
 }

@@ -137,7 +137,7 @@ pub enum AccountCommand {
 #[derive(Clone, Debug, Args)]
 pub struct AddAccount {
     /// One of youtube, x, instagram, tiktok, mastodon, bluesky, reddit, github, twitch,
-    /// hackernews, stackexchange, discord.
+    /// hackernews, stackexchange, discord, lemmy, peertube, misskey.
     pub platform: app::model::Platform,
     /// The handle in the platform's form: user@instance (Mastodon),
     /// name.bsky.social (Bluesky), login (GitHub), name (Reddit, Twitch),

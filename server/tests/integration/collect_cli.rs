@@ -41,6 +41,9 @@ async fn reach(dir: &Path, fake: &str, args: &[&str]) -> Output {
         .env("REACH_HACKERNEWS_URL", format!("{fake}/hn/v0"))
         .env("REACH_STACKEXCHANGE_URL", format!("{fake}/se/2.3"))
         .env("REACH_DISCORD_URL", format!("{fake}/discord/api/v10"))
+        .env("REACH_LEMMY_URL", format!("{fake}/lemmy/{{host}}"))
+        .env("REACH_PEERTUBE_URL", format!("{fake}/peertube/{{host}}"))
+        .env("REACH_MISSKEY_URL", format!("{fake}/misskey/{{host}}"))
         .env("YOUTUBE_API_KEY", "test-key")
         .env("TWITCH_CLIENT_ID", "test-client")
         .env("TWITCH_CLIENT_SECRET", "test-secret")
@@ -186,6 +189,42 @@ async fn fakes() -> MockServer {
         platform_json("discord/invite_vanity_2026.json"),
     )
     .await;
+    // Lemmy, PeerTube and Misskey, each on its server's path.
+    on_get(
+        &fake,
+        "/lemmy/lemmy.example/api/v3/community",
+        platform_json("lemmy/community_v3.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/peertube/kolektiva.media/api/v1/video-channels/documentary_channel",
+        platform_json("peertube/video_channel.json"),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/misskey/misskey.backspace.fm/api/users/show"))
+        .respond_with(platform_json("misskey/users_show.json"))
+        .mount(&fake)
+        .await;
+    // What their checks ask: one well-known server each.
+    on_get(
+        &fake,
+        "/lemmy/lemmy.ml/api/v3/community",
+        platform_json("lemmy/community_v3.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/peertube/framatube.org/api/v1/accounts/framasoft",
+        platform_json("peertube/account.json"),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/misskey/misskey.io/api/users/show"))
+        .respond_with(platform_json("misskey/users_show.json"))
+        .mount(&fake)
+        .await;
     fake
 }
 
@@ -210,6 +249,9 @@ async fn the_binary_collects_every_platform_truthfully() {
         ("stackexchange", "1@stackoverflow"),
         ("stackexchange", "646735@stackoverflow"),
         ("discord", "discord.gg/jvuBeT38"),
+        ("lemmy", "!asklemmy@lemmy.example"),
+        ("peertube", "c/documentary_channel@kolektiva.media"),
+        ("misskey", "akeome@misskey.backspace.fm"),
     ] {
         succeeded(&reach(dir.path(), &uri, &["account", "add", platform, handle]).await);
     }
@@ -217,7 +259,7 @@ async fn the_binary_collects_every_platform_truthfully() {
     assert!(!refused.status.success(), "atproto's syntax is checked");
 
     let first = succeeded(&reach(dir.path(), &uri, &["collect"]).await);
-    assert!(first.contains("9 ok"), "{first}");
+    assert!(first.contains("12 ok"), "{first}");
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     succeeded(&reach(dir.path(), &uri, &["collect"]).await);
 
@@ -306,6 +348,15 @@ async fn the_binary_collects_every_platform_truthfully() {
     let discord = find("discord", "jvuBeT38");
     assert_eq!((discord.followers, discord.online), (Some(100), Some(99)));
     assert_eq!(discord.platform_id.as_deref(), Some("1046920999469330512"));
+    let lemmy = find("lemmy", "!asklemmy@lemmy.example");
+    assert_eq!((lemmy.followers, lemmy.posts), (Some(48_213), Some(6_120)));
+    assert_eq!(
+        find("peertube", "c/documentary_channel@kolektiva.media").followers,
+        Some(35)
+    );
+    let misskey = find("misskey", "akeome@misskey.backspace.fm");
+    assert!(misskey.followers.is_some() && misskey.posts.is_some());
+    assert_eq!(snapshots(misskey.id).await, 2);
 
     // `reach platforms`: one line per platform with its state and accounts,
     // and what a failing one last said.
@@ -357,6 +408,13 @@ async fn the_binary_collects_every_platform_truthfully() {
         table.contains("check: ok: answers: temet's cord ⚡ has about 123456 members"),
         "{table}"
     );
+    for answer in [
+        "check: ok: lemmy.ml answers",
+        "check: ok: framatube.org answers",
+        "check: ok: misskey.io answers",
+    ] {
+        assert!(table.contains(answer), "{answer}: {table}");
+    }
     assert!(table.contains("no collector yet"), "{table}");
     assert!(String::from_utf8_lossy(&report.stderr).contains("1 platform check(s) failed"));
 }

@@ -15,6 +15,7 @@ mod common;
 mod deploy;
 mod events;
 mod faults;
+mod federated;
 mod malformed;
 mod open_platforms;
 mod openapi;

@@ -20,11 +20,11 @@ on_both_backends!(
     a_discord_vanity_code_taken_by_another_server_is_not_followed,
 );
 
-async fn detail(app: &TestApp, id: i64) -> AccountDetail {
+pub(crate) async fn detail(app: &TestApp, id: i64) -> AccountDetail {
     app.get_json(&format!("/api/account?id={id}")).await
 }
 
-async fn outcome(app: &TestApp, id: i64) -> Option<Outcome> {
+pub(crate) async fn outcome(app: &TestApp, id: i64) -> Option<Outcome> {
     detail(app, id).await.account.last_outcome
 }
 

@@ -85,6 +85,23 @@ impl Platform {
                     "a Stack Exchange user is id@site, e.g. 22656@stackoverflow or 42@math (the number in the profile's address)".into()
                 });
             }
+            Platform::Lemmy => {
+                return lemmy_handle(text).ok_or_else(|| {
+                    "a Lemmy community is !name@instance (e.g. !asklemmy@lemmy.world), a user name@instance".into()
+                });
+            }
+            Platform::Peertube => {
+                return peertube_handle(text).ok_or_else(|| {
+                    "a PeerTube channel is c/name@host, an account a/name@host (or their links)"
+                        .into()
+                });
+            }
+            Platform::Misskey => {
+                let (user, host) = bare.split_once('@').unwrap_or((bare, ""));
+                return (sized(user, 1, 20) && user.chars().all(word) && is_domain(host))
+                    .then(|| format!("{user}@{}", host.to_ascii_lowercase()))
+                    .ok_or_else(|| "a Misskey user is name@server, e.g. syuilo@misskey.io".into());
+            }
             Platform::Discord => {
                 return discord_invite(text).ok_or_else(|| {
                     "a Discord server is its invite code or link, e.g. discord.gg/rust-lang (2 to 32 letters, digits or `-`)".into()
@@ -137,6 +154,76 @@ fn stack_exchange_handle(text: &str) -> Option<String> {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         });
     (id_ok && site_ok).then(|| format!("{id}@{site}"))
+}
+
+/// `name@host` with a name of letters, digits or `_` (the fediverse
+/// servers' local names), the host lowercased.
+fn name_at_host(text: &str, min: usize, max: usize) -> Option<String> {
+    let (name, host) = text.split_once('@')?;
+    ((min..=max).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && is_domain(host))
+    .then(|| format!("{name}@{}", host.to_ascii_lowercase()))
+}
+
+/// The path of a profile link (`https://host/c/name` → (`host`, `c/name`)).
+fn link(text: &str) -> Option<(&str, &str)> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/')?;
+    Some((host, path.trim_end_matches('/')))
+}
+
+/// A Lemmy community, `!name@instance`, or user, `name@instance` (or
+/// `@name@instance`), or their links (`https://instance/c/name`, `/u/name`).
+/// A person and a community may share a name: the `!` tells them apart.
+fn lemmy_handle(text: &str) -> Option<String> {
+    let (community, rest) = match link(text) {
+        Some((host, path)) => match path.split_once('/')? {
+            ("c", name) => (true, format!("{name}@{host}")),
+            ("u", name) => (false, format!("{name}@{host}")),
+            _ => return None,
+        },
+        None => match text.strip_prefix('!') {
+            Some(rest) => (true, rest.to_owned()),
+            None => (false, text.trim_start_matches('@').to_owned()),
+        },
+    };
+    let stored = name_at_host(&rest, 2, 50)?;
+    Some(if community {
+        format!("!{stored}")
+    } else {
+        stored
+    })
+}
+
+/// A PeerTube channel, `c/name@host`, or account, `a/name@host`, or their
+/// links (`https://host/c/name`, `/video-channels/name`, `/a/name`,
+/// `/accounts/name`): one server's accounts and channels share their
+/// names, so the kind is part of the handle.
+fn peertube_handle(text: &str) -> Option<String> {
+    let (kind, rest) = match link(text) {
+        Some((host, path)) => {
+            let (kind, name) = path.split_once('/')?;
+            (kind, format!("{name}@{host}"))
+        }
+        None => {
+            let (kind, rest) = text.split_once('/')?;
+            (kind, rest.to_owned())
+        }
+    };
+    let kind = match kind {
+        "c" | "video-channels" => "c",
+        "a" | "accounts" => "a",
+        _ => return None,
+    };
+    let (name, host) = rest.split_once('@')?;
+    let name_ok = (1..=50).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    (name_ok && is_domain(host)).then(|| format!("{kind}/{name}@{}", host.to_ascii_lowercase()))
 }
 
 /// A Discord invite code, from the code itself or an invite link
@@ -284,6 +371,11 @@ mod handle_tests {
             (Platform::Stackexchange, "9999999999@stackoverflow"),
             (Platform::Discord, "foo_bar"),
             (Platform::Discord, "discord.gg/"),
+            (Platform::Lemmy, "asklemmy"),
+            (Platform::Lemmy, "!ask lemmy@lemmy.world"),
+            (Platform::Peertube, "framasoft@framatube.org"),
+            (Platform::Peertube, "x/framasoft@framatube.org"),
+            (Platform::Misskey, "syuilo"),
         ] {
             assert!(
                 platform.normalize_handle(bad).is_err(),

@@ -50,10 +50,16 @@ pub enum Platform {
     Stackexchange,
     #[cfg_attr(feature = "db", sea_orm(string_value = "discord"))]
     Discord,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "lemmy"))]
+    Lemmy,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "peertube"))]
+    Peertube,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "misskey"))]
+    Misskey,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 12] = [
+    pub const ALL: [Platform; 15] = [
         Platform::Youtube,
         Platform::X,
         Platform::Instagram,
@@ -66,6 +72,9 @@ impl Platform {
         Platform::Hackernews,
         Platform::Stackexchange,
         Platform::Discord,
+        Platform::Lemmy,
+        Platform::Peertube,
+        Platform::Misskey,
     ];
 
     /// The identifier used in URLs, the API and the database.
@@ -83,6 +92,9 @@ impl Platform {
             Platform::Hackernews => "hackernews",
             Platform::Stackexchange => "stackexchange",
             Platform::Discord => "discord",
+            Platform::Lemmy => "lemmy",
+            Platform::Peertube => "peertube",
+            Platform::Misskey => "misskey",
         }
     }
 
@@ -101,6 +113,9 @@ impl Platform {
             Platform::Hackernews => "Hacker News",
             Platform::Stackexchange => "Stack Exchange",
             Platform::Discord => "Discord",
+            Platform::Lemmy => "Lemmy",
+            Platform::Peertube => "PeerTube",
+            Platform::Misskey => "Misskey",
         }
     }
 
@@ -117,6 +132,10 @@ impl Platform {
             Platform::Twitch => &[Followers],
             Platform::Hackernews | Platform::Stackexchange => &[Score],
             Platform::Discord => &[Followers, Online],
+            // Communities have subscribers; users only posts.
+            Platform::Lemmy => &[Followers, Posts],
+            Platform::Peertube => &[Followers],
+            Platform::Misskey => &[Followers, Following, Posts],
         }
     }
 
@@ -127,7 +146,11 @@ impl Platform {
     pub fn metric_name(self, metric: Metric) -> &'static str {
         use Metric::*;
         match (self, metric) {
-            (Platform::Youtube | Platform::Reddit, Followers) => "subscribers",
+            (
+                Platform::Youtube | Platform::Reddit | Platform::Lemmy | Platform::Peertube,
+                Followers,
+            ) => "subscribers",
+            (Platform::Misskey, Posts) => "notes",
             (Platform::Youtube | Platform::Tiktok, Posts) => "videos",
             (Platform::Github, Posts) => "public repositories",
             (Platform::Reddit | Platform::Hackernews, Score) => "karma",

@@ -111,14 +111,7 @@ impl Discord {
 #[async_trait]
 impl Collector for Discord {
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
-        let mut results = Vec::with_capacity(targets.len());
-        for target in targets {
-            match self.server(upstream, target).await {
-                Err(error) if error.is_about_the_request() => return Err(error),
-                result => results.push(result),
-            }
-        }
-        Ok(results)
+        super::one_by_one(targets, |target| self.server(upstream, target)).await
     }
 
     async fn check(&self, upstream: &Upstream) -> Result<String, CollectError> {

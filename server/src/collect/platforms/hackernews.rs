@@ -62,14 +62,7 @@ impl HackerNews {
 #[async_trait]
 impl Collector for HackerNews {
     async fn fetch(&self, upstream: &Upstream, targets: &[Target]) -> BatchResult {
-        let mut results = Vec::with_capacity(targets.len());
-        for target in targets {
-            match self.user(upstream, target).await {
-                Err(error) if error.is_about_the_request() => return Err(error),
-                result => results.push(result),
-            }
-        }
-        Ok(results)
+        super::one_by_one(targets, |target| self.user(upstream, target)).await
     }
 
     async fn check(&self, upstream: &Upstream) -> Result<String, CollectError> {

@@ -84,6 +84,12 @@ impl Budget {
             Platform::Stackexchange => per(250, 86_400),
             // Invite lookups are banned far below the documented limits.
             Platform::Discord => per(6, 60),
+            // Per server: Lemmy's default is 180 requests / min per IP,
+            // PeerTube's 50 / 10 s; Misskey declares no limit for
+            // `users/show` (one a second as a courtesy).
+            Platform::Lemmy => per(80, 60),
+            Platform::Peertube => per(45, 10),
+            Platform::Misskey => per(60, 60),
             // No collector: never requested.
             Platform::X | Platform::Instagram | Platform::Tiktok => per(1, 1),
         }
@@ -366,6 +372,13 @@ impl Upstream {
             .chain(paused)
             .max()
             .unwrap_or_default()
+    }
+
+    /// Holds the requests to one host of `platform` until `until`: a server
+    /// that said "rate limited" in its own words (a 400 with Lemmy's
+    /// `rate_limit_error`) rather than with a 429.
+    pub fn pause_host(&self, platform: Platform, host: &str, until: Instant) {
+        self.limiter(platform, host).pause_until(until);
     }
 
     /// Holds every request to `platform` until `until` (a daily quota

@@ -10,7 +10,13 @@
 //! A suspended account answers 200 with `suspended: true` (and counts that
 //! mean nothing); a moved one names its new account in `moved`; glitch-soc
 //! sends -1 for a hidden count and Pleroma/Akkoma 0 with
-//! `pleroma.hide_followers_count`: both are unknown, never values.
+//! `pleroma.hide_followers_count` and `hide_followers`: both are unknown,
+//! never values.
+//!
+//! Servers that speak the API their own way: Akkoma and Pleroma read like
+//! Mastodon; Pixelfed shows accounts by id to signed-in users only (Reach
+//! then asks by name) and answers an unknown name with a 400; GoToSocial
+//! answers signed-in clients only (`blocked`, said so).
 
 use std::collections::HashMap;
 
@@ -51,12 +57,18 @@ struct Moved {
     acct: String,
 }
 
+/// Pleroma and Akkoma send 0 for a count only when both its count and its
+/// list are hidden (`!hide_followers_count or !hide_followers` shows it).
 #[derive(Deserialize, Default)]
 struct Pleroma {
     #[serde(default)]
     hide_followers_count: bool,
     #[serde(default)]
+    hide_followers: bool,
+    #[serde(default)]
     hide_follows_count: bool,
+    #[serde(default)]
+    hide_follows: bool,
 }
 
 #[derive(Deserialize)]
@@ -88,13 +100,7 @@ impl Mastodon {
     }
 
     fn base(&self, host: &str) -> String {
-        match &self.base_url {
-            Some(base) => base
-                .replace("{host}", host)
-                .trim_end_matches('/')
-                .to_owned(),
-            None => format!("https://{host}"),
-        }
+        super::server_base(self.base_url.as_deref(), host)
     }
 
     /// The host serving `domain`'s API: WebFinger's `self` link, or the
@@ -136,16 +142,34 @@ impl Mastodon {
         let (user, domain) = split_handle(&target.handle)?;
         let host = self.api_host(upstream, user, domain).await?;
         let base = self.base(&host);
-        let request = match target.platform_id.as_deref().filter(|id| is_id(id)) {
-            Some(id) => upstream
-                .client()
-                .get(format!("{base}/api/v1/accounts/{id}")),
-            None => upstream
+        let lookup = || {
+            upstream
                 .client()
                 .get(format!("{base}/api/v1/accounts/lookup"))
-                .query(&[("acct", user)]),
+                .header("accept", "application/json")
+                .query(&[("acct", user)])
         };
-        let account: Account = upstream.get_json(Platform::Mastodon, request).await?;
+        let account = match target.platform_id.as_deref().filter(|id| is_id(id)) {
+            Some(id) => {
+                let by_id = upstream
+                    .client()
+                    .get(format!("{base}/api/v1/accounts/{id}"))
+                    .header("accept", "application/json");
+                match upstream
+                    .get_json::<Account>(Platform::Mastodon, by_id)
+                    .await
+                {
+                    // Pixelfed shows an account by id to signed-in users
+                    // only (a refusal, or its login page): ask by name.
+                    Err(CollectError::Unauthorized(_) | CollectError::BadData(_)) => {
+                        upstream.get_json(Platform::Mastodon, lookup()).await
+                    }
+                    answer => answer,
+                }
+            }
+            None => upstream.get_json(Platform::Mastodon, lookup()).await,
+        }
+        .map_err(|error| refusal(&host, error))?;
         if account.suspended {
             return Err(CollectError::Suspended(format!(
                 "{host} suspended {user}@{domain}"
@@ -162,10 +186,10 @@ impl Mastodon {
             counters: Counters {
                 followers: account
                     .followers_count
-                    .filter(|_| !hidden.hide_followers_count),
+                    .filter(|_| !(hidden.hide_followers_count && hidden.hide_followers)),
                 following: account
                     .following_count
-                    .filter(|_| !hidden.hide_follows_count),
+                    .filter(|_| !(hidden.hide_follows_count && hidden.hide_follows)),
                 posts: account.statuses_count,
                 ..Counters::default()
             },
@@ -176,6 +200,22 @@ impl Mastodon {
                 .filter(|name| !name.is_empty())
                 .map(|name| format!("{name}@{domain}")),
         })
+    }
+}
+
+/// The refusals of servers that speak Mastodon's API their own way.
+fn refusal(host: &str, error: CollectError) -> CollectError {
+    match error {
+        // GoToSocial's API, and a Mastodon server in limited federation
+        // mode, answer signed-in clients only; Reach sends no credentials.
+        CollectError::Unauthorized(message) => CollectError::Blocked(format!(
+            "{host} answers signed-in clients only (GoToSocial, or a server in limited federation mode); Reach reads anonymously: {message}"
+        )),
+        // Pixelfed answers an unknown name with a 400.
+        CollectError::Rejected {
+            status: 400, body, ..
+        } if body.contains("\"Record not found\"") => CollectError::NotFound,
+        error => error,
     }
 }
 

@@ -11,8 +11,11 @@ mod discord;
 mod github;
 mod hackernews;
 mod http;
+mod lemmy;
 mod mastodon;
+mod misskey;
 mod oauth;
+mod peertube;
 mod reddit;
 mod settings;
 mod stackexchange;
@@ -194,7 +197,7 @@ impl Collectors {
     /// Every collector, each made from the settings it needs: adding a
     /// platform adds one line here.
     pub fn new(settings: &PlatformSettings) -> Self {
-        let live: [(Platform, Arc<dyn Collector>); 9] = [
+        let live: [(Platform, Arc<dyn Collector>); 12] = [
             (
                 Platform::Mastodon,
                 Arc::new(mastodon::Mastodon::new(settings)),
@@ -213,6 +216,12 @@ impl Collectors {
                 Arc::new(stackexchange::StackExchange::new(settings)),
             ),
             (Platform::Discord, Arc::new(discord::Discord::new(settings))),
+            (Platform::Lemmy, Arc::new(lemmy::Lemmy::new(settings))),
+            (
+                Platform::Peertube,
+                Arc::new(peertube::PeerTube::new(settings)),
+            ),
+            (Platform::Misskey, Arc::new(misskey::Misskey::new(settings))),
         ];
         Self {
             live: live.into_iter().collect(),
@@ -223,6 +232,44 @@ impl Collectors {
     pub fn live(&self, platform: Platform) -> Option<Arc<dyn Collector>> {
         self.live.get(&platform).cloned()
     }
+}
+
+/// The API base of a federated platform's server `host`: `https://{host}`,
+/// or the configured URL with `{host}` in it replaced (a proxy, or tests'
+/// fakes).
+fn server_base(template: Option<&str>, host: &str) -> String {
+    match template {
+        Some(base) => base
+            .replace("{host}", host)
+            .trim_end_matches('/')
+            .to_owned(),
+        None => format!("https://{host}"),
+    }
+}
+
+/// Asks for each target in turn with `ask`; a failure of the request
+/// itself (a rate limit, a timeout) fails the batch, to be tried again as a
+/// whole, and any other is that account's answer.
+async fn one_by_one<'a, F, Fut>(targets: &'a [Target], mut ask: F) -> BatchResult
+where
+    F: FnMut(&'a Target) -> Fut,
+    Fut: std::future::Future<Output = Result<Observation, CollectError>>,
+{
+    let mut results = Vec::with_capacity(targets.len());
+    for target in targets {
+        match ask(target).await {
+            Err(error) if error.is_about_the_request() => return Err(error),
+            result => results.push(result),
+        }
+    }
+    Ok(results)
+}
+
+/// A handle in the form the platform's rules store it, or why not.
+fn stored_handle(platform: Platform, target: &Target) -> Result<String, CollectError> {
+    platform
+        .normalize_handle(&target.handle)
+        .map_err(|why| CollectError::InvalidHandle(format!("{}: {why}", target.handle)))
 }
 
 /// Parses a counter the platform sends as a string (YouTube does).
@@ -262,6 +309,68 @@ mod tests {
                 collectors.live(platform).is_some(),
                 platform.has_public_api(),
                 "{platform}"
+            );
+        }
+    }
+
+    /// Every registered collector has its platform's documented answers
+    /// for the cases every platform has: an account found, one not found,
+    /// and a rate limit (or, where the platform documents none, a row
+    /// saying so). `SOURCES.md` lists them, one section per platform; the
+    /// files it names exist.
+    #[test]
+    fn every_collector_has_documented_answers() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/platforms");
+        let sources = std::fs::read_to_string(format!("{fixtures}/SOURCES.md")).unwrap();
+        let collectors = Collectors::new(&PlatformSettings::default());
+        for platform in Platform::ALL {
+            if collectors.live(platform).is_none() {
+                continue;
+            }
+            let heading = format!("## {}", platform.label());
+            let section: Vec<&str> = sources
+                .lines()
+                .skip_while(|line| !line.starts_with(&heading))
+                .skip(1)
+                .take_while(|line| !line.starts_with('#'))
+                .filter(|line| line.starts_with("| `") || line.starts_with("| (none)"))
+                .collect();
+            assert!(!section.is_empty(), "SOURCES.md has no {heading} table");
+            for row in &section {
+                if let Some(file) = row.strip_prefix("| `").and_then(|r| r.split('`').next()) {
+                    assert!(
+                        std::path::Path::new(&format!("{fixtures}/{file}")).exists(),
+                        "{platform}: SOURCES.md names {file}, which is missing"
+                    );
+                }
+            }
+            let has = |words: &[&str]| {
+                section.iter().any(|row| {
+                    let row = row.to_lowercase();
+                    words.iter().any(|w| row.contains(w))
+                })
+            };
+            let cell =
+                |row: &&&str, n: usize| row.split(" | ").nth(n).map(str::trim).map(str::to_owned);
+            assert!(
+                section
+                    .iter()
+                    .any(|row| cell(&row, 2).is_some_and(|s| s.starts_with("200"))),
+                "{platform}: no answer of an account found (status 200) in SOURCES.md"
+            );
+            assert!(
+                has(&[
+                    "not_found",
+                    "not found",
+                    "unknown",
+                    "no such",
+                    "couldnt_find"
+                ]),
+                "{platform}: no not-found answer in SOURCES.md"
+            );
+            assert!(
+                has(&["rate limit", "rate_limit", "throttl", "too many", "quota"]),
+                "{platform}: no rate-limit answer (or a row saying there is none) in SOURCES.md"
             );
         }
     }

@@ -60,6 +60,13 @@ pub struct PlatformSettings {
     /// `{host}` in it is replaced by the server's host.
     #[arg(long, env = "REACH_MASTODON_URL", global = true)]
     pub mastodon_url: Option<String>,
+    /// The same for Lemmy, PeerTube and Misskey servers.
+    #[arg(long, env = "REACH_LEMMY_URL", global = true)]
+    pub lemmy_url: Option<String>,
+    #[arg(long, env = "REACH_PEERTUBE_URL", global = true)]
+    pub peertube_url: Option<String>,
+    #[arg(long, env = "REACH_MISSKEY_URL", global = true)]
+    pub misskey_url: Option<String>,
     #[arg(long, env = "REACH_BLUESKY_URL", default_value = BLUESKY_URL, global = true)]
     pub bluesky_url: String,
     #[arg(long, env = "REACH_REDDIT_URL", default_value = REDDIT_URL, global = true)]
@@ -94,6 +101,9 @@ impl Default for PlatformSettings {
             reddit_username: None,
             stackexchange_key: None,
             mastodon_url: None,
+            lemmy_url: None,
+            peertube_url: None,
+            misskey_url: None,
             bluesky_url: BLUESKY_URL.into(),
             reddit_url: REDDIT_URL.into(),
             reddit_auth_url: REDDIT_AUTH_URL.into(),

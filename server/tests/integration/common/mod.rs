@@ -469,6 +469,10 @@ pub fn engine(
         stackexchange_url: format!("{upstream}/se/2.3"),
         stackexchange_key: None,
         discord_url: format!("{upstream}/discord/api/v10"),
+        // Every server of theirs at the fake, under its own host's path.
+        lemmy_url: Some(format!("{upstream}/lemmy/{{host}}")),
+        peertube_url: Some(format!("{upstream}/peertube/{{host}}")),
+        misskey_url: Some(format!("{upstream}/misskey/{{host}}")),
     };
     let upstream = Upstream::new(config.timeout, "reach-tests", config.budgets)
         .expect("an HTTP client")

@@ -80,6 +80,7 @@ pub fn with_latest(
         counters.likes,
         counters.score,
         counters.online,
+        counters.listed,
     ]
     .map(Expr::val);
     for (column, value) in latest_columns(Expr::val(captured_at), values) {
@@ -206,6 +207,7 @@ pub fn snapshot_row(
         likes: Set(counters.likes),
         score: Set(counters.score),
         online: Set(counters.online),
+        listed: Set(counters.listed),
         imported: Set(false),
     }
 }

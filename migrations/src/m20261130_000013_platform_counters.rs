@@ -5,6 +5,7 @@
 //!   with its history, rollups, leaderboard marks and events, because karma
 //!   is not a count of likes.
 //! - `online`: members present right now (Discord).
+//! - `listed`: public lists that include the account (X).
 //!
 //! Each is added where the other counters are: snapshots, the account row
 //! (value and when it was observed) and the daily rollups.
@@ -14,7 +15,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const METRICS: [&str; 2] = ["score", "online"];
+const METRICS: [&str; 3] = ["score", "online", "listed"];
 
 fn columns(metric: &str) -> Vec<(&'static str, String)> {
     let mut columns = vec![

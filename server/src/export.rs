@@ -141,6 +141,7 @@ struct AccountRecord {
     likes: Option<i64>,
     score: Option<i64>,
     online: Option<i64>,
+    listed: Option<i64>,
     last_collected_at: Option<DateTime<Utc>>,
 }
 
@@ -159,6 +160,7 @@ struct SnapshotRecord {
     likes: Option<i64>,
     score: Option<i64>,
     online: Option<i64>,
+    listed: Option<i64>,
     imported: bool,
 }
 
@@ -362,6 +364,7 @@ fn account_chunks(
                     likes: row.latest.likes,
                     score: row.latest.score,
                     online: row.latest.online,
+                    listed: row.latest.listed,
                     last_collected_at: row.last_collected_at,
                 })
                 .collect();
@@ -436,6 +439,7 @@ fn snapshot_chunks(
                             likes: s.likes,
                             score: s.score,
                             online: s.online,
+                            listed: s.listed,
                             imported: s.imported,
                         })
                     })

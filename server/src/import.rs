@@ -324,10 +324,12 @@ struct SnapshotLine {
     score: Option<String>,
     #[serde(default)]
     online: Option<String>,
+    #[serde(default)]
+    listed: Option<String>,
 }
 
 /// Imports snapshots of tracked accounts:
-/// `platform,handle,captured_at[,followers,following,posts,views,likes,score,online]`.
+/// `platform,handle,captured_at[,followers,following,posts,views,likes,score,online,listed]`.
 /// `captured_at` is RFC 3339 (`2026-10-01T12:00:00Z`) or a date (midnight
 /// UTC); an empty counter is unknown.
 pub async fn snapshots(
@@ -377,6 +379,7 @@ pub async fn snapshots(
                 likes: counter("likes", row.likes.as_deref())?,
                 score: counter("score", row.score.as_deref())?,
                 online: counter("online", row.online.as_deref())?,
+                listed: counter("listed", row.listed.as_deref())?,
             };
             Ok((id, at, counters))
         })();

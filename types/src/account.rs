@@ -25,6 +25,7 @@ pub enum AccountSort {
     Likes,
     Score,
     Online,
+    Listed,
     #[serde(rename = "change_7d")]
     Change7d,
     #[serde(rename = "change_30d")]
@@ -33,7 +34,7 @@ pub enum AccountSort {
 }
 
 impl AccountSort {
-    pub const ALL: [AccountSort; 12] = [
+    pub const ALL: [AccountSort; 13] = [
         AccountSort::Handle,
         AccountSort::Platform,
         AccountSort::Followers,
@@ -43,6 +44,7 @@ impl AccountSort {
         AccountSort::Likes,
         AccountSort::Score,
         AccountSort::Online,
+        AccountSort::Listed,
         AccountSort::Change7d,
         AccountSort::Change30d,
         AccountSort::LastCollected,
@@ -59,6 +61,7 @@ impl AccountSort {
             AccountSort::Likes => "likes",
             AccountSort::Score => "score",
             AccountSort::Online => "online",
+            AccountSort::Listed => "listed",
             AccountSort::Change7d => "change_7d",
             AccountSort::Change30d => "change_30d",
             AccountSort::LastCollected => "last_collected",

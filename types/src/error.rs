@@ -52,7 +52,7 @@ mod tests {
         let error = "myspace".parse::<crate::Platform>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown platform `myspace`; expected one of youtube, x, instagram, tiktok, mastodon, bluesky, reddit, github, twitch, hackernews, stackexchange, discord, lemmy, peertube, misskey"
+            "unknown platform `myspace`; expected one of youtube, x, instagram, tiktok, mastodon, bluesky, reddit, github, twitch, hackernews, stackexchange, discord, lemmy, peertube, misskey, telegram"
         );
         let error = "sideways".parse::<crate::SortDirection>().unwrap_err();
         assert_eq!(

@@ -24,10 +24,12 @@ pub enum Metric {
     /// Members present right now (Discord's online members): a gauge that
     /// rises and falls within a day, never summed.
     Online,
+    /// Public lists that include the account (X).
+    Listed,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 7] = [
+    pub const ALL: [Metric; 8] = [
         Metric::Followers,
         Metric::Following,
         Metric::Posts,
@@ -35,6 +37,7 @@ impl Metric {
         Metric::Likes,
         Metric::Score,
         Metric::Online,
+        Metric::Listed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Metric {
             Metric::Likes => "likes",
             Metric::Score => "score",
             Metric::Online => "online",
+            Metric::Listed => "listed",
         }
     }
 
@@ -58,6 +62,7 @@ impl Metric {
             Metric::Likes => "Likes",
             Metric::Score => "Score",
             Metric::Online => "Online",
+            Metric::Listed => "Listed",
         }
     }
 }
@@ -85,6 +90,7 @@ pub struct Counters {
     pub likes: Option<i64>,
     pub score: Option<i64>,
     pub online: Option<i64>,
+    pub listed: Option<i64>,
 }
 
 impl Counters {
@@ -98,6 +104,7 @@ impl Counters {
             likes: value(Metric::Likes),
             score: value(Metric::Score),
             online: value(Metric::Online),
+            listed: value(Metric::Listed),
         }
     }
 
@@ -110,6 +117,7 @@ impl Counters {
             Metric::Likes => self.likes,
             Metric::Score => self.score,
             Metric::Online => self.online,
+            Metric::Listed => self.listed,
         }
     }
 }
@@ -126,6 +134,7 @@ pub struct CountersAt {
     pub likes: Option<DateTime<Utc>>,
     pub score: Option<DateTime<Utc>>,
     pub online: Option<DateTime<Utc>>,
+    pub listed: Option<DateTime<Utc>>,
 }
 
 impl CountersAt {
@@ -138,6 +147,7 @@ impl CountersAt {
             Metric::Likes => self.likes,
             Metric::Score => self.score,
             Metric::Online => self.online,
+            Metric::Listed => self.listed,
         }
     }
 }

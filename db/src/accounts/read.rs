@@ -54,6 +54,7 @@ pub async fn list(
         AccountSort::Likes => account::Column::Likes,
         AccountSort::Score => account::Column::Score,
         AccountSort::Online => account::Column::Online,
+        AccountSort::Listed => account::Column::Listed,
         AccountSort::Change7d => account::Column::FollowersChange7d,
         AccountSort::Change30d => account::Column::FollowersChange30d,
         AccountSort::LastCollected => account::Column::LastCollectedAt,

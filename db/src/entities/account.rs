@@ -57,6 +57,8 @@ pub struct Model {
     pub score_at: Option<DateTimeUtc>,
     pub online: Option<i64>,
     pub online_at: Option<DateTimeUtc>,
+    pub listed: Option<i64>,
+    pub listed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -113,6 +115,7 @@ impl Model {
             likes: self.likes,
             score: self.score,
             online: self.online,
+            listed: self.listed,
         }
     }
 }
@@ -128,6 +131,7 @@ impl Model {
             likes: self.likes_at,
             score: self.score_at,
             online: self.online_at,
+            listed: self.listed_at,
         }
     }
 }
@@ -142,6 +146,7 @@ pub fn metric_column(metric: Metric) -> Column {
         Metric::Likes => Column::Likes,
         Metric::Score => Column::Score,
         Metric::Online => Column::Online,
+        Metric::Listed => Column::Listed,
     }
 }
 
@@ -155,5 +160,6 @@ pub fn metric_at_column(metric: Metric) -> Column {
         Metric::Likes => Column::LikesAt,
         Metric::Score => Column::ScoreAt,
         Metric::Online => Column::OnlineAt,
+        Metric::Listed => Column::ListedAt,
     }
 }

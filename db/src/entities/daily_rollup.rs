@@ -41,6 +41,10 @@ pub struct Model {
     pub online_last: Option<i64>,
     pub online_min: Option<i64>,
     pub online_max: Option<i64>,
+    pub listed_first: Option<i64>,
+    pub listed_last: Option<i64>,
+    pub listed_min: Option<i64>,
+    pub listed_max: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -108,6 +112,12 @@ impl Model {
                 self.online_min,
                 self.online_max,
             ),
+            Metric::Listed => (
+                self.listed_first,
+                self.listed_last,
+                self.listed_min,
+                self.listed_max,
+            ),
         };
         DayRange {
             first,
@@ -163,6 +173,12 @@ pub fn set_range(rollup: &mut ActiveModel, metric: Metric, range: DayRange) {
             &mut rollup.online_last,
             &mut rollup.online_min,
             &mut rollup.online_max,
+        ),
+        Metric::Listed => (
+            &mut rollup.listed_first,
+            &mut rollup.listed_last,
+            &mut rollup.listed_min,
+            &mut rollup.listed_max,
         ),
     };
     *first = Set(range.first);

@@ -19,6 +19,7 @@ pub struct Model {
     pub likes: Option<i64>,
     pub score: Option<i64>,
     pub online: Option<i64>,
+    pub listed: Option<i64>,
     /// Read from a file by `reach import snapshots`, not observed by Reach.
     pub imported: bool,
 }
@@ -52,6 +53,7 @@ impl Model {
             likes: self.likes,
             score: self.score,
             online: self.online,
+            listed: self.listed,
         }
     }
 }
@@ -66,5 +68,6 @@ pub fn metric_column(metric: Metric) -> Column {
         Metric::Likes => Column::Likes,
         Metric::Score => Column::Score,
         Metric::Online => Column::Online,
+        Metric::Listed => Column::Listed,
     }
 }

@@ -85,6 +85,7 @@ pub fn demo_account(index: u32) -> DemoAccount {
         Platform::Instagram => format!("{adjective}.{noun}{suffix}"),
         Platform::Twitch => format!("{adjective}{noun}{suffix}"),
         Platform::Discord => format!("{adjective}-{noun}{suffix}"),
+        Platform::Telegram => format!("{adjective}_{noun}{suffix}"),
         // Communities: Lemmy users have no subscribers to simulate.
         Platform::Lemmy => format!("!{adjective}_{noun}{suffix}@lemmy.world"),
         Platform::Peertube => format!("c/{adjective}_{noun}{suffix}@framatube.org"),

@@ -95,6 +95,8 @@ impl GrowthModel {
                 Metric::Online => {
                     followers * (0.15 + 0.1 * (std::f64::consts::TAU * days / 7.0).sin())
                 }
+                // A few public lists per thousand followers.
+                Metric::Listed => followers * 0.003,
             };
             Some(v.round().max(0.0) as i64)
         };

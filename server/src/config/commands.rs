@@ -121,8 +121,8 @@ pub enum ImportCommand {
     Accounts { file: PathBuf },
     /// History of tracked accounts: a CSV with the columns platform, handle,
     /// captured_at (RFC 3339 or a date) and any of followers, following,
-    /// posts, views, likes, score, online (empty: unknown). Marked as
-    /// imported.
+    /// posts, views, likes, score, online, listed (empty: unknown). Marked
+    /// as imported.
     Snapshots { file: PathBuf },
 }
 
@@ -137,7 +137,7 @@ pub enum AccountCommand {
 #[derive(Clone, Debug, Args)]
 pub struct AddAccount {
     /// One of youtube, x, instagram, tiktok, mastodon, bluesky, reddit, github, twitch,
-    /// hackernews, stackexchange, discord, lemmy, peertube, misskey.
+    /// hackernews, stackexchange, discord, lemmy, peertube, misskey, telegram.
     pub platform: app::model::Platform,
     /// The handle in the platform's form: user@instance (Mastodon),
     /// name.bsky.social (Bluesky), login (GitHub), name (Reddit, Twitch),

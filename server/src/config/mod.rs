@@ -118,10 +118,18 @@ mod tests {
             "tw_secret3",
             "--reddit-client-secret",
             "rd_secret4",
+            "--x-bearer-token",
+            "x_secret5",
         ])
         .unwrap();
         let shown = format!("{cli:?}");
-        for secret in ["ghp_secret1", "yt_secret2", "tw_secret3", "rd_secret4"] {
+        for secret in [
+            "ghp_secret1",
+            "yt_secret2",
+            "tw_secret3",
+            "rd_secret4",
+            "x_secret5",
+        ] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         use secrecy::ExposeSecret;

@@ -371,6 +371,7 @@ async fn exports_stream_every_row_as_csv_and_json(backend: Backend) {
             "likes",
             "score",
             "online",
+            "listed",
             "imported"
         ]
     );
@@ -555,7 +556,7 @@ async fn imports_are_all_or_nothing_and_marked(backend: Backend) {
         .await
         .unwrap(),
     );
-    assert!(exported.iter().all(|r| r[11] == "true"));
+    assert!(exported.iter().all(|r| r[12] == "true"));
 }
 
 async fn an_export_imports_into_another_instance(backend: Backend) {

@@ -21,7 +21,13 @@ use crate::platforms::{Profiles, twitch_refusing_the_first_token};
 
 /// Runs `reach` on `dir`'s database with every platform at `fake`.
 async fn reach(dir: &Path, fake: &str, args: &[&str]) -> Output {
+    reach_with(dir, fake, args, &[]).await
+}
+
+/// [`reach`] with more environment: credentials some tests give.
+async fn reach_with(dir: &Path, fake: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_reach"));
+    command.envs(env.iter().copied());
     command
         .arg("--database-url")
         .arg(format!("sqlite://{}/reach.db", dir.display()))
@@ -44,6 +50,7 @@ async fn reach(dir: &Path, fake: &str, args: &[&str]) -> Output {
         .env("REACH_LEMMY_URL", format!("{fake}/lemmy/{{host}}"))
         .env("REACH_PEERTUBE_URL", format!("{fake}/peertube/{{host}}"))
         .env("REACH_MISSKEY_URL", format!("{fake}/misskey/{{host}}"))
+        .env("REACH_X_URL", format!("{fake}/x"))
         .env("YOUTUBE_API_KEY", "test-key")
         .env("TWITCH_CLIENT_ID", "test-client")
         .env("TWITCH_CLIENT_SECRET", "test-secret")
@@ -377,7 +384,9 @@ async fn the_binary_collects_every_platform_truthfully() {
     assert_eq!(line("Hacker News"), ["live", "1", "0"], "{report}");
     assert_eq!(line("Stack Exchange"), ["live", "2", "0"], "{report}");
     assert_eq!(line("Discord"), ["live", "1", "0"], "{report}");
-    for label in ["X", "Instagram", "TikTok"] {
+    assert_eq!(line("X"), ["not configured", "1", "0"], "{report}");
+    assert!(report.contains("set X_BEARER_TOKEN"), "{report}");
+    for label in ["Instagram", "TikTok"] {
         assert_eq!(line(label), ["no collector", "1", "0"], "{report}");
     }
     assert!(report.contains("no collector yet"), "{report}");
@@ -417,4 +426,53 @@ async fn the_binary_collects_every_platform_truthfully() {
     }
     assert!(table.contains("no collector yet"), "{table}");
     assert!(String::from_utf8_lossy(&report.stderr).contains("1 platform check(s) failed"));
+}
+
+/// X needs its bearer token: given one, the binary reads X's answer and
+/// stores its counters, lists and likes given included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_reads_x_with_its_bearer_token() {
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/x/2/users/by"))
+        .and(wiremock::matchers::header(
+            "authorization",
+            "Bearer x-test-token",
+        ))
+        .respond_with(platform_json("x/users_by_spec_2026.json"))
+        .mount(&fake)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let uri = fake.uri();
+    let token = [("X_BEARER_TOKEN", "x-test-token")];
+    succeeded(
+        &reach_with(
+            dir.path(),
+            &uri,
+            &["account", "add", "x", "XDevelopers"],
+            &token,
+        )
+        .await,
+    );
+    let run = succeeded(&reach_with(dir.path(), &uri, &["collect"], &token).await);
+    assert!(run.contains("1 ok"), "{run}");
+    let db = Database::connect(format!("sqlite://{}/reach.db", dir.path().display()))
+        .await
+        .unwrap();
+    let account = account::Entity::find().one(&db).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            account.followers,
+            account.posts,
+            account.listed,
+            account.likes
+        ),
+        (Some(583_423), Some(14_052), Some(1_672), Some(3_517))
+    );
+    assert_eq!(account.platform_id.as_deref(), Some("2244994945"));
+    assert_eq!(
+        snapshot::Entity::find().count(&db).await.unwrap(),
+        1,
+        "one snapshot"
+    );
 }

@@ -173,7 +173,7 @@ async fn each_platform_maps_its_real_answer(backend: Backend) {
     let github = add(&app, Platform::Github, "octocat", false).await;
     let youtube = add(&app, Platform::Youtube, "@googledevelopers", false).await;
     let twitch = add(&app, Platform::Twitch, "twitchdev", false).await;
-    let x = add(&app, Platform::X, "someone", false).await;
+    let instagram = add(&app, Platform::Instagram, "someone", false).await;
 
     let run = app
         .engine(&fake.uri())
@@ -268,11 +268,11 @@ async fn each_platform_maps_its_real_answer(backend: Backend) {
 
     // X has no collector: a real account is not configured, and never
     // given invented counters.
-    let x = detail(&app, x).await;
-    assert!(!x.account.simulated);
-    assert_eq!(x.account.last_outcome, Some(Outcome::NotConfigured));
-    assert_eq!(x.account.latest, Counters::default());
-    assert_eq!(x.snapshot_count, 0);
+    let instagram = detail(&app, instagram).await;
+    assert!(!instagram.account.simulated);
+    assert_eq!(instagram.account.last_outcome, Some(Outcome::NotConfigured));
+    assert_eq!(instagram.account.latest, Counters::default());
+    assert_eq!(instagram.snapshot_count, 0);
 
     // Once known, the stable id is used instead of the handle.
     app.engine(&fake.uri())

@@ -16,6 +16,7 @@ mod deploy;
 mod events;
 mod faults;
 mod federated;
+mod keyed;
 mod malformed;
 mod open_platforms;
 mod openapi;

@@ -936,6 +936,7 @@ async fn each_platform_says_whether_it_works(backend: Backend) {
     app.add_account(Platform::Youtube, "@googledevelopers")
         .await;
     app.add_account(Platform::X, "someone").await;
+    app.add_account(Platform::Instagram, "someone").await;
     let engine = engine(app.db.clone(), &fake.uri(), |config| {
         config.credentials = false;
     });
@@ -972,7 +973,10 @@ async fn each_platform_says_whether_it_works(backend: Backend) {
     let youtube = of(Platform::Youtube);
     assert_eq!(youtube.health, PlatformHealth::NotConfigured);
     assert_eq!(youtube.needs.as_deref(), Some("YOUTUBE_API_KEY"));
-    assert_eq!(of(Platform::X).health, PlatformHealth::NoCollector);
+    let x = of(Platform::X);
+    assert_eq!(x.health, PlatformHealth::NotConfigured);
+    assert_eq!(x.needs.as_deref(), Some("X_BEARER_TOKEN"));
+    assert_eq!(of(Platform::Instagram).health, PlatformHealth::NoCollector);
     assert_eq!(of(Platform::Reddit).health, PlatformHealth::NotConfigured);
     assert_eq!(of(Platform::Tiktok).accounts, 0);
 
@@ -990,7 +994,7 @@ async fn each_platform_says_whether_it_works(backend: Backend) {
         .expect("a collector")
         .unwrap_err();
     assert_eq!(refused.outcome(), Outcome::Blocked);
-    assert!(status.check(Platform::X).await.is_none());
+    assert!(status.check(Platform::Instagram).await.is_none());
     let table = reach::platforms::table(&statuses, &[]);
     assert!(table.contains("set YOUTUBE_API_KEY"), "{table}");
 
@@ -1005,11 +1009,14 @@ async fn each_platform_says_whether_it_works(backend: Backend) {
         );
         assert_eq!(answered.last_error, expected.last_error);
     }
-    let x = over_http
+    let instagram = over_http
         .iter()
-        .find(|s| s.platform == Platform::X)
+        .find(|s| s.platform == Platform::Instagram)
         .unwrap();
-    assert_eq!((x.health, x.accounts), (PlatformHealth::NoCollector, 1));
+    assert_eq!(
+        (instagram.health, instagram.accounts),
+        (PlatformHealth::NoCollector, 1)
+    );
     let bluesky = over_http
         .iter()
         .find(|s| s.platform == Platform::Bluesky)

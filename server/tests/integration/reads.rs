@@ -257,6 +257,7 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
         likes: known,
         score: known,
         online: known,
+        listed: known,
     };
     db::snapshots::record(db, 2, app.seeded_at + chrono::Duration::hours(1), counters)
         .await

@@ -27,6 +27,7 @@ async fn store(app: &TestApp, id: i64, points: &[(DateTime<Utc>, i64)]) {
             likes: Set(None),
             score: Set(None),
             online: Set(None),
+            listed: Set(None),
             imported: Set(false),
         }))
         .exec_without_returning(&app.db)

@@ -102,6 +102,19 @@ impl Platform {
                     .then(|| format!("{user}@{}", host.to_ascii_lowercase()))
                     .ok_or_else(|| "a Misskey user is name@server, e.g. syuilo@misskey.io".into());
             }
+            Platform::Telegram => {
+                // A channel's link names it: `t.me/name`.
+                let name = link(text)
+                    .filter(|(host, _)| matches!(*host, "t.me" | "telegram.me"))
+                    .map_or(bare, |(_, path)| path);
+                return (sized(name, 4, 32)
+                    && name.chars().all(word)
+                    && name.starts_with(|c: char| c.is_ascii_alphabetic()))
+                .then(|| name.to_owned())
+                .ok_or_else(|| {
+                    "a Telegram channel is its public name (4 to 32 letters, digits or `_`, from a letter) or its t.me link".into()
+                });
+            }
             Platform::Discord => {
                 return discord_invite(text).ok_or_else(|| {
                     "a Discord server is its invite code or link, e.g. discord.gg/rust-lang (2 to 32 letters, digits or `-`)".into()
@@ -343,6 +356,44 @@ mod handle_tests {
                 "discord.com/invite/jvuBeT38?event=1",
                 "jvuBeT38",
             ),
+            (
+                Platform::Lemmy,
+                "!asklemmy@Lemmy.World",
+                "!asklemmy@lemmy.world",
+            ),
+            (
+                Platform::Lemmy,
+                "@dessalines@lemmy.ml",
+                "dessalines@lemmy.ml",
+            ),
+            (
+                Platform::Lemmy,
+                "https://feddit.org/c/main",
+                "!main@feddit.org",
+            ),
+            (
+                Platform::Lemmy,
+                "https://lemmy.ml/u/nutomic",
+                "nutomic@lemmy.ml",
+            ),
+            (
+                Platform::Peertube,
+                "c/documentary_channel@kolektiva.media",
+                "c/documentary_channel@kolektiva.media",
+            ),
+            (
+                Platform::Peertube,
+                "https://framatube.org/a/framasoft",
+                "a/framasoft@framatube.org",
+            ),
+            (
+                Platform::Peertube,
+                "https://framatube.org/video-channels/joinpeertube",
+                "c/joinpeertube@framatube.org",
+            ),
+            (Platform::Misskey, "@syuilo@Misskey.io", "syuilo@misskey.io"),
+            (Platform::Telegram, "@durov", "durov"),
+            (Platform::Telegram, "https://t.me/telegram", "telegram"),
         ];
         for (platform, given, stored) in cases {
             assert_eq!(
@@ -376,6 +427,8 @@ mod handle_tests {
             (Platform::Peertube, "framasoft@framatube.org"),
             (Platform::Peertube, "x/framasoft@framatube.org"),
             (Platform::Misskey, "syuilo"),
+            (Platform::Telegram, "abc"),
+            (Platform::Telegram, "1channel"),
         ] {
             assert!(
                 platform.normalize_handle(bad).is_err(),

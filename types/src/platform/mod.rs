@@ -56,10 +56,12 @@ pub enum Platform {
     Peertube,
     #[cfg_attr(feature = "db", sea_orm(string_value = "misskey"))]
     Misskey,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "telegram"))]
+    Telegram,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 15] = [
+    pub const ALL: [Platform; 16] = [
         Platform::Youtube,
         Platform::X,
         Platform::Instagram,
@@ -75,6 +77,7 @@ impl Platform {
         Platform::Lemmy,
         Platform::Peertube,
         Platform::Misskey,
+        Platform::Telegram,
     ];
 
     /// The identifier used in URLs, the API and the database.
@@ -95,6 +98,7 @@ impl Platform {
             Platform::Lemmy => "lemmy",
             Platform::Peertube => "peertube",
             Platform::Misskey => "misskey",
+            Platform::Telegram => "telegram",
         }
     }
 
@@ -116,6 +120,7 @@ impl Platform {
             Platform::Lemmy => "Lemmy",
             Platform::Peertube => "PeerTube",
             Platform::Misskey => "Misskey",
+            Platform::Telegram => "Telegram",
         }
     }
 
@@ -124,7 +129,8 @@ impl Platform {
         use Metric::*;
         match self {
             Platform::Youtube => &[Followers, Posts, Views],
-            Platform::X | Platform::Tiktok => &[Followers, Following, Posts, Likes],
+            Platform::X => &[Followers, Following, Posts, Likes, Listed],
+            Platform::Tiktok => &[Followers, Following, Posts, Likes],
             Platform::Instagram | Platform::Mastodon | Platform::Bluesky | Platform::Github => {
                 &[Followers, Following, Posts]
             }
@@ -134,7 +140,7 @@ impl Platform {
             Platform::Discord => &[Followers, Online],
             // Communities have subscribers; users only posts.
             Platform::Lemmy => &[Followers, Posts],
-            Platform::Peertube => &[Followers],
+            Platform::Peertube | Platform::Telegram => &[Followers],
             Platform::Misskey => &[Followers, Following, Posts],
         }
     }
@@ -147,10 +153,16 @@ impl Platform {
         use Metric::*;
         match (self, metric) {
             (
-                Platform::Youtube | Platform::Reddit | Platform::Lemmy | Platform::Peertube,
+                Platform::Youtube
+                | Platform::Reddit
+                | Platform::Lemmy
+                | Platform::Peertube
+                | Platform::Telegram,
                 Followers,
             ) => "subscribers",
             (Platform::Misskey, Posts) => "notes",
+            // The posts the account liked, not likes it received.
+            (Platform::X, Likes) => "likes given",
             (Platform::Youtube | Platform::Tiktok, Posts) => "videos",
             (Platform::Github, Posts) => "public repositories",
             (Platform::Reddit | Platform::Hackernews, Score) => "karma",
@@ -170,10 +182,10 @@ impl Platform {
             .unwrap_or_default()
     }
 
-    /// Whether Reach has a collector for the platform. The others (X,
-    /// Instagram, TikTok) can only be simulated, for demo accounts.
+    /// Whether Reach has a collector for the platform. The others
+    /// (Instagram, TikTok) can only be simulated, for demo accounts.
     pub fn has_public_api(self) -> bool {
-        !matches!(self, Platform::X | Platform::Instagram | Platform::Tiktok)
+        !matches!(self, Platform::Instagram | Platform::Tiktok)
     }
 }
 

@@ -90,8 +90,12 @@ impl Budget {
             Platform::Lemmy => per(80, 60),
             Platform::Peertube => per(45, 10),
             Platform::Misskey => per(60, 60),
+            // No documented limit for reading (the Bot API's are for sending).
+            Platform::Telegram => per(20, 1),
+            // 300 / 15 min per app for user lookups; each read is billed.
+            Platform::X => per(270, 900),
             // No collector: never requested.
-            Platform::X | Platform::Instagram | Platform::Tiktok => per(1, 1),
+            Platform::Instagram | Platform::Tiktok => per(1, 1),
         }
     }
 
@@ -568,11 +572,12 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(str::trim)
 }
 
-/// `X-RateLimit-*` (GitHub, Reddit, Mastodon) or the IETF draft's
-/// `RateLimit-*` (Bluesky, Twitch).
+/// `X-RateLimit-*` (GitHub, Reddit, Mastodon), the IETF draft's
+/// `RateLimit-*` (Bluesky, Twitch) or X's `x-rate-limit-*`.
 fn rate_header<'a>(headers: &'a HeaderMap, field: &str) -> Option<&'a str> {
     header(headers, &format!("x-ratelimit-{field}"))
         .or_else(|| header(headers, &format!("ratelimit-{field}")))
+        .or_else(|| header(headers, &format!("x-rate-limit-{field}")))
 }
 
 fn remaining(headers: &HeaderMap) -> Option<u64> {

@@ -19,7 +19,9 @@ mod peertube;
 mod reddit;
 mod settings;
 mod stackexchange;
+mod telegram;
 mod twitch;
+mod x;
 mod youtube;
 
 use std::collections::HashMap;
@@ -197,7 +199,7 @@ impl Collectors {
     /// Every collector, each made from the settings it needs: adding a
     /// platform adds one line here.
     pub fn new(settings: &PlatformSettings) -> Self {
-        let live: [(Platform, Arc<dyn Collector>); 12] = [
+        let live: [(Platform, Arc<dyn Collector>); 14] = [
             (
                 Platform::Mastodon,
                 Arc::new(mastodon::Mastodon::new(settings)),
@@ -222,6 +224,11 @@ impl Collectors {
                 Arc::new(peertube::PeerTube::new(settings)),
             ),
             (Platform::Misskey, Arc::new(misskey::Misskey::new(settings))),
+            (Platform::X, Arc::new(x::X::new(settings))),
+            (
+                Platform::Telegram,
+                Arc::new(telegram::Telegram::new(settings)),
+            ),
         ];
         Self {
             live: live.into_iter().collect(),

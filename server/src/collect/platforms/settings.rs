@@ -17,6 +17,8 @@ const TWITCH_AUTH_URL: &str = "https://id.twitch.tv/oauth2/token";
 const HACKERNEWS_URL: &str = "https://hacker-news.firebaseio.com/v0";
 const STACKEXCHANGE_URL: &str = "https://api.stackexchange.com/2.3";
 const DISCORD_URL: &str = "https://discord.com/api/v10";
+const X_URL: &str = "https://api.x.com";
+const TELEGRAM_URL: &str = "https://api.telegram.org";
 
 /// A credential: held as a `SecretString`, so that no `Debug` of the
 /// settings (a log line, a panic) ever shows it.
@@ -50,6 +52,16 @@ pub struct PlatformSettings {
     /// Reddit's rules ask.
     #[arg(long, env = "REDDIT_USERNAME", global = true)]
     pub reddit_username: Option<String>,
+
+    /// X app-only bearer token (developer console); X accounts are "not
+    /// configured" without it. X bills each user read.
+    #[arg(long, env = "X_BEARER_TOKEN", hide_env_values = true, value_parser = secret, global = true)]
+    pub x_bearer_token: Option<SecretString>,
+
+    /// Telegram bot token (from @BotFather): Telegram channels are "not
+    /// configured" without it. It is part of every request's URL.
+    #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true, value_parser = secret, global = true)]
+    pub telegram_bot_token: Option<SecretString>,
 
     /// Stack Exchange app key (stackapps.com): 10,000 requests a day
     /// instead of 300. Not a secret: Stack Exchange says it may be shown.
@@ -87,6 +99,10 @@ pub struct PlatformSettings {
     pub stackexchange_url: String,
     #[arg(long, env = "REACH_DISCORD_URL", default_value = DISCORD_URL, global = true)]
     pub discord_url: String,
+    #[arg(long, env = "REACH_X_URL", default_value = X_URL, global = true)]
+    pub x_url: String,
+    #[arg(long, env = "REACH_TELEGRAM_URL", default_value = TELEGRAM_URL, global = true)]
+    pub telegram_url: String,
 }
 
 impl Default for PlatformSettings {
@@ -100,6 +116,8 @@ impl Default for PlatformSettings {
             reddit_client_secret: None,
             reddit_username: None,
             stackexchange_key: None,
+            x_bearer_token: None,
+            telegram_bot_token: None,
             mastodon_url: None,
             lemmy_url: None,
             peertube_url: None,
@@ -114,6 +132,8 @@ impl Default for PlatformSettings {
             hackernews_url: HACKERNEWS_URL.into(),
             stackexchange_url: STACKEXCHANGE_URL.into(),
             discord_url: DISCORD_URL.into(),
+            x_url: X_URL.into(),
+            telegram_url: TELEGRAM_URL.into(),
         }
     }
 }

@@ -469,6 +469,10 @@ pub fn engine(
         stackexchange_url: format!("{upstream}/se/2.3"),
         stackexchange_key: None,
         discord_url: format!("{upstream}/discord/api/v10"),
+        x_url: format!("{upstream}/x"),
+        telegram_url: format!("{upstream}/telegram"),
+        telegram_bot_token: config.credentials.then(|| "123:test-bot".into()),
+        x_bearer_token: config.credentials.then(|| "test-bearer".into()),
         // Every server of theirs at the fake, under its own host's path.
         lemmy_url: Some(format!("{upstream}/lemmy/{{host}}")),
         peertube_url: Some(format!("{upstream}/peertube/{{host}}")),

@@ -51,6 +51,7 @@ async fn reach_with(dir: &Path, fake: &str, args: &[&str], env: &[(&str, &str)])
         .env("REACH_PEERTUBE_URL", format!("{fake}/peertube/{{host}}"))
         .env("REACH_MISSKEY_URL", format!("{fake}/misskey/{{host}}"))
         .env("REACH_X_URL", format!("{fake}/x"))
+        .env("REACH_TELEGRAM_URL", format!("{fake}/telegram"))
         .env("YOUTUBE_API_KEY", "test-key")
         .env("TWITCH_CLIENT_ID", "test-client")
         .env("TWITCH_CLIENT_SECRET", "test-secret")
@@ -428,10 +429,10 @@ async fn the_binary_collects_every_platform_truthfully() {
     assert!(String::from_utf8_lossy(&report.stderr).contains("1 platform check(s) failed"));
 }
 
-/// X needs its bearer token: given one, the binary reads X's answer and
-/// stores its counters, lists and likes given included.
+/// X and Telegram need credentials: given them, the binary reads their
+/// answers and stores the counters (X's lists and likes given included).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_reads_x_with_its_bearer_token() {
+async fn the_binary_reads_the_platforms_that_need_credentials() {
     let fake = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/x/2/users/by"))
@@ -442,37 +443,59 @@ async fn the_binary_reads_x_with_its_bearer_token() {
         .respond_with(platform_json("x/users_by_spec_2026.json"))
         .mount(&fake)
         .await;
+    on_get(
+        &fake,
+        "/telegram/bot42:tg-test/getChat",
+        platform_json("telegram/get_chat_channel.json"),
+    )
+    .await;
+    on_get(
+        &fake,
+        "/telegram/bot42:tg-test/getChatMemberCount",
+        platform_json("telegram/get_chat_member_count.json"),
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let uri = fake.uri();
-    let token = [("X_BEARER_TOKEN", "x-test-token")];
-    succeeded(
-        &reach_with(
-            dir.path(),
-            &uri,
-            &["account", "add", "x", "XDevelopers"],
-            &token,
-        )
-        .await,
-    );
-    let run = succeeded(&reach_with(dir.path(), &uri, &["collect"], &token).await);
-    assert!(run.contains("1 ok"), "{run}");
+    let env = [
+        ("X_BEARER_TOKEN", "x-test-token"),
+        ("TELEGRAM_BOT_TOKEN", "42:tg-test"),
+    ];
+    for (platform, handle) in [("x", "XDevelopers"), ("telegram", "examplechannel")] {
+        succeeded(
+            &reach_with(
+                dir.path(),
+                &uri,
+                &["account", "add", platform, handle],
+                &env,
+            )
+            .await,
+        );
+    }
+    let run = succeeded(&reach_with(dir.path(), &uri, &["collect"], &env).await);
+    assert!(run.contains("2 ok"), "{run}");
     let db = Database::connect(format!("sqlite://{}/reach.db", dir.path().display()))
         .await
         .unwrap();
-    let account = account::Entity::find().one(&db).await.unwrap().unwrap();
+    let accounts = account::Entity::find().all(&db).await.unwrap();
+    let x = accounts
+        .iter()
+        .find(|a| a.platform.as_str() == "x")
+        .unwrap();
     assert_eq!(
-        (
-            account.followers,
-            account.posts,
-            account.listed,
-            account.likes
-        ),
+        (x.followers, x.posts, x.listed, x.likes),
         (Some(583_423), Some(14_052), Some(1_672), Some(3_517))
     );
-    assert_eq!(account.platform_id.as_deref(), Some("2244994945"));
+    assert_eq!(x.platform_id.as_deref(), Some("2244994945"));
+    let telegram = accounts
+        .iter()
+        .find(|a| a.platform.as_str() == "telegram")
+        .unwrap();
+    assert_eq!(telegram.followers, Some(1_234));
+    assert_eq!(telegram.platform_id.as_deref(), Some("-1001234567890"));
     assert_eq!(
         snapshot::Entity::find().count(&db).await.unwrap(),
-        1,
-        "one snapshot"
+        2,
+        "one snapshot each"
     );
 }

@@ -230,6 +230,7 @@ pub async fn leaderboard(
             handle: std::mem::take(&mut competitor.handle),
             display_name: account.display_name.clone(),
             is_core: account.is_core,
+            avatar: crate::avatars::path(account.id, account.avatar_version.as_deref()),
             value: competitor.now.value,
             value_at: match query.date {
                 Some(_) => competitor.value_at,
@@ -617,6 +618,7 @@ mod tests {
             handle: "a".into(),
             display_name: None,
             is_core: false,
+            avatar: None,
             value: None,
             value_at: None,
             change: None,

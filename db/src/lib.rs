@@ -9,6 +9,7 @@
 pub mod access;
 pub mod accounts;
 pub mod analytics;
+pub mod avatars;
 pub mod brands;
 pub mod downsample;
 pub mod entities;

@@ -179,3 +179,21 @@ test('the API page, from the menu, describes every endpoint with the dashboard s
     await testInfo.attach(`api-docs-${size.width}`, { path: file, contentType: 'image/png' });
   }
 });
+
+test('each account shows its picture or its initial, from Reach itself', async ({ page }) => {
+  await page.goto('/accounts');
+  const rows = page.locator('[data-testid=accounts-table] tbody tr');
+  await expect(rows).toHaveCount(25);
+  // Demo accounts have no pictures: their initial stands in.
+  await expect(rows.locator('.avatar')).toHaveCount(25);
+  const initials = await rows.locator('.avatar.placeholder').allTextContents();
+  for (const initial of initials) {
+    expect(initial).toMatch(/^[A-Z0-9]$/);
+  }
+  // Any picture is Reach's own copy: the page's policy allows no other.
+  for (const src of await page.locator('img').evaluateAll((images) =>
+    images.map((i) => i.getAttribute('src') ?? ''),
+  )) {
+    expect(src.startsWith('/') && !src.startsWith('//')).toBe(true);
+  }
+});

@@ -16,6 +16,7 @@ mod m20261124_000010_authentication;
 mod m20261124_000011_run_heartbeats;
 mod m20261130_000012_account_states;
 mod m20261130_000013_platform_counters;
+mod m20261130_000014_avatars;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_run_heartbeats::Migration),
             Box::new(m20261130_000012_account_states::Migration),
             Box::new(m20261130_000013_platform_counters::Migration),
+            Box::new(m20261130_000014_avatars::Migration),
         ]
     }
 }

@@ -155,6 +155,10 @@ pub struct AccountRow {
     /// unknown until the history is that long.
     pub change_7d: Option<i64>,
     pub change_30d: Option<i64>,
+    /// Where Reach serves the account's picture (its own copy, versioned);
+    /// absent when the platform gave none.
+    #[serde(default)]
+    pub avatar: Option<String>,
     /// Followers at each snapshot of the last 30 days, oldest first: filled
     /// in lists that draw a sparkline, empty elsewhere.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -185,6 +185,9 @@ pub struct LeaderboardEntry {
     pub handle: String,
     pub display_name: Option<String>,
     pub is_core: bool,
+    /// Where Reach serves the account's picture, if it has one.
+    #[serde(default)]
+    pub avatar: Option<String>,
     /// The newest known value at the leaderboard's date, and when it was seen.
     pub value: Option<i64>,
     pub value_at: Option<DateTime<Utc>>,

@@ -3,6 +3,7 @@
 //! lists, the pager, sparklines, the history chart, the theme and the
 //! signed-in admin with the controls only admins see.
 
+pub mod avatar;
 pub mod chart;
 pub mod events;
 pub mod filters;

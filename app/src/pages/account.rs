@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{get_account, get_growth, get_history, get_projection, get_rollups, list_events};
 use crate::client_cache::cached_resource;
+use crate::components::avatar::Avatar;
 use crate::components::chart::HistoryChart;
 use crate::components::events::EventList;
 use crate::components::manage::AccountAdmin;
@@ -643,6 +644,8 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
         .collect_view();
     view! {
         <h1>
+            <Avatar src=account.avatar.clone() name=account.handle.clone() platform size=48 />
+            " "
             {account.display_name.clone().unwrap_or_else(|| account.handle.clone())}
             " "
             <span class=format!("badge {}", platform.as_str())>{platform.label()}</span>

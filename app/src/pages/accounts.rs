@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::encode_query_value;
 use crate::api::list_accounts;
 use crate::client_cache::cached_resource;
+use crate::components::avatar::Avatar;
 use crate::components::filters::{PlatformSelect, TagSelect};
 use crate::components::manage::AddAccountForm;
 use crate::components::pager::PagerFooter;
@@ -343,6 +344,7 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
                 view! {
                     <tr data-account-id=a.id>
                         <td>
+                            <Avatar src=a.avatar.clone() name=a.handle.clone() platform=a.platform />
                             <a class="handle" href=format!("/accounts/{}", a.id) title=title>{a.handle.clone()}</a>
                             {a.is_core.then(|| view! { <span class="core" title="Core account: collected first">"core"</span> })}
                             {a.simulated.then(|| view! { <span class="simulated" title="A demo account: simulated counters">"simulated"</span> })}

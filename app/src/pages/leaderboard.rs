@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::api::get_leaderboard;
 use crate::client_cache::cached_resource;
+use crate::components::avatar::Avatar;
 use crate::components::filters::{PlatformSelect, TagSelect};
 use crate::components::pager::PagerFooter;
 use crate::components::status::{TableError, TableSkeleton};
@@ -308,6 +309,7 @@ fn EntryRow(entry: LeaderboardEntry) -> impl IntoView {
             <td class="num rank">{rank}</td>
             <td class="move">{movement}</td>
             <td>
+                <Avatar src=entry.avatar.clone() name=entry.handle.clone() platform=entry.platform />
                 <a class="handle" href=format!("/accounts/{}", entry.id) title=entry.display_name.clone().unwrap_or_default()>{entry.handle.clone()}</a>
                 {entry.is_core.then(|| view! { <span class="core" title="Core account: collected first">"core"</span> })}
             </td>

@@ -292,6 +292,7 @@ pub async fn with_tags(
             state: m.state,
             change_7d: m.followers_change_7d,
             change_30d: m.followers_change_30d,
+            avatar: crate::avatars::path(m.id, m.avatar_version.as_deref()),
             sparkline: Vec::new(),
         })
         .collect())

@@ -59,6 +59,8 @@ pub struct Model {
     pub online_at: Option<DateTimeUtc>,
     pub listed: Option<i64>,
     pub listed_at: Option<DateTimeUtc>,
+    /// The version of the account's picture Reach keeps (`avatar`), if any.
+    pub avatar_version: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

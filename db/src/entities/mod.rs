@@ -5,6 +5,7 @@ pub mod account;
 pub mod account_tag;
 pub mod admin;
 pub mod api_token;
+pub mod avatar;
 pub mod brand;
 pub mod collection_run;
 pub mod daily_rollup;

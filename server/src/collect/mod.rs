@@ -1,13 +1,14 @@
 //! Collection: a run visits every due account (core accounts first), asks
 //! its platform's collector for the current counters and stores them as a
 //! snapshot. [`engine`] runs it, [`platforms`] holds the collectors,
-//! [`simulated`] the growth model of the simulated accounts, [`demo`] the
-//! demo data set.
+//! [`avatars`] keeps the accounts' pictures, [`simulated`] the growth
+//! model of the simulated accounts, [`demo`] the demo data set.
 //!
 //! Snapshots are written by `db::snapshots`: idempotent, keyed by
 //! (account, captured_at), so a repeated write of the same observation
 //! changes nothing.
 
+pub mod avatars;
 pub mod demo;
 pub mod engine;
 pub mod platforms;

@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
     crate::http::health::readyz,
     crate::http::health::prometheus_metrics,
     crate::http::export::export_handler,
+    crate::http::avatars::avatar,
     openapi_json,
     api_docs,
 ))]

@@ -9,6 +9,7 @@
 
 pub mod arguments;
 pub mod auth;
+pub mod avatars;
 pub mod caching;
 pub mod docs;
 pub mod export;
@@ -118,6 +119,7 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(prometheus_metrics))
+        .route("/avatars/{id}", get(crate::http::avatars::avatar))
         .route(
             "/api/openapi.json",
             get(crate::http::docs::openapi_json).with_state(description.clone()),

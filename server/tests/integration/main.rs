@@ -7,6 +7,7 @@
 mod access;
 mod analytics;
 mod api;
+mod avatars;
 mod cache;
 mod cli;
 mod collect_cli;

@@ -100,9 +100,9 @@ async fn invented_counters_of_real_accounts_are_removed(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let db = &app.db;
     // Back to the schema before migration 12.
-    Migrator::down(db, Some(2))
+    Migrator::down(db, Some(3))
         .await
-        .expect("migrations 13 and 12 down");
+        .expect("migrations 14, 13 and 12 down");
     let created = Utc::now() - Duration::days(10);
     let day = |n: i64| created + Duration::days(n);
 
@@ -153,9 +153,9 @@ async fn invented_counters_of_real_accounts_are_removed(backend: Backend) {
 async fn reddit_karma_becomes_a_score(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let db = &app.db;
-    Migrator::down(db, Some(1))
+    Migrator::down(db, Some(2))
         .await
-        .expect("migration 13 down");
+        .expect("migrations 14 and 13 down");
     let at = Utc::now() - Duration::days(3);
     let reddit = old_account(db, "reddit", "spez", false, at).await;
     let x = old_account(db, "x", "someone", true, at).await;

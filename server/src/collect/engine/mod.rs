@@ -89,6 +89,8 @@ pub struct EngineSettings {
     /// killed): recorded as interrupted, its claims returned. Instances
     /// sharing a database must use the same value.
     pub heartbeat: Duration,
+    /// How the accounts' pictures are fetched after a run.
+    pub avatars: crate::collect::avatars::AvatarSettings,
 }
 
 impl Default for EngineSettings {
@@ -103,6 +105,7 @@ impl Default for EngineSettings {
             write_batch: 256,
             write_delay: Duration::from_millis(250),
             heartbeat: Duration::from_secs(5),
+            avatars: crate::collect::avatars::AvatarSettings::default(),
         }
     }
 }
@@ -300,7 +303,7 @@ impl Engine {
             self.settings.heartbeat,
         )));
         let (results, received) = mpsc::unbounded_channel();
-        let (collected, stored) = tokio::join!(
+        let (collected, mut stored) = tokio::join!(
             self.collect_all(run.id, &due, results),
             self.write_all(run.id, received)
         );
@@ -319,8 +322,16 @@ impl Engine {
                 RunStatus::Interrupted
             }
         };
+        let avatars = std::mem::take(&mut stored.avatars);
         let summary = self.finish(run.id, started, stored, status).await;
         self.events.after_run(&self.db, run.id).await;
+        crate::collect::avatars::refresh(
+            &self.db,
+            self.upstream.client(),
+            avatars,
+            self.settings.avatars,
+        )
+        .await;
         if let Some(keep_raw) = self.keep_raw {
             self.compact(keep_raw).await;
         }

@@ -5,15 +5,17 @@
 use super::*;
 
 /// What the writer stored, by kind of collector.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct Stored {
     pub(super) live: u64,
     pub(super) simulated: u64,
+    /// The pictures the platforms named: (account, address).
+    pub(super) avatars: Vec<(i64, String)>,
 }
 
 impl Stored {
     /// The run's mode: which collectors it used.
-    pub(super) fn mode(self) -> &'static str {
+    pub(super) fn mode(&self) -> &'static str {
         match (self.live, self.simulated) {
             (0, s) if s > 0 => "simulated",
             (l, s) if l > 0 && s > 0 => "mixed",
@@ -231,6 +233,11 @@ impl Engine {
                             stored.simulated += 1;
                         } else {
                             stored.live += 1;
+                        }
+                        if let Ok(observation) = &result.result
+                            && let Some(url) = &observation.avatar_url
+                        {
+                            stored.avatars.push((result.account.id, url.clone()));
                         }
                     }
                     self.progress.send_modify(|progress| {

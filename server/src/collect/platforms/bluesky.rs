@@ -37,6 +37,7 @@ struct Profile {
     followers_count: Option<i64>,
     follows_count: Option<i64>,
     posts_count: Option<i64>,
+    avatar: Option<String>,
 }
 
 /// An XRPC error body.
@@ -171,6 +172,7 @@ impl Collector for Bluesky {
                     display_name: p.display_name.clone().filter(|n| !n.is_empty()),
                     // `handle.invalid`: the handle no longer verifies; keep ours.
                     handle: Some(p.handle.to_lowercase()).filter(|h| is_atproto_handle(h)),
+                    avatar_url: p.avatar.clone(),
                 }),
                 None => Err(self.missing(upstream, &wanted).await),
             });

@@ -48,6 +48,8 @@ struct Invite {
 struct Guild {
     id: String,
     name: Option<String>,
+    /// The icon's hash: the picture is on Discord's CDN.
+    icon: Option<String>,
 }
 
 impl Discord {
@@ -101,6 +103,10 @@ impl Discord {
                 online: invite.approximate_presence_count,
                 ..Counters::default()
             },
+            avatar_url: guild
+                .icon
+                .as_ref()
+                .map(|icon| format!("https://cdn.discordapp.com/icons/{}/{icon}.png", guild.id)),
             platform_id: Some(guild.id),
             display_name: guild.name.filter(|n| !n.is_empty()),
             handle: None,

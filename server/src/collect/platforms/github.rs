@@ -27,6 +27,7 @@ struct User {
     followers: Option<i64>,
     following: Option<i64>,
     public_repos: Option<i64>,
+    avatar_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,7 @@ impl Github {
             platform_id: Some(user.id.to_string()),
             display_name: user.name.filter(|n| !n.is_empty()),
             handle: Some(user.login),
+            avatar_url: user.avatar_url,
         })
     }
 }

@@ -55,6 +55,8 @@ impl HackerNews {
             platform_id: Some(user.id.clone()),
             display_name: None,
             handle: Some(user.id),
+            // Hacker News has no pictures.
+            avatar_url: None,
         })
     }
 }

@@ -41,6 +41,7 @@ struct CommunityView {
 #[derive(Deserialize)]
 struct Community {
     title: Option<String>,
+    icon: Option<String>,
     actor_id: Option<String>,
     ap_id: Option<String>,
     #[serde(flatten)]
@@ -69,6 +70,7 @@ struct PersonView {
 #[derive(Deserialize)]
 struct Person {
     display_name: Option<String>,
+    avatar: Option<String>,
     actor_id: Option<String>,
     ap_id: Option<String>,
     banned: Option<bool>,
@@ -140,6 +142,7 @@ impl Lemmy {
                 platform_id: view.community.actor_id.or(view.community.ap_id),
                 display_name: view.community.title.filter(|t| !t.is_empty()),
                 handle: None,
+                avatar_url: view.community.icon,
             });
         }
         let v3 = self
@@ -174,6 +177,7 @@ impl Lemmy {
             platform_id: view.person.actor_id.or(view.person.ap_id),
             display_name: view.person.display_name.filter(|n| !n.is_empty()),
             handle: None,
+            avatar_url: view.person.avatar,
         })
     }
 }

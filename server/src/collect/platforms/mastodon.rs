@@ -46,6 +46,9 @@ struct Account {
     followers_count: Option<i64>,
     following_count: Option<i64>,
     statuses_count: Option<i64>,
+    /// Not animated, where the server says.
+    avatar_static: Option<String>,
+    avatar: Option<String>,
     #[serde(default)]
     suspended: bool,
     moved: Option<Moved>,
@@ -183,6 +186,7 @@ impl Mastodon {
         }
         let hidden = account.pleroma.unwrap_or_default();
         Ok(Observation {
+            avatar_url: account.avatar_static.or(account.avatar),
             counters: Counters {
                 followers: account
                     .followers_count

@@ -33,6 +33,7 @@ struct User {
     ff_visibility: Option<String>,
     #[serde(default)]
     is_suspended: bool,
+    avatar_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +112,7 @@ impl Misskey {
                 posts: user.notes_count,
                 ..Counters::default()
             },
+            avatar_url: user.avatar_url,
             platform_id: Some(user.id),
             display_name: user.name.filter(|n| !n.is_empty()),
             handle: None,

@@ -53,6 +53,9 @@ pub struct Observation {
     /// The account's handle as the platform now gives it, in the form Reach
     /// stores; a different one than Reach has means the account was renamed.
     pub handle: Option<String>,
+    /// Where the platform serves the account's picture: Reach keeps a small
+    /// copy of its own (`collect::avatars`), refreshed when this changes.
+    pub avatar_url: Option<String>,
 }
 
 /// Why an account (or a whole request) could not be collected.

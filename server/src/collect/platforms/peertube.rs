@@ -24,6 +24,15 @@ struct Actor {
     url: Option<String>,
     display_name: Option<String>,
     followers_count: Option<i64>,
+    #[serde(default)]
+    avatars: Vec<Picture>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Picture {
+    width: Option<u32>,
+    file_url: Option<String>,
 }
 
 impl PeerTube {
@@ -70,6 +79,13 @@ impl PeerTube {
                 followers: actor.followers_count,
                 ..Counters::default()
             },
+            // The largest of the sizes PeerTube keeps.
+            avatar_url: actor
+                .avatars
+                .iter()
+                .filter(|p| p.file_url.is_some())
+                .max_by_key(|p| p.width.unwrap_or(0))
+                .and_then(|p| p.file_url.clone()),
             platform_id: actor.url,
             display_name: actor.display_name.filter(|n| !n.is_empty()),
             handle: None,

@@ -46,6 +46,10 @@ struct Data {
     // Subreddits.
     subscribers: Option<i64>,
     title: Option<String>,
+    /// A user's picture, or a subreddit's old icon.
+    icon_img: Option<String>,
+    /// A subreddit's icon.
+    community_icon: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +185,7 @@ impl Reddit {
             (Name::User(_), "t2") => {
                 let subreddit = data.subreddit;
                 Ok(Observation {
+                    avatar_url: data.icon_img.filter(|u| !u.is_empty()),
                     counters: Counters {
                         followers: subreddit.as_ref().and_then(|s| s.subscribers),
                         score: data.total_karma,
@@ -192,6 +197,10 @@ impl Reddit {
                 })
             }
             (Name::Subreddit(_), "t5") => Ok(Observation {
+                avatar_url: data
+                    .community_icon
+                    .filter(|u| !u.is_empty())
+                    .or(data.icon_img.filter(|u| !u.is_empty())),
                 counters: Counters {
                     followers: data.subscribers,
                     ..Counters::default()

@@ -47,6 +47,7 @@ struct User {
     reputation: Option<i64>,
     /// HTML-escaped (`&amp;`, `&#39;`).
     display_name: Option<String>,
+    profile_image: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +131,7 @@ impl StackExchange {
                         .map(|n| html_escape::decode_html_entities(n).into_owned())
                         .filter(|n| !n.is_empty()),
                     handle: None,
+                    avatar_url: user.profile_image.clone(),
                 })
             })
             .collect())

@@ -106,6 +106,8 @@ impl Telegram {
             platform_id: Some(id),
             display_name: chat.title.filter(|t| !t.is_empty()),
             handle: chat.username,
+            // The photo's file URL carries the bot's token: not fetched.
+            avatar_url: None,
         })
     }
 }

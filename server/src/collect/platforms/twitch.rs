@@ -37,6 +37,7 @@ struct User {
     id: String,
     login: String,
     display_name: Option<String>,
+    profile_image_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -172,6 +173,7 @@ impl Collector for Twitch {
                 platform_id: Some(user.id.clone()),
                 display_name: user.display_name.clone(),
                 handle: Some(user.login.to_lowercase()),
+                avatar_url: user.profile_image_url.clone().filter(|u| !u.is_empty()),
             }));
         }
         Ok(results)

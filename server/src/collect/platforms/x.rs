@@ -43,6 +43,7 @@ struct User {
     id: String,
     username: String,
     name: Option<String>,
+    profile_image_url: Option<String>,
     public_metrics: Option<PublicMetrics>,
 }
 
@@ -159,6 +160,7 @@ fn observation(user: &User) -> Observation {
         platform_id: Some(user.id.clone()),
         display_name: user.name.clone().filter(|n| !n.is_empty()),
         handle: Some(user.username.clone()),
+        avatar_url: user.profile_image_url.clone(),
     }
 }
 

@@ -50,6 +50,18 @@ struct Channel {
 struct Snippet {
     title: Option<String>,
     custom_url: Option<String>,
+    thumbnails: Option<Thumbnails>,
+}
+
+#[derive(Deserialize)]
+struct Thumbnails {
+    /// 88 pixels square: more than an avatar needs.
+    default: Option<Thumbnail>,
+}
+
+#[derive(Deserialize)]
+struct Thumbnail {
+    url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -180,6 +192,12 @@ fn observe(channel: &Channel) -> Result<Observation, CollectError> {
         parse_count(stats.subscriber_count.as_deref(), "subscriberCount")?
     };
     Ok(Observation {
+        avatar_url: channel
+            .snippet
+            .as_ref()
+            .and_then(|s| s.thumbnails.as_ref())
+            .and_then(|t| t.default.as_ref())
+            .and_then(|t| t.url.clone()),
         counters: Counters {
             followers,
             following: None,

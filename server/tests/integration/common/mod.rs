@@ -415,6 +415,11 @@ pub fn engine(
             workers: 4,
             retries: 2,
             first_backoff: Duration::from_millis(10),
+            // The fakes serve pictures over plain HTTP.
+            avatars: reach::collect::avatars::AvatarSettings {
+                allow_http: true,
+                ..Default::default()
+            },
             ..EngineSettings::default()
         },
         // Fake servers have no limits; tests that check limiting set their own.

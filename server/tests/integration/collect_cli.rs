@@ -25,7 +25,12 @@ async fn reach(dir: &Path, fake: &str, args: &[&str]) -> Output {
 }
 
 /// [`reach`] with more environment: credentials some tests give.
-async fn reach_with(dir: &Path, fake: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) async fn reach_with(
+    dir: &Path,
+    fake: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_reach"));
     command.envs(env.iter().copied());
     command
@@ -63,7 +68,7 @@ async fn reach_with(dir: &Path, fake: &str, args: &[&str], env: &[(&str, &str)])
         .unwrap()
 }
 
-fn succeeded(output: &Output) -> String {
+pub(crate) fn succeeded(output: &Output) -> String {
     assert!(
         output.status.success(),
         "reach failed: {}",
@@ -427,75 +432,4 @@ async fn the_binary_collects_every_platform_truthfully() {
     }
     assert!(table.contains("no collector yet"), "{table}");
     assert!(String::from_utf8_lossy(&report.stderr).contains("1 platform check(s) failed"));
-}
-
-/// X and Telegram need credentials: given them, the binary reads their
-/// answers and stores the counters (X's lists and likes given included).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_reads_the_platforms_that_need_credentials() {
-    let fake = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/x/2/users/by"))
-        .and(wiremock::matchers::header(
-            "authorization",
-            "Bearer x-test-token",
-        ))
-        .respond_with(platform_json("x/users_by_spec_2026.json"))
-        .mount(&fake)
-        .await;
-    on_get(
-        &fake,
-        "/telegram/bot42:tg-test/getChat",
-        platform_json("telegram/get_chat_channel.json"),
-    )
-    .await;
-    on_get(
-        &fake,
-        "/telegram/bot42:tg-test/getChatMemberCount",
-        platform_json("telegram/get_chat_member_count.json"),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let uri = fake.uri();
-    let env = [
-        ("X_BEARER_TOKEN", "x-test-token"),
-        ("TELEGRAM_BOT_TOKEN", "42:tg-test"),
-    ];
-    for (platform, handle) in [("x", "XDevelopers"), ("telegram", "examplechannel")] {
-        succeeded(
-            &reach_with(
-                dir.path(),
-                &uri,
-                &["account", "add", platform, handle],
-                &env,
-            )
-            .await,
-        );
-    }
-    let run = succeeded(&reach_with(dir.path(), &uri, &["collect"], &env).await);
-    assert!(run.contains("2 ok"), "{run}");
-    let db = Database::connect(format!("sqlite://{}/reach.db", dir.path().display()))
-        .await
-        .unwrap();
-    let accounts = account::Entity::find().all(&db).await.unwrap();
-    let x = accounts
-        .iter()
-        .find(|a| a.platform.as_str() == "x")
-        .unwrap();
-    assert_eq!(
-        (x.followers, x.posts, x.listed, x.likes),
-        (Some(583_423), Some(14_052), Some(1_672), Some(3_517))
-    );
-    assert_eq!(x.platform_id.as_deref(), Some("2244994945"));
-    let telegram = accounts
-        .iter()
-        .find(|a| a.platform.as_str() == "telegram")
-        .unwrap();
-    assert_eq!(telegram.followers, Some(1_234));
-    assert_eq!(telegram.platform_id.as_deref(), Some("-1001234567890"));
-    assert_eq!(
-        snapshot::Entity::find().count(&db).await.unwrap(),
-        2,
-        "one snapshot each"
-    );
 }

@@ -64,10 +64,18 @@ test('the account page projects the metric and draws it dashed on the chart', as
   page,
   request,
 }) => {
-  const top: { items: { id: number }[] } = await (
+  const top: { items: { id: number; platform: string }[] } = await (
     await request.get('/api/accounts?per_page=1')
   ).json();
   const id = top.items[0].id;
+  // The observed line takes the platform's name for the audience.
+  const platforms: { platform: string; counters: { metric: string; name: string }[] }[] = await (
+    await request.get('/api/platforms')
+  ).json();
+  const audience = platforms
+    .find((p) => p.platform === top.items[0].platform)!
+    .counters.find((c) => c.metric === 'followers')!.name;
+  const observed = audience[0].toUpperCase() + audience.slice(1);
   const projection: Projection = await (await request.get(`/api/projection?id=${id}`)).json();
   expect(projection.trend).not.toBeNull();
 
@@ -90,7 +98,7 @@ test('the account page projects the metric and draws it dashed on the chart', as
         return option.series.map((s) => `${s.name}:${s.lineStyle?.type ?? 'solid'}`);
       }),
     )
-    .toEqual(['Followers:solid', 'Projection:dashed', 'Band high:dotted', 'Band low:dotted']);
+    .toEqual([`${observed}:solid`, 'Projection:dashed', 'Band high:dotted', 'Band low:dotted']);
 
   // Fitted on 30 days instead: a link, kept in the URL.
   await page.getByTestId('projection').getByRole('link', { name: 'from 30 days' }).click();

@@ -86,7 +86,7 @@ test('after a run, the performance page shows latency, cache, database and colle
 
 test('the platforms panel says which platforms are live and what the others need', async ({ page }) => {
   await page.goto('/runs');
-  await expect(page.getByTestId('platform-row')).toHaveCount(9);
+  await expect(page.getByTestId('platform-row')).toHaveCount(16);
   const health = (platform: string) =>
     page.locator(`[data-platform="${platform}"] [data-testid="platform-health"]`);
   // The e2e server has no credentials and its accounts are demo accounts.
@@ -94,6 +94,8 @@ test('the platforms panel says which platforms are live and what the others need
   await expect(health('youtube')).toHaveText('not configured');
   await expect(page.locator('[data-platform="youtube"]')).toContainText('set YOUTUBE_API_KEY');
   await expect(page.locator('[data-platform="reddit"]')).toContainText('REDDIT_CLIENT_ID');
-  await expect(health('x')).toHaveText('no collector');
+  await expect(health('x')).toHaveText('not configured');
+  await expect(page.locator('[data-platform="x"]')).toContainText('X_BEARER_TOKEN');
+  await expect(health('hackernews')).toHaveText('live');
   await expect(page.locator('[data-platform="github"]')).toContainText('/ 1 h');
 });

@@ -12,15 +12,10 @@ pub async fn account(db: &DatabaseConnection, command: AccountCommand) -> anyhow
         AccountCommand::Add(add) => {
             let account = accounts::add(db, &add).await?;
             println!(
-                "added {} account {} (id {}){}",
+                "added {} account {} (id {})",
                 account.platform.label(),
                 account.handle,
                 account.id,
-                if account.platform.has_public_api() {
-                    ""
-                } else {
-                    ", not collected: Reach has no collector for this platform yet"
-                }
             );
             Ok(())
         }

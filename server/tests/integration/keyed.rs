@@ -1,5 +1,6 @@
 //! The platforms read with credentials (X's bearer token, a Telegram
-//! bot's token), against local
+//! bot's token, an Instagram access token, a TikTok research client),
+//! against local
 //! fakes serving their documented answers
 //! (`tests/fixtures/platforms/SOURCES.md` says where each comes from).
 
@@ -7,7 +8,7 @@ use app::model::{Counters, Outcome, Platform};
 use chrono::Utc;
 use db::entities::{account, snapshot};
 use sea_orm::{Database, EntityTrait, PaginatorTrait};
-use wiremock::matchers::{header, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::collect_cli::{reach_with, succeeded};
@@ -20,6 +21,8 @@ on_both_backends!(
     x_reads_a_hundred_users_a_request_and_follows_them_by_id,
     x_refusals_are_told_apart,
     telegram_channels_have_subscribers,
+    instagram_reads_professional_accounts_only,
+    tiktok_research_answers_are_told_apart,
 );
 
 async fn x_reads_a_hundred_users_a_request_and_follows_them_by_id(backend: Backend) {
@@ -253,6 +256,158 @@ async fn telegram_channels_have_subscribers(backend: Backend) {
         !message.is_empty() && !message.contains("test-bot"),
         "{message}"
     );
+}
+
+async fn instagram_reads_professional_accounts_only(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    let discover = |name: &str, status: u16, fixture: &str| {
+        Mock::given(method("GET"))
+            .and(path("/graph/v26.0/17841405309211844"))
+            .and(query_param(
+                "fields",
+                format!(
+                    "business_discovery.username({name}){{id,username,name,followers_count,follows_count,media_count,profile_picture_url}}"
+                ),
+            ))
+            .and(query_param("access_token", "test-ig-token"))
+            .respond_with(answer(status, fixture))
+    };
+    discover("bluebottle", 200, "instagram/business_discovery_full.json")
+        .mount(&fake)
+        .await;
+    discover("someone", 400, "instagram/not_found_or_personal_110.json")
+        .mount(&fake)
+        .await;
+    discover("busy", 403, "instagram/rate_limited_app_4.json")
+        .mount(&fake)
+        .await;
+    let business = app.add_account(Platform::Instagram, "@bluebottle").await;
+    let personal = app.add_account(Platform::Instagram, "someone").await;
+    let busy = app.add_account(Platform::Instagram, "busy").await;
+    let run = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1;
+    })
+    .run(Utc::now())
+    .await
+    .expect("a run");
+    assert_eq!(run.accounts_total, 3, "{run:?}");
+    let account = detail(&app, business).await.account;
+    assert_eq!(
+        account.latest,
+        Counters {
+            followers: Some(267_793),
+            following: Some(387),
+            posts: Some(1_205),
+            ..Counters::default()
+        }
+    );
+    assert_eq!(account.display_name.as_deref(), Some("Blue Bottle Coffee"));
+    // A personal account is said to be one, not an error.
+    let personal = detail(&app, personal).await.account;
+    assert_eq!(personal.last_outcome, Some(Outcome::Private));
+    assert!(
+        personal
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("business and creator accounts only")),
+        "{:?}",
+        personal.last_error
+    );
+    assert_eq!(outcome(&app, busy).await, Some(Outcome::RateLimited));
+
+    // An expired token.
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    on_get(
+        &fake,
+        "/graph/v26.0/17841405309211844",
+        answer(400, "instagram/token_expired_190.json"),
+    )
+    .await;
+    let id = app.add_account(Platform::Instagram, "bluebottle").await;
+    engine(app.db.clone(), &fake.uri(), |_| {})
+        .run(Utc::now())
+        .await
+        .expect("a run");
+    assert_eq!(outcome(&app, id).await, Some(Outcome::Blocked));
+}
+
+async fn tiktok_research_answers_are_told_apart(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tiktok/v2/oauth/token/"))
+        .respond_with(answer(200, "tiktok/token.json"))
+        .expect(1)
+        .mount(&fake)
+        .await;
+    let user = |name: &str, status: u16, fixture: &str| {
+        Mock::given(method("POST"))
+            .and(path("/tiktok/v2/research/user/info/"))
+            .and(header(
+                "authorization",
+                "Bearer clt.example12345Example12345Example",
+            ))
+            .and(body_json(serde_json::json!({ "username": name })))
+            .respond_with(answer(status, fixture))
+    };
+    user("my_name", 200, "tiktok/user_info.json")
+        .mount(&fake)
+        .await;
+    user("mysteriousreese", 400, "tiktok/user_not_found_400.json")
+        .mount(&fake)
+        .await;
+    user("privateuser", 400, "tiktok/user_private_400.json")
+        .mount(&fake)
+        .await;
+    user("refused", 400, "tiktok/user_refused_400.json")
+        .mount(&fake)
+        .await;
+    user("busy", 429, "tiktok/rate_limited_429.json")
+        .mount(&fake)
+        .await;
+    let found = app.add_account(Platform::Tiktok, "my_name").await;
+    let missing = app.add_account(Platform::Tiktok, "mysteriousreese").await;
+    let private = app.add_account(Platform::Tiktok, "privateuser").await;
+    let refused = app.add_account(Platform::Tiktok, "refused").await;
+    let busy = app.add_account(Platform::Tiktok, "busy").await;
+    engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1;
+    })
+    .run(Utc::now())
+    .await
+    .expect("a run");
+    assert_eq!(
+        detail(&app, found).await.account.latest,
+        Counters {
+            followers: Some(232),
+            following: Some(45),
+            posts: Some(44),
+            likes: Some(27_155_089),
+            ..Counters::default()
+        }
+    );
+    assert_eq!(outcome(&app, missing).await, Some(Outcome::NotFound));
+    assert_eq!(outcome(&app, private).await, Some(Outcome::Private));
+    assert_eq!(outcome(&app, refused).await, Some(Outcome::Private));
+    assert_eq!(outcome(&app, busy).await, Some(Outcome::RateLimited));
+    fake.verify().await;
+
+    // Refused client credentials.
+    let app = TestApp::empty(backend).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tiktok/v2/oauth/token/"))
+        .respond_with(answer(401, "tiktok/token_invalid_client.json"))
+        .mount(&fake)
+        .await;
+    let id = app.add_account(Platform::Tiktok, "my_name").await;
+    engine(app.db.clone(), &fake.uri(), |_| {})
+        .run(Utc::now())
+        .await
+        .expect("a run");
+    assert_eq!(outcome(&app, id).await, Some(Outcome::Blocked));
 }
 
 /// X and Telegram need credentials: given them, the binary reads their

@@ -181,12 +181,6 @@ impl Platform {
             .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
             .unwrap_or_default()
     }
-
-    /// Whether Reach has a collector for the platform. The others
-    /// (Instagram, TikTok) can only be simulated, for demo accounts.
-    pub fn has_public_api(self) -> bool {
-        !matches!(self, Platform::Instagram | Platform::Tiktok)
-    }
 }
 
 impl fmt::Display for Platform {

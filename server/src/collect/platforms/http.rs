@@ -94,8 +94,11 @@ impl Budget {
             Platform::Telegram => per(20, 1),
             // 300 / 15 min per app for user lookups; each read is billed.
             Platform::X => per(270, 900),
-            // No collector: never requested.
-            Platform::Instagram | Platform::Tiktok => per(1, 1),
+            // Meta states 200 calls an hour per user for older APIs only;
+            // Business Use Case limits are not published as numbers.
+            Platform::Instagram => per(180, 3_600),
+            // 1,000 requests a day per Research API client.
+            Platform::Tiktok => per(900, 86_400),
         }
     }
 

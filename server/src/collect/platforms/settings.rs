@@ -19,6 +19,9 @@ const STACKEXCHANGE_URL: &str = "https://api.stackexchange.com/2.3";
 const DISCORD_URL: &str = "https://discord.com/api/v10";
 const X_URL: &str = "https://api.x.com";
 const TELEGRAM_URL: &str = "https://api.telegram.org";
+/// The Graph API version is part of the address: a new one is a choice.
+const INSTAGRAM_URL: &str = "https://graph.facebook.com/v26.0";
+const TIKTOK_URL: &str = "https://open.tiktokapis.com";
 
 /// A credential: held as a `SecretString`, so that no `Debug` of the
 /// settings (a log line, a panic) ever shows it.
@@ -63,6 +66,21 @@ pub struct PlatformSettings {
     #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true, value_parser = secret, global = true)]
     pub telegram_bot_token: Option<SecretString>,
 
+    /// An access token of "Instagram API with Facebook Login" for your own
+    /// professional account, and that account's id: Instagram accounts are
+    /// "not configured" without both.
+    #[arg(long, env = "INSTAGRAM_ACCESS_TOKEN", hide_env_values = true, value_parser = secret, global = true)]
+    pub instagram_access_token: Option<SecretString>,
+    #[arg(long, env = "INSTAGRAM_USER_ID", global = true)]
+    pub instagram_user_id: Option<String>,
+
+    /// An approved TikTok Research API client's key and secret: TikTok
+    /// accounts are "not configured" without both.
+    #[arg(long, env = "TIKTOK_CLIENT_KEY", global = true)]
+    pub tiktok_client_key: Option<String>,
+    #[arg(long, env = "TIKTOK_CLIENT_SECRET", hide_env_values = true, value_parser = secret, global = true)]
+    pub tiktok_client_secret: Option<SecretString>,
+
     /// Stack Exchange app key (stackapps.com): 10,000 requests a day
     /// instead of 300. Not a secret: Stack Exchange says it may be shown.
     #[arg(long, env = "STACKEXCHANGE_KEY", global = true)]
@@ -103,6 +121,10 @@ pub struct PlatformSettings {
     pub x_url: String,
     #[arg(long, env = "REACH_TELEGRAM_URL", default_value = TELEGRAM_URL, global = true)]
     pub telegram_url: String,
+    #[arg(long, env = "REACH_INSTAGRAM_URL", default_value = INSTAGRAM_URL, global = true)]
+    pub instagram_url: String,
+    #[arg(long, env = "REACH_TIKTOK_URL", default_value = TIKTOK_URL, global = true)]
+    pub tiktok_url: String,
 }
 
 impl Default for PlatformSettings {
@@ -118,6 +140,10 @@ impl Default for PlatformSettings {
             stackexchange_key: None,
             x_bearer_token: None,
             telegram_bot_token: None,
+            instagram_access_token: None,
+            instagram_user_id: None,
+            tiktok_client_key: None,
+            tiktok_client_secret: None,
             mastodon_url: None,
             lemmy_url: None,
             peertube_url: None,
@@ -134,6 +160,8 @@ impl Default for PlatformSettings {
             discord_url: DISCORD_URL.into(),
             x_url: X_URL.into(),
             telegram_url: TELEGRAM_URL.into(),
+            instagram_url: INSTAGRAM_URL.into(),
+            tiktok_url: TIKTOK_URL.into(),
         }
     }
 }

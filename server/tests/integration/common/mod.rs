@@ -476,6 +476,12 @@ pub fn engine(
         discord_url: format!("{upstream}/discord/api/v10"),
         x_url: format!("{upstream}/x"),
         telegram_url: format!("{upstream}/telegram"),
+        instagram_url: format!("{upstream}/graph/v26.0"),
+        instagram_access_token: config.credentials.then(|| "test-ig-token".into()),
+        instagram_user_id: config.credentials.then(|| "17841405309211844".to_owned()),
+        tiktok_url: format!("{upstream}/tiktok"),
+        tiktok_client_key: config.credentials.then(|| "test-key".to_owned()),
+        tiktok_client_secret: config.credentials.then(|| "test-secret".into()),
         telegram_bot_token: config.credentials.then(|| "123:test-bot".into()),
         x_bearer_token: config.credentials.then(|| "test-bearer".into()),
         // Every server of theirs at the fake, under its own host's path.

@@ -57,6 +57,8 @@ pub(crate) async fn reach_with(
         .env("REACH_MISSKEY_URL", format!("{fake}/misskey/{{host}}"))
         .env("REACH_X_URL", format!("{fake}/x"))
         .env("REACH_TELEGRAM_URL", format!("{fake}/telegram"))
+        .env("REACH_INSTAGRAM_URL", format!("{fake}/graph/v26.0"))
+        .env("REACH_TIKTOK_URL", format!("{fake}/tiktok"))
         .env("YOUTUBE_API_KEY", "test-key")
         .env("TWITCH_CLIENT_ID", "test-client")
         .env("TWITCH_CLIENT_SECRET", "test-secret")

@@ -213,10 +213,14 @@ async fn peertube_channels_and_accounts_have_subscribers(backend: Backend) {
     let busy = app
         .add_account(Platform::Peertube, "a/busy@framatube.org")
         .await;
-    let run = engine(app.db.clone(), &fake.uri(), |_| {})
-        .run(Utc::now())
-        .await
-        .expect("a run");
+    // One at a time, in the order added: the rate-limited account,
+    // added last, pauses the (one) fake host only after the others.
+    let run = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1
+    })
+    .run(Utc::now())
+    .await
+    .expect("a run");
     assert_eq!((run.accounts_ok, run.accounts_failed), (2, 2), "{run:?}");
     let channel = detail(&app, channel).await.account;
     assert_eq!(channel.latest.followers, Some(35));
@@ -271,10 +275,14 @@ async fn misskey_hidden_counts_are_unknown_not_zero(backend: Backend) {
     let busy = app
         .add_account(Platform::Misskey, "busy@misskey.backspace.fm")
         .await;
-    let run = engine(app.db.clone(), &fake.uri(), |_| {})
-        .run(Utc::now())
-        .await
-        .expect("a run");
+    // One at a time, in the order added: the rate-limited account,
+    // added last, pauses the (one) fake host only after the others.
+    let run = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1
+    })
+    .run(Utc::now())
+    .await
+    .expect("a run");
     assert_eq!((run.accounts_ok, run.accounts_failed), (2, 3), "{run:?}");
 
     let fixture: serde_json::Value =

@@ -6,13 +6,10 @@
 
 use app::model::{Counters, Outcome, Platform};
 use chrono::Utc;
-use db::entities::{account, snapshot};
-use sea_orm::{Database, EntityTrait, PaginatorTrait};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::collect_cli::{reach_with, succeeded};
-use crate::collection::{answer, on_get, platform_json};
+use crate::collection::{answer, on_get};
 use crate::common::{Backend, TestApp, engine};
 use crate::on_both_backends;
 use crate::open_platforms::{detail, outcome};
@@ -211,10 +208,14 @@ async fn telegram_channels_have_subscribers(backend: Backend) {
     let missing = app.add_account(Platform::Telegram, "nosuchchannel").await;
     let private = app.add_account(Platform::Telegram, "privatechannel").await;
     let busy = app.add_account(Platform::Telegram, "busychannel").await;
-    let run = engine(app.db.clone(), &fake.uri(), |_| {})
-        .run(Utc::now())
-        .await
-        .expect("a run");
+    // One at a time, in the order added: the rate-limited account,
+    // added last, pauses the (one) fake host only after the others.
+    let run = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1
+    })
+    .run(Utc::now())
+    .await
+    .expect("a run");
     assert_eq!((run.accounts_ok, run.accounts_failed), (1, 4), "{run:?}");
     let account = detail(&app, channel).await.account;
     assert_eq!(account.latest.followers, Some(1_234));
@@ -408,75 +409,4 @@ async fn tiktok_research_answers_are_told_apart(backend: Backend) {
         .await
         .expect("a run");
     assert_eq!(outcome(&app, id).await, Some(Outcome::Blocked));
-}
-
-/// X and Telegram need credentials: given them, the binary reads their
-/// answers and stores the counters (X's lists and likes given included).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_reads_the_platforms_that_need_credentials() {
-    let fake = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/x/2/users/by"))
-        .and(wiremock::matchers::header(
-            "authorization",
-            "Bearer x-test-token",
-        ))
-        .respond_with(platform_json("x/users_by_spec_2026.json"))
-        .mount(&fake)
-        .await;
-    on_get(
-        &fake,
-        "/telegram/bot42:tg-test/getChat",
-        platform_json("telegram/get_chat_channel.json"),
-    )
-    .await;
-    on_get(
-        &fake,
-        "/telegram/bot42:tg-test/getChatMemberCount",
-        platform_json("telegram/get_chat_member_count.json"),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let uri = fake.uri();
-    let env = [
-        ("X_BEARER_TOKEN", "x-test-token"),
-        ("TELEGRAM_BOT_TOKEN", "42:tg-test"),
-    ];
-    for (platform, handle) in [("x", "XDevelopers"), ("telegram", "examplechannel")] {
-        succeeded(
-            &reach_with(
-                dir.path(),
-                &uri,
-                &["account", "add", platform, handle],
-                &env,
-            )
-            .await,
-        );
-    }
-    let run = succeeded(&reach_with(dir.path(), &uri, &["collect"], &env).await);
-    assert!(run.contains("2 ok"), "{run}");
-    let db = Database::connect(format!("sqlite://{}/reach.db", dir.path().display()))
-        .await
-        .unwrap();
-    let accounts = account::Entity::find().all(&db).await.unwrap();
-    let x = accounts
-        .iter()
-        .find(|a| a.platform.as_str() == "x")
-        .unwrap();
-    assert_eq!(
-        (x.followers, x.posts, x.listed, x.likes),
-        (Some(583_423), Some(14_052), Some(1_672), Some(3_517))
-    );
-    assert_eq!(x.platform_id.as_deref(), Some("2244994945"));
-    let telegram = accounts
-        .iter()
-        .find(|a| a.platform.as_str() == "telegram")
-        .unwrap();
-    assert_eq!(telegram.followers, Some(1_234));
-    assert_eq!(telegram.platform_id.as_deref(), Some("-1001234567890"));
-    assert_eq!(
-        snapshot::Entity::find().count(&db).await.unwrap(),
-        2,
-        "one snapshot each"
-    );
 }

@@ -18,6 +18,7 @@ mod events;
 mod faults;
 mod federated;
 mod keyed;
+mod keyed_cli;
 mod malformed;
 mod open_platforms;
 mod openapi;

@@ -241,10 +241,14 @@ async fn discord_invites_give_members_and_members_online(backend: Backend) {
     let group = app.add_account(Platform::Discord, "aBcD3fGh").await;
     let busy = app.add_account(Platform::Discord, "busy").await;
 
-    let run = engine(app.db.clone(), &fake.uri(), |_| {})
-        .run(Utc::now())
-        .await
-        .expect("a run");
+    // One at a time, in the order added: the rate-limited account,
+    // added last, pauses the (one) fake host only after the others.
+    let run = engine(app.db.clone(), &fake.uri(), |config| {
+        config.settings.workers = 1
+    })
+    .run(Utc::now())
+    .await
+    .expect("a run");
     assert_eq!((run.accounts_ok, run.accounts_failed), (1, 4), "{run:?}");
 
     let account = detail(&app, server).await.account;

@@ -17,6 +17,7 @@ use serde::Deserialize;
 pub struct AvatarVersion {
     /// The version the address names; with the current one, the answer
     /// may be cached for good.
+    #[param(min_length = 1, max_length = 64, example = "3f2a9c01b7e4")]
     v: Option<String>,
 }
 

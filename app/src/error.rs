@@ -44,6 +44,21 @@ pub enum ErrorKind {
     Network,
 }
 
+impl ErrorKind {
+    /// Whether asking again may succeed (a dropped connection, a busy
+    /// database), as opposed to a request that will fail the same way.
+    pub fn may_pass(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Network
+                | ErrorKind::Unavailable
+                | ErrorKind::RequestTimeout
+                | ErrorKind::TooManyRequests
+                | ErrorKind::Internal
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[error("{message}")]
@@ -200,9 +215,11 @@ impl FromServerFnError for ApiError {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
                 ApiError::bad_request(argument_error_message(&message))
             }
-            ServerFnErrorErr::Request(message) => Self {
+            // The browser's own words ("TypeError: Failed to fetch") tell
+            // a reader nothing more than this.
+            ServerFnErrorErr::Request(_) => Self {
                 kind: ErrorKind::Network,
-                message: format!("could not reach the server: {message}"),
+                message: "Reach did not answer".to_owned(),
             },
             ServerFnErrorErr::UnsupportedRequestMethod(message) => ApiError::bad_request(message),
             // On the server, a request body that does not decode (not UTF-8,

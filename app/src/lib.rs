@@ -38,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <meta name="description" content="Reach: a self-hosted tracker of public social-media accounts — growth, leaderboards, projections and collection health." />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options=options.clone() />
@@ -56,29 +57,28 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     ThemeState::provide();
     Session::provide();
+    components::time::Clock::provide();
     mark_hydrated();
 
     view! {
-        <Title text="Reach" />
+        // Each page names itself ("Accounts · Reach"); a page without a
+        // name of its own is "Reach".
+        <Title formatter=|text: String| if text.is_empty() || text == "Reach" { "Reach".to_owned() } else { format!("{text} · Reach") } text="Reach" />
         <Router>
+            // The browser's own jump (rel=external keeps the router out):
+            // focus moves into the page, past the navigation.
+            <a class="skip-link" href="#main" rel="external">"Skip to content"</a>
             <header class="topbar">
                 <a class="brand" href="/">"Reach"</a>
-                <nav>
-                    <A href="/" exact=true>"Overview"</A>
-                    <A href="/accounts">"Accounts"</A>
-                    <A href="/leaderboard">"Leaderboard"</A>
-                    <A href="/brands">"Brands"</A>
-                    <A href="/compare">"Compare"</A>
-                    <A href="/runs">"Runs"</A>
-                    <A href="/performance">"Performance"</A>
-                    // Rendered by the server, outside the router.
-                    <a href="/api/docs" rel="external">"API"</a>
+                <nav class="primary" aria-label="Main">
+                    <NavLinks />
                 </nav>
+                <PhoneMenu />
                 <SessionMenu />
                 <ThemeToggle />
             </header>
             <OfflineBanner />
-            <main>
+            <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <pages::NotFound /> }>
                     // Async: the server waits for the data and sends complete HTML
                     // with the right status (404 for a missing account); reads take
@@ -97,6 +97,43 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The dashboard's sections, in the top bar (and in the phone's menu).
+#[component]
+fn NavLinks() -> impl IntoView {
+    view! {
+        <A href="/" exact=true>"Overview"</A>
+        <A href="/accounts">"Accounts"</A>
+        <A href="/leaderboard">"Leaderboard"</A>
+        <A href="/brands">"Brands"</A>
+        <A href="/compare">"Compare"</A>
+        <A href="/runs">"Runs"</A>
+        <A href="/performance">"Performance"</A>
+        // Rendered by the server, outside the router.
+        <a href="/api/docs" rel="external">"API"</a>
+    }
+}
+
+/// On a phone the sections fold into a menu, so the top bar stays one
+/// line. A `<details>` opens without JavaScript (before hydration too);
+/// once live, choosing a section closes it again.
+#[component]
+fn PhoneMenu() -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move |_| {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+    };
+    view! {
+        <details class="phone-menu" node_ref=menu>
+            <summary>"Menu"</summary>
+            <nav aria-label="Main" on:click=close>
+                <NavLinks />
+            </nav>
+        </details>
     }
 }
 

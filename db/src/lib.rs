@@ -9,6 +9,7 @@
 pub mod access;
 pub mod accounts;
 pub mod analytics;
+pub mod audience;
 pub mod avatars;
 pub mod brands;
 pub mod downsample;

@@ -14,8 +14,8 @@ use crate::accounts::with_tags;
 use crate::entities::{account, collection_run};
 use crate::sql::to_count;
 use types::{
-    AccountRow, Outcome, Overview, Platform, PlatformTotals, RunSummary, STALE_AFTER_HOURS,
-    TotalChange,
+    AUDIENCE_DAYS, AccountRow, Outcome, Overview, Platform, PlatformTotals, RunSummary,
+    STALE_AFTER_HOURS, TotalChange,
 };
 
 /// How many accounts each list of the overview shows.
@@ -25,8 +25,13 @@ const OVERVIEW_LIST_LENGTH: u32 = 5;
 /// different connections (the totals' pass over the accounts is the
 /// longest).
 pub async fn overview(db: &DatabaseConnection) -> Result<Overview, StoreError> {
-    let ((totals, by_platform, changes), (top_accounts, top_growers), attention) =
-        tokio::try_join!(totals(db), leaders(db), attention(db))?;
+    let today = Utc::now().date_naive();
+    let ((totals, by_platform, changes), (top_accounts, top_growers), attention, audience) = tokio::try_join!(
+        totals(db),
+        leaders(db),
+        attention(db),
+        crate::audience::series(db, today, AUDIENCE_DAYS)
+    )?;
     Ok(Overview {
         accounts: totals.accounts,
         core_accounts: totals.core_accounts,
@@ -42,6 +47,7 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, StoreError> {
         needs_attention: attention.accounts,
         needs_attention_total: attention.total,
         recent_events: attention.recent_events,
+        audience,
     })
 }
 
@@ -207,8 +213,17 @@ async fn attention(db: &DatabaseConnection) -> Result<Attention, StoreError> {
             .await?;
         Ok::<_, StoreError>((with_tags(db, accounts).await?, total))
     };
+    // A run that found nothing due (after a restart, say) says nothing about
+    // the data: the overview shows the latest that collected, or is collecting.
     let latest_run = async {
         let run = collection_run::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(collection_run::Column::AccountsOk.gt(0))
+                    .add(collection_run::Column::AccountsFailed.gt(0))
+                    .add(collection_run::Column::AccountsSkipped.gt(0))
+                    .add(collection_run::Column::Status.eq(types::RunStatus::Running)),
+            )
             .order_by_desc(collection_run::Column::StartedAt)
             .order_by_desc(collection_run::Column::Id)
             .one(db)

@@ -89,16 +89,44 @@ test('the account page projects the metric and draws it dashed on the chart', as
   const chart = page.locator('#history-chart');
   await chart.scrollIntoViewIfNeeded();
   await expect(chart).toHaveAttribute('data-drawn', 'true');
-  // The observed line, the projection and its band's two edges.
+  // The observed line, the projection with a "today" line, and its band:
+  // an invisible lower edge with the shaded range stacked on it.
+  type Option = {
+    series: { name: string; lineStyle?: { type?: string }; areaStyle?: object; markLine?: object }[];
+    legend: { data: (string | { name: string })[] }[];
+    yAxis: { axisLabel: { formatter: unknown } }[];
+  };
+  type Instance = { getOption(): Option; dispatchAction(action: object): void };
+  const summary = () =>
+    page.evaluate(() => {
+      const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): Instance } }).echarts;
+      const option = echarts.getInstanceByDom(document.getElementById('history-chart')!).getOption();
+      return {
+        series: option.series.map(
+          (s) =>
+            `${s.name}:${s.lineStyle?.type ?? 'solid'}${s.areaStyle ? ':shaded' : ''}${s.markLine ? ':today' : ''}`,
+        ),
+        legend: option.legend[0].data.map((d) => (typeof d === 'string' ? d : d.name)),
+        axisLabels: typeof option.yAxis[0].axisLabel.formatter,
+      };
+    });
   await expect
-    .poll(() =>
-      page.evaluate(() => {
-        const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): { getOption(): { series: { name: string; lineStyle?: { type?: string } }[] } } } }).echarts;
-        const option = echarts.getInstanceByDom(document.getElementById('history-chart')!).getOption();
-        return option.series.map((s) => `${s.name}:${s.lineStyle?.type ?? 'solid'}`);
-      }),
-    )
-    .toEqual([`${observed}:solid`, 'Projection:dashed', 'Band high:dotted', 'Band low:dotted']);
+    .poll(async () => (await summary()).series)
+    .toEqual([`${observed}:solid`, 'Projection:dashed:today', 'Band low:solid', 'Likely range:solid:shaded']);
+  expect((await summary()).legend).toEqual([observed, 'Projection', 'Likely range']);
+  expect((await summary()).axisLabels).toBe('function');
+  // A tooltip reads like the rest of the page: a date, grouped digits and
+  // the change since the point before.
+  await page.evaluate(() => {
+    const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): Instance } }).echarts;
+    echarts
+      .getInstanceByDom(document.getElementById('history-chart')!)
+      .dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 20 });
+  });
+  await expect(chart).toContainText(new RegExp(`${observed}: [\\d,]+ \\([+-]?[\\d,]+\\)`));
+  await expect(chart).not.toContainText(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+  // The daily gains, as bars.
+  await expect(page.locator('#daily-chart')).toHaveAttribute('data-chart', 'daily');
 
   // Fitted on 30 days instead: a link, kept in the URL.
   await page.getByTestId('projection').getByRole('link', { name: 'from 30 days' }).click();
@@ -192,13 +220,19 @@ test('the overview totals each tag', async ({ page, request }) => {
 test.describe('in Paris', () => {
   test.use({ timezoneId: 'Europe/Paris' });
 
-  test('moments are shown in local time once the page is live, UTC before', async ({ page, request }) => {
+  test('moments read relative once the page is live, in local time in the tooltip, UTC before', async ({ page, request }) => {
     const html = await (await request.get('/')).text();
     expect(html).toMatch(/<time datetime="[^"]+"[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time>/);
     await page.goto('/');
     await hydrated(page);
     const moment = page.getByTestId('latest-run').locator('time');
-    await expect(moment).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+0[12]:00\)$/);
-    await expect(moment).toHaveAttribute('title', /UTC$/);
+    await expect(moment).toHaveText(/^(just now|\d+ (min|h) ago|1 day ago|\d days ago)$/);
+    await expect(moment).toHaveAttribute('title', /^\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+0[12]:00\)$/);
+    // A moment older than a week is a local date and time.
+    const accounts = await (await request.get('/api/accounts?per_page=1')).json();
+    await page.goto(`/accounts/${accounts.items[0].id}`);
+    await hydrated(page);
+    const since = page.locator('p.muted', { hasText: 'snapshots since' }).locator('time').last();
+    await expect(since).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+0[12]:00\)$/);
   });
 });

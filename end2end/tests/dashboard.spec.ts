@@ -113,11 +113,22 @@ test('the account page draws the history chart on a canvas', async ({ page, requ
   await expect(page.locator('[data-chart=history] canvas').first()).toBeVisible();
 });
 
-test('a bad account address shows an error with a retry button', async ({ page }) => {
+test('a bad account address says so, with a way back and no pointless retry', async ({ page }) => {
   const response = await page.goto('/accounts/999999');
   expect(response?.status()).toBe(404);
-  await expect(page.getByRole('alert')).toContainText('no account with id 999999');
-  await expect(page.getByRole('button', { name: 'Retry' })).toBeVisible();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('no account with id 999999');
+  await expect(alert.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  await expect(alert.getByRole('link', { name: 'Back to the overview' })).toBeVisible();
+});
+
+test('a page past the end says so and links to the last page', async ({ page }) => {
+  await page.goto('/accounts?page=99');
+  const status = page.getByTestId('pager-status');
+  await expect(status).toHaveText('Page 99 is past the end: 60 accounts fill 3 pages');
+  await page.getByRole('link', { name: '← Last page' }).click();
+  await expect(page).toHaveURL(/page=3/);
+  await expect(status).toHaveText('51–60 of 60 · page 3 of 3');
 });
 
 test('built assets have hashed names, are compressed and cached for good', async ({ request }) => {
@@ -164,7 +175,16 @@ test('the API page, from the menu, describes every endpoint with the dashboard s
   await expect(page.locator('.api-operation')).toHaveCount(operations.length);
   // The hashed stylesheet applies: operations are drawn as cards.
   await expect(page.locator('.api-operation').first()).toHaveCSS('border-top-left-radius', '8px');
+  // Folded: a click opens an operation.
+  await expect(page.locator('#op-list_accounts table')).toBeHidden();
+  await page.locator('#op-list_accounts summary').click();
+  await expect(page.locator('#op-list_accounts table')).toBeVisible();
   await expect(page.locator('#op-list_accounts')).toContainText('per_page');
+  // Markdown is rendered: no backticks, no links into Reach's source.
+  await expect(page.locator('main')).not.toContainText('`');
+  await expect(page.locator('main')).not.toContainText('crate::');
+  // The dashboard's sections are a click away.
+  await expect(page.locator('header nav.primary').getByRole('link', { name: 'Leaderboard' })).toBeVisible();
   // A response's schema links to its description further down.
   await page.locator('#op-list_accounts a[href^="#schema-"]').first().click();
   await expect(page).toHaveURL(/#schema-/);
@@ -196,4 +216,24 @@ test('each account shows its picture or its initial, from Reach itself', async (
   )) {
     expect(src.startsWith('/') && !src.startsWith('//')).toBe(true);
   }
+});
+
+test('the overview opens with the audience over time, stacked by platform', async ({ page, request }) => {
+  type Overview = { audience: { from: string | null; series: { platform: string }[] } };
+  const overview: Overview = await (await request.get('/api/overview')).json();
+  expect(overview.audience.series.length).toBeGreaterThan(1);
+  await page.goto('/');
+  await hydrated(page);
+  const chart = page.locator('#audience-chart');
+  await expect(chart).toHaveAttribute('data-drawn', 'true');
+  const series = await page.evaluate(() => {
+    type Instance = { getOption(): { series: { name: string; stack?: string; areaStyle?: object }[] } };
+    const echarts = (window as unknown as { echarts: { getInstanceByDom(e: Element): Instance } }).echarts;
+    return echarts
+      .getInstanceByDom(document.getElementById('audience-chart')!)
+      .getOption()
+      .series.map((s) => `${s.name.toLowerCase().replace(/[^a-z]/g, '')}:${s.stack}:${s.areaStyle ? 'area' : 'line'}`);
+  });
+  // Named by the platforms' labels ("Hacker News" for hackernews).
+  expect(series).toEqual(overview.audience.series.map((s) => `${s.platform}:total:area`));
 });

@@ -45,9 +45,11 @@ test('collect now starts a run whose progress and outcome show', async ({ page, 
   });
 
   await page.getByTestId('collect-now').click();
-  await expect(page.getByTestId('collect-answer')).toHaveText('Collection started.');
+  // The run shows as soon as it exists, and the message follows it.
   await expect(page.getByTestId('run-progress')).toContainText('30 / 60 accounts');
+  await expect(page.getByTestId('collect-answer')).toHaveText(`Run #${before.items[0].id + 1} is under way.`);
   await expect(page.getByTestId('run-progress')).toHaveCount(0);
+  await expect(page.getByTestId('collect-answer')).toHaveText('');
   const first = page.getByTestId('run-row').first();
   await expect(first).toContainText(`#${before.items[0].id + 1}`);
   await expect(first).toContainText('finished');

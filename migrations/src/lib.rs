@@ -17,6 +17,7 @@ mod m20261124_000011_run_heartbeats;
 mod m20261130_000012_account_states;
 mod m20261130_000013_platform_counters;
 mod m20261130_000014_avatars;
+mod m20261130_000015_audience_days;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_account_states::Migration),
             Box::new(m20261130_000013_platform_counters::Migration),
             Box::new(m20261130_000014_avatars::Migration),
+            Box::new(m20261130_000015_audience_days::Migration),
         ]
     }
 }

@@ -16,6 +16,28 @@ pub struct PlatformTotals {
     pub followers: i64,
 }
 
+/// How many days of the audience's history the overview charts.
+pub const AUDIENCE_DAYS: i64 = 90;
+
+/// One platform's audience, day by day: the sum of its accounts'
+/// followers after each day's runs; `None` for a day without a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AudienceSeries {
+    pub platform: Platform,
+    /// One value per day from the audience's `from`, oldest first.
+    pub followers: Vec<Option<i64>>,
+}
+
+/// The total audience over time, by platform, for the overview's chart.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Audience {
+    /// The first day of every series (`None` before any run).
+    pub from: Option<chrono::NaiveDate>,
+    pub series: Vec<AudienceSeries>,
+}
+
 /// The dashboard's front page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -40,6 +62,8 @@ pub struct Overview {
     pub needs_attention_total: u64,
     /// The newest events (at most a few).
     pub recent_events: Vec<EventRow>,
+    /// The audience of the last [`AUDIENCE_DAYS`] days, by platform.
+    pub audience: Audience,
 }
 
 /// Data older than this is called stale.

@@ -27,6 +27,14 @@ impl<T> Page<T> {
         if self.total == 0 {
             return format!("0 {noun}");
         }
+        let pages = self.page_count();
+        if self.page > pages {
+            let s = if pages == 1 { "" } else { "s" };
+            return format!(
+                "Page {} is past the end: {} {noun} fill {pages} page{s}",
+                self.page, self.total
+            );
+        }
         let first = (self.page - 1) * self.per_page + 1;
         let last = (first - 1 + self.items.len() as u32).max(first);
         format!(
@@ -58,6 +66,16 @@ mod tests {
             total: 0,
         };
         assert_eq!(empty.range_status("accounts"), "0 accounts");
+        let past = Page::<()> {
+            items: vec![],
+            page: 99,
+            per_page: 25,
+            total: 60,
+        };
+        assert_eq!(
+            past.range_status("accounts"),
+            "Page 99 is past the end: 60 accounts fill 3 pages"
+        );
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! (IntersectionObserver), and ECharts itself, `/vendor/echarts.min.js`, is
 //! loaded then, the first time: pages without a chart in view never
 //! download it. Charts follow the window's size and the light/dark theme.
+//!
+//! Over 500 lines: the browser half (drawing, the options of each kind of
+//! line, the label and tooltip formatters) reads one model of lines; the
+//! formatters and tooltips are the part to move to a file of their own.
 
 use leptos::prelude::*;
 
@@ -32,6 +36,10 @@ pub enum Stroke {
     Band,
     /// Marks on points imported from a file rather than observed.
     Imported,
+    /// Bars: a change per day, gains and losses in their colours.
+    Bars,
+    /// Shaded areas stacked on each other (parts of a total).
+    Stacked,
 }
 
 impl ChartLine {
@@ -98,8 +106,9 @@ pub fn HistoryChart(
                 stroke,
             };
             lines.push(line("Projection", Stroke::Projected, |p| p.value));
-            lines.push(line("Band high", Stroke::Band, |p| p.high));
+            // The lower edge first: the band stacks on it.
             lines.push(line("Band low", Stroke::Band, |p| p.low));
+            lines.push(line("Band high", Stroke::Band, |p| p.high));
         });
         lines
     });
@@ -143,9 +152,14 @@ pub fn LineChart(
 
 #[cfg(feature = "hydrate")]
 mod browser {
+    use std::rc::Rc;
+
     use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend};
-    use charming::element::{AreaStyle, AxisType, LineStyle, LineStyleType, Tooltip, Trigger};
-    use charming::series::{Line, Scatter};
+    use charming::element::{
+        AreaStyle, AxisType, ItemStyle, Label, LineStyle, LineStyleType, MarkLine, MarkLineData,
+        MarkLineVariant, Symbol, Tooltip, Trigger,
+    };
+    use charming::series::{Bar, Line, Scatter};
     use charming::theme::Theme;
     use charming::{Chart, Echarts, WasmRenderer};
     use leptos::prelude::*;
@@ -187,33 +201,38 @@ mod browser {
         });
 
         let instance = StoredValue::new_local(None::<Drawn>);
+        // The formatters of the options last set (ECharts calls them).
+        let formatters = StoredValue::new_local(None::<Formatters>);
         Effect::new(move |_| {
             if !visible.get() {
                 return;
             }
-            let chart = lines.with(|lines| build(lines));
+            let lines = Rc::new(lines.get());
+            let chart = build(&lines);
             let dark = dark.get();
             spawn_local(async move {
                 if let Err(error) = load_echarts().await {
                     leptos::logging::error!("could not load ECharts: {error:?}");
                     return;
                 }
-                instance.update_value(|slot| match slot {
-                    Some(current) if current.dark == dark => {
-                        WasmRenderer::update(&current.echarts, &chart)
-                    }
-                    _ => {
+                instance.update_value(|slot| {
+                    if slot.as_ref().is_none_or(|current| current.dark != dark) {
                         if let Some(old) = slot.take() {
                             dispose(&old.echarts);
                         }
                         let theme = if dark { Theme::Dark } else { Theme::Default };
                         match WasmRenderer::new_opt(None, Some(HEIGHT))
                             .theme(theme)
-                            .render(element_id, &chart)
+                            .render(element_id, &Chart::new())
                         {
                             Ok(echarts) => *slot = Some(Drawn { echarts, dark }),
                             Err(error) => leptos::logging::error!("chart failed: {error:?}"),
                         }
+                    }
+                    if let Some(current) = slot {
+                        let (options, made) = with_formatters(&chart, lines.clone());
+                        set_options(&current.echarts, &options);
+                        formatters.set_value(Some(made));
                     }
                 });
                 drawn.set(instance.with_value(|slot| slot.as_ref().map(|current| current.dark)));
@@ -227,7 +246,17 @@ mod browser {
                 }
             })
         });
-        on_cleanup(move || resize.remove());
+        on_cleanup(move || {
+            resize.remove();
+            // The chart goes before its formatters: a live ECharts instance
+            // would call them (on a resize, a frame) after they are dropped.
+            instance.try_update_value(|slot| {
+                if let Some(old) = slot.take() {
+                    dispose(&old.echarts);
+                }
+            });
+            formatters.try_update_value(|made| made.take());
+        });
     }
 
     /// An IntersectionObserver that sets `visible` once, then stops.
@@ -283,30 +312,219 @@ mod browser {
         }
     }
 
+    /// Sets a chart's options, replacing (not merging with) the previous
+    /// ones: a series that is gone leaves nothing behind (an area, a band).
+    fn set_options(echarts: &Echarts, options: &JsValue) {
+        let method = js_sys::Reflect::get(echarts.as_ref(), &JsValue::from_str("setOption"));
+        if let Ok(function) = method.and_then(|m| m.dyn_into::<js_sys::Function>()) {
+            let replace = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&replace, &"notMerge".into(), &JsValue::TRUE);
+            if let Err(error) = function.call2(echarts.as_ref(), options, &replace) {
+                leptos::logging::error!("chart options refused: {error:?}");
+            }
+        }
+    }
+
+    /// The functions ECharts calls to write the axis labels and tooltips
+    /// (Rust closures: the page's CSP allows no JavaScript made from text).
+    struct Formatters {
+        _axis: Closure<dyn Fn(JsValue) -> JsValue>,
+        _tooltip: Closure<dyn Fn(JsValue) -> JsValue>,
+    }
+
+    /// The chart's options as ECharts takes them, with Reach's formatters.
+    fn with_formatters(chart: &Chart, lines: Rc<Vec<ChartLine>>) -> (JsValue, Formatters) {
+        let options = serde_json::to_string(chart)
+            .ok()
+            .and_then(|json| js_sys::JSON::parse(&json).ok())
+            .unwrap_or(JsValue::NULL);
+        let axis = Closure::<dyn Fn(JsValue) -> JsValue>::new(|value: JsValue| {
+            JsValue::from_str(&crate::format::axis_value(value.as_f64().unwrap_or(0.0)))
+        });
+        let tooltip = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |params: JsValue| {
+            JsValue::from_str(&tooltip_html(&lines, &params))
+        });
+        let set = |target: &JsValue, path: &[&str], value: &JsValue| {
+            let mut object = target.clone();
+            for key in &path[..path.len() - 1] {
+                let key = JsValue::from_str(key);
+                let next = js_sys::Reflect::get(&object, &key).unwrap_or(JsValue::UNDEFINED);
+                let next = if next.is_object() {
+                    next
+                } else {
+                    let made: JsValue = js_sys::Object::new().into();
+                    let _ = js_sys::Reflect::set(&object, &key, &made);
+                    made
+                };
+                object = next;
+            }
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(path[path.len() - 1]), value);
+        };
+        // One axis is an object, several an array.
+        if let Ok(axes) = js_sys::Reflect::get(&options, &"yAxis".into()) {
+            if js_sys::Array::is_array(&axes) {
+                for y in js_sys::Array::from(&axes).iter() {
+                    set(&y, &["axisLabel", "formatter"], axis.as_ref());
+                }
+            } else if axes.is_object() {
+                set(&axes, &["axisLabel", "formatter"], axis.as_ref());
+            }
+        }
+        set(&options, &["tooltip", "formatter"], tooltip.as_ref());
+        (
+            options,
+            Formatters {
+                _axis: axis,
+                _tooltip: tooltip,
+            },
+        )
+    }
+
+    /// A tooltip: the moment in the reader's zone, then each line's value
+    /// and its change from the line's previous point (the band as a range).
+    fn tooltip_html(lines: &[ChartLine], params: &JsValue) -> String {
+        let get = |object: &JsValue, key: &str| {
+            js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        };
+        let mut html = String::new();
+        let mut moment = None;
+        // Daily figures: the date says it all.
+        let daily = lines
+            .iter()
+            .any(|l| matches!(l.stroke, Stroke::Bars | Stroke::Stacked));
+        let mut total = None::<f64>;
+        for item in js_sys::Array::from(params).iter() {
+            let Some(series) = get(&item, "seriesName").as_string() else {
+                continue;
+            };
+            let index = get(&item, "dataIndex").as_f64().unwrap_or(-1.0);
+            let Some(line) = lines.iter().find(|l| display_name(l) == series) else {
+                continue;
+            };
+            if index < 0.0 || line.stroke == Stroke::Imported {
+                continue;
+            }
+            let index = index as usize;
+            let Some(&(at, value)) = line.points.get(index) else {
+                continue;
+            };
+            moment.get_or_insert(at);
+            let marker = get(&item, "marker").as_string().unwrap_or_default();
+            let text = match line.stroke {
+                Stroke::Band if line.name == BAND_LOW => continue,
+                Stroke::Band => {
+                    let low = lines
+                        .iter()
+                        .find(|l| l.name == BAND_LOW)
+                        .and_then(|l| l.points.get(index))
+                        .map_or(value, |p| p.1);
+                    format!(
+                        "likely between {} and {}",
+                        crate::format::precise(low),
+                        crate::format::precise(value)
+                    )
+                }
+                Stroke::Bars => crate::format::precise_signed(value),
+                Stroke::Stacked => {
+                    *total.get_or_insert(0.0) += value;
+                    crate::format::precise(value)
+                }
+                _ => {
+                    let change = index
+                        .checked_sub(1)
+                        .and_then(|i| line.points.get(i))
+                        .map(|previous| value - previous.1);
+                    match change {
+                        Some(change) => format!(
+                            "{} ({})",
+                            crate::format::precise(value),
+                            crate::format::precise_signed(change)
+                        ),
+                        None => crate::format::precise(value),
+                    }
+                }
+            };
+            html.push_str(&format!(
+                "<br>{marker}{}: <b>{text}</b>",
+                escape(&display_name(line))
+            ));
+        }
+        if let Some(total) = total {
+            html.push_str(&format!(
+                "<br>Total: <b>{}</b>",
+                crate::format::precise(total)
+            ));
+        }
+        let when = moment.map(|at| local_moment(at, daily)).unwrap_or_default();
+        format!("{}{html}", escape(&when))
+    }
+
+    /// The name a reader sees for a line (the band's upper edge is the band).
+    fn display_name(line: &ChartLine) -> String {
+        if line.stroke == Stroke::Band && line.name != BAND_LOW {
+            "Likely range".to_owned()
+        } else {
+            line.name.clone()
+        }
+    }
+
+    /// A moment in the reader's zone and language: "30 Nov 2026, 14:05".
+    fn local_moment(at: i64, date_only: bool) -> String {
+        let date = js_sys::Date::new(&JsValue::from_f64(at as f64));
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+        if !date_only {
+            let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+        }
+        String::from(date.to_locale_string("default", &options))
+    }
+
+    /// Names come from accounts (anyone's text): never HTML.
+    fn escape(text: &str) -> String {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    }
+
+    /// The lower edge of a projection's band, drawn as the base the band
+    /// stacks on.
+    const BAND_LOW: &str = "Band low";
+
     fn build(lines: &[ChartLine]) -> Chart {
         let observed = lines
             .iter()
             .filter(|l| l.stroke == Stroke::Observed)
             .count();
-        let single = observed == 1;
+        let bars = lines.iter().any(|l| l.stroke == Stroke::Bars);
+        let projected = lines.iter().any(|l| l.stroke == Stroke::Projected);
+        let single = observed == 1 && !projected;
+        let stacked = lines.iter().any(|l| l.stroke == Stroke::Stacked);
+        let legend: Vec<String> = lines
+            .iter()
+            .filter(|l| l.name != BAND_LOW && l.stroke != Stroke::Imported)
+            .map(display_name)
+            .collect();
         let mut chart = Chart::new()
             // The page's background shows through, in either theme.
             .background_color("transparent")
             .grid(
                 Grid::new()
-                    .left("64")
+                    .left("56")
                     .right("24")
                     .top(if single { "24" } else { "48" })
                     .bottom("64"),
             )
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .x_axis(Axis::new().type_(AxisType::Time))
-            .y_axis(Axis::new().type_(AxisType::Value).scale(true))
+            .y_axis(Axis::new().type_(AxisType::Value).scale(!bars && !stacked))
             .data_zoom(DataZoom::new().type_(DataZoomType::Inside))
             .data_zoom(DataZoom::new().type_(DataZoomType::Slider));
-        if !single {
-            chart = chart.legend(Legend::new());
+        if !single && !bars {
+            chart = chart.legend(Legend::new().data(legend));
         }
+        // "Today", where the observed history meets the projection.
+        let today = projected.then(js_sys::Date::now);
         for line in lines {
             let data: Vec<Vec<f64>> = line
                 .points
@@ -324,18 +542,80 @@ mod browser {
                     chart.series(line_series().area_style(AreaStyle::new().opacity(0.15)))
                 }
                 Stroke::Observed => chart.series(line_series()),
-                Stroke::Projected => chart.series(
+                Stroke::Projected => {
+                    let mut series = line_series()
+                        .line_style(LineStyle::new().type_(LineStyleType::Dashed).width(2));
+                    if let Some(today) = today {
+                        series = series.mark_line(
+                            MarkLine::new()
+                                .silent(true)
+                                .symbol(vec![Symbol::None, Symbol::None])
+                                .label(Label::new().formatter("today"))
+                                .line_style(
+                                    LineStyle::new().type_(LineStyleType::Solid).opacity(0.5),
+                                )
+                                .data(vec![MarkLineVariant::Simple(
+                                    MarkLineData::new().x_axis(today),
+                                )]),
+                        );
+                    }
+                    chart.series(series)
+                }
+                // One muted band: the lower edge as an invisible base, the
+                // upper edge stacked on it as the width, shaded.
+                Stroke::Band => {
+                    let low = lines.iter().find(|l| l.name == BAND_LOW);
+                    let width: Vec<Vec<f64>> = if line.name == BAND_LOW {
+                        data.clone()
+                    } else {
+                        line.points
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (at, high))| {
+                                let base = low.and_then(|l| l.points.get(i)).map_or(*high, |p| p.1);
+                                vec![*at as f64, high - base]
+                            })
+                            .collect()
+                    };
+                    let mut series = Line::new()
+                        .name(display_name(line))
+                        .show_symbol(false)
+                        .stack("band")
+                        .line_style(LineStyle::new().opacity(0.0))
+                        .data(width);
+                    if line.name != BAND_LOW {
+                        series = series.area_style(AreaStyle::new().color("#7f8aa3").opacity(0.22));
+                    }
+                    chart.series(series)
+                }
+                Stroke::Stacked => chart.series(
                     line_series()
-                        .line_style(LineStyle::new().type_(LineStyleType::Dashed).width(2)),
+                        .stack("total")
+                        .area_style(AreaStyle::new().opacity(0.6)),
                 ),
-                Stroke::Band => chart.series(
-                    line_series().line_style(
-                        LineStyle::new()
-                            .type_(LineStyleType::Dotted)
-                            .width(1)
-                            .opacity(0.7),
-                    ),
-                ),
+                Stroke::Bars => {
+                    let part = |keep: fn(f64) -> bool| -> Vec<Vec<f64>> {
+                        line.points
+                            .iter()
+                            .map(|(at, v)| vec![*at as f64, if keep(*v) { *v } else { 0.0 }])
+                            .collect()
+                    };
+                    chart
+                        .series(
+                            Bar::new()
+                                .name(line.name.as_str())
+                                .stack("change")
+                                .item_style(ItemStyle::new().color("#12b76a"))
+                                .data(part(|v| v >= 0.0)),
+                        )
+                        .series(
+                            Bar::new()
+                                .name(format!("{} (loss)", line.name))
+                                .stack("change")
+                                .item_style(ItemStyle::new().color("#f04438"))
+                                .data(part(|v| v < 0.0)),
+                        )
+                }
                 // Marks only: dots on the imported points.
                 Stroke::Imported => chart.series(
                     Scatter::new()

@@ -24,7 +24,9 @@ pub fn PagerFooter(
                 <td colspan=columns>
                     <nav class="pager" aria-label="Pages">
                         <span data-testid="pager-status">{status}</span>
-                        {(current > 1).then(|| view! { <a rel="prev" href=href(current - 1)>{previous}</a> })}
+                        // Past the end (an old link): the way back is the last page.
+                        {(current > pages).then(|| view! { <a rel="prev" href=href(pages)>"← Last page"</a> })}
+                        {(current > 1 && current <= pages).then(|| view! { <a rel="prev" href=href(current - 1)>{previous}</a> })}
                         {(current < pages).then(|| view! { <a rel="next" href=href(current + 1)>{next}</a> })}
                     </nav>
                 </td>

@@ -112,7 +112,7 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Sign in · Reach" />
+        <Title text="Sign in" />
         <h1>"Sign in"</h1>
         <ActionForm action=session.login attr:class="login-form">
             <label>

@@ -67,6 +67,7 @@ pub fn ErrorPanel(
         ErrorKind::TooManyRequests => "Too many requests from this address; wait a moment.",
         ErrorKind::Internal => "The server logged the details.",
     };
+    let kind = error.kind;
     view! {
         <div class="error-panel" role="alert">
             <p>
@@ -74,9 +75,17 @@ pub fn ErrorPanel(
                 {error.message}
             </p>
             <p class="hint">{hint}</p>
-            <button type="button" on:click=move |_| retry.run(())>
-                "Retry"
-            </button>
+            // Asking again helps only where the failure may pass; a missing
+            // or refused thing offers a way back instead.
+            {if kind.may_pass() {
+                view! {
+                    <button type="button" on:click=move |_| retry.run(())>
+                        "Retry"
+                    </button>
+                }.into_any()
+            } else {
+                view! { <p><a href="/">"Back to the overview"</a></p> }.into_any()
+            }}
         </div>
     }
 }

@@ -1,15 +1,43 @@
 //! Moments as people read them. Reach stores and computes in UTC; the
-//! server renders UTC (it does not know the reader's zone), and once the
-//! page is live each moment is shown in the browser's local time, with its
-//! offset, which follows daylight saving at that moment.
+//! server renders UTC (it does not know the reader's zone, nor when the
+//! page will be read), and once the page is live a recent moment reads
+//! relative ("2 h ago", kept current by a clock ticking each half minute)
+//! and an older one in the browser's local time, with its offset, which
+//! follows daylight saving at that moment. The exact local time is always
+//! in the tooltip.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::prelude::*;
 
 use crate::format::timestamp;
 
-/// A moment: UTC from the server, local time once hydrated; the UTC value
-/// stays in the tooltip and the `datetime` attribute.
+/// The browser's "now", ticking every 30 s, shared by every moment shown.
+#[derive(Clone, Copy)]
+pub struct Clock(
+    // Read only in the browser: the server renders absolute times.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))] ReadSignal<DateTime<Utc>>,
+);
+
+impl Clock {
+    /// Starts the clock (in the browser; the server renders absolute times).
+    pub fn provide() {
+        let (now, set_now) = signal(Utc::now());
+        #[cfg(feature = "hydrate")]
+        {
+            let tick =
+                gloo_timers::callback::Interval::new(30_000, move || set_now.set(Utc::now()));
+            // The clock lives as long as the page.
+            tick.forget();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = set_now;
+        provide_context(Clock(now));
+    }
+}
+
+/// A moment: UTC from the server; once hydrated relative when recent, local
+/// time otherwise; the exact local time in the tooltip and UTC in the
+/// `datetime` attribute.
 #[component]
 pub fn LocalTime(at: Option<DateTime<Utc>>) -> impl IntoView {
     let Some(at) = at else {
@@ -17,16 +45,23 @@ pub fn LocalTime(at: Option<DateTime<Utc>>) -> impl IntoView {
     };
     let utc = timestamp(Some(at));
     let text = RwSignal::new(utc.clone());
+    let title = RwSignal::new(utc);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        // Minutes west of UTC at that moment, as JavaScript counts them.
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-            at.timestamp_millis() as f64
-        ));
-        text.set(local_text(at, date.get_timezone_offset() as i32));
-    });
+    {
+        let clock = use_context::<Clock>();
+        Effect::new(move |_| {
+            // Minutes west of UTC at that moment, as JavaScript counts them.
+            let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+                at.timestamp_millis() as f64
+            ));
+            let local = local_text(at, date.get_timezone_offset() as i32);
+            let now = clock.map_or_else(Utc::now, |c| c.0.get());
+            text.set(crate::format::relative(at, now).unwrap_or_else(|| local.clone()));
+            title.set(local);
+        });
+    }
     view! {
-        <time datetime=at.to_rfc3339() title=utc>{move || text.get()}</time>
+        <time datetime=at.to_rfc3339() title=move || title.get()>{move || text.get()}</time>
     }
     .into_any()
 }

@@ -7,13 +7,14 @@
 //! next to grow should move to `pages/account/`.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{get_account, get_growth, get_history, get_projection, get_rollups, list_events};
 use crate::client_cache::cached_resource;
 use crate::components::avatar::Avatar;
-use crate::components::chart::HistoryChart;
+use crate::components::chart::{ChartLine, HistoryChart, LineChart, Stroke};
 use crate::components::events::EventList;
 use crate::components::manage::AccountAdmin;
 use crate::components::session::AdminOnly;
@@ -171,10 +172,10 @@ fn HistorySection(
             }
         },
     );
-    // The chart shows as much future as the range shows past, from 30 days
-    // to a year.
+    // The chart shows half as much future as the range shows past: the
+    // projection takes at most a third of its width.
     let projected = Signal::derive(move || {
-        let ahead = range.get().days().unwrap_or(365).clamp(30, 365);
+        let ahead = (range.get().days().unwrap_or(365) / 2).clamp(3, 182);
         projection
             .get()
             .and_then(Result::ok)
@@ -208,14 +209,14 @@ fn HistorySection(
             <div class="toolbar">
                 <div class="segmented" role="group" aria-label="Range">
                     {HistoryRange::ALL.into_iter().map(|r| view! {
-                        <a href=move || link(r, metric.get()) class:active=move || range.get() == r data-range=r.as_str()>
+                        <a href=move || link(r, metric.get()) data-noscroll="true" class:active=move || range.get() == r data-range=r.as_str()>
                             {r.as_str()}
                         </a>
                     }).collect_view()}
                 </div>
                 <div class="segmented" role="group" aria-label="Metric">
                     {metrics.iter().copied().map(|m| view! {
-                        <a href=move || link(range.get(), m) class:active=move || metric.get() == m data-metric=m.as_str()>
+                        <a href=move || link(range.get(), m) data-noscroll="true" class:active=move || metric.get() == m data-metric=m.as_str()>
                             {platform.metric_label(m)}
                         </a>
                     }).collect_view()}
@@ -238,10 +239,12 @@ fn HistorySection(
                             let chart = view! {
                                 <HistoryChart points=Signal::stored(points) metric=metric.into() platform projection=projected />
                             }.into_any();
+                            let gains = view! { <DailyGainChart days metric platform /> }.into_any();
                             let table = view! { <DailyTable days metric day_ranges platform /> }.into_any();
                             view! {
                                 {chart}
                                 <p class="muted" data-testid="history-count">{format!("{count} snapshots")}</p>
+                                {gains}
                                 {table}
                             }.into_any()
                         }
@@ -306,7 +309,7 @@ fn ProjectionSection(
                 <h2>"Projection"</h2>
                 <div class="segmented" role="group" aria-label="Fitted on">
                     {PROJECTION_BASES.map(|b| view! {
-                        <a href=move || basis_link(b) class:active=move || basis.get() == b data-basis=b>
+                        <a href=move || basis_link(b) data-noscroll="true" class:active=move || basis.get() == b data-basis=b>
                             {format!("from {b} days")}
                         </a>
                     })}
@@ -566,6 +569,39 @@ fn daily_rows(points: &[HistoryPoint], metric: Metric) -> Vec<DailyRow> {
     rows
 }
 
+/// Each day's gain or loss as bars (Social Blade's daily chart): how steady
+/// the growth is shows at a glance.
+#[component]
+fn DailyGainChart(
+    days: Memo<Vec<DailyRow>>,
+    metric: Memo<Metric>,
+    platform: Platform,
+) -> impl IntoView {
+    let lines = Signal::derive(move || {
+        let points = days.with(|days| {
+            days.iter()
+                .rev()
+                .filter_map(|row| {
+                    let change = row.change?;
+                    let noon = row.date.and_hms_opt(12, 0, 0)?.and_utc();
+                    Some((noon.timestamp_millis(), change as f64))
+                })
+                .collect()
+        });
+        vec![ChartLine {
+            name: format!("{} per day", platform.metric_label(metric.get())),
+            points,
+            stroke: Stroke::Bars,
+        }]
+    });
+    let label =
+        Signal::derive(move || format!("Daily change of {}", platform.metric_name(metric.get())));
+    view! {
+        <h2>"Daily gains"</h2>
+        <LineChart element_id="daily-chart" kind="daily" lines label />
+    }
+}
+
 /// The day-by-day values of the chart's metric, newest first.
 #[component]
 fn DailyTable(
@@ -577,7 +613,7 @@ fn DailyTable(
 ) -> impl IntoView {
     view! {
         <h2>"Day by day"</h2>
-        <div class="table-scroll daily">
+        <div class="table-scroll daily" tabindex="0" role="region" aria-label="Day by day values">
             <table class="data" data-testid="daily-table">
                 <thead>
                     <tr>
@@ -642,7 +678,12 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
             }
         })
         .collect_view();
+    let title = match &account.display_name {
+        Some(name) if *name != account.handle => format!("{name} ({})", account.handle),
+        _ => account.handle.clone(),
+    };
     view! {
+        <Title text=title />
         <h1>
             <Avatar src=account.avatar.clone() name=account.handle.clone() platform size=48 />
             " "

@@ -3,6 +3,7 @@
 //! and back/forward work.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -206,6 +207,7 @@ pub fn AccountsPage() -> impl IntoView {
     };
 
     view! {
+        <Title text="Accounts" />
         <h1>"Accounts"</h1>
         <AdminOnly action="add accounts">
             <AddAccountForm />
@@ -326,7 +328,7 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
     if page.items.is_empty() {
         return view! {
             <tbody>
-                <tr><td colspan=COLUMNS class="empty">"No account matches."</td></tr>
+                <tr><td colspan=COLUMNS class="empty">{if page.total > 0 { "No accounts on this page: see the last page below." } else { "No account matches." }}</td></tr>
             </tbody>
         }
         .into_any();
@@ -346,6 +348,7 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
                         <td>
                             <Avatar src=a.avatar.clone() name=a.handle.clone() platform=a.platform />
                             <a class="handle" href=format!("/accounts/{}", a.id) title=title>{a.handle.clone()}</a>
+                            <span class="phone-only">{a.platform.label()}</span>
                             {a.is_core.then(|| view! { <span class="core" title="Core account: collected first">"core"</span> })}
                             {a.simulated.then(|| view! { <span class="simulated" title="A demo account: simulated counters">"simulated"</span> })}
                             {a.last_outcome.filter(|o| *o != Outcome::Ok).map(|o| view! {

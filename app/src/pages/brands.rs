@@ -3,6 +3,7 @@
 //! accounts (`/brands/:id`).
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_brand, list_brands};
@@ -20,6 +21,7 @@ pub fn BrandsPage() -> impl IntoView {
     let brands = cached_resource("brands", || (), |_| list_brands());
     let retry = Callback::new(move |_| brands.refetch());
     view! {
+        <Title text="Brands" />
         <h1>"Brands"</h1>
         <p class="muted">"One creator's or company's accounts across platforms, with their combined audience. Group accounts with " <code>"reach brand assign"</code> " or a " <code>"brand"</code> " column in an import."</p>
         <div class="table-scroll">
@@ -119,6 +121,7 @@ fn BrandBody(data: BrandDetail) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(",");
     view! {
+        <Title text=brand.name.clone() />
         <h1 data-testid="brand-name">{brand.name.clone()}</h1>
         <p class="muted">
             {format!("#{} of the brands by audience", brand.rank)}
@@ -142,6 +145,7 @@ fn BrandBody(data: BrandDetail) -> impl IntoView {
                 <span class="sub">{percent(brand.percent_30d)}</span>
             </div>
         </div>
+        <div class="table-scroll">
         <table class="data" data-testid="brand-accounts">
             <thead>
                 <tr>
@@ -171,5 +175,6 @@ fn BrandBody(data: BrandDetail) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }

@@ -3,6 +3,7 @@
 //! comparison is a link to share.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -111,26 +112,27 @@ pub fn ComparePage() -> impl IntoView {
         }
     };
     view! {
+        <Title text="Compare" />
         <h1>"Compare"</h1>
         <p class="muted">"Up to six accounts on one chart. Indexed shows each as a percentage of its first value in the range, so accounts of any size compare."</p>
         <AccountPicker state />
         <div class="toolbar">
             <div class="segmented" role="group" aria-label="Range">
                 {HistoryRange::ALL.into_iter().map(|r| view! {
-                    <a href=move || { let mut s = state.get(); s.range = r; s.href() }
+                    <a href=move || { let mut s = state.get(); s.range = r; s.href() } data-noscroll="true"
                         class:active=move || state.get().range == r data-range=r.as_str()>{r.as_str()}</a>
                 }).collect_view()}
             </div>
             <div class="segmented" role="group" aria-label="Metric">
                 {Metric::ALL.into_iter().map(|m| view! {
-                    <a href=move || { let mut s = state.get(); s.metric = m; s.href() }
+                    <a href=move || { let mut s = state.get(); s.metric = m; s.href() } data-noscroll="true"
                         class:active=move || state.get().metric == m data-metric=m.as_str()>{m.label()}</a>
                 }).collect_view()}
             </div>
             <div class="segmented" role="group" aria-label="Scale">
-                <a href=link(|s| s.mode = CompareMode::Absolute)
+                <a href=link(|s| s.mode = CompareMode::Absolute) data-noscroll="true"
                     class:active=move || state.get().mode == CompareMode::Absolute data-mode="absolute">"Absolute"</a>
-                <a href=link(|s| s.mode = CompareMode::Indexed)
+                <a href=link(|s| s.mode = CompareMode::Indexed) data-noscroll="true"
                     class:active=move || state.get().mode == CompareMode::Indexed data-mode="indexed">"Indexed"</a>
             </div>
         </div>
@@ -171,6 +173,7 @@ fn CompareBody(data: Comparison) -> impl IntoView {
     .into_any();
     view! {
         {chart}
+        <div class="table-scroll">
         <table class="data" data-testid="compare-table">
             <thead>
                 <tr>
@@ -201,6 +204,7 @@ fn CompareBody(data: Comparison) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 
@@ -235,7 +239,13 @@ fn AccountPicker(state: Memo<CompareState>) -> impl IntoView {
         }
         let mut ids = current.ids.clone();
         ids.push(id);
-        navigate(&current.with_ids(ids).href(), NavigateOptions::default());
+        navigate(
+            &current.with_ids(ids).href(),
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
     };
     view! {
         <div class="filters" data-testid="compared">

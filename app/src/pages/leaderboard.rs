@@ -3,6 +3,7 @@
 //! previous period. Every choice lives in the query string.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -159,11 +160,12 @@ pub fn LeaderboardPage() -> impl IntoView {
     };
     let segment = move |label: Signal<String>, active: Signal<bool>, href: Signal<String>| {
         view! {
-            <a href=href class:active=active aria-current=move || active.get().then_some("true")>{label}</a>
+            <a href=href data-noscroll="true" class:active=active aria-current=move || active.get().then_some("true")>{label}</a>
         }
     };
 
     view! {
+        <Title text="Leaderboard" />
         <h1>"Leaderboard"</h1>
         <div class="toolbar">
             <div class="segmented" role="group" aria-label="Metric" data-testid="board-metric">

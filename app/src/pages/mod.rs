@@ -10,6 +10,7 @@ pub mod performance;
 pub mod runs;
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 /// Calls `refetch` every `interval_ms` while `active` holds (in the
 /// browser; the server renders once).
@@ -64,7 +65,8 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <section class="empty">
-            <h1>"Page not found"</h1>
+            <Title text="Page not found" />
+        <h1>"Page not found"</h1>
             <p><a href="/">"Back to the overview"</a></p>
         </section>
     }

@@ -3,14 +3,19 @@
 //! run and the accounts that need attention.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use crate::api::{get_overview, list_tags};
 use crate::client_cache::cached_resource;
+use crate::components::chart::{ChartLine, LineChart, Stroke};
 use crate::components::events::EventList;
 use crate::components::status::{CardSkeleton, ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
 use crate::format::{age, compact, exact, grouped, percent, signed};
-use crate::model::{AccountRow, Outcome, Overview, RunStatus, STALE_AFTER_HOURS, TotalChange};
+use crate::model::{
+    AUDIENCE_DAYS, AccountRow, Audience, AudienceSeries, Outcome, Overview, RunStatus,
+    STALE_AFTER_HOURS, TotalChange,
+};
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -18,6 +23,7 @@ pub fn OverviewPage() -> impl IntoView {
     let retry = Callback::new(move |_| overview.refetch());
 
     view! {
+        <Title text="Overview" />
         <h1>"Overview"</h1>
         <Transition fallback=|| {
             view! {
@@ -32,9 +38,11 @@ pub fn OverviewPage() -> impl IntoView {
                     <CardSkeleton />
                     <CardSkeleton />
                 </div>
+                <div class="table-scroll">
                 <table class="data">
                     <TableSkeleton rows=5 columns=3 />
                 </table>
+                </div>
             }
         }>
             {move || Suspend::new(async move {
@@ -73,6 +81,7 @@ fn OverviewBody(data: Overview) -> impl IntoView {
     let by_platform = view! {
         <section>
             <h2>"Followers by platform"</h2>
+            <div class="table-scroll">
             <table class="data">
                 <thead>
                     <tr><th>"Platform"</th><th class="num">"Accounts"</th><th class="num">"Followers"</th></tr>
@@ -87,12 +96,14 @@ fn OverviewBody(data: Overview) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </section>
     }
     .into_any();
     let biggest = view! {
         <section>
             <h2>"Biggest accounts"</h2>
+            <div class="table-scroll">
             <table class="data">
                 <thead>
                     <tr><th>"Account"</th><th>"Platform"</th><th class="num">"Followers"</th></tr>
@@ -107,12 +118,14 @@ fn OverviewBody(data: Overview) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </section>
     }
     .into_any();
     let growers = view! {
         <section>
             <h2>"Top growers, 7 days"</h2>
+            <div class="table-scroll">
             <table class="data" data-testid="top-growers">
                 <thead>
                     <tr><th>"Account"</th><th>"Platform"</th><th class="num">"7 days"</th></tr>
@@ -130,6 +143,7 @@ fn OverviewBody(data: Overview) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </section>
     }
     .into_any();
@@ -170,12 +184,14 @@ fn OverviewBody(data: Overview) -> impl IntoView {
         </div>
     }
     .into_any();
+    let audience = view! { <AudienceChart audience=data.audience /> }.into_any();
     view! {
         {totals}
         <div class="cards" data-testid="changes">
             {data.changes.into_iter().map(|change| view! { <ChangeCard change /> }).collect_view()}
         </div>
         {latest_run}
+        {audience}
         <div class="columns">
             {by_platform}
             {biggest}
@@ -187,6 +203,74 @@ fn OverviewBody(data: Overview) -> impl IntoView {
     }
 }
 
+/// The headline: everyone's audience over time, one stacked band per
+/// platform, as each day's runs left it.
+#[component]
+fn AudienceChart(audience: Audience) -> impl IntoView {
+    let Some(from) = audience.from else {
+        return view! {
+            <section>
+                <h2>"Audience over time"</h2>
+                <div class="chart empty">"The chart starts with the first collection."</div>
+            </section>
+        }
+        .into_any();
+    };
+    let lines = audience_lines(from, &audience.series);
+    let label = format!(
+        "Followers of every account over the last {} days, stacked by platform",
+        AUDIENCE_DAYS
+    );
+    view! {
+        <section data-testid="audience">
+            <h2>"Audience over time"</h2>
+            <LineChart element_id="audience-chart" kind="audience" lines=Signal::stored(lines) label=Signal::stored(label) />
+        </section>
+    }
+    .into_any()
+}
+
+/// One stacked line per platform. A day is drawn where every platform has
+/// its figure (a day without a run is a gap for all); before a platform's
+/// first figure its accounts were not tracked yet, which stacks as 0.
+fn audience_lines(from: chrono::NaiveDate, series: &[AudienceSeries]) -> Vec<ChartLine> {
+    let days = series.iter().map(|s| s.followers.len()).max().unwrap_or(0);
+    let firsts: Vec<usize> = series
+        .iter()
+        .map(|s| s.followers.iter().position(Option::is_some).unwrap_or(days))
+        .collect();
+    let drawn: Vec<usize> = (0..days)
+        .filter(|&day| {
+            series
+                .iter()
+                .zip(&firsts)
+                .all(|(s, &first)| day < first || s.followers.get(day).copied().flatten().is_some())
+        })
+        .collect();
+    series
+        .iter()
+        .zip(&firsts)
+        .map(|(s, &first)| ChartLine {
+            name: s.platform.label().to_owned(),
+            points: drawn
+                .iter()
+                .map(|&day| {
+                    let at = (from + chrono::Duration::days(day as i64))
+                        .and_hms_opt(12, 0, 0)
+                        .map_or(0, |t| t.and_utc().timestamp_millis());
+                    let value = if day < first {
+                        0
+                    } else {
+                        s.followers[day].unwrap_or(0)
+                    };
+                    (at, value as f64)
+                })
+                .collect(),
+            stroke: Stroke::Stacked,
+        })
+        .collect()
+}
+
 /// Each tag's accounts, followers and weekly change.
 #[component]
 fn TagTotals() -> impl IntoView {
@@ -195,6 +279,7 @@ fn TagTotals() -> impl IntoView {
     view! {
         <section>
             <h2>"By tag"</h2>
+            <div class="table-scroll">
             <table class="data" data-testid="tag-totals">
                 <thead>
                     <tr>
@@ -224,6 +309,7 @@ fn TagTotals() -> impl IntoView {
                     })}
                 </Transition>
             </table>
+            </div>
         </section>
     }
 }
@@ -262,6 +348,7 @@ fn NeedsAttention(accounts: Vec<AccountRow>, total: u64) -> impl IntoView {
     view! {
         <section>
             <h2>{format!("Needs attention ({total})")}</h2>
+            <div class="table-scroll">
             <table class="data" data-testid="needs-attention">
                 <thead>
                     <tr><th>"Account"</th><th>"Problem"</th><th>"Data age"</th></tr>
@@ -289,6 +376,7 @@ fn NeedsAttention(accounts: Vec<AccountRow>, total: u64) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
             {(total > 0).then(|| view! {
                 <p class="muted"><a href="/accounts?sort=last_collected&dir=asc">"All accounts, least recently collected first"</a></p>
             })}

@@ -4,6 +4,7 @@
 //! served from the browser's cache.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use crate::api::get_performance;
 use crate::components::status::{CardSkeleton, ErrorPanel, TableSkeleton};
@@ -24,6 +25,7 @@ pub fn PerformancePage() -> impl IntoView {
         move || performance.refetch(),
     );
     view! {
+        <Title text="Performance" />
         <h1>"Performance"</h1>
         <p class="muted">"This instance's own figures, refreshed every 5 seconds. Latencies are measured in the server, from request to response headers."</p>
         <Transition fallback=|| view! {

@@ -7,6 +7,7 @@
 //! before the WASM loads, too.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{CollectNow, get_run, list_runs};
@@ -94,6 +95,7 @@ pub fn RunsPage() -> impl IntoView {
     );
 
     view! {
+        <Title text="Collection runs" />
         <div class="heading">
             <h1>"Collection runs"</h1>
             <AdminOnly action="collect now">
@@ -105,8 +107,17 @@ pub fn RunsPage() -> impl IntoView {
             </AdminOnly>
         </div>
         <p class="status-line" role="status" data-testid="collect-answer">
+            // Says what is true now: asked for, then under way (the run is in
+            // the table), then nothing once it has finished.
             {move || match collect.value().get() {
-                Some(Ok(CollectAnswer::Started)) => "Collection started.".to_owned(),
+                Some(Ok(CollectAnswer::Started)) if awaiting() => {
+                    "Collection requested: its run appears in a moment.".to_owned()
+                }
+                Some(Ok(CollectAnswer::Started)) if in_progress() => format!(
+                    "Run #{} is under way.",
+                    newest_id(runs.get())
+                ),
+                Some(Ok(CollectAnswer::Started)) => String::new(),
                 Some(Ok(CollectAnswer::AlreadyRunning)) => {
                     "A collection is already running; it collects everything due.".to_owned()
                 }
@@ -114,6 +125,7 @@ pub fn RunsPage() -> impl IntoView {
                 None => String::new(),
             }}
         </p>
+        <div class="table-scroll">
         <table class="data runs">
             <thead>
                 <tr>
@@ -138,6 +150,7 @@ pub fn RunsPage() -> impl IntoView {
                 })}
             </Transition>
         </table>
+        </div>
         <PlatformsPanel />
     }
 }
@@ -271,6 +284,7 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
     let pages = results.page_count();
     let current = results.page;
     view! {
+        <Title text=format!("Run #{id}") />
         <h1>{format!("Run #{id}")}</h1>
         <p class="run">
             "Started "
@@ -287,6 +301,7 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
             <RunState run=run.clone() />
         </p>
         <h2>"By platform"</h2>
+        <div class="table-scroll">
         <table class="data" data-testid="run-platforms">
             <thead>
                 <tr>
@@ -315,7 +330,9 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
         <h2>"Accounts"</h2>
+        <div class="table-scroll">
         <table class="data" data-testid="run-results">
             <thead>
                 <tr>
@@ -348,6 +365,7 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
                 href=move |page| format!("/runs/{id}?page={page}")
             />
         </table>
+        </div>
     }
 }
 

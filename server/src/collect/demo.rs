@@ -6,11 +6,11 @@
 //! daily snapshots sit at midnight UTC, so seeding twice on the same day adds
 //! nothing.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use anyhow::Context;
 use app::model::{Platform, RunStatus};
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use db::entities::{account, account_tag, collection_run};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -21,6 +21,7 @@ use sea_orm::{
 use db::generations::{self, Domain};
 
 use super::GrowthModel;
+use db::audience::AudienceDay;
 use db::snapshots::{insert_snapshots, refresh_changes, set_latest, snapshot_row};
 
 const ADJECTIVES: [&str; 20] = [
@@ -143,6 +144,8 @@ pub async fn seed(
     let midnight = now.date_naive().and_time(NaiveTime::MIN).and_utc();
     let days_back = |day: u32| midnight - Duration::days(i64::from(days - 1 - day));
     let mut inserted = 0;
+    // The audience chart's history: the same simulated values, summed.
+    let mut audience: BTreeMap<(NaiveDate, Platform), (i32, i64)> = BTreeMap::new();
     let txn = db.begin().await?;
     for (account, id) in demo.iter().zip(&ids) {
         let model = GrowthModel::for_account(account.platform, &account.handle);
@@ -152,6 +155,14 @@ pub async fn seed(
                 (at, model.counters_at(at))
             })
             .collect();
+        for (at, counters) in &rows {
+            if let Some(followers) = counters.followers {
+                let day = audience
+                    .entry((at.date_naive(), account.platform))
+                    .or_default();
+                *day = (day.0 + 1, day.1 + followers);
+            }
+        }
         for chunk in rows.chunks(INSERT_CHUNK) {
             let rows = chunk
                 .iter()
@@ -169,6 +180,16 @@ pub async fn seed(
     }
     // Marks are for the board of the real today, whatever `now` is.
     db::marks::refresh_marks(&txn, &ids, Utc::now().date_naive()).await?;
+    let audience: Vec<AudienceDay> = audience
+        .into_iter()
+        .map(|((day, platform), (accounts, followers))| AudienceDay {
+            day,
+            platform,
+            accounts,
+            followers,
+        })
+        .collect();
+    db::audience::fill_days(&txn, &audience).await?;
     generations::bump(&txn, &[Domain::Accounts, Domain::Snapshots]).await?;
     txn.commit().await?;
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use statrs::statistics::{Data, OrderStatistics};
 
-use app::model::{MILESTONES, Outcome};
+use app::model::{MILESTONES, Metric, Outcome};
 use db::trend::MAD_TO_SIGMA;
 
 /// The fewest earlier days an unusual change is judged against.
@@ -16,6 +16,53 @@ pub const UNUSUAL_SCORE: f64 = 5.0;
 /// σ is at least this (per day), so a perfectly steady account does not
 /// call a change of one follower unusual.
 const MIN_SIGMA: f64 = 1.0;
+
+/// The smallest daily change of `metric` worth telling anyone about,
+/// however unusual it is for the account: a steady account's handful of
+/// likes is statistically surprising and means nothing.
+pub fn absolute_floor(metric: Metric) -> i64 {
+    match metric {
+        Metric::Followers | Metric::Following | Metric::Online => 50,
+        Metric::Posts => 5,
+        Metric::Views => 1_000,
+        Metric::Likes => 200,
+        Metric::Score => 100,
+        Metric::Listed => 10,
+    }
+}
+
+/// The smallest daily change, as a share of the value before it, worth an
+/// event: a thousandth (2,900 of 2.9 million).
+pub const RELATIVE_FLOOR: f64 = 0.001;
+
+/// Whether a change of `change` from `before` matters in size (both floors).
+pub fn matters(metric: Metric, change: i64, before: i64) -> bool {
+    let size = change.unsigned_abs();
+    size >= absolute_floor(metric).unsigned_abs()
+        && size as f64 >= RELATIVE_FLOOR * before.unsigned_abs() as f64
+}
+
+/// An unusual day in words a reader knows: "+832K views in a day, about 23×
+/// a usual day"; a drop or a change against a flat or shrinking usual is
+/// compared with the usual day instead.
+pub fn unusual_message(handle: &str, name: &str, change: i64, usual: f64) -> String {
+    let signed = app::format::signed(Some(change));
+    let usual_whole = usual.round() as i64;
+    let times = change as f64 / usual;
+    if change > 0 && usual >= 1.0 && times >= 2.0 {
+        let times = if times >= 10.0 {
+            format!("{times:.0}")
+        } else {
+            format!("{times:.1}").trim_end_matches(".0").to_owned()
+        };
+        format!("{handle}: {signed} {name} in a day, about {times}× a usual day")
+    } else {
+        format!(
+            "{handle}: {signed} {name} in a day, where a usual day is {}",
+            app::format::signed(Some(usual_whole))
+        )
+    }
+}
 
 /// The last value of one day.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -143,6 +190,42 @@ mod tests {
                 value,
             })
             .collect()
+    }
+
+    #[test]
+    fn only_changes_that_matter_in_size_are_events() {
+        // A handful of likes on a small, steady account: not worth an event.
+        assert!(!matters(Metric::Likes, -21, 1_500));
+        // 78 followers on 2.9 million: under a thousandth.
+        assert!(!matters(Metric::Followers, 78, 2_900_000));
+        assert!(matters(Metric::Followers, 3_000, 2_900_000));
+        assert!(matters(Metric::Followers, -954, 10_000));
+        assert!(!matters(Metric::Posts, 4, 100));
+        assert!(matters(Metric::Posts, 5, 100));
+    }
+
+    #[test]
+    fn unusual_days_are_told_in_plain_words() {
+        assert_eq!(
+            unusual_message("solar", "views", 832_000, 36_832.0),
+            "solar: +832K views in a day, about 23× a usual day"
+        );
+        assert_eq!(
+            unusual_message("solar", "followers", 954, 210.0),
+            "solar: +954 followers in a day, about 4.5× a usual day"
+        );
+        assert_eq!(
+            unusual_message("solar", "followers", 600, 200.0),
+            "solar: +600 followers in a day, about 3× a usual day"
+        );
+        assert_eq!(
+            unusual_message("solar", "followers", -2_000, 20.4),
+            "solar: -2,000 followers in a day, where a usual day is +20"
+        );
+        assert_eq!(
+            unusual_message("solar", "subscribers", 400, 0.0),
+            "solar: +400 subscribers in a day, where a usual day is 0"
+        );
     }
 
     #[test]

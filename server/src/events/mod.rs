@@ -21,7 +21,7 @@ use sea_orm::{
 
 pub use webhooks::Webhooks;
 
-use detect::{Day, failing_streak, milestones_crossed, unusual_changes};
+use detect::{Day, failing_streak, matters, milestones_crossed, unusual_changes, unusual_message};
 
 /// How much of a history detection reads and judges.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,6 +194,8 @@ fn metric_events(
     now: DateTime<Utc>,
 ) -> Vec<event::ActiveModel> {
     let name = metric.as_str();
+    // The platform's own word for the counter ("subscribers", "karma").
+    let said = account.platform.metric_name(metric);
     let mut events = Vec::new();
     for (index, milestone) in milestones_crossed(days) {
         let day = days[index];
@@ -204,7 +206,7 @@ fn metric_events(
             now,
             format!("milestone:{name}:{milestone}"),
             format!(
-                "{} passed {} {name}",
+                "{} passed {} {said}",
                 account.handle,
                 app::format::grouped(milestone)
             ),
@@ -215,7 +217,10 @@ fn metric_events(
             },
         ));
     }
-    for unusual in unusual_changes(days, recent_days) {
+    let unusual_days = unusual_changes(days, recent_days)
+        .into_iter()
+        .filter(|u| matters(metric, u.change, days[u.index - 1].value));
+    for unusual in unusual_days {
         let day = days[unusual.index];
         events.push(new_event(
             account,
@@ -223,13 +228,7 @@ fn metric_events(
             day.at,
             now,
             format!("unusual:{name}:{}", day.at.date_naive()),
-            format!(
-                "{}: {} {name} in a day, where {:+.0} is usual ({:+.1} σ)",
-                account.handle,
-                app::format::signed(Some(unusual.change)),
-                unusual.usual,
-                unusual.score
-            ),
+            unusual_message(&account.handle, said, unusual.change, unusual.usual),
             |e| {
                 e.metric = Set(Some(name.to_owned()));
                 e.value = Set(Some(day.value));

@@ -20,6 +20,8 @@ use leptos::prelude::LeptosOptions;
 use serde_json::Value;
 use utoipa::{Modify, OpenApi};
 
+use super::markdown;
+
 /// The routes outside the server functions.
 #[derive(OpenApi)]
 #[openapi(paths(
@@ -126,9 +128,9 @@ fn page(document: &Value, options: &LeptosOptions) -> String {
     let version = text(&document["info"]["version"]);
     let _ = write!(
         html,
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} API</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">{stylesheet}</head><body class="api-docs"><header class="topbar"><a class="brand" href="/">Reach</a><nav><a href="/">Dashboard</a><a href="/api/openapi.json">openapi.json</a></nav></header><main><h1>{title} API <span class="muted">{version}</span></h1><p>{description}</p><p class="muted">The same description as JSON: <a href="/api/openapi.json"><code>/api/openapi.json</code></a>, for code generators and API clients.</p>"#,
+        r##"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} API</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">{stylesheet}</head><body class="api-docs"><a class="skip-link" href="#main">Skip to content</a><header class="topbar"><a class="brand" href="/">Reach</a><nav class="primary" aria-label="Main"><a href="/">Overview</a><a href="/accounts">Accounts</a><a href="/leaderboard">Leaderboard</a><a href="/brands">Brands</a><a href="/compare">Compare</a><a href="/runs">Runs</a><a href="/performance">Performance</a><a href="/api/docs" aria-current="page">API</a></nav><details class="phone-menu"><summary>Menu</summary><nav aria-label="Main"><a href="/">Overview</a><a href="/accounts">Accounts</a><a href="/leaderboard">Leaderboard</a><a href="/brands">Brands</a><a href="/compare">Compare</a><a href="/runs">Runs</a><a href="/performance">Performance</a><a href="/api/docs" aria-current="page">API</a></nav></details></header><main id="main" tabindex="-1"><h1>{title} API <span class="muted">{version}</span></h1>{description}<p class="muted">The same description as JSON: <a href="/api/openapi.json"><code>/api/openapi.json</code></a>, for code generators and API clients.</p>"##,
         stylesheet = stylesheet_link(options),
-        description = inline_code(&text(&document["info"]["description"])),
+        description = markdown::block(&text(&document["info"]["description"])),
     );
 
     let tags = document["tags"].as_array().cloned().unwrap_or_default();
@@ -150,9 +152,9 @@ fn page(document: &Value, options: &LeptosOptions) -> String {
         let name = text(&tag["name"]);
         let _ = write!(
             html,
-            r#"<section class="api-tag"><h2>{}</h2><p class="muted">{}</p>"#,
+            r#"<section class="api-tag"><h2>{}</h2><div class="muted">{}</div>"#,
             escape(&name),
-            inline_code(&text(&tag["description"])),
+            markdown::block(&text(&tag["description"])),
         );
         for &(method, path, operation) in &operations {
             let tagged = operation["tags"]
@@ -215,19 +217,20 @@ fn write_operation(html: &mut String, method: &str, path: &str, operation: &Valu
         .unwrap_or_default();
     let _ = write!(
         html,
-        r#"<article class="api-operation" id="{id}"><h3><code>{verb} {path}</code></h3>"#,
+        // Folded: the page lists every operation; a reader opens the ones
+        // they need (a link to one opens it).
+        r#"<details class="api-operation" id="{id}"><summary><h3><code>{verb} {path}</code></h3> <span class="muted">{summary}</span></summary>"#,
         id = escape(&operation_id(operation)),
         verb = method.to_uppercase(),
         path = escape(path),
+        summary = markdown::inline(&summary(operation)),
     );
     let description = [text(&operation["summary"]), text(&operation["description"])]
         .into_iter()
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n");
-    for paragraph in description.split("\n\n") {
-        let _ = write!(html, "<p>{}</p>", inline_code(paragraph));
-    }
+    html.push_str(&markdown::block(&description));
     if !parameters.is_empty() {
         html.push_str(r#"<div class="table-scroll"><table class="data"><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Required</th><th>Description</th></tr></thead><tbody>"#);
         for parameter in &parameters {
@@ -242,7 +245,7 @@ fn write_operation(html: &mut String, method: &str, path: &str, operation: &Valu
                 } else {
                     "no"
                 },
-                inline_code(&text(&parameter["description"])),
+                markdown::inline(&text(&parameter["description"])),
             );
         }
         html.push_str("</tbody></table></div>");
@@ -260,14 +263,14 @@ fn write_operation(html: &mut String, method: &str, path: &str, operation: &Valu
                 "<li><code>{}</code> {} {}</li>",
                 escape(status),
                 body,
-                inline_code(&text(&response["description"])),
+                markdown::inline(&text(&response["description"])),
             );
         }
     }
     html.push_str("</ul>");
     let _ = write!(
         html,
-        "<pre><code>{}</code></pre></article>",
+        "<pre><code>{}</code></pre></details>",
         escape(&curl_example(method, path, &parameters)),
     );
 }
@@ -309,7 +312,7 @@ fn write_schema(html: &mut String, name: &str, schema: &Value) {
     );
     let description = text(&schema["description"]);
     if !description.is_empty() {
-        let _ = write!(html, "<p>{}</p>", inline_code(&description));
+        html.push_str(&markdown::block(&description));
     }
     match schema["properties"].as_object() {
         Some(properties) => {
@@ -329,7 +332,7 @@ fn write_schema(html: &mut String, name: &str, schema: &Value) {
                     "<tr><td><code>{}</code>{optional}</td><td>{}</td><td>{}</td></tr>",
                     escape(field),
                     type_of(property),
-                    inline_code(&text(&property["description"])),
+                    markdown::inline(&text(&property["description"])),
                 );
             }
             html.push_str("</tbody></table></div>");
@@ -437,20 +440,6 @@ fn escape(text: &str) -> String {
     escaped
 }
 
-/// Escaped text whose `backticked` spans become `<code>`.
-fn inline_code(text: &str) -> String {
-    text.split('`')
-        .enumerate()
-        .map(|(i, part)| {
-            if i % 2 == 1 {
-                format!("<code>{}</code>", escape(part))
-            } else {
-                escape(part)
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,14 +451,6 @@ mod tests {
         assert_eq!(
             document,
             serde_json::json!({"a": {"format": "uint32"}, "b": [{"format": "uint64"}], "c": {"format": "int64"}})
-        );
-    }
-
-    #[test]
-    fn backticks_become_code_and_the_rest_is_escaped() {
-        assert_eq!(
-            inline_code("a `<b>` & c"),
-            "a <code>&lt;b&gt;</code> &amp; c"
         );
     }
 

@@ -14,6 +14,7 @@ pub mod caching;
 pub mod docs;
 pub mod export;
 pub mod health;
+mod markdown;
 pub mod protocol;
 pub mod security_headers;
 pub mod serve;

@@ -6,9 +6,9 @@
 use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
 use crate::on_both_backends;
 use app::model::{
-    AccountDetail, AccountRow, CollectAnswer, Comparison, Growth, HistoryPoint, Metric, Outcome,
-    Overview, Page, Performance, Platform, RunDetail, RunStatus, RunSummary, STALE_AFTER_HOURS,
-    TagCount,
+    AUDIENCE_DAYS, AccountDetail, AccountRow, CollectAnswer, Comparison, Growth, HistoryPoint,
+    Metric, Outcome, Overview, Page, Performance, Platform, RunDetail, RunStatus, RunSummary,
+    STALE_AFTER_HOURS, TagCount,
 };
 use serde_json::Value;
 
@@ -56,6 +56,29 @@ async fn overview_sums_the_seeded_accounts(backend: Backend) {
     );
     let run = overview.latest_run.expect("the seed records runs");
     assert_eq!(run.status, RunStatus::Finished);
+    // The audience chart: each seeded day up to today; the seed's last day
+    // sums to the totals, and the days since (no runs) are gaps.
+    let audience = &overview.audience;
+    let today = chrono::Utc::now().date_naive();
+    let window = today - chrono::Duration::days(AUDIENCE_DAYS - 1);
+    let from =
+        (app.seeded_at.date_naive() - chrono::Duration::days(i64::from(DAYS) - 1)).max(window);
+    assert_eq!(audience.from, Some(from));
+    let days = (today - from).num_days() as usize + 1;
+    assert!(audience.series.iter().all(|s| s.followers.len() == days));
+    let last_seeded = (app.seeded_at.date_naive() - from).num_days() as usize;
+    let seeded: i64 = audience
+        .series
+        .iter()
+        .map(|s| s.followers[last_seeded].expect("a seeded day"))
+        .sum();
+    assert_eq!(seeded, overview.followers);
+    assert!(
+        audience
+            .series
+            .iter()
+            .all(|s| s.followers[last_seeded + 1..].iter().all(Option::is_none))
+    );
 }
 
 async fn accounts_are_paginated(backend: Backend) {
@@ -243,6 +266,15 @@ async fn collection_adds_one_snapshot_per_account_and_is_idempotent(backend: Bac
     let after: Overview = app.get_json("/api/overview").await;
     assert_eq!(after.snapshots, before.snapshots + u64::from(ACCOUNTS));
     assert_eq!(after.latest_run.as_ref().map(|r| r.id), Some(run.id));
+    // The run wrote today's audience: the sums of what it stored.
+    let today: i64 = after
+        .audience
+        .series
+        .iter()
+        .map(|s| s.followers.last().copied().flatten().unwrap_or(0))
+        .sum();
+    assert_eq!(today, after.followers);
+    assert!(after.audience.from.is_some());
 
     // Every account now carries an observation from this run.
     let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=100").await;
@@ -274,6 +306,18 @@ async fn collection_adds_one_snapshot_per_account_and_is_idempotent(backend: Bac
     let runs: Page<RunSummary> = app.get_json("/api/runs?per_page=5").await;
     assert_eq!(runs.items[0].id, run.id, "newest first");
     assert_eq!(runs.total, u64::from(DAYS) + 1);
+    // A run that finds nothing due is not the overview's latest news.
+    let empty = app
+        .engine("http://127.0.0.1:9")
+        .run(chrono::Utc::now() - chrono::Duration::days(3650))
+        .await
+        .expect("an empty run");
+    assert_eq!(
+        empty.accounts_ok + empty.accounts_failed + empty.accounts_skipped,
+        0
+    );
+    let later: Overview = app.get_json("/api/overview").await;
+    assert_eq!(later.latest_run.as_ref().map(|r| r.id), Some(run.id));
 }
 
 async fn pages_are_server_rendered_with_data(backend: Backend) {

@@ -80,6 +80,12 @@ async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
         Some(50 + 900 + [0, 3, -2, 4, -4, 1][28 % 6])
     );
     assert!(unusual.score.unwrap() > 5.0);
+    // Plain words, no statistics: about 19 times the usual +50 a day.
+    assert!(
+        unusual.message.starts_with("jumper: +9") && unusual.message.ends_with("× a usual day"),
+        "{}",
+        unusual.message
+    );
     assert_eq!(
         unusual.occurred_at.date_naive(),
         (now - chrono::Duration::days(1)).date_naive()

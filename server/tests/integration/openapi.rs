@@ -291,6 +291,12 @@ async fn the_docs_page_lists_every_endpoint(backend: Backend) {
         "curl examples"
     );
     assert!(!page.contains("<script"), "a page without scripts");
+    // Markdown rendered, rustdoc's links to the source gone, operations
+    // folded, the dashboard's sections a click away.
+    assert!(!page.contains("[`crate::") && !page.contains("[crate::"));
+    assert!(!page.contains("`per_page`"), "backticks become code");
+    assert!(page.contains("<details class=\"api-operation\""));
+    assert!(page.contains("<a href=\"/leaderboard\">Leaderboard</a>"));
 }
 
 /// The parameter `name` of `GET path`.

@@ -96,13 +96,27 @@ async fn old_snapshot(
     .await;
 }
 
+/// Undoes `migration` and every later one, however many come after it.
+async fn down_to_before(db: &sea_orm::DatabaseConnection, migration: &str) {
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let position = names
+        .iter()
+        .position(|name| name == migration)
+        .expect("a known migration");
+    let steps = (names.len() - position) as u32;
+    Migrator::down(db, Some(steps))
+        .await
+        .unwrap_or_else(|e| panic!("{steps} migrations down to before {migration}: {e}"));
+}
+
 async fn invented_counters_of_real_accounts_are_removed(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let db = &app.db;
     // Back to the schema before migration 12.
-    Migrator::down(db, Some(3))
-        .await
-        .expect("migrations 14, 13 and 12 down");
+    down_to_before(db, "m20261130_000012_account_states").await;
     let created = Utc::now() - Duration::days(10);
     let day = |n: i64| created + Duration::days(n);
 
@@ -153,9 +167,7 @@ async fn invented_counters_of_real_accounts_are_removed(backend: Backend) {
 async fn reddit_karma_becomes_a_score(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let db = &app.db;
-    Migrator::down(db, Some(2))
-        .await
-        .expect("migrations 14 and 13 down");
+    down_to_before(db, "m20261130_000013_platform_counters").await;
     let at = Utc::now() - Duration::days(3);
     let reddit = old_account(db, "reddit", "spez", false, at).await;
     let x = old_account(db, "x", "someone", true, at).await;

@@ -272,9 +272,19 @@ impl Engine {
                 "cannot recover abandoned runs"
             );
         }
+        // Whole seconds, as every stored moment; the run's duration counts
+        // from that moment too, so no platform's "done after" (measured
+        // from it) exceeds the run's duration.
+        let now = Utc::now();
+        let started_at = now.trunc_subsecs(0);
+        let started = started.min(
+            Instant::now()
+                .checked_sub((now - started_at).to_std().unwrap_or_default())
+                .unwrap_or(started),
+        );
         let run = collection_run::ActiveModel {
-            heartbeat_at: Set(Some(Utc::now())),
-            started_at: Set(Utc::now().trunc_subsecs(0)),
+            heartbeat_at: Set(Some(now)),
+            started_at: Set(started_at),
             mode: Set("live".to_owned()),
             status: Set(RunStatus::Running),
             accounts_ok: Set(0),
@@ -323,6 +333,12 @@ impl Engine {
             }
         };
         let avatars = std::mem::take(&mut stored.avatars);
+        // Before the run is marked finished, whose generation bump makes
+        // the overview read its chart again.
+        if let Err(error) = db::audience::record(&self.db, Utc::now().date_naive()).await {
+            // The chart misses a day; the run itself is complete.
+            tracing::error!(error = %error, "cannot record today's audience");
+        }
         let summary = self.finish(run.id, started, stored, status).await;
         self.events.after_run(&self.db, run.id).await;
         crate::collect::avatars::refresh(

@@ -120,6 +120,10 @@ pub(crate) async fn api_docs(State(description): State<ApiDescription>) -> Html<
     Html(description.page.to_string())
 }
 
+/// The dashboard's sections (as `app`'s top bar lists them), in the top
+/// bar and in the phone's menu.
+const NAV_LINKS: &str = r#"<a href="/">Overview</a><a href="/accounts">Accounts</a><a href="/leaderboard">Leaderboard</a><a href="/brands">Brands</a><a href="/compare">Compare</a><a href="/runs">Runs</a><a href="/performance">Performance</a><a href="/api/docs" aria-current="page">API</a>"#;
+
 /// The page, from the description as JSON (the shape every OpenAPI reader
 /// knows, rather than utoipa's types).
 fn page(document: &Value, options: &LeptosOptions) -> String {
@@ -128,8 +132,9 @@ fn page(document: &Value, options: &LeptosOptions) -> String {
     let version = text(&document["info"]["version"]);
     let _ = write!(
         html,
-        r##"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} API</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">{stylesheet}</head><body class="api-docs"><a class="skip-link" href="#main">Skip to content</a><header class="topbar"><a class="brand" href="/">Reach</a><nav class="primary" aria-label="Main"><a href="/">Overview</a><a href="/accounts">Accounts</a><a href="/leaderboard">Leaderboard</a><a href="/brands">Brands</a><a href="/compare">Compare</a><a href="/runs">Runs</a><a href="/performance">Performance</a><a href="/api/docs" aria-current="page">API</a></nav><details class="phone-menu"><summary>Menu</summary><nav aria-label="Main"><a href="/">Overview</a><a href="/accounts">Accounts</a><a href="/leaderboard">Leaderboard</a><a href="/brands">Brands</a><a href="/compare">Compare</a><a href="/runs">Runs</a><a href="/performance">Performance</a><a href="/api/docs" aria-current="page">API</a></nav></details></header><main id="main" tabindex="-1"><h1>{title} API <span class="muted">{version}</span></h1>{description}<p class="muted">The same description as JSON: <a href="/api/openapi.json"><code>/api/openapi.json</code></a>, for code generators and API clients.</p>"##,
+        r##"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{title} API</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">{stylesheet}</head><body class="api-docs"><a class="skip-link" href="#main">Skip to content</a><header class="topbar"><a class="brand" href="/">Reach</a><nav class="primary" aria-label="Main">{nav}</nav><details class="phone-menu"><summary>Menu</summary><nav aria-label="Main">{nav}</nav></details></header><main id="main" tabindex="-1"><h1>{title} API <span class="muted">{version}</span></h1>{description}<p class="muted">The same description as JSON: <a href="/api/openapi.json"><code>/api/openapi.json</code></a>, for code generators and API clients.</p>"##,
         stylesheet = stylesheet_link(options),
+        nav = NAV_LINKS,
         description = markdown::block(&text(&document["info"]["description"])),
     );
 

@@ -17,8 +17,8 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh --tests
 
+scripts/build.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
-cargo leptos build --release
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 
 REACH_BIN="$target_dir/release/reach" \

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# Release builds run wasm-opt; this one comes from npm (binaryen).
-export PATH="$PWD/node_modules/.bin:$PATH"
+scripts/build.sh
+target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 export REACH_DEMO=true
-exec cargo leptos serve --release
+exec "$target_dir/release/reach" serve

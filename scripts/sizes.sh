@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# What a browser downloads, from the last release build
-# (`cargo leptos build --release`): the README's "Download size" table.
+# What a browser downloads, from the last release build (scripts/build.sh):
+# the README's "Download size" tables.
+#  1. Each page's bytes on the wire until it is interactive (Playwright in
+#     Chromium, the demo data; end2end/tests/weight.spec.ts, which also
+#     fails above the budget of 250 KB a page).
+#  2. Each built file: raw, and as sent (the brotli copy made at build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+pages=$(mktemp)
+(cd end2end && REACH_BIN="$target_dir/release/reach" REACH_SIZES_OUT="$pages" \
+  npx playwright test weight.spec.ts >/dev/null)
+cat "$pages"
+rm -f "$pages"
+echo
 site=target/site
-row() {
-  local file=$1 label=$2
-  printf '| %s | %s KB | %s KB |\n' "$label" \
-    "$(awk "BEGIN { printf \"%.1f\", $(stat -c %s "$file") / 1000 }")" \
-    "$(awk "BEGIN { printf \"%.1f\", $(gzip -9 -c "$file" | wc -c) / 1000 }")"
-}
-echo '| file | raw | gzip -9 |'
+kb() { awk "BEGIN { printf \"%.1f\", $1 / 1000 }"; }
+echo '| file | raw | brotli (as sent) |'
 echo '|---|---:|---:|'
-row "$(ls "$site"/pkg/*.wasm)" '`reach.*.wasm` (the dashboard)'
-row "$(ls "$site"/pkg/*.js)" '`reach.*.js` (wasm-bindgen glue)'
-row "$(ls "$site"/pkg/*.css)" '`reach.*.css`'
-row "$site/vendor/echarts.min.js" '`vendor/echarts.min.js` (only when a chart scrolls into view)'
+for file in "$site"/pkg/*.wasm "$site"/pkg/*.js "$site"/pkg/*.css "$site"/vendor/echarts.*.js; do
+  [ -f "$file" ] || continue
+  sent=$file
+  [ -f "$file.br" ] && sent=$file.br
+  printf '| `%s` | %s KB | %s KB |\n' "${file#"$site"/}" "$(kb "$(stat -c %s "$file")")" "$(kb "$(stat -c %s "$sent")")"
+done

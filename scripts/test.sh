@@ -29,8 +29,8 @@ step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr --locked
 cargo test -p types -p db -p reach -p migrations --locked
 
-step "release build (cargo-leptos, wasm-opt)"
-cargo leptos build --release
+step "release build (cargo-leptos, split WASM, wasm-opt, precompressed assets)"
+scripts/build.sh
 
 step "Playwright (Chromium)"
 (cd end2end && REACH_BIN="$target_dir/release/reach" npx playwright test)

@@ -15,6 +15,7 @@ pub mod format;
 /// Reach has always used for them.
 pub use types as model;
 mod pages;
+mod routes;
 /// Everything that exists only on the server, behind the one `ssr` gate.
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -22,15 +23,22 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
-use crate::components::session::{LoginPage, Session, SessionMenu};
+use crate::components::session::{Session, SessionMenu};
 use crate::components::status::OfflineBanner;
 use crate::components::theme::{ThemeChoice, ThemeState, ThemeToggle};
 
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = ThemeChoice::of_this_page();
+    // Where the charts find ECharts (its name is its content's hash).
+    #[cfg(feature = "ssr")]
+    let echarts = use_context::<ssr::state::AppState>()
+        .and_then(|state| state.assets.echarts)
+        .map(|url| url.to_string());
+    #[cfg(not(feature = "ssr"))]
+    let echarts: Option<String> = None;
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme.attribute()>
@@ -40,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <meta name="description" content="Reach: a self-hosted tracker of public social-media accounts — growth, leaderboards, projections and collection health." />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                {echarts.map(|url| view! { <meta name="reach-echarts" content=url /> })}
                 <AutoReload options=options.clone() />
                 <HydrationScripts options=options.clone() />
                 <HashedStylesheet options id="leptos" />
@@ -58,7 +67,6 @@ pub fn App() -> impl IntoView {
     ThemeState::provide();
     Session::provide();
     components::time::Clock::provide();
-    mark_hydrated();
 
     view! {
         // Each page names itself ("Accounts · Reach"); a page without a
@@ -83,17 +91,17 @@ pub fn App() -> impl IntoView {
                     // Async: the server waits for the data and sends complete HTML
                     // with the right status (404 for a missing account); reads take
                     // milliseconds, so streaming would only add client-side work.
-                    <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/accounts") view=pages::accounts::AccountsPage ssr=SsrMode::Async />
-                    <Route path=path!("/accounts/:id") view=pages::account::AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/brands") view=pages::brands::BrandsPage ssr=SsrMode::Async />
-                    <Route path=path!("/brands/:id") view=pages::brands::BrandPage ssr=SsrMode::Async />
-                    <Route path=path!("/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
-                    <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
-                    <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />
-                    <Route path=path!("/performance") view=pages::performance::PerformancePage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view={Lazy::<routes::OverviewRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/accounts") view={Lazy::<routes::AccountsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/accounts/:id") view={Lazy::<routes::AccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/leaderboard") view={Lazy::<routes::LeaderboardRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/brands") view={Lazy::<routes::BrandsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/brands/:id") view={Lazy::<routes::BrandRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/compare") view={Lazy::<routes::CompareRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/runs") view={Lazy::<routes::RunsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/runs/:id") view={Lazy::<routes::RunRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/performance") view={Lazy::<routes::PerformanceRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<routes::LoginRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -139,11 +147,11 @@ fn PhoneMenu() -> impl IntoView {
 
 /// Sets `data-hydrated` on `<body>` once the WASM has taken over, so that
 /// tests (and curious users) can tell a live page from server-rendered HTML.
-fn mark_hydrated() {
-    Effect::new(|_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+/// The browser entry point calls it when hydration has finished, the page's
+/// lazily loaded chunk included (an effect would run while that loads).
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }

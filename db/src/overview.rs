@@ -48,6 +48,8 @@ pub async fn overview(db: &DatabaseConnection) -> Result<Overview, StoreError> {
         needs_attention_total: attention.total,
         recent_events: attention.recent_events,
         audience,
+        // The schedule is the server's: it fills this in.
+        next_collection: None,
     })
 }
 

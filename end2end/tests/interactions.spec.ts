@@ -298,8 +298,19 @@ test('a comparison is built in the page and shared as a link', async ({ page, re
   await hydrated(page);
   await page.getByRole('link', { name: 'compare with others' }).click();
   await expect(page).toHaveURL(new RegExp(`/compare\\?ids=${a.id}$`));
-  await page.locator('select[name=add]').selectOption(String(b.id));
+  // The picker searches every account; adding one clears the search.
+  const search = page.getByRole('searchbox', { name: 'Add' });
+  await search.fill(b.handle.slice(0, 4));
+  const results = page.getByTestId('picker-results');
+  await results.locator(`button[data-account-id="${b.id}"]`).click();
   await expect(page).toHaveURL(new RegExp(`ids=${a.id},${b.id}&`));
+  await expect(search).toHaveValue('');
+  await expect(results).toHaveCount(0);
+  // An account already compared is not offered again.
+  await search.fill(a.handle);
+  await expect(page.getByTestId('picker-none').or(results)).toBeVisible();
+  await expect(results.locator(`button[data-account-id="${a.id}"]`)).toHaveCount(0);
+  await search.fill('');
   const rows = page.getByTestId('compare-table').locator('tbody tr');
   await expect(rows).toHaveCount(2);
   const chart = page.locator('[data-chart=compare]');
@@ -354,4 +365,17 @@ test('the account page shows growth over each window and a chosen period', async
   await page.getByRole('button', { name: 'Compare with the period before' }).click();
   await expect(page).toHaveURL(/from=2026-09-01&to=2026-09-30/);
   await expect(table.locator('thead th')).toContainText(['2026-09-01 – 2026-09-30', 'the period before']);
+});
+
+test('a reload that fails says so and keeps the rows on screen', async ({ page }) => {
+  await page.goto('/accounts');
+  await hydrated(page);
+  const table = page.getByTestId('accounts-table');
+  const before = await table.locator('tbody tr[data-account-id]').count();
+  expect(before).toBeGreaterThan(0);
+  // The next page's request never reaches Reach.
+  await page.route(/\/api\/accounts\?/, (route) => route.abort());
+  await page.getByRole('link', { name: 'Next →' }).click();
+  await expect(table.getByRole('alert')).toContainText('Reach did not answer');
+  await expect(page.getByTestId('kept-rows').locator('tr[data-account-id]')).toHaveCount(before);
 });

@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
 
+import { everyPage } from './pages';
+
 // A screenshot of every page on a laptop and on a phone, in the light and
 // the dark theme, kept as test artefacts (test-results/) for a person to
 // look at; `scripts/screenshots.sh` writes them to docs/screenshots/ too.
@@ -15,22 +17,7 @@ const docs = process.env.REACH_SCREENSHOTS_DIR;
 for (const size of sizes) {
   test(`screenshots at ${size.width}×${size.height}`, async ({ page, request }, testInfo) => {
     test.setTimeout(180_000);
-    const top = await (await request.get('/api/accounts?per_page=2')).json();
-    const runs = await (await request.get('/api/runs?per_page=1')).json();
-    const brands = await (await request.get('/api/brands')).json();
-    const pages = [
-      ['overview', '/'],
-      ['accounts', '/accounts'],
-      ['account', `/accounts/${top.items[0].id}`],
-      ['leaderboard', '/leaderboard'],
-      ['brands', '/brands'],
-      ['brand', `/brands/${brands[0].id}`],
-      ['compare', `/compare?ids=${top.items[0].id},${top.items[1].id}&mode=indexed`],
-      ['runs', '/runs'],
-      ['run', `/runs/${runs.items[0].id}`],
-      ['performance', '/performance'],
-      ['login', '/login'],
-    ];
+    const pages = await everyPage(request);
     await page.setViewportSize({ width: size.width, height: size.height });
     for (const theme of themes) {
       await page.emulateMedia({ colorScheme: theme });

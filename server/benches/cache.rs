@@ -272,6 +272,7 @@ async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<S
                 ..AccessSettings::default()
             },
             collectors: app::ssr::state::CollectorsView(std::sync::Arc::new(engine.status())),
+            assets: app::ssr::state::Assets::default(),
         },
         defaults.serve.http.limits(),
     )

@@ -83,11 +83,11 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
             }
             trigger.set_busy(false);
         }
-        let wait = schedule.as_ref().map(|schedule| {
-            (schedule.next_cycle(Utc::now()) - Utc::now())
-                .to_std()
-                .unwrap_or_default()
-        });
+        let next = schedule
+            .as_ref()
+            .map(|schedule| schedule.next_cycle(Utc::now()));
+        trigger.set_next_cycle(next);
+        let wait = next.map(|next| (next - Utc::now()).to_std().unwrap_or_default());
         manual = tokio::select! {
             () = trigger.requested() => true,
             () = sleep_or_forever(wait) => false,

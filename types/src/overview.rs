@@ -1,5 +1,6 @@
 //! What the overview page shows.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::AccountRow;
@@ -64,6 +65,10 @@ pub struct Overview {
     pub recent_events: Vec<EventRow>,
     /// The audience of the last [`AUDIENCE_DAYS`] days, by platform.
     pub audience: Audience,
+    /// When this instance's schedule starts its next collection; `null`
+    /// when it collects only on request (`reach serve --no-collect`).
+    #[serde(default)]
+    pub next_collection: Option<DateTime<Utc>>,
 }
 
 /// Data older than this is called stale.

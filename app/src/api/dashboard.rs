@@ -14,9 +14,12 @@ use crate::ssr::cache::Kind;
 #[server(prefix = "/api", endpoint = "overview", input = GetUrl, output = Json)]
 pub async fn get_overview() -> Result<Overview, ApiError> {
     let db = crate::ssr::state::db()?;
-    crate::ssr::state::cache()?
+    let mut overview = crate::ssr::state::cache()?
         .get_or_load(&db, Kind::Overview, &(), || db::overview::overview(&db))
-        .await
+        .await?;
+    // Live, not cached: this instance's schedule.
+    overview.next_collection = crate::ssr::state::collect_trigger()?.next_cycle();
+    Ok(overview)
 }
 
 /// The read cache: its backend now (`redis`, `in_process` or `degraded`)

@@ -169,7 +169,8 @@ mod browser {
 
     use super::{ChartLine, Stroke};
 
-    const ECHARTS_URL: &str = "/vendor/echarts.min.js";
+    /// The `<meta>` in which the server names ECharts' file.
+    const ECHARTS_META: &str = "meta[name=\"reach-echarts\"]";
     const SCRIPT_ID: &str = "echarts-script";
     const HEIGHT: u32 = 360;
     /// How near the viewport a chart starts loading.
@@ -641,7 +642,11 @@ mod browser {
                 let script: web_sys::HtmlScriptElement =
                     document.create_element("script")?.dyn_into()?;
                 script.set_id(SCRIPT_ID);
-                script.set_src(ECHARTS_URL);
+                let url = document
+                    .query_selector(ECHARTS_META)?
+                    .and_then(|meta| meta.get_attribute("content"))
+                    .ok_or("the server names no ECharts file: run scripts/setup.sh")?;
+                script.set_src(&url);
                 document.head().ok_or("no head")?.append_child(&script)?;
                 script
             }

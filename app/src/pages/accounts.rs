@@ -157,6 +157,8 @@ pub fn AccountsPage() -> impl IntoView {
         },
     );
     let retry = Callback::new(move |_| rows.refetch());
+    // The last rows shown, kept on screen if a reload fails.
+    let shown = StoredValue::new(None::<Page<AccountRow>>);
     let navigate = use_navigate();
     let go = move |target: TableState, replace: bool| {
         navigate(
@@ -276,10 +278,21 @@ pub fn AccountsPage() -> impl IntoView {
             <Transition fallback=|| view! { <TableSkeleton rows=DEFAULT_PAGE_SIZE as usize columns=COLUMNS /> }>
                 {move || Suspend::new(async move {
                     match rows.await {
-                        Ok(page) => view! { <Rows page=page.clone() /> <Pager page state /> }.into_any(),
-                        Err(error) => view! {
-                            <TableError what="the accounts" columns=COLUMNS error retry />
-                        }.into_any(),
+                        Ok(page) => {
+                            shown.set_value(Some(page.clone()));
+                            view! { <Rows page=page.clone() /> <Pager page state /> }.into_any()
+                        }
+                        // A failed reload says so above the rows the reader
+                        // had, which stay (marked as from before).
+                        Err(error) => match shown.get_value() {
+                            Some(page) => view! {
+                                <TableError what="the accounts" columns=COLUMNS error retry />
+                                <Rows page kept=true />
+                            }.into_any(),
+                            None => view! {
+                                <TableError what="the accounts" columns=COLUMNS error retry />
+                            }.into_any(),
+                        },
                     }
                 })}
             </Transition>
@@ -324,7 +337,12 @@ fn SearchBox(initial: String, on_search: impl Fn(String) + Clone + 'static) -> i
 }
 
 #[component]
-fn Rows(page: Page<AccountRow>) -> impl IntoView {
+fn Rows(
+    page: Page<AccountRow>,
+    /// Rows from before a reload that failed: shown, but dimmed.
+    #[prop(optional)]
+    kept: bool,
+) -> impl IntoView {
     if page.items.is_empty() {
         return view! {
             <tbody>
@@ -335,7 +353,7 @@ fn Rows(page: Page<AccountRow>) -> impl IntoView {
     }
     let now = chrono::Utc::now();
     view! {
-        <tbody>
+        <tbody class:kept=kept data-testid=kept.then_some("kept-rows")>
             {page.items.into_iter().map(|a| {
                 let title = a.display_name.clone().unwrap_or_default();
                 let cell = move |v: Option<i64>| view! {

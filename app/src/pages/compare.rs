@@ -208,11 +208,16 @@ fn CompareBody(data: Comparison) -> impl IntoView {
     }
 }
 
-/// The compared accounts, each removable, and a list to add one from.
+/// How many matches the picker offers at once.
+const PICKER_MATCHES: u32 = 8;
+
+/// The compared accounts, each removable, and a search to add one: the
+/// matches of what is typed (by handle or name, among every account) are
+/// buttons; adding one clears the search for the next.
 #[component]
 fn AccountPicker(state: Memo<CompareState>) -> impl IntoView {
-    // The biggest accounts: the usual candidates.
-    let candidates = cached_resource(
+    // The biggest accounts: the chips' names for the usual candidates.
+    let known = cached_resource(
         "accounts",
         || (),
         |_| {
@@ -228,17 +233,36 @@ fn AccountPicker(state: Memo<CompareState>) -> impl IntoView {
             )
         },
     );
+    let search = RwSignal::new(String::new());
+    let matches = Resource::new(
+        move || search.get().trim().to_owned(),
+        |text| async move {
+            if text.is_empty() {
+                return Ok(Vec::new());
+            }
+            list_accounts(
+                Some(1),
+                Some(PICKER_MATCHES),
+                Some(AccountSort::Followers),
+                Some(SortDirection::Desc),
+                Some(text),
+                None,
+                None,
+                None,
+            )
+            .await
+            .map(|page| page.items)
+        },
+    );
     let navigate = use_navigate();
-    let add = move |ev: leptos::ev::Event| {
-        let Ok(id) = event_target_value(&ev).parse::<i64>() else {
-            return;
-        };
+    let add = Callback::new(move |id: i64| {
         let current = state.get_untracked();
         if current.ids.contains(&id) || current.ids.len() >= MAX_COMPARED {
             return;
         }
         let mut ids = current.ids.clone();
         ids.push(id);
+        search.set(String::new());
         navigate(
             &current.with_ids(ids).href(),
             NavigateOptions {
@@ -246,47 +270,85 @@ fn AccountPicker(state: Memo<CompareState>) -> impl IntoView {
                 ..Default::default()
             },
         );
+    });
+    let chips = move || {
+        Suspend::new(async move {
+            let known = known.await.map(|page| page.items).unwrap_or_default();
+            let s = state.get();
+            s.ids
+                .iter()
+                .map(|id| {
+                    let name = known
+                        .iter()
+                        .find(|a| a.id == *id)
+                        .map_or_else(|| format!("#{id}"), |a| a.handle.clone());
+                    let without: Vec<i64> = s.ids.iter().copied().filter(|x| x != id).collect();
+                    view! {
+                        <a class="chip" href=s.with_ids(without).href() title="Remove from the comparison">
+                            {name} " ✕"
+                        </a>
+                    }
+                })
+                .collect_view()
+        })
     };
-    view! {
-        <div class="filters" data-testid="compared">
-            <Transition fallback=|| ()>
-                {move || {
-                    let add = add.clone();
-                    Suspend::new(async move {
-                    let candidates = candidates.await.map(|page| page.items).unwrap_or_default();
-                    let s = state.get();
-                    let chips = s.ids.iter().map(|id| {
-                        let name = candidates
-                            .iter()
-                            .find(|a| a.id == *id)
-                            .map_or_else(|| format!("#{id}"), |a| a.handle.clone());
-                        let without: Vec<i64> = s.ids.iter().copied().filter(|x| x != id).collect();
-                        view! {
-                            <a class="chip" href=s.with_ids(without).href() title="Remove from the comparison">
-                                {name} " ✕"
-                            </a>
-                        }
-                    }).collect_view();
-                    let full = s.ids.len() >= MAX_COMPARED;
-                    let options = candidates
+    let results = move || {
+        Suspend::new(async move {
+            let s = state.get();
+            let text = search.get();
+            match matches.await {
+                _ if text.trim().is_empty() => ().into_any(),
+                Err(_) => view! { <p class="muted">"The search did not answer; try again."</p> }
+                    .into_any(),
+                Ok(found) => {
+                    let found: Vec<_> = found
                         .into_iter()
                         .filter(|a| !s.ids.contains(&a.id))
-                        .map(|a| view! { <option value=a.id>{format!("{} ({})", a.handle, a.platform.label())}</option> })
-                        .collect_view();
-                    view! {
-                        {chips}
-                        <label>
-                            "Add "
-                            <select name="add" on:change=add disabled=full>
-                                <option value="">{if full { "six accounts at most" } else { "an account…" }}</option>
-                                {options}
-                            </select>
-                        </label>
+                        .collect();
+                    if found.is_empty() {
+                        return view! { <p class="muted" data-testid="picker-none">"No other account matches."</p> }.into_any();
                     }
-                    })
-                }}
-            </Transition>
+                    view! {
+                        <ul class="picker-results" data-testid="picker-results">
+                            {found.into_iter().map(|a| view! {
+                                <li>
+                                    <button type="button" data-account-id=a.id on:click=move |_| add.run(a.id)>
+                                        {a.handle} " " <span class="muted">{a.platform.label()}</span>
+                                    </button>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }
+        })
+    };
+    let full = move || state.get().ids.len() >= MAX_COMPARED;
+    view! {
+        <div class="filters picker" data-testid="compared">
+            <Transition fallback=|| ()>{chips}</Transition>
+            // Enter adds the first match.
+            <form role="search" on:submit=move |ev| {
+                ev.prevent_default();
+                let ids = state.get_untracked().ids;
+                let first = matches
+                    .get_untracked()
+                    .and_then(Result::ok)
+                    .and_then(|found| found.into_iter().find(|a| !ids.contains(&a.id)));
+                if let Some(first) = first {
+                    add.run(first.id);
+                }
+            }>
+                <label>
+                    "Add "
+                    <input type="search" name="add" autocomplete="off" disabled=full
+                        placeholder=move || if full() { "six accounts at most" } else { "search accounts…" }
+                        prop:value=move || search.get()
+                        on:input=move |ev| search.set(event_target_value(&ev)) />
+                </label>
+            </form>
         </div>
+        <Transition fallback=|| ()>{results}</Transition>
     }
 }
 

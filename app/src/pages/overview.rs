@@ -76,6 +76,14 @@ fn OverviewBody(data: Overview) -> impl IntoView {
             </p>
         }
     });
+    let next_collection = view! {
+        <p class="run muted" data-testid="next-collection">
+            {match data.next_collection {
+                Some(at) => view! { "Next collection due " <LocalTime at=Some(at) /> }.into_any(),
+                None => "Collections run only when asked for (Collect now, or reach collect).".into_any(),
+            }}
+        </p>
+    };
     // Each section's view type is erased: the page's whole type is too
     // deep for the compiler otherwise.
     let by_platform = view! {
@@ -191,6 +199,7 @@ fn OverviewBody(data: Overview) -> impl IntoView {
             {data.changes.into_iter().map(|change| view! { <ChangeCard change /> }).collect_view()}
         </div>
         {latest_run}
+        {next_collection}
         {audience}
         <div class="columns">
             {by_platform}

@@ -28,6 +28,116 @@ pub struct AppState {
     pub access: AccessSettings,
     /// What this instance's collector can say of each platform.
     pub collectors: CollectorsView,
+    /// Built files whose names are known only once they are built.
+    pub assets: Assets,
+}
+
+/// Built files whose names carry their content's hash, found in the site
+/// directory at start (cargo-leptos' own files are named in `hash.txt`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Assets {
+    /// `/vendor/echarts.<hash>.js`, ECharts as `scripts/setup.sh` built it;
+    /// the newest if there are several; `None` if there is none.
+    pub echarts: Option<Arc<str>>,
+    /// The split build's chunks, by lazy function (see [`SplitChunks`]).
+    pub chunks: SplitChunks,
+}
+
+/// What `cargo leptos build --split` wrote: the WASM chunks each lazy
+/// function needs (its `__wasm_split_manifest*.json`) and the loader that
+/// fetches them. A page names its route's chunks in its `<head>`, so the
+/// browser fetches them beside the main WASM rather than after it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SplitChunks {
+    /// `/pkg/__wasm_split.<hash>.js`.
+    pub loader: Option<Arc<str>>,
+    /// Lazy function name (`__overview_route_view_<hash>`) → the URLs of
+    /// its chunks, `/pkg/chunk_12.<hash>.wasm`.
+    pub by_function: Arc<std::collections::BTreeMap<String, Vec<String>>>,
+}
+
+impl SplitChunks {
+    /// Reads the newest manifest in `pkg`; empty without one (a build
+    /// without `--split`, or the tests' application without a site).
+    fn read(pkg: &std::path::Path, url_prefix: &str) -> Self {
+        let newest = |prefix: &str, suffix: &str| {
+            std::fs::read_dir(pkg).ok().and_then(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|entry| {
+                        let name = entry.file_name().into_string().ok()?;
+                        let matches = name.starts_with(prefix) && name.ends_with(suffix);
+                        let modified = entry.metadata().and_then(|m| m.modified()).ok()?;
+                        matches.then_some((modified, name))
+                    })
+                    .max()
+                    .map(|(_, name)| name)
+            })
+        };
+        let Some(manifest) = newest("__wasm_split_manifest", ".json") else {
+            return Self::default();
+        };
+        let parsed = std::fs::read_to_string(pkg.join(&manifest))
+            .ok()
+            .and_then(|text| {
+                serde_json::from_str::<std::collections::BTreeMap<String, Vec<String>>>(&text).ok()
+            });
+        let Some(parsed) = parsed else {
+            tracing::warn!(manifest, "cannot read the split WASM's manifest");
+            return Self::default();
+        };
+        let by_function = parsed
+            .into_iter()
+            .map(|(function, chunks)| {
+                let urls = chunks
+                    .into_iter()
+                    .filter(|chunk| pkg.join(format!("{chunk}.wasm")).is_file())
+                    .map(|chunk| format!("{url_prefix}/{chunk}.wasm"))
+                    .collect();
+                (function, urls)
+            })
+            .collect();
+        Self {
+            loader: newest("__wasm_split.", ".js")
+                .map(|name| format!("{url_prefix}/{name}").into()),
+            by_function: Arc::new(by_function),
+        }
+    }
+
+    /// The chunks of the lazy function whose name starts with `prefix`.
+    pub fn of(&self, prefix: &str) -> &[String] {
+        self.by_function
+            .iter()
+            .find(|(function, _)| function.starts_with(prefix))
+            .map_or(&[], |(_, urls)| urls.as_slice())
+    }
+}
+
+impl Assets {
+    /// Looks for the files under `options.site_root`.
+    pub fn find(options: &LeptosOptions) -> Self {
+        let vendor = std::path::Path::new(options.site_root.as_ref()).join("vendor");
+        let newest = std::fs::read_dir(vendor).ok().and_then(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    let name = entry.file_name().into_string().ok()?;
+                    let hash = name.strip_prefix("echarts.")?.strip_suffix(".js")?;
+                    let hashed = !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit());
+                    let modified = entry.metadata().and_then(|m| m.modified()).ok()?;
+                    hashed.then_some((modified, name))
+                })
+                .max()
+        });
+        let pkg = options.site_pkg_dir.as_ref();
+        Self {
+            echarts: newest.map(|(_, name)| format!("/vendor/{name}").into()),
+            chunks: SplitChunks::read(
+                &std::path::Path::new(options.site_root.as_ref()).join(pkg),
+                &format!("/{pkg}"),
+            ),
+        }
+    }
 }
 
 /// What this instance's collector knows of a platform: whether it can
@@ -147,6 +257,8 @@ pub struct CollectTrigger {
 struct TriggerState {
     wake: Notify,
     busy: AtomicBool,
+    /// When the schedule starts the next run (`None`: on request only).
+    next: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl CollectTrigger {
@@ -158,6 +270,24 @@ impl CollectTrigger {
             self.inner.wake.notify_one();
             CollectAnswer::Started
         }
+    }
+
+    /// When the schedule starts its next run, as the collector last said.
+    pub fn next_cycle(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        *self
+            .inner
+            .next
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Says when the schedule starts its next run (the collector's side).
+    pub fn set_next_cycle(&self, next: Option<chrono::DateTime<chrono::Utc>>) {
+        *self
+            .inner
+            .next
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = next;
     }
 
     /// Completes when a run is asked for (the collector's side).
@@ -210,5 +340,55 @@ mod tests {
         assert_eq!(trigger.request(), CollectAnswer::AlreadyRunning);
         trigger.set_busy(false);
         assert_eq!(trigger.request(), CollectAnswer::Started);
+    }
+
+    #[test]
+    fn the_next_cycle_is_what_the_collector_last_said() {
+        let trigger = CollectTrigger::default();
+        assert_eq!(trigger.next_cycle(), None);
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0);
+        trigger.clone().set_next_cycle(at);
+        assert_eq!(trigger.next_cycle(), at);
+    }
+
+    #[test]
+    fn built_files_are_found_by_their_hashed_names() {
+        let site = std::env::temp_dir().join(format!("reach-assets-{}", std::process::id()));
+        let vendor = site.join("vendor");
+        std::fs::create_dir_all(&vendor).unwrap();
+        let options = LeptosOptions::builder()
+            .output_name("reach")
+            .site_root(site.to_string_lossy().into_owned())
+            .build();
+        // Not built yet: no name to give.
+        assert_eq!(Assets::find(&options).echarts, None);
+        // Files that are not a hashed build are no candidates.
+        for name in ["echarts.min.js", "echarts.js", "echarts.4c43.js.br"] {
+            std::fs::write(vendor.join(name), "").unwrap();
+        }
+        std::fs::write(vendor.join("echarts.4c436637dcf4b702.js"), "").unwrap();
+        assert_eq!(
+            Assets::find(&options).echarts.as_deref(),
+            Some("/vendor/echarts.4c436637dcf4b702.js")
+        );
+        // The split's chunks, by lazy function; a chunk missing on disk is
+        // never named.
+        let pkg = site.join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(
+            pkg.join("__wasm_split_manifest.Ab1.json"),
+            r#"{"__overview_route_view_99": ["chunk_1.Xy", "chunk_2.Zz"]}"#,
+        )
+        .unwrap();
+        std::fs::write(pkg.join("chunk_1.Xy.wasm"), "").unwrap();
+        std::fs::write(pkg.join("__wasm_split.Qq.js"), "").unwrap();
+        let chunks = Assets::find(&options).chunks;
+        assert_eq!(
+            chunks.of("__overview_route_view_"),
+            ["/pkg/chunk_1.Xy.wasm"]
+        );
+        assert!(chunks.of("__runs_route_view_").is_empty());
+        assert_eq!(chunks.loader.as_deref(), Some("/pkg/__wasm_split.Qq.js"));
+        std::fs::remove_dir_all(site).unwrap();
     }
 }

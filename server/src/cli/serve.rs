@@ -41,9 +41,11 @@ pub async fn run(
     // is a graceful stop.
     let shutdown = http::serve::shutdown_signal();
     let engine = Arc::new(super::engine(db.clone(), collect, metrics.clone())?);
+    let leptos_options = http::leptos_options(&serve.leptos_config)?;
     let app = http::Application::build(
         AppState {
-            leptos_options: http::leptos_options(&serve.leptos_config)?,
+            assets: app::ssr::state::Assets::find(&leptos_options),
+            leptos_options,
             db: db.clone(),
             cache,
             collect: trigger.clone(),

@@ -9,19 +9,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Long-lived caching of the built assets. The names under `/pkg/` carry
-/// their content hash (cargo-leptos `hash-files`): a new build has new
-/// names, so browsers may keep the old ones forever. ECharts under
-/// `/vendor/` is pinned by package-lock.json but keeps its name across
-/// versions: a day.
+/// their content hash (cargo-leptos `hash-files`, and the WASM chunks'
+/// own), as does ECharts under `/vendor/` (`scripts/setup.sh`): a new
+/// build has new names, so browsers may keep the old ones forever.
 pub(crate) async fn cache_built_assets(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let policy = if path.starts_with("/pkg/") {
-        Some("public, max-age=31536000, immutable")
-    } else if path.starts_with("/vendor/") {
-        Some("public, max-age=86400")
-    } else {
-        None
-    };
+    let policy = (path.starts_with("/pkg/") || path.starts_with("/vendor/"))
+        .then_some("public, max-age=31536000, immutable");
     let mut response = next.run(request).await;
     if let Some(policy) = policy
         && response.status() == StatusCode::OK

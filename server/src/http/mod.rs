@@ -8,6 +8,7 @@
 //! [`serve`] (the accept loop and its limits).
 
 pub mod arguments;
+mod assets;
 pub mod auth;
 pub mod avatars;
 pub mod caching;
@@ -142,6 +143,7 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
             crate::http::security_headers::page_policy,
             move || shell(options.clone()),
         )
+        .merge(crate::http::assets::routes(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -243,14 +245,15 @@ fn endpoint_name(request: &Request) -> String {
     if path.starts_with("/api/") {
         return format!("{method} {path}");
     }
-    if let Some(route) = request.extensions().get::<MatchedPath>() {
-        return format!("{method} {}", route.as_str());
-    }
+    // Before the matched route: the built files' is axum's nesting pattern.
     let files = ["/pkg/", "/vendor/"]
         .into_iter()
         .find(|prefix| path.starts_with(prefix));
-    match files {
-        Some(prefix) => format!("{method} {prefix}*"),
+    if let Some(prefix) = files {
+        return format!("{method} {prefix}*");
+    }
+    match request.extensions().get::<MatchedPath>() {
+        Some(route) => format!("{method} {}", route.as_str()),
         None => format!("{method} (other)"),
     }
 }

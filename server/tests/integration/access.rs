@@ -349,6 +349,12 @@ async fn reading_can_require_an_admin(backend: Backend) {
 
 async fn answers_carry_the_security_headers(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    // Built assets carry only what applies to them (policies are for
+    // documents): every byte counts on a page of a hundred chunks.
+    let asset = app.get("/pkg/reach.wasm").await;
+    assert_eq!(asset.headers()["x-content-type-options"], "nosniff");
+    assert!(asset.headers().get("content-security-policy").is_none());
+    assert!(asset.headers().get("x-frame-options").is_none());
     for path in [
         "/",
         "/accounts/1",

@@ -58,6 +58,8 @@ async fn overview_sums_the_seeded_accounts(backend: Backend) {
     assert_eq!(run.status, RunStatus::Finished);
     // The audience chart: each seeded day up to today; the seed's last day
     // sums to the totals, and the days since (no runs) are gaps.
+    // The test app collects only on request: no next collection to announce.
+    assert_eq!(overview.next_collection, None);
     let audience = &overview.audience;
     let today = chrono::Utc::now().date_naive();
     let window = today - chrono::Duration::days(AUDIENCE_DAYS - 1);

@@ -392,6 +392,7 @@ pub async fn serve_with_limits(
             metrics: metrics.clone(),
             access,
             collectors: app::ssr::state::CollectorsView(Arc::new(collector.status())),
+            assets: app::ssr::state::Assets::default(),
         },
         limits,
     )

@@ -15,12 +15,25 @@ cat "$pages"
 rm -f "$pages"
 echo
 site=target/site
-kb() { awk "BEGIN { printf \"%.1f\", $1 / 1000 }"; }
-echo '| file | raw | brotli (as sent) |'
-echo '|---|---:|---:|'
-for file in "$site"/pkg/*.wasm "$site"/pkg/*.js "$site"/pkg/*.css "$site"/vendor/echarts.*.js; do
-  [ -f "$file" ] || continue
-  sent=$file
-  [ -f "$file.br" ] && sent=$file.br
-  printf '| `%s` | %s KB | %s KB |\n' "${file#"$site"/}" "$(kb "$(stat -c %s "$file")")" "$(kb "$(stat -c %s "$sent")")"
-done
+node - "$site" <<'JS'
+// Files of 20 KB and more one by one, the smaller chunks summed.
+const fs = require('fs'), path = require('path');
+const site = process.argv[2];
+const kb = (n) => (n / 1000).toFixed(1);
+const rows = [];
+const small = { files: 0, raw: 0, sent: 0 };
+for (const dir of ['pkg', 'vendor']) {
+  for (const name of fs.readdirSync(path.join(site, dir)).sort()) {
+    if (!/\.(wasm|js|css)$/.test(name)) continue;
+    const file = path.join(site, dir, name);
+    const raw = fs.statSync(file).size;
+    const sent = fs.existsSync(`${file}.br`) ? fs.statSync(`${file}.br`).size : raw;
+    if (raw >= 20000 || !name.startsWith('chunk_')) rows.push(`| \`${dir}/${name}\` | ${kb(raw)} KB | ${kb(sent)} KB |`);
+    else { small.files += 1; small.raw += raw; small.sent += sent; }
+  }
+}
+console.log('| file | raw | brotli (as sent) |');
+console.log('|---|---:|---:|');
+for (const row of rows) console.log(row);
+console.log(`| ${small.files} smaller chunks (\`pkg/chunk_*.wasm\`) | ${kb(small.raw)} KB | ${kb(small.sent)} KB |`);
+JS

@@ -362,15 +362,21 @@ mod browser {
             let _ = js_sys::Reflect::set(&object, &JsValue::from_str(path[path.len() - 1]), value);
         };
         // One axis is an object, several an array.
-        if let Ok(axes) = js_sys::Reflect::get(&options, &"yAxis".into()) {
-            if js_sys::Array::is_array(&axes) {
-                for y in js_sys::Array::from(&axes).iter() {
-                    set(&y, &["axisLabel", "formatter"], axis.as_ref());
+        let each_axis = |name: &str, path: &[&str], value: &JsValue| {
+            if let Ok(axes) = js_sys::Reflect::get(&options, &name.into()) {
+                if js_sys::Array::is_array(&axes) {
+                    for one in js_sys::Array::from(&axes).iter() {
+                        set(&one, path, value);
+                    }
+                } else if axes.is_object() {
+                    set(&axes, path, value);
                 }
-            } else if axes.is_object() {
-                set(&axes, &["axisLabel", "formatter"], axis.as_ref());
             }
-        }
+        };
+        each_axis("yAxis", &["axisLabel", "formatter"], axis.as_ref());
+        // On a phone the dates would run into each other (a month's name
+        // over its neighbours): ECharts drops the ones that would overlap.
+        each_axis("xAxis", &["axisLabel", "hideOverlap"], &JsValue::TRUE);
         set(&options, &["tooltip", "formatter"], tooltip.as_ref());
         (
             options,

@@ -59,13 +59,14 @@ pub fn OverviewPage() -> impl IntoView {
 fn OverviewBody(data: Overview) -> impl IntoView {
     let latest_run = data.latest_run.map(|run| {
         let status = match run.status {
-            RunStatus::Running => "running",
+            RunStatus::Running => "started",
             RunStatus::Finished => "finished",
-            RunStatus::Interrupted => "interrupted",
+            RunStatus::Interrupted => "was interrupted",
         };
         view! {
             <p class="run" data-testid="latest-run">
-                {format!("Latest collection ({}) {} at ", run.mode, status)}
+                // "finished 5 h ago" once live, "finished 2026-…" before.
+                {format!("Latest collection ({}) {} ", run.mode, status)}
                 <LocalTime at=run.finished_at.or(Some(run.started_at)) />
                 {format!(
                     ": {} ok, {} failed, {} skipped",

@@ -12,7 +12,7 @@ import { everyPage } from './pages';
 //
 // The goal is 250 KB a page (issue 21) and is not met: the main WASM alone
 // (router, reactive system, top bar, session) is 240 KB as sent. Until it
-// is, this guard fails when a page grows past today's largest (690 KB)
+// is, this guard fails when a page grows past today's largest (693 KB)
 // by more than a tenth.
 const BUDGET = 760_000;
 const kinds = ['html', 'css', 'js', 'wasm', 'other'] as const;

@@ -61,17 +61,8 @@ impl SplitChunks {
     /// without `--split`, or the tests' application without a site).
     fn read(pkg: &std::path::Path, url_prefix: &str) -> Self {
         let newest = |prefix: &str, suffix: &str| {
-            std::fs::read_dir(pkg).ok().and_then(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .filter_map(|entry| {
-                        let name = entry.file_name().into_string().ok()?;
-                        let matches = name.starts_with(prefix) && name.ends_with(suffix);
-                        let modified = entry.metadata().and_then(|m| m.modified()).ok()?;
-                        matches.then_some((modified, name))
-                    })
-                    .max()
-                    .map(|(_, name)| name)
+            newest_file(pkg, |name| {
+                name.starts_with(prefix) && name.ends_with(suffix)
             })
         };
         let Some(manifest) = newest("__wasm_split_manifest", ".json") else {
@@ -113,25 +104,33 @@ impl SplitChunks {
     }
 }
 
+/// The name of the most recently modified file in `dir` that `wanted`
+/// accepts (a rebuild may leave older ones beside it).
+fn newest_file(dir: &std::path::Path, wanted: impl Fn(&str) -> bool) -> Option<String> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let modified = entry.metadata().and_then(|m| m.modified()).ok()?;
+            wanted(&name).then_some((modified, name))
+        })
+        .max()
+        .map(|(_, name)| name)
+}
+
 impl Assets {
     /// Looks for the files under `options.site_root`.
     pub fn find(options: &LeptosOptions) -> Self {
         let vendor = std::path::Path::new(options.site_root.as_ref()).join("vendor");
-        let newest = std::fs::read_dir(vendor).ok().and_then(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|entry| {
-                    let name = entry.file_name().into_string().ok()?;
-                    let hash = name.strip_prefix("echarts.")?.strip_suffix(".js")?;
-                    let hashed = !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit());
-                    let modified = entry.metadata().and_then(|m| m.modified()).ok()?;
-                    hashed.then_some((modified, name))
-                })
-                .max()
+        let echarts = newest_file(&vendor, |name| {
+            name.strip_prefix("echarts.")
+                .and_then(|rest| rest.strip_suffix(".js"))
+                .is_some_and(|hash| !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit()))
         });
         let pkg = options.site_pkg_dir.as_ref();
         Self {
-            echarts: newest.map(|(_, name)| format!("/vendor/{name}").into()),
+            echarts: echarts.map(|name| format!("/vendor/{name}").into()),
             chunks: SplitChunks::read(
                 &std::path::Path::new(options.site_root.as_ref()).join(pkg),
                 &format!("/{pkg}"),

@@ -18,6 +18,7 @@ mod m20261130_000012_account_states;
 mod m20261130_000013_platform_counters;
 mod m20261130_000014_avatars;
 mod m20261130_000015_audience_days;
+mod m20261201_000016_instances;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_platform_counters::Migration),
             Box::new(m20261130_000014_avatars::Migration),
             Box::new(m20261130_000015_audience_days::Migration),
+            Box::new(m20261201_000016_instances::Migration),
         ]
     }
 }

@@ -254,7 +254,13 @@ where
 async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<String> {
     // The collectors as an unconfigured `reach serve` has them.
     let defaults = <reach::config::Cli as clap::Parser>::try_parse_from(["reach"])?;
-    let engine = reach::cli::engine(db.clone(), &defaults.collect, Metrics::default())?;
+    let engine = reach::cli::engine(
+        db.clone(),
+        &defaults.collect,
+        &defaults.cache,
+        defaults.collect.instance_name(),
+        Metrics::default(),
+    )?;
     let app = Application::build(
         AppState {
             leptos_options: LeptosOptions::builder()

@@ -1,6 +1,8 @@
 //! The collection schedule of `reach serve`: a run at start-up for what is
-//! due, then one whenever a platform's next cycle begins, and one whenever
-//! the dashboard or the API asks ([`CollectTrigger`]).
+//! due, then one whenever a platform's next cycle begins, one whenever the
+//! dashboard or the API asks ([`CollectTrigger`], on any instance), and one
+//! when a dead instance's accounts come back in the current cycle
+//! ([`crate::collect::cluster`]).
 //!
 //! Cycles are wall-clock slots of each platform's interval, so restarts and
 //! other instances never collect an account twice in one.
@@ -13,6 +15,7 @@ use app::model::Platform;
 use app::ssr::state::CollectTrigger;
 use chrono::{DateTime, Utc};
 
+use crate::collect::cluster::{self, Signals};
 use crate::collect::engine::{DueBefore, Engine, cycle_start};
 
 /// How often accounts are collected: every `interval`, except on platforms
@@ -50,33 +53,48 @@ impl Schedule {
     }
 }
 
+/// Why a run starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reason {
+    /// A cycle began (or the server started).
+    Schedule,
+    /// Someone asked, on this instance or another: what was not attempted
+    /// since the request.
+    Asked(Option<DateTime<Utc>>),
+    /// A dead instance's accounts came back.
+    Takeover,
+}
+
 /// Runs collections for as long as the server runs: on `schedule` (when
-/// given) and on every manual request. Returns once the engine is asked to
-/// stop (its run, if one is under way, stops at an account boundary first).
+/// given), on every manual request and on takeovers, with the instance's
+/// heartbeat beside them. Returns once the engine is asked to stop (its
+/// run, if one is under way, stops at an account boundary first).
 pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: CollectTrigger) {
-    // A run left "running" by a killed predecessor is recorded once it has
-    // been silent long enough, whether or not a run starts before then.
-    let recovering = engine.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(recovering.abandoned_after() + Duration::from_secs(1)).await;
-        if let Err(error) = recovering.recover_abandoned_runs().await {
-            tracing::error!(
-                error = format!("{error:#}"),
-                "cannot recover abandoned runs"
-            );
-        }
-    });
+    let signals = Signals::default();
+    let beating = tokio::spawn(cluster::run(
+        engine.clone(),
+        trigger.clone(),
+        signals.clone(),
+    ));
     let stop = engine.stop_handle();
-    let mut manual = false;
+    let mut reason = Reason::Schedule;
     loop {
         if stop.is_requested() {
-            return;
+            break;
         }
-        let due = match (&schedule, manual) {
-            (Some(schedule), false) => schedule.due(Utc::now()),
-            _ => DueBefore::all(Utc::now()),
+        let due = match (&schedule, reason) {
+            (_, Reason::Asked(since)) => DueBefore::all(since.unwrap_or_else(Utc::now)),
+            (Some(schedule), _) => schedule.due(Utc::now()),
+            (None, _) => DueBefore::all(Utc::now()),
         };
-        if schedule.is_some() || manual {
+        let wanted = match reason {
+            Reason::Asked(_) => true,
+            Reason::Schedule => schedule.is_some(),
+            // Only what is left: the takeover may have come mid-run, which
+            // collected the accounts already.
+            Reason::Takeover => schedule.is_some() && engine.any_due(&due).await.unwrap_or(true),
+        };
+        if wanted {
             trigger.set_busy(true);
             if let Err(error) = engine.run(due).await {
                 tracing::error!(error = format!("{error:#}"), "collection failed");
@@ -88,12 +106,15 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
             .map(|schedule| schedule.next_cycle(Utc::now()));
         trigger.set_next_cycle(next);
         let wait = next.map(|next| (next - Utc::now()).to_std().unwrap_or_default());
-        manual = tokio::select! {
-            () = trigger.requested() => true,
-            () = sleep_or_forever(wait) => false,
-            () = stop.requested() => return,
+        reason = tokio::select! {
+            () = trigger.requested() => Reason::Asked(trigger.take_asked_at()),
+            () = signals.takeover.notified() => Reason::Takeover,
+            () = sleep_or_forever(wait) => Reason::Schedule,
+            () = stop.requested() => break,
         };
     }
+    // The beat says goodbye once it sees the stop.
+    let _ = beating.await;
 }
 
 async fn sleep_or_forever(wait: Option<Duration>) {

@@ -1,5 +1,6 @@
 //! The instance's own figures: cache, latencies, database, collectors (`/api/performance`, `/api/cache`).
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::run::{PlatformTiming, RunSummary};
@@ -106,6 +107,8 @@ pub struct CollectorStats {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Performance {
+    /// This instance's name (as in runs and `/api/instances`).
+    pub instance: String,
     pub version: String,
     pub uptime_seconds: u64,
     /// Resident memory, where the system tells it.
@@ -118,4 +121,17 @@ pub struct Performance {
     pub cache: CacheStats,
     /// `None` until a run has finished.
     pub collectors: Option<CollectorStats>,
+}
+
+/// A `reach serve` process sharing the database (`/api/instances`): live
+/// while it beats, every few seconds, on the database's clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InstanceRow {
+    pub name: String,
+    pub version: String,
+    pub started_at: DateTime<Utc>,
+    pub heartbeat_at: DateTime<Utc>,
+    /// How long ago it last beat, by the database's clock.
+    pub seconds_since_heartbeat: f64,
 }

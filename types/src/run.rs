@@ -24,6 +24,8 @@ pub struct RunSummary {
     /// Progress: accounts the run set out to collect, and those finished.
     pub accounts_total: i32,
     pub accounts_done: i32,
+    /// The instance that ran it (`None` for imported and seeded runs).
+    pub instance: Option<String>,
 }
 
 /// How collecting one account ended.

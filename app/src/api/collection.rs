@@ -11,9 +11,22 @@ use super::validate;
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use crate::model::Platform;
-use crate::model::{CollectAnswer, Outcome, Page, PlatformStatus, RunDetail, RunSummary};
+use crate::model::{
+    CollectAnswer, InstanceRow, Outcome, Page, PlatformStatus, RunDetail, RunSummary,
+};
 #[cfg(feature = "ssr")]
 use crate::ssr::cache::Kind;
+
+/// The instances sharing the database that beat recently (within four
+/// heartbeats), the longest running first, with how long ago each last
+/// beat on the database's clock.
+#[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/instances", tag = "collection", responses((status = 200, body = Vec<InstanceRow>))))]
+#[server(prefix = "/api", endpoint = "instances", input = GetUrl, output = Json)]
+pub async fn list_instances() -> Result<Vec<InstanceRow>, ApiError> {
+    let db = crate::ssr::state::db()?;
+    let within = crate::ssr::state::collect_trigger()?.liveness();
+    Ok(db::instances::live(&db, within).await?)
+}
 
 /// Collection runs, newest first.
 #[cfg_attr(feature = "ssr", utoipa::path(get, path = "/api/runs", tag = "collection", params(Paging), responses((status = 200, body = Page<RunSummary>))))]
@@ -98,13 +111,29 @@ pub fn platform_status(
     }
 }
 
-/// Starts a collection run on this instance now, unless one is under way.
-/// Progress shows in `/api/runs` (`accounts_done` of `accounts_total`).
+/// Starts a collection run now, unless one is under way on any instance:
+/// every instance sharing the database takes part, each collecting its
+/// share of what was not attempted since the request. Progress shows in
+/// `/api/runs` (`accounts_done` of `accounts_total`).
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/collect", tag = "collection", responses((status = 200, body = CollectAnswer)), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "collect", output = Json)]
 pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
     let admin = crate::ssr::auth::require_admin()?;
-    let answer = crate::ssr::state::collect_trigger()?.request();
+    let trigger = crate::ssr::state::collect_trigger()?;
+    let answer = if trigger.is_busy() {
+        CollectAnswer::AlreadyRunning
+    } else {
+        let db = crate::ssr::state::db()?;
+        let by = crate::ssr::state::metrics()?.instance().to_owned();
+        match db::instances::request_collection(&db, &by, trigger.liveness()).await? {
+            Some((id, at)) => {
+                // This instance starts at once; the others within a heartbeat.
+                trigger.request_since(id, at);
+                CollectAnswer::Started
+            }
+            None => CollectAnswer::AlreadyRunning,
+        }
+    };
     tracing::info!(?answer, admin = %admin.username, "collection requested");
     Ok(answer)
 }

@@ -41,6 +41,7 @@ pub async fn get_performance() -> Result<Performance, ApiError> {
     let db = crate::ssr::state::db()?;
     let metrics = crate::ssr::state::metrics()?;
     Ok(Performance {
+        instance: metrics.instance().to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         uptime_seconds: metrics.uptime().as_secs(),
         rss_bytes: resident_bytes(),

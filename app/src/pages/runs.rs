@@ -132,6 +132,7 @@ pub fn RunsPage() -> impl IntoView {
                     <th>"Run"</th>
                     <th>"Started"</th>
                     <th>"Collectors"</th>
+                    <th>"Instance"</th>
                     <th>"Status"</th>
                     <th class="num">"OK"</th>
                     <th class="num">"Failed"</th>
@@ -139,12 +140,12 @@ pub fn RunsPage() -> impl IntoView {
                     <th class="num">"Duration"</th>
                 </tr>
             </thead>
-            <Transition fallback=|| view! { <TableSkeleton rows=10 columns=8 /> }>
+            <Transition fallback=|| view! { <TableSkeleton rows=10 columns=9 /> }>
                 {move || Suspend::new(async move {
                     match runs.await {
                         Ok(page) => view! { <RunRows page /> }.into_any(),
                         Err(error) => view! {
-                            <TableError what="the runs" columns=8 error retry />
+                            <TableError what="the runs" columns=9 error retry />
                         }.into_any(),
                     }
                 })}
@@ -161,7 +162,7 @@ fn RunRows(page: Page<RunSummary>) -> impl IntoView {
     let current = page.page;
     if page.items.is_empty() {
         return view! {
-            <tbody><tr><td colspan="8" class="empty">"No collection has run yet."</td></tr></tbody>
+            <tbody><tr><td colspan="9" class="empty">"No collection has run yet."</td></tr></tbody>
         }
         .into_any();
     }
@@ -172,6 +173,7 @@ fn RunRows(page: Page<RunSummary>) -> impl IntoView {
                     <td><a href=format!("/runs/{}", run.id)>{format!("#{}", run.id)}</a></td>
                     <td><LocalTime at=Some(run.started_at) /></td>
                     <td>{run.mode.clone()}</td>
+                    <td class="instance">{run.instance.clone().unwrap_or_else(|| "—".to_owned())}</td>
                     <td><RunState run=run.clone() /></td>
                     <td class="num">{grouped(run.accounts_ok.into())}</td>
                     <td class="num">{grouped(run.accounts_failed.into())}</td>
@@ -181,7 +183,7 @@ fn RunRows(page: Page<RunSummary>) -> impl IntoView {
             }).collect_view()}
         </tbody>
         <PagerFooter
-            columns=8
+            columns=9
             status=format!("page {current} of {pages}")
             current
             pages
@@ -290,8 +292,9 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
             "Started "
             <LocalTime at=Some(run.started_at) />
             {format!(
-                " · {} collectors · {} ok, {} failed, {} not configured · {}",
+                " · {} collectors{} · {} ok, {} failed, {} not configured · {}",
                 run.mode,
+                run.instance.as_deref().map(|name| format!(" on {name}")).unwrap_or_default(),
                 run.accounts_ok,
                 run.accounts_failed,
                 run.accounts_skipped,

@@ -245,8 +245,10 @@ pub fn collect_trigger() -> Result<CollectTrigger, ApiError> {
 }
 
 /// Manual collection requests, from the dashboard and the API to the
-/// collector task of this instance. A request while a run is under way does
-/// not queue another: the run in progress already collects what is due.
+/// collector task of this instance, and from it the cluster's requests
+/// (every instance picks up a "collect now" asked of any one). A request
+/// while a run is under way does not queue another: the run in progress
+/// already collects what is due.
 #[derive(Clone, Debug, Default)]
 pub struct CollectTrigger {
     inner: Arc<TriggerState>,
@@ -258,12 +260,22 @@ struct TriggerState {
     busy: AtomicBool,
     /// When the schedule starts the next run (`None`: on request only).
     next: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// The newest request's moment: the run collects what was not
+    /// attempted since (`None`: now).
+    asked_at: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// The newest cluster-wide request answered.
+    request_id: std::sync::atomic::AtomicI64,
+    /// How long a silent instance still counts as running a run.
+    liveness: std::sync::Mutex<Option<std::time::Duration>>,
 }
 
 impl CollectTrigger {
-    /// Asks for a run now.
+    /// The default of [`CollectTrigger::liveness`]: four beats of five seconds.
+    pub const DEFAULT_LIVENESS: std::time::Duration = std::time::Duration::from_secs(20);
+
+    /// Asks this instance for a run now.
     pub fn request(&self) -> CollectAnswer {
-        if self.inner.busy.load(Ordering::Acquire) {
+        if self.is_busy() {
             CollectAnswer::AlreadyRunning
         } else {
             self.inner.wake.notify_one();
@@ -271,22 +283,43 @@ impl CollectTrigger {
         }
     }
 
+    /// Asks this instance for a run of what was not attempted since `at`:
+    /// the cluster-wide request `id` (recorded in the database, picked up by
+    /// every instance), answered once.
+    pub fn request_since(&self, id: i64, at: chrono::DateTime<chrono::Utc>) {
+        if self.inner.request_id.fetch_max(id, Ordering::AcqRel) < id {
+            *lock(&self.inner.asked_at) = Some(at);
+            self.inner.wake.notify_one();
+        }
+    }
+
+    /// The moment the pending request asks from, once (the collector's side).
+    pub fn take_asked_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        lock(&self.inner.asked_at).take()
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.inner.busy.load(Ordering::Acquire)
+    }
+
+    /// How long an instance may be silent and still count as alive (the
+    /// collector's setting).
+    pub fn liveness(&self) -> std::time::Duration {
+        lock(&self.inner.liveness).unwrap_or(Self::DEFAULT_LIVENESS)
+    }
+
+    pub fn set_liveness(&self, liveness: std::time::Duration) {
+        *lock(&self.inner.liveness) = Some(liveness);
+    }
+
     /// When the schedule starts its next run, as the collector last said.
     pub fn next_cycle(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        *self
-            .inner
-            .next
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *lock(&self.inner.next)
     }
 
     /// Says when the schedule starts its next run (the collector's side).
     pub fn set_next_cycle(&self, next: Option<chrono::DateTime<chrono::Utc>>) {
-        *self
-            .inner
-            .next
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = next;
+        *lock(&self.inner.next) = next;
     }
 
     /// Completes when a run is asked for (the collector's side).
@@ -298,6 +331,13 @@ impl CollectTrigger {
     pub fn set_busy(&self, busy: bool) {
         self.inner.busy.store(busy, Ordering::Release);
     }
+}
+
+/// A plain value behind a mutex: a panic elsewhere leaves it usable.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// When the session cookie is marked `Secure` (`REACH_SECURE_COOKIES`).

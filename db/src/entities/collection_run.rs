@@ -55,6 +55,7 @@ impl From<Model> for RunSummary {
             duration_ms: run.duration_ms,
             accounts_total: run.accounts_total,
             accounts_done: run.accounts_done,
+            instance: run.instance,
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct Model {
     pub dedupe_key: String,
     pub delivered_at: Option<DateTimeUtc>,
     pub delivery_attempts: i32,
+    /// The instance sending it now, until when (a delivery lease).
+    pub delivery_owner: Option<String>,
+    pub delivery_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

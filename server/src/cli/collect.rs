@@ -6,13 +6,23 @@ use anyhow::Context;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
-use crate::config::{CollectConfig, SeedConfig};
+use crate::config::{CacheConfig, CollectConfig, SeedConfig};
 use crate::{collect, retention};
 use app::ssr::metrics::Metrics;
 
 /// `reach collect`: one run now.
-pub async fn run(db: DatabaseConnection, config: &CollectConfig) -> anyhow::Result<()> {
-    let engine = super::engine(db, config, Metrics::default())?;
+pub async fn run(
+    db: DatabaseConnection,
+    config: &CollectConfig,
+    cache: &CacheConfig,
+) -> anyhow::Result<()> {
+    let engine = super::engine(
+        db,
+        config,
+        cache,
+        config.instance_name(),
+        Metrics::default(),
+    )?;
     let bar = progress_bar(engine.progress());
     let run = engine.run(Utc::now()).await;
     // The bar stops when the engine, its progress's sender, is gone.

@@ -16,8 +16,8 @@ use app::model::Platform;
 use app::ssr::metrics::Metrics;
 
 use crate::collect::engine::{Engine, EngineSettings};
-use crate::collect::platforms::{Budget, Collectors, Upstream};
-use crate::config::{Cli, CollectConfig, Command};
+use crate::collect::platforms::{Budget, Collectors, SharedBudgets, Upstream};
+use crate::config::{CacheConfig, Cli, CollectConfig, Command};
 use crate::{database, events, platforms};
 
 /// Carries out one command line.
@@ -32,12 +32,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve::run(db, serve, &cli.cache, &cli.collect, &cli.database.url).await
         }
         Command::Seed(seed) => collect::seed(&db, seed).await,
-        Command::Collect => collect::run(db, &cli.collect).await,
+        Command::Collect => collect::run(db, &cli.collect, &cli.cache).await,
         Command::Compact => collect::compact(&db, &cli.collect).await,
         Command::Account(command) => accounts::account(&db, command).await,
         Command::Brand(command) => accounts::brand(&db, command).await,
         Command::Platforms { check } => {
-            let engine = engine(db.clone(), &cli.collect, Metrics::default())?;
+            let engine = engine(
+                db.clone(),
+                &cli.collect,
+                &cli.cache,
+                cli.collect.instance_name(),
+                Metrics::default(),
+            )?;
             platforms::report(&db, &engine.status(), check).await
         }
         Command::Admin(command) => access::admin(&db, command).await,
@@ -53,6 +59,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 pub fn engine(
     db: sea_orm::DatabaseConnection,
     config: &CollectConfig,
+    cache: &CacheConfig,
+    instance: String,
     metrics: Metrics,
 ) -> anyhow::Result<Engine> {
     let mut budgets: HashMap<Platform, Budget> = Platform::ALL
@@ -67,16 +75,23 @@ pub fn engine(
         })
         .collect();
     budgets.extend(config.rate_limits.0.iter().copied());
-    let upstream = Upstream::new(config.http_timeout, &config.user_agent, budgets)
+    let mut upstream = Upstream::new(config.http_timeout, &config.user_agent, budgets)
         .context("cannot build the HTTP client")?
         .with_max_wait(config.max_rate_limit_wait)
         .with_metrics(metrics.clone());
+    // The Redis of the read cache also holds the budgets every instance shares.
+    if let Some(url) = &cache.redis_url {
+        let shared = SharedBudgets::connect(url, cache.redis_timeout.into())
+            .context("cannot set up the shared budgets in Redis")?;
+        upstream = upstream.with_shared_budgets(shared);
+    }
     let webhooks = events::Webhooks::new(
         config.webhook_urls.clone(),
         config.http_timeout,
         &config.user_agent,
     )
-    .context("cannot build the webhook client")?;
+    .context("cannot build the webhook client")?
+    .map(|webhooks| webhooks.with_instance(&instance));
     Ok(Engine::new(
         db,
         Collectors::new(&config.platforms),
@@ -84,6 +99,7 @@ pub fn engine(
         EngineSettings {
             workers: config.workers as usize,
             heartbeat: config.run_heartbeat.into(),
+            instance,
             ..EngineSettings::default()
         },
     )

@@ -24,7 +24,7 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 pub async fn run(
     db: DatabaseConnection,
     serve: ServeConfig,
-    cache: &CacheConfig,
+    cache_config: &CacheConfig,
     collect: &CollectConfig,
     database_url: &str,
 ) -> anyhow::Result<()> {
@@ -32,15 +32,24 @@ pub async fn run(
         seed_if_empty(&db).await?;
     }
     let trigger = CollectTrigger::default();
-    // One set of figures for the web side and the collector.
-    let metrics = Metrics::default();
-    let cache = Cache::new(&cache.settings())?;
+    // One set of figures for the web side and the collector, named as
+    // this instance's runs are.
+    let instance = collect.instance_name();
+    let metrics = Metrics::named(&instance);
+    let cache = Cache::new(&cache_config.settings())?;
     let backend = cache.ready(REDIS_START_WAIT).await;
     tracing::info!(?backend, "read cache ready");
     // Before anything announces the server: a SIGTERM from then on
     // is a graceful stop.
     let shutdown = http::serve::shutdown_signal();
-    let engine = Arc::new(super::engine(db.clone(), collect, metrics.clone())?);
+    let engine = Arc::new(super::engine(
+        db.clone(),
+        collect,
+        cache_config,
+        instance.clone(),
+        metrics.clone(),
+    )?);
+    tracing::info!(instance, "this instance's name");
     let leptos_options = http::leptos_options(&serve.leptos_config)?;
     let app = http::Application::build(
         AppState {

@@ -9,6 +9,7 @@
 //! changes nothing.
 
 pub mod avatars;
+pub mod cluster;
 pub mod demo;
 pub mod engine;
 pub mod platforms;

@@ -85,6 +85,34 @@ pub struct CollectConfig {
         global = true
     )]
     pub run_heartbeat: humantime::Duration,
+
+    /// This instance's name in runs, leases, `/api/instances` and
+    /// `/metrics`; unique among the instances sharing a database. By
+    /// default `reach-<pid>-<random>`, new at every start.
+    #[arg(long = "instance-name", env = "REACH_INSTANCE", value_parser = parse_instance_name, global = true)]
+    pub instance: Option<String>,
+}
+
+impl CollectConfig {
+    /// The configured name, or a new one.
+    pub fn instance_name(&self) -> String {
+        self.instance
+            .clone()
+            .unwrap_or_else(crate::collect::engine::instance_name)
+    }
+}
+
+/// A name of 1 to 64 letters, digits, `-`, `_` or `.` (it goes in logs,
+/// labels and lease owners).
+pub(crate) fn parse_instance_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty() || name.len() > 64 || !name.chars().all(allowed) {
+        return Err(format!(
+            "`{text}`: an instance name is 1 to 64 letters, digits, `-`, `_` or `.`"
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 pub(crate) fn parse_heartbeat(text: &str) -> Result<humantime::Duration, String> {

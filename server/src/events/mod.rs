@@ -314,6 +314,8 @@ pub(crate) fn new_event(
         dedupe_key: Set(dedupe_key),
         delivered_at: Set(None),
         delivery_attempts: Set(0),
+        delivery_owner: Set(None),
+        delivery_until: Set(None),
         ..Default::default()
     };
     details(&mut event);

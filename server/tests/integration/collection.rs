@@ -609,7 +609,8 @@ async fn an_interrupted_run_leaves_whole_snapshots_only(backend: Backend) {
     }
     let short_lease = |config: &mut crate::common::EngineConfig| {
         config.settings.workers = 2;
-        config.settings.lease = Duration::from_secs(1);
+        // Leases last six beats: 1.2 s.
+        config.settings.heartbeat = Duration::from_millis(200);
     };
     let started = Utc::now();
     let first = engine(app.db.clone(), &fake.uri(), short_lease);
@@ -644,7 +645,7 @@ async fn an_interrupted_run_leaves_whole_snapshots_only(backend: Backend) {
 
     // Once the dead run's leases lapse, a run of the same cycle collects the
     // rest, and only the rest.
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
     let second = engine(app.db.clone(), &fake.uri(), short_lease);
     let run = second.run(started).await.expect("a second run");
     assert_eq!(u64::from(run.accounts_ok as u32), 12 - ok_results);

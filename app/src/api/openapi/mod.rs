@@ -31,6 +31,7 @@ use crate::error::ApiError;
         crate::api::list_tags,
         crate::api::get_account,
         crate::api::get_history,
+        crate::api::list_instances,
         crate::api::list_runs,
         crate::api::get_run,
         crate::api::get_cache_stats,

@@ -41,6 +41,8 @@ pub struct Metrics {
 }
 
 struct Inner {
+    /// The instance's name, as in its runs and `/api/instances`.
+    instance: String,
     started: Instant,
     requests: Mutex<HashMap<String, Series>>,
     queries: Mutex<HashMap<String, Series>>,
@@ -49,8 +51,16 @@ struct Inner {
 
 impl Default for Metrics {
     fn default() -> Self {
+        Self::named("local")
+    }
+}
+
+impl Metrics {
+    /// The figures of the instance called `instance`.
+    pub fn named(instance: &str) -> Self {
         Self {
             inner: Arc::new(Inner {
+                instance: instance.to_owned(),
                 started: Instant::now(),
                 requests: Mutex::default(),
                 queries: Mutex::default(),
@@ -93,6 +103,11 @@ impl SeriesKind {
 }
 
 impl Metrics {
+    /// The instance these figures are of.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+
     pub fn uptime(&self) -> Duration {
         self.inner.started.elapsed()
     }
@@ -147,6 +162,7 @@ impl Metrics {
             database: database_stats(db, Vec::new()),
             uptime: self.uptime(),
             resident_bytes: resident_bytes(),
+            instance: self.instance().to_owned(),
         };
         self.inner.exporter.render(&snapshot)
     }
@@ -401,6 +417,7 @@ mod tests {
             },
             uptime: Duration::from_secs(90),
             resident_bytes: Some(1 << 20),
+            instance: "reach-1".to_owned(),
         };
         let text = metrics.inner.exporter.render(&snapshot);
         for line in [
@@ -419,6 +436,11 @@ mod tests {
             r#"reach_cache_backend{backend="redis"} 0"#,
             r#"reach_db_pool_connections{backend="sqlite",state="in_use"} 2"#,
             "reach_uptime_seconds 90",
+            concat!(
+                r#"reach_build_info{version=""#,
+                env!("CARGO_PKG_VERSION"),
+                r#"",reach_instance="reach-1"} 1"#
+            ),
             "process_resident_memory_bytes 1048576",
             "# TYPE reach_http_request_duration_seconds histogram",
             "# HELP reach_collector_requests_total Requests to platforms' APIs, by platform and outcome.",

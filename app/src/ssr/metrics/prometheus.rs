@@ -151,7 +151,11 @@ impl Exporter {
                 None,
             ),
             (UPTIME, "Seconds since this instance started.", seconds),
-            (BUILD_INFO, "Always 1; the version is a label.", None),
+            (
+                BUILD_INFO,
+                "Always 1; the version and the instance's name are labels.",
+                None,
+            ),
             (
                 RESIDENT_MEMORY,
                 "Resident memory of the process.",
@@ -268,7 +272,10 @@ impl Exporter {
         self.gauge(UPTIME, Vec::new(), now.uptime.as_secs_f64());
         self.gauge(
             BUILD_INFO,
-            vec![Label::new("version", env!("CARGO_PKG_VERSION"))],
+            vec![
+                Label::new("version", env!("CARGO_PKG_VERSION")),
+                Label::new("reach_instance", now.instance.clone()),
+            ],
             1.0,
         );
         if let Some(bytes) = now.resident_bytes {
@@ -295,4 +302,7 @@ pub(super) struct Snapshot {
     pub database: DatabaseStats,
     pub uptime: Duration,
     pub resident_bytes: Option<u64>,
+    /// The instance's name: Prometheus' own `instance` label is the
+    /// scraped address, which says nothing of runs.
+    pub instance: String,
 }

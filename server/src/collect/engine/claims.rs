@@ -1,7 +1,8 @@
 //! Claiming due accounts with row leases (core first, then the least
-//! recently collected; `FOR UPDATE SKIP LOCKED` on PostgreSQL), giving back
-//! what a run did not start, and recovering the claims of runs whose
-//! process died (silent for four heartbeats).
+//! recently collected; `FOR UPDATE SKIP LOCKED` on PostgreSQL) in chunks
+//! sized to the live instances and the work left, giving back what a run
+//! did not start, and recovering the claims of runs whose process died
+//! (silent for four heartbeats, on the database's clock).
 
 use super::*;
 
@@ -13,8 +14,10 @@ impl Engine {
     /// instance) may take them at once.
     pub(super) async fn release(
         &self,
+        run_id: i64,
         accounts: impl Iterator<Item = account::Model>,
     ) -> Result<(), sea_orm::DbErr> {
+        let owner = lease_owner(&self.settings.instance, run_id);
         let ids: Vec<i64> = accounts.map(|a| a.id).collect();
         for chunk in ids.chunks(500) {
             account::Entity::update_many()
@@ -24,11 +27,28 @@ impl Engine {
                 )
                 .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>))
                 .filter(account::Column::Id.is_in(chunk.iter().copied()))
-                .filter(account::Column::LeaseOwner.eq(self.settings.instance.as_str()))
+                .filter(account::Column::LeaseOwner.eq(owner.as_str()))
                 .exec(&self.db)
                 .await?;
         }
         Ok(())
+    }
+
+    /// Gives back whatever the run still holds when it ends (results the
+    /// writer could not store): the next run need not wait for the leases
+    /// to lapse.
+    pub(super) async fn release_all(&self, run_id: i64) -> Result<u64, sea_orm::DbErr> {
+        let owner = lease_owner(&self.settings.instance, run_id);
+        Ok(account::Entity::update_many()
+            .col_expr(
+                account::Column::LeaseUntil,
+                Expr::value(None::<DateTime<Utc>>),
+            )
+            .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>))
+            .filter(account::Column::LeaseOwner.eq(owner))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
     }
 
     /// Claims the next chunk, turns what the plan allows into work, gives
@@ -42,12 +62,13 @@ impl Engine {
     ) -> Result<Vec<WorkItem>, sea_orm::DbErr> {
         loop {
             let excluded: Vec<Platform> = plan.deferred.keys().copied().collect();
-            let claimed = self.claim(due, &excluded).await?;
+            let claimed = self.claim(run_id, due, &excluded).await?;
             if claimed.is_empty() {
                 return Ok(Vec::new());
             }
+            plan.count(&self.upstream, &claimed).await;
             let (items, deferred) = self.work_items(claimed, plan);
-            self.release(deferred.into_iter()).await?;
+            self.release(run_id, deferred.into_iter()).await?;
             let planned: usize = items.iter().map(|item| item.accounts.len()).sum();
             if planned == 0 {
                 // Everything claimed waits for its budget: claim again,
@@ -72,63 +93,73 @@ impl Engine {
         }
     }
 
-    /// Leases the next chunk of due accounts to this instance, in priority order.
+    /// Whether any account is due and unclaimed now.
+    pub async fn any_due(&self, due: &DueBefore) -> Result<bool, sea_orm::DbErr> {
+        let now = db::clock::now(&self.db).await?;
+        let backend = self.db.get_database_backend();
+        let mut values = Vec::new();
+        let due_where = due_filter(backend, &mut values, now, due, &[]);
+        let sql = format!("SELECT id FROM accounts WHERE {due_where} LIMIT 1");
+        Ok(self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .is_some())
+    }
+
+    /// Leases the next chunk of due accounts to this run, in priority order.
     pub(super) async fn claim(
         &self,
+        run_id: i64,
         due: &DueBefore,
         excluded: &[Platform],
     ) -> Result<Vec<account::Model>, sea_orm::DbErr> {
-        let now = Utc::now();
-        let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+        let now = db::clock::now(&self.db).await?;
+        let lease_until =
+            now + chrono::Duration::from_std(self.settings.lease()).unwrap_or_default();
         let backend = self.db.get_database_backend();
-        let mut values: Vec<Value> = vec![
-            lease_until.into(),
-            self.settings.instance.clone().into(),
-            now.into(),
-        ];
-        let mut param = |value: Value| {
-            values.push(value);
-            match backend {
-                DbBackend::Postgres => format!("${}", values.len()),
-                _ => "?".to_owned(),
-            }
-        };
-        // Each platform is due at its own time; most have the default.
-        let mut platforms: Vec<_> = due.platforms.iter().collect();
-        platforms.sort_by_key(|(platform, _)| **platform);
-        let mut due_time = String::new();
-        for (platform, at) in platforms {
-            let platform = param(platform.to_value().into());
-            let at = param((*at).into());
-            due_time.push_str(&format!(" WHEN {platform} THEN {at}"));
-        }
-        let default = param(due.default.into());
-        let due_time = if due_time.is_empty() {
-            default
-        } else {
-            format!("CASE platform{due_time} ELSE {default} END")
-        };
-        let mut skip = String::new();
-        if !excluded.is_empty() {
-            let list: Vec<String> = excluded
-                .iter()
-                .map(|p| param(p.to_value().into()))
-                .collect();
-            // Demo accounts spend no budget: they are never held back.
-            skip = format!(" AND (platform NOT IN ({}) OR simulated)", list.join(", "));
-        }
-        let limit = param((self.settings.claim_chunk as i64).into());
-        let (lease_params, lock) = match backend {
-            DbBackend::Postgres => (("$1", "$2", "$3"), " FOR UPDATE SKIP LOCKED"),
+        let chunk = self.chunk_size().await?;
+
+        // What is left, counted up to the most that would change the chunk.
+        let mut values = Vec::new();
+        let due_where = due_filter(backend, &mut values, now, due, excluded);
+        let most = placeholder(
+            backend,
+            &mut values,
+            i64::try_from(chunk.most * 4 * chunk.instances)
+                .unwrap_or(i64::MAX)
+                .into(),
+        );
+        let left_sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM accounts WHERE {due_where} LIMIT {most}) AS due"
+        );
+        let left = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(backend, left_sql, values))
+            .await?
+            .map(|row| row.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or_default();
+
+        let mut values = Vec::new();
+        let lease = placeholder(backend, &mut values, lease_until.into());
+        let owner = placeholder(
+            backend,
+            &mut values,
+            lease_owner(&self.settings.instance, run_id).into(),
+        );
+        let due_where = due_filter(backend, &mut values, now, due, excluded);
+        let size = chunk.size(u64::try_from(left).unwrap_or_default());
+        let limit = placeholder(backend, &mut values, (size as i64).into());
+        let lock = match backend {
+            DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
             // SQLite serializes writers: the UPDATE alone is the claim.
-            _ => (("?", "?", "?"), ""),
+            _ => "",
         };
-        let (lease, owner, expired) = lease_params;
         let sql = format!(
             "UPDATE accounts SET lease_until = {lease}, lease_owner = {owner} WHERE id IN ( \
                SELECT id FROM accounts \
-               WHERE (lease_until IS NULL OR lease_until < {expired}) \
-                 AND (last_attempt_at IS NULL OR last_attempt_at < {due_time}){skip} \
+               WHERE {due_where} \
                ORDER BY is_core DESC, last_collected_at ASC NULLS FIRST, id \
                LIMIT {limit}{lock}) \
              RETURNING id"
@@ -163,13 +194,16 @@ impl Engine {
     }
 
     /// Records the runs whose process died (no heartbeat for
-    /// [`ABANDONED_AFTER_BEATS`] beats) as interrupted, ending when they last
-    /// beat, and gives their claimed accounts back to the queue at once
-    /// rather than when the leases lapse. Called before every run, and by
-    /// `reach serve` once a freshly killed predecessor's run has gone silent.
-    pub async fn recover_abandoned_runs(&self) -> anyhow::Result<usize> {
+    /// [`ABANDONED_AFTER_BEATS`] beats, on the database's clock) as
+    /// interrupted, ending when they last beat with the counts of what they
+    /// stored, and gives their claimed accounts back to the queue at once
+    /// rather than when the leases lapse. Exactly one instance records each
+    /// (the update that finds it still running). Called before every run and
+    /// every heartbeat by `reach serve`; returns the accounts given back.
+    pub async fn recover_abandoned_runs(&self) -> anyhow::Result<u64> {
+        let now = db::clock::now(&self.db).await?;
         let silent_since =
-            Utc::now() - chrono::Duration::from_std(self.abandoned_after()).unwrap_or_default();
+            now - chrono::Duration::from_std(self.abandoned_after()).unwrap_or_default();
         let abandoned = collection_run::Entity::find()
             .filter(collection_run::Column::Status.eq(RunStatus::Running))
             .filter(
@@ -181,9 +215,11 @@ impl Engine {
             )
             .all(&self.db)
             .await?;
+        let mut released_in_all = 0;
         for run in &abandoned {
             let last_sign = run.heartbeat_at.unwrap_or(run.started_at);
             let transaction = self.db.begin().await?;
+            let counts = outcome_counts(&transaction, run.id).await?;
             // Only if still running: another instance may have recovered it.
             let marked = collection_run::Entity::update_many()
                 .col_expr(
@@ -195,34 +231,173 @@ impl Engine {
                     collection_run::Column::DurationMs,
                     Expr::value((last_sign - run.started_at).num_milliseconds()),
                 )
+                .col_expr(collection_run::Column::AccountsOk, Expr::value(counts.ok))
+                .col_expr(
+                    collection_run::Column::AccountsFailed,
+                    Expr::value(counts.failed),
+                )
+                .col_expr(
+                    collection_run::Column::AccountsSkipped,
+                    Expr::value(counts.skipped),
+                )
+                .col_expr(
+                    collection_run::Column::AccountsDone,
+                    Expr::value(counts.ok + counts.failed + counts.skipped),
+                )
                 .filter(collection_run::Column::Id.eq(run.id))
                 .filter(collection_run::Column::Status.eq(RunStatus::Running))
                 .exec(&transaction)
                 .await?;
-            let released = match (&run.instance, marked.rows_affected) {
-                (Some(instance), 1) if *instance != self.settings.instance => {
+            if marked.rows_affected != 1 {
+                transaction.rollback().await?;
+                continue;
+            }
+            let released = match &run.instance {
+                Some(instance) => {
+                    // Leases name the run; before they did, the instance.
+                    let owners = [lease_owner(instance, run.id), instance.clone()];
                     account::Entity::update_many()
                         .col_expr(
                             account::Column::LeaseUntil,
                             Expr::value(None::<DateTime<Utc>>),
                         )
                         .col_expr(account::Column::LeaseOwner, Expr::value(None::<String>))
-                        .filter(account::Column::LeaseOwner.eq(instance.as_str()))
+                        .filter(account::Column::LeaseOwner.is_in(owners))
                         .exec(&transaction)
                         .await?
                         .rows_affected
                 }
-                _ => 0,
+                None => 0,
             };
             generations::bump(&transaction, &[Domain::Runs, Domain::Accounts]).await?;
             transaction.commit().await?;
+            released_in_all += released;
             tracing::warn!(
                 run = run.id,
                 instance = run.instance.as_deref().unwrap_or("-"),
+                stored = counts.ok + counts.failed + counts.skipped,
                 released,
                 "a run whose process stopped answering is recorded as interrupted"
             );
         }
-        Ok(abandoned.len())
+        Ok(released_in_all)
+    }
+}
+
+/// What a run stored, by kind of outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct OutcomeCounts {
+    pub(super) ok: i32,
+    pub(super) failed: i32,
+    pub(super) skipped: i32,
+}
+
+/// Counts a run's stored outcomes.
+pub(super) async fn outcome_counts(
+    db: &impl ConnectionTrait,
+    run_id: i64,
+) -> Result<OutcomeCounts, sea_orm::DbErr> {
+    let outcomes: Vec<(Outcome, i64)> = run_result::Entity::find()
+        .select_only()
+        .column(run_result::Column::Outcome)
+        .column_as(run_result::Column::AccountId.count(), "count")
+        .filter(run_result::Column::RunId.eq(run_id))
+        .group_by(run_result::Column::Outcome)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let count = |wanted: &dyn Fn(Outcome) -> bool| -> i32 {
+        outcomes
+            .iter()
+            .filter(|(o, _)| wanted(*o))
+            .map(|(_, n)| i32::try_from(*n).unwrap_or(i32::MAX))
+            .sum()
+    };
+    Ok(OutcomeCounts {
+        ok: count(&|o| o == Outcome::Ok),
+        skipped: count(&|o| o == Outcome::NotConfigured),
+        failed: count(&|o| o != Outcome::Ok && o != Outcome::NotConfigured),
+    })
+}
+
+/// Binds `value` as the next parameter and names its placeholder.
+fn placeholder(backend: DbBackend, values: &mut Vec<Value>, value: Value) -> String {
+    values.push(value);
+    match backend {
+        DbBackend::Postgres => format!("${}", values.len()),
+        _ => "?".to_owned(),
+    }
+}
+
+/// The condition of an account due in this run: not leased (or its lease
+/// lapsed by `now`), not attempted since its platform's cycle began, and
+/// not of a platform whose budget is spent (demo accounts spend none).
+fn due_filter(
+    backend: DbBackend,
+    values: &mut Vec<Value>,
+    now: DateTime<Utc>,
+    due: &DueBefore,
+    excluded: &[Platform],
+) -> String {
+    let expired = placeholder(backend, values, now.into());
+    // Each platform is due at its own time; most have the default.
+    let mut platforms: Vec<_> = due.platforms.iter().collect();
+    platforms.sort_by_key(|(platform, _)| **platform);
+    let mut due_time = String::new();
+    for (platform, at) in platforms {
+        let platform = placeholder(backend, values, platform.to_value().into());
+        let at = placeholder(backend, values, (*at).into());
+        due_time.push_str(&format!(" WHEN {platform} THEN {at}"));
+    }
+    let default = placeholder(backend, values, due.default.into());
+    let due_time = if due_time.is_empty() {
+        default
+    } else {
+        format!("CASE platform{due_time} ELSE {default} END")
+    };
+    let mut skip = String::new();
+    if !excluded.is_empty() {
+        let list: Vec<String> = excluded
+            .iter()
+            .map(|p| placeholder(backend, values, p.to_value().into()))
+            .collect();
+        skip = format!(" AND (platform NOT IN ({}) OR simulated)", list.join(", "));
+    }
+    format!(
+        "(lease_until IS NULL OR lease_until < {expired}) \
+         AND (last_attempt_at IS NULL OR last_attempt_at < {due_time}){skip}"
+    )
+}
+
+/// How many accounts one claim takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct ChunkSize {
+    /// The settings' largest chunk.
+    pub(super) most: u64,
+    /// The fewest worth a round trip: enough for the workers.
+    pub(super) least: u64,
+    /// Live instances sharing the work (at least this one).
+    pub(super) instances: u64,
+}
+
+impl ChunkSize {
+    /// A fourth of this instance's share of the `left` due accounts,
+    /// between the least and the most: large chunks while much is left,
+    /// small ones near the end, so that instances finish together.
+    pub(super) fn size(self, left: u64) -> u64 {
+        let share = left.div_ceil(Ord::max(self.instances, 1) * 4);
+        share.clamp(Ord::min(self.least, self.most), Ord::max(self.most, 1))
+    }
+}
+
+impl Engine {
+    /// The chunk sizes now: the live instances counted in the database.
+    async fn chunk_size(&self) -> Result<ChunkSize, sea_orm::DbErr> {
+        let instances = db::instances::live_count(&self.db, self.abandoned_after()).await?;
+        Ok(ChunkSize {
+            most: Ord::max(self.settings.claim_chunk, 1),
+            least: self.settings.workers.max(1) as u64,
+            instances: Ord::max(instances, 1),
+        })
     }
 }

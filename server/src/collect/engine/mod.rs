@@ -4,10 +4,16 @@
 //! every account's outcome.
 //!
 //! Work is claimed with row leases, so several instances sharing PostgreSQL
-//! split a cycle without overlap (`FOR UPDATE SKIP LOCKED`), and a crashed
-//! instance's claims return when their lease expires. A cycle is a slot of
-//! the wall clock (`floor(now / interval)`): every instance agrees on it, and
-//! an account is due once per slot of its platform's interval.
+//! split a cycle without overlap (`FOR UPDATE SKIP LOCKED`). A lease names
+//! its run and lasts a few heartbeats; the run's heartbeat renews it while
+//! the account is in flight, and a result is stored only in a transaction
+//! that finds the lease still held, so a run that lost an account (it was
+//! silent too long) never stores it twice. A dead run's claims return as
+//! soon as another instance notices its silence, or when they lapse. Every
+//! judgment of time between instances is on the database's clock
+//! ([`db::clock`]). A cycle is a slot of the wall clock (`floor(now /
+//! interval)`): every instance agrees on it, and an account is due once
+//! per slot of its platform's interval.
 //!
 //! Requests and writes are decoupled: workers only talk to the platforms and
 //! hand their results to one writer, which stores them in batches (one
@@ -26,7 +32,9 @@ mod plan;
 mod store;
 mod workers;
 
-use heartbeat::{AbortOnDrop, beat, instance_name};
+pub use claims::ABANDONED_AFTER_BEATS;
+pub use heartbeat::instance_name;
+use heartbeat::{AbortOnDrop, beat};
 use plan::Plan;
 pub use plan::cycle_start;
 use store::{Stored, understood};
@@ -68,16 +76,15 @@ use db::snapshots::{insert_snapshots, latest_columns, refresh_changes, snapshot_
 pub struct EngineSettings {
     /// Requests (batches) in flight at once.
     pub workers: usize,
-    /// How long a claim holds before another instance may take the account.
-    pub lease: Duration,
     /// Retries of a failed request that may pass (5xx, 429, timeouts).
     pub retries: usize,
     /// The first retry's delay; each next one doubles, with jitter.
     pub first_backoff: Duration,
     /// This process's name in leases and runs.
     pub instance: String,
-    /// Accounts claimed per round trip: small enough that instances sharing a
-    /// database interleave, large enough to keep the workers busy.
+    /// Most accounts claimed per round trip. Fewer near the end of a cycle
+    /// and with more instances live: each claims about a fourth of its
+    /// share of what is left, so instances finish together.
     pub claim_chunk: u64,
     /// Most results stored in one transaction.
     pub write_batch: usize,
@@ -97,7 +104,6 @@ impl Default for EngineSettings {
     fn default() -> Self {
         Self {
             workers: 8,
-            lease: Duration::from_secs(600),
             retries: 3,
             first_backoff: Duration::from_millis(500),
             instance: instance_name(),
@@ -108,6 +114,21 @@ impl Default for EngineSettings {
             avatars: crate::collect::avatars::AvatarSettings::default(),
         }
     }
+}
+
+impl EngineSettings {
+    /// How long a claim holds unrenewed: two beats beyond the silence that
+    /// marks a run dead, so a live run's heartbeat always renews it first.
+    pub fn lease(&self) -> Duration {
+        self.heartbeat * (claims::ABANDONED_AFTER_BEATS + 2)
+    }
+}
+
+/// The lease owner of a run's claims: the run, not only its instance, so
+/// that a restarted instance of the same name never holds its
+/// predecessor's claims.
+fn lease_owner(instance: &str, run_id: i64) -> String {
+    format!("{instance}#{run_id}")
 }
 
 /// Which accounts a run collects: those whose last attempt is older than
@@ -230,6 +251,26 @@ impl Engine {
         self
     }
 
+    /// The database the engine writes to.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// This process's name in runs, leases and `instances`.
+    pub fn instance(&self) -> &str {
+        &self.settings.instance
+    }
+
+    /// How often a run (and `reach serve`) says it is alive.
+    pub fn heartbeat(&self) -> Duration {
+        self.settings.heartbeat
+    }
+
+    /// The requests' side: budgets and the live instances sharing them.
+    pub fn upstream(&self) -> &Upstream {
+        &self.upstream
+    }
+
     /// What this engine's collectors can say of each platform.
     pub fn status(&self) -> super::status::CollectorStatus {
         super::status::CollectorStatus {
@@ -275,7 +316,9 @@ impl Engine {
         // Whole seconds, as every stored moment; the run's duration counts
         // from that moment too, so no platform's "done after" (measured
         // from it) exceeds the run's duration.
-        let now = Utc::now();
+        let now = db::clock::now(&self.db)
+            .await
+            .context("cannot read the database's clock")?;
         let started_at = now.trunc_subsecs(0);
         let started = started.min(
             Instant::now()
@@ -310,7 +353,9 @@ impl Engine {
         let _heartbeat = AbortOnDrop(tokio::spawn(beat(
             self.db.clone(),
             run.id,
+            lease_owner(&self.settings.instance, run.id),
             self.settings.heartbeat,
+            self.settings.lease(),
         )));
         let (results, received) = mpsc::unbounded_channel();
         let (collected, mut stored) = tokio::join!(
@@ -332,6 +377,9 @@ impl Engine {
                 RunStatus::Interrupted
             }
         };
+        if let Err(error) = self.release_all(run.id).await {
+            tracing::warn!(run = run.id, %error, "cannot give back the run's claims; they lapse");
+        }
         let avatars = std::mem::take(&mut stored.avatars);
         // Before the run is marked finished, whose generation bump makes
         // the overview read its chart again.
@@ -396,25 +444,11 @@ impl Engine {
         stored: Stored,
         status: RunStatus,
     ) -> anyhow::Result<RunSummary> {
-        let outcomes: Vec<(Outcome, i64)> = run_result::Entity::find()
-            .select_only()
-            .column(run_result::Column::Outcome)
-            .column_as(run_result::Column::AccountId.count(), "count")
-            .filter(run_result::Column::RunId.eq(run_id))
-            .group_by(run_result::Column::Outcome)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let count = |wanted: &dyn Fn(Outcome) -> bool| -> i32 {
-            outcomes
-                .iter()
-                .filter(|(o, _)| wanted(*o))
-                .map(|(_, n)| *n as i32)
-                .sum()
-        };
-        let ok = count(&|o| o == Outcome::Ok);
-        let skipped = count(&|o| o == Outcome::NotConfigured);
-        let failed = count(&|o| o != Outcome::Ok && o != Outcome::NotConfigured);
+        let claims::OutcomeCounts {
+            ok,
+            failed,
+            skipped,
+        } = claims::outcome_counts(&self.db, run_id).await?;
         let duration = started.elapsed();
         let duration_ms = duration.as_millis() as i64;
         let as_count = |n: i32| u64::try_from(n).unwrap_or_default();
@@ -445,6 +479,7 @@ impl Engine {
             ok,
             failed,
             skipped,
+            lost = stored.lost,
             duration_ms,
             status = ?status,
             "collection ended"

@@ -18,6 +18,22 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// Counts what the budget allows of each platform among `accounts`
+    /// that the run has not met yet (shared with the other instances when
+    /// Redis is configured).
+    pub(super) async fn count(&mut self, upstream: &Upstream, accounts: &[account::Model]) {
+        let platforms: std::collections::HashSet<Platform> = accounts
+            .iter()
+            .filter(|account| !account.simulated)
+            .map(|account| account.platform)
+            .filter(|platform| !self.left.contains_key(platform))
+            .collect();
+        for platform in platforms {
+            let capacity = upstream.capacity(platform, MOST_PLANNED).await;
+            self.left.insert(platform, capacity);
+        }
+    }
+
     pub(super) fn report(&self, run_id: i64) {
         for (platform, accounts) in &self.deferred {
             tracing::info!(
@@ -78,11 +94,8 @@ impl Engine {
                 let new_without_id = without_id + usize::from(account.platform_id.is_none());
                 let cost = collector.requests_for(in_open + 1, new_without_id)
                     - collector.requests_for(in_open, without_id);
-                let upstream = &self.upstream;
-                let left = plan
-                    .left
-                    .entry(account.platform)
-                    .or_insert_with(|| upstream.capacity(account.platform, MOST_PLANNED));
+                // Counted before (`Plan::count`) for every platform claimed.
+                let left = plan.left.entry(account.platform).or_insert(0);
                 if plan.deferred.contains_key(&account.platform) || cost > *left {
                     *plan.deferred.entry(account.platform).or_default() += 1;
                     deferred.push(account);

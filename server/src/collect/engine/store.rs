@@ -9,6 +9,9 @@ use super::*;
 pub(super) struct Stored {
     pub(super) live: u64,
     pub(super) simulated: u64,
+    /// Results discarded because the run no longer held the account (it
+    /// was silent so long that another instance took it over).
+    pub(super) lost: u64,
     /// The pictures the platforms named: (account, address).
     pub(super) avatars: Vec<(i64, String)>,
 }
@@ -227,8 +230,9 @@ impl Engine {
                 )
                 .await;
             match written {
-                Ok(()) => {
-                    for result in &batch {
+                Ok(lost) => {
+                    stored.lost += lost.len() as u64;
+                    for result in batch.iter().filter(|c| !lost.contains(&c.account.id)) {
                         if result.simulated {
                             stored.simulated += 1;
                         } else {
@@ -260,13 +264,52 @@ impl Engine {
     }
 
     /// Writes a batch of outcomes in one transaction: per account the
-    /// snapshot, the latest counters and the collection state.
+    /// snapshot, the latest counters and the collection state, for the
+    /// accounts whose lease the run still holds (checked and locked in the
+    /// same transaction). Returns the accounts whose results were
+    /// discarded because their lease was lost.
     pub(super) async fn store(
         &self,
         run_id: i64,
-        batch: &[Collected],
-    ) -> Result<(), sea_orm::DbErr> {
+        all: &[Collected],
+    ) -> Result<Vec<i64>, sea_orm::DbErr> {
         let txn = self.db.begin().await?;
+        let owner = lease_owner(&self.settings.instance, run_id);
+        let mut held = account::Entity::find()
+            .select_only()
+            .column(account::Column::Id)
+            .filter(account::Column::Id.is_in(all.iter().map(|c| c.account.id)))
+            .filter(account::Column::LeaseOwner.eq(owner.as_str()));
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // No other run takes them over until this one has stored them.
+            held = held.lock_exclusive();
+        }
+        let held: std::collections::HashSet<i64> = held
+            .into_tuple::<i64>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect();
+        let lost: Vec<i64> = all
+            .iter()
+            .map(|c| c.account.id)
+            .filter(|id| !held.contains(id))
+            .collect();
+        if !lost.is_empty() {
+            tracing::warn!(
+                run = run_id,
+                accounts = lost.len(),
+                "results discarded: another run took these accounts over (this run was silent too long)"
+            );
+        }
+        let batch: Vec<&Collected> = all
+            .iter()
+            .filter(|c| held.contains(&c.account.id))
+            .collect();
+        if batch.is_empty() {
+            txn.rollback().await?;
+            return Ok(lost);
+        }
         let snapshots: Vec<_> = batch
             .iter()
             .filter_map(|c| {
@@ -280,7 +323,7 @@ impl Engine {
         let now = Utc::now();
         let observed: Vec<(&Collected, &Observation)> = batch
             .iter()
-            .filter_map(|c| Some((c, c.result.as_ref().ok()?)))
+            .filter_map(|c| Some((*c, c.result.as_ref().ok()?)))
             .collect();
         store_observed(&txn, &observed, now).await?;
         let mut events = Vec::new();
@@ -306,7 +349,7 @@ impl Engine {
             }
         }
         // Failures are few: one statement each.
-        for collected in batch {
+        for collected in &batch {
             let Err(error) = &collected.result else {
                 continue;
             };
@@ -386,6 +429,7 @@ impl Engine {
             .exec(&txn)
             .await?;
         generations::bump(&txn, &Domain::ALL).await?;
-        txn.commit().await
+        txn.commit().await?;
+        Ok(lost)
     }
 }

@@ -54,7 +54,7 @@ impl Engine {
             match in_flight.next().await {
                 Some(batch) => hand_over(batch),
                 None if stopping => {
-                    self.release(pending.drain(..).flat_map(|item| item.accounts))
+                    self.release(run_id, pending.drain(..).flat_map(|item| item.accounts))
                         .await
                         .context("cannot give back the claimed accounts")?;
                     anyhow::bail!("stopped at an account boundary");

@@ -13,13 +13,17 @@
 //! the engine asks [`Upstream::capacity`] first to plan only the requests
 //! that fit.
 //!
+//! With Redis, the windows are shared by every instance
+//! ([`super::shared_budget`]): a reservation there comes first, and this
+//! process's own window only stands in while Redis is out of reach, with
+//! the budget divided by the live instances.
+//!
 //! Over the ~500-line guideline: about half of it is unit tests of the
-//! window and the header parsing. The window (`Window`, `HostLimiter`) is
-//! the part to move to a file of its own when it grows (shared budgets,
-//! issue 22).
+//! window and the header parsing.
 
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,6 +36,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::CollectError;
+use super::shared_budget::{Reserved, SharedBudgets};
 
 /// How long a host is paused when it says "rate limited" without saying
 /// until when (or names a time already past).
@@ -102,6 +107,16 @@ impl Budget {
         }
     }
 
+    /// One instance's part of the budget when `instances` share it without
+    /// Redis: at least one request per period, so none stalls.
+    pub fn share(self, instances: u32) -> Budget {
+        let requests = self.requests.get() / instances.max(1);
+        Budget {
+            requests: NonZeroU32::new(requests).unwrap_or(NonZeroU32::MIN),
+            period: self.period,
+        }
+    }
+
     /// How long a pass over `requests` takes at this budget, the first
     /// window's worth sent at once.
     pub fn pass_time(self, requests: u64) -> Duration {
@@ -127,6 +142,29 @@ impl Window {
             budget,
             sent: VecDeque::new(),
             paused_until: None,
+        }
+    }
+
+    /// A window as Redis holds it (sends as offsets from now, in ms), to
+    /// count what fits in it.
+    fn from_shared(budget: Budget, now: Instant, sends_ms: &[i64], paused_for: Duration) -> Self {
+        let at = |offset: i64| {
+            let magnitude = Duration::from_millis(offset.unsigned_abs());
+            if offset < 0 {
+                now.checked_sub(magnitude).unwrap_or(now)
+            } else {
+                now + magnitude
+            }
+        };
+        let mut sent: VecDeque<Instant> = sends_ms.iter().copied().map(at).collect();
+        sent.make_contiguous().sort();
+        while sent.len() > budget.requests.get() as usize {
+            sent.pop_front();
+        }
+        Self {
+            budget,
+            sent,
+            paused_until: (!paused_for.is_zero()).then(|| now + paused_for),
         }
     }
 
@@ -239,6 +277,11 @@ impl HostLimiter {
 pub struct Upstream {
     client: reqwest::Client,
     budgets: HashMap<Platform, Budget>,
+    /// The budgets every instance shares, when Redis is configured.
+    shared: Option<Arc<SharedBudgets>>,
+    /// Live instances sharing the database: without Redis, each sends its
+    /// share of a budget.
+    instances: AtomicU32,
     limiters: Mutex<HashMap<(Platform, String), Arc<HostLimiter>>>,
     /// Pauses of a whole platform (a daily quota spent), which hosts
     /// first asked later inherit.
@@ -261,6 +304,8 @@ impl Upstream {
         Ok(Self {
             client,
             budgets,
+            shared: None,
+            instances: AtomicU32::new(1),
             limiters: Mutex::new(HashMap::new()),
             platform_pauses: Mutex::new(HashMap::new()),
             max_wait: Self::DEFAULT_MAX_WAIT,
@@ -273,6 +318,35 @@ impl Upstream {
     pub fn with_metrics(mut self, metrics: Metrics) -> Self {
         self.metrics = metrics;
         self
+    }
+
+    /// Shares the budgets with every instance using the same Redis.
+    pub fn with_shared_budgets(mut self, shared: SharedBudgets) -> Self {
+        self.shared = Some(Arc::new(shared));
+        self
+    }
+
+    /// How many instances share the platforms' budgets (live ones, from the
+    /// database): without Redis, this one sends its share.
+    pub fn set_instances(&self, instances: u32) {
+        self.instances.store(instances.max(1), Ordering::Relaxed);
+    }
+
+    /// The budget this process's own window holds to: the whole budget,
+    /// divided by the live instances.
+    fn local_budget(&self, platform: Platform) -> Budget {
+        self.budget(platform)
+            .share(self.instances.load(Ordering::Relaxed))
+    }
+
+    /// The shared budgets, when Redis answers now.
+    fn shared(&self) -> Option<&SharedBudgets> {
+        self.shared.as_deref().filter(|shared| shared.is_up())
+    }
+
+    /// Whether the budgets are shared through Redis right now.
+    pub fn budgets_shared(&self) -> bool {
+        self.shared().is_some()
     }
 
     /// The default of [`Upstream::with_max_wait`].
@@ -302,14 +376,15 @@ impl Upstream {
     }
 
     fn limiter(&self, platform: Platform, host: &str) -> Arc<HostLimiter> {
-        let budget = self.budget(platform);
+        let budget = self.local_budget(platform);
         let inherited = self
             .platform_pauses
             .lock()
             .expect("pauses lock")
             .get(&platform)
             .copied();
-        self.limiters
+        let limiter = self
+            .limiters
             .lock()
             .expect("limiters lock")
             .entry((platform, host.to_owned()))
@@ -320,16 +395,57 @@ impl Upstream {
                 }
                 Arc::new(limiter)
             })
-            .clone()
+            .clone();
+        // The share follows the number of live instances.
+        limiter.window().budget = budget;
+        limiter
     }
 
     /// How many requests to `platform` can be sent within the longest wait
     /// (at most `at_most`): the fewest any of its hosts allows, a fresh
     /// budget's for hosts not asked yet.
-    pub fn capacity(&self, platform: Platform, at_most: u64) -> u64 {
+    pub async fn capacity(&self, platform: Platform, at_most: u64) -> u64 {
+        if let Some(shared) = self.shared() {
+            let hosts: Vec<String> = {
+                let limiters = self.limiters.lock().expect("limiters lock");
+                limiters
+                    .keys()
+                    .filter(|(p, _)| *p == platform)
+                    .map(|(_, host)| host.clone())
+                    .collect()
+            };
+            let budget = self.budget(platform);
+            let mut fewest = at_most;
+            let mut complete = true;
+            for host in hosts {
+                match shared.state(platform, &host, budget).await {
+                    Ok(state) => {
+                        let now = Instant::now();
+                        let window =
+                            Window::from_shared(budget, now, &state.sends_ms, state.paused_for);
+                        fewest = fewest.min(window.capacity(now, now + self.max_wait, at_most));
+                    }
+                    Err(error) => {
+                        tracing::debug!(%error, "counting on this instance's share");
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            if complete {
+                let now = Instant::now();
+                let fresh = Window::new(budget).capacity(now, now + self.max_wait, at_most);
+                return fewest.min(fresh);
+            }
+        }
+        self.local_capacity(platform, at_most)
+    }
+
+    /// [`Upstream::capacity`] by this process's own windows.
+    fn local_capacity(&self, platform: Platform, at_most: u64) -> u64 {
         let now = Instant::now();
         let deadline = now + self.max_wait;
-        let mut fresh = Window::new(self.budget(platform));
+        let mut fresh = Window::new(self.local_budget(platform));
         if let Some(until) = self
             .platform_pauses
             .lock()
@@ -386,6 +502,22 @@ impl Upstream {
     /// `rate_limit_error`) rather than with a 429.
     pub fn pause_host(&self, platform: Platform, host: &str, until: Instant) {
         self.limiter(platform, host).pause_until(until);
+        self.share_pause(platform, Some(host), until);
+    }
+
+    /// Tells every instance of a pause (in the background: the request
+    /// that learnt it does not wait for Redis).
+    fn share_pause(&self, platform: Platform, host: Option<&str>, until: Instant) {
+        let Some(shared) = self.shared.clone().filter(|shared| shared.is_up()) else {
+            return;
+        };
+        let wait = until.saturating_duration_since(Instant::now());
+        let host = host.map(str::to_owned);
+        tokio::spawn(async move {
+            if let Err(error) = shared.pause(platform, host.as_deref(), wait).await {
+                tracing::warn!(%error, "the pause holds this instance only");
+            }
+        });
     }
 
     /// Holds every request to `platform` until `until` (a daily quota
@@ -401,6 +533,33 @@ impl Upstream {
                 limiter.pause_until(until);
             }
         }
+        self.share_pause(platform, None, until);
+    }
+
+    /// Waits for the next slot of `host`: in the shared window when Redis
+    /// answers, else in this process's own (its share of the budget).
+    async fn wait_turn(
+        &self,
+        platform: Platform,
+        host: &str,
+        limiter: &HostLimiter,
+    ) -> Result<(), CollectError> {
+        if let Some(shared) = self.shared() {
+            match shared
+                .reserve(platform, host, self.budget(platform), self.max_wait)
+                .await
+            {
+                Ok(Reserved::In(wait)) => {
+                    tokio::time::sleep(wait).await;
+                    return Ok(());
+                }
+                Ok(Reserved::Beyond(wait)) => {
+                    return Err(CollectError::BudgetSpent { retry_after: wait });
+                }
+                Err(error) => tracing::debug!(%error, "waiting in this instance's share"),
+            }
+        }
+        limiter.wait(self.max_wait).await
     }
 
     /// Sends a request within the platform's budget and decodes its JSON.
@@ -416,12 +575,12 @@ impl Upstream {
         let host = request.url().host_str().unwrap_or_default().to_owned();
         let limiter = self.limiter(platform, &host);
         let waiting = Instant::now();
-        limiter.wait(self.max_wait).await?;
+        self.wait_turn(platform, &host, &limiter).await?;
         self.metrics
             .record_rate_limit_wait(platform.as_str(), waiting.elapsed());
 
         let started = Instant::now();
-        let answer = self.send(request, &host, &limiter).await;
+        let answer = self.send(platform, request, &host, &limiter).await;
         let outcome = match &answer {
             Ok(_) => "ok",
             Err(CollectError::NotFound) => "not_found",
@@ -441,6 +600,7 @@ impl Upstream {
     /// rate limit pauses its host.
     async fn send<T: DeserializeOwned>(
         &self,
+        platform: Platform,
         request: reqwest::Request,
         host: &str,
         limiter: &HostLimiter,
@@ -461,6 +621,7 @@ impl Upstream {
         if status.is_success() {
             if exhausted && let Some(wait) = reset_in(&headers) {
                 limiter.pause_until(Instant::now() + wait);
+                self.share_pause(platform, Some(host), Instant::now() + wait);
             }
             let body = read_body(response, host).await?;
             return serde_json::from_slice(&body)
@@ -479,6 +640,7 @@ impl Upstream {
                 .or_else(|| reset_in(&headers))
                 .unwrap_or(DEFAULT_PAUSE);
             limiter.pause_until(Instant::now() + wait);
+            self.share_pause(platform, Some(host), Instant::now() + wait);
             return Err(CollectError::RateLimited {
                 retry_after: Some(wait),
             });

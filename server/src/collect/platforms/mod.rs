@@ -19,6 +19,7 @@ mod oauth;
 mod peertube;
 mod reddit;
 mod settings;
+mod shared_budget;
 mod stackexchange;
 mod telegram;
 mod tiktok;
@@ -35,6 +36,7 @@ use async_trait::async_trait;
 
 pub use http::{Budget, Upstream};
 pub use settings::{PlatformSettings, secret};
+pub use shared_budget::SharedBudgets;
 
 /// An account as a collector sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]

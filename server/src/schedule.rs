@@ -78,23 +78,31 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
     ));
     let stop = engine.stop_handle();
     let mut reason = Reason::Schedule;
+    // The due of the latest run: instances run the same cycle or the same
+    // cluster-wide request, so a dead instance's accounts were due by it.
+    let mut latest: Option<DueBefore> = None;
     loop {
         if stop.is_requested() {
             break;
         }
-        let due = match (&schedule, reason) {
-            (_, Reason::Asked(since)) => DueBefore::all(since.unwrap_or_else(Utc::now)),
-            (Some(schedule), _) => schedule.due(Utc::now()),
-            (None, _) => DueBefore::all(Utc::now()),
+        let due = match (&schedule, reason, &latest) {
+            (_, Reason::Asked(since), _) => DueBefore::all(since.unwrap_or_else(Utc::now)),
+            (_, Reason::Takeover, Some(latest)) => latest.clone(),
+            (Some(schedule), _, _) => schedule.due(Utc::now()),
+            (None, _, _) => DueBefore::all(Utc::now()),
         };
         let wanted = match reason {
             Reason::Asked(_) => true,
             Reason::Schedule => schedule.is_some(),
             // Only what is left: the takeover may have come mid-run, which
             // collected the accounts already.
-            Reason::Takeover => schedule.is_some() && engine.any_due(&due).await.unwrap_or(true),
+            Reason::Takeover => {
+                (schedule.is_some() || latest.is_some())
+                    && engine.any_due(&due).await.unwrap_or(true)
+            }
         };
         if wanted {
+            latest = Some(due.clone());
             trigger.set_busy(true);
             if let Err(error) = engine.run(due).await {
                 tracing::error!(error = format!("{error:#}"), "collection failed");

@@ -10,6 +10,7 @@ mod api;
 mod avatars;
 mod cache;
 mod cli;
+mod cluster;
 mod collect_cli;
 mod collection;
 mod common;

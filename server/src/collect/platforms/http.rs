@@ -36,7 +36,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::CollectError;
-use super::shared_budget::{Reserved, SharedBudgets};
+use super::shared_budget::{Reserved, SharedBudgets, spaced_budget};
 
 /// How long a host is paused when it says "rate limited" without saying
 /// until when (or names a time already past).
@@ -421,8 +421,12 @@ impl Upstream {
                 match shared.state(platform, &host, budget).await {
                     Ok(state) => {
                         let now = Instant::now();
-                        let window =
-                            Window::from_shared(budget, now, &state.sends_ms, state.paused_for);
+                        let window = Window::from_shared(
+                            spaced_budget(budget),
+                            now,
+                            &state.sends_ms,
+                            state.paused_for,
+                        );
                         fewest = fewest.min(window.capacity(now, now + self.max_wait, at_most));
                     }
                     Err(error) => {

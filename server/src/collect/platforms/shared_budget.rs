@@ -172,7 +172,7 @@ impl SharedBudgets {
         let member = format!("{:016x}", rand::random::<u64>());
         let args: Vec<String> = vec![
             budget.requests.get().to_string(),
-            millis(budget.period).to_string(),
+            millis(spaced(budget.period)).to_string(),
             millis(max_wait).to_string(),
             member,
         ];
@@ -228,7 +228,7 @@ impl SharedBudgets {
             .eval(
                 STATE,
                 Self::keys(platform, host),
-                vec![millis(budget.period).to_string()],
+                vec![millis(spaced(budget.period)).to_string()],
             )
             .await
             .map_err(|e| Unshared(e.to_string()))?;
@@ -241,6 +241,24 @@ impl SharedBudgets {
             sends_ms: sends.iter().map(|at| at - now).collect(),
         })
     }
+}
+
+/// The budget as the shared windows keep it: its period a little longer
+/// ([`spaced`]).
+pub fn spaced_budget(budget: Budget) -> Budget {
+    Budget {
+        period: spaced(budget.period),
+        ..budget
+    }
+}
+
+/// The period slots are spaced by: a little longer than the budget's, so
+/// that requests reserved a period apart on Redis' clock still arrive a
+/// period apart after the few milliseconds each instance takes to send
+/// them (a platform counting a sliding window would otherwise see the
+/// budget and one more).
+fn spaced(period: Duration) -> Duration {
+    period + Ord::max(Duration::from_millis(50), period / 100)
 }
 
 fn millis(duration: Duration) -> u64 {

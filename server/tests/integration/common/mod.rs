@@ -77,6 +77,12 @@ impl TestApp {
         Self::start(backend, false, CacheSettings::default(), unlimited_access()).await
     }
 
+    /// An empty database and no server (no collector either): for tests
+    /// that start `reach` processes of their own on it. `address` is empty.
+    pub async fn database_only(backend: Backend) -> TestApp {
+        Self::create(backend, false, CacheSettings::default(), None).await
+    }
+
     /// A server on the demo data set with the cache set up as given.
     pub async fn with_cache(backend: Backend, cache: CacheSettings) -> TestApp {
         Self::start(backend, true, cache, unlimited_access()).await
@@ -115,6 +121,15 @@ impl TestApp {
         access: AccessSettings,
         limits: HttpLimits,
     ) -> TestApp {
+        Self::create(backend, seed, cache, Some((access, limits))).await
+    }
+
+    async fn create(
+        backend: Backend,
+        seed: bool,
+        cache: CacheSettings,
+        server: Option<(AccessSettings, HttpLimits)>,
+    ) -> TestApp {
         reach::telemetry::init("warn", reach::telemetry::LogFormat::Text);
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -152,14 +167,19 @@ impl TestApp {
         }
 
         let cache = Cache::new(&cache).expect("a cache");
-        let address = serve_with_limits(
-            db.clone(),
-            cache.clone(),
-            Metrics::default(),
-            access,
-            limits,
-        )
-        .await;
+        let address = match server {
+            Some((access, limits)) => {
+                serve_with_limits(
+                    db.clone(),
+                    cache.clone(),
+                    Metrics::default(),
+                    access,
+                    limits,
+                )
+                .await
+            }
+            None => String::new(),
+        };
 
         TestApp {
             address,
@@ -187,6 +207,11 @@ impl TestApp {
             .ok()?
             .next()?;
         Some((self.database_url.clone(), host.to_owned(), address))
+    }
+
+    /// Where this server's database is, for other processes.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// A connection of its own to this server's database.

@@ -107,6 +107,25 @@ mod tests {
     }
 
     #[test]
+    fn an_instance_is_named_once_and_plainly() {
+        let named = Cli::try_parse_from(["reach", "--instance-name", "reach-1"]).unwrap();
+        assert_eq!(named.collect.instance_name(), "reach-1");
+        for bad in ["", "two words", "a#1", &"x".repeat(65)] {
+            assert!(
+                Cli::try_parse_from(["reach", "--instance-name", bad]).is_err(),
+                "{bad:?}"
+            );
+        }
+        // Unnamed: a new name per process start, unlike any other's.
+        let unnamed = Cli::try_parse_from(["reach"]).unwrap();
+        assert!(unnamed.collect.instance_name().starts_with("reach-"));
+        assert_ne!(
+            unnamed.collect.instance_name(),
+            unnamed.collect.instance_name()
+        );
+    }
+
+    #[test]
     fn the_settings_never_print_a_credential() {
         let cli = Cli::try_parse_from([
             "reach",

@@ -19,6 +19,108 @@ on_both_backends!(
     a_failing_account_is_reported_once_to_webhooks_with_retries,
 );
 
+/// Two instances deliver the same pending events at once: each receiver
+/// gets each event once. A receiver that failed gets, in a later round,
+/// only what it missed; the one that took it gets nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_send_each_event_to_each_webhook_once() {
+    use sea_orm::ActiveValue::Set;
+    let app = TestApp::empty(Backend::Postgres).await;
+    let account = app.add_account(Platform::Github, "octocat").await;
+    let add_events = |from: i64| {
+        let db = app.db.clone();
+        async move {
+            for n in from..from + 10 {
+                event::Entity::insert(event::ActiveModel {
+                    account_id: Set(account),
+                    kind: Set(EventKind::Milestone),
+                    metric: Set(Some("followers".to_owned())),
+                    occurred_at: Set(Utc::now()),
+                    detected_at: Set(Utc::now()),
+                    value: Set(Some(n * 1_000)),
+                    milestone: Set(Some(n * 1_000)),
+                    message: Set(format!("octocat passed {n}K followers")),
+                    dedupe_key: Set(format!("milestone:followers:{n}")),
+                    delivery_attempts: Set(0),
+                    ..Default::default()
+                })
+                .exec(&db)
+                .await
+                .unwrap();
+            }
+        }
+    };
+    let steady = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&steady)
+        .await;
+    let flaky = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&flaky)
+        .await;
+    let instance = |name: &str| {
+        Webhooks::new(
+            vec![format!("{}/a", steady.uri()), format!("{}/b", flaky.uri())],
+            Duration::from_secs(2),
+            "reach-tests",
+        )
+        .unwrap()
+        .unwrap()
+        .with_backoff(Duration::from_millis(5))
+        .with_instance(name)
+    };
+    let (a, b) = (instance("a"), instance("b"));
+    let (db_a, db_b) = (app.connect().await, app.connect().await);
+    let ids_of = |posts: Vec<wiremock::Request>| {
+        let mut ids: Vec<i64> = posts
+            .iter()
+            .map(|post| serde_json::from_slice::<EventRow>(&post.body).unwrap().id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+
+    // Round 1: both receivers up, both instances at once.
+    add_events(1).await;
+    tokio::join!(a.deliver_pending(&db_a), b.deliver_pending(&db_b));
+    let first = ids_of(steady.received_requests().await.unwrap());
+    assert_eq!(first.len(), 10, "{first:?}");
+    assert!(first.windows(2).all(|pair| pair[0] < pair[1]), "{first:?}");
+    assert_eq!(ids_of(flaky.received_requests().await.unwrap()), first);
+
+    // Round 2: the second receiver fails throughout.
+    add_events(11).await;
+    flaky.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&flaky)
+        .await;
+    tokio::join!(a.deliver_pending(&db_a), b.deliver_pending(&db_b));
+    let steady_now = ids_of(steady.received_requests().await.unwrap());
+    assert_eq!(steady_now.len(), 20, "each new event once");
+
+    // Round 3: it is back; it gets the ten it missed, the other nothing.
+    flaky.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&flaky)
+        .await;
+    tokio::join!(a.deliver_pending(&db_a), b.deliver_pending(&db_b));
+    assert_eq!(steady.received_requests().await.unwrap().len(), 20);
+    let missed = ids_of(flaky.received_requests().await.unwrap());
+    assert_eq!(missed, steady_now[10..].to_vec());
+    let undelivered = event::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.delivered_at.is_none())
+        .count();
+    assert_eq!(undelivered, 0);
+}
+
 async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let jumper = app.add_account(Platform::Github, "jumper").await;

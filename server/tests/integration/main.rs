@@ -20,6 +20,7 @@ mod faults;
 mod federated;
 mod keyed;
 mod keyed_cli;
+mod leases;
 mod malformed;
 mod open_platforms;
 mod openapi;

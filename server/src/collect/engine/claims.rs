@@ -9,6 +9,21 @@ use super::*;
 /// Missed heartbeats after which a running run is taken for dead.
 pub const ABANDONED_AFTER_BEATS: u32 = 4;
 
+impl EngineSettings {
+    /// How long a claim holds unrenewed: two beats beyond the silence that
+    /// marks a run dead, so a live run's heartbeat always renews it first.
+    pub fn lease(&self) -> Duration {
+        self.heartbeat * (ABANDONED_AFTER_BEATS + 2)
+    }
+}
+
+/// The lease owner of a run's claims: the run, not only its instance, so
+/// that a restarted instance of the same name never holds its
+/// predecessor's claims.
+pub(super) fn lease_owner(instance: &str, run_id: i64) -> String {
+    format!("{instance}#{run_id}")
+}
+
 impl Engine {
     /// Gives back accounts claimed but not collected: another run (on any
     /// instance) may take them at once.
@@ -399,5 +414,46 @@ impl Engine {
             least: self.settings.workers.max(1) as u64,
             instances: Ord::max(instances, 1),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_shrink_with_more_instances_and_less_work() {
+        let chunk = |instances| ChunkSize {
+            most: 200,
+            least: 8,
+            instances,
+        };
+        // Plenty left: the most.
+        assert_eq!(chunk(1).size(60_000), 200);
+        assert_eq!(chunk(3).size(60_000), 200);
+        // Three instances, 600 left: a fourth of each one's 200.
+        assert_eq!(chunk(3).size(600), 50);
+        // 60 left: the workers' worth, so each instance gets some.
+        assert_eq!(chunk(3).size(60), 8);
+        assert_eq!(chunk(1).size(60), 15);
+        assert_eq!(chunk(1).size(0), 8);
+        // Settings smaller than the workers still claim something.
+        let tiny = ChunkSize {
+            most: 4,
+            least: 8,
+            instances: 2,
+        };
+        assert_eq!(tiny.size(1_000), 4);
+    }
+
+    #[test]
+    fn leases_outlast_the_silence_that_marks_a_run_dead() {
+        let settings = EngineSettings {
+            heartbeat: Duration::from_secs(5),
+            ..EngineSettings::default()
+        };
+        assert_eq!(settings.lease(), Duration::from_secs(30));
+        assert!(settings.lease() > settings.heartbeat * ABANDONED_AFTER_BEATS);
+        assert_eq!(lease_owner("reach-1", 42), "reach-1#42");
     }
 }

@@ -33,6 +33,7 @@ mod store;
 mod workers;
 
 pub use claims::ABANDONED_AFTER_BEATS;
+use claims::lease_owner;
 pub use heartbeat::instance_name;
 use heartbeat::{AbortOnDrop, beat};
 use plan::Plan;
@@ -114,21 +115,6 @@ impl Default for EngineSettings {
             avatars: crate::collect::avatars::AvatarSettings::default(),
         }
     }
-}
-
-impl EngineSettings {
-    /// How long a claim holds unrenewed: two beats beyond the silence that
-    /// marks a run dead, so a live run's heartbeat always renews it first.
-    pub fn lease(&self) -> Duration {
-        self.heartbeat * (claims::ABANDONED_AFTER_BEATS + 2)
-    }
-}
-
-/// The lease owner of a run's claims: the run, not only its instance, so
-/// that a restarted instance of the same name never holds its
-/// predecessor's claims.
-fn lease_owner(instance: &str, run_id: i64) -> String {
-    format!("{instance}#{run_id}")
 }
 
 /// Which accounts a run collects: those whose last attempt is older than

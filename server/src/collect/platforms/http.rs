@@ -919,6 +919,37 @@ mod tests {
     }
 
     #[test]
+    fn each_instance_takes_its_share_without_redis() {
+        let budget = Budget::new(55, Duration::from_secs(3600)).unwrap();
+        assert_eq!(budget.share(1).requests.get(), 55);
+        assert_eq!(budget.share(2).requests.get(), 27);
+        assert_eq!(budget.share(0).requests.get(), 55);
+        // Never nothing: one request a period at least.
+        assert_eq!(budget.share(100).requests.get(), 1);
+        assert_eq!(budget.share(3).period, budget.period);
+    }
+
+    #[test]
+    fn a_shared_window_counts_like_a_local_one() {
+        let budget = Budget::new(3, Duration::from_secs(1)).unwrap();
+        let now = Instant::now();
+        // Two sends in the last second, none paused: one more fits now,
+        // three more a second later.
+        let window = Window::from_shared(budget, now, &[-900, -100], Duration::ZERO);
+        assert_eq!(window.capacity(now, now, 10), 1);
+        assert_eq!(
+            window.capacity(now, now + Duration::from_millis(950), 10),
+            2
+        );
+        // A pause holds it.
+        let paused = Window::from_shared(budget, now, &[], Duration::from_secs(5));
+        assert_eq!(paused.capacity(now, now + Duration::from_secs(4), 10), 0);
+        // More sends than the budget: only the newest count.
+        let full = Window::from_shared(budget, now, &[-950, -900, -800, -10], Duration::ZERO);
+        assert_eq!(full.sent.len(), 3);
+    }
+
+    #[test]
     fn a_pass_takes_whole_windows_after_the_first() {
         let github = Budget::default_for(Platform::Github, false);
         assert_eq!(github.pass_time(55), Duration::ZERO);

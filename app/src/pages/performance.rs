@@ -57,7 +57,7 @@ fn PerformanceBody(data: Performance) -> impl IntoView {
             <div class="card">
                 <span class="label">"Version"</span>
                 <span class="value">{data.version.clone()}</span>
-                <span class="sub">{format!("up {}", uptime(data.uptime_seconds))}</span>
+                <span class="sub" data-testid="instance">{format!("{}, up {}", data.instance, uptime(data.uptime_seconds))}</span>
             </div>
             <div class="card">
                 <span class="label">"Memory"</span>

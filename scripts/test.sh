@@ -27,7 +27,10 @@ python3 scripts/layers.py
 
 step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr --locked
-cargo test -p types -p db -p reach -p migrations --locked
+cargo test -p types -p db -p reach -p migrations --locked -- --skip cluster::
+
+step "cluster: three reach serve processes on PostgreSQL and Redis (prints the figures README quotes)"
+cargo test -p reach --test integration --locked cluster:: -- --nocapture
 
 step "release build (cargo-leptos, split WASM, wasm-opt, precompressed assets)"
 scripts/build.sh

@@ -37,6 +37,11 @@ pub async fn beat(
     )
     .exec_without_returning(db)
     .await?;
+    // Those silent for a day are long gone (killed, never said goodbye).
+    instance::Entity::delete_many()
+        .filter(instance::Column::HeartbeatAt.lt(now - chrono::Duration::days(1)))
+        .exec(db)
+        .await?;
     Ok(now)
 }
 
@@ -49,18 +54,13 @@ pub async fn forget(db: &impl ConnectionTrait, name: &str) -> Result<(), sea_orm
     Ok(())
 }
 
-/// The instances that beat within `within`, oldest first. Those silent for
-/// a day are deleted: their process is long gone.
+/// The instances that beat within `within`, the longest running first.
 pub async fn live(
     db: &DatabaseConnection,
     within: Duration,
 ) -> Result<Vec<InstanceRow>, StoreError> {
     let now = crate::clock::now(db).await?;
     let since = now - chrono::Duration::from_std(within).unwrap_or_default();
-    instance::Entity::delete_many()
-        .filter(instance::Column::HeartbeatAt.lt(now - chrono::Duration::days(1)))
-        .exec(db)
-        .await?;
     Ok(instance::Entity::find()
         .filter(instance::Column::HeartbeatAt.gte(since))
         .order_by_asc(instance::Column::StartedAt)

@@ -8,6 +8,7 @@ mod access;
 mod analytics;
 mod api;
 mod avatars;
+mod budgets;
 mod cache;
 mod cli;
 mod cluster;

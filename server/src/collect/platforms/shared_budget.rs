@@ -123,7 +123,9 @@ impl SharedBudgets {
     /// every call fails fast and the caller uses its own share.
     pub fn connect(url: &str, timeout: Duration) -> anyhow::Result<Self> {
         let mut config = Config::from_url(url)?;
-        config.fail_fast = true;
+        // Redis down at start-up is retried like a lost connection; until
+        // then `is_up` is false and nothing waits for it.
+        config.fail_fast = false;
         let client = Builder::from_config(config)
             .with_performance_config(|performance| {
                 performance.default_command_timeout = timeout;

@@ -32,7 +32,12 @@ pub async fn beat(
     })
     .on_conflict(
         OnConflict::column(instance::Column::Name)
-            .update_columns([instance::Column::HeartbeatAt, instance::Column::Version])
+            .update_columns([
+                instance::Column::HeartbeatAt,
+                instance::Column::Version,
+                // A restart under the same name is a new process.
+                instance::Column::StartedAt,
+            ])
             .to_owned(),
     )
     .exec_without_returning(db)

@@ -282,6 +282,7 @@ mod tests {
             arguments::<ListTags>(),
             arguments::<GetAccount>(),
             arguments::<GetHistory>(),
+            arguments::<ListInstances>(),
             arguments::<ListRuns>(),
             arguments::<GetRun>(),
             arguments::<GetCacheStats>(),

@@ -42,12 +42,18 @@ pub async fn beat(
     )
     .exec_without_returning(db)
     .await?;
-    // Those silent for a day are long gone (killed, never said goodbye).
-    instance::Entity::delete_many()
+    Ok(now)
+}
+
+/// Deletes the instances silent for a day: long gone (killed, never said
+/// goodbye). Once at start-up is enough.
+pub async fn forget_the_long_gone(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    let now = crate::clock::now(db).await?;
+    Ok(instance::Entity::delete_many()
         .filter(instance::Column::HeartbeatAt.lt(now - chrono::Duration::days(1)))
         .exec(db)
-        .await?;
-    Ok(now)
+        .await?
+        .rows_affected)
 }
 
 /// Forgets `name` (a clean shutdown), so the others stop counting it at once.

@@ -257,8 +257,8 @@ pub async fn leaderboard(
 }
 
 /// The competing accounts' ids and handles, as every board's rows start.
-fn competitors(filter: &AccountFilter) -> Select<account::Entity> {
-    filtered(account::Entity::find(), filter)
+fn competitors(filter: &AccountFilter, backend: DbBackend) -> Select<account::Entity> {
+    filtered(account::Entity::find(), filter, backend)
         .select_only()
         .columns([account::Column::Id, account::Column::Handle])
 }
@@ -281,7 +281,7 @@ async fn from_history(
         at_2: Option<DateTime<Utc>>,
     }
     let column = snapshot::metric_column(query.metric);
-    let mut select = competitors(&query.filter);
+    let mut select = competitors(&query.filter, db.get_database_backend());
     for (i, moment) in [moments.as_of, moments.previous, moments.before_previous]
         .into_iter()
         .enumerate()
@@ -353,7 +353,7 @@ async fn live(
     let mark = |name: String| Expr::col((marks.clone(), Alias::new(name)));
     let (period, twice) = (query.days, 2 * query.days);
     let later = |newer: Expr, older: Expr| Expr::expr(newer.gt(older)).if_null(false);
-    let select = competitors(&query.filter)
+    let select = competitors(&query.filter, db.get_database_backend())
         .expr_as(latest, "value_0")
         .expr_as(mark(format!("value_{period}")), "value_1")
         .expr_as(mark(format!("value_{twice}")), "value_2")

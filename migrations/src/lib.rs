@@ -19,6 +19,7 @@ mod m20261130_000013_platform_counters;
 mod m20261130_000014_avatars;
 mod m20261130_000015_audience_days;
 mod m20261201_000016_instances;
+mod m20261201_000017_account_search;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_avatars::Migration),
             Box::new(m20261130_000015_audience_days::Migration),
             Box::new(m20261201_000016_instances::Migration),
+            Box::new(m20261201_000017_account_search::Migration),
         ]
     }
 }

@@ -323,7 +323,7 @@ fn account_chunks(
             let Some(after) = after else {
                 return Ok(None);
             };
-            let models = filtered(account::Entity::find(), &filter)
+            let models = filtered(account::Entity::find(), &filter, db.get_database_backend())
                 .filter(account::Column::Id.gt(after))
                 .order_by_asc(account::Column::Id)
                 .limit(chunk_rows)

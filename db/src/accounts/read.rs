@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, Func, LikeExpr, NullOrdering, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, NullOrdering, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
     FromQueryResult, LoaderTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, Statement,
 };
@@ -37,7 +37,11 @@ pub async fn list(
     db: &DatabaseConnection,
     query: &AccountQuery,
 ) -> Result<Page<AccountRow>, StoreError> {
-    let select = filtered(account::Entity::find(), &query.filter);
+    let select = filtered(
+        account::Entity::find(),
+        &query.filter,
+        db.get_database_backend(),
+    );
     let total = select.clone().count(db).await?;
 
     let order = match query.direction {
@@ -82,9 +86,16 @@ pub async fn list(
 }
 
 /// `select` narrowed to the accounts `filter` lets through.
+///
+/// Text search finds the text anywhere in the handle or the name, any
+/// case, through an index made for it: SQLite's FTS5 table with the
+/// trigram tokenizer (`accounts_search`, kept by triggers), PostgreSQL's
+/// `pg_trgm` indexes on the lowered columns. Trigrams need three
+/// characters; a shorter text is looked for row by row.
 pub fn filtered(
     mut select: Select<account::Entity>,
     filter: &AccountFilter,
+    backend: DbBackend,
 ) -> Select<account::Entity> {
     if let Some(platform) = filter.platform {
         select = select.filter(account::Column::Platform.eq(platform));
@@ -103,7 +114,25 @@ pub fn filtered(
             ),
         );
     }
-    if let Some(text) = &filter.search {
+    if let Some(text) = &filter.search
+        && backend == DbBackend::Sqlite
+        && text.chars().count() >= 3
+    {
+        // A phrase of the whole text: every trigram of it, in order.
+        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+        select = select.filter(
+            account::Column::Id.in_subquery(
+                Query::select()
+                    .expr(Expr::cust("rowid"))
+                    .from(Alias::new("accounts_search"))
+                    .and_where(Expr::cust_with_values(
+                        "accounts_search MATCH ?",
+                        [sea_orm::Value::from(phrase)],
+                    ))
+                    .to_owned(),
+            ),
+        );
+    } else if let Some(text) = &filter.search {
         let pattern =
             LikeExpr::new(format!("%{}%", escape_like(&text.to_lowercase()))).escape('\\');
         let lower = |column: account::Column| Expr::expr(Func::lower(Expr::col(column)));

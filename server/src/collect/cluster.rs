@@ -28,6 +28,9 @@ pub async fn run(engine: Arc<Engine>, trigger: CollectTrigger, signals: Signals)
     let started_at = Utc::now();
     let stop = engine.stop_handle();
     trigger.set_liveness(engine.abandoned_after());
+    if let Err(error) = db::instances::forget_the_long_gone(&db).await {
+        tracing::warn!(%error, "cannot tidy the list of instances");
+    }
     // Requests older than this process are not its to answer.
     let mut seen = match db::instances::latest_request(&db).await {
         Ok(latest) => latest.map_or(0, |(id, _)| id),
@@ -36,7 +39,13 @@ pub async fn run(engine: Arc<Engine>, trigger: CollectTrigger, signals: Signals)
             0
         }
     };
-    let mut beats = tokio::time::interval(engine.heartbeat());
+    // The first beat after one interval: at start-up the database is busy
+    // enough (migrations, the first run's claims), and on SQLite every
+    // write is one more writer for the others to wait on.
+    let mut beats = tokio::time::interval_at(
+        tokio::time::Instant::now() + engine.heartbeat(),
+        engine.heartbeat(),
+    );
     beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

@@ -31,4 +31,5 @@ mod readme;
 mod reads;
 mod rendering;
 mod retention;
+mod search;
 mod upgrades;

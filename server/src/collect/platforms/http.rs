@@ -933,13 +933,14 @@ mod tests {
     fn a_shared_window_counts_like_a_local_one() {
         let budget = Budget::new(3, Duration::from_secs(1)).unwrap();
         let now = Instant::now();
-        // Two sends in the last second, none paused: one more fits now,
-        // three more a second later.
+        // Two sends in the last second (0.9 s and 0.1 s ago), none paused:
+        // one more fits now, and by 0.95 s from now two more (as the two
+        // sends leave the window).
         let window = Window::from_shared(budget, now, &[-900, -100], Duration::ZERO);
         assert_eq!(window.capacity(now, now, 10), 1);
         assert_eq!(
             window.capacity(now, now + Duration::from_millis(950), 10),
-            2
+            3
         );
         // A pause holds it.
         let paused = Window::from_shared(budget, now, &[], Duration::from_secs(5));

@@ -23,6 +23,11 @@ pub async fn run(
         config.instance_name(),
         Metrics::default(),
     )?;
+    // The first requests count in the shared windows, if there are any.
+    engine
+        .upstream()
+        .budgets_ready(std::time::Duration::from_secs(2))
+        .await;
     let bar = progress_bar(engine.progress());
     let run = engine.run(Utc::now()).await;
     // The bar stops when the engine, its progress's sender, is gone.

@@ -49,7 +49,8 @@ pub async fn run(
         instance.clone(),
         metrics.clone(),
     )?);
-    tracing::info!(instance, "this instance's name");
+    let shared = engine.upstream().budgets_ready(REDIS_START_WAIT).await;
+    tracing::info!(instance, budgets_shared = shared, "this instance's name");
     let leptos_options = http::leptos_options(&serve.leptos_config)?;
     let app = http::Application::build(
         AppState {

@@ -346,6 +346,7 @@ async fn three_instances_share_the_budget_split_the_work_and_take_over_a_killed_
     let seen = fake.seen();
     let three: Vec<Seen> = seen[one.len()..].to_vec();
     let peak_three = peak_per_second(&three);
+    // Counted from the results: a run's own counts come at its end.
     let shares: Vec<i64> = {
         let mut shares = Vec::new();
         for name in ["c1", "c2", "c3"] {
@@ -353,7 +354,7 @@ async fn three_instances_share_the_budget_split_the_work_and_take_over_a_killed_
                 number(
                     &app.db,
                     &format!(
-                        "SELECT COALESCE(SUM(accounts_ok), 0) FROM collection_runs WHERE instance = '{name}'"
+                        "SELECT COUNT(*) FROM run_results r JOIN collection_runs c ON c.id = r.run_id WHERE c.instance = '{name}' AND r.outcome = 'ok'"
                     ),
                 )
                 .await,

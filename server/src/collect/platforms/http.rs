@@ -344,6 +344,16 @@ impl Upstream {
         self.shared.as_deref().filter(|shared| shared.is_up())
     }
 
+    /// Waits at most `within` for the shared budgets' Redis (at start, so
+    /// the first run counts in the shared windows); says whether they are
+    /// shared now.
+    pub async fn budgets_ready(&self, within: Duration) -> bool {
+        match &self.shared {
+            Some(shared) => shared.ready(within).await,
+            None => false,
+        }
+    }
+
     /// Whether the budgets are shared through Redis right now.
     pub fn budgets_shared(&self) -> bool {
         self.shared().is_some()

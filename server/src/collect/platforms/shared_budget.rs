@@ -146,6 +146,18 @@ impl SharedBudgets {
         self.client.is_connected()
     }
 
+    /// Waits at most `within` for the connection; says whether it is up.
+    /// A run started before would count on this instance's share alone,
+    /// and then on the whole shared budget once Redis answers: more than
+    /// the budget in that first period.
+    pub async fn ready(&self, within: Duration) -> bool {
+        if !self.is_up() {
+            // An error is a failed attempt; the client keeps trying.
+            let _ = tokio::time::timeout(within, self.client.wait_for_connect()).await;
+        }
+        self.is_up()
+    }
+
     fn keys(platform: Platform, host: &str) -> Vec<String> {
         vec![
             format!("reach:budget:{}:{host}", platform.as_str()),

@@ -114,9 +114,11 @@ pub fn filtered(
             ),
         );
     }
+    // FTS5's query syntax ends a string at a NUL: such text goes row by row.
     if let Some(text) = &filter.search
         && backend == DbBackend::Sqlite
         && text.chars().count() >= 3
+        && !text.contains('\0')
     {
         // A phrase of the whole text: every trigram of it, in order.
         let phrase = format!("\"{}\"", text.replace('"', "\"\""));

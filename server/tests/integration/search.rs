@@ -67,6 +67,9 @@ async fn search_finds_text_anywhere_in_handles_and_names(backend: Backend) {
             "{text:?}"
         );
     }
+    // A NUL is refused as the caller's error, never a server error.
+    let nul = app.get("/api/accounts?q=fox%00x").await;
+    assert_eq!(nul.status(), 400);
     // Kept as accounts change: a new one, a rename, a name, a removal.
     let added = app
         .add_account(app::model::Platform::Github, "searchable-newcomer")

@@ -1,8 +1,10 @@
 //! Data generations: one counter per domain of data (accounts, snapshots,
 //! runs, events), bumped by every write in the transaction of the write. A
 //! cached answer is keyed by the generations of the domains it reads
-//! ([`crate::cache`]), so a write makes every answer computed before it unreachable at once, on every instance
-//! and for every process writing (the CLI included).
+//! (`app::ssr::cache`), so a write makes every answer computed before it
+//! unreachable at once, on every instance and for every process writing
+//! (the CLI included). An account's own answers are keyed instead by that
+//! account's revision ([`revisions`]), which only writes to it move.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -114,6 +116,25 @@ impl SharedReads {
         *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = (number, generations);
         Ok(generations)
     }
+}
+
+/// The revisions of the accounts `ids` (moved on by triggers whenever
+/// anything an answer about one account shows changes), in `ids` order:
+/// `None` for an id with no account. One query on the primary key.
+pub async fn revisions(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Option<i64>>, DbErr> {
+    use crate::entities::account;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let found: Vec<(i64, i64)> = account::Entity::find()
+        .select_only()
+        .columns([account::Column::Id, account::Column::Revision])
+        .filter(account::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids
+        .iter()
+        .map(|id| found.iter().find(|(found, _)| found == id).map(|(_, r)| *r))
+        .collect())
 }
 
 /// Moves `domains` to their next generation; call it in the transaction of

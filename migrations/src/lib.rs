@@ -20,6 +20,7 @@ mod m20261130_000014_avatars;
 mod m20261130_000015_audience_days;
 mod m20261201_000016_instances;
 mod m20261201_000017_account_search;
+mod m20261202_000018_account_revisions;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_audience_days::Migration),
             Box::new(m20261201_000016_instances::Migration),
             Box::new(m20261201_000017_account_search::Migration),
+            Box::new(m20261202_000018_account_revisions::Migration),
         ]
     }
 }

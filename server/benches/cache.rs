@@ -103,22 +103,22 @@ async fn run() -> anyhow::Result<()> {
         direction: SortDirection::Desc,
         filter: AccountFilter::default(),
     };
-    let overview = in_process(&db, "overview", &cache, Kind::Overview, &(), || {
+    let overview = in_process(&db, "overview", &cache, Kind::Overview, &[], &(), || {
         db::overview::overview(&db)
     })
     .await?;
     encodings.push(encoding("overview", &overview)?);
-    let page = in_process(&db, "accounts", &cache, Kind::Accounts, &1, || {
+    let page = in_process(&db, "accounts", &cache, Kind::Accounts, &[], &1, || {
         db::accounts::list(&db, &accounts)
     })
     .await?;
     encodings.push(encoding("accounts", &page)?);
-    let detail = in_process(&db, "account", &cache, Kind::Account, &7, || {
+    let detail = in_process(&db, "account", &cache, Kind::Account, &[7], &7, || {
         db::accounts::detail(&db, 7)
     })
     .await?;
     encodings.push(encoding("account", &detail)?);
-    let history = in_process(&db, "history 1y", &cache, Kind::History, &7, || {
+    let history = in_process(&db, "history 1y", &cache, Kind::History, &[7], &7, || {
         db::history::history(&db, 7, HistoryRange::Year, Metric::Followers)
     })
     .await?;
@@ -219,6 +219,8 @@ async fn in_process<T, E, F, Fut>(
     name: &str,
     cache: &Cache,
     kind: Kind,
+    // The accounts the answer is about, for the kinds keyed by them.
+    accounts: &[i64],
     arguments: &impl serde::Serialize,
     load: F,
 ) -> anyhow::Result<T>
@@ -235,7 +237,13 @@ where
         load().await?;
         let query = started.elapsed();
         let started = Instant::now();
-        cache.get_or_load(db, kind, arguments, &load).await?;
+        if kind.per_account() {
+            cache
+                .get_or_load_for(db, kind, accounts, arguments, &load)
+                .await?;
+        } else {
+            cache.get_or_load(db, kind, arguments, &load).await?;
+        }
         let hit = started.elapsed();
         if round >= WARM_UP {
             direct.record(query.as_nanos() as u64)?;

@@ -47,6 +47,10 @@ pub struct CacheKindStats {
     pub kind: String,
     /// Answered from this instance's memory.
     pub local_hits: u64,
+    /// Of those, answered with the bytes of an earlier identical request's
+    /// answer, without running the server function or encoding anything.
+    #[serde(default)]
+    pub answer_hits: u64,
     /// Answered from Redis.
     pub redis_hits: u64,
     /// Computed from the database.

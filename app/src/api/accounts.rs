@@ -32,7 +32,9 @@ pub async fn list_tags() -> Result<Vec<TagCount>, ApiError> {
 pub async fn get_account(id: i64) -> Result<AccountDetail, ApiError> {
     let db = crate::ssr::state::db()?;
     crate::ssr::state::cache()?
-        .get_or_load(&db, Kind::Account, &id, || db::accounts::detail(&db, id))
+        .get_or_load_for(&db, Kind::Account, &[id], &id, || {
+            db::accounts::detail(&db, id)
+        })
         .await
 }
 
@@ -51,7 +53,7 @@ pub async fn get_history(
     let metric = metric.unwrap_or_default();
     let db = crate::ssr::state::db()?;
     crate::ssr::state::cache()?
-        .get_or_load(&db, Kind::History, &(id, range, metric), || {
+        .get_or_load_for(&db, Kind::History, &[id], &(id, range, metric), || {
             db::history::history(&db, id, range, metric)
         })
         .await
@@ -70,7 +72,7 @@ pub async fn get_rollups(
     let (metric, range) = (metric.unwrap_or_default(), range.unwrap_or_default());
     let db = crate::ssr::state::db()?;
     crate::ssr::state::cache()?
-        .get_or_load(&db, Kind::Rollups, &(id, metric, range), || {
+        .get_or_load_for(&db, Kind::Rollups, &[id], &(id, metric, range), || {
             db::history::rollups(&db, id, metric, range)
         })
         .await

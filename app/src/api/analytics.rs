@@ -30,7 +30,7 @@ pub async fn get_growth(
     let period = validate::period(from, to)?;
     let db = crate::ssr::state::db()?;
     crate::ssr::state::cache()?
-        .get_or_load(&db, Kind::Growth, &(id, period), || {
+        .get_or_load_for(&db, Kind::Growth, &[id], &(id, period), || {
             db::analytics::growth(&db, id, period)
         })
         .await
@@ -52,7 +52,7 @@ pub async fn get_projection(
     let basis = validate::projection_basis(basis)?;
     let db = crate::ssr::state::db()?;
     crate::ssr::state::cache()?
-        .get_or_load(&db, Kind::Projection, &(id, metric, basis), || {
+        .get_or_load_for(&db, Kind::Projection, &[id], &(id, metric, basis), || {
             db::projection::projection(&db, id, metric, basis)
         })
         .await
@@ -100,8 +100,12 @@ pub async fn compare_accounts(
     );
     let db = crate::ssr::state::db()?;
     crate::ssr::state::cache()?
-        .get_or_load(&db, Kind::Compare, &(&ids, metric, range, mode), || {
-            db::analytics::compare(&db, &ids, metric, range, mode)
-        })
+        .get_or_load_for(
+            &db,
+            Kind::Compare,
+            &ids,
+            &(&ids, metric, range, mode),
+            || db::analytics::compare(&db, &ids, metric, range, mode),
+        )
         .await
 }

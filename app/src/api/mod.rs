@@ -15,6 +15,8 @@
 pub mod access;
 pub mod accounts;
 pub mod analytics;
+#[cfg(feature = "ssr")]
+pub mod answers;
 pub mod brands;
 pub mod collection;
 pub mod dashboard;

@@ -97,6 +97,16 @@ pub fn filtered(
     filter: &AccountFilter,
     backend: DbBackend,
 ) -> Select<account::Entity> {
+    // No stored text holds a NUL (PostgreSQL's text cannot, writes refuse
+    // it) and neither database takes one in a query (FTS5's syntax ends a
+    // string there): such a filter matches nothing.
+    if [&filter.search, &filter.tag]
+        .into_iter()
+        .flatten()
+        .any(|text| text.contains('\0'))
+    {
+        return select.filter(Expr::val(1).eq(0));
+    }
     if let Some(platform) = filter.platform {
         select = select.filter(account::Column::Platform.eq(platform));
     }
@@ -114,11 +124,9 @@ pub fn filtered(
             ),
         );
     }
-    // FTS5's query syntax ends a string at a NUL: such text goes row by row.
     if let Some(text) = &filter.search
         && backend == DbBackend::Sqlite
         && text.chars().count() >= 3
-        && !text.contains('\0')
     {
         // A phrase of the whole text: every trigram of it, in order.
         let phrase = format!("\"{}\"", text.replace('"', "\"\""));

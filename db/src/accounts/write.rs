@@ -22,7 +22,7 @@ const MAX_TAGS: usize = 20;
 /// The refusal of a set of tags.
 fn bad_tags() -> StoreError {
     StoreError::Invalid(format!(
-        "a tag is 1 to {MAX_TAG_LEN} characters, and an account has at most {MAX_TAGS}"
+        "a tag is 1 to {MAX_TAG_LEN} characters, none of them a control character, and an account has at most {MAX_TAGS}"
     ))
 }
 
@@ -42,7 +42,9 @@ pub fn clean_tags<S: AsRef<str>>(tags: &[S]) -> Result<Vec<String>, StoreError> 
         if tag.is_empty() || clean.contains(&tag) {
             continue;
         }
-        if tag.chars().count() > MAX_TAG_LEN {
+        // Control characters are no part of a label (and PostgreSQL's text
+        // cannot hold a NUL).
+        if tag.chars().count() > MAX_TAG_LEN || tag.chars().any(char::is_control) {
             return Err(bad_tags());
         }
         clean.push(tag);
@@ -172,6 +174,7 @@ mod tests {
             vec!["tech", "music"]
         );
         assert!(clean_tags(&["x".repeat(65)]).is_err());
+        assert!(clean_tags(&["a\0b"]).is_err());
         let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
         assert!(clean_tags(&many).is_err());
     }

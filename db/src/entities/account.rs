@@ -61,6 +61,11 @@ pub struct Model {
     pub listed_at: Option<DateTimeUtc>,
     /// The version of the account's picture Reach keeps (`avatar`), if any.
     pub avatar_version: Option<String>,
+    /// Moved on by the database's triggers whenever anything an answer
+    /// about this account shows changes (its row but the lease, its
+    /// snapshots, rollups, tags, brand): the read cache keys this account's
+    /// own answers by it.
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

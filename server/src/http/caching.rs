@@ -2,8 +2,10 @@
 //! immutable (their names are their content's hash), API answers are
 //! revalidated with an `ETag`.
 
+use app::ssr::cache::Answer;
+use app::ssr::state::AppState;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -31,6 +33,57 @@ pub(crate) async fn cache_built_assets(request: Request, next: Next) -> Response
 /// are none: every list is paginated) pass without an `ETag`.
 const MAX_TAGGED_BODY: usize = 8 << 20;
 
+/// A cached read's answer, served from memory as it went out when the data
+/// it was computed from has not changed since (see
+/// `app::api::answers`); otherwise the server function answers and
+/// a `200` is kept. Innermost of the layers: access and arguments are
+/// checked before, and everything after (`ETag`, compression, headers,
+/// metrics) is the same for a kept answer as for a fresh one.
+pub(crate) async fn keep_answers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let key = match app::api::answers::answer_key(&state, request.uri()).await {
+        Ok(Some(key)) => key,
+        // The server function meets the same error and answers it.
+        Ok(None) | Err(_) => return next.run(request).await,
+    };
+    if let Some(answer) = state.cache.answer(&key).await {
+        return answered(&answer);
+    }
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_TAGGED_BODY).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, "cannot read an API answer");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let answer = state
+        .cache
+        .keep_answer(key, parts.headers.clone(), bytes)
+        .await;
+    answered(&answer)
+}
+
+/// A kept answer as a response, its `ETag` on it.
+fn answered(answer: &Answer) -> Response {
+    let mut response = Response::new(Body::from(answer.body.clone()));
+    *response.headers_mut() = answer.headers.clone();
+    if let Ok(etag) = HeaderValue::from_str(&answer.etag) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
 /// `GET /api/…` answers carry a weak `ETag` (a hash of the body) and
 /// `Cache-Control: private, no-cache` (an answer may be a signed-in
 /// admin's: shared caches keep none): clients may keep them, and ask again with
@@ -46,22 +99,27 @@ pub(crate) async fn revalidate_api_answers(request: Request, next: Next) -> Resp
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_TAGGED_BODY).await {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            tracing::error!(%error, "cannot read an API answer");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    // A kept answer's tag was computed once, when it was kept.
+    let (etag, body) = match parts.headers.get(header::ETAG).cloned() {
+        Some(etag) => (etag, body),
+        None => {
+            let bytes = match axum::body::to_bytes(body, MAX_TAGGED_BODY).await {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read an API answer");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            let etag = HeaderValue::from_str(&Answer::etag_of(&bytes))
+                .expect("hex digits are a valid header value");
+            (etag, Body::from(bytes))
         }
     };
-    let etag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
     parts.headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
-    parts.headers.insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).expect("hex digits are a valid header value"),
-    );
+    parts.headers.insert(header::ETAG, etag.clone());
     let matches = if_none_match.is_some_and(|tags| {
         tags.to_str().is_ok_and(|tags| {
             tags.split(',')
@@ -73,5 +131,5 @@ pub(crate) async fn revalidate_api_answers(request: Request, next: Next) -> Resp
         parts.headers.remove(header::CONTENT_LENGTH);
         return Response::from_parts(parts, Body::empty());
     }
-    Response::from_parts(parts, Body::from(bytes))
+    Response::from_parts(parts, body)
 }

@@ -148,6 +148,12 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
             AppState,
             _,
         >(crate::http::security_headers::page_policy, shell))
+        // Innermost: a repeated read is answered from memory only after
+        // every check below has passed.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::caching::keep_answers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             arguments,
             crate::http::arguments::check_api_request,

@@ -19,6 +19,7 @@ mod deploy;
 mod events;
 mod faults;
 mod federated;
+mod invalidation;
 mod keyed;
 mod keyed_cli;
 mod leases;

@@ -145,10 +145,15 @@ fn the_cache_table_is_the_cache_kinds() {
         .into_iter()
         .map(|kind| {
             let domains: Vec<&str> = kind.domains().iter().map(|d| d.as_str()).collect();
+            let from = if kind.per_account() {
+                "its accounts' revisions".to_owned()
+            } else {
+                domains.join(", ")
+            };
             format!(
                 "`{}` | {} | {} min",
                 kind.as_str(),
-                domains.join(", "),
+                from,
                 kind.default_ttl().as_secs() / 60
             )
         })

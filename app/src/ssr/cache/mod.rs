@@ -7,17 +7,31 @@
 //!   command timeout) or unreachable at start-up, answers come from the
 //!   in-process level or the database, and fred reconnects in the background.
 //!
-//! Keys are built in one place, [`key`]: `reach:v3:{kind}:{generations}:{hash}`
-//! where `generations` are the counters of the data domains the kind reads
-//! ([`db::generations`]) and `hash` is the xxh3 of the normalized
-//! arguments. Writes bump the counters in their own transaction, so no
-//! answer computed before a write is ever served after it.
+//! Beside each typed value, the encoded answer of the request that asked
+//! for it ([`answers`]): a repeated `GET` is answered with its bytes and
+//! `ETag` without running the server function.
+//!
+//! Keys are built in one place, [`key`]: `reach:v4:{kind}:{version}:{hash}`
+//! where `hash` is the xxh3 of the normalized arguments and `version` says
+//! which state of the data the answer was computed from:
+//!
+//! - for an answer about one account (or a few: [`Kind::per_account`]),
+//!   those accounts' revisions, which the database's triggers move on with
+//!   every write to that account and nothing else: a run writing other
+//!   accounts leaves it standing;
+//! - for every other answer (lists, boards, totals), the generations of the
+//!   data domains it reads ([`db::generations`]), which every write batch
+//!   moves once.
+//!
+//! Either moves in the transaction of the write, so no answer computed
+//! before a write is ever served after it.
 
+mod answers;
+mod keys;
 mod redis;
 
 use std::any::Any;
 use std::future::Future;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -29,145 +43,11 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::model::{CacheBackend, CacheKindStats, CacheStats};
-use db::generations::{self, Domain, Generations};
+use db::generations;
 
+pub use answers::{Answer, AnswerKey};
+pub use keys::{Kind, Version, key};
 pub use redis::RedisCache;
-
-/// The version of the key layout and of the cached values' shape: bump it
-/// when either changes, and old entries are never read again.
-const KEY_PREFIX: &str = "reach:v3";
-
-/// A kind of cached answer: one per read endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Overview,
-    Accounts,
-    Account,
-    History,
-    Runs,
-    Run,
-    Tags,
-    Compare,
-    Growth,
-    Leaderboard,
-    Projection,
-    Events,
-    Rollups,
-    Brands,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 14] = [
-        Kind::Overview,
-        Kind::Accounts,
-        Kind::Account,
-        Kind::History,
-        Kind::Runs,
-        Kind::Run,
-        Kind::Tags,
-        Kind::Compare,
-        Kind::Growth,
-        Kind::Leaderboard,
-        Kind::Projection,
-        Kind::Events,
-        Kind::Rollups,
-        Kind::Brands,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Overview => "overview",
-            Kind::Accounts => "accounts",
-            Kind::Account => "account",
-            Kind::History => "history",
-            Kind::Runs => "runs",
-            Kind::Run => "run",
-            Kind::Tags => "tags",
-            Kind::Compare => "compare",
-            Kind::Growth => "growth",
-            Kind::Leaderboard => "leaderboard",
-            Kind::Projection => "projection",
-            Kind::Events => "events",
-            Kind::Rollups => "rollups",
-            Kind::Brands => "brands",
-        }
-    }
-
-    /// The data an answer of this kind is computed from.
-    pub fn domains(self) -> &'static [Domain] {
-        match self {
-            Kind::Overview => &[
-                Domain::Accounts,
-                Domain::Snapshots,
-                Domain::Runs,
-                Domain::Events,
-            ],
-            Kind::Events => &[Domain::Accounts, Domain::Events],
-            // Rows carry a sparkline of their snapshots.
-            Kind::Accounts => &[Domain::Accounts, Domain::Snapshots],
-            Kind::Account => &[Domain::Accounts, Domain::Snapshots],
-            Kind::History => &[Domain::Snapshots],
-            Kind::Rollups => &[Domain::Accounts, Domain::Snapshots],
-            Kind::Runs => &[Domain::Runs],
-            Kind::Run => &[Domain::Runs, Domain::Accounts],
-            Kind::Tags => &[Domain::Accounts],
-            // Sums of the account rows, which carry the follower changes.
-            Kind::Brands => &[Domain::Accounts],
-            Kind::Compare | Kind::Growth | Kind::Leaderboard | Kind::Projection => {
-                &[Domain::Accounts, Domain::Snapshots]
-            }
-        }
-    }
-
-    /// How long an answer is kept. Writes invalidate at once whatever the
-    /// TTL; it only bounds memory held by answers nobody asks for.
-    pub fn default_ttl(self) -> Duration {
-        let minutes = match self {
-            Kind::Overview
-            | Kind::Accounts
-            | Kind::Runs
-            | Kind::Tags
-            | Kind::Leaderboard
-            | Kind::Events
-            | Kind::Brands => 5,
-            Kind::Account | Kind::Run => 10,
-            Kind::History | Kind::Compare | Kind::Growth | Kind::Projection | Kind::Rollups => 15,
-        };
-        Duration::from_secs(minutes * 60)
-    }
-}
-
-impl FromStr for Kind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown kind of cached data `{s}` (one of {})",
-                    Kind::ALL.map(Kind::as_str).join(", ")
-                )
-            })
-    }
-}
-
-/// The cache key of an answer of `kind` to `arguments` while the data is at
-/// `generations`.
-pub fn key(kind: Kind, generations: &Generations, arguments: &impl Serialize) -> String {
-    // JSON of a typed argument tuple is normalized: field order is fixed and
-    // the values were validated before they got here.
-    let arguments = serde_json::to_vec(arguments).unwrap_or_default();
-    let hash = xxhash_rust::xxh3::xxh3_64(&arguments);
-    let generations = kind
-        .domains()
-        .iter()
-        .map(|domain| generations.of(*domain).to_string())
-        .collect::<Vec<_>>()
-        .join(".");
-    format!("{KEY_PREFIX}:{}:{generations}:{hash:016x}", kind.as_str())
-}
 
 /// How the cache is set up.
 #[derive(Clone, Debug)]
@@ -239,6 +119,7 @@ impl Expiry<String, Entry> for PerKindExpiry {
 #[derive(Default)]
 struct KindCounters {
     local_hits: AtomicU64,
+    answer_hits: AtomicU64,
     redis_hits: AtomicU64,
     misses: AtomicU64,
     errors: AtomicU64,
@@ -298,14 +179,68 @@ impl Cache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        // Storage's error becomes the API's as it comes out of the load.
-        let load = || async { load().await.map_err(Into::into) };
+        debug_assert!(!kind.per_account(), "{kind:?} is keyed by accounts");
         if self.inner.disabled {
-            bump(&self.inner.stats[kind as usize].misses);
-            return load().await;
+            return self.uncached(kind, load).await;
         }
         let generations = self.inner.generations.current(db).await?;
-        let key = key(kind, &generations, arguments);
+        let key = key(kind, Version::Domains(&generations), arguments);
+        self.get_or_load_key(kind, key, load).await
+    }
+
+    /// [`Cache::get_or_load`] for the kinds [`Kind::per_account`]: the
+    /// answer about `accounts`, versioned by their revisions only, so that
+    /// writes to other accounts leave it cached.
+    pub async fn get_or_load_for<T, E, F, Fut>(
+        &self,
+        db: &DatabaseConnection,
+        kind: Kind,
+        accounts: &[i64],
+        arguments: &impl Serialize,
+        load: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        E: Into<ApiError>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        debug_assert!(kind.per_account(), "{kind:?} is keyed by domains");
+        if self.inner.disabled {
+            return self.uncached(kind, load).await;
+        }
+        let revisions = generations::revisions(db, accounts).await?;
+        let revisions: Vec<(i64, Option<i64>)> = accounts.iter().copied().zip(revisions).collect();
+        let key = key(kind, Version::Accounts(&revisions), arguments);
+        self.get_or_load_key(kind, key, load).await
+    }
+
+    /// The answer, computed every time (the cache is disabled).
+    async fn uncached<T, E, F, Fut>(&self, kind: Kind, load: F) -> Result<T, ApiError>
+    where
+        E: Into<ApiError>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        bump(&self.inner.stats[kind as usize].misses);
+        // Storage's error becomes the API's as it comes out of the load.
+        load().await.map_err(Into::into)
+    }
+
+    async fn get_or_load_key<T, E, F, Fut>(
+        &self,
+        kind: Kind,
+        key: String,
+        load: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        E: Into<ApiError>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        // Storage's error becomes the API's as it comes out of the load.
+        let load = || async { load().await.map_err(Into::into) };
         let ttl = self.inner.ttls[kind as usize];
         let entry = self
             .inner
@@ -432,6 +367,7 @@ impl Cache {
                     CacheKindStats {
                         kind: kind.as_str().to_owned(),
                         local_hits: read(&counters.local_hits),
+                        answer_hits: read(&counters.answer_hits),
                         redis_hits: read(&counters.redis_hits),
                         misses: read(&counters.misses),
                         errors: read(&counters.errors),
@@ -447,28 +383,3 @@ impl Cache {
 #[derive(Debug, thiserror::Error)]
 #[error("REDIS_URL: {0}")]
 pub struct CacheError(String);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_carry_the_kind_its_generations_and_the_arguments() {
-        let generations = Generations::default();
-        let a = key(Kind::Accounts, &generations, &(1, "followers"));
-        assert!(a.starts_with("reach:v3:accounts:0.0:"), "{a}");
-        assert_eq!(a, key(Kind::Accounts, &generations, &(1, "followers")));
-        assert_ne!(a, key(Kind::Accounts, &generations, &(2, "followers")));
-        let overview = key(Kind::Overview, &generations, &());
-        assert!(
-            overview.starts_with("reach:v3:overview:0.0.0.0:"),
-            "{overview}"
-        );
-    }
-
-    #[test]
-    fn kinds_parse_by_name() {
-        assert_eq!("history".parse::<Kind>(), Ok(Kind::History));
-        assert!("everything".parse::<Kind>().is_err());
-    }
-}

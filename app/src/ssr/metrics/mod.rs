@@ -403,6 +403,7 @@ mod tests {
                 kinds: vec![CacheKindStats {
                     kind: "accounts".to_owned(),
                     local_hits: 7,
+                    answer_hits: 5,
                     redis_hits: 0,
                     misses: 3,
                     errors: 0,

@@ -410,7 +410,11 @@ impl Engine {
         }))
         .exec_without_returning(&txn)
         .await?;
+        // The lists, boards and totals go stale once for the whole batch;
+        // each account's own answers follow its revision (triggers).
+        let mut written = vec![Domain::Accounts, Domain::Snapshots, Domain::Runs];
         if !events.is_empty() {
+            written.push(Domain::Events);
             event::Entity::insert_many(events)
                 .on_conflict(
                     OnConflict::columns([event::Column::AccountId, event::Column::DedupeKey])
@@ -428,7 +432,7 @@ impl Engine {
             .filter(collection_run::Column::Id.eq(run_id))
             .exec(&txn)
             .await?;
-        generations::bump(&txn, &Domain::ALL).await?;
+        generations::bump(&txn, &written).await?;
         txn.commit().await?;
         Ok(lost)
     }

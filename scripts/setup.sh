@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.11
+OHA_VERSION=1.16.0
 # Must equal the wasm-bindgen crate pinned in Cargo.toml: the CLI refuses a mismatch.
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
 
@@ -69,6 +70,10 @@ if [ "${1:-}" = "--tests" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq redis-server
   fi
   "${REDIS_SERVER:-redis-server}" --version
+  # The benchmark's load generator at a fixed arrival rate (wrk saturates).
+  if [ "$(oha --version 2>/dev/null)" != "oha $OHA_VERSION" ]; then
+    cargo install oha --version "$OHA_VERSION" --locked
+  fi
   # The benchmark's load generator, and SQLite's shell for its data sets.
   for tool in wrk sqlite3; do
     if ! command -v "$tool" >/dev/null; then

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { freePort } from './net.mjs';
+import { fetch, freePort } from './net.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = parseOptions(process.argv.slice(2));
@@ -68,20 +68,6 @@ function parseOptions(argv) {
   if (!options.sizes.includes(options.main)) options.sizes.push(options.main);
   options.sizes.sort((a, b) => a - b);
   return options;
-}
-
-/**
- * `fetch`, sent again once if the connection it reused was closed under it:
- * the server closes a keep-alive connection idle for its header timeout
- * (10 s), and a request sent at that moment meets the close.
- */
-async function fetch(url, init) {
-  try {
-    return await globalThis.fetch(url, init);
-  } catch (error) {
-    if (error.cause?.code !== 'UND_ERR_SOCKET') throw error;
-    return globalThis.fetch(url, init);
-  }
 }
 
 const log = (...args) => console.error('[bench]', ...args);

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { freePort } from './net.mjs';
+import { fetch, freePort } from './net.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const reach = process.env.REACH_BIN ?? path.join(root, 'target/release/reach');
@@ -40,20 +40,6 @@ for (let i = 2; i < process.argv.length; i++) {
     case '--postgres': options.postgres = true; break;
     case '--output': options.output = path.resolve(value()); break;
     default: throw new Error(`unknown option ${process.argv[i]}`);
-  }
-}
-
-/**
- * `fetch`, sent again once if the connection it reused was closed under it:
- * the server closes a keep-alive connection idle for its header timeout
- * (10 s), and a request sent at that moment meets the close.
- */
-async function fetch(url, init) {
-  try {
-    return await globalThis.fetch(url, init);
-  } catch (error) {
-    if (error.cause?.code !== 'UND_ERR_SOCKET') throw error;
-    return globalThis.fetch(url, init);
   }
 }
 

@@ -12,3 +12,17 @@ export function freePort() {
     server.on('error', reject);
   });
 }
+
+/**
+ * `fetch`, sent again once if the connection it reused was closed under it:
+ * the server closes a keep-alive connection idle for its header timeout
+ * (10 s), and a request sent at that moment meets the close.
+ */
+export async function fetch(url, init) {
+  try {
+    return await globalThis.fetch(url, init);
+  } catch (error) {
+    if (error.cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return globalThis.fetch(url, init);
+  }
+}

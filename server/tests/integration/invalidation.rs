@@ -96,10 +96,12 @@ async fn repeated_reads_are_answered_with_their_kept_bytes(backend: Backend) {
             .iter()
             .any(|row| row.latest.followers == Some(followers))
     );
-    // An error is never kept: a missing account stays a 404 each time.
+    // An error is never kept: a missing account is looked for each time.
+    let before = answer_hits(&app.cache.stats().await, "account");
     for _ in 0..2 {
         assert_eq!(app.get("/api/account?id=999999").await.status(), 404);
     }
+    assert_eq!(answer_hits(&app.cache.stats().await, "account"), before);
 }
 
 /// An account's own answers, as the dashboard's account page asks them.

@@ -17,7 +17,7 @@ use axum::http::HeaderMap;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-use super::{Cache, Entry, Kind, Version, bump};
+use super::{Cache, Entry, Kind, bump};
 use crate::error::ApiError;
 
 /// An answer as it went out.
@@ -58,18 +58,7 @@ impl Cache {
         if self.inner.disabled {
             return Ok(None);
         }
-        let key = match accounts {
-            None => {
-                let generations = self.inner.generations.current(db).await?;
-                super::key(kind, Version::Domains(&generations), request)
-            }
-            Some(accounts) => {
-                let revisions = db::generations::revisions(db, accounts).await?;
-                let revisions: Vec<(i64, Option<i64>)> =
-                    accounts.iter().copied().zip(revisions).collect();
-                super::key(kind, Version::Accounts(&revisions), request)
-            }
-        };
+        let key = self.current_key(db, kind, accounts, request).await?;
         Ok(Some(AnswerKey {
             kind,
             key: format!("answer:{key}{live}"),

@@ -87,9 +87,6 @@ impl Kind {
     /// The data an answer of this kind is computed from; none for the kinds
     /// [`Kind::per_account`], which only their accounts' revisions version.
     pub fn domains(self) -> &'static [Domain] {
-        if self.per_account() {
-            return &[];
-        }
         match self {
             Kind::Overview => &[
                 Domain::Accounts,

@@ -183,8 +183,7 @@ impl Cache {
         if self.inner.disabled {
             return self.uncached(kind, load).await;
         }
-        let generations = self.inner.generations.current(db).await?;
-        let key = key(kind, Version::Domains(&generations), arguments);
+        let key = self.current_key(db, kind, None, arguments).await?;
         self.get_or_load_key(kind, key, load).await
     }
 
@@ -209,10 +208,34 @@ impl Cache {
         if self.inner.disabled {
             return self.uncached(kind, load).await;
         }
-        let revisions = generations::revisions(db, accounts).await?;
-        let revisions: Vec<(i64, Option<i64>)> = accounts.iter().copied().zip(revisions).collect();
-        let key = key(kind, Version::Accounts(&revisions), arguments);
+        let key = self
+            .current_key(db, kind, Some(accounts), arguments)
+            .await?;
         self.get_or_load_key(kind, key, load).await
+    }
+
+    /// The key of an answer of `kind` to `arguments` with the data as it
+    /// is now: versioned by the accounts it is about, or (`None`) by the
+    /// generations of the domains it reads.
+    async fn current_key(
+        &self,
+        db: &DatabaseConnection,
+        kind: Kind,
+        accounts: Option<&[i64]>,
+        arguments: &impl Serialize,
+    ) -> Result<String, ApiError> {
+        Ok(match accounts {
+            None => {
+                let generations = self.inner.generations.current(db).await?;
+                key(kind, Version::Domains(&generations), arguments)
+            }
+            Some(accounts) => {
+                let revisions = generations::revisions(db, accounts).await?;
+                let revisions: Vec<(i64, Option<i64>)> =
+                    accounts.iter().copied().zip(revisions).collect();
+                key(kind, Version::Accounts(&revisions), arguments)
+            }
+        })
     }
 
     /// The answer, computed every time (the cache is disabled).

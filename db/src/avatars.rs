@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -56,7 +55,7 @@ pub async fn store(
         .take(6)
         .map(|b| format!("{b:02x}"))
         .collect();
-    let txn = db.begin().await?;
+    let txn = crate::write::begin(db).await?;
     let updated = account::Entity::update_many()
         .col_expr(account::Column::AvatarVersion, Expr::value(version.clone()))
         .filter(account::Column::Id.eq(account_id))

@@ -10,7 +10,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionTrait,
 };
 
 use super::entities::{account, brand};
@@ -157,7 +156,7 @@ pub async fn assign(
     name: &str,
     accounts: &[i64],
 ) -> Result<brand::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin(db).await?;
     let brand = find_or_create(&txn, name).await?;
     set_brand(&txn, accounts, Some(brand.id)).await?;
     generations::bump(&txn, &[Domain::Accounts]).await?;
@@ -167,7 +166,7 @@ pub async fn assign(
 
 /// Takes `accounts` out of their brands.
 pub async fn unassign(db: &DatabaseConnection, accounts: &[i64]) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin(db).await?;
     set_brand(&txn, accounts, None).await?;
     generations::bump(&txn, &[Domain::Accounts]).await?;
     txn.commit().await?;
@@ -176,7 +175,7 @@ pub async fn unassign(db: &DatabaseConnection, accounts: &[i64]) -> Result<(), S
 
 /// Deletes the brand `name`; its accounts stay, without a brand.
 pub async fn remove(db: &DatabaseConnection, name: &str) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin(db).await?;
     let Some(brand) = brand::Entity::find()
         .filter(brand::Column::Name.eq(name.trim()))
         .one(&txn)

@@ -100,8 +100,8 @@ pub async fn request_collection(
     running_within: Duration,
 ) -> Result<Option<(i64, DateTime<Utc>)>, StoreError> {
     use crate::entities::{collect_request, collection_run};
-    use sea_orm::{PaginatorTrait, TransactionTrait};
-    let txn = db.begin().await?;
+    use sea_orm::PaginatorTrait;
+    let txn = crate::write::begin(db).await?;
     let now = crate::clock::now(&txn).await?;
     let since = now - chrono::Duration::from_std(running_within).unwrap_or_default();
     let running = collection_run::Entity::find()

@@ -28,6 +28,8 @@ pub mod projection;
 pub mod runs;
 pub mod snapshots;
 mod sql;
+pub mod totals;
 pub mod trend;
+pub mod write;
 
 pub use error::{Key, StoreError};

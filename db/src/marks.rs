@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
 };
 use types::Metric;
 
@@ -92,7 +91,7 @@ pub async fn refresh_stale_marks(
         .all(db)
         .await?;
     for chunk in stale.chunks(ACCOUNTS_CHUNK) {
-        let txn = db.begin().await?;
+        let txn = crate::write::begin(db).await?;
         refresh_marks(&txn, chunk, today).await?;
         txn.commit().await?;
     }

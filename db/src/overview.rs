@@ -62,8 +62,9 @@ struct Totals {
     posts: i64,
 }
 
-/// Every total in one pass over the account rows, which keep each
-/// account's latest counters and follower changes.
+/// Every total, from `platform_totals`: kept by triggers as the accounts
+/// change (see the migration that made it), so a read sums a row or a few
+/// per platform instead of every account.
 async fn totals(
     db: &DatabaseConnection,
 ) -> Result<(Totals, Vec<PlatformTotals>, Vec<TotalChange>), StoreError> {
@@ -85,31 +86,9 @@ async fn totals(
         start_30d: i64,
         known_30d: i64,
     }
-    // SUM over BIGINT is NUMERIC on PostgreSQL: cast back so both backends
-    // return 64-bit integers.
-    let changes: String = [1, 7, 30]
-        .map(|days| {
-            let column = format!("followers_change_{days}d");
-            format!(
-                ", CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS change_{days}d, \
-                 CAST(COALESCE(SUM(followers - {column}), 0) AS BIGINT) AS start_{days}d, \
-                 COUNT({column}) AS known_{days}d"
-            )
-        })
-        .concat();
-    // Grouped by an expression, not the column: SQLite would otherwise walk
-    // the (platform, handle) index and fetch each row from the table in
-    // index order, three times slower than reading the table straight.
     let rows = PlatformRow::find_by_statement(Statement::from_string(
         db.get_database_backend(),
-        format!(
-            "SELECT platform || '' AS platform, COUNT(*) AS accounts, \
-                SUM(CASE WHEN is_core THEN 1 ELSE 0 END) AS core_accounts, \
-                CAST(COALESCE(SUM(followers), 0) AS BIGINT) AS followers, \
-                CAST(COALESCE(SUM(posts), 0) AS BIGINT) AS posts, \
-                CAST(COALESCE(SUM(views), 0) AS BIGINT) AS views{changes} \
-             FROM accounts GROUP BY platform || '' ORDER BY followers DESC"
-        ),
+        crate::totals::statement(),
     ))
     .all(db)
     .await?;
@@ -164,8 +143,10 @@ async fn leaders(
     db: &DatabaseConnection,
 ) -> Result<(Vec<AccountRow>, Vec<AccountRow>), StoreError> {
     let top = account::Entity::find()
+        // The accounts table's default order, which an index serves on
+        // both databases: ties by the newest account first.
         .order_by_with_nulls(account::Column::Followers, Order::Desc, NullOrdering::Last)
-        .order_by_asc(account::Column::Id)
+        .order_by_desc(account::Column::Id)
         .limit(u64::from(OVERVIEW_LIST_LENGTH))
         .all(db)
         .await?;

@@ -21,6 +21,7 @@ mod m20261130_000015_audience_days;
 mod m20261201_000016_instances;
 mod m20261201_000017_account_search;
 mod m20261202_000018_account_revisions;
+mod m20261202_000019_platform_totals;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_instances::Migration),
             Box::new(m20261201_000017_account_search::Migration),
             Box::new(m20261202_000018_account_revisions::Migration),
+            Box::new(m20261202_000019_platform_totals::Migration),
         ]
     }
 }

@@ -86,7 +86,73 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{connect, redact};
+    use crate::config::DatabaseConfig;
+    use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+    use std::time::Duration;
+
+    async fn two_writers() -> (tempfile::TempDir, DatabaseConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("reach.db").display());
+        let db = connect(&DatabaseConfig {
+            url,
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(5),
+        })
+        .await
+        .unwrap();
+        db.execute_unprepared("CREATE TABLE scratch (x INTEGER)")
+            .await
+            .unwrap();
+        (dir, db)
+    }
+
+    /// Holds SQLite's write lock for a moment on one connection while the
+    /// other reads then writes in a transaction begun by `begin`.
+    async fn read_then_write_while_another_writes(
+        db: &DatabaseConnection,
+        deferred: bool,
+    ) -> Result<(), sea_orm::DbErr> {
+        let first = db::write::begin(db).await?;
+        first
+            .execute_unprepared("INSERT INTO scratch VALUES (1)")
+            .await?;
+        let other = db.clone();
+        let second = tokio::spawn(async move {
+            let txn = if deferred {
+                other.begin().await?
+            } else {
+                db::write::begin(&other).await?
+            };
+            txn.execute_unprepared("SELECT count(*) FROM scratch")
+                .await?;
+            txn.execute_unprepared("INSERT INTO scratch VALUES (2)")
+                .await?;
+            txn.commit().await
+        });
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        first.commit().await?;
+        second.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_writing_transaction_waits_for_the_other_writer() {
+        let (_dir, db) = two_writers().await;
+        read_then_write_while_another_writes(&db, false)
+            .await
+            .unwrap();
+    }
+
+    /// Why `db::write::begin` exists: the default (deferred) transaction
+    /// cannot wait to turn its read into a write, whatever the busy timeout.
+    #[tokio::test]
+    async fn a_deferred_transaction_is_refused_at_once() {
+        let (_dir, db) = two_writers().await;
+        let error = read_then_write_while_another_writes(&db, true)
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("locked"), "{error}");
+    }
 
     #[test]
     fn passwords_are_hidden() {

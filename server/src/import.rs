@@ -24,7 +24,7 @@ use db::entities::{account, account_tag};
 use db::generations::{self, Domain};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, TransactionTrait,
+    QueryFilter, QuerySelect,
 };
 use serde::Deserialize;
 
@@ -256,7 +256,7 @@ pub async fn accounts(
     let existing = db::accounts::ids_by_handle(db).await?;
     let now = Utc::now();
     let mut report = ImportReport::default();
-    let txn = db.begin().await?;
+    let txn = db::write::begin(db).await?;
     for (line, new) in rows {
         if existing.contains_key(&(new.platform, new.handle.clone())) {
             report.skipped += 1;
@@ -406,7 +406,7 @@ pub async fn snapshots(
         }
     }
     let total = rows.len() as u64;
-    let txn = db.begin().await?;
+    let txn = db::write::begin(db).await?;
     let mut added = 0;
     for chunk in rows.chunks(INSERT_CHUNK) {
         added += insert_snapshots(

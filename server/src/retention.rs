@@ -19,7 +19,7 @@ use db::generations::{self, Domain};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 
 /// Accounts compacted per transaction.
@@ -93,7 +93,7 @@ async fn compact_slice(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Compaction, DbErr> {
-    let txn = db.begin().await?;
+    let txn = db::write::begin(db).await?;
     let snapshots = snapshot::Entity::find()
         .filter(snapshot::Column::AccountId.is_in(accounts.iter().copied()))
         .filter(snapshot::Column::CapturedAt.gte(start))

@@ -42,7 +42,12 @@ pub async fn list(
         &query.filter,
         db.get_database_backend(),
     );
-    let total = select.clone().count(db).await?;
+    // Counting every account would visit every account: the kept totals
+    // know how many there are, of a platform and core or not.
+    let total = match crate::totals::account_count(db, &query.filter).await? {
+        Some(total) => total,
+        None => select.clone().count(db).await?,
+    };
 
     let order = match query.direction {
         SortDirection::Asc => Order::Asc,
@@ -67,8 +72,13 @@ pub async fn list(
     // Ties go by id in the same direction, which is the order of the
     // column's index (SQLite's indexes end with the row id): no sort of
     // the whole table when many share a value (a run's collection time).
+    // A column that is never unknown is ordered plainly: PostgreSQL reads
+    // its index backwards for a descending order only without `NULLS LAST`.
+    let select = match query.sort {
+        AccountSort::Handle | AccountSort::Platform => select.order_by(column, order.clone()),
+        _ => select.order_by_with_nulls(column, order.clone(), NullOrdering::Last),
+    };
     let models = select
-        .order_by_with_nulls(column, order.clone(), NullOrdering::Last)
         .order_by(account::Column::Id, order)
         .limit(u64::from(query.per_page))
         .offset(offset(query.page, query.per_page))

@@ -6,7 +6,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter,
 };
 
 use crate::StoreError;
@@ -75,7 +75,7 @@ pub async fn add(db: &DatabaseConnection, new: &NewAccount) -> Result<account::M
         )));
     }
     let now = Utc::now();
-    let transaction = db.begin().await?;
+    let transaction = crate::write::begin(db).await?;
     // A YouTube channel id is already the platform's id: the collector
     // asks by id, never as a handle.
     let platform_id =
@@ -115,7 +115,7 @@ pub async fn update(
     tags: &[String],
 ) -> Result<(), StoreError> {
     let tags = clean_tags(tags)?;
-    let transaction = db.begin().await?;
+    let transaction = crate::write::begin(db).await?;
     let updated = account::Entity::update_many()
         .col_expr(account::Column::IsCore, core.into())
         .col_expr(account::Column::UpdatedAt, Utc::now().into())
@@ -153,7 +153,7 @@ async fn replace_tags(
 
 /// Stops tracking an account; its snapshots, results and events go with it.
 pub async fn remove(db: &DatabaseConnection, id: i64) -> Result<(), StoreError> {
-    let transaction = db.begin().await?;
+    let transaction = crate::write::begin(db).await?;
     let deleted = account::Entity::delete_by_id(id).exec(&transaction).await?;
     if deleted.rows_affected == 0 {
         return Err(StoreError::not_found("account", id));

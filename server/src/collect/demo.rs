@@ -15,7 +15,6 @@ use db::entities::{account, account_tag, collection_run};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
 };
 
 use db::generations::{self, Domain};
@@ -146,7 +145,7 @@ pub async fn seed(
     let mut inserted = 0;
     // The audience chart's history: the same simulated values, summed.
     let mut audience: BTreeMap<(NaiveDate, Platform), (i32, i64)> = BTreeMap::new();
-    let txn = db.begin().await?;
+    let txn = db::write::begin(db).await?;
     for (account, id) in demo.iter().zip(&ids) {
         let model = GrowthModel::for_account(account.platform, &account.handle);
         let rows: Vec<_> = (0..days)
@@ -218,7 +217,7 @@ async fn insert_accounts(
     demo: &[DemoAccount],
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<i64>> {
-    let txn = db.begin().await?;
+    let txn = db::write::begin(db).await?;
     for chunk in demo.chunks(INSERT_CHUNK) {
         account::Entity::insert_many(chunk.iter().map(|a| account::ActiveModel {
             platform: Set(a.platform),

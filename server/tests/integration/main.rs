@@ -26,6 +26,7 @@ mod leases;
 mod malformed;
 mod open_platforms;
 mod openapi;
+mod plans;
 mod platforms;
 mod protocol;
 mod readme;

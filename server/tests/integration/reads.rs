@@ -14,25 +14,17 @@ use chrono::Utc;
 use db::accounts::AccountQuery;
 use db::leaderboard::{LeaderboardQuery, leaderboard};
 use db::marks::refresh_stale_marks;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement};
 
 use crate::common::{ACCOUNTS, Backend, DAYS, TestApp};
 use crate::on_both_backends;
+use crate::plans;
 
 on_both_backends!(
     reads_run_as_many_statements_at_any_size,
     precomputed_reads_match_what_they_stand_for,
     concurrent_requests_share_generation_reads_never_stale_ones,
 );
-
-/// Tables with a row per account and observation: no read may scan one,
-/// not even in an index's order (`s` is the snapshots' alias in
-/// subqueries).
-const HISTORY_TABLES: [&str; 4] = ["snapshots", "s", "run_results", "daily_rollups"];
-/// Tables with a row per run or event: read in an index's order (the
-/// newest first, a page of them; their totals count an index), never
-/// scanned row by row.
-const LOG_TABLES: [&str; 2] = ["events", "collection_runs"];
 
 /// Statements as run, with their values in place.
 type Log = Arc<Mutex<Vec<String>>>;
@@ -201,31 +193,11 @@ async fn reads_run_as_many_statements_at_any_size(backend: Backend) {
         );
     }
 
+    if let Backend::Postgres = backend {
+        plans::postgres_plans_read_no_more_than_they_need(&db, &large_reads).await;
+    }
     if let Backend::Sqlite = backend {
-        for (name, statements) in &large_reads {
-            for sql in statements {
-                let plan = db
-                    .query_all_raw(Statement::from_string(
-                        db.get_database_backend(),
-                        format!("EXPLAIN QUERY PLAN {sql}"),
-                    ))
-                    .await
-                    .unwrap();
-                for row in plan {
-                    let detail: String = row.try_get("", "detail").unwrap();
-                    let Some(scan) = detail.strip_prefix("SCAN ") else {
-                        continue;
-                    };
-                    let table = scan.split(' ').next().unwrap_or_default();
-                    let row_by_row = !scan.contains("USING");
-                    assert!(
-                        !HISTORY_TABLES.contains(&table)
-                            && !(row_by_row && LOG_TABLES.contains(&table)),
-                        "{name} scans {table}: {detail}\n{sql}"
-                    );
-                }
-            }
-        }
+        plans::sqlite_plans_read_no_more_than_they_need(&db, &large_reads).await;
     }
 }
 
@@ -347,6 +319,116 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
             &leaderboard(db, query).await.unwrap().entries,
             &marked.entries
         );
+    }
+
+    // The kept totals follow every kind of write: seeding, removal, a
+    // recorded snapshot (latest counters and changes), a new account, a
+    // flag, a hand-written update; PostgreSQL's rows of differences sum to
+    // the same before and after they are folded.
+    totals_match_the_accounts(db, "after the writes above").await;
+    app.add_account(Platform::Github, "newcomer").await;
+    db.execute_unprepared("UPDATE accounts SET is_core = NOT is_core WHERE id % 3 = 0")
+        .await
+        .unwrap();
+    db.execute_unprepared(
+        "UPDATE accounts SET followers = NULL, followers_change_7d = NULL WHERE id = 4",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared("UPDATE accounts SET lease_owner = 'nobody' WHERE id = 5")
+        .await
+        .unwrap();
+    totals_match_the_accounts(db, "after more writes").await;
+    db::totals::compact(db).await.unwrap();
+    totals_match_the_accounts(db, "after folding").await;
+    if let Backend::Postgres = backend {
+        let rows = count("SELECT COUNT(*) FROM platform_totals").await;
+        let platforms = count("SELECT COUNT(DISTINCT platform) FROM platform_totals").await;
+        assert_eq!(rows, platforms, "folded into one row per platform");
+    }
+}
+
+/// The overview's kept totals against the same figures summed over every
+/// account, as the overview computed them before they were kept.
+async fn totals_match_the_accounts(db: &DatabaseConnection, when: &str) {
+    #[derive(FromQueryResult, Debug, PartialEq)]
+    struct Row {
+        platform: String,
+        accounts: i64,
+        core: i64,
+        followers: i64,
+        posts: i64,
+        views: i64,
+    }
+    let summed = Row::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT platform, COUNT(*) AS accounts, \
+            SUM(CASE WHEN is_core THEN 1 ELSE 0 END) AS core, \
+            CAST(COALESCE(SUM(followers), 0) AS BIGINT) AS followers, \
+            CAST(COALESCE(SUM(posts), 0) AS BIGINT) AS posts, \
+            CAST(COALESCE(SUM(views), 0) AS BIGINT) AS views \
+         FROM accounts GROUP BY platform ORDER BY platform",
+    ))
+    .all(db)
+    .await
+    .unwrap();
+    let overview = db::overview::overview(db).await.unwrap();
+    let mut listed: Vec<(String, u64, i64)> = overview
+        .by_platform
+        .iter()
+        .map(|p| (p.platform.as_str().to_owned(), p.accounts, p.followers))
+        .collect();
+    listed.sort();
+    let expected: Vec<(String, u64, i64)> = summed
+        .iter()
+        .map(|r| (r.platform.clone(), r.accounts as u64, r.followers))
+        .collect();
+    assert_eq!(listed, expected, "platforms {when}");
+    let sum = |f: fn(&Row) -> i64| summed.iter().map(f).sum::<i64>();
+    assert_eq!(
+        (
+            overview.accounts,
+            overview.core_accounts,
+            overview.followers,
+            overview.posts,
+            overview.views
+        ),
+        (
+            sum(|r| r.accounts) as u64,
+            sum(|r| r.core) as u64,
+            sum(|r| r.followers),
+            sum(|r| r.posts),
+            sum(|r| r.views)
+        ),
+        "totals {when}"
+    );
+    for change in &overview.changes {
+        let column = format!("followers_change_{}d", change.days);
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT), \
+                        CAST(COALESCE(SUM(followers - {column}), 0) AS BIGINT), \
+                        COUNT({column}) FROM accounts"
+                ),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let (followers, start, known): (i64, i64, i64) = (
+            row.try_get_by_index(0).unwrap(),
+            row.try_get_by_index(1).unwrap(),
+            row.try_get_by_index(2).unwrap(),
+        );
+        assert_eq!(
+            (change.followers, change.accounts),
+            (followers, known as u64),
+            "{} days {when}",
+            change.days
+        );
+        let percent = (start > 0).then(|| followers as f64 * 100.0 / start as f64);
+        assert_eq!(change.percent, percent, "{} days {when}", change.days);
     }
 }
 

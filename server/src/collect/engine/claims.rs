@@ -233,7 +233,7 @@ impl Engine {
         let mut released_in_all = 0;
         for run in &abandoned {
             let last_sign = run.heartbeat_at.unwrap_or(run.started_at);
-            let transaction = self.db.begin().await?;
+            let transaction = db::write::begin(&self.db).await?;
             let counts = outcome_counts(&transaction, run.id).await?;
             // Only if still running: another instance may have recovered it.
             let marked = collection_run::Entity::update_many()

@@ -1,0 +1,92 @@
+//! The accounts' totals per platform, kept by triggers as the accounts
+//! change (migration `m20261202_000019_platform_totals`): the number of
+//! accounts and core ones, their latest followers, posts and views, and
+//! their follower changes. The overview shows them, and the accounts
+//! table counts its unfiltered (or platform- or core-filtered) rows from
+//! them: neither visits every account.
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+
+use crate::sql::to_count;
+
+/// The kept totals per platform, summed: PostgreSQL's rows of differences
+/// not yet compacted count with the rest. Platforms whose last account is
+/// gone keep a row of zeros, which is not listed. SUM over BIGINT is NUMERIC
+/// on PostgreSQL: cast back so both return 64-bit integers.
+pub(crate) fn statement() -> String {
+    const COLUMNS: [&str; 14] = [
+        "accounts",
+        "core_accounts",
+        "followers",
+        "posts",
+        "views",
+        "change_1d",
+        "start_1d",
+        "known_1d",
+        "change_7d",
+        "start_7d",
+        "known_7d",
+        "change_30d",
+        "start_30d",
+        "known_30d",
+    ];
+    let sums: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect();
+    format!(
+        "SELECT platform, {} FROM platform_totals GROUP BY platform \
+         HAVING SUM(accounts) > 0 ORDER BY followers DESC, platform",
+        sums.join(", ")
+    )
+}
+
+/// Folds PostgreSQL's rows of totals' differences into one per platform,
+/// so that reads sum few rows; a no-op on SQLite, whose triggers update
+/// the totals in place. Safe at any time and from any instance.
+pub async fn compact(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("SELECT compact_platform_totals()")
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many accounts there are, of one platform or all, core or not or
+/// both; `None` when the filter asks for more than these (a text or a
+/// tag), which only the accounts themselves can answer.
+pub async fn account_count(
+    db: &impl ConnectionTrait,
+    filter: &types::AccountFilter,
+) -> Result<Option<u64>, DbErr> {
+    if filter.search.is_some() || filter.tag.is_some() {
+        return Ok(None);
+    }
+    let counted = match filter.core {
+        None => "accounts",
+        Some(true) => "core_accounts",
+        Some(false) => "accounts - core_accounts",
+    };
+    let backend = db.get_database_backend();
+    let sum = format!("SELECT CAST(COALESCE(SUM({counted}), 0) AS BIGINT) FROM platform_totals");
+    let statement = match filter.platform {
+        Some(platform) => Statement::from_sql_and_values(
+            backend,
+            format!("{sum} WHERE platform = {}", placeholder(backend)),
+            [platform.as_str().into()],
+        ),
+        None => Statement::from_string(backend, sum),
+    };
+    let count = match db.query_one_raw(statement).await? {
+        Some(row) => row.try_get_by_index::<i64>(0)?,
+        None => 0,
+    };
+    Ok(Some(to_count(count)))
+}
+
+fn placeholder(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "$1",
+        _ => "?",
+    }
+}

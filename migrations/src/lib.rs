@@ -22,6 +22,7 @@ mod m20261201_000016_instances;
 mod m20261201_000017_account_search;
 mod m20261202_000018_account_revisions;
 mod m20261202_000019_platform_totals;
+mod m20261202_000020_leaderboard_boards;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_account_search::Migration),
             Box::new(m20261202_000018_account_revisions::Migration),
             Box::new(m20261202_000019_platform_totals::Migration),
+            Box::new(m20261202_000020_leaderboard_boards::Migration),
         ]
     }
 }

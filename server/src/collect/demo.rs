@@ -203,6 +203,7 @@ pub async fn seed(
     let failing_after = crate::events::EventSettings::default().failing_after;
     let scan = crate::events::Scan::whole(days);
     crate::events::detect_for_accounts(db, &ids, failing_after, scan, now).await?;
+    db::leaderboard::kept::keep(db).await?;
     Ok(SeedReport {
         accounts: demo.len(),
         snapshots: inserted,

@@ -1,7 +1,8 @@
 //! Budgets shared through Redis by several instances (here, several
 //! `Upstream`s, as each `reach` process has one): together they never send
 //! more than the budget, and a pause one of them learnt from the platform
-//! holds the others. Without Redis, each holds to its share.
+//! holds the others. Without Redis, or once it is gone, each holds to its
+//! share.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -123,4 +124,43 @@ async fn without_redis_each_instance_sends_its_share() {
         assert!(sent <= 6);
     }
     assert_eq!(sent, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_killed_mid_way_leaves_each_instance_its_share() {
+    let mut redis = RedisServer::start();
+    let fake = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&fake)
+        .await;
+    let budget = Budget::new(6, Duration::from_secs(3600)).unwrap();
+    let url = redis.url();
+    let (a, b) = (upstream(budget, Some(&url)), upstream(budget, Some(&url)));
+    for instance in [&a, &b] {
+        instance.set_instances(2);
+    }
+    until_shared(&[&a, &b]).await;
+    for instance in [&a, &b] {
+        ask(instance, &fake).await.unwrap();
+    }
+
+    redis.kill();
+    // Collection goes on without Redis: no request fails for it, and each
+    // instance sends no more than its share (three) from its own window.
+    let mut sent = [0; 2];
+    for _ in 0..6 {
+        for (i, instance) in [&a, &b].into_iter().enumerate() {
+            match ask(instance, &fake).await {
+                Ok(_) => sent[i] += 1,
+                Err(CollectError::BudgetSpent { .. }) => {}
+                Err(other) => panic!("a request failed because Redis is gone: {other:?}"),
+            }
+        }
+    }
+    assert!(
+        sent.iter().all(|&n| (1..=3).contains(&n)),
+        "each sends its share once Redis is gone: {sent:?}"
+    );
+    assert!(!a.budgets_shared() && !b.budgets_shared());
 }

@@ -181,7 +181,7 @@ impl RedisServer {
         panic!("redis-server did not start on port {}", self.port);
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {
             process.kill().ok();
             process.wait().ok();

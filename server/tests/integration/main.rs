@@ -20,6 +20,7 @@ mod events;
 mod faults;
 mod federated;
 mod invalidation;
+mod kept_boards;
 mod keyed;
 mod keyed_cli;
 mod leases;

@@ -385,20 +385,24 @@ impl Engine {
         if let Some(keep_raw) = self.keep_raw {
             self.compact(keep_raw).await;
         }
-        self.refresh_marks().await;
+        self.refresh_boards().await;
         self.progress.send_replace(None);
         summary
     }
 
-    /// Brings the live leaderboard's marks to today: the first run of a day
-    /// refreshes every account's, later runs only new accounts'. Errors are
-    /// logged: the board reads history for accounts without marks.
-    async fn refresh_marks(&self) {
+    /// Brings the leaderboard's marks to today (the day's first run: every
+    /// account's, later ones: new accounts'), then ranks the live boards for
+    /// the run (`db::leaderboard::kept`). Errors are logged: boards are then
+    /// ranked on the request, from history for accounts without marks.
+    async fn refresh_boards(&self) {
         let today = Utc::now().date_naive();
         match db::marks::refresh_stale_marks(&self.db, today).await {
             Ok(0) => {}
             Ok(accounts) => tracing::info!(accounts, "refreshed the leaderboard's marks"),
             Err(error) => tracing::error!(%error, "cannot refresh the leaderboard's marks"),
+        }
+        if let Err(error) = db::leaderboard::kept::keep(&self.db).await {
+            tracing::error!(%error, "cannot rank the leaderboards");
         }
     }
 

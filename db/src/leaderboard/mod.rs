@@ -14,6 +14,10 @@
 //! current value is the account's latest counter, as the accounts table
 //! shows it (unknown if the latest collection did not give it).
 //!
+//! Between runs the live boards people open are not even ranked on the
+//! request: [`kept`] keeps their first places as ranked after each run,
+//! used while the data is as it was then.
+//!
 //! Over 500 lines: the past day's board, the live board and the ranking
 //! they share, with their unit tests (about a sixth); the two boards would
 //! split into `leaderboard/{past,live}.rs` if either grows.
@@ -27,6 +31,8 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     ExprTrait, FromQueryResult, Order, QueryFilter, QuerySelect, QueryTrait, Select,
 };
+
+pub mod kept;
 use serde::Deserialize;
 
 use super::entities::leaderboard_mark;
@@ -122,9 +128,14 @@ fn descending(a: Option<f64>, b: Option<f64>) -> Ordering {
 /// What ranking needs of each competing account: its figures this period
 /// and the previous one (and, on a past day's board, when its value was
 /// seen). The rest of an entry is loaded for the page only.
+#[derive(Clone)]
 struct Competitor {
     id: i64,
     handle: String,
+    /// As stored (`Platform`'s name) and whether core: the kept boards'
+    /// scopes.
+    platform: String,
+    is_core: bool,
     now: Figures,
     before: Figures,
     value_at: Option<DateTime<Utc>>,
@@ -169,23 +180,55 @@ pub async fn leaderboard(
     db: &DatabaseConnection,
     query: &LeaderboardQuery,
 ) -> Result<Leaderboard, StoreError> {
+    if let Some(board) = kept::page(db, query).await? {
+        return Ok(board);
+    }
+    ranked_now(db, query).await
+}
+
+/// The board ranked on the request: a past day's from history, the live
+/// one from what writers keep. [`leaderboard`] answers the same, from the
+/// kept ranks when it can.
+pub async fn ranked_now(
+    db: &DatabaseConnection,
+    query: &LeaderboardQuery,
+) -> Result<Leaderboard, StoreError> {
     let now = Utc::now();
     let moments = Moments::of(query, now);
     let mut competitors = match query.date {
         Some(_) => from_history(db, query, moments).await?,
-        None => live(db, query, moments, now.date_naive()).await?,
+        None => live(db, query, moments, now.date_naive(), None).await?,
     };
+    let standings = standings(&competitors, query.by);
+    let ranked = standings.iter().filter(|s| s.rank.is_some()).count() as u64;
+    let total = competitors.len() as u64;
+    let page: Vec<Standing> = standings
+        .into_iter()
+        .skip(offset(query.page, query.per_page) as usize)
+        .take(query.per_page as usize)
+        .collect();
+    let items = entries(db, query, &mut competitors, &page).await?;
+    Ok(board(query, moments, ranked, total, items))
+}
 
-    let score = |figures: &dyn Fn(&Competitor) -> Figures| -> Vec<Option<f64>> {
-        competitors
-            .iter()
-            .map(|c| figures(c).score(query.by))
-            .collect()
+/// A competitor's place on a board: its index among the competitors and
+/// its ranks now and one period earlier.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Standing {
+    index: usize,
+    rank: Option<u32>,
+    previous_rank: Option<u32>,
+}
+
+/// Every competitor's place, in the board's order: ranked first, in rank
+/// order; ties and the unranked by handle.
+fn standings(competitors: &[Competitor], by: RankBy) -> Vec<Standing> {
+    let score = |figures: fn(&Competitor) -> Figures| -> Vec<Option<f64>> {
+        competitors.iter().map(|c| figures(c).score(by)).collect()
     };
-    let rank_now = ranks(&score(&|c| c.now));
-    let rank_before = ranks(&score(&|c| c.before));
+    let rank_now = ranks(&score(|c| c.now));
+    let rank_before = ranks(&score(|c| c.before));
     let mut order: Vec<usize> = (0..competitors.len()).collect();
-    // Ranked first, in rank order; ties and the unranked by handle.
     order.sort_by(|&a, &b| {
         let key = |i: usize| {
             (
@@ -197,16 +240,25 @@ pub async fn leaderboard(
         };
         key(a).cmp(&key(b))
     });
-    let ranked = rank_now.iter().filter(|r| r.is_some()).count() as u64;
-    let total = competitors.len() as u64;
-    let page: Vec<usize> = order
+    order
         .into_iter()
-        .skip(offset(query.page, query.per_page) as usize)
-        .take(query.per_page as usize)
-        .collect();
+        .map(|index| Standing {
+            index,
+            rank: rank_now[index],
+            previous_rank: rank_before[index],
+        })
+        .collect()
+}
 
-    // The page's accounts, in one query (an export's whole board, in chunks).
-    let ids: Vec<i64> = page.iter().map(|&i| competitors[i].id).collect();
+/// The entries of a page of standings, with their accounts' details in one
+/// query (an export's whole board, in chunks).
+async fn entries(
+    db: &impl ConnectionTrait,
+    query: &LeaderboardQuery,
+    competitors: &mut [Competitor],
+    page: &[Standing],
+) -> Result<Vec<LeaderboardEntry>, StoreError> {
+    let ids: Vec<i64> = page.iter().map(|s| competitors[s.index].id).collect();
     let mut details: HashMap<i64, account::Model> = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(ACCOUNTS_CHUNK) {
         let found = account::Entity::find()
@@ -216,15 +268,15 @@ pub async fn leaderboard(
         details.extend(found.into_iter().map(|a| (a.id, a)));
     }
     let mut items = Vec::with_capacity(page.len());
-    for i in page {
-        let competitor = &mut competitors[i];
+    for standing in page {
+        let competitor = &mut competitors[standing.index];
         // Removed between the two queries: it competes no more.
         let Some(account) = details.get(&competitor.id) else {
             continue;
         };
         items.push(LeaderboardEntry {
-            rank: rank_now[i],
-            previous_rank: rank_before[i],
+            rank: standing.rank,
+            previous_rank: standing.previous_rank,
             id: competitor.id,
             platform: account.platform,
             handle: std::mem::take(&mut competitor.handle),
@@ -240,7 +292,18 @@ pub async fn leaderboard(
             percent: competitor.now.percent,
         });
     }
-    Ok(Leaderboard {
+    Ok(items)
+}
+
+/// The answer around a page of entries.
+fn board(
+    query: &LeaderboardQuery,
+    moments: Moments,
+    ranked: u64,
+    total: u64,
+    items: Vec<LeaderboardEntry>,
+) -> Leaderboard {
+    Leaderboard {
         metric: query.metric,
         by: query.by,
         days: query.days,
@@ -253,14 +316,28 @@ pub async fn leaderboard(
             per_page: query.per_page,
             total,
         },
-    })
+    }
 }
 
-/// The competing accounts' ids and handles, as every board's rows start.
-fn competitors(filter: &AccountFilter, backend: DbBackend) -> Select<account::Entity> {
-    filtered(account::Entity::find(), filter, backend)
+/// The competing accounts (or those of them in `only`): ids, handles,
+/// platforms and core flags, as every board's rows start.
+fn competitors(
+    filter: &AccountFilter,
+    backend: DbBackend,
+    only: Option<&[i64]>,
+) -> Select<account::Entity> {
+    let mut select = filtered(account::Entity::find(), filter, backend)
         .select_only()
-        .columns([account::Column::Id, account::Column::Handle])
+        .columns([
+            account::Column::Id,
+            account::Column::Handle,
+            account::Column::Platform,
+            account::Column::IsCore,
+        ]);
+    if let Some(ids) = only {
+        select = select.filter(account::Column::Id.is_in(ids.iter().copied()));
+    }
+    select
 }
 
 /// A past day's board: every moment sought in each account's history.
@@ -273,6 +350,8 @@ async fn from_history(
     struct Row {
         id: i64,
         handle: String,
+        platform: String,
+        is_core: bool,
         value_0: Option<i64>,
         at_0: Option<DateTime<Utc>>,
         value_1: Option<i64>,
@@ -281,7 +360,7 @@ async fn from_history(
         at_2: Option<DateTime<Utc>>,
     }
     let column = snapshot::metric_column(query.metric);
-    let mut select = competitors(&query.filter, db.get_database_backend());
+    let mut select = competitors(&query.filter, db.get_database_backend(), None);
     for (i, moment) in [moments.as_of, moments.previous, moments.before_previous]
         .into_iter()
         .enumerate()
@@ -302,6 +381,8 @@ async fn from_history(
             before: Figures::between(seen(r.value_2, r.at_2), seen(r.value_1, r.at_1)),
             id: r.id,
             handle: r.handle,
+            platform: r.platform,
+            is_core: r.is_core,
             value_at: r.at_0,
         })
         .collect())
@@ -313,15 +394,18 @@ async fn from_history(
 /// ones, or before the day's first refresh) are sought in their history
 /// instead, with the same answer.
 async fn live(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     query: &LeaderboardQuery,
     moments: Moments,
     today: NaiveDate,
+    only: Option<&[i64]>,
 ) -> Result<Vec<Competitor>, StoreError> {
     /// The columns of the board, in order (its rows arrive as JSON arrays).
-    const COLUMNS: [&str; 8] = [
+    const COLUMNS: [&str; 10] = [
         "id",
         "handle",
+        "platform",
+        "is_core",
         "value_0",
         "value_1",
         "value_2",
@@ -333,6 +417,9 @@ async fn live(
     struct Row {
         id: i64,
         handle: String,
+        platform: String,
+        #[serde(deserialize_with = "truth")]
+        is_core: bool,
         value_0: Option<i64>,
         value_1: Option<i64>,
         value_2: Option<i64>,
@@ -353,7 +440,7 @@ async fn live(
     let mark = |name: String| Expr::col((marks.clone(), Alias::new(name)));
     let (period, twice) = (query.days, 2 * query.days);
     let later = |newer: Expr, older: Expr| Expr::expr(newer.gt(older)).if_null(false);
-    let select = competitors(&query.filter, db.get_database_backend())
+    let select = competitors(&query.filter, db.get_database_backend(), only)
         .expr_as(latest, "value_0")
         .expr_as(mark(format!("value_{period}")), "value_1")
         .expr_as(mark(format!("value_{twice}")), "value_2")
@@ -431,6 +518,8 @@ async fn live(
                 before,
                 id: r.id,
                 handle: r.handle,
+                platform: r.platform,
+                is_core: r.is_core,
                 value_at: None,
             }
         })
@@ -474,7 +563,7 @@ struct Starts {
 }
 
 async fn unmarked_starts(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     metric: Metric,
     ids: &[i64],
     moments: Moments,

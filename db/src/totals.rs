@@ -5,7 +5,8 @@
 //! table counts its unfiltered (or platform- or core-filtered) rows from
 //! them: neither visits every account.
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::sql::to_count;
 
@@ -67,26 +68,18 @@ pub async fn account_count(
         Some(true) => "core_accounts",
         Some(false) => "accounts - core_accounts",
     };
-    let backend = db.get_database_backend();
-    let sum = format!("SELECT CAST(COALESCE(SUM({counted}), 0) AS BIGINT) FROM platform_totals");
-    let statement = match filter.platform {
-        Some(platform) => Statement::from_sql_and_values(
-            backend,
-            format!("{sum} WHERE platform = {}", placeholder(backend)),
-            [platform.as_str().into()],
-        ),
-        None => Statement::from_string(backend, sum),
-    };
-    let count = match db.query_one_raw(statement).await? {
+    let mut select = Query::select();
+    select
+        .expr(Expr::cust(format!(
+            "CAST(COALESCE(SUM({counted}), 0) AS BIGINT)"
+        )))
+        .from(Alias::new("platform_totals"));
+    if let Some(platform) = filter.platform {
+        select.and_where(Expr::col(Alias::new("platform")).eq(platform.as_str()));
+    }
+    let count = match db.query_one(&select).await? {
         Some(row) => row.try_get_by_index::<i64>(0)?,
         None => 0,
     };
     Ok(Some(to_count(count)))
-}
-
-fn placeholder(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => "$1",
-        _ => "?",
-    }
 }

@@ -158,7 +158,21 @@ pub fn exact(value: Option<i64>) -> String {
 pub fn timestamp(at: Option<DateTime<Utc>>) -> String {
     at.map_or_else(
         || "never".to_owned(),
-        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        |t| format!("{} UTC", minute(&t.naive_utc())),
+    )
+}
+
+/// `2026-11-24 06:00`. Written out rather than through chrono's `format`,
+/// whose pattern parser would weigh on the browser's WASM for two uses.
+pub fn minute(at: &chrono::NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute()
     )
 }
 

@@ -1,5 +1,10 @@
-//! Reach's dashboard: one Leptos application rendered on the server and
-//! hydrated in the browser.
+//! Reach's dashboard: one Leptos application in islands mode. The server
+//! renders every page whole (the router, the data, the tables); only the
+//! parts that react in the browser are islands (`#[island]`: the charts, the
+//! theme switch, the forms that write, the runs' live progress, compare's
+//! picker), and only they are compiled to WASM and hydrated. The larger
+//! ones are lazy: each is a WASM chunk of its own, fetched only by pages
+//! that show it (see [`preload`]).
 //!
 //! Compiled twice: with `ssr` into the server (which also brings the database
 //! layer and the application state), and with `hydrate` into the WASM bundle.
@@ -7,7 +12,6 @@
 //! crosses the wire is in [`model`] (the `types` crate) and [`error`].
 
 pub mod api;
-pub mod client_cache;
 pub mod components;
 pub mod error;
 pub mod format;
@@ -15,7 +19,7 @@ pub mod format;
 /// Reach has always used for them.
 pub use types as model;
 mod pages;
-mod routes;
+mod preload;
 /// Everything that exists only on the server, behind the one `ssr` gate.
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -23,11 +27,12 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{Lazy, SsrMode, path};
+use leptos_router::{SsrMode, path};
 
+use crate::components::live::PageLive;
 use crate::components::session::{Session, SessionMenu};
 use crate::components::status::OfflineBanner;
-use crate::components::theme::{ThemeChoice, ThemeState, ThemeToggle};
+use crate::components::theme::{ThemeChoice, ThemeToggle};
 
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,7 +55,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 {echarts.map(|url| view! { <meta name="reach-echarts" content=url /> })}
                 <AutoReload options=options.clone() />
-                <HydrationScripts options=options.clone() />
+                <HydrationScripts options=options.clone() islands=true />
+                // Keeps the reader's place when a link changes what part of
+                // a page shows (range, metric, mode): plain navigation.
+                <script src="/keep-scroll.js" defer nonce=leptos::nonce::use_nonce()></script>
                 <HashedStylesheet options id="leptos" />
                 <MetaTags />
             </head>
@@ -64,9 +72,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    ThemeState::provide();
     Session::provide();
-    components::time::Clock::provide();
 
     view! {
         // Each page names itself ("Accounts · Reach"); a page without a
@@ -91,19 +97,21 @@ pub fn App() -> impl IntoView {
                     // Async: the server waits for the data and sends complete HTML
                     // with the right status (404 for a missing account); reads take
                     // milliseconds, so streaming would only add client-side work.
-                    <Route path=path!("/") view={Lazy::<routes::OverviewRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/accounts") view={Lazy::<routes::AccountsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/accounts/:id") view={Lazy::<routes::AccountRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/leaderboard") view={Lazy::<routes::LeaderboardRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/brands") view={Lazy::<routes::BrandsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/brands/:id") view={Lazy::<routes::BrandRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/compare") view={Lazy::<routes::CompareRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/runs") view={Lazy::<routes::RunsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/runs/:id") view={Lazy::<routes::RunRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/performance") view={Lazy::<routes::PerformanceRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/login") view={Lazy::<routes::LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/accounts") view=pages::accounts::AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("/accounts/:id") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/brands") view=pages::brands::BrandsPage ssr=SsrMode::Async />
+                    <Route path=path!("/brands/:id") view=pages::brands::BrandPage ssr=SsrMode::Async />
+                    <Route path=path!("/compare") view=pages::compare::ComparePage ssr=SsrMode::Async />
+                    <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
+                    <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />
+                    <Route path=path!("/performance") view=pages::performance::PerformancePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=components::session::LoginPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            // Last in the page: hydrated after every other island.
+            <PageLive />
         </Router>
     }
 }
@@ -125,33 +133,21 @@ fn NavLinks() -> impl IntoView {
 }
 
 /// On a phone the sections fold into a menu, so the top bar stays one
-/// line. A `<details>` opens without JavaScript (before hydration too);
-/// once live, choosing a section closes it again.
+/// line. A `<details>` opens without JavaScript; choosing a section loads
+/// its page, which starts with the menu closed.
 #[component]
 fn PhoneMenu() -> impl IntoView {
-    let menu = NodeRef::<leptos::html::Details>::new();
-    let close = move |_| {
-        if let Some(menu) = menu.get_untracked() {
-            menu.set_open(false);
-        }
-    };
     view! {
-        <details class="phone-menu" node_ref=menu>
+        <details class="phone-menu">
             <summary>"Menu"</summary>
-            <nav aria-label="Main" on:click=close>
+            <nav aria-label="Main">
                 <NavLinks />
             </nav>
         </details>
     }
 }
 
-/// Sets `data-hydrated` on `<body>` once the WASM has taken over, so that
-/// tests (and curious users) can tell a live page from server-rendered HTML.
-/// The browser entry point calls it when hydration has finished, the page's
-/// lazily loaded chunk included (an effect would run while that loads).
+/// Named by the browser entry point so that the linker keeps this crate,
+/// whose islands are the WASM module's exports.
 #[cfg(feature = "hydrate")]
-pub fn mark_hydrated() {
-    if let Some(body) = document().body() {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
-}
+pub fn islands_linked() {}

@@ -42,6 +42,7 @@ test('the leaderboard ranks by value or growth, per platform, at a past date', a
   await expect.poll(() => boardHandles(page)).toEqual(byGrowth.entries.items.map((e) => e.handle));
 
   await page.getByLabel('Platform').selectOption('github');
+  await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/platform=github/);
   const github: Board = await (
     await request.get('/api/leaderboard?by=change&days=7&platform=github')
@@ -51,7 +52,7 @@ test('the leaderboard ranks by value or growth, per platform, at a past date', a
   // The board as it stood ten days ago: its own ranks, said in the caption.
   const past = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
   await page.getByTestId('board-date').fill(past);
-  await page.getByTestId('board-date').dispatchEvent('change');
+  await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(new RegExp(`date=${past}`));
   await expect(page.getByTestId('board-caption')).toContainText(`as of ${past}`);
   const then: Board = await (

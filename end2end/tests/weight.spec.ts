@@ -10,11 +10,10 @@ import { everyPage } from './pages';
 // each). `scripts/sizes.sh` writes the table (REACH_SIZES_OUT) that README
 // shows.
 //
-// The goal is 250 KB a page (issue 21) and is not met: the main WASM alone
-// (router, reactive system, top bar, session) is 240 KB as sent. Until it
-// is, this guard fails when a page grows past today's largest (693 KB)
-// by more than a tenth.
-const BUDGET = 760_000;
+// The budget is 250 KB a page (issue 21): the pages are rendered on the
+// server, and only their islands (charts, forms that write, live tables)
+// ship WASM.
+const BUDGET = 250_000;
 const kinds = ['html', 'css', 'js', 'wasm', 'other'] as const;
 type Kind = (typeof kinds)[number];
 
@@ -30,6 +29,7 @@ function kindOf(url: string, navigation: boolean): Kind {
 test('no page needs more than its budget on the wire before it is interactive', async ({ browser, request }) => {
   test.setTimeout(120_000);
   const rows: string[] = [];
+  const over: string[] = [];
   for (const [name, path] of await everyPage(request)) {
     // A new browser for each page: nothing comes from an earlier one's cache.
     const context = await browser.newContext();
@@ -64,7 +64,7 @@ test('no page needs more than its budget on the wire before it is interactive', 
     const urls = arrived.map((entry) => entry.url);
     const twice = urls.filter((url, i) => urls.indexOf(url) !== i);
     expect(twice, `${name}: fetched twice`).toEqual([]);
-    expect(total, `${name} (${path}): ${JSON.stringify(bytes)}`).toBeLessThanOrEqual(BUDGET);
+    if (total > BUDGET) over.push(`${name} (${path}): ${total} bytes, ${JSON.stringify(bytes)}`);
     const kb = (n: number) => (n / 1000).toFixed(1);
     rows.push(`| ${name} | \`${path.replace(/\d+/g, 'N')}\` | ${arrived.length} | ${kinds.map((k) => kb(bytes[k])).join(' | ')} | **${kb(total)}** |`);
   }
@@ -75,4 +75,5 @@ test('no page needs more than its budget on the wire before it is interactive', 
   ].join('\n');
   console.log(table);
   if (process.env.REACH_SIZES_OUT) writeFileSync(process.env.REACH_SIZES_OUT, `${table}\n`);
+  expect(over, `pages over ${BUDGET} bytes`).toEqual([]);
 });

@@ -1,28 +1,30 @@
 //! The admins' controls over what Reach tracks: the form that adds an
 //! account (on the accounts page) and the one that edits or deletes one
-//! (on its page). Each write drops the browser's cached answers, so no page
-//! shows what the write changed as it was before.
+//! (on its page). Both are lazy islands, shown to admins only; after a
+//! write the browser loads the page that shows its result, rendered anew.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::{AddAccount, DeleteAccount, UpdateAccount};
-use crate::client_cache;
-use crate::model::{AccountRow, Platform};
+use crate::model::Platform;
+
+/// Loads `path` (a page rendered anew with what a write changed).
+fn open(path: &str) {
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().assign(path);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
 
 /// "Add an account": platform, handle, core, tags. A new account opens its
 /// page.
-#[component]
+#[island(lazy)]
 pub fn AddAccountForm() -> impl IntoView {
+    crate::preload::island("AddAccountForm");
     let add = ServerAction::<AddAccount>::new();
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(added)) = add.value().get() {
-            client_cache::clear();
-            navigate(
-                &format!("/accounts/{}", added.account.id),
-                Default::default(),
-            );
+            open(&format!("/accounts/{}", added.account.id));
         }
     });
     view! {
@@ -70,27 +72,24 @@ pub fn AddAccountForm() -> impl IntoView {
     }
 }
 
-/// Edit the core flag and tags of `account`, or delete it. `on_saved`
-/// runs after a saved edit (to read the account again).
-#[component]
-pub fn AccountAdmin(account: AccountRow, on_saved: Callback<()>) -> impl IntoView {
+/// Edit the core flag and tags of account `id`, or delete it. A saved edit
+/// loads the account's page again; a deletion opens the accounts table.
+#[island(lazy)]
+pub fn AccountAdmin(id: i64, is_core: bool, tags: Vec<String>) -> impl IntoView {
+    crate::preload::island("AccountAdmin");
     let update = ServerAction::<UpdateAccount>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let confirming = RwSignal::new(false);
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(_)) = update.value().get() {
-            client_cache::clear();
-            on_saved.run(());
+            open(&format!("/accounts/{id}"));
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
-            client_cache::clear();
-            navigate("/accounts", Default::default());
+            open("/accounts");
         }
     });
-    let id = account.id;
     view! {
         <section class="manage" data-testid="account-admin">
             <h2>"Manage"</h2>
@@ -101,7 +100,7 @@ pub fn AccountAdmin(account: AccountRow, on_saved: Callback<()>) -> impl IntoVie
                         type="checkbox"
                         name="core"
                         value="true"
-                        checked=account.is_core
+                        checked=is_core
                         data-testid="edit-core"
                     />
                     " core (collected first)"
@@ -111,7 +110,7 @@ pub fn AccountAdmin(account: AccountRow, on_saved: Callback<()>) -> impl IntoVie
                     <input
                         type="text"
                         name="tags"
-                        value=account.tags.join(", ")
+                        value=tags.join(", ")
                         data-testid="edit-tags"
                     />
                 </label>

@@ -7,6 +7,7 @@ pub mod avatar;
 pub mod chart;
 pub mod events;
 pub mod filters;
+pub mod live;
 pub mod manage;
 pub mod pager;
 pub mod platforms;

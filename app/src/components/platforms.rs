@@ -15,7 +15,6 @@ const COLUMNS: usize = 6;
 #[component]
 pub fn PlatformsPanel() -> impl IntoView {
     let platforms = Resource::new(|| (), |_| get_platforms());
-    let retry = Callback::new(move |_| platforms.refetch());
     view! {
         <h2>"Platforms"</h2>
         <div class="table-scroll">
@@ -40,7 +39,7 @@ pub fn PlatformsPanel() -> impl IntoView {
                         }
                         .into_any(),
                         Err(error) => view! {
-                            <TableError what="the platforms" columns=COLUMNS error retry />
+                            <TableError what="the platforms" columns=COLUMNS error />
                         }
                         .into_any(),
                     }

@@ -1,36 +1,31 @@
 //! Who is signed in, for the whole dashboard: the header's sign-in link (or
-//! the admin's name and a sign-out button), the sign-in page, and the
-//! controls only admins see. The server decides what an admin may do; this
+//! the admin's name and a sign-out button), the sign-in page (its form an
+//! island), and the controls only admins see. The server decides what an admin may do; this
 //! only keeps people from pressing buttons that would be refused.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::{Login, Logout, get_me};
 use crate::error::ApiError;
 use crate::model::Me;
 
-/// The signed-in admin (if any) and the actions that change it.
+/// The signed-in admin (if any), read once per page on the server, and the
+/// sign-out action (a plain form: the server answers by sending the browser
+/// back to the page).
 #[derive(Clone, Copy)]
 pub struct Session {
     pub me: Resource<Result<Option<Me>, ApiError>>,
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
 }
 
 impl Session {
-    /// Provides the session to every page; asked again after each sign-in
-    /// or sign-out.
+    /// Provides the session to the page being rendered.
     pub fn provide() {
-        let login = ServerAction::<Login>::new();
         let logout = ServerAction::<Logout>::new();
-        let me = Resource::new(
-            move || (login.version().get(), logout.version().get()),
-            |_| get_me(),
-        );
-        provide_context(Session { me, login, logout });
+        let me = Resource::new(|| (), |_| get_me());
+        provide_context(Session { me, logout });
     }
 
     pub fn expect() -> Self {
@@ -104,17 +99,32 @@ pub fn AdminOnly(
 /// form posts to `/api/login` and comes back here, signed in.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let session = Session::expect();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = session.login.value().get() {
-            navigate("/", Default::default());
-        }
-    });
     view! {
         <Title text="Sign in" />
         <h1>"Sign in"</h1>
-        <ActionForm action=session.login attr:class="login-form">
+        <LoginForm />
+        <p class="muted">
+            "Reading is open to everyone unless the server says otherwise; adding accounts and starting runs need an admin. Admins are created on the server: "
+            <code>"reach admin add NAME"</code>
+            "."
+        </p>
+    }
+}
+
+/// The sign-in form: says what the server answered, and opens the overview
+/// once signed in.
+#[island(lazy)]
+fn LoginForm() -> impl IntoView {
+    crate::preload::island("LoginForm");
+    let login = ServerAction::<Login>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = login.value().get() {
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().assign("/");
+        }
+    });
+    view! {
+        <ActionForm action=login attr:class="login-form">
             <label>
                 "Username"
                 <input type="text" name="username" autocomplete="username" required data-testid="username" />
@@ -129,21 +139,16 @@ pub fn LoginPage() -> impl IntoView {
                     data-testid="password"
                 />
             </label>
-            <button type="submit" data-testid="sign-in-submit" disabled=move || session.login.pending().get()>
+            <button type="submit" data-testid="sign-in-submit" disabled=move || login.pending().get()>
                 "Sign in"
             </button>
         </ActionForm>
         <p class="status-line" role="status" data-testid="login-answer">
-            {move || match session.login.value().get() {
+            {move || match login.value().get() {
                 Some(Err(error)) => error.message,
                 Some(Ok(me)) => format!("Signed in as {}.", me.username),
                 None => String::new(),
             }}
-        </p>
-        <p class="muted">
-            "Reading is open to everyone unless the server says otherwise; adding accounts and starting runs need an admin. Admins are created on the server: "
-            <code>"reach admin add NAME"</code>
-            "."
         </p>
     }
 }

@@ -1,5 +1,5 @@
 //! What a region of a page shows while its data loads or when it fails:
-//! skeletons with the final layout's size, an error with a retry button, and
+//! skeletons with the final layout's size, an error with a way to load it again, and
 //! a banner while the browser is offline.
 
 use leptos::prelude::*;
@@ -44,8 +44,6 @@ pub fn ErrorPanel(
     /// What was being loaded ("the accounts").
     what: &'static str,
     error: ApiError,
-    /// Asks for the data again.
-    retry: Callback<()>,
 ) -> impl IntoView {
     // A page rendered on the server with a failed region answers with the
     // failure's status (a missing account's page is a 404).
@@ -78,11 +76,9 @@ pub fn ErrorPanel(
             // Asking again helps only where the failure may pass; a missing
             // or refused thing offers a way back instead.
             {if kind.may_pass() {
-                view! {
-                    <button type="button" on:click=move |_| retry.run(())>
-                        "Retry"
-                    </button>
-                }.into_any()
+                // The page is rendered on the server: asking again is
+                // loading it again.
+                view! { <p><a class="retry" href=this_page()>"Retry"</a></p> }.into_any()
             } else {
                 view! { <p><a href="/">"Back to the overview"</a></p> }.into_any()
             }}
@@ -97,22 +93,35 @@ pub fn TableError(
     /// The table's column count, for the panel to span them all.
     columns: usize,
     error: ApiError,
-    retry: Callback<()>,
 ) -> impl IntoView {
     view! {
         <tbody>
             <tr>
                 <td colspan=columns>
-                    <ErrorPanel what error retry />
+                    <ErrorPanel what error />
                 </td>
             </tr>
         </tbody>
     }
 }
 
-/// Says so while the browser is offline: what is on screen stays, cached
-/// answers still show, and other requests will fail until it returns.
-#[component]
+/// The address of the page being rendered (path and query).
+fn this_page() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
+            .unwrap_or_else(|| "/".to_owned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        "/".to_owned()
+    }
+}
+
+/// Says so while the browser is offline: what is on screen stays, and other
+/// pages will load when the connection returns.
+#[island]
 pub fn OfflineBanner() -> impl IntoView {
     // The server renders pages for browsers that reached it: online.
     let online = RwSignal::new(true);
@@ -129,7 +138,7 @@ pub fn OfflineBanner() -> impl IntoView {
     view! {
         <Show when=move || !online.get()>
             <div class="offline-banner" role="status" data-testid="offline">
-                "You are offline. Pages you opened in the last few minutes still show; anything else will load when the connection returns."
+                "You are offline. What is on screen stays; other pages will load when the connection returns."
             </div>
         </Show>
     }

@@ -86,64 +86,56 @@ impl ThemeChoice {
     }
 }
 
-/// The theme, as context for whatever draws colours itself (charts).
-#[derive(Clone, Copy)]
-pub struct ThemeState {
-    pub choice: RwSignal<ThemeChoice>,
-    /// Whether the page is dark now, the system setting included.
-    pub dark: Signal<bool>,
-}
+/// The event the toggle sends on `window` after changing the theme, for
+/// whatever draws colours itself (the charts, islands of their own).
+#[cfg(feature = "hydrate")]
+pub const THEME_CHANGED: &str = "reach-theme";
 
-impl ThemeState {
-    pub fn provide() -> Self {
-        let choice = RwSignal::new(ThemeChoice::of_this_page());
-        let system_dark = system_prefers_dark();
-        let dark = Signal::derive(move || match choice.get() {
-            ThemeChoice::System => system_dark.get(),
-            ThemeChoice::Light => false,
-            ThemeChoice::Dark => true,
-        });
-        let state = Self { choice, dark };
-        provide_context(state);
-        state
-    }
-}
-
-/// The system's dark setting, followed live in the browser; on the server
-/// it is unknown and taken as light (charts are drawn in the browser only).
-fn system_prefers_dark() -> RwSignal<bool> {
+/// Whether the page is dark now (the choice, or the system's setting),
+/// followed live: for a chart drawing in the browser. On the server it is
+/// unknown and taken as light (charts are drawn in the browser only).
+pub fn page_is_dark() -> Signal<bool> {
     let dark = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
-        let Ok(Some(query)) = window().match_media("(prefers-color-scheme: dark)") else {
-            return;
-        };
-        dark.set(query.matches());
-        let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            if let Some(query) = event
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::MediaQueryList>().ok())
-            {
-                dark.set(query.matches());
+        let system = window()
+            .match_media("(prefers-color-scheme: dark)")
+            .ok()
+            .flatten();
+        let now = {
+            let system = system.clone();
+            move || match ThemeChoice::of_this_page() {
+                ThemeChoice::System => system.as_ref().is_some_and(|query| query.matches()),
+                ThemeChoice::Light => false,
+                ThemeChoice::Dark => true,
             }
+        };
+        dark.set(now());
+        let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            dark.set(now());
         });
-        let _ =
-            query.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
-        // One listener for the page's life: the App is never unmounted.
+        if let Some(query) = &system {
+            let _ = query
+                .add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+        }
+        let _ = window()
+            .add_event_listener_with_callback(THEME_CHANGED, on_change.as_ref().unchecked_ref());
+        // One listener for the page's life: islands are never unmounted.
         on_change.forget();
     });
-    dark
+    dark.into()
 }
 
-/// The button that switches between system, light and dark.
-#[component]
+/// The button that switches between system, light and dark: an island, the
+/// only part of the top bar that runs in the browser.
+#[island]
 pub fn ThemeToggle() -> impl IntoView {
-    let state = expect_context::<ThemeState>();
+    let choice = RwSignal::new(ThemeChoice::of_this_page());
     let toggle = move |_| {
-        let next = state.choice.get_untracked().next();
-        state.choice.set(next);
+        let next = choice.get_untracked().next();
+        choice.set(next);
         #[cfg(feature = "hydrate")]
         remember(next);
     };
@@ -154,7 +146,7 @@ pub fn ThemeToggle() -> impl IntoView {
             on:click=toggle
             title="Switch between the system's theme, light and dark"
         >
-            {move || state.choice.get().label()}
+            {move || choice.get().label()}
         </button>
     }
 }
@@ -175,6 +167,9 @@ fn remember(choice: ThemeChoice) {
     };
     if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
         let _ = document.set_cookie(&cookie);
+    }
+    if let Ok(event) = web_sys::Event::new(THEME_CHANGED) {
+        let _ = window().dispatch_event(&event);
     }
 }
 

@@ -12,9 +12,8 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{get_account, get_growth, get_history, get_projection, get_rollups, list_events};
-use crate::client_cache::cached_resource;
 use crate::components::avatar::Avatar;
-use crate::components::chart::{ChartLine, HistoryChart, LineChart, Stroke};
+use crate::components::chart::{Chart, ChartLine, HistoryChart, Stroke};
 use crate::components::events::EventList;
 use crate::components::manage::AccountAdmin;
 use crate::components::session::AdminOnly;
@@ -56,8 +55,7 @@ pub fn AccountPage() -> impl IntoView {
             .unwrap_or_default()
     });
 
-    let detail = cached_resource(
-        "account",
+    let detail = Resource::new(
         move || id.get(),
         |id| async move {
             match id {
@@ -66,7 +64,6 @@ pub fn AccountPage() -> impl IntoView {
             }
         },
     );
-    let retry_detail = Callback::new(move |_| detail.refetch());
 
     view! {
         <Transition fallback=|| view! { <h1 class="skeleton"><span class="bone wide"></span></h1> <CardSkeleton /> }>
@@ -80,7 +77,7 @@ pub fn AccountPage() -> impl IntoView {
                         let events = view! { <EventsSection id /> }.into_any();
                         let manage = view! {
                             <AdminOnly action="edit or delete this account">
-                                <AccountAdmin account=account.clone() on_saved=retry_detail />
+                                <AccountAdmin id=account.id is_core=account.is_core tags=account.tags.clone() />
                             </AdminOnly>
                         }.into_any();
                         view! {
@@ -91,7 +88,7 @@ pub fn AccountPage() -> impl IntoView {
                             {manage}
                         }.into_any()
                     }
-                    Err(error) => view! { <ErrorPanel what="the account" error retry=retry_detail /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel what="the account" error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -121,8 +118,7 @@ fn HistorySection(
     });
     // The metric is an argument: a long range is thinned to the points
     // that shape this metric's line.
-    let history = cached_resource(
-        "history",
+    let history = Resource::new(
         move || (id.get(), range.get(), metric.get()),
         |(id, range, metric)| async move {
             match id {
@@ -131,11 +127,9 @@ fn HistorySection(
             }
         },
     );
-    let retry_history = Callback::new(move |_| history.refetch());
     // Days older than the retention period keep one snapshot; their rollups
     // say how the day went.
-    let rollups = cached_resource(
-        "rollups",
+    let rollups = Resource::new(
         move || (id.get(), metric.get(), range.get()),
         |(id, metric, range)| async move {
             match id {
@@ -144,15 +138,6 @@ fn HistorySection(
             }
         },
     );
-    let day_ranges = Signal::derive(move || {
-        rollups
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| (r.day, r))
-            .collect::<HashMap<NaiveDate, DailyRollup>>()
-    });
     let query = use_query_map();
     let basis = Memo::new(move |_| {
         query
@@ -162,8 +147,7 @@ fn HistorySection(
             .filter(|b| PROJECTION_BASES.contains(b))
             .unwrap_or(DEFAULT_PROJECTION_BASIS)
     });
-    let projection = cached_resource(
-        "projection",
+    let projection = Resource::new(
         move || (id.get(), metric.get(), basis.get()),
         |(id, metric, basis)| async move {
             match id {
@@ -172,24 +156,6 @@ fn HistorySection(
             }
         },
     );
-    // The chart shows half as much future as the range shows past: the
-    // projection takes at most a third of its width.
-    let projected = Signal::derive(move || {
-        let ahead = (range.get().days().unwrap_or(365) / 2).clamp(3, 182);
-        projection
-            .get()
-            .and_then(Result::ok)
-            .and_then(|p| p.trend)
-            .map(|trend| {
-                let until = trend.fitted_to + chrono::Duration::days(ahead);
-                trend
-                    .line
-                    .into_iter()
-                    .filter(|p| p.at <= until)
-                    .collect::<Vec<ProjectedValue>>()
-            })
-            .unwrap_or_default()
-    });
     let link = move |range: HistoryRange, metric: Metric| {
         let basis = basis.get();
         format!(
@@ -224,22 +190,27 @@ fn HistorySection(
             </div>
             <Transition fallback=|| view! { <div class="chart skeleton" aria-busy="true"></div> }>
                 {move || Suspend::new(async move {
-                    match history.await {
+                    let (history, rollups, projection) = (history.await, rollups.await, projection.await);
+                    let metric = metric.get_untracked();
+                    match history {
                         Ok(points) if points.is_empty() => view! {
                             <div class="chart empty">"No snapshots in this range yet."</div>
                         }.into_any(),
                         Ok(points) => {
                             let count = points.len();
-                            let days = Memo::new({
-                                let points = points.clone();
-                                move |_| daily_rows(&points, metric.get())
-                            });
+                            let days = daily_rows(&points, metric);
+                            let day_ranges = rollups
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|r| (r.day, r))
+                                .collect::<HashMap<NaiveDate, DailyRollup>>();
+                            let projection = projected(range.get_untracked(), projection.ok());
                             // Erased one by one: together their type is too deep
                             // for the compiler's layout queries.
                             let chart = view! {
-                                <HistoryChart points=Signal::stored(points) metric=metric.into() platform projection=projected />
+                                <HistoryChart points metric platform projection />
                             }.into_any();
-                            let gains = view! { <DailyGainChart days metric platform /> }.into_any();
+                            let gains = view! { <DailyGainChart days=days.clone() metric platform /> }.into_any();
                             let table = view! { <DailyTable days metric day_ranges platform /> }.into_any();
                             view! {
                                 {chart}
@@ -248,7 +219,7 @@ fn HistorySection(
                                 {table}
                             }.into_any()
                         }
-                        Err(error) => view! { <ErrorPanel what="the history" error retry=retry_history /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel what="the history" error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -257,18 +228,29 @@ fn HistorySection(
     }
 }
 
+/// The part of a projection the chart shows: half as much future as the
+/// range shows past, so the projection takes at most a third of its width.
+fn projected(range: HistoryRange, projection: Option<Projection>) -> Vec<ProjectedValue> {
+    let ahead = (range.days().unwrap_or(365) / 2).clamp(3, 182);
+    projection
+        .and_then(|p| p.trend)
+        .map(|trend| {
+            let until = trend.fitted_to + chrono::Duration::days(ahead);
+            trend.line.into_iter().filter(|p| p.at <= until).collect()
+        })
+        .unwrap_or_default()
+}
+
 /// How many of an account's events its page lists.
 const ACCOUNT_EVENTS: u32 = 10;
 
 /// The account's latest events.
 #[component]
 fn EventsSection(id: Memo<Option<i64>>) -> impl IntoView {
-    let events = cached_resource(
-        "events",
+    let events = Resource::new(
         move || id.get(),
         |id| list_events(id, None, Some(1), Some(ACCOUNT_EVENTS)),
     );
-    let retry = Callback::new(move |_| events.refetch());
     view! {
         <section class="account-events">
             <h2>"Events"</h2>
@@ -276,7 +258,7 @@ fn EventsSection(id: Memo<Option<i64>>) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match events.await {
                         Ok(page) => view! { <EventList events=page.items with_account=false /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel what="the events" error retry /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel what="the events" error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -294,7 +276,6 @@ fn ProjectionSection(
     metric: Memo<Metric>,
     basis: Memo<u32>,
 ) -> impl IntoView {
-    let retry = Callback::new(move |_| projection.refetch());
     let basis_link = move |b: u32| {
         format!(
             "/accounts/{}?range={}&metric={}&basis={b}",
@@ -319,7 +300,7 @@ fn ProjectionSection(
                 {move || Suspend::new(async move {
                     match projection.await {
                         Ok(data) => view! { <ProjectionBody data /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel what="the projection" error retry /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel what="the projection" error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -419,8 +400,7 @@ fn GrowthSection(id: Memo<Option<i64>>, platform: Platform) -> impl IntoView {
         };
         (date("from"), date("to"))
     });
-    let growth = cached_resource(
-        "growth",
+    let growth = Resource::new(
         move || (id.get(), period.get()),
         |(id, (from, to))| async move {
             match id {
@@ -429,7 +409,6 @@ fn GrowthSection(id: Memo<Option<i64>>, platform: Platform) -> impl IntoView {
             }
         },
     );
-    let retry = Callback::new(move |_| growth.refetch());
     view! {
         <section class="growth">
             <h2>"Growth"</h2>
@@ -439,7 +418,7 @@ fn GrowthSection(id: Memo<Option<i64>>, platform: Platform) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match growth.await {
                         Ok(data) => view! { <GrowthTable data platform /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel what="the growth" error retry /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel what="the growth" error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -572,43 +551,35 @@ fn daily_rows(points: &[HistoryPoint], metric: Metric) -> Vec<DailyRow> {
 /// Each day's gain or loss as bars (Social Blade's daily chart): how steady
 /// the growth is shows at a glance.
 #[component]
-fn DailyGainChart(
-    days: Memo<Vec<DailyRow>>,
-    metric: Memo<Metric>,
-    platform: Platform,
-) -> impl IntoView {
-    let lines = Signal::derive(move || {
-        let points = days.with(|days| {
-            days.iter()
-                .rev()
-                .filter_map(|row| {
-                    let change = row.change?;
-                    let noon = row.date.and_hms_opt(12, 0, 0)?.and_utc();
-                    Some((noon.timestamp_millis(), change as f64))
-                })
-                .collect()
-        });
-        vec![ChartLine {
-            name: format!("{} per day", platform.metric_label(metric.get())),
-            points,
-            stroke: Stroke::Bars,
-        }]
-    });
-    let label =
-        Signal::derive(move || format!("Daily change of {}", platform.metric_name(metric.get())));
+fn DailyGainChart(days: Vec<DailyRow>, metric: Metric, platform: Platform) -> impl IntoView {
+    let points = days
+        .iter()
+        .rev()
+        .filter_map(|row| {
+            let change = row.change?;
+            let noon = row.date.and_hms_opt(12, 0, 0)?.and_utc();
+            Some((noon.timestamp_millis(), change as f64))
+        })
+        .collect();
+    let lines = vec![ChartLine {
+        name: format!("{} per day", platform.metric_label(metric)),
+        points,
+        stroke: Stroke::Bars,
+    }];
+    let label = format!("Daily change of {}", platform.metric_name(metric));
     view! {
         <h2>"Daily gains"</h2>
-        <LineChart element_id="daily-chart" kind="daily" lines label />
+        <Chart element_id="daily-chart" kind="daily" lines label />
     }
 }
 
 /// The day-by-day values of the chart's metric, newest first.
 #[component]
 fn DailyTable(
-    days: Memo<Vec<DailyRow>>,
-    metric: Memo<Metric>,
+    days: Vec<DailyRow>,
+    metric: Metric,
     /// Compacted days, with their range before compaction.
-    day_ranges: Signal<HashMap<NaiveDate, DailyRollup>>,
+    day_ranges: HashMap<NaiveDate, DailyRollup>,
     platform: Platform,
 ) -> impl IntoView {
     view! {
@@ -618,13 +589,13 @@ fn DailyTable(
                 <thead>
                     <tr>
                         <th scope="col">"Day"</th>
-                        <th scope="col" class="num">{move || platform.metric_label(metric.get())}</th>
+                        <th scope="col" class="num">{platform.metric_label(metric)}</th>
                         <th scope="col" class="num">"Change"</th>
                         <th scope="col" class="num" title="Days older than the retention period keep their last snapshot; this was their range before">"Day's low – high"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || days.get() key=|row| (row.date, row.value, row.change) let:row>
+                    {days.into_iter().map(|row| view! {
                         <tr>
                             <td>
                                 {row.date.format("%Y-%m-%d").to_string()}
@@ -641,15 +612,15 @@ fn DailyTable(
                                 {(row.gap_days > 1).then(|| view! { <small>{format!("{} days", row.gap_days)}</small> })}
                             </td>
                             <td class="num muted" data-testid="day-range">
-                                {move || day_ranges.with(|ranges| ranges.get(&row.date).map(|r| format!(
+                                {day_ranges.get(&row.date).map(|r| format!(
                                     "{} – {} ({} snapshots)",
                                     grouped_or_dash(r.range.min),
                                     grouped_or_dash(r.range.max),
                                     r.samples
-                                )))}
+                                ))}
                             </td>
                         </tr>
-                    </For>
+                    }).collect_view()}
                 </tbody>
             </table>
         </div>

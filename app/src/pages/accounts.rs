@@ -4,14 +4,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 use serde::Serialize;
 
 use super::encode_query_value;
 use crate::api::list_accounts;
-use crate::client_cache::cached_resource;
 use crate::components::avatar::Avatar;
 use crate::components::filters::{PlatformSelect, TagSelect};
 use crate::components::manage::AddAccountForm;
@@ -25,9 +23,6 @@ use crate::model::{
     AccountRow, AccountSort, DEFAULT_PAGE_SIZE, Metric, Outcome, Page, Platform, SortDirection,
     percent_change,
 };
-
-/// How long typing must pause before the search is sent.
-const SEARCH_DEBOUNCE_MS: u32 = 300;
 
 /// The table's columns.
 const COLUMNS: usize = 12;
@@ -140,8 +135,7 @@ impl TableState {
 pub fn AccountsPage() -> impl IntoView {
     let query = use_query_map();
     let state = Memo::new(move |_| TableState::from_query(&query.read()));
-    let rows = cached_resource(
-        "accounts",
+    let rows = Resource::new(
         move || state.get(),
         |s| {
             list_accounts(
@@ -156,20 +150,6 @@ pub fn AccountsPage() -> impl IntoView {
             )
         },
     );
-    let retry = Callback::new(move |_| rows.refetch());
-    // The last rows shown, kept on screen if a reload fails.
-    let shown = StoredValue::new(None::<Page<AccountRow>>);
-    let navigate = use_navigate();
-    let go = move |target: TableState, replace: bool| {
-        navigate(
-            &target.href(),
-            NavigateOptions {
-                replace,
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    };
 
     // A counter's column takes the platform's name for it when the table
     // shows one platform (subscribers, karma…).
@@ -208,47 +188,35 @@ pub fn AccountsPage() -> impl IntoView {
         }
     };
 
+    let initial = state.get_untracked();
     view! {
         <Title text="Accounts" />
         <h1>"Accounts"</h1>
         <AdminOnly action="add accounts">
             <AddAccountForm />
         </AdminOnly>
-        // A GET form: without JavaScript, "Apply" loads the filtered URL.
-        <form class="filters" method="get" action="/accounts" on:submit=|ev| ev.prevent_default()>
-            <SearchBox initial=state.get_untracked().search on_search={
-                let go = go.clone();
-                move |text: String| {
-                    go(TableState { search: text, page: 1, ..state.get_untracked() }, true)
-                }
-            } />
-            <PlatformSelect selected=Signal::derive(move || state.get().platform) on_change={
-                let go = go.clone();
-                move |platform| go(TableState { platform, page: 1, ..state.get_untracked() }, false)
-            } />
+        // A GET form: "Apply" (or Enter in the search) loads the filtered page.
+        <form class="filters" method="get" action="/accounts">
+            <label>
+                "Search "
+                <input
+                    type="search"
+                    name="q"
+                    placeholder="handle or name"
+                    autocomplete="off"
+                    value=initial.search.clone()
+                />
+            </label>
+            <PlatformSelect selected=initial.platform />
             <label>
                 "Core "
-                <select
-                    name="core"
-                    on:change={
-                        let go = go.clone();
-                        move |ev| {
-                            let core = event_target_value(&ev).parse().ok();
-                            go(TableState { core, page: 1, ..state.get_untracked() }, false)
-                        }
-                    }
-                    prop:value=move || state.get().core.map(|c| c.to_string()).unwrap_or_default()
-                >
-                    <option value="">"All accounts"</option>
-                    <option value="true">"Core only"</option>
-                    <option value="false">"Not core"</option>
+                <select name="core">
+                    <option value="" selected=initial.core.is_none()>"All accounts"</option>
+                    <option value="true" selected=initial.core == Some(true)>"Core only"</option>
+                    <option value="false" selected=initial.core == Some(false)>"Not core"</option>
                 </select>
             </label>
-            <TagSelect selected=Signal::derive(move || state.get().tag) on_change={
-                let go = go.clone();
-                move |tag| go(TableState { tag, page: 1, ..state.get_untracked() }, false)
-            } />
-            // Hidden once hydrated, when every change applies at once.
+            <TagSelect selected=initial.tag.clone() />
             <button class="apply" type="submit">"Apply"</button>
             <span class="export">
                 "Download "
@@ -278,21 +246,10 @@ pub fn AccountsPage() -> impl IntoView {
             <Transition fallback=|| view! { <TableSkeleton rows=DEFAULT_PAGE_SIZE as usize columns=COLUMNS /> }>
                 {move || Suspend::new(async move {
                     match rows.await {
-                        Ok(page) => {
-                            shown.set_value(Some(page.clone()));
-                            view! { <Rows page=page.clone() /> <Pager page state /> }.into_any()
-                        }
-                        // A failed reload says so above the rows the reader
-                        // had, which stay (marked as from before).
-                        Err(error) => match shown.get_value() {
-                            Some(page) => view! {
-                                <TableError what="the accounts" columns=COLUMNS error retry />
-                                <Rows page kept=true />
-                            }.into_any(),
-                            None => view! {
-                                <TableError what="the accounts" columns=COLUMNS error retry />
-                            }.into_any(),
-                        },
+                        Ok(page) => view! { <Rows page=page.clone() /> <Pager page state /> }.into_any(),
+                        Err(error) => view! {
+                            <TableError what="the accounts" columns=COLUMNS error />
+                        }.into_any(),
                     }
                 })}
             </Transition>
@@ -301,48 +258,8 @@ pub fn AccountsPage() -> impl IntoView {
     }
 }
 
-/// The search box: sends its text once typing pauses, so each keystroke does
-/// not cost a request.
 #[component]
-fn SearchBox(initial: String, on_search: impl Fn(String) + Clone + 'static) -> impl IntoView {
-    #[cfg(feature = "hydrate")]
-    let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
-    let on_input = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        #[cfg(feature = "hydrate")]
-        {
-            let on_search = on_search.clone();
-            // Replacing the pending timeout drops (cancels) the older one.
-            let timeout = gloo_timers::callback::Timeout::new(SEARCH_DEBOUNCE_MS, move || {
-                on_search(text.trim().to_owned())
-            });
-            pending.set_value(Some(timeout));
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (text, &on_search, SEARCH_DEBOUNCE_MS);
-    };
-    view! {
-        <label>
-            "Search "
-            <input
-                type="search"
-                name="q"
-                placeholder="handle or name"
-                autocomplete="off"
-                value=initial
-                on:input=on_input
-            />
-        </label>
-    }
-}
-
-#[component]
-fn Rows(
-    page: Page<AccountRow>,
-    /// Rows from before a reload that failed: shown, but dimmed.
-    #[prop(optional)]
-    kept: bool,
-) -> impl IntoView {
+fn Rows(page: Page<AccountRow>) -> impl IntoView {
     if page.items.is_empty() {
         return view! {
             <tbody>
@@ -353,7 +270,7 @@ fn Rows(
     }
     let now = chrono::Utc::now();
     view! {
-        <tbody class:kept=kept data-testid=kept.then_some("kept-rows")>
+        <tbody>
             {page.items.into_iter().map(|a| {
                 let title = a.display_name.clone().unwrap_or_default();
                 let cell = move |v: Option<i64>| view! {

@@ -7,7 +7,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_brand, list_brands};
-use crate::client_cache::cached_resource;
 use crate::components::status::{CardSkeleton, ErrorPanel, TableError, TableSkeleton};
 use crate::error::ApiError;
 use crate::format::{compact, exact, percent, signed};
@@ -18,8 +17,7 @@ const COLUMNS: usize = 7;
 
 #[component]
 pub fn BrandsPage() -> impl IntoView {
-    let brands = cached_resource("brands", || (), |_| list_brands());
-    let retry = Callback::new(move |_| brands.refetch());
+    let brands = Resource::new(|| (), |_| list_brands());
     view! {
         <Title text="Brands" />
         <h1>"Brands"</h1>
@@ -46,7 +44,7 @@ pub fn BrandsPage() -> impl IntoView {
                             Ok(rows) => view! {
                                 <tbody>{rows.into_iter().map(|brand| view! { <BrandLine brand /> }).collect_view()}</tbody>
                             }.into_any(),
-                            Err(error) => view! { <TableError what="the brands" columns=COLUMNS error retry /> }.into_any(),
+                            Err(error) => view! { <TableError what="the brands" columns=COLUMNS error /> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -87,8 +85,7 @@ pub fn BrandPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
     });
-    let brand = cached_resource(
-        "brand",
+    let brand = Resource::new(
         move || id.get(),
         |id| async move {
             match id {
@@ -97,13 +94,12 @@ pub fn BrandPage() -> impl IntoView {
             }
         },
     );
-    let retry = Callback::new(move |_| brand.refetch());
     view! {
         <Transition fallback=|| view! { <h1 class="skeleton"><span class="bone wide"></span></h1> <CardSkeleton /> }>
             {move || Suspend::new(async move {
                 match brand.await {
                     Ok(data) => view! { <BrandBody data /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel what="the brand" error retry /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel what="the brand" error /> }.into_any(),
                 }
             })}
         </Transition>

@@ -4,14 +4,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api::{compare_accounts, list_accounts};
-use crate::client_cache::cached_resource;
-use crate::components::chart::{ChartLine, LineChart};
+use crate::components::chart::{Chart, ChartLine};
 use crate::components::status::ErrorPanel;
 use crate::format::compact;
 use crate::model::{
@@ -20,7 +18,7 @@ use crate::model::{
 };
 
 /// The comparison as read from (and written to) the URL.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct CompareState {
     ids: Vec<i64>,
     metric: Metric,
@@ -85,8 +83,7 @@ impl CompareState {
 pub fn ComparePage() -> impl IntoView {
     let query = use_query_map();
     let state = Memo::new(move |_| CompareState::from_query(&query.read()));
-    let comparison = cached_resource(
-        "compare",
+    let comparison = Resource::new(
         move || state.get(),
         |s| async move {
             if s.ids.is_empty() {
@@ -103,7 +100,6 @@ pub fn ComparePage() -> impl IntoView {
                 .map(Some)
         },
     );
-    let retry = Callback::new(move |_| comparison.refetch());
     let link = move |change: fn(&mut CompareState)| {
         move || {
             let mut s = state.get();
@@ -115,7 +111,10 @@ pub fn ComparePage() -> impl IntoView {
         <Title text="Compare" />
         <h1>"Compare"</h1>
         <p class="muted">"Up to six accounts on one chart. Indexed shows each as a percentage of its first value in the range, so accounts of any size compare."</p>
-        <AccountPicker state />
+        <div class="filters picker" data-testid="compared">
+            <ComparedChips state />
+            <AccountPicker state=state.get_untracked() />
+        </div>
         <div class="toolbar">
             <div class="segmented" role="group" aria-label="Range">
                 {HistoryRange::ALL.into_iter().map(|r| view! {
@@ -143,7 +142,7 @@ pub fn ComparePage() -> impl IntoView {
                         <div class="chart empty">"Pick accounts to compare above."</div>
                     }.into_any(),
                     Ok(Some(data)) => view! { <CompareBody data /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel what="the comparison" error retry /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel what="the comparison" error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -168,7 +167,7 @@ fn CompareBody(data: Comparison) -> impl IntoView {
         .collect();
     let label = format!("Comparison of {} by {}", lines.len(), data.metric.label());
     let chart = view! {
-        <LineChart element_id="compare-chart" kind="compare" lines=Signal::stored(lines) label=Signal::stored(label) />
+        <Chart element_id="compare-chart" kind="compare" lines label />
     }
     .into_any();
     view! {
@@ -211,14 +210,11 @@ fn CompareBody(data: Comparison) -> impl IntoView {
 /// How many matches the picker offers at once.
 const PICKER_MATCHES: u32 = 8;
 
-/// The compared accounts, each removable, and a search to add one: the
-/// matches of what is typed (by handle or name, among every account) are
-/// buttons; adding one clears the search for the next.
+/// The compared accounts, each a link to the comparison without it.
 #[component]
-fn AccountPicker(state: Memo<CompareState>) -> impl IntoView {
+fn ComparedChips(state: Memo<CompareState>) -> impl IntoView {
     // The biggest accounts: the chips' names for the usual candidates.
-    let known = cached_resource(
-        "accounts",
+    let known = Resource::new(
         || (),
         |_| {
             list_accounts(
@@ -233,6 +229,37 @@ fn AccountPicker(state: Memo<CompareState>) -> impl IntoView {
             )
         },
     );
+    let chips = move || {
+        Suspend::new(async move {
+            let known = known.await.map(|page| page.items).unwrap_or_default();
+            let s = state.get();
+            s.ids
+                .iter()
+                .map(|id| {
+                    let name = known
+                        .iter()
+                        .find(|a| a.id == *id)
+                        .map_or_else(|| format!("#{id}"), |a| a.handle.clone());
+                    let without: Vec<i64> = s.ids.iter().copied().filter(|x| x != id).collect();
+                    view! {
+                        <a class="chip" href=s.with_ids(without).href() data-noscroll="true" title="Remove from the comparison">
+                            {name} " ✕"
+                        </a>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! { <Transition fallback=|| ()>{chips}</Transition> }
+}
+
+/// A search to add an account to the comparison `state`: the matches of
+/// what is typed (by handle or name, among every account) are buttons;
+/// adding one loads the comparison with it, where the search is empty for
+/// the next.
+#[island(lazy)]
+fn AccountPicker(state: CompareState) -> impl IntoView {
+    crate::preload::island("AccountPicker");
     let search = RwSignal::new(String::new());
     let matches = Resource::new(
         move || search.get().trim().to_owned(),
@@ -254,57 +281,30 @@ fn AccountPicker(state: Memo<CompareState>) -> impl IntoView {
             .map(|page| page.items)
         },
     );
-    let navigate = use_navigate();
+    let ids = StoredValue::new(state.ids.clone());
+    let full = state.ids.len() >= MAX_COMPARED;
     let add = Callback::new(move |id: i64| {
-        let current = state.get_untracked();
-        if current.ids.contains(&id) || current.ids.len() >= MAX_COMPARED {
+        let mut ids = ids.get_value();
+        if ids.contains(&id) || ids.len() >= MAX_COMPARED {
             return;
         }
-        let mut ids = current.ids.clone();
         ids.push(id);
-        search.set(String::new());
-        navigate(
-            &current.with_ids(ids).href(),
-            NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        #[cfg(feature = "hydrate")]
+        keep_scroll_and_open(&state.with_ids(ids).href());
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ids;
     });
-    let chips = move || {
-        Suspend::new(async move {
-            let known = known.await.map(|page| page.items).unwrap_or_default();
-            let s = state.get();
-            s.ids
-                .iter()
-                .map(|id| {
-                    let name = known
-                        .iter()
-                        .find(|a| a.id == *id)
-                        .map_or_else(|| format!("#{id}"), |a| a.handle.clone());
-                    let without: Vec<i64> = s.ids.iter().copied().filter(|x| x != id).collect();
-                    view! {
-                        <a class="chip" href=s.with_ids(without).href() title="Remove from the comparison">
-                            {name} " ✕"
-                        </a>
-                    }
-                })
-                .collect_view()
-        })
-    };
     let results = move || {
         Suspend::new(async move {
-            let s = state.get();
             let text = search.get();
             match matches.await {
                 _ if text.trim().is_empty() => ().into_any(),
                 Err(_) => view! { <p class="muted">"The search did not answer; try again."</p> }
                     .into_any(),
                 Ok(found) => {
-                    let found: Vec<_> = found
-                        .into_iter()
-                        .filter(|a| !s.ids.contains(&a.id))
-                        .collect();
+                    let found: Vec<_> = ids.with_value(|ids| {
+                        found.into_iter().filter(|a| !ids.contains(&a.id)).collect()
+                    });
                     if found.is_empty() {
                         return view! { <p class="muted" data-testid="picker-none">"No other account matches."</p> }.into_any();
                     }
@@ -323,34 +323,46 @@ fn AccountPicker(state: Memo<CompareState>) -> impl IntoView {
             }
         })
     };
-    let full = move || state.get().ids.len() >= MAX_COMPARED;
     view! {
-        <div class="filters picker" data-testid="compared">
-            <Transition fallback=|| ()>{chips}</Transition>
-            // Enter adds the first match.
-            <form role="search" on:submit=move |ev| {
-                ev.prevent_default();
-                let ids = state.get_untracked().ids;
-                let first = matches
-                    .get_untracked()
-                    .and_then(Result::ok)
-                    .and_then(|found| found.into_iter().find(|a| !ids.contains(&a.id)));
-                if let Some(first) = first {
-                    add.run(first.id);
-                }
-            }>
-                <label>
-                    "Add "
-                    <input type="search" name="add" autocomplete="off" disabled=full
-                        placeholder=move || if full() { "six accounts at most" } else { "search accounts…" }
-                        prop:value=move || search.get()
-                        on:input=move |ev| search.set(event_target_value(&ev)) />
-                </label>
-            </form>
-        </div>
+        // Enter adds the first match.
+        <form role="search" on:submit=move |ev| {
+            ev.prevent_default();
+            let first = matches
+                .get_untracked()
+                .and_then(Result::ok)
+                .and_then(|found| ids.with_value(|ids| found.into_iter().find(|a| !ids.contains(&a.id))));
+            if let Some(first) = first {
+                add.run(first.id);
+            }
+        }>
+            <label>
+                "Add "
+                <input type="search" name="add" autocomplete="off" disabled=full
+                    placeholder=if full { "six accounts at most" } else { "search accounts…" }
+                    prop:value=move || search.get()
+                    on:input=move |ev| search.set(event_target_value(&ev)) />
+            </label>
+        </form>
         <Transition fallback=|| ()>{results}</Transition>
     }
 }
+
+/// Loads `href` where the reader is on the page now (as `keep-scroll.js`
+/// does for links marked `data-noscroll`).
+#[cfg(feature = "hydrate")]
+fn keep_scroll_and_open(href: &str) {
+    let y = window().scroll_y().unwrap_or(0.0);
+    if let Ok(Some(storage)) = window().session_storage() {
+        let url = format!("{}{href}", window().location().origin().unwrap_or_default());
+        let kept = serde_json::json!({ "url": url, "y": y }).to_string();
+        let _ = storage.set_item(KEPT_SCROLL, &kept);
+    }
+    let _ = window().location().assign(href);
+}
+
+/// The `sessionStorage` key `keep-scroll.js` reads on load.
+#[cfg(feature = "hydrate")]
+const KEPT_SCROLL: &str = "reach:scroll";
 
 #[cfg(test)]
 mod tests {

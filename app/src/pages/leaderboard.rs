@@ -4,13 +4,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 use serde::Serialize;
 
 use crate::api::get_leaderboard;
-use crate::client_cache::cached_resource;
 use crate::components::avatar::Avatar;
 use crate::components::filters::{PlatformSelect, TagSelect};
 use crate::components::pager::PagerFooter;
@@ -130,8 +128,7 @@ fn period_label(days: u32) -> String {
 pub fn LeaderboardPage() -> impl IntoView {
     let query = use_query_map();
     let state = Memo::new(move |_| BoardState::from_query(&query.read()));
-    let board = cached_resource(
-        "leaderboard",
+    let board = Resource::new(
         move || state.get(),
         |s| {
             get_leaderboard(
@@ -147,17 +144,6 @@ pub fn LeaderboardPage() -> impl IntoView {
             )
         },
     );
-    let retry = Callback::new(move |_| board.refetch());
-    let navigate = use_navigate();
-    let go = move |target: BoardState| {
-        navigate(
-            &target.href(),
-            NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    };
     let segment = move |label: Signal<String>, active: Signal<bool>, href: Signal<String>| {
         view! {
             <a href=href data-noscroll="true" class:active=active aria-current=move || active.get().then_some("true")>{label}</a>
@@ -191,19 +177,13 @@ pub fn LeaderboardPage() -> impl IntoView {
                 )).collect_view()}
             </div>
         </div>
-        // A GET form: without JavaScript, "Apply" loads the chosen board.
-        <form class="filters" method="get" action="/leaderboard" on:submit=|ev| ev.prevent_default()>
+        // A GET form: "Apply" loads the chosen board.
+        <form class="filters" method="get" action="/leaderboard">
             <input type="hidden" name="metric" value=move || state.get().metric.as_str() />
             <input type="hidden" name="by" value=move || state.get().by.as_str() />
             <input type="hidden" name="days" value=move || state.get().days />
-            <PlatformSelect selected=Signal::derive(move || state.get().platform) on_change={
-                let go = go.clone();
-                move |platform| go(state.get_untracked().with(|s| s.platform = platform))
-            } />
-            <TagSelect selected=Signal::derive(move || state.get().tag) on_change={
-                let go = go.clone();
-                move |tag| go(state.get_untracked().with(|s| s.tag = tag))
-            } />
+            <PlatformSelect selected=state.get_untracked().platform />
+            <TagSelect selected=state.get_untracked().tag />
             <label>
                 "As of "
                 <input
@@ -211,15 +191,7 @@ pub fn LeaderboardPage() -> impl IntoView {
                     name="date"
                     data-testid="board-date"
                     max=chrono::Utc::now().date_naive().to_string()
-                    prop:value=move || state.get().date
                     value=state.get_untracked().date
-                    on:change={
-                        let go = go.clone();
-                        move |ev| {
-                            let date = event_target_value(&ev);
-                            go(state.get_untracked().with(|s| s.date = date))
-                        }
-                    }
                 />
             </label>
             <button class="apply" type="submit">"Apply"</button>
@@ -261,7 +233,7 @@ pub fn LeaderboardPage() -> impl IntoView {
                     match board.await {
                         Ok(board) => view! { <Entries board=board.clone() state /> }.into_any(),
                         Err(error) => view! {
-                            <TableError what="the leaderboard" columns=COLUMNS error retry />
+                            <TableError what="the leaderboard" columns=COLUMNS error />
                         }.into_any(),
                     }
                 })}

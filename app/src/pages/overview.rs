@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{get_overview, list_tags};
-use crate::client_cache::cached_resource;
-use crate::components::chart::{ChartLine, LineChart, Stroke};
+use crate::components::chart::{Chart, ChartLine, Stroke};
 use crate::components::events::EventList;
 use crate::components::status::{CardSkeleton, ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
@@ -19,8 +18,7 @@ use crate::model::{
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let overview = cached_resource("overview", || (), |_| get_overview());
-    let retry = Callback::new(move |_| overview.refetch());
+    let overview = Resource::new(|| (), |_| get_overview());
 
     view! {
         <Title text="Overview" />
@@ -48,7 +46,7 @@ pub fn OverviewPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(data) => view! { <OverviewBody data /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel what="the overview" error retry /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel what="the overview" error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -234,7 +232,7 @@ fn AudienceChart(audience: Audience) -> impl IntoView {
     view! {
         <section data-testid="audience">
             <h2>"Audience over time"</h2>
-            <LineChart element_id="audience-chart" kind="audience" lines=Signal::stored(lines) label=Signal::stored(label) />
+            <Chart element_id="audience-chart" kind="audience" lines label />
         </section>
     }
     .into_any()
@@ -284,8 +282,7 @@ fn audience_lines(from: chrono::NaiveDate, series: &[AudienceSeries]) -> Vec<Cha
 /// Each tag's accounts, followers and weekly change.
 #[component]
 fn TagTotals() -> impl IntoView {
-    let tags = cached_resource("tags", || (), |_| list_tags());
-    let retry = Callback::new(move |_| tags.refetch());
+    let tags = Resource::new(|| (), |_| list_tags());
     view! {
         <section>
             <h2>"By tag"</h2>
@@ -314,7 +311,7 @@ fn TagTotals() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             }.into_any(),
-                            Err(error) => view! { <TableError what="the tags" columns=4 error retry /> }.into_any(),
+                            Err(error) => view! { <TableError what="the tags" columns=4 error /> }.into_any(),
                         }
                     })}
                 </Transition>

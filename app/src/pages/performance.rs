@@ -17,17 +17,26 @@ const REFRESH_MS: u32 = 5_000;
 
 #[component]
 pub fn PerformancePage() -> impl IntoView {
+    view! {
+        <Title text="Performance" />
+        <h1>"Performance"</h1>
+        <p class="muted">"This instance's own figures, refreshed every 5 seconds. Latencies are measured in the server, from request to response headers."</p>
+        <PerformanceLive />
+    }
+}
+
+/// The figures: an island, so they are asked for again every few seconds
+/// without reloading the page.
+#[island(lazy)]
+fn PerformanceLive() -> impl IntoView {
+    crate::preload::island("PerformanceLive");
     let performance = Resource::new(|| (), |_| get_performance());
-    let retry = Callback::new(move |_| performance.refetch());
     poll_while(
         REFRESH_MS,
         move || performance.get().is_some(),
         move || performance.refetch(),
     );
     view! {
-        <Title text="Performance" />
-        <h1>"Performance"</h1>
-        <p class="muted">"This instance's own figures, refreshed every 5 seconds. Latencies are measured in the server, from request to response headers."</p>
         <Transition fallback=|| view! {
             <div class="cards"><CardSkeleton /><CardSkeleton /><CardSkeleton /><CardSkeleton /></div>
             <table class="data"><TableSkeleton rows=8 columns=8 /></table>
@@ -35,7 +44,7 @@ pub fn PerformancePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match performance.await {
                     Ok(data) => view! { <PerformanceBody data /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel what="the performance figures" error retry /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel what="the performance figures" error /> }.into_any(),
                 }
             })}
         </Transition>

@@ -2,19 +2,19 @@
 //! "Collect now" button, each platform's status (the platforms panel), and
 //! one run's per-platform timings and per-account outcomes.
 //!
-//! While a run is under way the list asks again every second, so its
-//! progress moves without a reload; the button is a plain form, so it works
-//! before the WASM loads, too.
+//! The runs table is an island: while a run is under way it asks again
+//! every second, so its progress moves without a reload; the button is a
+//! plain form, so it works before the WASM loads, too. A run's own page is
+//! rendered on the server and reloads itself while the run is under way.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{CollectNow, get_run, list_runs};
-use crate::client_cache;
 use crate::components::pager::PagerFooter;
 use crate::components::platforms::PlatformsPanel;
-use crate::components::session::AdminOnly;
+use crate::components::session::Session;
 use crate::components::status::{ErrorPanel, TableError, TableSkeleton};
 use crate::components::time::LocalTime;
 use crate::format::grouped;
@@ -23,8 +23,12 @@ use crate::pages::poll_while;
 
 const RUNS_PER_PAGE: u32 = 20;
 const RESULTS_PER_PAGE: u32 = 50;
-/// How often a page showing a run in progress asks for news.
+/// Where "Collect now" posts without the WASM.
+const COLLECT_PATH: &str = <CollectNow as server_fn::ServerFn>::PATH;
+/// How often the runs table asks for news while a run is under way.
 const PROGRESS_POLL_MS: u32 = 1_000;
+/// How often a run's own page reloads while the run is under way.
+const RUN_REFRESH_SECONDS: &str = "2";
 
 fn page_from(query: &leptos_router::params::ParamsMap) -> u32 {
     query
@@ -37,13 +41,32 @@ fn page_from(query: &leptos_router::params::ParamsMap) -> u32 {
 #[component]
 pub fn RunsPage() -> impl IntoView {
     let query = use_query_map();
-    let page = Memo::new(move |_| page_from(&query.read()));
+    let page = page_from(&query.read_untracked());
+    let session = Session::expect();
+    view! {
+        <Title text="Collection runs" />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let admin = matches!(session.me.await, Ok(Some(_)));
+                view! { <RunsBoard page admin /> }
+            })}
+        </Suspense>
+        <PlatformsPanel />
+    }
+}
+
+/// The runs table with its "Collect now" button: an island, so that a run
+/// asked for here shows as soon as it exists and its progress moves without
+/// a reload. `admin` is whether the reader may start one (the server
+/// decides again when asked).
+#[island(lazy)]
+fn RunsBoard(page: u32, admin: bool) -> impl IntoView {
+    crate::preload::island("RunsBoard");
     let runs = Resource::new(
-        move || page.get(),
-        |page| list_runs(Some(page), Some(RUNS_PER_PAGE)),
+        move || (),
+        move |_| list_runs(Some(page), Some(RUNS_PER_PAGE)),
     );
     let collect = ServerAction::<CollectNow>::new();
-    let retry = Callback::new(move |_| runs.refetch());
 
     // A run asked for here appears a moment later, and one under way moves
     // on: look again until the new run has shown up and none is running.
@@ -58,11 +81,8 @@ pub fn RunsPage() -> impl IntoView {
             awaiting_run_after.set(Some(newest_id(runs.get_untracked())));
         }
     });
-    // A run rewrites what every other page shows: the browser's cached
-    // answers are dropped when one is asked for and again when it ends.
     Effect::new(move |_| {
         if collect.version().get() > 0 {
-            client_cache::clear();
             runs.refetch();
         }
     });
@@ -72,13 +92,6 @@ pub fn RunsPage() -> impl IntoView {
                 .iter()
                 .any(|run| run.status == RunStatus::Running)
         })
-    });
-    Effect::new(move |was_running: Option<bool>| {
-        let running = in_progress.get();
-        if was_running == Some(true) && !running {
-            client_cache::clear();
-        }
-        running
     });
     let in_progress = move || in_progress.get();
     let awaiting = move || {
@@ -95,16 +108,25 @@ pub fn RunsPage() -> impl IntoView {
     );
 
     view! {
-        <Title text="Collection runs" />
         <div class="heading">
             <h1>"Collection runs"</h1>
-            <AdminOnly action="collect now">
-                <ActionForm action=collect attr:class="collect-now">
-                    <button type="submit" data-testid="collect-now" disabled=move || collect.pending().get()>
-                        "Collect now"
-                    </button>
-                </ActionForm>
-            </AdminOnly>
+            {if admin {
+                // A plain form (it works before the WASM has loaded), sent
+                // by the action once live: `ActionForm` would bring a form
+                // decoder into the WASM for a form without fields.
+                view! {
+                    <form method="post" action=COLLECT_PATH class="collect-now" on:submit=move |ev| {
+                        ev.prevent_default();
+                        collect.dispatch(CollectNow {});
+                    }>
+                        <button type="submit" data-testid="collect-now" disabled=move || collect.pending().get()>
+                            "Collect now"
+                        </button>
+                    </form>
+                }.into_any()
+            } else {
+                view! { <a href="/login" class="muted" data-testid="sign-in-to">"Sign in to collect now"</a> }.into_any()
+            }}
         </div>
         <p class="status-line" role="status" data-testid="collect-answer">
             // Says what is true now: asked for, then under way (the run is in
@@ -145,14 +167,13 @@ pub fn RunsPage() -> impl IntoView {
                     match runs.await {
                         Ok(page) => view! { <RunRows page /> }.into_any(),
                         Err(error) => view! {
-                            <TableError what="the runs" columns=9 error retry />
+                            <TableError what="the runs" columns=9 error />
                         }.into_any(),
                     }
                 })}
             </Transition>
         </table>
         </div>
-        <PlatformsPanel />
     }
 }
 
@@ -239,18 +260,6 @@ pub fn RunPage() -> impl IntoView {
             }
         },
     );
-    let retry = Callback::new(move |_| detail.refetch());
-    poll_while(
-        PROGRESS_POLL_MS,
-        move || {
-            detail
-                .get()
-                .and_then(Result::ok)
-                .is_some_and(|d| d.run.status == RunStatus::Running)
-        },
-        move || detail.refetch(),
-    );
-
     view! {
         <p><a href="/runs">"← All runs"</a></p>
         <Transition fallback=|| view! {
@@ -267,7 +276,7 @@ pub fn RunPage() -> impl IntoView {
                         {
                             response.set_status(axum::http::StatusCode::NOT_FOUND);
                         }
-                        view! { <ErrorPanel what="the run" error retry /> }.into_any()
+                        view! { <ErrorPanel what="the run" error /> }.into_any()
                     }
                 }
             })}
@@ -285,8 +294,12 @@ fn RunBody(detail: RunDetail) -> impl IntoView {
     let id = run.id;
     let pages = results.page_count();
     let current = results.page;
+    // A run under way is shown again every second or two until it ends:
+    // the page is rendered on the server, so it asks the server again.
+    let running = run.status == RunStatus::Running;
     view! {
         <Title text=format!("Run #{id}") />
+        {running.then(|| view! { <Meta http_equiv="refresh" content=RUN_REFRESH_SECONDS /> })}
         <h1>{format!("Run #{id}")}</h1>
         <p class="run">
             "Started "

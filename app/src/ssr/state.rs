@@ -45,13 +45,13 @@ pub struct Assets {
 
 /// What `cargo leptos build --split` wrote: the WASM chunks each lazy
 /// function needs (its `__wasm_split_manifest*.json`) and the loader that
-/// fetches them. A page names its route's chunks in its `<head>`, so the
+/// fetches them. A page names its lazy islands' chunks in its `<head>`, so the
 /// browser fetches them beside the main WASM rather than after it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SplitChunks {
     /// `/pkg/__wasm_split.<hash>.js`.
     pub loader: Option<Arc<str>>,
-    /// Lazy function name (`__overview_route_view_<hash>`) → the URLs of
+    /// Lazy function name (`line_chart_loader_<hash>`) → the URLs of
     /// its chunks, `/pkg/chunk_12.<hash>.wasm`.
     pub by_function: Arc<std::collections::BTreeMap<String, Vec<String>>>,
 }
@@ -95,11 +95,13 @@ impl SplitChunks {
         }
     }
 
-    /// The chunks of the lazy function whose name starts with `prefix`.
+    /// The chunks of the lazy function whose name starts with `prefix`
+    /// (leading underscores aside).
     pub fn of(&self, prefix: &str) -> &[String] {
+        let prefix = prefix.trim_start_matches('_');
         self.by_function
             .iter()
-            .find(|(function, _)| function.starts_with(prefix))
+            .find(|(function, _)| function.trim_start_matches('_').starts_with(prefix))
             .map_or(&[], |(_, urls)| urls.as_slice())
     }
 }

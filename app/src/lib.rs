@@ -1,10 +1,10 @@
 //! Reach's dashboard: one Leptos application in islands mode. The server
 //! renders every page whole (the router, the data, the tables); only the
 //! parts that react in the browser are islands (`#[island]`: the charts, the
-//! theme switch, the forms that write, the runs' live progress, compare's
-//! picker), and only they are compiled to WASM and hydrated. The larger
-//! ones are lazy: each is a WASM chunk of its own, fetched only by pages
-//! that show it (see [`preload`]).
+//! theme switch, the forms that write, the runs' live progress, the live
+//! performance figures), and only they are compiled to WASM and hydrated.
+//! The larger ones are lazy: each is a WASM chunk of its own, fetched only
+//! by pages that show it (see [`preload`]).
 //!
 //! Compiled twice: with `ssr` into the server (which also brings the database
 //! layer and the application state), and with `hydrate` into the WASM bundle.

@@ -251,19 +251,20 @@ test('a comparison is built in the page and shared as a link', async ({ page, re
   await hydrated(page);
   await page.getByRole('link', { name: 'compare with others' }).click();
   await expect(page).toHaveURL(new RegExp(`/compare\\?ids=${a.id}$`));
-  // The picker searches every account; adding one clears the search.
+  // The picker searches every account on Enter; adding one clears the search.
   const search = page.getByRole('searchbox', { name: 'Add' });
   await search.fill(b.handle.slice(0, 4));
+  await search.press('Enter');
   const results = page.getByTestId('picker-results');
-  await results.locator(`button[data-account-id="${b.id}"]`).click();
+  await results.locator(`a[data-account-id="${b.id}"]`).click();
   await expect(page).toHaveURL(new RegExp(`ids=${a.id},${b.id}&`));
   await expect(search).toHaveValue('');
   await expect(results).toHaveCount(0);
   // An account already compared is not offered again.
   await search.fill(a.handle);
+  await search.press('Enter');
   await expect(page.getByTestId('picker-none').or(results)).toBeVisible();
-  await expect(results.locator(`button[data-account-id="${a.id}"]`)).toHaveCount(0);
-  await search.fill('');
+  await expect(results.locator(`a[data-account-id="${a.id}"]`)).toHaveCount(0);
   const rows = page.getByTestId('compare-table').locator('tbody tr');
   await expect(rows).toHaveCount(2);
   const chart = page.locator('[data-chart=compare]');

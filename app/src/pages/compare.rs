@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::api::{compare_accounts, list_accounts};
 use crate::components::chart::{Chart, ChartLine};
@@ -18,7 +18,7 @@ use crate::model::{
 };
 
 /// The comparison as read from (and written to) the URL.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 struct CompareState {
     ids: Vec<i64>,
     metric: Metric,
@@ -113,7 +113,7 @@ pub fn ComparePage() -> impl IntoView {
         <p class="muted">"Up to six accounts on one chart. Indexed shows each as a percentage of its first value in the range, so accounts of any size compare."</p>
         <div class="filters picker" data-testid="compared">
             <ComparedChips state />
-            <AccountPicker state=state.get_untracked() />
+            <AccountPicker state search=query.read_untracked().get("q").unwrap_or_default() />
         </div>
         <div class="toolbar">
             <div class="segmented" role="group" aria-label="Range">
@@ -253,16 +253,17 @@ fn ComparedChips(state: Memo<CompareState>) -> impl IntoView {
     view! { <Transition fallback=|| ()>{chips}</Transition> }
 }
 
-/// A search to add an account to the comparison `state`: the matches of
-/// what is typed (by handle or name, among every account) are buttons;
-/// adding one loads the comparison with it, where the search is empty for
-/// the next.
-#[island(lazy)]
-fn AccountPicker(state: CompareState) -> impl IntoView {
-    crate::preload::island("AccountPicker");
-    let search = RwSignal::new(String::new());
+/// A search to add an account to the comparison: a GET form, whose text
+/// the server searches (by handle or name, among every account) and whose
+/// matches are links to the comparison with that account added, where the
+/// search is empty again for the next.
+#[component]
+fn AccountPicker(state: Memo<CompareState>, search: String) -> impl IntoView {
+    let current = state.get_untracked();
+    let full = current.ids.len() >= MAX_COMPARED;
+    let text = search.trim().to_owned();
     let matches = Resource::new(
-        move || search.get().trim().to_owned(),
+        move || text.clone(),
         |text| async move {
             if text.is_empty() {
                 return Ok(Vec::new());
@@ -281,41 +282,34 @@ fn AccountPicker(state: CompareState) -> impl IntoView {
             .map(|page| page.items)
         },
     );
-    let ids = StoredValue::new(state.ids.clone());
-    let full = state.ids.len() >= MAX_COMPARED;
-    let add = Callback::new(move |id: i64| {
-        let mut ids = ids.get_value();
-        if ids.contains(&id) || ids.len() >= MAX_COMPARED {
-            return;
-        }
-        ids.push(id);
-        #[cfg(feature = "hydrate")]
-        keep_scroll_and_open(&state.with_ids(ids).href());
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ids;
-    });
+    let searched = !search.trim().is_empty();
     let results = move || {
         Suspend::new(async move {
-            let text = search.get();
+            let s = state.get_untracked();
             match matches.await {
-                _ if text.trim().is_empty() => ().into_any(),
+                _ if !searched => ().into_any(),
                 Err(_) => view! { <p class="muted">"The search did not answer; try again."</p> }
                     .into_any(),
                 Ok(found) => {
-                    let found: Vec<_> = ids.with_value(|ids| {
-                        found.into_iter().filter(|a| !ids.contains(&a.id)).collect()
-                    });
+                    let found: Vec<_> = found
+                        .into_iter()
+                        .filter(|a| !s.ids.contains(&a.id))
+                        .collect();
                     if found.is_empty() {
                         return view! { <p class="muted" data-testid="picker-none">"No other account matches."</p> }.into_any();
                     }
                     view! {
                         <ul class="picker-results" data-testid="picker-results">
-                            {found.into_iter().map(|a| view! {
-                                <li>
-                                    <button type="button" data-account-id=a.id on:click=move |_| add.run(a.id)>
-                                        {a.handle} " " <span class="muted">{a.platform.label()}</span>
-                                    </button>
-                                </li>
+                            {found.into_iter().map(|a| {
+                                let mut ids = s.ids.clone();
+                                ids.push(a.id);
+                                view! {
+                                    <li>
+                                        <a href=s.with_ids(ids).href() data-noscroll="true" data-account-id=a.id title="Add to the comparison">
+                                            {a.handle} " " <span class="muted">{a.platform.label()}</span>
+                                        </a>
+                                    </li>
+                                }
                             }).collect_view()}
                         </ul>
                     }.into_any()
@@ -323,46 +317,27 @@ fn AccountPicker(state: CompareState) -> impl IntoView {
             }
         })
     };
+    let ids = current
+        .ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     view! {
-        // Enter adds the first match.
-        <form role="search" on:submit=move |ev| {
-            ev.prevent_default();
-            let first = matches
-                .get_untracked()
-                .and_then(Result::ok)
-                .and_then(|found| ids.with_value(|ids| found.into_iter().find(|a| !ids.contains(&a.id))));
-            if let Some(first) = first {
-                add.run(first.id);
-            }
-        }>
+        <form role="search" method="get" action="/compare">
+            <input type="hidden" name="ids" value=ids />
+            <input type="hidden" name="metric" value=current.metric.as_str() />
+            <input type="hidden" name="range" value=current.range.as_str() />
+            <input type="hidden" name="mode" value=current.mode.as_str() />
             <label>
                 "Add "
-                <input type="search" name="add" autocomplete="off" disabled=full
-                    placeholder=if full { "six accounts at most" } else { "search accounts…" }
-                    prop:value=move || search.get()
-                    on:input=move |ev| search.set(event_target_value(&ev)) />
+                <input type="search" name="q" autocomplete="off" disabled=full value=search
+                    placeholder=if full { "six accounts at most" } else { "search accounts, then Enter" } />
             </label>
         </form>
         <Transition fallback=|| ()>{results}</Transition>
     }
 }
-
-/// Loads `href` where the reader is on the page now (as `keep-scroll.js`
-/// does for links marked `data-noscroll`).
-#[cfg(feature = "hydrate")]
-fn keep_scroll_and_open(href: &str) {
-    let y = window().scroll_y().unwrap_or(0.0);
-    if let Ok(Some(storage)) = window().session_storage() {
-        let url = format!("{}{href}", window().location().origin().unwrap_or_default());
-        let kept = serde_json::json!({ "url": url, "y": y }).to_string();
-        let _ = storage.set_item(KEPT_SCROLL, &kept);
-    }
-    let _ = window().location().assign(href);
-}
-
-/// The `sessionStorage` key `keep-scroll.js` reads on load.
-#[cfg(feature = "hydrate")]
-const KEPT_SCROLL: &str = "reach:scroll";
 
 #[cfg(test)]
 mod tests {

@@ -54,6 +54,9 @@ test('collect now starts a run whose progress and outcome show', async ({ page, 
   await expect(first).toContainText(`#${before.items[0].id + 1}`);
   await expect(first).toContainText('finished');
   await expect(first).toContainText('simulated');
+  // Drawn anew by the live table, its moment reads live at once (relative:
+  // a demo run is dated at the start of its simulated day), not in UTC.
+  await expect(first.locator('time')).toHaveText(/^(just now|\d+ (min|h) ago)$/);
 
   await first.getByRole('link').click();
   await expect(page).toHaveURL(new RegExp(`/runs/${before.items[0].id + 1}$`));

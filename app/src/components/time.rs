@@ -13,16 +13,29 @@ use crate::format::{minute, timestamp};
 /// A moment: UTC from the server, with the moment itself in the `datetime`
 /// attribute; once the page is live, [`crate::components::live::PageLive`]
 /// rewrites every such element (relative when recent, local time otherwise,
-/// the exact local time in the tooltip) and keeps them current.
+/// the exact local time in the tooltip) and keeps them current. Drawn anew
+/// inside a live island (the runs table, as it refreshes), it reads live at
+/// once; hydrating keeps the server's text until `PageLive` rewrites it.
 #[component]
 pub fn LocalTime(at: Option<DateTime<Utc>>) -> impl IntoView {
     let Some(at) = at else {
         return view! { <span>"never"</span> }.into_any();
     };
-    let utc = timestamp(Some(at));
-    let title = utc.clone();
+    #[cfg(feature = "hydrate")]
+    let (text, title) = {
+        // Minutes west of UTC at that moment, as JavaScript counts them.
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            at.timestamp_millis() as f64
+        ));
+        live_text(at, Utc::now(), date.get_timezone_offset() as i32)
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let (text, title) = {
+        let utc = timestamp(Some(at));
+        (utc.clone(), utc)
+    };
     view! {
-        <time datetime=at.to_rfc3339() data-live=at.timestamp_millis() title=title>{utc}</time>
+        <time datetime=at.to_rfc3339() data-live=at.timestamp_millis() title=title>{text}</time>
     }
     .into_any()
 }

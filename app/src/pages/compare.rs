@@ -56,15 +56,19 @@ impl CompareState {
         }
     }
 
-    fn href(&self) -> String {
-        let ids = self
-            .ids
+    /// The accounts as the `ids` parameter: `3,7,9`.
+    fn ids_param(&self) -> String {
+        self.ids
             .iter()
             .map(i64::to_string)
             .collect::<Vec<_>>()
-            .join(",");
+            .join(",")
+    }
+
+    fn href(&self) -> String {
         format!(
-            "/compare?ids={ids}&metric={}&range={}&mode={}",
+            "/compare?ids={}&metric={}&range={}&mode={}",
+            self.ids_param(),
             self.metric.as_str(),
             self.range.as_str(),
             self.mode.as_str()
@@ -317,12 +321,7 @@ fn AccountPicker(state: Memo<CompareState>, search: String) -> impl IntoView {
             }
         })
     };
-    let ids = current
-        .ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids = current.ids_param();
     view! {
         <form role="search" method="get" action="/compare">
             <input type="hidden" name="ids" value=ids />

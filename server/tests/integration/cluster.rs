@@ -374,10 +374,28 @@ async fn three_instances_share_the_budget_split_the_work_and_take_over_a_killed_
         "every instance took part: {shares:?}"
     );
 
-    // 3. Another "collect now"; one instance is killed mid-way.
+    // 3. Another "collect now"; one instance is killed mid-way. The results
+    // are stored before each instance closes its run, and an instance is
+    // busy a moment after its run's row says finished: until then a request
+    // is rightly refused as already running.
+    until_count(
+        &app.db,
+        "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM collection_runs WHERE status = 'running'",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
     let before = fake.seen().len();
-    let answer: serde_json::Value = collect(&first).await.unwrap().json().await.unwrap();
-    assert_eq!(answer["status"], "started", "{answer}");
+    let asked = Instant::now();
+    loop {
+        let answer: serde_json::Value = collect(&first).await.unwrap().json().await.unwrap();
+        if answer["status"] == "started" {
+            break;
+        }
+        assert_eq!(answer["status"], "already_running", "{answer}");
+        assert!(asked.elapsed() < Duration::from_secs(5), "{answer}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     until_count(
         &app.db,
         "SELECT COUNT(*) FROM accounts WHERE lease_owner LIKE 'c3#%'",

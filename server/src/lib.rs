@@ -12,6 +12,7 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod platforms;
+pub mod priority;
 pub mod retention;
 pub mod schedule;
 pub mod telemetry;

@@ -4,10 +4,22 @@
 //! setting; [`reach::cli`] carries them out.
 
 use clap::Parser;
+use reach::config::Command;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = reach::config::Cli::parse();
-    reach::telemetry::init(&cli.log, cli.log_format);
-    reach::cli::run(cli).await
+    // `reach collect` is background work through and through: lowered here,
+    // before the runtime starts its threads, every one of them inherits it.
+    let lowered = matches!(cli.command, Some(Command::Collect))
+        .then(|| reach::priority::lower_this_thread(cli.collect.nice));
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            reach::telemetry::init(&cli.log, cli.log_format);
+            if let Some(Err(error)) = lowered {
+                tracing::warn!(%error, "cannot lower the collection's CPU priority");
+            }
+            reach::cli::run(cli).await
+        })
 }

@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = database::connect(&cli.database).await?;
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(serve) => {
-            serve::run(db, serve, &cli.cache, &cli.collect, &cli.database.url).await
+            serve::run(db, serve, &cli.cache, &cli.collect, &cli.database).await
         }
         Command::Seed(seed) => collect::seed(&db, seed).await,
         Command::Collect => collect::run(db, &cli.collect, &cli.cache).await,

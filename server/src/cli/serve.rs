@@ -10,7 +10,9 @@ use app::ssr::state::{AppState, CollectTrigger};
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::config::{CacheConfig, CollectConfig, SeedConfig, ServeConfig};
+use crate::collect::engine::Stop;
+use crate::collect::status::CollectorStatus;
+use crate::config::{CacheConfig, CollectConfig, DatabaseConfig, SeedConfig, ServeConfig};
 use crate::{collect, database, http, schedule};
 
 /// How long a starting server waits for Redis before it listens anyway
@@ -26,7 +28,7 @@ pub async fn run(
     serve: ServeConfig,
     cache_config: &CacheConfig,
     collect: &CollectConfig,
-    database_url: &str,
+    database: &DatabaseConfig,
 ) -> anyhow::Result<()> {
     if serve.demo {
         seed_if_empty(&db).await?;
@@ -42,15 +44,23 @@ pub async fn run(
     // Before anything announces the server: a SIGTERM from then on
     // is a graceful stop.
     let shutdown = http::serve::shutdown_signal();
-    let engine = Arc::new(super::engine(
-        db.clone(),
-        collect,
-        cache_config,
-        instance.clone(),
-        metrics.clone(),
-    )?);
-    let shared = engine.upstream().budgets_ready(REDIS_START_WAIT).await;
-    tracing::info!(instance, budgets_shared = shared, "this instance's name");
+    let collector = Collector::start(CollectorSetup {
+        database: database.clone(),
+        // An in-memory database is one per pool: the collector shares it.
+        shared_pool: (database.url.starts_with("sqlite:")
+            && database::sqlite_file(&database.url).is_none())
+        .then(|| db.clone()),
+        collect: collect.clone(),
+        cache: cache_config.clone(),
+        instance: instance.clone(),
+        metrics: metrics.clone(),
+    })
+    .await?;
+    tracing::info!(
+        instance,
+        budgets_shared = collector.budgets_shared,
+        "this instance's name"
+    );
     let leptos_options = http::leptos_options(&serve.leptos_config)?;
     let app = http::Application::build(
         AppState {
@@ -61,14 +71,14 @@ pub async fn run(
             collect: trigger.clone(),
             metrics: metrics.clone(),
             access: serve.access.settings(),
-            collectors: app::ssr::state::CollectorsView(Arc::new(engine.status())),
+            collectors: app::ssr::state::CollectorsView(Arc::new(collector.status.clone())),
         },
         serve.http.limits(),
     )
     .await?;
     tracing::info!(
         address = %app.local_addr(),
-        database = %database::redact(database_url),
+        database = %database::redact(&database.url),
         "Reach is listening on http://{}",
         app.local_addr()
     );
@@ -76,17 +86,14 @@ pub async fn run(
         interval: serve.collect_interval,
         platforms: serve.platform_intervals.0.iter().copied().collect(),
     });
-    let stop = engine.stop_handle();
-    let collector = tokio::spawn(schedule::collect(engine, schedule, trigger));
+    let stop = collector.stop.clone();
+    let done = collector.run(schedule, trigger);
     // In-flight requests finish; then a running collection stops at
     // an account boundary, stores what it has and is recorded as
     // interrupted, its unstarted accounts given back.
     app.run_until_stopped(shutdown).await?;
     stop.request();
-    if tokio::time::timeout(SHUTDOWN_GRACE, collector)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(SHUTDOWN_GRACE, done).await.is_err() {
         tracing::warn!("the collection did not stop in time; leaving it to its leases");
     }
     Ok(())
@@ -108,4 +115,122 @@ async fn seed_if_empty(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// What the collector of `reach serve` is made of.
+struct CollectorSetup {
+    database: DatabaseConfig,
+    /// The server's pool, when the collector cannot open its own.
+    shared_pool: Option<DatabaseConnection>,
+    collect: CollectConfig,
+    cache: CacheConfig,
+    instance: String,
+    metrics: Metrics,
+}
+
+/// The collector of `reach serve`: on a thread of its own at the
+/// collection's CPU priority ([`crate::priority`]), with a runtime and a
+/// database pool of its own, so that every thread its work runs on (the
+/// runtime's, the HTTP clients', SQLite's connection threads) starts at
+/// that priority and the dashboard's reads come first.
+struct Collector {
+    status: CollectorStatus,
+    stop: Stop,
+    budgets_shared: bool,
+    /// Starts the schedule, once the server listens.
+    go: tokio::sync::oneshot::Sender<(Option<schedule::Schedule>, CollectTrigger)>,
+    /// Closed when the collector has stopped.
+    done: tokio::sync::oneshot::Receiver<()>,
+}
+
+impl Collector {
+    /// Starts the thread, opens the pool and builds the engine; the
+    /// schedule waits for [`Collector::run`].
+    async fn start(setup: CollectorSetup) -> anyhow::Result<Self> {
+        use tokio::sync::oneshot;
+        let (ready, is_ready) = oneshot::channel::<anyhow::Result<(CollectorStatus, Stop, bool)>>();
+        let (go, wait_for_go) = oneshot::channel();
+        let (finished, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("collector".to_owned())
+            .spawn(move || {
+                let lowered = crate::priority::lower_this_thread(setup.collect.nice);
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .thread_name("collector")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let _ = ready.send(Err(error.into()));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    if let Err(error) = lowered {
+                        tracing::warn!(%error, "cannot lower the collection's CPU priority");
+                    }
+                    let engine = async {
+                        let db = match setup.shared_pool {
+                            Some(db) => db,
+                            None => database::connect(&setup.database).await?,
+                        };
+                        let engine = Arc::new(super::engine(
+                            db,
+                            &setup.collect,
+                            &setup.cache,
+                            setup.instance,
+                            setup.metrics,
+                        )?);
+                        let shared = engine.upstream().budgets_ready(REDIS_START_WAIT).await;
+                        anyhow::Ok((engine, shared))
+                    }
+                    .await;
+                    let engine = match engine {
+                        Ok((engine, shared)) => {
+                            let started = (engine.status(), engine.stop_handle(), shared);
+                            if ready.send(Ok(started)).is_err() {
+                                return;
+                            }
+                            engine
+                        }
+                        Err(error) => {
+                            let _ = ready.send(Err(error));
+                            return;
+                        }
+                    };
+                    // Dropped unstarted when the server fails to start.
+                    if let Ok((schedule, trigger)) = wait_for_go.await {
+                        schedule::collect(engine, schedule, trigger).await;
+                    }
+                    drop(finished);
+                });
+            })
+            .context("cannot start the collector's thread")?;
+        let (status, stop, budgets_shared) = is_ready
+            .await
+            .context("the collector's thread ended before it started")??;
+        Ok(Self {
+            status,
+            stop,
+            budgets_shared,
+            go,
+            done,
+        })
+    }
+
+    /// Runs the collections (on `schedule`, if any, and on request) until
+    /// the stop is requested; the future ends when the collector has
+    /// stopped.
+    fn run(
+        self,
+        schedule: Option<schedule::Schedule>,
+        trigger: CollectTrigger,
+    ) -> impl std::future::Future<Output = ()> {
+        let _ = self.go.send((schedule, trigger));
+        let done = self.done;
+        async move {
+            let _ = done.await;
+        }
+    }
 }

@@ -91,6 +91,19 @@ pub struct CollectConfig {
     /// default `reach-<pid>-<random>`, new at every start.
     #[arg(long = "instance-name", env = "REACH_INSTANCE", value_parser = parse_instance_name, global = true)]
     pub instance: Option<String>,
+
+    /// The CPU priority of collection, as a `nice` value from 0 (the
+    /// server's own) to 19 (the lowest): a run's work yields the processor
+    /// to the dashboard's and the API's reads. Applies to `reach collect`
+    /// and to the collector of `reach serve`.
+    #[arg(
+        long = "collect-nice",
+        env = "REACH_COLLECT_NICE",
+        default_value_t = crate::priority::DEFAULT_NICE,
+        value_parser = clap::value_parser!(u8).range(0..=19),
+        global = true
+    )]
+    pub nice: u8,
 }
 
 impl CollectConfig {

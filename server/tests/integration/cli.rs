@@ -375,3 +375,72 @@ fn secrets_never_reach_the_log() {
         );
     }
 }
+
+/// The nice value of every thread of the process `pid`, by thread name.
+fn thread_priorities(pid: u32) -> Vec<(String, i32)> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    tasks
+        .filter_map(|task| {
+            let task = task.ok()?.path();
+            let name = std::fs::read_to_string(task.join("comm")).ok()?;
+            let stat = std::fs::read_to_string(task.join("stat")).ok()?;
+            // Fields after the name in parentheses: the state is the 3rd
+            // field of the line, the nice value the 19th.
+            let nice = stat.rsplit_once(')')?.1.split_whitespace().nth(16)?;
+            Some((name.trim().to_owned(), nice.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The collector of `reach serve` runs below the server's CPU priority, on
+/// its own threads and SQLite connections; the server's threads keep theirs.
+#[test]
+fn collection_runs_below_the_servers_cpu_priority() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_reach"))
+        .arg("--database-url")
+        .arg(format!("sqlite://{}/p.db", dir.path().display()))
+        .args(["serve", "--collect-nice", "12"])
+        .env("RUST_LOG", "info")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env(
+            "REACH_LEPTOS_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
+        )
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start reach serve");
+    let mut log = BufReader::new(server.stderr.take().unwrap()).lines();
+    let listening = log
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|line| line.contains("Reach is listening"));
+    assert!(listening, "the server starts");
+    // The test's own priority is the server's (CI may run everything niced).
+    let own = thread_priorities(std::process::id())[0].1;
+    let lowered = own.max(12);
+    let threads = thread_priorities(server.id());
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let named = |prefix: &str| -> Vec<i32> {
+        threads
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .map(|(_, nice)| *nice)
+            .collect()
+    };
+    let collector = named("collector");
+    assert!(!collector.is_empty(), "{threads:?}");
+    assert!(collector.iter().all(|nice| *nice == lowered), "{threads:?}");
+    let serving = named("tokio-rt");
+    assert!(!serving.is_empty(), "{threads:?}");
+    assert!(serving.iter().all(|nice| *nice == own), "{threads:?}");
+    // SQLite runs each connection on a thread: the collector's pool at its
+    // priority, the server's at the server's.
+    let sqlite = named("sqlx-sqlite");
+    assert!(
+        sqlite.contains(&lowered) && sqlite.contains(&own),
+        "{threads:?}"
+    );
+}

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult};
 use types::{Audience, AudienceSeries, Platform};
 
 use crate::StoreError;
@@ -84,14 +84,7 @@ fn upsert() -> OnConflict {
         .to_owned()
 }
 
-#[derive(FromQueryResult)]
-struct Row {
-    day: NaiveDate,
-    platform: String,
-    followers: i64,
-}
-
-/// The `days` days up to `today`, one series per platform with data, the
+/// The last `days` days up to `today`, one series per platform with data, the
 /// largest audience first; a day without a row is `None`.
 pub async fn series(
     db: &impl ConnectionTrait,
@@ -99,29 +92,39 @@ pub async fn series(
     days: i64,
 ) -> Result<Audience, StoreError> {
     let from = today - Duration::days(days - 1);
+    // A few thousand rows (days × platforms), packed into one JSON value by
+    // the database.
+    let days_table = Alias::new("days");
     let select = Query::select()
         .columns(["day", "platform", "followers"].map(Alias::new))
         .from(table())
         .and_where(Expr::col(Alias::new("day")).gte(from))
         .and_where(Expr::col(Alias::new("day")).lte(today))
         .to_owned();
-    let rows = Row::find_by_statement(db.get_database_backend().build(&select))
-        .all(db)
-        .await?;
-    let Some(first) = rows.iter().map(|r| r.day).min() else {
+    let packed = Query::select()
+        .expr(crate::sql::packed_rows(
+            db.get_database_backend(),
+            &days_table,
+            &["day", "platform", "followers"],
+        ))
+        .from_subquery(select, days_table)
+        .to_owned();
+    let rows: Vec<(NaiveDate, String, i64)> =
+        crate::sql::unpack(db, &packed, "audience days").await?;
+    let Some(first) = rows.iter().map(|(day, _, _)| *day).min() else {
         return Ok(Audience::default());
     };
     let length = usize::try_from((today - first).num_days() + 1).unwrap_or(0);
     let mut by_platform: BTreeMap<Platform, Vec<Option<i64>>> = BTreeMap::new();
-    for row in rows {
+    for (day, platform, followers) in rows {
         // A platform Reach no longer knows has no place on the chart.
-        let Ok(platform) = row.platform.parse::<Platform>() else {
+        let Ok(platform) = platform.parse::<Platform>() else {
             continue;
         };
-        let index = usize::try_from((row.day - first).num_days()).unwrap_or(0);
+        let index = usize::try_from((day - first).num_days()).unwrap_or(0);
         by_platform
             .entry(platform)
-            .or_insert_with(|| vec![None; length])[index] = Some(row.followers);
+            .or_insert_with(|| vec![None; length])[index] = Some(followers);
     }
     let mut series: Vec<AudienceSeries> = by_platform
         .into_iter()

@@ -87,23 +87,14 @@ pub(super) async fn live(
             .add(Expr::col((marks, leaderboard_mark::Column::Day)).eq(today)),
     );
     // Every competing account's row, packed into one JSON array by the
-    // database: SQLite's driver hands rows over one at a time between its
-    // thread and ours, which costs more than the query for thousands.
+    // database (thousands of rows).
     let board = Alias::new("board");
     let backend = db.get_database_backend();
     let packed = Query::select()
-        .expr(packed_rows(backend, &board, &COLUMNS))
+        .expr(crate::sql::packed_rows(backend, &board, &COLUMNS))
         .from_subquery(statement, board)
         .to_owned();
-    let rows: Vec<Row> = match db.query_one(&packed).await? {
-        Some(result) => match result.try_get_by_index::<Option<String>>(0)? {
-            // The database packed it: unreadable JSON is a database fault.
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|error| DbErr::Json(format!("the packed leaderboard: {error}")))?,
-            None => Vec::new(),
-        },
-        None => Vec::new(),
-    };
+    let rows: Vec<Row> = crate::sql::unpack(db, &packed, "leaderboard").await?;
 
     let unmarked: Vec<i64> = rows
         .iter()
@@ -141,20 +132,6 @@ pub(super) async fn live(
             }
         })
         .collect())
-}
-
-/// One JSON array (as text) of arrays of `columns` of `table`'s rows,
-/// aggregated by the database.
-fn packed_rows(backend: DbBackend, table: &Alias, columns: &[&str]) -> Expr {
-    let (aggregate, array) = match backend {
-        DbBackend::Postgres => ("json_agg", "json_build_array"),
-        _ => ("json_group_array", "json_array"),
-    };
-    let values = columns
-        .iter()
-        .map(|column| Expr::col((table.clone(), Alias::new(*column))));
-    let rows = Func::cust(Alias::new(aggregate)).arg(Func::cust(Alias::new(array)).args(values));
-    Expr::expr(rows).cast_as(Alias::new("TEXT"))
 }
 
 /// A truth value as JSON: PostgreSQL's `true`, SQLite's `1`.

@@ -26,10 +26,10 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func, JoinType, Query, SubQueryStatement};
+use sea_orm::sea_query::{Alias, Expr, JoinType, Query, SubQueryStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    ExprTrait, FromQueryResult, Order, QueryFilter, QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
+    FromQueryResult, Order, QueryFilter, QuerySelect, QueryTrait, Select,
 };
 
 pub mod kept;

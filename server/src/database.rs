@@ -16,7 +16,18 @@ use crate::config::DatabaseConfig;
 /// long enough that readers never see "database is locked" under normal load.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Opens the pool and applies the migrations before anything else uses it.
 pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
+    let db = open(config).await?;
+    Migrator::up(&db, None)
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(db)
+}
+
+/// Opens a pool on a database already migrated (the collector's own, in
+/// `reach serve`, beside the server's).
+pub async fn open(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.url.clone());
     options
         .max_connections(config.max_connections)
@@ -38,13 +49,9 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
         });
     }
 
-    let db = Database::connect(options)
+    Database::connect(options)
         .await
-        .with_context(|| format!("cannot open the database at {}", redact(&config.url)))?;
-    Migrator::up(&db, None)
-        .await
-        .context("cannot apply the database migrations")?;
-    Ok(db)
+        .with_context(|| format!("cannot open the database at {}", redact(&config.url)))
 }
 
 /// The file of a SQLite URL (`None` for PostgreSQL or in-memory SQLite).

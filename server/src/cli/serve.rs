@@ -173,7 +173,8 @@ impl Collector {
                     let engine = async {
                         let db = match setup.shared_pool {
                             Some(db) => db,
-                            None => database::connect(&setup.database).await?,
+                            // The server migrated it before starting the collector.
+                            None => database::open(&setup.database).await?,
                         };
                         let engine = Arc::new(super::engine(
                             db,

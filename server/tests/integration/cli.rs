@@ -236,14 +236,17 @@ fn help_never_shows_a_secret_from_the_environment() {
     assert!(!help.contains("hunter2"), "{help}");
 }
 
-#[test]
-fn sigterm_stops_the_server_cleanly() {
+type LogLines = std::io::Lines<std::io::BufReader<std::process::ChildStderr>>;
+
+/// Starts `reach serve` with `args` on the SQLite database `file` in `dir`
+/// and waits until it listens; the rest of its log is returned with it.
+fn serve(dir: &Path, file: &str, args: &[&str]) -> (std::process::Child, LogLines) {
     use std::io::{BufRead, BufReader};
-    let dir = tempfile::tempdir().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_reach"))
         .arg("--database-url")
-        .arg(format!("sqlite://{}/h.db", dir.path().display()))
-        .args(["serve", "--no-collect"])
+        .arg(format!("sqlite://{}/{file}", dir.display()))
+        .arg("serve")
+        .args(args)
         .env("RUST_LOG", "info")
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env(
@@ -259,6 +262,13 @@ fn sigterm_stops_the_server_cleanly() {
         .map_while(Result::ok)
         .any(|line| line.contains("Reach is listening"));
     assert!(listening, "the server starts");
+    (server, log)
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, log) = serve(dir.path(), "h.db", &["--no-collect"]);
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
@@ -396,27 +406,8 @@ fn thread_priorities(pid: u32) -> Vec<(String, i32)> {
 /// its own threads and SQLite connections; the server's threads keep theirs.
 #[test]
 fn collection_runs_below_the_servers_cpu_priority() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_reach"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}/p.db", dir.path().display()))
-        .args(["serve", "--collect-nice", "12"])
-        .env("RUST_LOG", "info")
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env(
-            "REACH_LEPTOS_CONFIG",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
-        )
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start reach serve");
-    let mut log = BufReader::new(server.stderr.take().unwrap()).lines();
-    let listening = log
-        .by_ref()
-        .map_while(Result::ok)
-        .any(|line| line.contains("Reach is listening"));
-    assert!(listening, "the server starts");
+    let (mut server, _log) = serve(dir.path(), "p.db", &["--collect-nice", "12"]);
     // The test's own priority is the server's (CI may run everything niced).
     let own = thread_priorities(std::process::id())[0].1;
     let lowered = own.max(12);

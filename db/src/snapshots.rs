@@ -4,7 +4,7 @@
 //! collection engine, the demo seed and the importer write through here.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, IntoIden, OnConflict, Query, TableRef, ValueTuple};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
     UpdateMany,
@@ -61,6 +61,49 @@ pub async fn set_latest(
     .col_expr(account::Column::LastError, Expr::value(None::<String>))
     .exec(db)
     .await?;
+    Ok(())
+}
+
+/// Accounts per statement of [`set_latest_all`]: ten values each, well
+/// under SQLite's bind-variable limit.
+const LATEST_CHUNK: usize = 1_000;
+
+/// [`set_latest`] for many accounts at once: one `UPDATE … FROM (VALUES …)`
+/// per [`LATEST_CHUNK`] accounts rather than a statement each (the seed of
+/// 100,000 accounts writes them all).
+pub async fn set_latest_all(
+    db: &impl ConnectionTrait,
+    latest: &[(i64, DateTime<Utc>, Counters)],
+) -> Result<(), sea_orm::DbErr> {
+    for chunk in latest.chunks(LATEST_CHUNK) {
+        // A list of values has no column names: columnN is its Nth value.
+        let list = Alias::new("latest");
+        let value =
+            |n: usize| -> Expr { Expr::col((list.clone(), Alias::new(format!("column{n}")))) };
+        let rows = chunk
+            .iter()
+            .map(|(id, captured_at, counters)| {
+                let mut values = vec![(*id).into(), (*captured_at).into()];
+                values.extend(Metric::ALL.map(|m| counters.get(m).into()));
+                ValueTuple::Many(values)
+            })
+            .collect();
+        let mut update = Query::update();
+        update.table(account::Entity);
+        // Columns 3.. are the counters, in the order of `Metric::ALL`.
+        let counters: [usize; Metric::ALL.len()] = std::array::from_fn(|i| i + 3);
+        for (column, latest) in latest_columns(value(2), counters.map(value)) {
+            update.value(column, latest);
+        }
+        update
+            .value(account::Column::LastError, Expr::value(None::<String>))
+            .from(TableRef::ValuesList(rows, list.clone().into_iden()))
+            .and_where(
+                Expr::col((account::Entity, account::Column::Id))
+                    .equals((list, Alias::new("column1"))),
+            );
+        db.execute(&update).await?;
+    }
     Ok(())
 }
 

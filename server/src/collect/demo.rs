@@ -21,7 +21,7 @@ use db::generations::{self, Domain};
 
 use super::GrowthModel;
 use db::audience::AudienceDay;
-use db::snapshots::{insert_snapshots, refresh_changes, set_latest, snapshot_row};
+use db::snapshots::{insert_snapshots, refresh_changes, set_latest_all, snapshot_row};
 
 const ADJECTIVES: [&str; 20] = [
     "quiet", "bright", "lunar", "rusty", "swift", "cosmic", "golden", "hidden", "urban", "wild",
@@ -38,8 +38,12 @@ const TAGS: [&str; 8] = [
 const MASTODON_INSTANCES: [&str; 3] = ["mastodon.social", "fosstodon.org", "hachyderm.io"];
 const STACK_EXCHANGE_SITES: [&str; 3] = ["stackoverflow", "superuser", "math"];
 
-/// Snapshot rows per INSERT statement: well under SQLite's bind-variable limit.
+/// Accounts, tags or runs per INSERT statement: well under SQLite's
+/// bind-variable limit.
 const INSERT_CHUNK: usize = 500;
+/// Snapshot rows per INSERT statement, across accounts (eleven values a
+/// row): the seed of 100,000 accounts × 365 days is 36.5 million rows.
+const SNAPSHOT_CHUNK: usize = 2_000;
 /// Brands in the demo data set (three accounts each).
 const DEMO_BRANDS: usize = 5;
 
@@ -145,40 +149,52 @@ pub async fn seed(
     let mut inserted = 0;
     // The audience chart's history: the same simulated values, summed.
     let mut audience: BTreeMap<(NaiveDate, Platform), (i32, i64)> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(SNAPSHOT_CHUNK);
+    let mut latest = Vec::with_capacity(demo.len());
+    let started = std::time::Instant::now();
     let txn = db::write::begin(db).await?;
     for (account, id) in demo.iter().zip(&ids) {
         let model = GrowthModel::for_account(account.platform, &account.handle);
-        let rows: Vec<_> = (0..days)
-            .map(|day| {
-                let at = days_back(day);
-                (at, model.counters_at(at))
-            })
-            .collect();
-        for (at, counters) in &rows {
+        for day in 0..days {
+            let at = days_back(day);
+            let counters = model.counters_at(at);
             if let Some(followers) = counters.followers {
                 let day = audience
                     .entry((at.date_naive(), account.platform))
                     .or_default();
                 *day = (day.0 + 1, day.1 + followers);
             }
-        }
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            let rows = chunk
-                .iter()
-                .map(|(at, counters)| snapshot_row(*id, *at, *counters));
-            inserted += insert_snapshots(&txn, rows)
-                .await
-                .context("cannot insert demo snapshots")?;
-        }
-        if let Some((at, counters)) = rows.last() {
-            set_latest(&txn, *id, *at, *counters).await?;
+            rows.push(snapshot_row(*id, at, counters));
+            if rows.len() == SNAPSHOT_CHUNK {
+                inserted += insert_snapshots(&txn, rows.drain(..))
+                    .await
+                    .context("cannot insert demo snapshots")?;
+            }
+            if day + 1 == days {
+                latest.push((*id, at, counters));
+            }
         }
     }
+    if !rows.is_empty() {
+        inserted += insert_snapshots(&txn, rows)
+            .await
+            .context("cannot insert demo snapshots")?;
+    }
+    set_latest_all(&txn, &latest).await?;
+    tracing::info!(
+        snapshots = inserted,
+        seconds = started.elapsed().as_secs_f64(),
+        "seeded the snapshots"
+    );
     if days > 0 {
         refresh_changes(&txn, &ids, days_back(days - 1)).await?;
     }
     // Marks are for the board of the real today, whatever `now` is.
     db::marks::refresh_marks(&txn, &ids, Utc::now().date_naive()).await?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "seeded the changes and the leaderboard's marks"
+    );
     let audience: Vec<AudienceDay> = audience
         .into_iter()
         .map(|((day, platform), (accounts, followers))| AudienceDay {
@@ -203,6 +219,10 @@ pub async fn seed(
     let failing_after = crate::events::EventSettings::default().failing_after;
     let scan = crate::events::Scan::whole(days);
     crate::events::detect_for_accounts(db, &ids, failing_after, scan, now).await?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "seeded the runs, brands and events"
+    );
     db::leaderboard::kept::keep(db).await?;
     Ok(SeedReport {
         accounts: demo.len(),

@@ -34,5 +34,6 @@ mod readme;
 mod reads;
 mod rendering;
 mod retention;
+mod run_lag;
 mod search;
 mod upgrades;

@@ -98,7 +98,7 @@ impl Engine {
                 .filter(collection_run::Column::Id.eq(run_id))
                 .exec(&self.db)
                 .await?;
-            generations::bump(&self.db, &[Domain::Runs]).await?;
+            self.wrote(&[Domain::Runs]).await?;
             self.progress.send_modify(|progress| {
                 if let Some(progress) = progress {
                     progress.total += planned as u64;
@@ -284,7 +284,8 @@ impl Engine {
                 }
                 None => 0,
             };
-            generations::bump(&transaction, &[Domain::Runs, Domain::Accounts]).await?;
+            // Everything: the dead run may have left writes unpublished.
+            generations::bump(&transaction, &Domain::ALL).await?;
             transaction.commit().await?;
             released_in_all += released;
             tracing::warn!(

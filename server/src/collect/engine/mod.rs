@@ -24,11 +24,15 @@
 //! This module holds the run's lifecycle (start, workers, finish) and the
 //! settings; [`plan`] groups the claimed accounts within the budgets,
 //! [`claims`] holds the leases, [`workers`] make the requests, [`store`]
-//! is the writer and [`heartbeat`] says a run is alive.
+//! is the writer, [`publish`] makes its writes reach the cached aggregates
+//! at a bounded lag, [`after_run`] is the upkeep a run ends with and
+//! [`heartbeat`] says a run is alive.
 
+mod after_run;
 mod claims;
 mod heartbeat;
 mod plan;
+mod publish;
 mod store;
 mod workers;
 
@@ -97,6 +101,11 @@ pub struct EngineSettings {
     /// killed): recorded as interrupted, its claims returned. Instances
     /// sharing a database must use the same value.
     pub heartbeat: Duration,
+    /// How long a running run's writes may take to reach the cached
+    /// lists, boards, totals and the overview ([`publish`]): at most this
+    /// after their commit. Answers about named accounts never lag, nor does
+    /// a run's end. Zero publishes each batch in its own transaction.
+    pub publish_every: Duration,
     /// How the accounts' pictures are fetched after a run.
     pub avatars: crate::collect::avatars::AvatarSettings,
 }
@@ -112,6 +121,7 @@ impl Default for EngineSettings {
             write_batch: 256,
             write_delay: Duration::from_millis(250),
             heartbeat: Duration::from_secs(5),
+            publish_every: Duration::from_secs(5),
             avatars: crate::collect::avatars::AvatarSettings::default(),
         }
     }
@@ -192,6 +202,8 @@ pub struct Engine {
     keep_raw: Option<Duration>,
     stop: Stop,
     metrics: Metrics,
+    /// What the running run wrote and has not yet published.
+    unpublished: Arc<publish::Unpublished>,
 }
 
 /// One unit of work: accounts of one platform collected by one request.
@@ -227,6 +239,7 @@ impl Engine {
             keep_raw: None,
             stop: Stop::default(),
             metrics: Metrics::default(),
+            unpublished: Arc::default(),
         }
     }
 
@@ -343,11 +356,14 @@ impl Engine {
             self.settings.heartbeat,
             self.settings.lease(),
         )));
+        let publisher = self.start_publishing();
         let (results, received) = mpsc::unbounded_channel();
         let (collected, mut stored) = tokio::join!(
             self.collect_all(run.id, &due, results),
             self.write_all(run.id, received)
         );
+        drop(publisher);
+        self.publish_the_rest(run.id).await;
         let status = match collected {
             Ok(()) => RunStatus::Finished,
             Err(_) if self.stop.is_requested() => {
@@ -388,43 +404,6 @@ impl Engine {
         self.refresh_boards().await;
         self.progress.send_replace(None);
         summary
-    }
-
-    /// Brings the leaderboard's marks to today (the day's first run: every
-    /// account's, later ones: new accounts'), then ranks the live boards for
-    /// the run (`db::leaderboard::kept`). Errors are logged: boards are then
-    /// ranked on the request, from history for accounts without marks.
-    async fn refresh_boards(&self) {
-        let today = Utc::now().date_naive();
-        match db::marks::refresh_stale_marks(&self.db, today).await {
-            Ok(0) => {}
-            Ok(accounts) => tracing::info!(accounts, "refreshed the leaderboard's marks"),
-            Err(error) => tracing::error!(%error, "cannot refresh the leaderboard's marks"),
-        }
-        if let Err(error) = db::leaderboard::kept::keep(&self.db).await {
-            tracing::error!(%error, "cannot rank the leaderboards");
-        }
-    }
-
-    /// Compacts the days that just passed the retention period. Errors are
-    /// logged: compaction never fails a run.
-    async fn compact(&self, keep_raw: Duration) {
-        let Ok(keep_raw) = chrono::Duration::from_std(keep_raw) else {
-            return;
-        };
-        let before = Utc::now() - keep_raw;
-        let since = before - chrono::Duration::days(crate::retention::AFTER_RUN_DAYS);
-        match crate::retention::compact(&self.db, before, Some(since)).await {
-            Ok(done) if done.days > 0 => {
-                tracing::info!(
-                    days = done.days,
-                    removed = done.removed,
-                    "compacted old snapshots"
-                )
-            }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "compaction failed"),
-        }
     }
 
     async fn finish(

@@ -415,8 +415,8 @@ impl Engine {
         }))
         .exec_without_returning(&txn)
         .await?;
-        // The lists, boards and totals go stale once for the whole batch;
-        // each account's own answers follow its revision (triggers).
+        // Each account's own answers follow its revision (triggers, in this
+        // transaction); the lists, boards and totals the generations.
         let mut written = vec![Domain::Accounts, Domain::Snapshots, Domain::Runs];
         if !events.is_empty() {
             written.push(Domain::Events);
@@ -437,8 +437,17 @@ impl Engine {
             .filter(collection_run::Column::Id.eq(run_id))
             .exec(&txn)
             .await?;
-        generations::bump(&txn, &written).await?;
+        // Within a run the lists, boards and totals go stale at the
+        // publishing lag, not with each batch (`publish`); only once
+        // committed, so that no bump can come before the data it announces.
+        let lag = !self.settings.publish_every.is_zero();
+        if !lag {
+            generations::bump(&txn, &written).await?;
+        }
         txn.commit().await?;
+        if lag {
+            self.unpublished.mark(&written);
+        }
         Ok(lost)
     }
 }

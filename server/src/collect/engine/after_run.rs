@@ -1,0 +1,48 @@
+//! What a run ends with once its results are stored: the leaderboards
+//! ranked again and the days past retention compacted. Neither fails the
+//! run: errors are logged.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::Engine;
+
+impl Engine {
+    /// Brings the leaderboard's marks to today (the day's first run: every
+    /// account's, later ones: new accounts'), then ranks the live boards for
+    /// the run (`db::leaderboard::kept`). Errors are logged: boards are then
+    /// ranked on the request, from history for accounts without marks.
+    pub(super) async fn refresh_boards(&self) {
+        let today = Utc::now().date_naive();
+        match db::marks::refresh_stale_marks(&self.db, today).await {
+            Ok(0) => {}
+            Ok(accounts) => tracing::info!(accounts, "refreshed the leaderboard's marks"),
+            Err(error) => tracing::error!(%error, "cannot refresh the leaderboard's marks"),
+        }
+        if let Err(error) = db::leaderboard::kept::keep(&self.db).await {
+            tracing::error!(%error, "cannot rank the leaderboards");
+        }
+    }
+
+    /// Compacts the days that just passed the retention period. Errors are
+    /// logged: compaction never fails a run.
+    pub(super) async fn compact(&self, keep_raw: Duration) {
+        let Ok(keep_raw) = chrono::Duration::from_std(keep_raw) else {
+            return;
+        };
+        let before = Utc::now() - keep_raw;
+        let since = before - chrono::Duration::days(crate::retention::AFTER_RUN_DAYS);
+        match crate::retention::compact(&self.db, before, Some(since)).await {
+            Ok(done) if done.days > 0 => {
+                tracing::info!(
+                    days = done.days,
+                    removed = done.removed,
+                    "compacted old snapshots"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "compaction failed"),
+        }
+    }
+}

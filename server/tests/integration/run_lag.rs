@@ -1,0 +1,163 @@
+//! Within a run, the lists, boards, totals and the overview show the run's
+//! batches at a bounded lag (`EngineSettings::publish_every`), while an
+//! account's own answers show its new snapshot on the next read, and the
+//! run's end is on the next read of everything.
+//!
+//! Each test holds a run open with one account whose platform answers
+//! late, and looks at the answers after the other account's batch has been
+//! committed.
+
+use std::time::{Duration, Instant};
+
+use app::model::{AccountDetail, AccountRow, Page, Platform, RunStatus};
+use chrono::Utc;
+use db::entities::{collection_run, snapshot};
+use reach::config::AddAccount;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::collection::fixture;
+use crate::common::{Backend, EngineConfig, TestApp, engine};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_runs_batch_reaches_the_lists_within_the_lag_while_the_run_goes_on,
+    the_lists_wait_for_the_lag_and_the_runs_end_publishes_at_once,
+);
+
+/// The followers `github_user.json` reports.
+const FOLLOWERS: i64 = 21_871;
+
+/// How late the second account's platform answers: the run stays open at
+/// least this long after the first account's batch.
+const LATE: Duration = Duration::from_secs(4);
+
+/// A fake GitHub where `quick` answers at once and `late` after [`LATE`],
+/// both accounts added, and the list's answer cached before the run.
+async fn two_accounts(app: &TestApp) -> (MockServer, i64) {
+    let fake = MockServer::start().await;
+    let user = |login: &str| Mock::given(method("GET")).and(path(format!("/users/{login}")));
+    let body =
+        || ResponseTemplate::new(200).set_body_raw(fixture("github_user.json"), "application/json");
+    user("quick").respond_with(body()).mount(&fake).await;
+    user("late")
+        .respond_with(body().set_delay(LATE))
+        .mount(&fake)
+        .await;
+    let mut quick = 0;
+    for login in ["quick", "late"] {
+        let request = AddAccount {
+            platform: Platform::Github,
+            handle: login.to_owned(),
+            core: false,
+            tags: vec![],
+        };
+        let id = reach::accounts::add(&app.db, &request).await.unwrap().id;
+        if login == "quick" {
+            quick = id;
+        }
+    }
+    assert_eq!(followers_in_list(app, quick).await, None);
+    (fake, quick)
+}
+
+fn settings(publish_every: Duration) -> impl FnOnce(&mut EngineConfig) {
+    move |config| {
+        config.settings.workers = 2;
+        config.settings.write_delay = Duration::from_millis(10);
+        config.settings.publish_every = publish_every;
+        config.timeout = LATE * 3;
+    }
+}
+
+/// The followers the accounts list shows for `id`.
+async fn followers_in_list(app: &TestApp, id: i64) -> Option<i64> {
+    let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=10").await;
+    page.items
+        .iter()
+        .find(|row| row.id == id)
+        .expect("the account is listed")
+        .latest
+        .followers
+}
+
+/// Waits (at most [`LATE`]) until `id`'s snapshot is committed.
+async fn stored(app: &TestApp, id: i64) {
+    let start = Instant::now();
+    while snapshot::Entity::find()
+        .filter(snapshot::Column::AccountId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(start.elapsed() < LATE, "the quick account was not stored");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn running(app: &TestApp) -> bool {
+    collection_run::Entity::find()
+        .filter(collection_run::Column::Status.eq(RunStatus::Running))
+        .count(&app.db)
+        .await
+        .unwrap()
+        > 0
+}
+
+async fn a_runs_batch_reaches_the_lists_within_the_lag_while_the_run_goes_on(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let (fake, quick) = two_accounts(&app).await;
+    let lag = Duration::from_millis(300);
+    let engine = engine(app.db.clone(), &fake.uri(), settings(lag));
+    let (run, ()) = tokio::join!(engine.run(Utc::now()), async {
+        stored(&app, quick).await;
+        let committed = Instant::now();
+        // Without the lag's own clock, only the late account's batch or the
+        // run's end would publish it: LATE later.
+        while followers_in_list(&app, quick).await != Some(FOLLOWERS) {
+            assert!(
+                committed.elapsed() < LATE / 2,
+                "the list did not show the batch within {lag:?} (and then some)"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            running(&app).await,
+            "published by the run's end, not the lag"
+        );
+    });
+    let run = run.expect("the run completes");
+    assert_eq!(run.accounts_ok, 2);
+}
+
+async fn the_lists_wait_for_the_lag_and_the_runs_end_publishes_at_once(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let (fake, quick) = two_accounts(&app).await;
+    let engine = engine(
+        app.db.clone(),
+        &fake.uri(),
+        settings(Duration::from_secs(3600)),
+    );
+    let (run, ()) = tokio::join!(engine.run(Utc::now()), async {
+        stored(&app, quick).await;
+        // The account's own answer is keyed by its revision: no lag.
+        let detail: AccountDetail = app.get_json(&format!("/api/account?id={quick}")).await;
+        assert_eq!(detail.account.latest.followers, Some(FOLLOWERS));
+        // The list is still the answer cached before the run.
+        assert_eq!(followers_in_list(&app, quick).await, None);
+        assert!(running(&app).await);
+    });
+    let run = run.expect("the run completes");
+    assert_eq!(run.accounts_ok, 2);
+    // Ended: on the next read, both accounts.
+    let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=10").await;
+    assert!(
+        page.items
+            .iter()
+            .all(|row| row.latest.followers == Some(FOLLOWERS)),
+        "{:?}",
+        page.items
+    );
+}

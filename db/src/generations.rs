@@ -1,5 +1,7 @@
 //! Data generations: one counter per domain of data (accounts, snapshots,
-//! runs, events), bumped by every write in the transaction of the write. A
+//! runs, events), bumped by every write in the transaction of the write
+//! (a collection run's batches excepted: the run bumps what they wrote at
+//! most a few seconds after their commit, `reach::collect::engine::publish`). A
 //! cached answer is keyed by the generations of the domains it reads
 //! (`app::ssr::cache`), so a write makes every answer computed before it
 //! unreachable at once, on every instance and for every process writing

@@ -99,6 +99,7 @@ pub fn engine(
         EngineSettings {
             workers: config.workers as usize,
             heartbeat: config.run_heartbeat.into(),
+            publish_every: config.publish_lag.into(),
             instance,
             ..EngineSettings::default()
         },

@@ -86,6 +86,20 @@ pub struct CollectConfig {
     )]
     pub run_heartbeat: humantime::Duration,
 
+    /// How late a running collection's batches may reach the cached lists,
+    /// leaderboards, totals and the overview: at most this after they are
+    /// stored, so that the popular answers are not recomputed after every
+    /// batch. An account's own answers and a run's end never lag. `0s`
+    /// makes every batch visible on the next read.
+    #[arg(
+        long = "publish-lag",
+        env = "REACH_PUBLISH_LAG",
+        default_value_t = EngineSettings::default().publish_every.into(),
+        value_parser = parse_publish_lag,
+        global = true
+    )]
+    pub publish_lag: humantime::Duration,
+
     /// This instance's name in runs, leases, `/api/instances` and
     /// `/metrics`; unique among the instances sharing a database. By
     /// default `reach-<pid>-<random>`, new at every start.
@@ -134,6 +148,16 @@ pub(crate) fn parse_heartbeat(text: &str) -> Result<humantime::Duration, String>
         return Err("a heartbeat is between 100ms and 10m".into());
     }
     Ok(beat.into())
+}
+
+/// From none (each batch) to a minute: longer would leave the dashboard
+/// behind a long run for no further gain.
+pub(crate) fn parse_publish_lag(text: &str) -> Result<humantime::Duration, String> {
+    let lag = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if lag > Duration::from_secs(60) {
+        return Err("a publishing lag is at most 1m".into());
+    }
+    Ok(lag.into())
 }
 
 /// At least a day: a shorter retention would thin today's history.

@@ -211,6 +211,20 @@ mod tests {
     }
 
     #[test]
+    fn the_publishing_lag_is_none_to_a_minute() {
+        let lag = |text: &str| {
+            Cli::try_parse_from(["reach", "--publish-lag", text])
+                .map(|cli| Duration::from(cli.collect.publish_lag))
+        };
+        assert_eq!(lag("0s").unwrap(), Duration::ZERO);
+        assert_eq!(lag("1m").unwrap(), Duration::from_secs(60));
+        let error = lag("61s").unwrap_err();
+        assert!(error.to_string().contains("at most 1m"), "{error}");
+        let default = Cli::try_parse_from(["reach"]).unwrap().collect.publish_lag;
+        assert_eq!(Duration::from(default), Duration::from_secs(5));
+    }
+
+    #[test]
     fn rate_limits_parse() {
         let budgets = parse_budgets("github=5000/1h, reddit=10/1m").unwrap();
         assert_eq!(budgets.0.len(), 2);

@@ -20,11 +20,14 @@
 //!   every write to that account and nothing else: a run writing other
 //!   accounts leaves it standing;
 //! - for every other answer (lists, boards, totals), the generations of the
-//!   data domains it reads ([`db::generations`]), which every write batch
-//!   moves once.
+//!   data domains it reads ([`db::generations`]), which every write moves
+//!   once.
 //!
 //! Either moves in the transaction of the write, so no answer computed
-//! before a write is ever served after it.
+//! before a write is ever served after it; the one exception is a
+//! collection run's batches, whose generations move at most
+//! `EngineSettings::publish_every` (5 s) after their commit
+//! (`reach::collect::engine::publish`).
 
 mod answers;
 mod keys;

@@ -54,14 +54,36 @@ pub async fn compact(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
 }
 
 /// How many accounts there are, of one platform or all, core or not or
-/// both; `None` when the filter asks for more than these (a text or a
-/// tag), which only the accounts themselves can answer.
+/// both, or with one tag; `None` when the filter asks for more than these
+/// (a text, or a tag with another filter), which only the accounts
+/// themselves can answer.
 pub async fn account_count(
     db: &impl ConnectionTrait,
     filter: &types::AccountFilter,
 ) -> Result<Option<u64>, DbErr> {
-    if filter.search.is_some() || filter.tag.is_some() {
+    if filter.search.is_some() {
         return Ok(None);
+    }
+    if let Some(tag) = &filter.tag {
+        if filter.platform.is_some() || filter.core.is_some() {
+            return Ok(None);
+        }
+        if tag.contains('\0') {
+            // No stored text holds one (see `accounts::filtered`).
+            return Ok(Some(0));
+        }
+        // Every tag's row belongs to an account (the key cascades): its
+        // index counts them.
+        let select = Query::select()
+            .expr(Expr::cust("CAST(COUNT(*) AS BIGINT)"))
+            .from(Alias::new("account_tags"))
+            .and_where(Expr::col(Alias::new("tag")).eq(tag.as_str()))
+            .to_owned();
+        let count = match db.query_one(&select).await? {
+            Some(row) => row.try_get_by_index::<i64>(0)?,
+            None => 0,
+        };
+        return Ok(Some(to_count(count)));
     }
     let counted = match filter.core {
         None => "accounts",

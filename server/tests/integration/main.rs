@@ -37,3 +37,4 @@ mod retention;
 mod run_lag;
 mod search;
 mod upgrades;
+mod walks;

@@ -78,8 +78,6 @@ pub async fn set_latest_all(
     for chunk in latest.chunks(LATEST_CHUNK) {
         // A list of values has no column names: columnN is its Nth value.
         let list = Alias::new("latest");
-        let value =
-            |n: usize| -> Expr { Expr::col((list.clone(), Alias::new(format!("column{n}")))) };
         let rows = chunk
             .iter()
             .map(|(id, captured_at, counters)| {
@@ -90,11 +88,7 @@ pub async fn set_latest_all(
             .collect();
         let mut update = Query::update();
         update.table(account::Entity);
-        // Columns 3.. are the counters, in the order of `Metric::ALL`.
-        let counters: [usize; Metric::ALL.len()] = std::array::from_fn(|i| i + 3);
-        for (column, latest) in latest_columns(value(2), counters.map(value)) {
-            update.value(column, latest);
-        }
+        latest_from_list(&mut update, &list);
         update
             .value(account::Column::LastError, Expr::value(None::<String>))
             .from(TableRef::ValuesList(rows, list.clone().into_iden()))
@@ -105,6 +99,18 @@ pub async fn set_latest_all(
         db.execute(&update).await?;
     }
     Ok(())
+}
+
+/// Sets, in an `UPDATE … FROM` a list of values named `list`, the copy of
+/// the counters of each row of the list onto its account: column 2 is when
+/// they were observed, columns 3.. the counters in the order of
+/// [`Metric::ALL`] (column 1 is the account's id, matched by the caller).
+pub fn latest_from_list(update: &mut sea_orm::sea_query::UpdateStatement, list: &Alias) {
+    let value = |n: usize| -> Expr { Expr::col((list.clone(), Alias::new(format!("column{n}")))) };
+    let counters: [usize; Metric::ALL.len()] = std::array::from_fn(|i| i + 3);
+    for (column, latest) in latest_columns(value(2), counters.map(value)) {
+        update.value(column, latest);
+    }
 }
 
 /// Adds to `update` the copy of counters observed at `captured_at` onto the

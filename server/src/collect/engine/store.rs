@@ -163,11 +163,7 @@ pub(super) async fn store_observed(
         .collect();
     let mut update = Query::update();
     update.table(account::Entity);
-    // Columns 3.. are the counters, in the order of `Metric::ALL`.
-    let counters: [usize; Metric::ALL.len()] = std::array::from_fn(|i| i + 3);
-    for (column, latest) in latest_columns(value(2), counters.map(value)) {
-        update.value(column, latest);
-    }
+    db::snapshots::latest_from_list(&mut update, &list);
     let (platform_id, display_name) = (3 + Metric::ALL.len(), 4 + Metric::ALL.len());
     let keep_unless_given = |n: usize, column: Column| {
         Expr::expr(value(n)).if_null(Expr::col((account::Entity, column)))

@@ -288,6 +288,7 @@ async function endpoints(base) {
   const accounts = await getJson(`${base}/api/accounts?sort=followers&per_page=3&core=true`);
   const ids = accounts.items.map((a) => a.id);
   const id = ids[0];
+  const run = (await getJson(`${base}/api/runs?per_page=1`)).items[0].id;
   const list = [
     ['overview', '/api/overview'],
     ['accounts (followers ↓)', '/api/accounts'],
@@ -310,6 +311,18 @@ async function endpoints(base) {
     ['leaderboard', '/api/leaderboard'],
     ['leaderboard 7d % youtube', '/api/leaderboard?by=percent&days=7&platform=youtube'],
     ['compare (3, 1y)', `/api/compare?ids=${ids.join(',')}&range=1y`],
+    ['growth', `/api/growth?id=${id}`],
+    ['projection', `/api/projection?id=${id}`],
+    ['rollups 1y', `/api/rollups?id=${id}&metric=followers&range=1y`],
+    ['tags', '/api/tags'],
+    ['brands', '/api/brands'],
+    ['events', '/api/events'],
+    ['events kind=milestone', '/api/events?kind=milestone'],
+    ['events of an account', `/api/events?account_id=${id}`],
+    ['runs', '/api/runs'],
+    ['run', `/api/run?id=${run}`],
+    ['instances', '/api/instances'],
+    ['platforms', '/api/platforms'],
     ['performance', '/api/performance'],
   );
   return { ids, list: list.map(([name, path]) => ({ name, path })) };

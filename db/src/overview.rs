@@ -5,8 +5,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::NullOrdering;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use crate::StoreError;
@@ -214,18 +214,8 @@ async fn attention(db: &DatabaseConnection) -> Result<Attention, StoreError> {
         Ok::<_, StoreError>(run.map(RunSummary::from))
     };
     // Kept by triggers on `snapshots`: counting them would read them all.
-    let snapshots = async {
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT row_count FROM row_counts WHERE table_name = 'snapshots'",
-            ))
-            .await?;
-        let count = row
-            .map(|row| row.try_get::<i64>("", "row_count"))
-            .transpose()?;
-        Ok::<_, StoreError>(count.map_or(0, to_count))
-    };
+    let snapshots =
+        async { Ok::<_, StoreError>(crate::totals::kept_count(db, "snapshots").await?) };
     let events = super::events::list(db, None, None, 1, OVERVIEW_LIST_LENGTH);
     let ((accounts, total), latest_run, snapshots, events) =
         tokio::try_join!(needing, latest_run, snapshots, events)?;

@@ -4,6 +4,9 @@
 //! their follower changes. The overview shows them, and the accounts
 //! table counts its unfiltered (or platform- or core-filtered) rows from
 //! them: neither visits every account.
+//!
+//! Also the row counts kept in `row_counts` (snapshots, events and each
+//! kind of event), read by [`kept_count`].
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -42,12 +45,12 @@ pub(crate) fn statement() -> String {
     )
 }
 
-/// Folds PostgreSQL's rows of totals' differences into one per platform,
-/// so that reads sum few rows; a no-op on SQLite, whose triggers update
+/// Folds PostgreSQL's rows of totals' differences into one per platform
+/// and one per tag, so that reads sum few rows; a no-op on SQLite, whose triggers update
 /// the totals in place. Safe at any time and from any instance.
 pub async fn compact(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("SELECT compact_platform_totals()")
+        db.execute_unprepared("SELECT compact_platform_totals(), compact_tag_totals()")
             .await?;
     }
     Ok(())
@@ -104,4 +107,19 @@ pub async fn account_count(
         None => 0,
     };
     Ok(Some(to_count(count)))
+}
+
+/// A row count kept by triggers in `row_counts` (`snapshots`, `events`,
+/// `events:{kind}`): zero when nothing of it was ever written.
+pub async fn kept_count(db: &impl ConnectionTrait, name: &str) -> Result<u64, DbErr> {
+    let query = Query::select()
+        .column(Alias::new("row_count"))
+        .from(Alias::new("row_counts"))
+        .and_where(Expr::col(Alias::new("table_name")).eq(name))
+        .to_owned();
+    let row = db.query_one(&query).await?;
+    let count = row
+        .map(|row| row.try_get::<i64>("", "row_count"))
+        .transpose()?;
+    Ok(count.map_or(0, to_count))
 }

@@ -23,6 +23,8 @@ mod m20261201_000017_account_search;
 mod m20261202_000018_account_revisions;
 mod m20261202_000019_platform_totals;
 mod m20261202_000020_leaderboard_boards;
+mod m20261202_000021_event_counts;
+mod m20261202_000022_tag_totals;
 
 pub struct Migrator;
 
@@ -50,6 +52,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_account_revisions::Migration),
             Box::new(m20261202_000019_platform_totals::Migration),
             Box::new(m20261202_000020_leaderboard_boards::Migration),
+            Box::new(m20261202_000021_event_counts::Migration),
+            Box::new(m20261202_000022_tag_totals::Migration),
         ]
     }
 }

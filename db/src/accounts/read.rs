@@ -336,16 +336,21 @@ pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, StoreError> 
         tag: String,
         accounts: i64,
         followers: i64,
-        change_7d: Option<i64>,
+        change_7d: i64,
+        known_7d: i64,
     }
-    // SUM over BIGINT is NUMERIC on PostgreSQL: cast back.
+    // Kept by triggers as accounts and tags change (`tag_totals`): no read
+    // of every tagged account. PostgreSQL's rows of differences not yet
+    // folded count with the rest; SUM over BIGINT is NUMERIC there: cast
+    // back.
     let rows = Row::find_by_statement(Statement::from_string(
         db.get_database_backend(),
-        "SELECT t.tag, COUNT(*) AS accounts, \
-            CAST(COALESCE(SUM(a.followers), 0) AS BIGINT) AS followers, \
-            CAST(SUM(a.followers_change_7d) AS BIGINT) AS change_7d \
-         FROM account_tags t JOIN accounts a ON a.id = t.account_id \
-         GROUP BY t.tag ORDER BY accounts DESC, t.tag",
+        "SELECT tag, CAST(SUM(accounts) AS BIGINT) AS accounts, \
+            CAST(SUM(followers) AS BIGINT) AS followers, \
+            CAST(SUM(change_7d) AS BIGINT) AS change_7d, \
+            CAST(SUM(known_7d) AS BIGINT) AS known_7d \
+         FROM tag_totals GROUP BY tag HAVING SUM(accounts) > 0 \
+         ORDER BY accounts DESC, tag",
     ))
     .all(db)
     .await?;
@@ -355,7 +360,8 @@ pub async fn tags(db: &DatabaseConnection) -> Result<Vec<TagCount>, StoreError> 
             tag: r.tag,
             accounts: to_count(r.accounts),
             followers: r.followers,
-            change_7d: r.change_7d,
+            // Unknown when no account of the tag has a 7-day change.
+            change_7d: (r.known_7d > 0).then_some(r.change_7d),
         })
         .collect())
 }

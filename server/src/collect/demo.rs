@@ -44,6 +44,8 @@ const INSERT_CHUNK: usize = 500;
 /// Snapshot rows per INSERT statement, across accounts (eleven values a
 /// row): the seed of 100,000 accounts × 365 days is 36.5 million rows.
 const SNAPSHOT_CHUNK: usize = 2_000;
+/// Events judged before they are stored, a few statements' worth.
+const EVENT_CHUNK: usize = 2_000;
 /// Brands in the demo data set (three accounts each).
 const DEMO_BRANDS: usize = 5;
 
@@ -152,12 +154,19 @@ pub async fn seed(
     let mut rows = Vec::with_capacity(SNAPSHOT_CHUNK);
     let mut latest = Vec::with_capacity(demo.len());
     let started = std::time::Instant::now();
+    // Events are judged on the histories as they are generated: reading a
+    // year of 100,000 accounts back took longer than writing it.
+    let mut events = Vec::new();
+    let mut new_events = 0;
+    let mut history = Vec::with_capacity(days as usize);
     let txn = db::write::begin(db).await?;
     for (account, id) in demo.iter().zip(&ids) {
         let model = GrowthModel::for_account(account.platform, &account.handle);
+        history.clear();
         for day in 0..days {
             let at = days_back(day);
             let counters = model.counters_at(at);
+            history.push((at, counters));
             if let Some(followers) = counters.followers {
                 let day = audience
                     .entry((at.date_naive(), account.platform))
@@ -174,7 +183,23 @@ pub async fn seed(
                 latest.push((*id, at, counters));
             }
         }
+        let subject = crate::events::Subject {
+            id: *id,
+            platform: account.platform,
+            handle: &account.handle,
+        };
+        events.extend(crate::events::history_events(
+            subject,
+            &history,
+            usize::MAX,
+            now,
+        ));
+        if events.len() >= EVENT_CHUNK {
+            new_events += crate::events::store(&txn, &events).await?;
+            events.clear();
+        }
     }
+    new_events += crate::events::store(&txn, &events).await?;
     if !rows.is_empty() {
         inserted += insert_snapshots(&txn, rows)
             .await
@@ -216,11 +241,9 @@ pub async fn seed(
             db::brands::assign(db, &name, members).await?;
         }
     }
-    let failing_after = crate::events::EventSettings::default().failing_after;
-    let scan = crate::events::Scan::whole(days);
-    crate::events::detect_for_accounts(db, &ids, failing_after, scan, now).await?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
+        events = new_events,
         "seeded the runs, brands and events"
     );
     db::leaderboard::kept::keep(db).await?;

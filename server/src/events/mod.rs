@@ -9,14 +9,14 @@ mod webhooks;
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::model::{EventKind, Metric, Outcome};
+use app::model::{Counters, EventKind, Metric, Outcome, Platform};
 use chrono::{DateTime, NaiveDate, Utc};
 use db::entities::{account, event, run_result, snapshot};
 use db::generations::{self, Domain};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 pub use webhooks::Webhooks;
@@ -130,16 +130,18 @@ pub async fn detect_for_accounts(
         }
         let mut found = Vec::new();
         for account in &accounts {
-            let history = by_account.remove(&account.id).unwrap_or_default();
-            for &metric in account.platform.metrics() {
-                found.extend(metric_events(
-                    account,
-                    metric,
-                    &daily(&history, metric),
-                    scan.recent_days,
-                    now,
-                ));
-            }
+            let history: Vec<(DateTime<Utc>, Counters)> = by_account
+                .remove(&account.id)
+                .unwrap_or_default()
+                .iter()
+                .map(|s| (s.captured_at, s.counters()))
+                .collect();
+            found.extend(history_events(
+                Subject::of(account),
+                &history,
+                scan.recent_days,
+                now,
+            ));
             // Only an account whose latest attempt failed can be failing.
             if account.last_outcome.is_some_and(Outcome::is_failure)
                 && let Some(event) = failing_event(db, account, failing_after, now).await?
@@ -147,47 +149,85 @@ pub async fn detect_for_accounts(
                 found.push(event);
             }
         }
-        if found.is_empty() {
-            continue;
-        }
-        let mut inserted = 0;
-        for rows in found.chunks(INSERT_CHUNK) {
-            inserted += event::Entity::insert_many(rows.to_vec())
-                .on_conflict(
-                    OnConflict::columns([event::Column::AccountId, event::Column::DedupeKey])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await?;
-        }
-        if inserted > 0 {
-            generations::bump(db, &[Domain::Events]).await?;
-        }
-        new += inserted;
+        new += store(db, &found).await?;
     }
     Ok(new)
 }
 
+/// Stores `found` (events already stored are skipped) and returns how many
+/// are new; the events' generation moves when any is.
+pub async fn store(
+    db: &impl ConnectionTrait,
+    found: &[event::ActiveModel],
+) -> Result<u64, sea_orm::DbErr> {
+    let mut inserted = 0;
+    for rows in found.chunks(INSERT_CHUNK) {
+        inserted += event::Entity::insert_many(rows.to_vec())
+            .on_conflict(
+                OnConflict::columns([event::Column::AccountId, event::Column::DedupeKey])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    if inserted > 0 {
+        generations::bump(db, &[Domain::Events]).await?;
+    }
+    Ok(inserted)
+}
+
+/// The account an event is about.
+#[derive(Clone, Copy, Debug)]
+pub struct Subject<'a> {
+    pub id: i64,
+    pub platform: Platform,
+    pub handle: &'a str,
+}
+
+impl<'a> Subject<'a> {
+    pub fn of(account: &'a account::Model) -> Self {
+        Subject {
+            id: account.id,
+            platform: account.platform,
+            handle: &account.handle,
+        }
+    }
+}
+
+/// The milestones and unusual changes in `history` (observations, oldest
+/// first), judging the last `recent_days` days for unusual changes. A pure
+/// function of the history: detection after a run reads it from the
+/// database, the demo seed hands over what it generates.
+pub fn history_events(
+    subject: Subject<'_>,
+    history: &[(DateTime<Utc>, Counters)],
+    recent_days: usize,
+    now: DateTime<Utc>,
+) -> Vec<event::ActiveModel> {
+    subject
+        .platform
+        .metrics()
+        .iter()
+        .flat_map(|&metric| {
+            metric_events(subject, metric, &daily(history, metric), recent_days, now)
+        })
+        .collect()
+}
+
 /// The last value of `metric` on each day, oldest first.
-fn daily(history: &[snapshot::Model], metric: Metric) -> Vec<Day> {
+fn daily(history: &[(DateTime<Utc>, Counters)], metric: Metric) -> Vec<Day> {
     let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
-    for s in history {
-        if let Some(value) = s.counters().get(metric) {
-            days.insert(
-                s.captured_at.date_naive(),
-                Day {
-                    at: s.captured_at,
-                    value,
-                },
-            );
+    for (at, counters) in history {
+        if let Some(value) = counters.get(metric) {
+            days.insert(at.date_naive(), Day { at: *at, value });
         }
     }
     days.into_values().collect()
 }
 
 fn metric_events(
-    account: &account::Model,
+    account: Subject<'_>,
     metric: Metric,
     days: &[Day],
     recent_days: usize,
@@ -200,7 +240,7 @@ fn metric_events(
     for (index, milestone) in milestones_crossed(days) {
         let day = days[index];
         events.push(new_event(
-            account,
+            account.id,
             EventKind::Milestone,
             day.at,
             now,
@@ -223,12 +263,12 @@ fn metric_events(
     for unusual in unusual_days {
         let day = days[unusual.index];
         events.push(new_event(
-            account,
+            account.id,
             EventKind::UnusualChange,
             day.at,
             now,
             format!("unusual:{name}:{}", day.at.date_naive()),
-            unusual_message(&account.handle, said, unusual.change, unusual.usual),
+            unusual_message(account.handle, said, unusual.change, unusual.usual),
             |e| {
                 e.metric = Set(Some(name.to_owned()));
                 e.value = Set(Some(day.value));
@@ -276,7 +316,7 @@ async fn failing_event(
     let (first_run, _, _) = results[streak - 1];
     let (_, last_outcome, last_at) = results[0];
     Ok(Some(new_event(
-        account,
+        account.id,
         EventKind::Failing,
         last_at,
         now,
@@ -291,7 +331,7 @@ async fn failing_event(
 }
 
 pub(crate) fn new_event(
-    account: &account::Model,
+    account_id: i64,
     kind: EventKind,
     occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -300,7 +340,7 @@ pub(crate) fn new_event(
     details: impl FnOnce(&mut event::ActiveModel),
 ) -> event::ActiveModel {
     let mut event = event::ActiveModel {
-        account_id: Set(account.id),
+        account_id: Set(account_id),
         kind: Set(kind),
         metric: Set(None),
         occurred_at: Set(occurred_at),

@@ -16,6 +16,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 on_both_backends!(
     a_jump_over_a_milestone_is_two_events_stored_once,
+    the_seed_stores_the_events_detection_finds_in_its_history,
     a_failing_account_is_reported_once_to_webhooks_with_retries,
 );
 
@@ -119,6 +120,51 @@ async fn two_instances_send_each_event_to_each_webhook_once() {
         .filter(|event| event.delivered_at.is_none())
         .count();
     assert_eq!(undelivered, 0);
+}
+
+/// The demo seed judges the histories it generates without reading them
+/// back: what it stores is exactly what detection over the stored history
+/// finds.
+async fn the_seed_stores_the_events_detection_finds_in_its_history(backend: Backend) {
+    const ACCOUNTS: u32 = 48;
+    const DAYS: u32 = 200;
+    let app = TestApp::empty(backend).await;
+    let now = Utc::now();
+    reach::collect::demo::seed(&app.db, ACCOUNTS, DAYS, now)
+        .await
+        .unwrap();
+    let stored = |db| async move {
+        let mut rows: Vec<(i64, String, Option<i64>)> = event::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.account_id, e.dedupe_key, e.value))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let seeded = stored(&app.db).await;
+    // Milestones and unusual days of both kinds (about one per two accounts).
+    assert!(seeded.len() >= 10, "{seeded:?}");
+    for kind in ["milestone:", "unusual:"] {
+        assert!(seeded.iter().any(|(_, key, _)| key.starts_with(kind)));
+    }
+    let ids: Vec<i64> = db::entities::account::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids.len(), ACCOUNTS as usize);
+
+    event::Entity::delete_many().exec(&app.db).await.unwrap();
+    let found = detect_for_accounts(&app.db, &ids, 3, Scan::whole(DAYS), now)
+        .await
+        .unwrap();
+    assert_eq!(found, seeded.len() as u64);
+    assert_eq!(stored(&app.db).await, seeded);
 }
 
 async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {

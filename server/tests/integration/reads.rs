@@ -8,7 +8,8 @@
 use std::sync::{Arc, Mutex};
 
 use app::model::{
-    AccountFilter, AccountSort, CompareMode, HistoryRange, Metric, Platform, RankBy, SortDirection,
+    AccountFilter, AccountSort, CompareMode, EventKind, HistoryRange, Metric, Platform, RankBy,
+    SortDirection,
 };
 use chrono::Utc;
 use db::accounts::AccountQuery;
@@ -124,6 +125,14 @@ async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<Stri
     read!("run", db::runs::run_detail(db, run, None, 1, 50));
     read!("brands", db::brands::list(db));
     read!("events", db::events::list(db, None, None, 1, 25));
+    read!(
+        "events of a kind",
+        db::events::list(db, None, Some(EventKind::Milestone), 1, 25)
+    );
+    read!(
+        "events of an account",
+        db::events::list(db, Some(id), None, 1, 25)
+    );
     read!(
         "projection",
         db::projection::projection(db, id, Metric::Followers, 30)
@@ -244,6 +253,29 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
     );
     assert_eq!(counted().await, i64::from((ACCOUNTS - 1) * DAYS + 1));
 
+    // The events' totals follow the seed's detection and the removal's
+    // cascade, overall and per kind.
+    let events_total = |kind: Option<EventKind>| async move {
+        db::events::list(db, None, kind, 1, 1).await.unwrap().total as i64
+    };
+    let all_events = events_total(None).await;
+    assert!(all_events > 0, "the seed detected no event");
+    assert_eq!(all_events, count("SELECT COUNT(*) FROM events").await);
+    for kind in EventKind::ALL {
+        let sql = format!(
+            "SELECT COUNT(*) FROM events WHERE kind = '{}'",
+            kind.as_str()
+        );
+        let counted_now = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(events_total(Some(kind)).await, counted_now, "{kind:?}");
+    }
+
     // The live board from marks, from history, and as the board of today.
     assert_eq!(
         count("SELECT COUNT(*) FROM leaderboard_marks").await,
@@ -321,13 +353,23 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
         );
     }
 
-    // The kept totals follow every kind of write: seeding, removal, a
-    // recorded snapshot (latest counters and changes), a new account, a
-    // flag, a hand-written update; PostgreSQL's rows of differences sum to
+    // The kept totals (per platform and per tag) follow every kind of
+    // write: seeding, removal, a recorded snapshot (latest counters and
+    // changes), a new account, a flag, tags given and taken, a
+    // hand-written update; PostgreSQL's rows of differences sum to
     // the same before and after they are folded.
     totals_match_the_accounts(db, "after the writes above").await;
     app.add_account(Platform::Github, "newcomer").await;
     db.execute_unprepared("UPDATE accounts SET is_core = NOT is_core WHERE id % 3 = 0")
+        .await
+        .unwrap();
+    // Tags given and taken by hand, several accounts per statement.
+    db.execute_unprepared(
+        "INSERT INTO account_tags (account_id, tag) SELECT id, 'brand-new' FROM accounts WHERE id % 4 = 0",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared("DELETE FROM account_tags WHERE account_id % 5 = 0")
         .await
         .unwrap();
     db.execute_unprepared(
@@ -345,6 +387,9 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
         let rows = count("SELECT COUNT(*) FROM platform_totals").await;
         let platforms = count("SELECT COUNT(DISTINCT platform) FROM platform_totals").await;
         assert_eq!(rows, platforms, "folded into one row per platform");
+        let rows = count("SELECT COUNT(*) FROM tag_totals").await;
+        let tags = count("SELECT COUNT(DISTINCT tag) FROM tag_totals").await;
+        assert_eq!(rows, tags, "folded into one row per tag");
     }
 }
 
@@ -372,6 +417,38 @@ async fn totals_match_the_accounts(db: &DatabaseConnection, when: &str) {
     .all(db)
     .await
     .unwrap();
+    // The tags' totals, as `/api/tags` summed them before they were kept.
+    #[derive(FromQueryResult)]
+    struct TagRow {
+        tag: String,
+        accounts: i64,
+        followers: i64,
+        change_7d: Option<i64>,
+    }
+    let tags: Vec<(String, u64, i64, Option<i64>)> =
+        TagRow::find_by_statement(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT t.tag, COUNT(*) AS accounts, \
+                CAST(COALESCE(SUM(a.followers), 0) AS BIGINT) AS followers, \
+                CAST(SUM(a.followers_change_7d) AS BIGINT) AS change_7d \
+             FROM account_tags t JOIN accounts a ON a.id = t.account_id \
+             GROUP BY t.tag ORDER BY accounts DESC, t.tag",
+        ))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.tag, r.accounts as u64, r.followers, r.change_7d))
+        .collect();
+    let kept: Vec<(String, u64, i64, Option<i64>)> = db::accounts::tags(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.tag, t.accounts, t.followers, t.change_7d))
+        .collect();
+    assert!(!tags.is_empty());
+    assert_eq!(kept, tags, "tags {when}");
+
     let overview = db::overview::overview(db).await.unwrap();
     let mut listed: Vec<(String, u64, i64)> = overview
         .by_platform

@@ -95,7 +95,7 @@ pub(super) async fn rename(
         "followed a rename"
     );
     Ok(Some(crate::events::new_event(
-        account,
+        account.id,
         EventKind::Renamed,
         at,
         now,
@@ -332,7 +332,7 @@ impl Engine {
             let account = &collected.account;
             if let Some(was) = account.state {
                 events.push(crate::events::new_event(
-                    account,
+                    account.id,
                     EventKind::Restored,
                     collected.at,
                     now,
@@ -363,7 +363,7 @@ impl Engine {
                     .col_expr(account::Column::State, Expr::value(state.to_value()))
                     .col_expr(account::Column::StateSince, Expr::value(now));
                 events.push(crate::events::new_event(
-                    account,
+                    account.id,
                     EventKind::StateChanged,
                     collected.at,
                     now,

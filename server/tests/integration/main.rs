@@ -21,6 +21,7 @@ mod faults;
 mod federated;
 mod invalidation;
 mod kept_boards;
+mod kept_totals;
 mod keyed;
 mod keyed_cli;
 mod leases;

@@ -2,9 +2,8 @@
 //! platform, how many accounts are tracked, how many fail, and what the
 //! most recent attempt on a real (not demo) account said.
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, Iterable, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
@@ -26,17 +25,33 @@ pub struct PlatformAccounts {
 pub async fn by_platform(
     db: &impl ConnectionTrait,
 ) -> Result<Vec<(Platform, PlatformAccounts)>, DbErr> {
+    // The accounts per platform are kept by triggers (`platform_totals`);
+    // the failing ones are counted on the index of the latest outcome:
+    // neither reads every account.
+    let kept = sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT platform, CAST(SUM(accounts) AS BIGINT) AS accounts FROM platform_totals \
+         GROUP BY platform HAVING SUM(accounts) > 0",
+    );
+    let mut counts: Vec<(Platform, i64, Option<i64>)> = Vec::new();
+    for row in db.query_all_raw(kept).await? {
+        let platform: Platform = row.try_get("", "platform")?;
+        let accounts: i64 = row.try_get("", "accounts")?;
+        counts.push((platform, accounts, None));
+    }
     let failures: Vec<Outcome> = Outcome::iter().filter(|o| o.is_failure()).collect();
-    let failing = Expr::case(account::Column::LastOutcome.is_in(failures), 1).finally(0);
-    let counts: Vec<(Platform, i64, Option<i64>)> = account::Entity::find()
+    let failing: Vec<(Platform, i64)> = account::Entity::find()
         .select_only()
         .column(account::Column::Platform)
-        .column_as(account::Column::Id.count(), "accounts")
-        .column_as(Expr::expr(failing).sum(), "failing")
+        .column_as(account::Column::Id.count(), "failing")
+        .filter(account::Column::LastOutcome.is_in(failures))
         .group_by(account::Column::Platform)
         .into_tuple()
         .all(db)
         .await?;
+    for (platform, _, count) in &mut counts {
+        *count = failing.iter().find(|(p, _)| p == platform).map(|(_, n)| *n);
+    }
     let mut platforms = Vec::with_capacity(Platform::ALL.len());
     for platform in Platform::ALL {
         let Some((_, accounts, failing)) = counts.iter().find(|(p, _, _)| *p == platform) else {

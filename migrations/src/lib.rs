@@ -25,6 +25,7 @@ mod m20261202_000019_platform_totals;
 mod m20261202_000020_leaderboard_boards;
 mod m20261202_000021_event_counts;
 mod m20261202_000022_tag_totals;
+mod m20261202_000023_real_attempts;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_leaderboard_boards::Migration),
             Box::new(m20261202_000021_event_counts::Migration),
             Box::new(m20261202_000022_tag_totals::Migration),
+            Box::new(m20261202_000023_real_attempts::Migration),
         ]
     }
 }

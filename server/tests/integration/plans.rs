@@ -20,14 +20,15 @@ const LOG_TABLES: [&str; 2] = ["events", "collection_runs"];
 const COUNTED_TABLES: [&str; 1] = ["events"];
 
 /// Reads that must not visit every account (`a` is the accounts' alias in
-/// joins): the overview, the tags, the accounts table, sorted any way and
-/// filtered by platform, core, tag or text, and the live leaderboards as
-/// kept after a run. They answer from what writers keep (totals per platform, ranked
-/// boards) or walk an index in the order they list and stop at the page's
-/// end.
+/// joins): the overview, the tags, the platforms' status, the accounts
+/// table, sorted any way and filtered by platform, core, tag or text, and
+/// the live leaderboards as kept after a run. They answer from what
+/// writers keep (totals per platform and tag, ranked boards) or walk an
+/// index in the order they list and stop at the page's end.
 fn visits_few_accounts(read: &str) -> bool {
     let live_board = read.starts_with("leaderboard ") && read.ends_with(" None");
-    read == "overview" || read == "tags" || read.starts_with("accounts ") || live_board
+    let totals = ["overview", "tags", "platforms"].contains(&read);
+    totals || read.starts_with("accounts ") || live_board
 }
 /// The accounts and their tags (`t` is the tags' alias in joins).
 const ACCOUNT_TABLES: [&str; 4] = ["accounts", "a", "account_tags", "t"];

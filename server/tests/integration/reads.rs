@@ -125,6 +125,7 @@ async fn every_read(db: &DatabaseConnection, log: &Log) -> Vec<(String, Vec<Stri
     read!("runs", db::runs::runs(db, 1, 25));
     read!("run", db::runs::run_detail(db, run, None, 1, 50));
     read!("brands", db::brands::list(db));
+    read!("platforms", db::platforms::by_platform(db));
     read!("events", db::events::list(db, None, None, 1, 25));
     read!(
         "events of a kind",

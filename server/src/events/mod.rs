@@ -1,6 +1,7 @@
 //! Events: milestones crossed, unusual daily changes and collection failing
-//! run after run. Detected after every run for the accounts it visited (and
-//! after the demo seed), stored once each (unique per account and dedupe
+//! run after run. Detected after every run for the accounts it visited
+//! (the demo seed judges the histories it generates with the same
+//! [`history_events`]), stored once each (unique per account and dedupe
 //! key, so detection can run again and again), listed by `/api/events` and
 //! POSTed to the configured webhooks.
 
@@ -40,7 +41,7 @@ impl Scan {
         recent_days: 3,
     };
 
-    /// A whole history of `days` (the demo seed, an import).
+    /// A whole history of `days` (what the demo seed judges as it writes).
     pub fn whole(days: u32) -> Scan {
         Scan {
             window_days: i64::from(days) + 1,

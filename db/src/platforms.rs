@@ -2,8 +2,9 @@
 //! platform, how many accounts are tracked, how many fail, and what the
 //! most recent attempt on a real (not demo) account said.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, Iterable, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
@@ -17,7 +18,9 @@ pub struct PlatformAccounts {
     /// Accounts whose latest attempt failed.
     pub failing: u64,
     /// The error of the most recent attempt on a real account, when it
-    /// failed.
+    /// failed. Attempts stored in one batch share their time; among those,
+    /// one that worked is the platform's answer (it does answer), so a
+    /// platform is failing only when nothing at its latest moment worked.
     pub last_error: Option<String>,
 }
 
@@ -65,6 +68,7 @@ pub async fn by_platform(
             .filter(account::Column::Simulated.eq(false))
             .filter(account::Column::LastAttemptAt.is_not_null())
             .order_by_desc(account::Column::LastAttemptAt)
+            .order_by_desc(Expr::col(account::Column::LastError).is_null())
             .limit(1)
             .into_tuple()
             .one(db)

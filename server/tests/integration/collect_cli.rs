@@ -433,5 +433,6 @@ async fn the_binary_collects_every_platform_truthfully() {
     ] {
         assert!(table.contains(answer), "{answer}: {table}");
     }
-    assert!(String::from_utf8_lossy(&report.stderr).contains("1 platform check(s) failed"));
+    let said = String::from_utf8_lossy(&report.stderr);
+    assert!(said.contains("1 platform check(s) failed"), "{said}");
 }

@@ -1032,6 +1032,47 @@ async fn each_platform_says_whether_it_works(backend: Backend) {
         .find(|s| s.platform == Platform::Bluesky)
         .unwrap();
     assert_eq!(bluesky.health, PlatformHealth::Failing);
+
+    // Attempts stored in one batch share their time. When one of them
+    // worked, the platform answers: it is live, whichever row an index
+    // happens to give first among equal times.
+    let attempted = db::entities::account::Entity::find()
+        .filter(db::entities::account::Column::Handle.eq("octocat"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_attempt_at;
+    let ghost = app.add_account(Platform::Github, "ghost").await;
+    db::entities::account::Entity::update_many()
+        .col_expr(
+            db::entities::account::Column::LastAttemptAt,
+            sea_orm::sea_query::Expr::value(attempted),
+        )
+        .col_expr(
+            db::entities::account::Column::LastOutcome,
+            sea_orm::sea_query::Expr::value(Outcome::Blocked),
+        )
+        .col_expr(
+            db::entities::account::Column::LastError,
+            sea_orm::sea_query::Expr::value("blocked in the same batch"),
+        )
+        .filter(db::entities::account::Column::Id.eq(ghost))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let statuses = reach::platforms::statuses(&app.db, &status)
+        .await
+        .expect("the platforms");
+    let github = statuses
+        .iter()
+        .find(|s| s.platform == Platform::Github)
+        .unwrap();
+    assert_eq!(
+        (github.health, github.accounts, github.failing),
+        (PlatformHealth::Live, 2, 1),
+        "{github:?}"
+    );
 }
 
 async fn a_handle_stored_before_the_syntax_check_fails_alone(backend: Backend) {

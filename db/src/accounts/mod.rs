@@ -4,6 +4,7 @@
 mod read;
 mod write;
 
+pub(crate) use read::walking_is_cheaper;
 pub use read::{
     AccountQuery, detail, filtered, find, identities, ids_by_handle, list, tags, with_tags,
 };

@@ -143,7 +143,14 @@ async fn walks_the_order(
         .await?
         .unwrap_or(0);
     let end = offset(query.page, query.per_page) + u64::from(query.per_page);
-    Ok(WALK_COST * u128::from(end) * u128::from(all) < u128::from(matches) * u128::from(matches))
+    Ok(walking_is_cheaper(end, all, matches))
+}
+
+/// The rule of [`walks_the_order`], for any filtered list read up to `end`
+/// rows of `all` accounts, `matches` of which the filter lets through.
+pub(crate) fn walking_is_cheaper(end: u64, all: u64, matches: u64) -> bool {
+    matches > 0
+        && WALK_COST * u128::from(end) * u128::from(all) < u128::from(matches) * u128::from(matches)
 }
 
 /// [`filtered`] for [`walks_the_order`] on SQLite: the same terms, each

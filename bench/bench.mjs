@@ -654,7 +654,8 @@ function report(results) {
   const p50u = worst((r) => r.uncached.latency.p50_us);
   const p99c = worst((r) => r.cached.latency.p99_us);
   const share = (r) => r.cached.throughput.rps / healthz.cached.throughput.rps;
-  const lowest = reads.reduce((a, r) => (share(r) < share(a) ? r : a));
+  const cachedReads = reads.filter((r) => !r.live);
+  const lowest = cachedReads.reduce((a, r) => (share(r) < share(a) ? r : a));
   const peak = Math.max(results.memory.cached, results.memory.uncached);
   const flat = (name) => {
     const values = sizes.map((s) => scaling[s][name]?.latency.p50_us ?? 0);
@@ -664,7 +665,7 @@ function report(results) {
     ['uncached p99 ≤ 25 ms, every read endpoint', `worst ${fmtMs(p99u.uncached.latency.p99_us)} ms (${p99u.name})`, p99u.uncached.latency.p99_us <= 25_000],
     ['uncached p50 ≤ 5 ms, every read endpoint', `worst ${fmtMs(p50u.uncached.latency.p50_us)} ms (${p50u.name})`, p50u.uncached.latency.p50_us <= 5_000],
     ['cached p99 ≤ 2 ms', `worst ${fmtMs(p99c.cached.latency.p99_us)} ms (${p99c.name})`, p99c.cached.latency.p99_us <= 2_000],
-    ['cached throughput ≥ 40% of /healthz', `lowest ${(share(lowest) * 100).toFixed(0)}% (${lowest.name})`, share(lowest) >= 0.4],
+    ['cached throughput ≥ 40% of /healthz, every cached endpoint', `lowest ${(share(lowest) * 100).toFixed(0)}% (${lowest.name})`, share(lowest) >= 0.4],
     ['server RSS under load ≤ 200 MB', `${(peak / 1e6).toFixed(0)} MB at its peak`, peak <= 200e6],
     ['cache hit rate ≥ 95%, mixed workload', `${(mix.hitRate * 100).toFixed(1)}%`, mix.hitRate >= 0.95],
     [`history latency flat from ${sizes[0].toLocaleString('en-US')} to ${sizes[sizes.length - 1].toLocaleString('en-US')} accounts`, `p50 × ${flat('history 1y').toFixed(1)}`, flat('history 1y') <= 2],

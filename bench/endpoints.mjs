@@ -49,6 +49,10 @@ export async function endpoints(base) {
     ['platforms', '/api/platforms'],
     ['performance', '/api/performance'],
   );
-  return { ids, list: list.map(([name, path]) => ({ name, path })) };
+  // Answered live on every request, by design (the platforms' budgets as
+  // spent now, the server's own figures): the cached-throughput target is
+  // not theirs.
+  const live = new Set(['platforms', 'performance']);
+  return { ids, list: list.map(([name, path]) => ({ name, path, live: live.has(name) })) };
 }
 

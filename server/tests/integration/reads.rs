@@ -29,10 +29,10 @@ on_both_backends!(
 );
 
 /// Statements as run, with their values in place.
-type Log = Arc<Mutex<Vec<String>>>;
+pub(crate) type Log = Arc<Mutex<Vec<String>>>;
 
 /// A connection of its own to the test's database, which logs statements.
-async fn logged(app: &TestApp) -> (DatabaseConnection, Log) {
+pub(crate) async fn logged(app: &TestApp) -> (DatabaseConnection, Log) {
     let mut db = app.connect().await;
     let log: Log = Arc::default();
     let sink = log.clone();

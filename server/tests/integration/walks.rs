@@ -6,8 +6,6 @@
 //! rule: few are found through their filter's indexes, never by walking
 //! every account in collection order.
 
-use std::sync::{Arc, Mutex};
-
 use app::model::{AccountFilter, AccountSort, Platform, SortDirection};
 use chrono::Utc;
 use db::accounts::AccountQuery;
@@ -49,10 +47,7 @@ async fn a_page_found_by_walking_the_order_is_the_sorted_page(backend: Backend) 
     reach::collect::demo::seed(&app.db, ACCOUNTS, 3, Utc::now())
         .await
         .expect("seed");
-    let mut db = app.connect().await;
-    let log: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = log.clone();
-    db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.to_string()));
+    let (db, log) = crate::reads::logged(&app).await;
 
     let filters = [
         AccountFilter {
@@ -121,17 +116,7 @@ async fn a_page_found_by_walking_the_order_is_the_sorted_page(backend: Backend) 
                         .iter()
                         .find(|sql| sql.contains(" LIMIT ") && sql.contains("FROM \"accounts\""))
                         .expect("the page's statement");
-                    let plan = db
-                        .query_all_raw(Statement::from_string(
-                            db.get_database_backend(),
-                            format!("EXPLAIN QUERY PLAN {page_read}"),
-                        ))
-                        .await
-                        .unwrap();
-                    let details: Vec<String> = plan
-                        .iter()
-                        .map(|row| row.try_get::<String>("", "detail").unwrap())
-                        .collect();
+                    let details = plan_of(&db, page_read).await;
                     assert!(
                         !details
                             .iter()
@@ -164,10 +149,7 @@ async fn the_overview_finds_the_few_accounts_needing_attention_on_their_indexes(
     reach::collect::demo::seed(&app.db, SEEDED, 3, Utc::now())
         .await
         .expect("seed");
-    let mut db = app.connect().await;
-    let log: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = log.clone();
-    db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.to_string()));
+    let (db, log) = crate::reads::logged(&app).await;
     // Collected today: none needs attention but the two made to fail.
     let failing: Vec<i64> = account::Entity::find()
         .order_by_desc(account::Column::Id)

@@ -4,11 +4,13 @@
 
 use app::ssr::cache::Answer;
 use app::ssr::state::AppState;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use super::coding::{Coding, MIN_COMPRESSED};
 
 /// Long-lived caching of the built assets. The names under `/pkg/` carry
 /// their content hash (cargo-leptos `hash-files`, and the WASM chunks'
@@ -47,13 +49,14 @@ pub(crate) async fn keep_answers(
     if request.method() != Method::GET {
         return next.run(request).await;
     }
+    let coding = Coding::preferred(request.headers());
     let key = match app::api::answers::answer_key(&state, request.uri()).await {
         Ok(Some(key)) => key,
         // The server function meets the same error and answers it.
         Ok(None) | Err(_) => return next.run(request).await,
     };
     if let Some(answer) = state.cache.answer(&key).await {
-        return answered(&answer);
+        return answered(&answer, coding);
     }
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
@@ -71,17 +74,66 @@ pub(crate) async fn keep_answers(
         .cache
         .keep_answer(key, parts.headers.clone(), bytes)
         .await;
-    answered(&answer)
+    answered(&answer, coding)
 }
 
-/// A kept answer as a response, its `ETag` on it.
-fn answered(answer: &Answer) -> Response {
-    let mut response = Response::new(Body::from(answer.body.clone()));
-    *response.headers_mut() = answer.headers.clone();
+/// A kept answer as a response, its `ETag` on it, in `coding` when the
+/// body is worth compressing (compressed the first time, then kept).
+fn answered(answer: &Answer, coding: Option<Coding>) -> Response {
+    let compressed = coding
+        .filter(|_| answer.body.len() >= MIN_COMPRESSED)
+        .and_then(|coding| Some((coding, compressed(answer, coding)?)));
+    let body = compressed
+        .as_ref()
+        .map_or_else(|| answer.body.clone(), |(_, body)| body.clone());
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    *headers = answer.headers.clone();
+    headers.remove(header::CONTENT_LENGTH);
     if let Ok(etag) = HeaderValue::from_str(&answer.etag) {
-        response.headers_mut().insert(header::ETAG, etag);
+        headers.insert(header::ETAG, etag);
+    }
+    // Whichever coding this one went in, the next request may ask for another.
+    vary_on_encoding(headers);
+    if let Some((coding, _)) = compressed {
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(coding.name()),
+        );
     }
     response
+}
+
+/// The answer's body in `coding`, made once; `None` (sent as it is) if
+/// compressing failed, which writing to memory does not.
+fn compressed(answer: &Answer, coding: Coding) -> Option<Bytes> {
+    let slot = match coding {
+        Coding::Brotli => &answer.brotli,
+        Coding::Gzip => &answer.gzip,
+    };
+    if let Some(body) = slot.get() {
+        return Some(body.clone());
+    }
+    match coding.compress(&answer.body) {
+        Ok(body) => Some(slot.get_or_init(|| body).clone()),
+        Err(error) => {
+            tracing::error!(%error, coding = coding.name(), "cannot compress an answer");
+            None
+        }
+    }
+}
+
+fn vary_on_encoding(headers: &mut HeaderMap) {
+    let varies = headers.get_all(header::VARY).iter().any(|value| {
+        value.to_str().is_ok_and(|value| {
+            value
+                .split(',')
+                .any(|name| name.trim().eq_ignore_ascii_case("accept-encoding"))
+        })
+    });
+    if !varies {
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
 }
 
 /// `GET /api/…` answers carry a weak `ETag` (a hash of the body) and
@@ -129,7 +181,44 @@ pub(crate) async fn revalidate_api_answers(request: Request, next: Next) -> Resp
     if matches {
         parts.status = StatusCode::NOT_MODIFIED;
         parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::CONTENT_ENCODING);
         return Response::from_parts(parts, Body::empty());
     }
     Response::from_parts(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_answer_is_compressed_once_per_coding() {
+        let body = Bytes::from(br#"{"items":[],"total":0,"page":1,"per_page":25}"#.repeat(8));
+        let answer = Answer {
+            etag: Answer::etag_of(&body),
+            headers: HeaderMap::new(),
+            body,
+            brotli: Default::default(),
+            gzip: Default::default(),
+        };
+        let first = compressed(&answer, Coding::Brotli).unwrap();
+        let again = compressed(&answer, Coding::Brotli).unwrap();
+        // The same bytes, not a second compression of the body.
+        assert_eq!(first.as_ptr(), again.as_ptr());
+        assert!(answer.gzip.get().is_none());
+        let response = answered(&answer, Some(Coding::Gzip));
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(response.headers()[header::VARY], "accept-encoding");
+        assert!(answer.gzip.get().is_some());
+        // Too short to gain from it: sent as it is.
+        let short = Answer {
+            etag: Answer::etag_of(b"{}"),
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"{}"),
+            brotli: Default::default(),
+            gzip: Default::default(),
+        };
+        let response = answered(&short, Some(Coding::Brotli));
+        assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+    }
 }

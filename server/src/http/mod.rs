@@ -12,6 +12,7 @@ mod assets;
 pub mod auth;
 pub mod avatars;
 pub mod caching;
+mod coding;
 pub mod docs;
 pub mod export;
 pub mod health;

@@ -20,9 +20,88 @@ use crate::on_both_backends;
 on_both_backends!(
     a_write_to_one_account_leaves_the_others_cached,
     repeated_reads_are_answered_with_their_kept_bytes,
+    kept_answers_go_out_compressed_in_the_coding_asked_for,
     every_write_to_an_account_moves_its_revision_and_a_lease_does_not,
     the_revision_trigger_watches_every_column_but_the_lease,
 );
+
+/// A kept answer as sent for `accept_encoding`: its `Content-Encoding`,
+/// `Vary` and body decoded.
+async fn sent_as(app: &TestApp, path: &str, accept_encoding: &str) -> (String, String, Vec<u8>) {
+    use std::io::Read;
+    // Not the app's client: this one must see the bytes as sent.
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .no_deflate()
+        .build()
+        .unwrap();
+    let answer = raw
+        .get(format!("{}{path}", app.address))
+        .header("accept-encoding", accept_encoding)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{path}");
+    let header = |name: &str| {
+        answer
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (coding, vary) = (header("content-encoding"), header("vary"));
+    // Compressed ahead and kept, its length is known (a body compressed as
+    // it goes out is sent in chunks).
+    let length = header("content-length");
+    let sent = answer.bytes().await.unwrap();
+    assert_eq!(length, sent.len().to_string(), "{path} in {coding}");
+    let mut body = Vec::new();
+    match coding.as_str() {
+        "br" => {
+            brotli::Decompressor::new(&sent[..], 4096)
+                .read_to_end(&mut body)
+                .unwrap();
+        }
+        "gzip" => {
+            flate2::read::GzDecoder::new(&sent[..])
+                .read_to_end(&mut body)
+                .unwrap();
+        }
+        _ => body = sent.to_vec(),
+    }
+    (coding, vary, body)
+}
+
+async fn kept_answers_go_out_compressed_in_the_coding_asked_for(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (kind, path) in [
+        ("overview", "/api/overview"),
+        ("accounts", "/api/accounts?per_page=5"),
+    ] {
+        let (coding, _, plain) = sent_as(&app, path, "identity").await;
+        assert_eq!(coding, "", "{path}");
+        let before = answer_hits(&app.cache.stats().await, kind);
+        // A browser's header, oha's, a preference for gzip, and none at all.
+        for (accept, expected) in [
+            ("gzip, deflate, br, zstd", "br"),
+            ("gzip, compress, deflate, br", "br"),
+            ("br;q=0.5, gzip", "gzip"),
+            ("br;q=0, gzip;q=0", ""),
+        ] {
+            for _ in 0..2 {
+                let (coding, vary, body) = sent_as(&app, path, accept).await;
+                assert_eq!(coding, expected, "{path} for {accept}");
+                assert!(vary.contains("accept-encoding"), "{path}: vary {vary}");
+                assert_eq!(body, plain, "{path} in {expected}");
+            }
+        }
+        assert_eq!(
+            answer_hits(&app.cache.stats().await, kind),
+            before + 8,
+            "{path}: every one of them was the kept answer"
+        );
+    }
+}
 
 /// A kind's hits in memory and misses.
 fn hits(stats: &CacheStats, kind: &str) -> (u64, u64) {

@@ -9,8 +9,12 @@
 //! by the server function from that very request. Only `200` answers are
 //! kept, after every check a request goes through (access, arguments) has
 //! passed.
+//!
+//! An answer also keeps its body compressed for each coding clients ask
+//! for, made by the HTTP layer the first time one is asked for: compressing
+//! on every request cost more than everything else a kept answer does.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
@@ -27,6 +31,10 @@ pub struct Answer {
     pub body: Bytes,
     /// Its weak `ETag`, computed once when it was kept.
     pub etag: String,
+    /// The body in Brotli, once a client asked for it.
+    pub brotli: OnceLock<Bytes>,
+    /// The body in gzip, once a client asked for it.
+    pub gzip: OnceLock<Bytes>,
 }
 
 impl Answer {
@@ -86,8 +94,12 @@ impl Cache {
             etag: Answer::etag_of(&body),
             headers,
             body,
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
         });
-        let weight = answer.body.len() + key.key.len();
+        // A quarter more for its compressed copies, which JSON makes a
+        // small fraction of the body.
+        let weight = answer.body.len() + answer.body.len() / 4 + key.key.len();
         self.inner
             .local
             .insert(

@@ -23,10 +23,11 @@ import { fileURLToPath } from 'node:url';
 
 import { endpoints, getJson } from './endpoints.mjs';
 import { fetch, freePort } from './net.mjs';
+import { reachBinary } from './binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = parseOptions(process.argv.slice(2));
-const reach = process.env.REACH_BIN ?? path.join(root, 'target/release/reach');
+const reach = reachBinary(root);
 // cargo-leptos writes the site under the working directory's target/.
 const siteRoot = process.env.REACH_SITE_ROOT ?? path.join(root, 'target/site');
 const dataDir = process.env.REACH_BENCH_DATA ?? path.join(os.homedir(), '.cache/reach/bench');
@@ -314,11 +315,13 @@ async function cacheCounters(base) {
   const stats = await getJson(`${base}/api/cache`);
   let hits = 0;
   let misses = 0;
+  let stale = 0;
   for (const kind of stats.kinds) {
     hits += kind.local_hits + kind.redis_hits;
     misses += kind.misses;
+    stale += kind.stale_hits ?? 0;
   }
-  return { hits, misses };
+  return { hits, misses, stale };
 }
 
 // ---------------------------------------------------------------------------
@@ -449,7 +452,14 @@ async function loadUnderWrites() {
       }
     })();
     const during = await wrkInBackground(server.base, load);
+    const before = await cacheCounters(server.base);
     const fixedDuring = await ohaInBackground(urls, rate, options.loadDuration);
+    const after = await cacheCounters(server.base);
+    fixedDuring.cache = {
+      hits: after.hits - before.hits,
+      misses: after.misses - before.misses,
+      stale: after.stale - before.stale,
+    };
     writing = false;
     await collections;
     const recent = await getJson(`${server.base}/api/runs?per_page=${Math.min(100, Math.max(1, runs.length))}`);
@@ -484,6 +494,8 @@ function loadReport(result) {
     `| fixed rate, while writing | ${result.fixedDuring.rps.toFixed(0)} | ${fixed(result.fixedDuring.p50_us)} | ${fixed(result.fixedDuring.p99_us)} | ${fixed(result.fixedDuring.max_us)} | ${errors(result.fixedDuring)} |`,
     `| saturated, idle | ${result.idle.rps.toFixed(0)} | ${fixed(result.idle.p50_us)} | ${fixed(result.idle.p99_us)} | ${fixed(result.idle.max_us)} | ${errors(result.idle)} |`,
     `| saturated, while writing | ${result.during.rps.toFixed(0)} | ${fixed(result.during.p50_us)} | ${fixed(result.during.p99_us)} | ${fixed(result.during.max_us)} | ${errors(result.during)} |`,
+    '',
+    `At the fixed rate while writing, the cache answered ${result.fixedDuring.cache.hits.toLocaleString('en-US')} reads from memory, ${result.fixedDuring.cache.stale.toLocaleString('en-US')} of them with the answer from before a run's write while its successor was computed in the background (\`stale_hits\`), and computed ${result.fixedDuring.cache.misses.toLocaleString('en-US')}.`,
     '',
     `Zero errors: ${failed === 0 ? 'met' : '**not met**'}. p99 while writing within twice idle, at the fixed rate: ${ratio.toFixed(2)}× — ${ratio <= 2 ? 'met' : '**not met**'} (saturated: ${saturated.toFixed(2)}×).`,
     '',

@@ -22,9 +22,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { fetch, freePort } from './net.mjs';
+import { reachBinary } from './binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const reach = process.env.REACH_BIN ?? path.join(root, 'target/release/reach');
+const reach = reachBinary(root);
 const siteRoot = process.env.REACH_SITE_ROOT ?? path.join(root, 'target/site');
 const dataDir = process.env.REACH_BENCH_DATA ?? path.join(os.homedir(), '.cache/reach/bench');
 const postgresBase = process.env.REACH_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';

@@ -21,11 +21,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { freePort } from './net.mjs';
+import { reachBinary } from './binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'end2end/package.json'));
 const { everyPage } = require('./tests/pages.cjs');
-const reach = process.env.REACH_BIN ?? path.join(root, 'target/release/reach');
+const reach = reachBinary(root);
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const lighthouse = path.join(root, 'bench/node_modules/.bin/lighthouse');
 const args = process.argv.slice(2);

@@ -7,6 +7,17 @@
 //! unreachable at once, on every instance and for every process writing
 //! (the CLI included). An account's own answers are keyed instead by that
 //! account's revision ([`revisions`]), which only writes to it move.
+//!
+//! Beside the domains, two more counters say what kind of write came
+//! since an answer was computed, so that the cache may serve that answer
+//! for a bounded while as its successor is computed
+//! (`app::ssr::cache::answers`):
+//!
+//! - `ended` moves with every write but a collection run's batches, their
+//!   periodic [`publish`]ing and the run's start ([`started`]): an
+//!   account's own answers check it (a run's end is on their next read);
+//! - `settled` moves with those and a run's start too: the answers about
+//!   every account check it.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -45,17 +56,39 @@ impl Domain {
     }
 }
 
-/// The current generation of every domain, in [`Domain::ALL`] order.
+/// The current generation of every domain, in [`Domain::ALL`] order, and
+/// the count of writes that are on the next read ([`Generations::exact`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Generations([i64; 4]);
+pub struct Generations {
+    domains: [i64; 4],
+    ended: i64,
+    settled: i64,
+}
 
 impl Generations {
     pub fn of(&self, domain: Domain) -> i64 {
-        self.0[domain as usize]
+        self.domains[domain as usize]
+    }
+
+    /// Moved by every write but a run's batches, their publication and the
+    /// run's start: two readings with the same `ended` differ only by those.
+    pub fn ended(&self) -> i64 {
+        self.ended
+    }
+
+    /// Moved by every write but a run's batches and their publication: two
+    /// readings with the same `settled` differ only by batches.
+    pub fn settled(&self) -> i64 {
+        self.settled
     }
 }
 
 const TABLE: &str = "data_generations";
+
+/// The rows of [`Generations::ended`] and [`Generations::settled`]
+/// (`m20261202_000024_exact_writes`).
+const ENDED: &str = "ended";
+const SETTLED: &str = "settled";
 
 /// Reads every domain's generation (one query, a row per domain).
 pub async fn current(db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
@@ -74,7 +107,11 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
     let mut generations = Generations::default();
     for row in rows {
         if let Some(domain) = Domain::ALL.iter().find(|d| d.as_str() == row.domain) {
-            generations.0[*domain as usize] = row.generation;
+            generations.domains[*domain as usize] = row.generation;
+        } else if row.domain == ENDED {
+            generations.ended = row.generation;
+        } else if row.domain == SETTLED {
+            generations.settled = row.generation;
         }
     }
     Ok(generations)
@@ -140,15 +177,52 @@ pub async fn revisions(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Opt
 }
 
 /// Moves `domains` to their next generation; call it in the transaction of
-/// the write that changes them.
+/// the write that changes them. The write is on the next read of every
+/// answer that reads them.
 pub async fn bump(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
     if domains.is_empty() {
         return Ok(());
     }
+    settle(db, domains).await
+}
+
+/// [`bump`], even when `domains` is empty: a run's end, after which no
+/// answer computed before the periodic [`publish`]es of its batches
+/// stands in for one any longer.
+pub async fn settle(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
+    let rows = domains.iter().map(|d| d.as_str()).chain([ENDED, SETTLED]);
+    move_on(db, rows).await
+}
+
+/// Moves `domains` and [`Generations::settled`] for a collection run's
+/// start: on the next read of every answer about all accounts. An
+/// account's own answers, which a run's start does not change, may still
+/// be served a while as their successors are computed.
+pub async fn started(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
+    let rows = domains.iter().map(|d| d.as_str()).chain([SETTLED]);
+    move_on(db, rows).await
+}
+
+/// Moves `domains` to their next generation for a run's batches already
+/// committed (`reach::collect::engine::publish`), leaving
+/// [`Generations::ended`] and [`Generations::settled`] alone: an answer
+/// computed before may still be served, for a bounded while, as its
+/// successor is computed.
+pub async fn publish(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
+    if domains.is_empty() {
+        return Ok(());
+    }
+    move_on(db, domains.iter().map(|d| d.as_str())).await
+}
+
+async fn move_on(
+    db: &impl ConnectionTrait,
+    rows: impl IntoIterator<Item = &'static str>,
+) -> Result<(), DbErr> {
     let update = Query::update()
         .table(TABLE)
         .value("generation", Expr::col("generation").add(1))
-        .and_where(Expr::col("domain").is_in(domains.iter().map(|d| d.as_str())))
+        .and_where(Expr::col("domain").is_in(rows))
         .to_owned();
     db.execute(&update).await?;
     Ok(())

@@ -26,6 +26,7 @@ mod m20261202_000020_leaderboard_boards;
 mod m20261202_000021_event_counts;
 mod m20261202_000022_tag_totals;
 mod m20261202_000023_real_attempts;
+mod m20261202_000024_exact_writes;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000021_event_counts::Migration),
             Box::new(m20261202_000022_tag_totals::Migration),
             Box::new(m20261202_000023_real_attempts::Migration),
+            Box::new(m20261202_000024_exact_writes::Migration),
         ]
     }
 }

@@ -51,6 +51,11 @@ pub struct CacheKindStats {
     /// answer, without running the server function or encoding anything.
     #[serde(default)]
     pub answer_hits: u64,
+    /// Of those, answered with the answer before a run's latest published
+    /// batch while another request computed its successor (at most
+    /// `REACH_CACHE_STALE_FOR` old).
+    #[serde(default)]
+    pub stale_hits: u64,
     /// Answered from Redis.
     pub redis_hits: u64,
     /// Computed from the database.

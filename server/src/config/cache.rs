@@ -31,6 +31,13 @@ pub struct CacheConfig {
     #[arg(long, env = "REACH_CACHE_MEMORY_MIB", default_value_t = CacheSettings::DEFAULT.capacity_bytes >> 20, value_parser = clap::value_parser!(u64).range(1..=65_536), global = true)]
     pub cache_memory_mib: u64,
 
+    /// How long after it was computed an answer may still be served, while
+    /// its successor is computed, when only a running collection's batches
+    /// came after it (keep it above `REACH_PUBLISH_LAG`); `0s`: never, such
+    /// requests wait for the successor.
+    #[arg(long, env = "REACH_CACHE_STALE_FOR", default_value_t = CacheSettings::DEFAULT.stale_for.into(), global = true)]
+    pub cache_stale_for: humantime::Duration,
+
     /// Read everything from the database (to measure, or to rule the cache out).
     #[arg(long, env = "REACH_NO_CACHE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub no_cache: bool,
@@ -44,6 +51,7 @@ impl CacheConfig {
             ttls: self.cache_ttls.0.clone(),
             capacity_bytes: self.cache_memory_mib << 20,
             disabled: self.no_cache,
+            stale_for: self.cache_stale_for.into(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! immutable (their names are their content's hash), API answers are
 //! revalidated with an `ETag`.
 
-use app::ssr::cache::Answer;
+use app::ssr::cache::{Answer, AnswerKey};
 use app::ssr::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -38,9 +38,12 @@ const MAX_TAGGED_BODY: usize = 8 << 20;
 /// A cached read's answer, served from memory as it went out when the data
 /// it was computed from has not changed since (see
 /// `app::api::answers`); otherwise the server function answers and
-/// a `200` is kept. Innermost of the layers: access and arguments are
-/// checked before, and everything after (`ETag`, compression, headers,
-/// metrics) is the same for a kept answer as for a fresh one.
+/// a `200` is kept. When only a collection run changed the data since the
+/// answer before (at most `stale_for` ago), that one is served and the new
+/// one is computed in the background (`app::ssr::cache::answers`). Innermost of the layers:
+/// access and arguments are checked before, and everything after (`ETag`,
+/// compression, headers, metrics) is the same for a kept answer as for a
+/// fresh one.
 pub(crate) async fn keep_answers(
     State(state): State<AppState>,
     request: Request,
@@ -50,7 +53,7 @@ pub(crate) async fn keep_answers(
         return next.run(request).await;
     }
     let coding = Coding::preferred(request.headers());
-    let key = match app::api::answers::answer_key(&state, request.uri()).await {
+    let mut key = match app::api::answers::answer_key(&state, request.uri()).await {
         Ok(Some(key)) => key,
         // The server function meets the same error and answers it.
         Ok(None) | Err(_) => return next.run(request).await,
@@ -58,23 +61,64 @@ pub(crate) async fn keep_answers(
     if let Some(answer) = state.cache.answer(&key).await {
         return answered(&answer, coding);
     }
+    let refresh = state.cache.refresh(&state.db, &mut key).await;
+    match (refresh.predecessor, refresh.computing) {
+        (Some(before), Some(computing)) => {
+            // Nobody waits for it: the task lives on when this request is answered.
+            tokio::spawn(async move {
+                let _computing = computing;
+                let _turn = state.cache.background_turn().await;
+                if let Computed::Passed(response) =
+                    compute_and_keep(&state, key, request, next).await
+                {
+                    // The answer before stays until `stale_for` ends; then
+                    // a request computes it and gets this error itself.
+                    tracing::debug!(status = %response.status(), "an answer was not renewed");
+                }
+            });
+            answered(&before, coding)
+        }
+        (Some(before), None) => answered(&before, coding),
+        (None, computing) => {
+            // Held until the answer is kept.
+            let _computing = computing;
+            match compute_and_keep(&state, key, request, next).await {
+                Computed::Kept(answer) => answered(&answer, coding),
+                Computed::Passed(response) => response,
+            }
+        }
+    }
+}
+
+/// What the server function answered.
+enum Computed {
+    /// A `200`, kept.
+    Kept(std::sync::Arc<Answer>),
+    /// Anything else, given back as it is.
+    Passed(Response),
+}
+
+/// The server function's answer to `request`, kept under `key` when it is
+/// a `200`.
+async fn compute_and_keep(
+    state: &AppState,
+    key: AnswerKey,
+    request: Request,
+    next: Next,
+) -> Computed {
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
-        return response;
+        return Computed::Passed(response);
     }
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_TAGGED_BODY).await {
         Ok(bytes) => bytes,
         Err(error) => {
             tracing::error!(%error, "cannot read an API answer");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return Computed::Passed(StatusCode::INTERNAL_SERVER_ERROR.into_response());
         }
     };
-    let answer = state
-        .cache
-        .keep_answer(key, parts.headers.clone(), bytes)
-        .await;
-    answered(&answer, coding)
+    Computed::Kept(state.cache.keep_answer(key, parts.headers, bytes).await)
 }
 
 /// A kept answer as a response, its `ETag` on it, in `coding` when the

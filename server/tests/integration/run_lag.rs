@@ -3,17 +3,20 @@
 //! account's own answers show its new snapshot on the next read, and the
 //! run's end is on the next read of everything.
 //!
-//! Each test holds a run open with one account whose platform answers
+//! Each run test holds a run open with one account whose platform answers
 //! late, and looks at the answers after the other account's batch has been
-//! committed.
+//! committed. The last two publish a batch as a run does, and look at what
+//! the read cache serves while the new answer is computed.
 
 use std::time::{Duration, Instant};
 
 use app::model::{AccountDetail, AccountRow, Page, Platform, RunStatus};
+use app::ssr::cache::CacheSettings;
 use chrono::Utc;
 use db::entities::{collection_run, snapshot};
+use db::generations::{self, Domain};
 use reach::config::AddAccount;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -24,6 +27,9 @@ use crate::on_both_backends;
 on_both_backends!(
     a_runs_batch_reaches_the_lists_within_the_lag_while_the_run_goes_on,
     the_lists_wait_for_the_lag_and_the_runs_end_publishes_at_once,
+    after_a_publication_the_list_before_is_served_while_the_next_is_computed,
+    past_stale_for_a_publication_is_on_the_next_read,
+    a_batch_reaches_an_accounts_own_answers_within_stale_for,
 );
 
 /// The followers `github_user.json` reports.
@@ -142,7 +148,8 @@ async fn the_lists_wait_for_the_lag_and_the_runs_end_publishes_at_once(backend: 
     );
     let (run, ()) = tokio::join!(engine.run(Utc::now()), async {
         stored(&app, quick).await;
-        // The account's own answer is keyed by its revision: no lag.
+        // The account's own answer is keyed by its revision, and none
+        // was kept before to stand in for it: computed on this read.
         let detail: AccountDetail = app.get_json(&format!("/api/account?id={quick}")).await;
         assert_eq!(detail.account.latest.followers, Some(FOLLOWERS));
         // The list is still the answer cached before the run.
@@ -160,4 +167,116 @@ async fn the_lists_wait_for_the_lag_and_the_runs_end_publishes_at_once(backend: 
         "{:?}",
         page.items
     );
+}
+
+/// Sets `id`'s followers as a run's batch does, without moving any
+/// generation: what a batch committed and not yet published looks like.
+async fn set_followers(app: &TestApp, id: i64, followers: i64) {
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE accounts SET followers = {followers} WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+}
+
+fn stale_hits(stats: &app::model::CacheStats) -> u64 {
+    stats.kinds.iter().map(|kind| kind.stale_hits).sum()
+}
+
+/// The first listed account and its followers, the list's answer kept.
+async fn first_listed(app: &TestApp) -> (i64, Option<i64>) {
+    let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=10").await;
+    (page.items[0].id, page.items[0].latest.followers)
+}
+
+async fn after_a_publication_the_list_before_is_served_while_the_next_is_computed(
+    backend: Backend,
+) {
+    let app = TestApp::with_cache(
+        backend,
+        CacheSettings {
+            stale_for: Duration::from_secs(60),
+            ..CacheSettings::default()
+        },
+    )
+    .await;
+    let (id, before) = first_listed(&app).await;
+    set_followers(&app, id, 987_654_321).await;
+    generations::publish(&app.db, &[Domain::Accounts, Domain::Snapshots])
+        .await
+        .unwrap();
+    // The first read after the publication is answered at once with the
+    // list before it, and its successor is computed meanwhile.
+    let stale = stale_hits(&app.cache.stats().await);
+    assert_eq!(followers_in_list(&app, id).await, before);
+    assert_eq!(stale_hits(&app.cache.stats().await), stale + 1);
+    let start = Instant::now();
+    while followers_in_list(&app, id).await != Some(987_654_321) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the new list was not computed in the background"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Any other write (here, a bump as an edit does) is on the next read.
+    set_followers(&app, id, 987_654_322).await;
+    generations::bump(&app.db, &[Domain::Accounts])
+        .await
+        .unwrap();
+    assert_eq!(followers_in_list(&app, id).await, Some(987_654_322));
+}
+
+/// The followers `id`'s own page shows.
+async fn followers_of(app: &TestApp, id: i64) -> Option<i64> {
+    let detail: AccountDetail = app.get_json(&format!("/api/account?id={id}")).await;
+    detail.account.latest.followers
+}
+
+async fn a_batch_reaches_an_accounts_own_answers_within_stale_for(backend: Backend) {
+    let app = TestApp::with_cache(
+        backend,
+        CacheSettings {
+            stale_for: Duration::from_secs(60),
+            ..CacheSettings::default()
+        },
+    )
+    .await;
+    let (id, before) = first_listed(&app).await;
+    assert_eq!(followers_of(&app, id).await, before);
+    // A batch's commit moves the account's revision (a trigger) and no
+    // generation: the page before is served once, its successor computed.
+    set_followers(&app, id, 987_654_321).await;
+    assert_eq!(followers_of(&app, id).await, before);
+    let start = Instant::now();
+    while followers_of(&app, id).await != Some(987_654_321) {
+        assert!(start.elapsed() < Duration::from_secs(10), "not computed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // An edit moves `exact`: on the next read.
+    set_followers(&app, id, 987_654_322).await;
+    generations::bump(&app.db, &[Domain::Accounts])
+        .await
+        .unwrap();
+    assert_eq!(followers_of(&app, id).await, Some(987_654_322));
+}
+
+async fn past_stale_for_a_publication_is_on_the_next_read(backend: Backend) {
+    let stale_for = Duration::from_millis(300);
+    let app = TestApp::with_cache(
+        backend,
+        CacheSettings {
+            stale_for,
+            ..CacheSettings::default()
+        },
+    )
+    .await;
+    let (id, _) = first_listed(&app).await;
+    tokio::time::sleep(stale_for + Duration::from_millis(100)).await;
+    set_followers(&app, id, 987_654_321).await;
+    generations::publish(&app.db, &[Domain::Accounts, Domain::Snapshots])
+        .await
+        .unwrap();
+    assert_eq!(followers_in_list(&app, id).await, Some(987_654_321));
+    assert_eq!(stale_hits(&app.cache.stats().await), 0);
 }

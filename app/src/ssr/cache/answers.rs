@@ -13,8 +13,22 @@
 //! An answer also keeps its body compressed for each coding clients ask
 //! for, made by the HTTP layer the first time one is asked for: compressing
 //! on every request cost more than everything else a kept answer does.
+//!
+//! When a collection run made an answer stale (a periodic publication of
+//! its batches for a list, board, total or the overview; a batch's commit
+//! for an account's own answers), the answer before keeps being served
+//! while one request computes its successor in the background
+//! ([`Cache::refresh`], `reach::http::caching`), if it is at most
+//! `stale_for` old and no write but runs' batches came after it
+//! ([`db::generations::Generations::settled`] for answers about every
+//! account, [`db::generations::Generations::ended`] for an account's own,
+//! which a run's start does not change). No request then waits for a recomputation a run caused, and a
+//! run's batch is on an answer about every account at most
+//! `publish_every + stale_for` after its commit, on an account's own
+//! answers at most `stale_for`. Every other write is on the next read.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
@@ -48,6 +62,74 @@ impl Answer {
 pub struct AnswerKey {
     kind: Kind,
     key: String,
+    /// The key without the data's version, which its predecessors share,
+    /// and the data's state when it was read; `None` for a key that
+    /// nothing may stand in for (in tests).
+    succession: Option<Succession>,
+}
+
+/// An aggregate answer's place among the answers to the same request.
+#[derive(Clone)]
+struct Succession {
+    /// The answer's key without the version of the data.
+    identity: String,
+    /// What had been written when the key was read; for an answer about
+    /// named accounts (keyed by their revisions), read by
+    /// [`Cache::refresh`] on a miss only, so that a hit costs no more.
+    written: Option<Written>,
+    /// When the key's version was read: the answer shows at least every
+    /// write published (or, for named accounts, committed) before.
+    read_at: Instant,
+}
+
+/// The counter of [`db::generations`] that tells a run's writes from
+/// others: `settled` for an answer about every account, `ended` for one
+/// about named accounts (which a run's start does not change).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Written(i64);
+
+impl Written {
+    /// Whether an answer computed when `self` was read may stand in for
+    /// one whose key was read at `now`: nothing but runs' batches between.
+    fn covers(self, now: Written) -> bool {
+        self.0 >= now.0
+    }
+}
+
+/// The latest answer kept for a request (by [`Succession::identity`]).
+#[derive(Clone)]
+pub(super) struct Latest {
+    key: String,
+    written: Written,
+    read_at: Instant,
+}
+
+/// What a request whose answer is not kept may do.
+pub struct Refresh {
+    /// The answer before, which may be served in its place meanwhile.
+    pub predecessor: Option<Arc<Answer>>,
+    /// Present when no other request is computing the answer: this one
+    /// does (with its predecessor, it may do so in the background).
+    pub computing: Option<Computing>,
+}
+
+/// A request computing an answer; while it lives, the other requests for
+/// that answer are not asked to compute it.
+pub struct Computing {
+    flight: Option<(Cache, String)>,
+}
+
+impl Drop for Computing {
+    fn drop(&mut self) {
+        if let Some((cache, key)) = self.flight.take() {
+            cache
+                .inner
+                .computing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
+        }
+    }
 }
 
 impl Cache {
@@ -66,11 +148,85 @@ impl Cache {
         if self.inner.disabled {
             return Ok(None);
         }
-        let key = self.current_key(db, kind, accounts, request).await?;
+        let identity = format!("answer:{}{live}", super::keys::identity(kind, request));
+        let read_at = Instant::now();
+        if accounts.is_some() {
+            let key = self.current_key(db, kind, accounts, request).await?;
+            return Ok(Some(AnswerKey {
+                kind,
+                key: format!("answer:{key}{live}"),
+                succession: Some(Succession {
+                    identity,
+                    written: None,
+                    read_at,
+                }),
+            }));
+        }
+        let generations = self.inner.generations.current(db).await?;
+        let key = super::key(kind, super::Version::Domains(&generations), request);
         Ok(Some(AnswerKey {
             kind,
             key: format!("answer:{key}{live}"),
+            succession: Some(Succession {
+                identity,
+                written: Some(Written(generations.settled())),
+                read_at,
+            }),
         }))
+    }
+
+    /// For a request whose answer under `key` is not kept: the answer
+    /// before it, if it may be served meanwhile (counted as a stale hit),
+    /// and whether this request is the one to compute it.
+    pub async fn refresh(&self, db: &DatabaseConnection, key: &mut AnswerKey) -> Refresh {
+        if let Some(succession) = key.succession.as_mut()
+            && succession.written.is_none()
+        {
+            // Unknown, nothing stands in for it and it stands in for nothing.
+            succession.written = self
+                .inner
+                .generations
+                .current(db)
+                .await
+                .ok()
+                .map(|generations| Written(generations.ended()));
+        }
+        let first = self
+            .inner
+            .computing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.key.clone());
+        let computing = first.then(|| Computing {
+            flight: Some((self.clone(), key.key.clone())),
+        });
+        let predecessor = self.predecessor(key).await;
+        if predecessor.is_some() {
+            let counters = &self.inner.stats[key.kind as usize];
+            bump(&counters.local_hits);
+            bump(&counters.stale_hits);
+        }
+        Refresh {
+            predecessor,
+            computing,
+        }
+    }
+
+    /// The answer kept before the one under `key`, if it may stand in for
+    /// it: at most `stale_for` old, and no write but runs' published
+    /// batches since.
+    async fn predecessor(&self, key: &AnswerKey) -> Option<Arc<Answer>> {
+        let succession = key.succession.as_ref()?;
+        let written = succession.written?;
+        let latest = self.inner.latest.get(&succession.identity).await?;
+        let servable = latest.key != key.key
+            && latest.written.covers(written)
+            && latest.read_at.elapsed() <= self.inner.stale_for;
+        if !servable {
+            return None;
+        }
+        let entry = self.inner.local.get(&latest.key).await?;
+        entry.value.downcast::<Answer>().ok()
     }
 
     /// The kept answer under `key`, if there is one (counted as a hit).
@@ -97,6 +253,33 @@ impl Cache {
             brotli: OnceLock::new(),
             gzip: OnceLock::new(),
         });
+        // The answer this one succeeds, dropped once this one is kept: no
+        // request asks for it again (see `Cache::supersede`).
+        let mut superseded = None;
+        if let Some(succession) = &key.succession
+            && let Some(written) = succession.written
+        {
+            let before = self.inner.latest.get(&succession.identity).await;
+            let newer = before
+                .as_ref()
+                .is_some_and(|latest| latest.read_at > succession.read_at);
+            if !newer {
+                superseded = before
+                    .map(|latest| latest.key)
+                    .filter(|before| *before != key.key);
+                self.inner
+                    .latest
+                    .insert(
+                        succession.identity.clone(),
+                        Latest {
+                            key: key.key.clone(),
+                            written,
+                            read_at: succession.read_at,
+                        },
+                    )
+                    .await;
+            }
+        }
         // A quarter more for its compressed copies, which JSON makes a
         // small fraction of the body.
         let weight = answer.body.len() + answer.body.len() / 4 + key.key.len();
@@ -111,6 +294,149 @@ impl Cache {
                 },
             )
             .await;
+        if let Some(before) = superseded {
+            self.inner.local.invalidate(&before).await;
+        }
         answer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ssr::cache::CacheSettings;
+
+    /// The key of the accounts list's answer at `version`, read now with
+    /// `settled` at `written`.
+    fn at(version: u32, written: i64) -> AnswerKey {
+        AnswerKey {
+            kind: Kind::Accounts,
+            key: format!("answer:reach:v4:accounts:{version}:0"),
+            succession: Some(Succession {
+                identity: "answer:reach:v4:accounts:0".to_owned(),
+                written: Some(Written(written)),
+                read_at: Instant::now(),
+            }),
+        }
+    }
+
+    /// An account's answer kept with what was written known.
+    fn account_before() -> AnswerKey {
+        AnswerKey {
+            kind: Kind::Account,
+            key: "answer:reach:v4:account:a1r1:0".to_owned(),
+            succession: Some(Succession {
+                identity: "answer:reach:v4:account:0".to_owned(),
+                written: Some(Written(7)),
+                read_at: Instant::now(),
+            }),
+        }
+    }
+
+    async fn kept(cache: &Cache, key: AnswerKey, body: &'static str) {
+        cache
+            .keep_answer(key, HeaderMap::new(), Bytes::from_static(body.as_bytes()))
+            .await;
+    }
+
+    fn stale_body(refresh: &Refresh) -> Option<Bytes> {
+        refresh
+            .predecessor
+            .as_ref()
+            .map(|answer| answer.body.clone())
+    }
+
+    fn stale_hits(stats: &crate::model::CacheStats) -> u64 {
+        stats.kinds[Kind::Accounts as usize].stale_hits
+    }
+
+    #[tokio::test]
+    async fn after_a_publication_the_answer_before_is_served_while_one_request_computes() {
+        let cache = Cache::in_process();
+        let db = DatabaseConnection::default();
+        kept(&cache, at(1, 7), "first").await;
+        let mut published = at(2, 7);
+        let first = cache.refresh(&db, &mut published).await;
+        assert_eq!(stale_body(&first).as_deref(), Some(&b"first"[..]));
+        assert!(first.computing.is_some(), "the first request computes it");
+        let second = cache.refresh(&db, &mut published).await;
+        assert_eq!(stale_body(&second).as_deref(), Some(&b"first"[..]));
+        assert!(second.computing.is_none(), "one computes it");
+        assert_eq!(stale_hits(&cache.stats().await), 2);
+        kept(&cache, published, "second").await;
+        drop(first);
+        // Succeeded: the answer before is no longer held.
+        let local = &cache.inner.local;
+        assert!(local.get("answer:reach:v4:accounts:1:0").await.is_none());
+        assert!(local.get("answer:reach:v4:accounts:2:0").await.is_some());
+        // The next publication's stand-in is the answer just kept.
+        let mut next = at(3, 7);
+        let refresh = cache.refresh(&db, &mut next).await;
+        assert_eq!(stale_body(&refresh).as_deref(), Some(&b"second"[..]));
+        assert!(refresh.computing.is_some());
+    }
+
+    #[tokio::test]
+    async fn after_any_other_write_every_request_waits_for_the_new_answer() {
+        let cache = Cache::in_process();
+        let db = DatabaseConnection::default();
+        kept(&cache, at(1, 7), "before the write").await;
+        let mut written = at(2, 8);
+        let first = cache.refresh(&db, &mut written).await;
+        assert!(stale_body(&first).is_none());
+        assert!(first.computing.is_some());
+        assert!(stale_body(&cache.refresh(&db, &mut written).await).is_none());
+        assert_eq!(stale_hits(&cache.stats().await), 0);
+    }
+
+    #[tokio::test]
+    async fn an_answer_older_than_stale_for_is_never_served_for_another() {
+        let cache = Cache::new(&CacheSettings {
+            stale_for: Duration::from_millis(50),
+            ..CacheSettings::default()
+        })
+        .unwrap();
+        let db = DatabaseConnection::default();
+        kept(&cache, at(1, 7), "old").await;
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let mut published = at(2, 7);
+        assert!(stale_body(&cache.refresh(&db, &mut published).await).is_none());
+    }
+
+    #[tokio::test]
+    async fn the_next_request_computes_once_the_computing_one_is_gone() {
+        let cache = Cache::in_process();
+        let db = DatabaseConnection::default();
+        kept(&cache, at(1, 7), "first").await;
+        let mut published = at(2, 7);
+        // The request computing it failed or was cancelled: the next one
+        // computes it in its place.
+        drop(cache.refresh(&db, &mut published).await);
+        assert!(cache.refresh(&db, &mut published).await.computing.is_some());
+    }
+
+    #[tokio::test]
+    async fn without_knowing_what_was_written_nothing_stands_in() {
+        let cache = Cache::in_process();
+        // What was written cannot be read (a database without Reach's tables) for an
+        // answer about named accounts, which is then computed, never stood
+        // in for.
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let mut account = AnswerKey {
+            kind: Kind::Account,
+            key: "answer:reach:v4:account:a1r2:0".to_owned(),
+            succession: Some(Succession {
+                identity: "answer:reach:v4:account:0".to_owned(),
+                written: None,
+                read_at: Instant::now(),
+            }),
+        };
+        kept(&cache, account_before(), "before").await;
+        let _first = cache.refresh(&db, &mut account).await;
+        let second = cache.refresh(&db, &mut account).await;
+        assert!(stale_body(&second).is_none());
+        assert!(second.computing.is_none());
     }
 }

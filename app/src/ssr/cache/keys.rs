@@ -155,13 +155,31 @@ pub enum Version<'a> {
     Accounts(&'a [(i64, Option<i64>)]),
 }
 
-/// The cache key of an answer of `kind` to `arguments` while the data is at
-/// `version`.
-pub fn key(kind: Kind, version: Version<'_>, arguments: &impl Serialize) -> String {
+fn hash(arguments: &impl Serialize) -> u64 {
     // JSON of a typed argument tuple is normalized: field order is fixed and
     // the values were validated before they got here.
     let arguments = serde_json::to_vec(arguments).unwrap_or_default();
-    let hash = xxhash_rust::xxh3::xxh3_64(&arguments);
+    xxhash_rust::xxh3::xxh3_64(&arguments)
+}
+
+/// What the keys of an answer of `kind` to `arguments` have in common
+/// whatever the state of the data: [`key`] without its version.
+pub(super) fn identity(kind: Kind, arguments: &impl Serialize) -> String {
+    format!("{KEY_PREFIX}:{}:{:016x}", kind.as_str(), hash(arguments))
+}
+
+/// A key of [`key`]'s making without its version (what every version of
+/// that answer shares), and the version.
+pub(super) fn without_version(key: &str) -> Option<(String, &str)> {
+    let (rest, hash) = key.rsplit_once(':')?;
+    let (kind, version) = rest.rsplit_once(':')?;
+    Some((format!("{kind}:{hash}"), version))
+}
+
+/// The cache key of an answer of `kind` to `arguments` while the data is at
+/// `version`.
+pub fn key(kind: Kind, version: Version<'_>, arguments: &impl Serialize) -> String {
+    let hash = hash(arguments);
     let version = match version {
         Version::Domains(generations) => kind
             .domains()
@@ -214,6 +232,30 @@ mod tests {
         for kind in Kind::ALL {
             assert_eq!(kind.per_account(), kind.domains().is_empty(), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn every_version_of_an_answer_has_one_identity() {
+        let older = key(
+            Kind::History,
+            Version::Accounts(&[(3, Some(12))]),
+            &("90d", 3),
+        );
+        let newer = key(
+            Kind::History,
+            Version::Accounts(&[(3, Some(13))]),
+            &("90d", 3),
+        );
+        let (identity, version) = without_version(&older).unwrap();
+        assert_eq!(version, "a3r12");
+        assert_eq!(identity, without_version(&newer).unwrap().0);
+        assert_eq!(identity, super::identity(Kind::History, &("90d", 3)));
+        let other = key(
+            Kind::History,
+            Version::Accounts(&[(3, Some(12))]),
+            &("1y", 3),
+        );
+        assert_ne!(identity, without_version(&other).unwrap().0);
     }
 
     #[test]

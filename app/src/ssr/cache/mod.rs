@@ -27,11 +27,14 @@
 //! before a write is ever served after it; the one exception is a
 //! collection run's batches, whose generations move at most
 //! `EngineSettings::publish_every` (5 s) after their commit
-//! (`reach::collect::engine::publish`).
+//! (`reach::collect::engine::publish`), and whose kept answers (an
+//! account's own too) may be served [`CacheSettings::stale_for`] longer
+//! while their successors are computed ([`answers`]).
 
 mod answers;
 mod keys;
 mod redis;
+mod versions;
 
 use std::any::Any;
 use std::future::Future;
@@ -48,7 +51,7 @@ use crate::error::ApiError;
 use crate::model::{CacheBackend, CacheKindStats, CacheStats};
 use db::generations;
 
-pub use answers::{Answer, AnswerKey};
+pub use answers::{Answer, AnswerKey, Computing, Refresh};
 pub use keys::{Kind, Version, key};
 pub use redis::RedisCache;
 
@@ -65,6 +68,13 @@ pub struct CacheSettings {
     pub capacity_bytes: u64,
     /// Every read goes to the database (for measurements and debugging).
     pub disabled: bool,
+    /// How long after it was computed an answer may still be served, while
+    /// its successor is computed, when only collection runs' batches came
+    /// after it (zero: never). Longer than a run's publishing lag, or the
+    /// answer before a publication is always too old to stand in; longer
+    /// than the time between runs, or an account's page, written once a
+    /// run, never has an answer young enough to stand in for it.
+    pub stale_for: Duration,
 }
 
 impl CacheSettings {
@@ -76,6 +86,7 @@ impl CacheSettings {
         ttls: Vec::new(),
         capacity_bytes: 64 << 20,
         disabled: false,
+        stale_for: Duration::from_secs(30),
     };
 }
 
@@ -98,6 +109,18 @@ struct Inner {
     stats: [KindCounters; Kind::ALL.len()],
     disabled: bool,
     generations: generations::SharedReads,
+    stale_for: Duration,
+    /// The keys of the answers being computed by a request now.
+    computing: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The latest kept aggregate answer per request, whatever the data's
+    /// version: what may stand in for its successor.
+    latest: moka::future::Cache<String, answers::Latest>,
+    /// The key of the latest typed value kept per answer, whatever the
+    /// data's version ([`Cache::supersede`]).
+    versions: moka::future::Cache<String, String>,
+    /// One answer computed in the background at a time
+    /// ([`Cache::background_turn`]).
+    background: Arc<tokio::sync::Semaphore>,
 }
 
 /// An answer held in process: the typed value itself, so that a hit costs a
@@ -123,6 +146,7 @@ impl Expiry<String, Entry> for PerKindExpiry {
 struct KindCounters {
     local_hits: AtomicU64,
     answer_hits: AtomicU64,
+    stale_hits: AtomicU64,
     redis_hits: AtomicU64,
     misses: AtomicU64,
     errors: AtomicU64,
@@ -158,6 +182,20 @@ impl Cache {
                 stats: Default::default(),
                 disabled: settings.disabled,
                 generations: generations::SharedReads::default(),
+                stale_for: settings.stale_for,
+                computing: Default::default(),
+                // As long as the longest-lived answer it names, so that
+                // every answer kept is superseded by its successor.
+                latest: moka::future::Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(ttls.iter().copied().max().unwrap_or_default())
+                    .build(),
+                // As long as the longest-lived value it names.
+                versions: moka::future::Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(ttls.iter().copied().max().unwrap_or_default())
+                    .build(),
+                background: Arc::new(tokio::sync::Semaphore::new(1)),
             }),
         })
     }
@@ -284,7 +322,9 @@ impl Cache {
             .await
             // Requests that waited for another one's load share its error.
             .map_err(|error| (*error).clone())?;
-        if !entry.is_fresh() {
+        if entry.is_fresh() {
+            self.supersede(&key).await;
+        } else {
             bump(&self.inner.stats[kind as usize].local_hits);
         }
         entry
@@ -297,6 +337,19 @@ impl Cache {
                 tracing::error!(key, "a cached value has another type");
                 ApiError::internal()
             })
+    }
+
+    /// Waits for the turn of an answer computed in the background, while
+    /// its predecessor is served: one at a time, so that on a small machine
+    /// they leave the other cores to the requests (which are answered
+    /// meanwhile) rather than compete with them.
+    pub async fn background_turn(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.inner
+            .background
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed")
     }
 
     /// Redis first (when it is up), then the database; what the database
@@ -394,6 +447,7 @@ impl Cache {
                         kind: kind.as_str().to_owned(),
                         local_hits: read(&counters.local_hits),
                         answer_hits: read(&counters.answer_hits),
+                        stale_hits: read(&counters.stale_hits),
                         redis_hits: read(&counters.redis_hits),
                         misses: read(&counters.misses),
                         errors: read(&counters.errors),

@@ -404,6 +404,7 @@ mod tests {
                     kind: "accounts".to_owned(),
                     local_hits: 7,
                     answer_hits: 5,
+                    stale_hits: 1,
                     redis_hits: 0,
                     misses: 3,
                     errors: 0,

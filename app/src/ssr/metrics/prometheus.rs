@@ -42,6 +42,7 @@ const RUN_ACCOUNTS: &str = "reach_collection_accounts_total";
 const CACHE_REQUESTS: &str = "reach_cache_requests_total";
 const CACHE_ERRORS: &str = "reach_cache_redis_errors_total";
 const CACHE_FALLBACKS: &str = "reach_cache_fallbacks_total";
+const CACHE_STALE: &str = "reach_cache_stale_total";
 const CACHE_ENTRIES: &str = "reach_cache_entries";
 const CACHE_MEMORY: &str = "reach_cache_memory_bytes";
 const CACHE_BACKEND: &str = "reach_cache_backend";
@@ -123,6 +124,10 @@ impl Exporter {
             (
                 CACHE_FALLBACKS,
                 "Cached reads that went without Redis because it was down or failed.",
+            ),
+            (
+                CACHE_STALE,
+                "Local hits answered with an answer before a run's latest publication while its successor was computed.",
             ),
         ];
         for (name, help) in counters {
@@ -245,6 +250,8 @@ impl Exporter {
                 .absolute(kind.errors);
             self.counter(CACHE_FALLBACKS, kind_only())
                 .absolute(kind.fallbacks);
+            self.counter(CACHE_STALE, kind_only())
+                .absolute(kind.stale_hits);
         }
         self.gauge(CACHE_ENTRIES, Vec::new(), now.cache.entries as f64);
         self.gauge(CACHE_MEMORY, Vec::new(), now.cache.memory_bytes as f64);

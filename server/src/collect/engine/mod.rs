@@ -340,7 +340,9 @@ impl Engine {
         .insert(&self.db)
         .await
         .context("cannot record the start of a run")?;
-        generations::bump(&self.db, &[Domain::Runs]).await?;
+        // On the next read of the lists; no reason for an account's page,
+        // which a run's start does not change, to wait for its successor.
+        generations::started(&self.db, &[Domain::Runs]).await?;
         self.progress.send_replace(Some(RunProgress {
             run_id: run.id,
             ..RunProgress::default()

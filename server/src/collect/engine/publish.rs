@@ -13,9 +13,14 @@
 //!
 //! The bound: a run's write is on every aggregate answer at most
 //! `publish_every` after its commit, plus the time the bump waits for the
-//! database (on SQLite, for the write lock a batch holds). Answers about
-//! named accounts never lag: the revision triggers move in the batch's own
-//! transaction. A run whose process dies before publishing leaves its last
+//! database (on SQLite, for the write lock a batch holds), plus the read
+//! cache's `stale_for`: these periodic bumps leave
+//! [`generations::Generations::settled`] alone, so an answer computed less
+//! than `stale_for` before may be served while its successor is computed
+//! (`app::ssr::cache`), and no request waits for that computation. The
+//! run's end moves them: it is on the next read. Answers about named
+//! accounts are keyed by revisions, which the triggers move in the batch's
+//! own transaction: within a run they lag by `stale_for` at most. A run whose process dies before publishing leaves its last
 //! writes unpublished until the run is found dead (its recovery bumps every
 //! domain) or the answers' TTL passes.
 //!
@@ -25,7 +30,7 @@
 //! the next one.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use db::generations::{self, Domain};
@@ -60,7 +65,7 @@ impl Engine {
 
     /// Publishes what the run wrote and did not publish yet, at its end.
     pub(super) async fn publish_the_rest(&self, run_id: i64) {
-        if let Err(error) = self.unpublished.publish(&self.db).await {
+        if let Err(error) = self.unpublished.publish(&self.db, Publication::Final).await {
             // The recovery of a dead run would bump them too; a live one
             // leaves them to the next write or the answers' TTL.
             tracing::error!(run = run_id, %error, "cannot publish the run's last writes");
@@ -74,6 +79,18 @@ pub(super) struct Unpublished {
     marked: [AtomicU64; 4],
     /// The counts the last committed bump published.
     published: Mutex<[u64; 4]>,
+    /// Whether a periodic bump (which leaves `settled` alone) published
+    /// anything the run's end has not settled yet.
+    lagged: AtomicBool,
+}
+
+/// Which bump publishes: the periodic one, or the run's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Publication {
+    /// Within the run: earlier answers may be served `stale_for` longer.
+    Lagged,
+    /// The run's end: on the next read.
+    Final,
 }
 
 impl Unpublished {
@@ -85,17 +102,33 @@ impl Unpublished {
     }
 
     /// Bumps the generations of every domain marked since the last bump.
-    pub(super) async fn publish(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    /// The run's end also settles what periodic bumps published: from
+    /// then on, no answer computed before them is served.
+    pub(super) async fn publish(
+        &self,
+        db: &impl ConnectionTrait,
+        publication: Publication,
+    ) -> Result<(), DbErr> {
         let marked: [u64; 4] = std::array::from_fn(|i| self.marked[i].load(Ordering::SeqCst));
         let published = *self.published.lock().unwrap_or_else(|e| e.into_inner());
         let due: Vec<Domain> = Domain::ALL
             .into_iter()
             .filter(|domain| marked[*domain as usize] > published[*domain as usize])
             .collect();
-        if due.is_empty() {
-            return Ok(());
+        match publication {
+            Publication::Lagged if due.is_empty() => return Ok(()),
+            Publication::Lagged => {
+                generations::publish(db, &due).await?;
+                self.lagged.store(true, Ordering::SeqCst);
+            }
+            Publication::Final if due.is_empty() && !self.lagged.load(Ordering::SeqCst) => {
+                return Ok(());
+            }
+            Publication::Final => {
+                generations::settle(db, &due).await?;
+                self.lagged.store(false, Ordering::SeqCst);
+            }
         }
-        generations::bump(db, &due).await?;
         let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
         for domain in due {
             let i = domain as usize;
@@ -125,7 +158,7 @@ pub(super) async fn publish_every(
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        if let Err(error) = unpublished.publish(&db).await {
+        if let Err(error) = unpublished.publish(&db, Publication::Lagged).await {
             tracing::warn!(%error, "cannot publish the run's writes; trying again");
         }
     }
@@ -152,13 +185,13 @@ mod tests {
         let (_dir, db) = database().await;
         let before = generations::current(&db).await.unwrap();
         let unpublished = Unpublished::default();
-        unpublished.publish(&db).await.unwrap();
+        unpublished.publish(&db, Publication::Lagged).await.unwrap();
         assert_eq!(generations::current(&db).await.unwrap(), before);
 
         unpublished.mark(&[Domain::Accounts, Domain::Snapshots]);
         unpublished.mark(&[Domain::Accounts]);
         assert!(unpublished.pending());
-        unpublished.publish(&db).await.unwrap();
+        unpublished.publish(&db, Publication::Lagged).await.unwrap();
         let after = generations::current(&db).await.unwrap();
         assert_eq!(after.of(Domain::Accounts), before.of(Domain::Accounts) + 1);
         assert_eq!(
@@ -168,7 +201,7 @@ mod tests {
         assert_eq!(after.of(Domain::Runs), before.of(Domain::Runs));
         assert!(!unpublished.pending());
 
-        unpublished.publish(&db).await.unwrap();
+        unpublished.publish(&db, Publication::Lagged).await.unwrap();
         assert_eq!(generations::current(&db).await.unwrap(), after);
     }
 
@@ -179,12 +212,51 @@ mod tests {
         unpublished.mark(&[Domain::Events]);
         let (_closed_dir, closed) = database().await;
         closed.clone().close().await.unwrap();
-        assert!(unpublished.publish(&closed).await.is_err());
+        assert!(
+            unpublished
+                .publish(&closed, Publication::Lagged)
+                .await
+                .is_err()
+        );
         assert!(unpublished.pending());
         let before = generations::current(&db).await.unwrap();
-        unpublished.publish(&db).await.unwrap();
+        unpublished.publish(&db, Publication::Lagged).await.unwrap();
         let after = generations::current(&db).await.unwrap();
         assert_eq!(after.of(Domain::Events), before.of(Domain::Events) + 1);
         assert!(!unpublished.pending());
+    }
+
+    #[tokio::test]
+    async fn periodic_bumps_lag_and_the_runs_end_settles_them() {
+        let (_dir, db) = database().await;
+        let before = generations::current(&db).await.unwrap();
+        let unpublished = Unpublished::default();
+        unpublished.mark(&[Domain::Snapshots]);
+        unpublished.publish(&db, Publication::Lagged).await.unwrap();
+        let lagged = generations::current(&db).await.unwrap();
+        assert_eq!(
+            lagged.of(Domain::Snapshots),
+            before.of(Domain::Snapshots) + 1
+        );
+        assert_eq!(lagged.settled(), before.settled(), "a periodic bump lags");
+        assert_eq!(lagged.ended(), before.ended());
+        // Nothing left to publish, but what was published lagged is settled.
+        unpublished.publish(&db, Publication::Final).await.unwrap();
+        let settled = generations::current(&db).await.unwrap();
+        assert_eq!(settled.settled(), before.settled() + 1);
+        assert_eq!(settled.ended(), before.ended() + 1);
+        assert_eq!(settled.of(Domain::Snapshots), lagged.of(Domain::Snapshots));
+        // Once settled, an end with nothing new moves nothing.
+        unpublished.publish(&db, Publication::Final).await.unwrap();
+        assert_eq!(generations::current(&db).await.unwrap(), settled);
+        // Every other write moves both; a run's start, `settled` only.
+        generations::bump(&db, &[Domain::Accounts]).await.unwrap();
+        let edited = generations::current(&db).await.unwrap();
+        assert_eq!(edited.ended(), settled.ended() + 1);
+        assert_eq!(edited.settled(), settled.settled() + 1);
+        generations::started(&db, &[Domain::Runs]).await.unwrap();
+        let started = generations::current(&db).await.unwrap();
+        assert_eq!(started.ended(), edited.ended());
+        assert_eq!(started.settled(), edited.settled() + 1);
     }
 }

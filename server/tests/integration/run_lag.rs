@@ -184,6 +184,32 @@ fn stale_hits(stats: &app::model::CacheStats) -> u64 {
     stats.kinds.iter().map(|kind| kind.stale_hits).sum()
 }
 
+/// A server on the demo data whose cache lets an answer stand in for its
+/// successor for `stale_for`.
+async fn standing_in_for(backend: Backend, stale_for: Duration) -> TestApp {
+    TestApp::with_cache(
+        backend,
+        CacheSettings {
+            stale_for,
+            ..CacheSettings::default()
+        },
+    )
+    .await
+}
+
+/// Waits (at most 10 s) until `followers` reads the followers the tests
+/// set first: the successor computed in the background.
+async fn computed(mut followers: impl AsyncFnMut() -> Option<i64>) {
+    let start = Instant::now();
+    while followers().await != Some(987_654_321) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the new answer was not computed in the background"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The first listed account and its followers, the list's answer kept.
 async fn first_listed(app: &TestApp) -> (i64, Option<i64>) {
     let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=10").await;
@@ -193,14 +219,7 @@ async fn first_listed(app: &TestApp) -> (i64, Option<i64>) {
 async fn after_a_publication_the_list_before_is_served_while_the_next_is_computed(
     backend: Backend,
 ) {
-    let app = TestApp::with_cache(
-        backend,
-        CacheSettings {
-            stale_for: Duration::from_secs(60),
-            ..CacheSettings::default()
-        },
-    )
-    .await;
+    let app = standing_in_for(backend, Duration::from_secs(60)).await;
     let (id, before) = first_listed(&app).await;
     set_followers(&app, id, 987_654_321).await;
     generations::publish(&app.db, &[Domain::Accounts, Domain::Snapshots])
@@ -211,14 +230,7 @@ async fn after_a_publication_the_list_before_is_served_while_the_next_is_compute
     let stale = stale_hits(&app.cache.stats().await);
     assert_eq!(followers_in_list(&app, id).await, before);
     assert_eq!(stale_hits(&app.cache.stats().await), stale + 1);
-    let start = Instant::now();
-    while followers_in_list(&app, id).await != Some(987_654_321) {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the new list was not computed in the background"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    computed(async || followers_in_list(&app, id).await).await;
     // Any other write (here, a bump as an edit does) is on the next read.
     set_followers(&app, id, 987_654_322).await;
     generations::bump(&app.db, &[Domain::Accounts])
@@ -234,25 +246,14 @@ async fn followers_of(app: &TestApp, id: i64) -> Option<i64> {
 }
 
 async fn a_batch_reaches_an_accounts_own_answers_within_stale_for(backend: Backend) {
-    let app = TestApp::with_cache(
-        backend,
-        CacheSettings {
-            stale_for: Duration::from_secs(60),
-            ..CacheSettings::default()
-        },
-    )
-    .await;
+    let app = standing_in_for(backend, Duration::from_secs(60)).await;
     let (id, before) = first_listed(&app).await;
     assert_eq!(followers_of(&app, id).await, before);
     // A batch's commit moves the account's revision (a trigger) and no
     // generation: the page before is served once, its successor computed.
     set_followers(&app, id, 987_654_321).await;
     assert_eq!(followers_of(&app, id).await, before);
-    let start = Instant::now();
-    while followers_of(&app, id).await != Some(987_654_321) {
-        assert!(start.elapsed() < Duration::from_secs(10), "not computed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    computed(async || followers_of(&app, id).await).await;
     // An edit moves `exact`: on the next read.
     set_followers(&app, id, 987_654_322).await;
     generations::bump(&app.db, &[Domain::Accounts])
@@ -263,14 +264,7 @@ async fn a_batch_reaches_an_accounts_own_answers_within_stale_for(backend: Backe
 
 async fn past_stale_for_a_publication_is_on_the_next_read(backend: Backend) {
     let stale_for = Duration::from_millis(300);
-    let app = TestApp::with_cache(
-        backend,
-        CacheSettings {
-            stale_for,
-            ..CacheSettings::default()
-        },
-    )
-    .await;
+    let app = standing_in_for(backend, stale_for).await;
     let (id, _) = first_listed(&app).await;
     tokio::time::sleep(stale_for + Duration::from_millis(100)).await;
     set_followers(&app, id, 987_654_321).await;

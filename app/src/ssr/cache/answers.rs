@@ -22,10 +22,11 @@
 //! `stale_for` old and no write but runs' batches came after it
 //! ([`db::generations::Generations::settled`] for answers about every
 //! account, [`db::generations::Generations::ended`] for an account's own,
-//! which a run's start does not change). No request then waits for a recomputation a run caused, and a
-//! run's batch is on an answer about every account at most
-//! `publish_every + stale_for` after its commit, on an account's own
-//! answers at most `stale_for`. Every other write is on the next read.
+//! which a run's start does not change). No request then waits for a
+//! recomputation a run caused, and a run's batch is on an answer about
+//! every account at most `publish_every + stale_for` after its commit, on
+//! an account's own answers at most `stale_for`. Every other write is on
+//! the next read.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -68,7 +69,7 @@ pub struct AnswerKey {
     succession: Option<Succession>,
 }
 
-/// An aggregate answer's place among the answers to the same request.
+/// An answer's place among the answers to the same request.
 #[derive(Clone)]
 struct Succession {
     /// The answer's key without the version of the data.
@@ -148,30 +149,24 @@ impl Cache {
         if self.inner.disabled {
             return Ok(None);
         }
-        let identity = format!("answer:{}{live}", super::keys::identity(kind, request));
         let read_at = Instant::now();
-        if accounts.is_some() {
+        let (key, written) = if accounts.is_some() {
             let key = self.current_key(db, kind, accounts, request).await?;
-            return Ok(Some(AnswerKey {
-                kind,
-                key: format!("answer:{key}{live}"),
-                succession: Some(Succession {
-                    identity,
-                    written: None,
-                    read_at,
-                }),
-            }));
-        }
-        let generations = self.inner.generations.current(db).await?;
-        let key = super::key(kind, super::Version::Domains(&generations), request);
+            (key, None)
+        } else {
+            let generations = self.inner.generations.current(db).await?;
+            let key = super::key(kind, super::Version::Domains(&generations), request);
+            (key, Some(Written(generations.settled())))
+        };
+        let succession = super::keys::without_version(&key).map(|identity| Succession {
+            identity: format!("answer:{identity}{live}"),
+            written,
+            read_at,
+        });
         Ok(Some(AnswerKey {
             kind,
             key: format!("answer:{key}{live}"),
-            succession: Some(Succession {
-                identity,
-                written: Some(Written(generations.settled())),
-                read_at,
-            }),
+            succession,
         }))
     }
 

@@ -155,31 +155,21 @@ pub enum Version<'a> {
     Accounts(&'a [(i64, Option<i64>)]),
 }
 
-fn hash(arguments: &impl Serialize) -> u64 {
-    // JSON of a typed argument tuple is normalized: field order is fixed and
-    // the values were validated before they got here.
-    let arguments = serde_json::to_vec(arguments).unwrap_or_default();
-    xxhash_rust::xxh3::xxh3_64(&arguments)
-}
-
-/// What the keys of an answer of `kind` to `arguments` have in common
-/// whatever the state of the data: [`key`] without its version.
-pub(super) fn identity(kind: Kind, arguments: &impl Serialize) -> String {
-    format!("{KEY_PREFIX}:{}:{:016x}", kind.as_str(), hash(arguments))
-}
-
-/// A key of [`key`]'s making without its version (what every version of
-/// that answer shares), and the version.
-pub(super) fn without_version(key: &str) -> Option<(String, &str)> {
+/// A key of [`key`]'s making without its version: what every version of
+/// that answer shares.
+pub(super) fn without_version(key: &str) -> Option<String> {
     let (rest, hash) = key.rsplit_once(':')?;
-    let (kind, version) = rest.rsplit_once(':')?;
-    Some((format!("{kind}:{hash}"), version))
+    let (kind, _version) = rest.rsplit_once(':')?;
+    Some(format!("{kind}:{hash}"))
 }
 
 /// The cache key of an answer of `kind` to `arguments` while the data is at
 /// `version`.
 pub fn key(kind: Kind, version: Version<'_>, arguments: &impl Serialize) -> String {
-    let hash = hash(arguments);
+    // JSON of a typed argument tuple is normalized: field order is fixed and
+    // the values were validated before they got here.
+    let arguments = serde_json::to_vec(arguments).unwrap_or_default();
+    let hash = xxhash_rust::xxh3::xxh3_64(&arguments);
     let version = match version {
         Version::Domains(generations) => kind
             .domains()
@@ -246,16 +236,18 @@ mod tests {
             Version::Accounts(&[(3, Some(13))]),
             &("90d", 3),
         );
-        let (identity, version) = without_version(&older).unwrap();
-        assert_eq!(version, "a3r12");
-        assert_eq!(identity, without_version(&newer).unwrap().0);
-        assert_eq!(identity, super::identity(Kind::History, &("90d", 3)));
+        let identity = without_version(&older).unwrap();
+        assert_eq!(
+            identity,
+            "reach:v4:history:".to_owned() + &older[older.len() - 16..]
+        );
+        assert_eq!(Some(&identity), without_version(&newer).as_ref());
         let other = key(
             Kind::History,
             Version::Accounts(&[(3, Some(12))]),
             &("1y", 3),
         );
-        assert_ne!(identity, without_version(&other).unwrap().0);
+        assert_ne!(Some(identity), without_version(&other));
     }
 
     #[test]

@@ -11,7 +11,7 @@ impl Cache {
     /// the new pages were no longer kept. The answer layer keeps its own
     /// predecessors until their successors are kept (`answers`).
     pub(super) async fn supersede(&self, key: &str) {
-        let Some((identity, _)) = keys::without_version(key) else {
+        let Some(identity) = keys::without_version(key) else {
             return;
         };
         let before = self

@@ -157,23 +157,50 @@ impl SharedReads {
     }
 }
 
+/// The revisions of some accounts, and [`Generations::ended`] as it was
+/// when they were read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revisions {
+    /// In the order of the ids asked for: `None` for an id with no account.
+    pub of: Vec<Option<i64>>,
+    /// `None` when no account was found.
+    pub ended: Option<i64>,
+}
+
 /// The revisions of the accounts `ids` (moved on by triggers whenever
-/// anything an answer about one account shows changes), in `ids` order:
-/// `None` for an id with no account. One query on the primary key.
-pub async fn revisions(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Option<i64>>, DbErr> {
+/// anything an answer about one account shows changes), with the `ended`
+/// counter read in the same statement: what the revisions show is
+/// everything written to those accounts when `ended` had that value
+/// (`app::ssr::cache::answers` relies on it). One query on the primary
+/// key.
+pub async fn revisions(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Revisions, DbErr> {
     use crate::entities::account;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let found: Vec<(i64, i64)> = account::Entity::find()
+    let ended = Query::select()
+        .column("generation")
+        .from(TABLE)
+        .and_where(Expr::col("domain").eq(ENDED))
+        .to_owned();
+    let found: Vec<(i64, i64, Option<i64>)> = account::Entity::find()
         .select_only()
         .columns([account::Column::Id, account::Column::Revision])
+        .expr_as(Expr::SubQuery(None, Box::new(ended.into())), "ended")
         .filter(account::Column::Id.is_in(ids.iter().copied()))
         .into_tuple()
         .all(db)
         .await?;
-    Ok(ids
-        .iter()
-        .map(|id| found.iter().find(|(found, _)| found == id).map(|(_, r)| *r))
-        .collect())
+    Ok(Revisions {
+        of: ids
+            .iter()
+            .map(|id| {
+                found
+                    .iter()
+                    .find(|(found, ..)| found == id)
+                    .map(|(_, r, _)| *r)
+            })
+            .collect(),
+        ended: found.first().and_then(|(.., ended)| *ended),
+    })
 }
 
 /// Moves `domains` to their next generation; call it in the transaction of

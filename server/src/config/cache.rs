@@ -31,9 +31,10 @@ pub struct CacheConfig {
     #[arg(long, env = "REACH_CACHE_MEMORY_MIB", default_value_t = CacheSettings::DEFAULT.capacity_bytes >> 20, value_parser = clap::value_parser!(u64).range(1..=65_536), global = true)]
     pub cache_memory_mib: u64,
 
-    /// How long after it was computed an answer may still be served, while
-    /// its successor is computed, when only a running collection's batches
-    /// came after it (keep it above `REACH_PUBLISH_LAG`); `0s`: never, such
+    /// How long after it was last found current (computed, or served to a
+    /// request whose data had not changed) an answer may still be served,
+    /// while its successor is computed, when only a running collection's
+    /// batches came after it (keep it above `REACH_PUBLISH_LAG`); `0s`: never, such
     /// requests wait for the successor.
     #[arg(long, env = "REACH_CACHE_STALE_FOR", default_value_t = CacheSettings::DEFAULT.stale_for.into(), global = true)]
     pub cache_stale_for: humantime::Duration,

@@ -194,7 +194,11 @@ fn pages_of(id: i64, other: i64) -> Vec<(&'static str, String)> {
 }
 
 async fn revision(app: &TestApp, id: i64) -> i64 {
-    db::generations::revisions(&app.db, &[id]).await.unwrap()[0].expect("an account")
+    let revisions = db::generations::revisions(&app.db, &[id]).await.unwrap();
+    // Read in the same statement as the revisions.
+    let now = db::generations::current(&app.db).await.unwrap();
+    assert_eq!(revisions.ended, Some(now.ended()));
+    revisions.of[0].expect("an account")
 }
 
 async fn a_write_to_one_account_leaves_the_others_cached(backend: Backend) {

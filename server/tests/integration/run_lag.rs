@@ -5,8 +5,8 @@
 //!
 //! Each run test holds a run open with one account whose platform answers
 //! late, and looks at the answers after the other account's batch has been
-//! committed. The last two publish a batch as a run does, and look at what
-//! the read cache serves while the new answer is computed.
+//! committed. The last ones write and publish a batch as a run does, and
+//! look at what the read cache serves while the new answer is computed.
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,7 @@ on_both_backends!(
     after_a_publication_the_list_before_is_served_while_the_next_is_computed,
     past_stale_for_a_publication_is_on_the_next_read,
     a_batch_reaches_an_accounts_own_answers_within_stale_for,
+    a_page_served_after_a_runs_end_stands_in_when_the_next_run_writes,
 );
 
 /// The followers `github_user.json` reports.
@@ -260,6 +261,39 @@ async fn a_batch_reaches_an_accounts_own_answers_within_stale_for(backend: Backe
         .await
         .unwrap();
     assert_eq!(followers_of(&app, id).await, Some(987_654_322));
+}
+
+/// An account's page computed during a run shows everything once the run
+/// has ended if the account was not written since: a request answered
+/// with it after the end says so, and the page then stands in when the
+/// next run writes the account. Without such a request, that next batch
+/// is on the next read.
+async fn a_page_served_after_a_runs_end_stands_in_when_the_next_run_writes(backend: Backend) {
+    let app = standing_in_for(backend, Duration::from_secs(60)).await;
+    let (id, before) = first_listed(&app).await;
+    let (other, other_before) = {
+        let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=10").await;
+        (page.items[1].id, page.items[1].latest.followers)
+    };
+    // Both pages computed "during a run"; then the run ends, which writes
+    // neither account (their revisions stay) and moves `ended`.
+    assert_eq!(followers_of(&app, id).await, before);
+    assert_eq!(followers_of(&app, other).await, other_before);
+    generations::bump(&app.db, &[Domain::Runs]).await.unwrap();
+    // `id`'s page is asked for after the end: answered from memory.
+    let stale = stale_hits(&app.cache.stats().await);
+    assert_eq!(followers_of(&app, id).await, before);
+    // The next run's batches write both accounts.
+    set_followers(&app, id, 987_654_321).await;
+    set_followers(&app, other, 987_654_323).await;
+    assert_eq!(followers_of(&app, id).await, before, "stood in for");
+    assert_eq!(stale_hits(&app.cache.stats().await), stale + 1);
+    computed(async || followers_of(&app, id).await).await;
+    assert_eq!(
+        followers_of(&app, other).await,
+        Some(987_654_323),
+        "not found current since the run's end: computed on the request"
+    );
 }
 
 async fn past_stale_for_a_publication_is_on_the_next_read(backend: Backend) {

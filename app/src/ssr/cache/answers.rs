@@ -18,8 +18,8 @@
 //! its batches for a list, board, total or the overview; a batch's commit
 //! for an account's own answers), the answer before keeps being served
 //! while one request computes its successor in the background
-//! ([`Cache::refresh`], `reach::http::caching`), if it is at most
-//! `stale_for` old and no write but runs' batches came after it
+//! ([`Cache::refresh`], `reach::http::caching`), if it was found current
+//! at most `stale_for` ago and no write but runs' batches came since
 //! ([`db::generations::Generations::settled`] for answers about every
 //! account, [`db::generations::Generations::ended`] for an account's own,
 //! which a run's start does not change). No request then waits for a
@@ -27,7 +27,19 @@
 //! every account at most `publish_every + stale_for` after its commit, on
 //! an account's own answers at most `stale_for`. Every other write is on
 //! the next read.
+//!
+//! Over the 500-line guideline by its unit tests: the stand-in rules are
+//! tested here, beside the code that applies them.
+//!
+//! "Found current": when it was computed, and again whenever a request
+//! was answered with it ([`Cache::answer`]), since that request's key,
+//! read from the data, was the answer's. An answer computed long ago and
+//! asked for all along is a stand-in when a run writes, as is an
+//! account's page computed during the run before when the next run
+//! writes the account, once a request after that run's end was answered
+//! with it.
 
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -50,9 +62,37 @@ pub struct Answer {
     pub brotli: OnceLock<Bytes>,
     /// The body in gzip, once a client asked for it.
     pub gzip: OnceLock<Bytes>,
+    /// The latest request that found it current.
+    confirmed: Confirmed,
+}
+
+/// The latest moment an answer was found current, and what had been
+/// written then. Two maxima updated apart: a pair read back may join a
+/// moment with what was written at an earlier one, which only says less
+/// was written than was, and so stands in less often, never wrongly.
+struct Confirmed {
+    /// [`Written`] then; `i64::MIN` while unknown.
+    written: AtomicI64,
+    /// Nanoseconds from the cache's epoch to that moment.
+    at: AtomicU64,
 }
 
 impl Answer {
+    /// An answer of `body` as it went out with `headers`.
+    pub fn new(headers: HeaderMap, body: Bytes) -> Self {
+        Self {
+            etag: Self::etag_of(&body),
+            headers,
+            body,
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
+            confirmed: Confirmed {
+                written: AtomicI64::new(i64::MIN),
+                at: AtomicU64::new(0),
+            },
+        }
+    }
+
     /// The weak `ETag` of a body: a hash of its bytes.
     pub fn etag_of(body: &[u8]) -> String {
         format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(body))
@@ -74,9 +114,9 @@ pub struct AnswerKey {
 struct Succession {
     /// The answer's key without the version of the data.
     identity: String,
-    /// What had been written when the key was read; for an answer about
-    /// named accounts (keyed by their revisions), read by
-    /// [`Cache::refresh`] on a miss only, so that a hit costs no more.
+    /// What had been written when the key was read (with the key, in the
+    /// same statement); `None` when unknown (no such account), then read
+    /// by [`Cache::refresh`] on a miss.
     written: Option<Written>,
     /// When the key's version was read: the answer shows at least every
     /// write published (or, for named accounts, committed) before.
@@ -150,14 +190,8 @@ impl Cache {
             return Ok(None);
         }
         let read_at = Instant::now();
-        let (key, written) = if accounts.is_some() {
-            let key = self.current_key(db, kind, accounts, request).await?;
-            (key, None)
-        } else {
-            let generations = self.inner.generations.current(db).await?;
-            let key = super::key(kind, super::Version::Domains(&generations), request);
-            (key, Some(Written(generations.settled())))
-        };
+        let (key, written) = self.current_key(db, kind, accounts, request).await?;
+        let written = written.map(Written);
         let succession = super::keys::without_version(&key).map(|identity| Succession {
             identity: format!("answer:{identity}{live}"),
             written,
@@ -208,26 +242,56 @@ impl Cache {
     }
 
     /// The answer kept before the one under `key`, if it may stand in for
-    /// it: at most `stale_for` old, and no write but runs' published
-    /// batches since.
+    /// it: found current at most `stale_for` ago, and no write but runs'
+    /// published batches since.
     async fn predecessor(&self, key: &AnswerKey) -> Option<Arc<Answer>> {
         let succession = key.succession.as_ref()?;
         let written = succession.written?;
         let latest = self.inner.latest.get(&succession.identity).await?;
-        let servable = latest.key != key.key
-            && latest.written.covers(written)
-            && latest.read_at.elapsed() <= self.inner.stale_for;
-        if !servable {
+        if latest.key == key.key {
             return None;
         }
         let entry = self.inner.local.get(&latest.key).await?;
-        entry.value.downcast::<Answer>().ok()
+        let answer = entry.value.downcast::<Answer>().ok()?;
+        let confirmed = &answer.confirmed;
+        let confirmed_written = Written(
+            confirmed
+                .written
+                .load(Ordering::Relaxed)
+                .max(latest.written.0),
+        );
+        let confirmed_at = (self.inner.epoch
+            + std::time::Duration::from_nanos(confirmed.at.load(Ordering::Relaxed)))
+        .max(latest.read_at);
+        let servable =
+            confirmed_written.covers(written) && confirmed_at.elapsed() <= self.inner.stale_for;
+        servable.then_some(answer)
+    }
+
+    /// Records that a request whose key was read as `succession` says
+    /// found `answer` current.
+    fn confirm(&self, answer: &Answer, succession: &Succession) {
+        let Some(written) = succession.written else {
+            return;
+        };
+        let at = succession
+            .read_at
+            .saturating_duration_since(self.inner.epoch);
+        let at = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+        answer
+            .confirmed
+            .written
+            .fetch_max(written.0, Ordering::Relaxed);
+        answer.confirmed.at.fetch_max(at, Ordering::Relaxed);
     }
 
     /// The kept answer under `key`, if there is one (counted as a hit).
     pub async fn answer(&self, key: &AnswerKey) -> Option<Arc<Answer>> {
         let entry = self.inner.local.get(&key.key).await?;
         let answer = entry.value.downcast::<Answer>().ok()?;
+        if let Some(succession) = &key.succession {
+            self.confirm(&answer, succession);
+        }
         let counters = &self.inner.stats[key.kind as usize];
         bump(&counters.local_hits);
         bump(&counters.answer_hits);
@@ -241,13 +305,10 @@ impl Cache {
         headers: HeaderMap,
         body: Bytes,
     ) -> Arc<Answer> {
-        let answer = Arc::new(Answer {
-            etag: Answer::etag_of(&body),
-            headers,
-            body,
-            brotli: OnceLock::new(),
-            gzip: OnceLock::new(),
-        });
+        let answer = Arc::new(Answer::new(headers, body));
+        if let Some(succession) = &key.succession {
+            self.confirm(&answer, succession);
+        }
         // The answer this one succeeds, dropped once this one is kept: no
         // request asks for it again (see `Cache::supersede`).
         let mut superseded = None;
@@ -398,6 +459,71 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(60)).await;
         let mut published = at(2, 7);
         assert!(stale_body(&cache.refresh(&db, &mut published).await).is_none());
+    }
+
+    /// An account's answer at `revision`, its key read now with `ended` at
+    /// `written`.
+    fn account_at(revision: u32, written: i64) -> AnswerKey {
+        AnswerKey {
+            kind: Kind::Account,
+            key: format!("answer:reach:v4:account:a1r{revision}:0"),
+            succession: Some(Succession {
+                identity: "answer:reach:v4:account:0".to_owned(),
+                written: Some(Written(written)),
+                read_at: Instant::now(),
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_found_current_by_a_request_stands_in_for_stale_for_from_then() {
+        let cache = Cache::new(&CacheSettings {
+            stale_for: Duration::from_millis(200),
+            ..CacheSettings::default()
+        })
+        .unwrap();
+        let db = DatabaseConnection::default();
+        kept(&cache, at(1, 7), "computed long ago").await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        // Asked for all along: a request now finds it current.
+        assert!(cache.answer(&at(1, 7)).await.is_some());
+        let mut published = at(2, 7);
+        let refresh = cache.refresh(&db, &mut published).await;
+        assert_eq!(
+            stale_body(&refresh).as_deref(),
+            Some(&b"computed long ago"[..])
+        );
+        // Not asked for since: once `stale_for` has passed, no longer.
+        drop(refresh);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(stale_body(&cache.refresh(&db, &mut at(2, 7)).await).is_none());
+    }
+
+    #[tokio::test]
+    async fn an_account_answer_found_current_after_a_runs_end_stands_in_for_the_next_run() {
+        let cache = Cache::in_process();
+        let db = DatabaseConnection::default();
+        // Computed during a run; the run ended (`ended` 7 -> 8).
+        kept(&cache, account_at(1, 7), "during the run").await;
+        // The next run wrote the account: a run ended since it was
+        // computed, so it does not stand in.
+        let mut next_run = account_at(2, 8);
+        assert!(stale_body(&cache.refresh(&db, &mut next_run).await).is_none());
+
+        let cache = Cache::in_process();
+        kept(&cache, account_at(1, 7), "during the run").await;
+        // A request after the run's end was answered with it: the account
+        // was not written since, so it showed everything up to then.
+        assert!(cache.answer(&account_at(1, 8)).await.is_some());
+        let mut next_run = account_at(2, 8);
+        let refresh = cache.refresh(&db, &mut next_run).await;
+        assert_eq!(
+            stale_body(&refresh).as_deref(),
+            Some(&b"during the run"[..])
+        );
+        // Any other write since (`ended` 8 -> 9) is on the next read.
+        drop(refresh);
+        assert!(stale_body(&cache.refresh(&db, &mut account_at(2, 9)).await).is_none());
     }
 
     #[tokio::test]

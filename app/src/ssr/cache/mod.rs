@@ -68,9 +68,10 @@ pub struct CacheSettings {
     pub capacity_bytes: u64,
     /// Every read goes to the database (for measurements and debugging).
     pub disabled: bool,
-    /// How long after it was computed an answer may still be served, while
-    /// its successor is computed, when only collection runs' batches came
-    /// after it (zero: never). Longer than a run's publishing lag, or the
+    /// How long after it was last found current (computed, or served to a
+    /// request whose data had not changed) an answer may still be served,
+    /// while its successor is computed, when only collection runs' batches
+    /// came after it (zero: never). Longer than a run's publishing lag, or the
     /// answer before a publication is always too old to stand in; longer
     /// than the time between runs, or an account's page, written once a
     /// run, never has an answer young enough to stand in for it.
@@ -121,6 +122,9 @@ struct Inner {
     /// One answer computed in the background at a time
     /// ([`Cache::background_turn`]).
     background: Arc<tokio::sync::Semaphore>,
+    /// The moment kept answers count their confirmations from
+    /// ([`answers::Answer`]).
+    epoch: std::time::Instant,
 }
 
 /// An answer held in process: the typed value itself, so that a hit costs a
@@ -196,6 +200,7 @@ impl Cache {
                     .time_to_live(ttls.iter().copied().max().unwrap_or_default())
                     .build(),
                 background: Arc::new(tokio::sync::Semaphore::new(1)),
+                epoch: std::time::Instant::now(),
             }),
         })
     }
@@ -224,7 +229,7 @@ impl Cache {
         if self.inner.disabled {
             return self.uncached(kind, load).await;
         }
-        let key = self.current_key(db, kind, None, arguments).await?;
+        let (key, _) = self.current_key(db, kind, None, arguments).await?;
         self.get_or_load_key(kind, key, load).await
     }
 
@@ -249,7 +254,7 @@ impl Cache {
         if self.inner.disabled {
             return self.uncached(kind, load).await;
         }
-        let key = self
+        let (key, _) = self
             .current_key(db, kind, Some(accounts), arguments)
             .await?;
         self.get_or_load_key(kind, key, load).await
@@ -257,24 +262,31 @@ impl Cache {
 
     /// The key of an answer of `kind` to `arguments` with the data as it
     /// is now: versioned by the accounts it is about, or (`None`) by the
-    /// generations of the domains it reads.
+    /// generations of the domains it reads. Beside it, what had been
+    /// written when it was read, as [`answers`] tells a run's writes from
+    /// others: `settled` for the domains, `ended` for accounts (`None`
+    /// when none of them exists).
     async fn current_key(
         &self,
         db: &DatabaseConnection,
         kind: Kind,
         accounts: Option<&[i64]>,
         arguments: &impl Serialize,
-    ) -> Result<String, ApiError> {
+    ) -> Result<(String, Option<i64>), ApiError> {
         Ok(match accounts {
             None => {
                 let generations = self.inner.generations.current(db).await?;
-                key(kind, Version::Domains(&generations), arguments)
+                let key = key(kind, Version::Domains(&generations), arguments);
+                (key, Some(generations.settled()))
             }
             Some(accounts) => {
                 let revisions = generations::revisions(db, accounts).await?;
-                let revisions: Vec<(i64, Option<i64>)> =
-                    accounts.iter().copied().zip(revisions).collect();
-                key(kind, Version::Accounts(&revisions), arguments)
+                let of: Vec<(i64, Option<i64>)> =
+                    accounts.iter().copied().zip(revisions.of).collect();
+                (
+                    key(kind, Version::Accounts(&of), arguments),
+                    revisions.ended,
+                )
             }
         })
     }

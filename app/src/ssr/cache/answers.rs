@@ -137,11 +137,13 @@ impl Written {
     }
 }
 
-/// The latest answer kept for a request (by [`Succession::identity`]).
+/// The latest answer kept for a request (by [`Succession::identity`]);
+/// what it showed and when is on the answer itself ([`Confirmed`]).
 #[derive(Clone)]
 pub(super) struct Latest {
     key: String,
-    written: Written,
+    /// When its key was read: a later computation is not replaced by an
+    /// earlier one that finished after it.
     read_at: Instant,
 }
 
@@ -253,16 +255,11 @@ impl Cache {
         }
         let entry = self.inner.local.get(&latest.key).await?;
         let answer = entry.value.downcast::<Answer>().ok()?;
+        // Set when it was kept (the computation's own key), then by hits.
         let confirmed = &answer.confirmed;
-        let confirmed_written = Written(
-            confirmed
-                .written
-                .load(Ordering::Relaxed)
-                .max(latest.written.0),
-        );
-        let confirmed_at = (self.inner.epoch
-            + std::time::Duration::from_nanos(confirmed.at.load(Ordering::Relaxed)))
-        .max(latest.read_at);
+        let confirmed_written = Written(confirmed.written.load(Ordering::Relaxed));
+        let confirmed_at = self.inner.epoch
+            + std::time::Duration::from_nanos(confirmed.at.load(Ordering::Relaxed));
         let servable =
             confirmed_written.covers(written) && confirmed_at.elapsed() <= self.inner.stale_for;
         servable.then_some(answer)
@@ -313,7 +310,7 @@ impl Cache {
         // request asks for it again (see `Cache::supersede`).
         let mut superseded = None;
         if let Some(succession) = &key.succession
-            && let Some(written) = succession.written
+            && succession.written.is_some()
         {
             let before = self.inner.latest.get(&succession.identity).await;
             let newer = before
@@ -329,7 +326,6 @@ impl Cache {
                         succession.identity.clone(),
                         Latest {
                             key: key.key.clone(),
-                            written,
                             read_at: succession.read_at,
                         },
                     )
@@ -378,14 +374,15 @@ mod tests {
         }
     }
 
-    /// An account's answer kept with what was written known.
-    fn account_before() -> AnswerKey {
+    /// An account's answer at `revision`, its key read now with `ended` at
+    /// `written`.
+    fn account_at(revision: u32, written: i64) -> AnswerKey {
         AnswerKey {
             kind: Kind::Account,
-            key: "answer:reach:v4:account:a1r1:0".to_owned(),
+            key: format!("answer:reach:v4:account:a1r{revision}:0"),
             succession: Some(Succession {
                 identity: "answer:reach:v4:account:0".to_owned(),
-                written: Some(Written(7)),
+                written: Some(Written(written)),
                 read_at: Instant::now(),
             }),
         }
@@ -459,20 +456,6 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(60)).await;
         let mut published = at(2, 7);
         assert!(stale_body(&cache.refresh(&db, &mut published).await).is_none());
-    }
-
-    /// An account's answer at `revision`, its key read now with `ended` at
-    /// `written`.
-    fn account_at(revision: u32, written: i64) -> AnswerKey {
-        AnswerKey {
-            kind: Kind::Account,
-            key: format!("answer:reach:v4:account:a1r{revision}:0"),
-            succession: Some(Succession {
-                identity: "answer:reach:v4:account:0".to_owned(),
-                written: Some(Written(written)),
-                read_at: Instant::now(),
-            }),
-        }
     }
 
     #[tokio::test]
@@ -554,7 +537,7 @@ mod tests {
                 read_at: Instant::now(),
             }),
         };
-        kept(&cache, account_before(), "before").await;
+        kept(&cache, account_at(1, 7), "before").await;
         let _first = cache.refresh(&db, &mut account).await;
         let second = cache.refresh(&db, &mut account).await;
         assert!(stale_body(&second).is_none());

@@ -19,6 +19,10 @@
 //! - `settled` moves with those and a run's start too: the answers about
 //!   every account check it.
 
+mod shared_revisions;
+
+pub use shared_revisions::SharedRevisions;
+
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 

@@ -1,7 +1,9 @@
-//! Writing the leaderboard marks: for each account and metric, the newest
-//! known value at the end of each day a live board's periods start
-//! (`leaderboard_marks`), so the live board costs one query over the
-//! competing accounts ([`crate::leaderboard`] reads them).
+//! Writing the leaderboard marks: for each account, metric and day, the
+//! newest known value at the end of each day that day's live board's
+//! periods start (`leaderboard_marks`), so the live board costs one query
+//! over the competing accounts ([`crate::leaderboard`] reads them). The
+//! next day's are written ahead, in the upkeep after runs, so that none is
+//! missing when the day turns.
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
@@ -14,15 +16,32 @@ use crate::entities::leaderboard_mark::{self, MARK_OFFSETS};
 use crate::entities::{account, snapshot};
 use crate::leaderboard::{ACCOUNTS_CHUNK, day_end, newest_known};
 
-/// Computes the marks of `account_ids` for the board of `today`: for each
+/// Computes the marks of `account_ids` for the board of `today` after
+/// their history was written (seed, import, a past observation): for each
 /// metric, the newest known value at the end of each kept day before it.
-/// Writers call it when they write history (seed, import) and for every
-/// account once a day (the first run after midnight, [`refresh_stale_marks`]);
-/// a snapshot of the present changes no mark.
+/// Marks written ahead for a later day are dropped, to be written again
+/// ([`prepare_marks_ahead`]); a snapshot of the present changes no mark.
 pub async fn refresh_marks(
     db: &impl ConnectionTrait,
     account_ids: &[i64],
     today: NaiveDate,
+) -> Result<(), DbErr> {
+    compute(db, account_ids, today).await?;
+    for chunk in account_ids.chunks(ACCOUNTS_CHUNK) {
+        leaderboard_mark::Entity::delete_many()
+            .filter(leaderboard_mark::Column::AccountId.is_in(chunk.iter().copied()))
+            .filter(leaderboard_mark::Column::Day.gt(today))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes the marks of `account_ids` for `day`, replacing any.
+async fn compute(
+    db: &impl ConnectionTrait,
+    account_ids: &[i64],
+    day: NaiveDate,
 ) -> Result<(), DbErr> {
     let kept: Vec<Alias> = MARK_OFFSETS
         .iter()
@@ -33,10 +52,12 @@ pub async fn refresh_marks(
             ]
         })
         .collect();
-    let keys = [Alias::new("account_id"), Alias::new("metric")];
-    let day = Alias::new("day");
-    let columns: Vec<Alias> = keys.iter().chain([&day]).chain(&kept).cloned().collect();
-    let updated: Vec<Alias> = [&day].into_iter().chain(&kept).cloned().collect();
+    let keys = [
+        Alias::new("account_id"),
+        Alias::new("metric"),
+        Alias::new("day"),
+    ];
+    let columns: Vec<Alias> = keys.iter().chain(&kept).cloned().collect();
     for chunk in account_ids.chunks(ACCOUNTS_CHUNK) {
         for metric in Metric::ALL {
             let column = snapshot::metric_column(metric);
@@ -44,11 +65,11 @@ pub async fn refresh_marks(
             select
                 .column((account::Entity, account::Column::Id))
                 .expr(Expr::val(metric.as_str()))
-                .expr(Expr::val(today))
+                .expr(Expr::val(day))
                 .from(account::Entity)
                 .and_where(account::Column::Id.is_in(chunk.iter().copied()));
             for days in MARK_OFFSETS {
-                let moment = day_end(today - chrono::Duration::days(i64::from(days)));
+                let moment = day_end(day - chrono::Duration::days(i64::from(days)));
                 select
                     .expr(newest_known(column, moment, column))
                     .expr(newest_known(column, moment, snapshot::Column::CapturedAt));
@@ -61,7 +82,7 @@ pub async fn refresh_marks(
                 .map_err(|e| DbErr::Custom(e.to_string()))?
                 .on_conflict(
                     OnConflict::columns(keys.clone())
-                        .update_columns(updated.clone())
+                        .update_columns(kept.clone())
                         .to_owned(),
                 );
             db.execute(&insert).await?;
@@ -70,30 +91,69 @@ pub async fn refresh_marks(
     Ok(())
 }
 
-/// Refreshes the marks of every account without marks for `today`, a
-/// chunk of accounts per transaction; returns how many it refreshed.
+/// Writes the marks of every account without marks for `today` (new
+/// accounts, or those the day before did not write ahead), a chunk of
+/// accounts per transaction, and drops the days past; returns how many
+/// accounts it wrote.
 pub async fn refresh_stale_marks(
     db: &DatabaseConnection,
     today: NaiveDate,
 ) -> Result<usize, DbErr> {
-    // The metrics of an account are refreshed together: one stands for all.
-    let fresh = Query::select()
+    let stale = unmarked(db, today).await?;
+    for chunk in stale.chunks(ACCOUNTS_CHUNK) {
+        let txn = crate::write::begin(db).await?;
+        compute(&txn, chunk, today).await?;
+        txn.commit().await?;
+    }
+    leaderboard_mark::Entity::delete_many()
+        .filter(leaderboard_mark::Column::Day.lt(today))
+        .exec(db)
+        .await?;
+    Ok(stale.len())
+}
+
+/// Writes the next day's marks ahead, a chunk of accounts per transaction
+/// until `until` (one chunk at least), so that the live board finds every
+/// account's marks from the day's first second: every mark is at least
+/// seven days old, known a day early. Returns how many accounts it wrote;
+/// those it did not reach are written when their day comes
+/// ([`refresh_stale_marks`]).
+pub async fn prepare_marks_ahead(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+    until: std::time::Instant,
+) -> Result<usize, DbErr> {
+    let Some(tomorrow) = today.succ_opt() else {
+        return Ok(0);
+    };
+    let missing = unmarked(db, tomorrow).await?;
+    let mut written = 0;
+    for chunk in missing.chunks(ACCOUNTS_CHUNK) {
+        if written > 0 && std::time::Instant::now() >= until {
+            break;
+        }
+        let txn = crate::write::begin(db).await?;
+        compute(&txn, chunk, tomorrow).await?;
+        txn.commit().await?;
+        written += chunk.len();
+    }
+    Ok(written)
+}
+
+/// The accounts without marks for `day`.
+async fn unmarked(db: &DatabaseConnection, day: NaiveDate) -> Result<Vec<i64>, DbErr> {
+    // The metrics of an account are written together: one stands for all.
+    let marked = Query::select()
         .column(leaderboard_mark::Column::AccountId)
         .from(leaderboard_mark::Entity)
         .and_where(leaderboard_mark::Column::Metric.eq(Metric::Followers.as_str()))
-        .and_where(leaderboard_mark::Column::Day.eq(today))
+        .and_where(leaderboard_mark::Column::Day.eq(day))
         .to_owned();
-    let stale: Vec<i64> = account::Entity::find()
+    account::Entity::find()
         .select_only()
         .column(account::Column::Id)
-        .filter(account::Column::Id.not_in_subquery(fresh))
+        .filter(account::Column::Id.not_in_subquery(marked))
         .into_tuple()
         .all(db)
-        .await?;
-    for chunk in stale.chunks(ACCOUNTS_CHUNK) {
-        let txn = crate::write::begin(db).await?;
-        refresh_marks(&txn, chunk, today).await?;
-        txn.commit().await?;
-    }
-    Ok(stale.len())
+        .await
 }

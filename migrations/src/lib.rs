@@ -27,6 +27,7 @@ mod m20261202_000021_event_counts;
 mod m20261202_000022_tag_totals;
 mod m20261202_000023_real_attempts;
 mod m20261202_000024_exact_writes;
+mod m20261203_000025_marks_ahead;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000022_tag_totals::Migration),
             Box::new(m20261202_000023_real_attempts::Migration),
             Box::new(m20261202_000024_exact_writes::Migration),
+            Box::new(m20261203_000025_marks_ahead::Migration),
         ]
     }
 }

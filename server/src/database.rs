@@ -25,6 +25,23 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
     Ok(db)
 }
 
+/// Gives PostgreSQL's planner the statistics of a bulk load (`reach seed`,
+/// `reach import`, the demo data set) at once: without them, until
+/// autovacuum gets to it, it read a page of the accounts table with a
+/// sequential scan of every snapshot (1.2 s at 100,000 accounts:
+/// bench/RESULTS.md, 2026-12-03). SQLite plans without them. Not part of
+/// the loads themselves, which tests run on tiny databases whose real
+/// statistics would have the planner walk any index.
+pub async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("ANALYZE")
+            .await
+            .context("cannot analyze the loaded tables")?;
+    }
+    Ok(())
+}
+
 /// Opens a pool on a database already migrated (the collector's own, in
 /// `reach serve`, beside the server's).
 pub async fn open(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {

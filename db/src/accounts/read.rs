@@ -421,16 +421,14 @@ pub async fn ids_by_handle(
 }
 
 /// Attaches each account's tags, loaded for the whole page in one query.
+/// The page's few tags are sorted here rather than by the statement: an
+/// `ORDER BY tag` lets PostgreSQL walk the whole tag index in its order,
+/// filtering by account, instead of looking the page's accounts up.
 pub async fn with_tags(
     db: &impl ConnectionTrait,
     models: Vec<account::Model>,
 ) -> Result<Vec<AccountRow>, StoreError> {
-    let tags = models
-        .load_many(
-            account_tag::Entity::find().order_by_asc(account_tag::Column::Tag),
-            db,
-        )
-        .await?;
+    let tags = models.load_many(account_tag::Entity::find(), db).await?;
     Ok(models
         .into_iter()
         .zip(tags)
@@ -442,7 +440,7 @@ pub async fn with_tags(
             handle: m.handle,
             display_name: m.display_name,
             is_core: m.is_core,
-            tags: tags.into_iter().map(|t| t.tag).collect(),
+            tags: sorted(tags.into_iter().map(|t| t.tag).collect()),
             last_collected_at: m.last_collected_at,
             last_error: m.last_error,
             last_outcome: m.last_outcome,
@@ -454,6 +452,11 @@ pub async fn with_tags(
             sparkline: Vec::new(),
         })
         .collect())
+}
+
+fn sorted(mut tags: Vec<String>) -> Vec<String> {
+    tags.sort_unstable();
+    tags
 }
 
 /// The brand of one account, for its page.

@@ -18,7 +18,9 @@ pub struct Model {
     /// `Metric::as_str`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub metric: String,
-    /// The day the marks were computed for: stale on any other.
+    /// The day the marks are for: today's are read, the next day's written
+    /// ahead (`db::marks`).
+    #[sea_orm(primary_key, auto_increment = false)]
     pub day: Date,
     pub value_7: Option<i64>,
     pub at_7: Option<DateTimeUtc>,

@@ -9,8 +9,8 @@
 //! index seek per account and moment). The live board, the one people
 //! look at, reads what writers keep instead: the latest counters on the
 //! account row and, in `leaderboard_marks`, the values at the end of the
-//! days its periods start (refreshed once a day and whenever history is
-//! written), so it costs one query over the competing accounts. Its
+//! days its periods start (written a day ahead, and again whenever history
+//! is written), so it costs one query over the competing accounts. Its
 //! current value is the account's latest counter, as the accounts table
 //! shows it (unknown if the latest collection did not give it).
 //!
@@ -198,7 +198,16 @@ pub async fn ranked_now(
     db: &DatabaseConnection,
     query: &LeaderboardQuery,
 ) -> Result<Leaderboard, StoreError> {
-    let now = Utc::now();
+    ranked_at(db, query, Utc::now()).await
+}
+
+/// [`ranked_now`] as it would be at `now`: the live board of `now`'s day,
+/// from that day's marks (tests look at the next day's, written ahead).
+pub async fn ranked_at(
+    db: &DatabaseConnection,
+    query: &LeaderboardQuery,
+    now: DateTime<Utc>,
+) -> Result<Leaderboard, StoreError> {
     let moments = Moments::of(query, now);
     let mut competitors = match query.date {
         Some(_) => from_history(db, query, moments).await?,

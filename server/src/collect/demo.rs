@@ -14,8 +14,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use db::entities::{account, account_tag, collection_run};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
 };
 
 use db::generations::{self, Domain};
@@ -248,15 +247,6 @@ pub async fn seed(
         "seeded the runs, brands and events"
     );
     db::leaderboard::kept::keep(db).await?;
-    // A bulk load leaves PostgreSQL without statistics until autovacuum
-    // gets to it, and without them it reads a page of the accounts table
-    // with a sequential scan of every snapshot (1.2 s at 100,000 accounts:
-    // bench/RESULTS.md, 2026-12-03). SQLite plans without them.
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_unprepared("ANALYZE")
-            .await
-            .context("cannot analyze the seeded tables")?;
-    }
     Ok(SeedReport {
         accounts: demo.len(),
         snapshots: inserted,

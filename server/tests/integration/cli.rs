@@ -14,7 +14,7 @@ fn reach(dir: &Path, database: &str, args: &[&str]) -> Output {
         .expect("run reach")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
         "reach failed: {}",

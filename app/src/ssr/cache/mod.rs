@@ -110,6 +110,8 @@ struct Inner {
     stats: [KindCounters; Kind::ALL.len()],
     disabled: bool,
     generations: generations::SharedReads,
+    /// The accounts' revisions, read for concurrent requests together.
+    revisions: generations::SharedRevisions,
     stale_for: Duration,
     /// The keys of the answers being computed by a request now.
     computing: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -186,6 +188,7 @@ impl Cache {
                 stats: Default::default(),
                 disabled: settings.disabled,
                 generations: generations::SharedReads::default(),
+                revisions: generations::SharedRevisions::default(),
                 stale_for: settings.stale_for,
                 computing: Default::default(),
                 // As long as the longest-lived answer it names, so that
@@ -280,7 +283,7 @@ impl Cache {
                 (key, Some(generations.settled()))
             }
             Some(accounts) => {
-                let revisions = generations::revisions(db, accounts).await?;
+                let revisions = self.inner.revisions.read(db, accounts).await?;
                 let of: Vec<(i64, Option<i64>)> =
                     accounts.iter().copied().zip(revisions.of).collect();
                 (

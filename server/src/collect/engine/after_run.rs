@@ -1,5 +1,5 @@
-//! What a run ends with once its results are stored: the leaderboards
-//! ranked again and the days past retention compacted. Neither fails the
+//! What a run ends with once its results are stored: the leaderboards'
+//! marks and ranks kept and the days past retention compacted. Neither fails the
 //! run: errors are logged.
 
 use std::time::Duration;
@@ -8,17 +8,31 @@ use chrono::Utc;
 
 use super::Engine;
 
+/// How long a run's upkeep writes the next day's marks (a chunk of accounts
+/// at least): the day's work spread over its runs rather than all in the
+/// first run after midnight. What the day's runs leave undone is written by
+/// the next day's first run, as all of it was before marks were written
+/// ahead (and the live board meanwhile seeks those accounts' history).
+const MARKS_AHEAD_FOR: Duration = Duration::from_secs(2);
+
 impl Engine {
-    /// Brings the leaderboard's marks to today (the day's first run: every
-    /// account's, later ones: new accounts'), then ranks the live boards for
-    /// the run (`db::leaderboard::kept`). Errors are logged: boards are then
-    /// ranked on the request, from history for accounts without marks.
+    /// Brings the leaderboard's marks to today (new accounts', and those
+    /// the day before did not write ahead), writes some of the next day's
+    /// ahead ([`MARKS_AHEAD_FOR`]), then ranks the live boards for the run
+    /// (`db::leaderboard::kept`). Errors are logged: boards are then ranked
+    /// on the request, from history for accounts without marks.
     pub(super) async fn refresh_boards(&self) {
         let today = Utc::now().date_naive();
         match db::marks::refresh_stale_marks(&self.db, today).await {
             Ok(0) => {}
             Ok(accounts) => tracing::info!(accounts, "refreshed the leaderboard's marks"),
             Err(error) => tracing::error!(%error, "cannot refresh the leaderboard's marks"),
+        }
+        let until = std::time::Instant::now() + MARKS_AHEAD_FOR;
+        match db::marks::prepare_marks_ahead(&self.db, today, until).await {
+            Ok(0) => {}
+            Ok(accounts) => tracing::info!(accounts, "wrote the next day's leaderboard marks"),
+            Err(error) => tracing::error!(%error, "cannot write the next day's marks"),
         }
         if let Err(error) = db::leaderboard::kept::keep(&self.db).await {
             tracing::error!(%error, "cannot rank the leaderboards");

@@ -1,0 +1,72 @@
+//! Bulk loads through the binary on PostgreSQL: the planner has the
+//! statistics of what was loaded as soon as the command returns.
+
+use std::process::Command;
+
+use sea_orm::ConnectionTrait;
+
+use crate::cli::stdout;
+use crate::common::{Backend, TestApp};
+
+/// Bulk loads give PostgreSQL's planner its statistics at once (-1 rows
+/// before any): `reach seed` and `reach import`, which without them read a
+/// page of accounts with a sequential scan of every snapshot.
+#[test]
+fn bulk_loads_leave_postgres_its_statistics() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let planned_rows = |app: &TestApp| {
+        runtime.block_on(async {
+            app.db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT reltuples::bigint FROM pg_class WHERE relname = 'snapshots'",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        })
+    };
+    let on = |app: &TestApp, args: &[&str]| {
+        stdout(
+            &Command::new(env!("CARGO_BIN_EXE_reach"))
+                .arg("--database-url")
+                .arg(app.database_url())
+                .args(args)
+                .env("RUST_LOG", "warn")
+                .output()
+                .expect("run reach"),
+        )
+    };
+
+    let seeded = runtime.block_on(TestApp::database_only(Backend::Postgres));
+    on(&seeded, &["seed", "--accounts", "4", "--days", "5"]);
+    assert_eq!(planned_rows(&seeded), 20);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (accounts, snapshots) = (dir.path().join("a.csv"), dir.path().join("s.csv"));
+    on(
+        &seeded,
+        &["export", "accounts", "--output", accounts.to_str().unwrap()],
+    );
+    on(
+        &seeded,
+        &[
+            "export",
+            "snapshots",
+            "--output",
+            snapshots.to_str().unwrap(),
+        ],
+    );
+    let imported = runtime.block_on(TestApp::database_only(Backend::Postgres));
+    on(
+        &imported,
+        &["import", "accounts", accounts.to_str().unwrap()],
+    );
+    on(
+        &imported,
+        &["import", "snapshots", snapshots.to_str().unwrap()],
+    );
+    assert_eq!(planned_rows(&imported), 20);
+}

@@ -11,7 +11,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::entities::{account, avatar};
-use crate::generations::{self, Domain};
+use crate::generations::{Domain, Writer};
 
 /// Where an account's picture is served, its version in the query so that
 /// a new picture gets a new address (and an old one can be kept forever).
@@ -41,7 +41,7 @@ pub async fn sources(
 
 /// Keeps `image` as the picture of `account_id`, fetched from `source_url`,
 /// and names its version on the account row. An account deleted meanwhile
-/// keeps nothing.
+/// keeps nothing. `writer` says how soon the answers show it.
 pub async fn store(
     db: &sea_orm::DatabaseConnection,
     account_id: i64,
@@ -49,6 +49,7 @@ pub async fn store(
     content_type: &str,
     image: Vec<u8>,
     fetched_at: DateTime<Utc>,
+    writer: Writer,
 ) -> Result<(), sea_orm::DbErr> {
     let version: String = Sha256::digest(&image)
         .iter()
@@ -85,7 +86,7 @@ pub async fn store(
     )
     .exec(&txn)
     .await?;
-    generations::bump(&txn, &[Domain::Accounts]).await?;
+    writer.wrote(&txn, &[Domain::Accounts]).await?;
     txn.commit().await
 }
 

@@ -13,11 +13,15 @@
 //! for a bounded while as its successor is computed
 //! (`app::ssr::cache::answers`):
 //!
-//! - `ended` moves with every write but a collection run's batches, their
-//!   periodic [`publish`]ing and the run's start ([`started`]): an
-//!   account's own answers check it (a run's end is on their next read);
-//! - `settled` moves with those and a run's start too: the answers about
-//!   every account check it.
+//! - `ended` moves with every write but a collection run's ([`bump`]), so
+//!   every other write (an edit, an import) is on the next read;
+//! - `settled` moves with those and a run's start and end too
+//!   ([`settle`]): the answers about every account check it, so a run's
+//!   start and end are on their next read. An account's own answers check
+//!   both, and whether a run is going on ([`AccountWrites`]): a run's
+//!   writes, its upkeep's included, reach them at most `stale_for` late,
+//!   and its end on the next read unless they were found current during
+//!   the run.
 
 mod shared_revisions;
 
@@ -74,16 +78,37 @@ impl Generations {
         self.domains[domain as usize]
     }
 
-    /// Moved by every write but a run's batches, their publication and the
-    /// run's start: two readings with the same `ended` differ only by those.
+    /// Moved by every write but a collection run's: two readings with the
+    /// same `ended` differ only by runs' writes.
     pub fn ended(&self) -> i64 {
         self.ended
     }
 
-    /// Moved by every write but a run's batches and their publication: two
-    /// readings with the same `settled` differ only by batches.
+    /// Moved by every write but a collection run's, and by a run's start
+    /// and end: two readings with the same `settled` differ only by what
+    /// runs wrote while they went on.
     pub fn settled(&self) -> i64 {
         self.settled
+    }
+}
+
+/// Who wrote, which decides how soon the cached answers show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writer {
+    /// A collection run, outside its batches (its upkeep: events, avatars,
+    /// compaction): [`publish`]; the run's end [`settle`]s.
+    Run,
+    /// Anything else: [`bump`], on the next read of every answer.
+    Other,
+}
+
+impl Writer {
+    /// Makes `domains`, just written by this writer, stale as it should.
+    pub async fn wrote(self, db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
+        match self {
+            Writer::Run => publish(db, domains).await,
+            Writer::Other => bump(db, domains).await,
+        }
     }
 }
 
@@ -161,36 +186,103 @@ impl SharedReads {
     }
 }
 
-/// The revisions of some accounts, and [`Generations::ended`] as it was
-/// when they were read.
+/// The revisions of some accounts, and what had been written when they
+/// were read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revisions {
     /// In the order of the ids asked for: `None` for an id with no account.
     pub of: Vec<Option<i64>>,
     /// `None` when no account was found.
-    pub ended: Option<i64>,
+    pub written: Option<AccountWrites>,
+}
+
+/// What had been written when some accounts' revisions were read, as the
+/// read cache's rule for an account's own answers compares it
+/// (`app::ssr::cache::answers`): an answer found current at one reading
+/// may stand in for its successor at a later one if that one's
+/// [`Self::now`] is at most the first one's [`Self::covers`].
+///
+/// Between the two, no write but a run's (which [`Generations::ended`]
+/// tells), and at most the run boundaries (starts and ends, which only
+/// [`Generations::settled`] counts) that a person looking at a page would
+/// not expect to see: found current while no run was going on, the next
+/// run's start (its writes then lag by `stale_for` at most) but not its
+/// end, so a page looked at before a run shows the run on the next read
+/// after it; found current while a run was going on, that run's end and
+/// the next one's start, so that, while runs follow one another, a page
+/// asked for during one stands in when the next writes its account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountWrites {
+    /// Grows with every write not of a run (by `2^32`) and with every
+    /// run's start and end (by one).
+    pub now: i64,
+    /// The largest [`Self::now`] an answer found current at this reading
+    /// may stand in for.
+    pub covers: i64,
+}
+
+impl AccountWrites {
+    /// From the counters, and whether a run was going on, read together.
+    pub fn of(ended: i64, settled: i64, running: bool) -> Self {
+        // Every write not of a run moves both counters, a run's start or
+        // end `settled` alone: their difference counts runs' boundaries.
+        let boundaries = settled - ended;
+        let now = ended.saturating_mul(1 << 32).saturating_add(boundaries);
+        let crossed = if running { 2 } else { 1 };
+        Self {
+            now,
+            covers: now.saturating_add(crossed),
+        }
+    }
+
+    /// From the counters alone, not knowing whether a run was going on:
+    /// covering nothing written after.
+    pub fn exact(generations: &Generations) -> Self {
+        let now = Self::of(generations.ended, generations.settled, false).now;
+        Self { now, covers: now }
+    }
 }
 
 /// The revisions of the accounts `ids` (moved on by triggers whenever
-/// anything an answer about one account shows changes), with the `ended`
-/// counter read in the same statement: what the revisions show is
-/// everything written to those accounts when `ended` had that value
-/// (`app::ssr::cache::answers` relies on it). One query on the primary
-/// key.
+/// anything an answer about one account shows changes), with the counters
+/// of what had been written and whether a run was going on, read in the
+/// same statement: what the revisions show is everything written to those
+/// accounts at that [`AccountWrites`] (`app::ssr::cache::answers` relies on
+/// it). One query on the primary key.
 pub async fn revisions(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Revisions, DbErr> {
-    use crate::entities::account;
+    use crate::entities::{account, collection_run};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let ended = Query::select()
-        .column("generation")
-        .from(TABLE)
-        .and_where(Expr::col("domain").eq(ENDED))
+    let counter = |name: &str| {
+        let query = Query::select()
+            .column("generation")
+            .from(TABLE)
+            .and_where(Expr::col("domain").eq(name))
+            .to_owned();
+        Expr::SubQuery(None, Box::new(query.into()))
+    };
+    // `collection_runs_running`: a partial index of the running runs.
+    let running = Query::select()
+        .expr(Expr::val(1))
+        .from(collection_run::Entity)
+        .and_where(collection_run::Column::Status.eq(types::RunStatus::Running))
         .to_owned();
-    let found: Vec<(i64, i64, Option<i64>)> = account::Entity::find()
+    let running = Expr::case(Expr::exists(running), 1i64).finally(0i64);
+    #[derive(FromQueryResult)]
+    struct Found {
+        id: i64,
+        revision: i64,
+        ended: Option<i64>,
+        settled: Option<i64>,
+        running: i64,
+    }
+    let found = account::Entity::find()
         .select_only()
         .columns([account::Column::Id, account::Column::Revision])
-        .expr_as(Expr::SubQuery(None, Box::new(ended.into())), "ended")
+        .expr_as(counter(ENDED), "ended")
+        .expr_as(counter(SETTLED), "settled")
+        .expr_as(running, "running")
         .filter(account::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
+        .into_model::<Found>()
         .all(db)
         .await?;
     Ok(Revisions {
@@ -199,11 +291,17 @@ pub async fn revisions(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Revisio
             .map(|id| {
                 found
                     .iter()
-                    .find(|(found, ..)| found == id)
-                    .map(|(_, r, _)| *r)
+                    .find(|found| found.id == *id)
+                    .map(|found| found.revision)
             })
             .collect(),
-        ended: found.first().and_then(|(.., ended)| *ended),
+        written: found.first().and_then(|found| {
+            Some(AccountWrites::of(
+                found.ended?,
+                found.settled?,
+                found.running != 0,
+            ))
+        }),
     })
 }
 
@@ -214,28 +312,23 @@ pub async fn bump(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), D
     if domains.is_empty() {
         return Ok(());
     }
-    settle(db, domains).await
-}
-
-/// [`bump`], even when `domains` is empty: a run's end, after which no
-/// answer computed before the periodic [`publish`]es of its batches
-/// stands in for one any longer.
-pub async fn settle(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
     let rows = domains.iter().map(|d| d.as_str()).chain([ENDED, SETTLED]);
     move_on(db, rows).await
 }
 
 /// Moves `domains` and [`Generations::settled`] for a collection run's
-/// start: on the next read of every answer about all accounts. An
-/// account's own answers, which a run's start does not change, may still
-/// be served a while as their successors are computed.
-pub async fn started(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
+/// start or end (after its upkeep), even when `domains` is empty: on the
+/// next read of every answer about all accounts, so no answer computed
+/// before the run's [`publish`]es stands in any longer. An account's own
+/// answers count it as [`AccountWrites`] says.
+pub async fn settle(db: &impl ConnectionTrait, domains: &[Domain]) -> Result<(), DbErr> {
     let rows = domains.iter().map(|d| d.as_str()).chain([SETTLED]);
     move_on(db, rows).await
 }
 
 /// Moves `domains` to their next generation for a run's batches already
-/// committed (`reach::collect::engine::publish`), leaving
+/// committed (`reach::collect::engine::publish`) and its upkeep's writes
+/// ([`Writer::Run`]), leaving
 /// [`Generations::ended`] and [`Generations::settled`] alone: an answer
 /// computed before may still be served, for a bounded while, as its
 /// successor is computed.

@@ -28,6 +28,7 @@ mod m20261202_000022_tag_totals;
 mod m20261202_000023_real_attempts;
 mod m20261202_000024_exact_writes;
 mod m20261203_000025_marks_ahead;
+mod m20261203_000026_running_runs;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000023_real_attempts::Migration),
             Box::new(m20261202_000024_exact_writes::Migration),
             Box::new(m20261203_000025_marks_ahead::Migration),
+            Box::new(m20261203_000026_running_runs::Migration),
         ]
     }
 }

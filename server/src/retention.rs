@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use app::model::{DayRange, Metric};
 use chrono::{DateTime, NaiveDate, Utc};
 use db::entities::{account, daily_rollup, snapshot};
-use db::generations::{self, Domain};
+use db::generations::{Domain, Writer};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -46,6 +46,7 @@ pub async fn compact(
     db: &DatabaseConnection,
     before: DateTime<Utc>,
     since: Option<DateTime<Utc>>,
+    writer: Writer,
 ) -> Result<Compaction, DbErr> {
     let end = day_start(before.date_naive());
     let start = match since {
@@ -76,7 +77,7 @@ pub async fn compact(
     while slice_start < end {
         let slice_end = (slice_start + chrono::Duration::days(DAYS_PER_SLICE)).min(end);
         for chunk in ids.chunks(ACCOUNT_CHUNK) {
-            let result = compact_slice(db, chunk, slice_start, slice_end).await?;
+            let result = compact_slice(db, chunk, slice_start, slice_end, writer).await?;
             done.days += result.days;
             done.removed += result.removed;
         }
@@ -92,6 +93,7 @@ async fn compact_slice(
     accounts: &[i64],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
+    writer: Writer,
 ) -> Result<Compaction, DbErr> {
     let txn = db::write::begin(db).await?;
     let snapshots = snapshot::Entity::find()
@@ -158,7 +160,7 @@ async fn compact_slice(
         }
     }
     if done.days > 0 {
-        generations::bump(&txn, &[Domain::Snapshots]).await?;
+        writer.wrote(&txn, &[Domain::Snapshots]).await?;
     }
     txn.commit().await?;
     Ok(done)

@@ -16,14 +16,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::oneshot;
 
-use super::{Revisions, revisions};
+use super::{AccountWrites, Revisions, revisions};
 
 /// Most ids one statement names (bound parameters stay few).
 const CHUNK: usize = 500;
 
-/// What one shared read found: each account's revision and the `ended`
-/// counter its statement read beside it.
-type Found = HashMap<i64, (i64, Option<i64>)>;
+/// What one shared read found: each account's revision and what had been
+/// written when its statement read it.
+type Found = HashMap<i64, (i64, Option<AccountWrites>)>;
 type Answer = Result<Arc<Found>, String>;
 
 #[derive(Default)]
@@ -50,18 +50,18 @@ impl SharedRevisions {
                 async move { read_all(&db, &ids).await }
             })
             .await?;
-        let of: Vec<Option<(i64, Option<i64>)>> =
+        let of: Vec<Option<(i64, Option<AccountWrites>)>> =
             ids.iter().map(|id| found.get(id).copied()).collect();
-        let mut ended = of.iter().flatten().map(|(_, ended)| *ended);
-        let first = ended.next().flatten();
-        if ended.any(|other| other != first) {
+        let mut written = of.iter().flatten().map(|(_, written)| *written);
+        let first = written.next().flatten();
+        if written.any(|other| other != first) {
             // Its ids were read by two statements a write came between:
             // read again, in one.
             return revisions(db, ids).await;
         }
         Ok(Revisions {
             of: of.iter().map(|found| found.map(|(r, _)| r)).collect(),
-            ended: first,
+            written: first,
         })
     }
 
@@ -146,7 +146,7 @@ async fn read_all(db: &DatabaseConnection, ids: &[i64]) -> Result<Found, DbErr> 
             chunk
                 .iter()
                 .zip(read.of)
-                .filter_map(|(id, revision)| Some((*id, (revision?, read.ended)))),
+                .filter_map(|(id, revision)| Some((*id, (revision?, read.written)))),
         );
     }
     Ok(found)
@@ -161,6 +161,10 @@ mod tests {
     use super::*;
 
     type Pending = std::pin::Pin<Box<dyn Future<Output = Result<Found, DbErr>> + Send>>;
+
+    fn at(n: i64) -> AccountWrites {
+        AccountWrites::of(n, n, false)
+    }
 
     /// A read that records the ids each call asks for, answers with the
     /// call's number as every account's revision, and waits at `gate`.
@@ -177,7 +181,10 @@ mod tests {
                     asked.len() as i64
                 };
                 gate.acquire().await.unwrap().forget();
-                Ok(ids.into_iter().map(|id| (id, (call, Some(0)))).collect())
+                Ok(ids
+                    .into_iter()
+                    .map(|id| (id, (call, Some(at(0)))))
+                    .collect())
             })
         }
     }
@@ -204,11 +211,11 @@ mod tests {
             assert!(futures_poll(request.as_mut()).is_pending());
         }
         gate.add_permits(10);
-        assert_eq!(first.await.unwrap()[&1], (1, Some(0)));
+        assert_eq!(first.await.unwrap()[&1], (1, Some(at(0))));
         for request in during {
             // Not the read under way when they arrived: the next one, which
             // sees what was written before they did.
-            assert_eq!(request.await.unwrap()[&1], (2, Some(0)));
+            assert_eq!(request.await.unwrap()[&1], (2, Some(at(0))));
         }
         assert_eq!(
             *asked.lock().unwrap(),
@@ -219,7 +226,7 @@ mod tests {
         // Alone again: a read of its own.
         assert_eq!(
             shared.read_with(&[7], read()).await.unwrap()[&7],
-            (3, Some(0))
+            (3, Some(at(0)))
         );
     }
 

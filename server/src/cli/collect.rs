@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use chrono::Utc;
+use db::generations::Writer;
 use sea_orm::DatabaseConnection;
 
 use crate::config::{CacheConfig, CollectConfig, SeedConfig};
@@ -61,7 +62,7 @@ pub async fn seed(db: &DatabaseConnection, seed: SeedConfig) -> anyhow::Result<(
 pub async fn compact(db: &DatabaseConnection, config: &CollectConfig) -> anyhow::Result<()> {
     let keep_raw =
         chrono::Duration::from_std(config.keep_raw).context("REACH_KEEP_RAW is too long")?;
-    let done = retention::compact(db, Utc::now() - keep_raw, None).await?;
+    let done = retention::compact(db, Utc::now() - keep_raw, None, Writer::Other).await?;
     println!(
         "compacted {} account-days: {} raw snapshots removed, each day keeps its last",
         done.days, done.removed

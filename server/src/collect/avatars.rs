@@ -16,6 +16,7 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use chrono::Utc;
+use db::generations::Writer;
 use futures::StreamExt;
 use image::imageops::FilterType;
 use image::{ImageReader, Limits, Rgb, RgbImage};
@@ -71,6 +72,7 @@ pub async fn refresh(
     client: &reqwest::Client,
     seen: Vec<(i64, String)>,
     settings: AvatarSettings,
+    writer: Writer,
 ) -> usize {
     // The newest address of each account.
     let seen: HashMap<i64, String> = seen.into_iter().collect();
@@ -109,7 +111,8 @@ pub async fn refresh(
     for (id, url, picture) in fetched {
         match picture {
             Ok(jpeg) => {
-                match db::avatars::store(db, id, &url, "image/jpeg", jpeg, Utc::now()).await {
+                match db::avatars::store(db, id, &url, "image/jpeg", jpeg, Utc::now(), writer).await
+                {
                     Ok(()) => stored += 1,
                     Err(error) => tracing::warn!(account = id, %error, "cannot keep an avatar"),
                 }

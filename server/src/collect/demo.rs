@@ -17,7 +17,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
 };
 
-use db::generations::{self, Domain};
+use db::generations::{self, Domain, Writer};
 
 use super::GrowthModel;
 use db::audience::AudienceDay;
@@ -195,11 +195,11 @@ pub async fn seed(
             now,
         ));
         if events.len() >= EVENT_CHUNK {
-            new_events += crate::events::store(&txn, &events).await?;
+            new_events += crate::events::store(&txn, &events, Writer::Other).await?;
             events.clear();
         }
     }
-    new_events += crate::events::store(&txn, &events).await?;
+    new_events += crate::events::store(&txn, &events, Writer::Other).await?;
     if !rows.is_empty() {
         inserted += insert_snapshots(&txn, rows)
             .await

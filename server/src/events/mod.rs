@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use app::model::{Counters, EventKind, Metric, Outcome, Platform};
 use chrono::{DateTime, NaiveDate, Utc};
 use db::entities::{account, event, run_result, snapshot};
-use db::generations::{self, Domain};
+use db::generations::{Domain, Writer};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -76,7 +76,7 @@ impl Default for EventSettings {
 impl EventSettings {
     /// Detects the events of the accounts `run_id` visited, then delivers
     /// what is undelivered. Errors are logged: events never fail a run.
-    pub async fn after_run(&self, db: &DatabaseConnection, run_id: i64) {
+    pub async fn after_run(&self, db: &DatabaseConnection, run_id: i64, writer: Writer) {
         let visited: Result<Vec<i64>, _> = run_result::Entity::find()
             .select_only()
             .column(run_result::Column::AccountId)
@@ -86,7 +86,9 @@ impl EventSettings {
             .await;
         let detected = match visited {
             Ok(ids) => {
-                detect_for_accounts(db, &ids, self.failing_after, Scan::AFTER_RUN, Utc::now()).await
+                let now = Utc::now();
+                detect_for_accounts(db, &ids, self.failing_after, Scan::AFTER_RUN, now, writer)
+                    .await
             }
             Err(error) => Err(error),
         };
@@ -96,19 +98,21 @@ impl EventSettings {
             Err(error) => tracing::error!(run = run_id, %error, "event detection failed"),
         }
         if let Some(webhooks) = &self.webhooks {
-            webhooks.deliver_pending(db).await;
+            webhooks.deliver_pending(db, writer).await;
         }
     }
 }
 
 /// Detects and stores the events of `account_ids` in the part of their
-/// history `scan` names, as of `now`; returns how many are new.
+/// history `scan` names, as of `now`; returns how many are new. `writer`
+/// says how soon the answers show them.
 pub async fn detect_for_accounts(
     db: &DatabaseConnection,
     account_ids: &[i64],
     failing_after: usize,
     scan: Scan,
     now: DateTime<Utc>,
+    writer: Writer,
 ) -> Result<u64, sea_orm::DbErr> {
     let mut new = 0;
     for chunk in account_ids.chunks(CHUNK) {
@@ -150,16 +154,17 @@ pub async fn detect_for_accounts(
                 found.push(event);
             }
         }
-        new += store(db, &found).await?;
+        new += store(db, &found, writer).await?;
     }
     Ok(new)
 }
 
 /// Stores `found` (events already stored are skipped) and returns how many
-/// are new; the events' generation moves when any is.
+/// are new; the events' generation moves when any is, as `writer` says.
 pub async fn store(
     db: &impl ConnectionTrait,
     found: &[event::ActiveModel],
+    writer: Writer,
 ) -> Result<u64, sea_orm::DbErr> {
     let mut inserted = 0;
     for rows in found.chunks(INSERT_CHUNK) {
@@ -173,7 +178,7 @@ pub async fn store(
             .await?;
     }
     if inserted > 0 {
-        generations::bump(db, &[Domain::Events]).await?;
+        writer.wrote(db, &[Domain::Events]).await?;
     }
     Ok(inserted)
 }

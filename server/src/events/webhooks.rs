@@ -18,7 +18,7 @@ use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, Utc};
 use db::entities::{event, webhook_delivery};
 use db::events::rows;
-use db::generations::{self, Domain};
+use db::generations::{Domain, Writer};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
@@ -88,14 +88,15 @@ impl Webhooks {
     }
 
     /// Sends the undelivered events, oldest first; marks each delivered
-    /// once every URL took it, or counts a failed round.
-    pub async fn deliver_pending(&self, db: &DatabaseConnection) {
-        if let Err(error) = self.deliver(db).await {
+    /// once every URL took it, or counts a failed round. `writer` says how
+    /// soon the events' answers show it.
+    pub async fn deliver_pending(&self, db: &DatabaseConnection, writer: Writer) {
+        if let Err(error) = self.deliver(db, writer).await {
             tracing::error!(%error, "webhook delivery failed");
         }
     }
 
-    async fn deliver(&self, db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    async fn deliver(&self, db: &DatabaseConnection, writer: Writer) -> Result<(), sea_orm::DbErr> {
         let mut sent_any = false;
         // Each event once per round, oldest first.
         let mut after = 0;
@@ -167,7 +168,7 @@ impl Webhooks {
             update.exec(db).await?;
         }
         if sent_any {
-            generations::bump(db, &[Domain::Events]).await?;
+            writer.wrote(db, &[Domain::Events]).await?;
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ use crate::on_both_backends;
 use app::model::{Counters, EventKind, EventRow, Overview, Page, Platform};
 use chrono::Utc;
 use db::entities::event;
+use db::generations::Writer;
 use reach::events::{EventSettings, Scan, Webhooks, detect_for_accounts};
 use sea_orm::EntityTrait;
 use wiremock::matchers::{method, path};
@@ -85,7 +86,10 @@ async fn two_instances_send_each_event_to_each_webhook_once() {
 
     // Round 1: both receivers up, both instances at once.
     add_events(1).await;
-    tokio::join!(a.deliver_pending(&db_a), b.deliver_pending(&db_b));
+    tokio::join!(
+        a.deliver_pending(&db_a, Writer::Other),
+        b.deliver_pending(&db_b, Writer::Other)
+    );
     let first = ids_of(steady.received_requests().await.unwrap());
     assert_eq!(first.len(), 10, "{first:?}");
     assert!(first.windows(2).all(|pair| pair[0] < pair[1]), "{first:?}");
@@ -98,7 +102,10 @@ async fn two_instances_send_each_event_to_each_webhook_once() {
         .respond_with(ResponseTemplate::new(500))
         .mount(&flaky)
         .await;
-    tokio::join!(a.deliver_pending(&db_a), b.deliver_pending(&db_b));
+    tokio::join!(
+        a.deliver_pending(&db_a, Writer::Other),
+        b.deliver_pending(&db_b, Writer::Other)
+    );
     let steady_now = ids_of(steady.received_requests().await.unwrap());
     assert_eq!(steady_now.len(), 20, "each new event once");
 
@@ -108,7 +115,10 @@ async fn two_instances_send_each_event_to_each_webhook_once() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&flaky)
         .await;
-    tokio::join!(a.deliver_pending(&db_a), b.deliver_pending(&db_b));
+    tokio::join!(
+        a.deliver_pending(&db_a, Writer::Other),
+        b.deliver_pending(&db_b, Writer::Other)
+    );
     assert_eq!(steady.received_requests().await.unwrap().len(), 20);
     let missed = ids_of(flaky.received_requests().await.unwrap());
     assert_eq!(missed, steady_now[10..].to_vec());
@@ -160,7 +170,7 @@ async fn the_seed_stores_the_events_detection_finds_in_its_history(backend: Back
     assert_eq!(ids.len(), ACCOUNTS as usize);
 
     event::Entity::delete_many().exec(&app.db).await.unwrap();
-    let found = detect_for_accounts(&app.db, &ids, 3, Scan::whole(DAYS), now)
+    let found = detect_for_accounts(&app.db, &ids, 3, Scan::whole(DAYS), now, Writer::Other)
         .await
         .unwrap();
     assert_eq!(found, seeded.len() as u64);
@@ -192,13 +202,27 @@ async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
             .unwrap();
     }
 
-    let found = detect_for_accounts(&app.db, &[jumper, steady], 3, Scan::AFTER_RUN, now)
-        .await
-        .unwrap();
+    let found = detect_for_accounts(
+        &app.db,
+        &[jumper, steady],
+        3,
+        Scan::AFTER_RUN,
+        now,
+        Writer::Other,
+    )
+    .await
+    .unwrap();
     assert_eq!(found, 2);
-    let again = detect_for_accounts(&app.db, &[jumper, steady], 3, Scan::AFTER_RUN, now)
-        .await
-        .unwrap();
+    let again = detect_for_accounts(
+        &app.db,
+        &[jumper, steady],
+        3,
+        Scan::AFTER_RUN,
+        now,
+        Writer::Other,
+    )
+    .await
+    .unwrap();
     assert_eq!(again, 0, "an event is stored once");
 
     let events: Page<EventRow> = app.get_json("/api/events").await;

@@ -197,7 +197,10 @@ async fn revision(app: &TestApp, id: i64) -> i64 {
     let revisions = db::generations::revisions(&app.db, &[id]).await.unwrap();
     // Read in the same statement as the revisions.
     let now = db::generations::current(&app.db).await.unwrap();
-    assert_eq!(revisions.ended, Some(now.ended()));
+    assert_eq!(
+        revisions.written.map(|written| written.now),
+        Some(db::generations::AccountWrites::exact(&now).now)
+    );
     revisions.of[0].expect("an account")
 }
 

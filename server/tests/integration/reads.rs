@@ -245,9 +245,14 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
     db::snapshots::record(db, 2, app.seeded_at + chrono::Duration::hours(1), counters)
         .await
         .unwrap();
-    reach::retention::compact(db, app.seeded_at - chrono::Duration::days(10), None)
-        .await
-        .unwrap();
+    reach::retention::compact(
+        db,
+        app.seeded_at - chrono::Duration::days(10),
+        None,
+        db::generations::Writer::Other,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         counted().await,
         count("SELECT COUNT(*) FROM snapshots").await,

@@ -74,11 +74,11 @@ async fn old_days_compact_to_their_last_snapshot_with_a_rollup(backend: Backend)
     store(&app, id, &points).await;
 
     let before = Utc::now() - Duration::days(90);
-    let done = reach::retention::compact(&app.db, before, None)
+    let done = reach::retention::compact(&app.db, before, None, db::generations::Writer::Other)
         .await
         .unwrap();
     assert_eq!((done.days, done.removed), (3, 3 * 23));
-    let again = reach::retention::compact(&app.db, before, None)
+    let again = reach::retention::compact(&app.db, before, None, db::generations::Writer::Other)
         .await
         .unwrap();
     assert_eq!(

@@ -15,18 +15,22 @@
 //! on every request cost more than everything else a kept answer does.
 //!
 //! When a collection run made an answer stale (a periodic publication of
-//! its batches for a list, board, total or the overview; a batch's commit
+//! its writes for a list, board, total or the overview; a write's commit
 //! for an account's own answers), the answer before keeps being served
 //! while one request computes its successor in the background
 //! ([`Cache::refresh`], `reach::http::caching`), if it was found current
-//! at most `stale_for` ago and no write but runs' batches came since
+//! at most `stale_for` ago and no write but runs' came since
 //! ([`db::generations::Generations::settled`] for answers about every
-//! account, [`db::generations::Generations::ended`] for an account's own,
-//! which a run's start does not change). No request then waits for a
-//! recomputation a run caused, and a run's batch is on an answer about
-//! every account at most `publish_every + stale_for` after its commit, on
-//! an account's own answers at most `stale_for`. Every other write is on
-//! the next read.
+//! account, which a run's start and end move;
+//! [`db::generations::AccountWrites`] for an account's own, which lets
+//! them stand in across a run's end if they were found current during the
+//! run, as when runs follow one another). No request then waits for a
+//! recomputation a run caused, and a run's write is on an answer about
+//! every account at most `publish_every + stale_for` after its commit (on
+//! the next read once the run has ended), on an account's own answers at
+//! most `stale_for`, the run's end and upkeep included. Every other write
+//! is on the next read, and so is a run's end on a page last found current
+//! before the run.
 //!
 //! Over the 500-line guideline by its unit tests: the stand-in rules are
 //! tested here, beside the code that applies them.
@@ -34,10 +38,7 @@
 //! "Found current": when it was computed, and again whenever a request
 //! was answered with it ([`Cache::answer`]), since that request's key,
 //! read from the data, was the answer's. An answer computed long ago and
-//! asked for all along is a stand-in when a run writes, as is an
-//! account's page computed during the run before when the next run
-//! writes the account, once a request after that run's end was answered
-//! with it.
+//! asked for all along is a stand-in when a run writes.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -71,8 +72,8 @@ pub struct Answer {
 /// moment with what was written at an earlier one, which only says less
 /// was written than was, and so stands in less often, never wrongly.
 struct Confirmed {
-    /// [`Written`] then; `i64::MIN` while unknown.
-    written: AtomicI64,
+    /// [`Written::covers`] then; `i64::MIN` while unknown.
+    covers: AtomicI64,
     /// Nanoseconds from the cache's epoch to that moment.
     at: AtomicU64,
 }
@@ -87,7 +88,7 @@ impl Answer {
             brotli: OnceLock::new(),
             gzip: OnceLock::new(),
             confirmed: Confirmed {
-                written: AtomicI64::new(i64::MIN),
+                covers: AtomicI64::new(i64::MIN),
                 at: AtomicU64::new(0),
             },
         }
@@ -123,17 +124,34 @@ struct Succession {
     read_at: Instant,
 }
 
-/// The counter of [`db::generations`] that tells a run's writes from
-/// others: `settled` for an answer about every account, `ended` for one
-/// about named accounts (which a run's start does not change).
+/// What had been written when a key was read, as [`db::generations`]
+/// tells a run's writes from others: `settled` for an answer about every
+/// account, [`db::generations::AccountWrites`] for one about named
+/// accounts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Written(i64);
+pub(super) struct Written {
+    /// Grows with every write that is not a run's and that should be on
+    /// the next read.
+    now: i64,
+    /// The largest `now` an answer found current then may stand in for.
+    covers: i64,
+}
 
 impl Written {
-    /// Whether an answer computed when `self` was read may stand in for
-    /// one whose key was read at `now`: nothing but runs' batches between.
-    fn covers(self, now: Written) -> bool {
-        self.0 >= now.0
+    /// For an answer about every account.
+    pub(super) fn settled(settled: i64) -> Self {
+        Self {
+            now: settled,
+            covers: settled,
+        }
+    }
+
+    /// For an answer about named accounts.
+    pub(super) fn accounts(written: db::generations::AccountWrites) -> Self {
+        Self {
+            now: written.now,
+            covers: written.covers,
+        }
     }
 }
 
@@ -193,7 +211,6 @@ impl Cache {
         }
         let read_at = Instant::now();
         let (key, written) = self.current_key(db, kind, accounts, request).await?;
-        let written = written.map(Written);
         let succession = super::keys::without_version(&key).map(|identity| Succession {
             identity: format!("answer:{identity}{live}"),
             written,
@@ -220,7 +237,9 @@ impl Cache {
                 .current(db)
                 .await
                 .ok()
-                .map(|generations| Written(generations.ended()));
+                .map(|generations| {
+                    Written::accounts(db::generations::AccountWrites::exact(&generations))
+                });
         }
         let first = self
             .inner
@@ -245,7 +264,7 @@ impl Cache {
 
     /// The answer kept before the one under `key`, if it may stand in for
     /// it: found current at most `stale_for` ago, and no write but runs'
-    /// published batches since.
+    /// since (for an answer about every account, none after a run's end).
     async fn predecessor(&self, key: &AnswerKey) -> Option<Arc<Answer>> {
         let succession = key.succession.as_ref()?;
         let written = succession.written?;
@@ -255,13 +274,15 @@ impl Cache {
         }
         let entry = self.inner.local.get(&latest.key).await?;
         let answer = entry.value.downcast::<Answer>().ok()?;
-        // Set when it was kept (the computation's own key), then by hits.
+        // Set when it was kept (the computation's own key), then by hits:
+        // nothing but runs' writes since, and no run boundary a reader
+        // would expect to see (`Written::covers`).
         let confirmed = &answer.confirmed;
-        let confirmed_written = Written(confirmed.written.load(Ordering::Relaxed));
+        let confirmed_covers = confirmed.covers.load(Ordering::Relaxed);
         let confirmed_at = self.inner.epoch
             + std::time::Duration::from_nanos(confirmed.at.load(Ordering::Relaxed));
         let servable =
-            confirmed_written.covers(written) && confirmed_at.elapsed() <= self.inner.stale_for;
+            confirmed_covers >= written.now && confirmed_at.elapsed() <= self.inner.stale_for;
         servable.then_some(answer)
     }
 
@@ -277,8 +298,8 @@ impl Cache {
         let at = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
         answer
             .confirmed
-            .written
-            .fetch_max(written.0, Ordering::Relaxed);
+            .covers
+            .fetch_max(written.covers, Ordering::Relaxed);
         answer.confirmed.at.fetch_max(at, Ordering::Relaxed);
     }
 
@@ -368,21 +389,22 @@ mod tests {
             key: format!("answer:reach:v4:accounts:{version}:0"),
             succession: Some(Succession {
                 identity: "answer:reach:v4:accounts:0".to_owned(),
-                written: Some(Written(written)),
+                written: Some(Written::settled(written)),
                 read_at: Instant::now(),
             }),
         }
     }
 
-    /// An account's answer at `revision`, its key read now with `ended` at
-    /// `written`.
-    fn account_at(revision: u32, written: i64) -> AnswerKey {
+    /// An account's answer at `revision`, its key read now with the
+    /// counters `ended` and `settled`, while a run goes on or not.
+    fn account_at(revision: u32, ended: i64, settled: i64, running: bool) -> AnswerKey {
+        let written = db::generations::AccountWrites::of(ended, settled, running);
         AnswerKey {
             kind: Kind::Account,
             key: format!("answer:reach:v4:account:a1r{revision}:0"),
             succession: Some(Succession {
                 identity: "answer:reach:v4:account:0".to_owned(),
-                written: Some(Written(written)),
+                written: Some(Written::accounts(written)),
                 read_at: Instant::now(),
             }),
         }
@@ -483,30 +505,39 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_account_answer_found_current_after_a_runs_end_stands_in_for_the_next_run() {
+    async fn an_account_answer_found_current_between_runs_shows_the_next_runs_end() {
         let cache = Cache::in_process();
         let db = DatabaseConnection::default();
-        // Computed during a run; the run ended (`ended` 7 -> 8).
-        kept(&cache, account_at(1, 7), "during the run").await;
-        // The next run wrote the account: a run ended since it was
-        // computed, so it does not stand in.
-        let mut next_run = account_at(2, 8);
-        assert!(stale_body(&cache.refresh(&db, &mut next_run).await).is_none());
+        kept(&cache, account_at(1, 7, 10, false), "before the run").await;
+        // A run started (`settled` 10 -> 11) and wrote the account: the
+        // page before stands in while its successor is computed.
+        let refresh = cache.refresh(&db, &mut account_at(2, 7, 11, true)).await;
+        assert_eq!(
+            stale_body(&refresh).as_deref(),
+            Some(&b"before the run"[..])
+        );
+        drop(refresh);
+        // The run ended (11 -> 12): the next read shows it.
+        assert!(stale_body(&cache.refresh(&db, &mut account_at(2, 7, 12, false)).await).is_none());
+    }
 
+    #[tokio::test]
+    async fn an_account_answer_found_current_during_a_run_stands_in_for_the_next_run() {
         let cache = Cache::in_process();
-        kept(&cache, account_at(1, 7), "during the run").await;
-        // A request after the run's end was answered with it: the account
-        // was not written since, so it showed everything up to then.
-        assert!(cache.answer(&account_at(1, 8)).await.is_some());
-        let mut next_run = account_at(2, 8);
-        let refresh = cache.refresh(&db, &mut next_run).await;
+        let db = DatabaseConnection::default();
+        kept(&cache, account_at(1, 7, 11, true), "during the run").await;
+        // That run ended (11 -> 12), the next began (13) and wrote the
+        // account: it stands in.
+        let refresh = cache.refresh(&db, &mut account_at(2, 7, 13, true)).await;
         assert_eq!(
             stale_body(&refresh).as_deref(),
             Some(&b"during the run"[..])
         );
-        // Any other write since (`ended` 8 -> 9) is on the next read.
         drop(refresh);
-        assert!(stale_body(&cache.refresh(&db, &mut account_at(2, 9)).await).is_none());
+        // Not across the next run's end (14).
+        assert!(stale_body(&cache.refresh(&db, &mut account_at(2, 7, 14, false)).await).is_none());
+        // Nor across any other write (`ended` and `settled` move together).
+        assert!(stale_body(&cache.refresh(&db, &mut account_at(2, 8, 12, true)).await).is_none());
     }
 
     #[tokio::test]
@@ -537,7 +568,7 @@ mod tests {
                 read_at: Instant::now(),
             }),
         };
-        kept(&cache, account_at(1, 7), "before").await;
+        kept(&cache, account_at(1, 7, 7, false), "before").await;
         let _first = cache.refresh(&db, &mut account).await;
         let second = cache.refresh(&db, &mut account).await;
         assert!(stale_body(&second).is_none());

@@ -25,11 +25,13 @@
 //!
 //! Either moves in the transaction of the write, so no answer computed
 //! before a write is ever served after it; the one exception is a
-//! collection run's batches, whose generations move at most
+//! collection run's writes: its batches' generations move at most
 //! `EngineSettings::publish_every` (5 s) after their commit
-//! (`reach::collect::engine::publish`), and whose kept answers (an
-//! account's own too) may be served [`CacheSettings::stale_for`] longer
-//! while their successors are computed ([`answers`]).
+//! (`reach::collect::engine::publish`), and the answers kept before a
+//! run's write (an account's own too) may be served
+//! [`CacheSettings::stale_for`] longer while their successors are computed
+//! ([`answers`]): until the run's end for answers about every account,
+//! across it for an account's own if found current during the run.
 
 mod answers;
 mod keys;
@@ -267,20 +269,19 @@ impl Cache {
     /// is now: versioned by the accounts it is about, or (`None`) by the
     /// generations of the domains it reads. Beside it, what had been
     /// written when it was read, as [`answers`] tells a run's writes from
-    /// others: `settled` for the domains, `ended` for accounts (`None`
-    /// when none of them exists).
+    /// others (`None` when none of the accounts exists).
     async fn current_key(
         &self,
         db: &DatabaseConnection,
         kind: Kind,
         accounts: Option<&[i64]>,
         arguments: &impl Serialize,
-    ) -> Result<(String, Option<i64>), ApiError> {
+    ) -> Result<(String, Option<answers::Written>), ApiError> {
         Ok(match accounts {
             None => {
                 let generations = self.inner.generations.current(db).await?;
                 let key = key(kind, Version::Domains(&generations), arguments);
-                (key, Some(generations.settled()))
+                (key, Some(answers::Written::settled(generations.settled())))
             }
             Some(accounts) => {
                 let revisions = self.inner.revisions.read(db, accounts).await?;
@@ -288,7 +289,7 @@ impl Cache {
                     accounts.iter().copied().zip(revisions.of).collect();
                 (
                     key(kind, Version::Accounts(&of), arguments),
-                    revisions.ended,
+                    revisions.written.map(answers::Written::accounts),
                 )
             }
         })

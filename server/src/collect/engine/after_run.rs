@@ -41,13 +41,13 @@ impl Engine {
 
     /// Compacts the days that just passed the retention period. Errors are
     /// logged: compaction never fails a run.
-    pub(super) async fn compact(&self, keep_raw: Duration) {
+    pub(super) async fn compact(&self, keep_raw: Duration, writer: db::generations::Writer) {
         let Ok(keep_raw) = chrono::Duration::from_std(keep_raw) else {
             return;
         };
         let before = Utc::now() - keep_raw;
         let since = before - chrono::Duration::days(crate::retention::AFTER_RUN_DAYS);
-        match crate::retention::compact(&self.db, before, Some(since)).await {
+        match crate::retention::compact(&self.db, before, Some(since), writer).await {
             Ok(done) if done.days > 0 => {
                 tracing::info!(
                     days = done.days,

@@ -342,7 +342,7 @@ impl Engine {
         .context("cannot record the start of a run")?;
         // On the next read of the lists; no reason for an account's page,
         // which a run's start does not change, to wait for its successor.
-        generations::started(&self.db, &[Domain::Runs]).await?;
+        generations::settle(&self.db, &[Domain::Runs]).await?;
         self.progress.send_replace(Some(RunProgress {
             run_id: run.id,
             ..RunProgress::default()
@@ -364,8 +364,6 @@ impl Engine {
             self.collect_all(run.id, &due, results),
             self.write_all(run.id, received)
         );
-        drop(publisher);
-        self.publish_the_rest(run.id).await;
         let status = match collected {
             Ok(()) => RunStatus::Finished,
             Err(_) if self.stop.is_requested() => {
@@ -385,33 +383,46 @@ impl Engine {
             tracing::warn!(run = run.id, %error, "cannot give back the run's claims; they lapse");
         }
         let avatars = std::mem::take(&mut stored.avatars);
-        // Before the run is marked finished, whose generation bump makes
-        // the overview read its chart again.
+        // Before the run's end is settled, which makes the overview read
+        // its chart again.
         if let Err(error) = db::audience::record(&self.db, Utc::now().date_naive()).await {
             // The chart misses a day; the run itself is complete.
             tracing::error!(error = %error, "cannot record today's audience");
         }
-        let summary = self.finish(run.id, started, stored, status).await;
-        self.events.after_run(&self.db, run.id).await;
+        // The upkeep is the run's too: its writes are published as the
+        // batches', the run is recorded as ended and settled once, after
+        // it, and until then it is going on (`db::generations::AccountWrites`).
+        let ended = (Utc::now(), started.elapsed());
+        let writer = self.writer();
+        self.events.after_run(&self.db, run.id, writer).await;
         crate::collect::avatars::refresh(
             &self.db,
             self.upstream.client(),
             avatars,
             self.settings.avatars,
+            writer,
         )
         .await;
         if let Some(keep_raw) = self.keep_raw {
-            self.compact(keep_raw).await;
+            self.compact(keep_raw, writer).await;
         }
+        drop(publisher);
+        // The boards are ranked on the generations the run leaves, and the
+        // end moves `settled` only: the first reads after it find them kept.
+        self.publish_marked(run.id).await;
         self.refresh_boards().await;
+        let summary = self.finish(run.id, ended, stored, status).await;
+        self.publish_the_rest(run.id).await;
         self.progress.send_replace(None);
         summary
     }
 
+    /// Records the run as ended (`at`, after `duration`: its collection,
+    /// not its upkeep).
     async fn finish(
         &self,
         run_id: i64,
-        started: Instant,
+        (at, duration): (chrono::DateTime<Utc>, Duration),
         stored: Stored,
         status: RunStatus,
     ) -> anyhow::Result<RunSummary> {
@@ -420,7 +431,6 @@ impl Engine {
             failed,
             skipped,
         } = claims::outcome_counts(&self.db, run_id).await?;
-        let duration = started.elapsed();
         let duration_ms = duration.as_millis() as i64;
         let as_count = |n: i32| u64::try_from(n).unwrap_or_default();
         self.metrics.record_run(&RunFigures {
@@ -432,7 +442,7 @@ impl Engine {
         });
         let run = collection_run::ActiveModel {
             id: Set(run_id),
-            finished_at: Set(Some(Utc::now())),
+            finished_at: Set(Some(at)),
             mode: Set(stored.mode().to_owned()),
             status: Set(status),
             accounts_ok: Set(ok),
@@ -444,7 +454,7 @@ impl Engine {
         .update(&self.db)
         .await
         .context("cannot record the end of a run")?;
-        generations::bump(&self.db, &[Domain::Runs]).await?;
+        self.wrote(&[Domain::Runs]).await?;
         tracing::info!(
             run = run.id,
             ok,

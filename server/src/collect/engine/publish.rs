@@ -1,4 +1,4 @@
-//! A running run's writes reach the cached aggregates at a bounded lag.
+//! A running run's writes reach the cached answers at a bounded lag.
 //!
 //! Outside runs, a write bumps the generations of what it changed in its own
 //! transaction, so it is on the next read. A run writes a batch every few
@@ -7,22 +7,27 @@
 //! answers would be recomputed, beside the writer, for the whole run. So
 //! within a run, a batch's transaction leaves the generations alone and,
 //! once committed, marks the domains it wrote here; [`publish_every`] bumps
-//! what was marked every [`EngineSettings::publish_every`], and the run's
-//! end bumps the rest ([`Unpublished::publish`]) before it is recorded as
-//! finished.
+//! what was marked every [`EngineSettings::publish_every`]. The run's
+//! upkeep (its end recorded, events, avatars, compaction) publishes its
+//! writes as it makes them ([`generations::Writer::Run`]), and the run's
+//! end, after its upkeep, bumps the rest and settles
+//! ([`Unpublished::publish`]).
 //!
 //! The bound: a run's write is on every aggregate answer at most
 //! `publish_every` after its commit, plus the time the bump waits for the
 //! database (on SQLite, for the write lock a batch holds), plus the read
-//! cache's `stale_for`: these periodic bumps leave
+//! cache's `stale_for`: these bumps leave
 //! [`generations::Generations::settled`] alone, so an answer computed less
 //! than `stale_for` before may be served while its successor is computed
 //! (`app::ssr::cache`), and no request waits for that computation. The
-//! run's end moves them: it is on the next read. Answers about named
-//! accounts are keyed by revisions, which the triggers move in the batch's
-//! own transaction: within a run they lag by `stale_for` at most. A run whose process dies before publishing leaves its last
-//! writes unpublished until the run is found dead (its recovery bumps every
-//! domain) or the answers' TTL passes.
+//! run's end moves `settled`: it is on the next read of every answer
+//! about all accounts. Answers about named accounts are keyed by
+//! revisions, which the triggers move in the write's own transaction, and
+//! check [`generations::AccountWrites`]: a run's writes lag on them by
+//! `stale_for` at most, its end included (on the next read for a page last
+//! found current before the run). A run whose process dies
+//! before publishing leaves its last writes unpublished until the run is
+//! found dead (its recovery bumps every domain) or the answers' TTL passes.
 //!
 //! Marks are counted, not flags: a bump publishes what was marked before it
 //! read the counts and records them only once committed, so a mark made
@@ -30,7 +35,7 @@
 //! the next one.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use db::generations::{self, Domain};
@@ -63,7 +68,30 @@ impl Engine {
         })
     }
 
-    /// Publishes what the run wrote and did not publish yet, at its end.
+    /// How the run's upkeep makes what it writes stale: published like its
+    /// batches, or bumped when each batch publishes itself.
+    pub(super) fn writer(&self) -> generations::Writer {
+        if self.settings.publish_every.is_zero() {
+            generations::Writer::Other
+        } else {
+            generations::Writer::Run
+        }
+    }
+
+    /// Publishes what the run wrote and did not publish yet, marked or
+    /// not: every write of the run but those it marks is published already.
+    pub(super) async fn publish_marked(&self, run_id: i64) {
+        if let Err(error) = self
+            .unpublished
+            .publish(&self.db, Publication::Lagged)
+            .await
+        {
+            tracing::warn!(run = run_id, %error, "cannot publish the run's writes yet");
+        }
+    }
+
+    /// Publishes what the run wrote and did not publish yet and settles,
+    /// at its end.
     pub(super) async fn publish_the_rest(&self, run_id: i64) {
         if let Err(error) = self.unpublished.publish(&self.db, Publication::Final).await {
             // The recovery of a dead run would bump them too; a live one
@@ -79,9 +107,6 @@ pub(super) struct Unpublished {
     marked: [AtomicU64; 4],
     /// The counts the last committed bump published.
     published: Mutex<[u64; 4]>,
-    /// Whether a periodic bump (which leaves `settled` alone) published
-    /// anything the run's end has not settled yet.
-    lagged: AtomicBool,
 }
 
 /// Which bump publishes: the periodic one, or the run's end.
@@ -89,7 +114,9 @@ pub(super) struct Unpublished {
 pub(super) enum Publication {
     /// Within the run: earlier answers may be served `stale_for` longer.
     Lagged,
-    /// The run's end: on the next read.
+    /// The run's end: on the next read of the answers about all accounts,
+    /// whatever is left to publish (the run's upkeep published its own
+    /// writes without marking them).
     Final,
 }
 
@@ -102,8 +129,8 @@ impl Unpublished {
     }
 
     /// Bumps the generations of every domain marked since the last bump.
-    /// The run's end also settles what periodic bumps published: from
-    /// then on, no answer computed before them is served.
+    /// The run's end also settles what was published before: from then
+    /// on, no answer about all accounts computed before it is served.
     pub(super) async fn publish(
         &self,
         db: &impl ConnectionTrait,
@@ -117,17 +144,8 @@ impl Unpublished {
             .collect();
         match publication {
             Publication::Lagged if due.is_empty() => return Ok(()),
-            Publication::Lagged => {
-                generations::publish(db, &due).await?;
-                self.lagged.store(true, Ordering::SeqCst);
-            }
-            Publication::Final if due.is_empty() && !self.lagged.load(Ordering::SeqCst) => {
-                return Ok(());
-            }
-            Publication::Final => {
-                generations::settle(db, &due).await?;
-                self.lagged.store(false, Ordering::SeqCst);
-            }
+            Publication::Lagged => generations::publish(db, &due).await?,
+            Publication::Final => generations::settle(db, &due).await?,
         }
         let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
         for domain in due {
@@ -244,19 +262,23 @@ mod tests {
         unpublished.publish(&db, Publication::Final).await.unwrap();
         let settled = generations::current(&db).await.unwrap();
         assert_eq!(settled.settled(), before.settled() + 1);
-        assert_eq!(settled.ended(), before.ended() + 1);
+        assert_eq!(settled.ended(), before.ended(), "no write of a run ends");
         assert_eq!(settled.of(Domain::Snapshots), lagged.of(Domain::Snapshots));
-        // Once settled, an end with nothing new moves nothing.
-        unpublished.publish(&db, Publication::Final).await.unwrap();
-        assert_eq!(generations::current(&db).await.unwrap(), settled);
-        // Every other write moves both; a run's start, `settled` only.
+        // Every other write moves both.
         generations::bump(&db, &[Domain::Accounts]).await.unwrap();
         let edited = generations::current(&db).await.unwrap();
         assert_eq!(edited.ended(), settled.ended() + 1);
         assert_eq!(edited.settled(), settled.settled() + 1);
-        generations::started(&db, &[Domain::Runs]).await.unwrap();
-        let started = generations::current(&db).await.unwrap();
-        assert_eq!(started.ended(), edited.ended());
-        assert_eq!(started.settled(), edited.settled() + 1);
+        // The run's upkeep publishes, as its batches.
+        generations::Writer::Run
+            .wrote(&db, &[Domain::Events])
+            .await
+            .unwrap();
+        let upkeep = generations::current(&db).await.unwrap();
+        assert_eq!(upkeep.of(Domain::Events), edited.of(Domain::Events) + 1);
+        assert_eq!(
+            (upkeep.ended(), upkeep.settled()),
+            (edited.ended(), edited.settled())
+        );
     }
 }

@@ -316,12 +316,14 @@ async function cacheCounters(base) {
   let hits = 0;
   let misses = 0;
   let stale = 0;
+  let waited = 0;
   for (const kind of stats.kinds) {
     hits += kind.local_hits + kind.redis_hits;
     misses += kind.misses;
     stale += kind.stale_hits ?? 0;
+    waited += kind.waited ?? 0;
   }
-  return { hits, misses, stale };
+  return { hits, misses, stale, waited };
 }
 
 // ---------------------------------------------------------------------------
@@ -459,6 +461,7 @@ async function loadUnderWrites() {
       hits: after.hits - before.hits,
       misses: after.misses - before.misses,
       stale: after.stale - before.stale,
+      waited: after.waited - before.waited,
     };
     writing = false;
     await collections;
@@ -495,7 +498,7 @@ function loadReport(result) {
     `| saturated, idle | ${result.idle.rps.toFixed(0)} | ${fixed(result.idle.p50_us)} | ${fixed(result.idle.p99_us)} | ${fixed(result.idle.max_us)} | ${errors(result.idle)} |`,
     `| saturated, while writing | ${result.during.rps.toFixed(0)} | ${fixed(result.during.p50_us)} | ${fixed(result.during.p99_us)} | ${fixed(result.during.max_us)} | ${errors(result.during)} |`,
     '',
-    `At the fixed rate while writing, the cache answered ${result.fixedDuring.cache.hits.toLocaleString('en-US')} reads from memory, ${result.fixedDuring.cache.stale.toLocaleString('en-US')} of them with the answer from before a run's write while its successor was computed in the background (\`stale_hits\`), and computed ${result.fixedDuring.cache.misses.toLocaleString('en-US')}.`,
+    `At the fixed rate while writing, the cache answered ${result.fixedDuring.cache.hits.toLocaleString('en-US')} reads from memory, ${result.fixedDuring.cache.stale.toLocaleString('en-US')} of them with the answer from before a run's write while its successor was computed in the background (\`stale_hits\`), and computed ${result.fixedDuring.cache.misses.toLocaleString('en-US')}, for ${result.fixedDuring.cache.waited.toLocaleString('en-US')} of which a request waited (\`waited\`).`,
     '',
     `Zero errors: ${failed === 0 ? 'met' : '**not met**'}. p99 while writing within twice idle, at the fixed rate: ${ratio.toFixed(2)}× — ${ratio <= 2 ? 'met' : '**not met**'} (saturated: ${saturated.toFixed(2)}×).`,
     '',

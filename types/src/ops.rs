@@ -56,6 +56,12 @@ pub struct CacheKindStats {
     /// `REACH_CACHE_STALE_FOR` old).
     #[serde(default)]
     pub stale_hits: u64,
+    /// Requests whose kept answer was out of date with nothing to stand
+    /// in for it: each waited for an answer to be computed (its own or
+    /// another request's), where `misses` also counts the computations
+    /// made in the background.
+    #[serde(default)]
+    pub waited: u64,
     /// Answered from Redis.
     pub redis_hits: u64,
     /// Computed from the database.

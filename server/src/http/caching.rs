@@ -80,6 +80,7 @@ pub(crate) async fn keep_answers(
         }
         (Some(before), None) => answered(&before, coding),
         (None, computing) => {
+            state.cache.waits(&key);
             // Held until the answer is kept.
             let _computing = computing;
             match compute_and_keep(&state, key, request, next).await {

@@ -183,6 +183,10 @@ fn stale_hits(stats: &app::model::CacheStats) -> u64 {
     stats.kinds.iter().map(|kind| kind.stale_hits).sum()
 }
 
+fn waited(stats: &app::model::CacheStats) -> u64 {
+    stats.kinds.iter().map(|kind| kind.waited).sum()
+}
+
 /// A server on the demo data whose cache lets an answer stand in for its
 /// successor for `stale_for`.
 async fn standing_in_for(backend: Backend, stale_for: Duration) -> TestApp {
@@ -274,10 +278,16 @@ async fn a_page_looked_at_before_a_run_shows_its_end_on_the_next_read(backend: B
     );
     let run = engine.run(Utc::now()).await.expect("the run completes");
     assert_eq!(run.accounts_ok, 2);
-    let stale = stale_hits(&app.cache.stats().await);
+    let stats = app.cache.stats().await;
     assert_eq!(followers_of(&app, quick).await, Some(FOLLOWERS));
     assert_eq!(followers_in_list(&app, quick).await, Some(FOLLOWERS));
-    assert_eq!(stale_hits(&app.cache.stats().await), stale);
+    let after = app.cache.stats().await;
+    assert_eq!(stale_hits(&after), stale_hits(&stats));
+    assert_eq!(
+        waited(&after),
+        waited(&stats) + 2,
+        "both computed on the read"
+    );
 }
 
 /// Runs back to back: a page asked for during one stands in, once that
@@ -300,13 +310,15 @@ async fn a_page_found_current_during_a_run_stands_in_when_the_next_run_writes(ba
     // (held here, where a run's timing is the machine's).
     generations::settle(&app.db, &[Domain::Runs]).await.unwrap();
     set_followers(&app, quick, 987_654_321).await;
-    let stale = stale_hits(&app.cache.stats().await);
+    let stats = app.cache.stats().await;
     assert_eq!(followers_of(&app, quick).await, Some(FOLLOWERS));
+    let after = app.cache.stats().await;
     assert_eq!(
-        stale_hits(&app.cache.stats().await),
-        stale + 1,
+        stale_hits(&after),
+        stale_hits(&stats) + 1,
         "the page from the run before stood in"
     );
+    assert_eq!(waited(&after), waited(&stats), "no request waited");
     computed(async || followers_of(&app, quick).await).await;
 }
 

@@ -303,6 +303,12 @@ impl Cache {
         answer.confirmed.at.fetch_max(at, Ordering::Relaxed);
     }
 
+    /// Counts a request that waits for the answer under `key` to be
+    /// computed, nothing standing in for it.
+    pub fn waits(&self, key: &AnswerKey) {
+        bump(&self.inner.stats[key.kind as usize].waited);
+    }
+
     /// The kept answer under `key`, if there is one (counted as a hit).
     pub async fn answer(&self, key: &AnswerKey) -> Option<Arc<Answer>> {
         let entry = self.inner.local.get(&key.key).await?;

@@ -405,6 +405,7 @@ mod tests {
                     local_hits: 7,
                     answer_hits: 5,
                     stale_hits: 1,
+                    waited: 2,
                     redis_hits: 0,
                     misses: 3,
                     errors: 0,

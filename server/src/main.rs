@@ -6,6 +6,13 @@
 use clap::Parser;
 use reach::config::Command;
 
+/// mimalloc rather than glibc's allocator: under the benchmark's load while
+/// runs write, glibc's malloc, free and their consolidation of free chunks
+/// were a fifth of the server's CPU, spread over every request
+/// (bench/RESULTS.md, 2026-12-03, afternoon).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = reach::config::Cli::parse();
     // `reach collect` is background work through and through: lowered here,

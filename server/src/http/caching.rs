@@ -64,16 +64,18 @@ pub(crate) async fn keep_answers(
     let refresh = state.cache.refresh(&state.db, &mut key).await;
     match (refresh.predecessor, refresh.computing) {
         (Some(before), Some(computing)) => {
+            let codings = codings_sent(&before, coding);
             // Nobody waits for it: the task lives on when this request is answered.
             tokio::spawn(async move {
                 let _computing = computing;
                 let _turn = state.cache.background_turn().await;
-                if let Computed::Passed(response) =
-                    compute_and_keep(&state, key, request, next).await
-                {
+                match compute_and_keep(&state, key, request, next).await {
+                    Computed::Kept(answer) => precompress(answer, codings).await,
                     // The answer before stays until `stale_for` ends; then
                     // a request computes it and gets this error itself.
-                    tracing::debug!(status = %response.status(), "an answer was not renewed");
+                    Computed::Passed(response) => {
+                        tracing::debug!(status = %response.status(), "an answer was not renewed");
+                    }
                 }
             });
             answered(&before, coding)
@@ -120,6 +122,41 @@ async fn compute_and_keep(
         }
     };
     Computed::Kept(state.cache.keep_answer(key, parts.headers, bytes).await)
+}
+
+/// The codings a successor of `before` will be asked for: those `before`
+/// went out in, and this request's.
+fn codings_sent(before: &Answer, asked: Option<Coding>) -> Vec<Coding> {
+    [Coding::Brotli, Coding::Gzip]
+        .into_iter()
+        .filter(|&coding| {
+            asked == Some(coding)
+                || match coding {
+                    Coding::Brotli => before.brotli.get().is_some(),
+                    Coding::Gzip => before.gzip.get().is_some(),
+                }
+        })
+        .collect()
+}
+
+/// Compresses an answer computed in the background in `codings` before a
+/// request asks for it, on a blocking thread: otherwise the first request
+/// for each new version paid for it (Brotli of a year's history takes
+/// milliseconds), and while runs write that was one request in about
+/// thirty (bench/RESULTS.md, 2026-12-03, afternoon).
+async fn precompress(answer: std::sync::Arc<Answer>, codings: Vec<Coding>) {
+    if codings.is_empty() || answer.body.len() < MIN_COMPRESSED {
+        return;
+    }
+    let made = tokio::task::spawn_blocking(move || {
+        for coding in codings {
+            compressed(&answer, coding);
+        }
+    })
+    .await;
+    if let Err(error) = made {
+        tracing::error!(%error, "cannot compress an answer ahead");
+    }
 }
 
 /// A kept answer as a response, its `ETag` on it, in `coding` when the
@@ -235,6 +272,27 @@ pub(crate) async fn revalidate_api_answers(request: Request, next: Next) -> Resp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_successor_is_compressed_ahead_in_the_codings_its_predecessor_went_out_in() {
+        let body = Bytes::from(br#"{"items":[],"total":0,"page":1,"per_page":25}"#.repeat(8));
+        let before = Answer::new(HeaderMap::new(), body.clone());
+        // Nothing asked yet, and identity asked: nothing to make ahead.
+        assert!(codings_sent(&before, None).is_empty());
+        compressed(&before, Coding::Gzip).unwrap();
+        // Sent in gzip before, asked in Brotli now: both.
+        assert_eq!(
+            codings_sent(&before, Some(Coding::Brotli)),
+            [Coding::Brotli, Coding::Gzip]
+        );
+        let successor = std::sync::Arc::new(Answer::new(HeaderMap::new(), body));
+        precompress(successor.clone(), codings_sent(&before, None)).await;
+        assert!(successor.gzip.get().is_some());
+        assert!(successor.brotli.get().is_none());
+        // The first request for it gets the bytes made ahead.
+        let made = successor.gzip.get().unwrap().as_ptr();
+        assert_eq!(compressed(&successor, Coding::Gzip).unwrap().as_ptr(), made);
+    }
 
     #[test]
     fn a_kept_answer_is_compressed_once_per_coding() {

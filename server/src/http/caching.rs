@@ -129,14 +129,16 @@ async fn compute_and_keep(
 fn codings_sent(before: &Answer, asked: Option<Coding>) -> Vec<Coding> {
     [Coding::Brotli, Coding::Gzip]
         .into_iter()
-        .filter(|&coding| {
-            asked == Some(coding)
-                || match coding {
-                    Coding::Brotli => before.brotli.get().is_some(),
-                    Coding::Gzip => before.gzip.get().is_some(),
-                }
-        })
+        .filter(|&coding| asked == Some(coding) || slot(before, coding).get().is_some())
         .collect()
+}
+
+/// Where `answer` keeps its body in `coding`.
+fn slot(answer: &Answer, coding: Coding) -> &std::sync::OnceLock<Bytes> {
+    match coding {
+        Coding::Brotli => &answer.brotli,
+        Coding::Gzip => &answer.gzip,
+    }
 }
 
 /// Compresses an answer computed in the background in `codings` before a
@@ -189,10 +191,7 @@ fn answered(answer: &Answer, coding: Option<Coding>) -> Response {
 /// The answer's body in `coding`, made once; `None` (sent as it is) if
 /// compressing failed, which writing to memory does not.
 fn compressed(answer: &Answer, coding: Coding) -> Option<Bytes> {
-    let slot = match coding {
-        Coding::Brotli => &answer.brotli,
-        Coding::Gzip => &answer.gzip,
-    };
+    let slot = slot(answer, coding);
     if let Some(body) = slot.get() {
         return Some(body.clone());
     }

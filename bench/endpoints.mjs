@@ -49,10 +49,11 @@ export async function endpoints(base) {
     ['platforms', '/api/platforms'],
     ['performance', '/api/performance'],
   );
-  // Answered live on every request, by design (the platforms' budgets as
-  // spent now, the server's own figures): the cached-throughput target is
-  // not theirs.
-  const live = new Set(['platforms', 'performance']);
+  // Answered live on every request, by design (the instances' heartbeats
+  // as of now on the database's clock, the platforms' budgets as spent
+  // now, the server's own figures): the cached-throughput target is not
+  // theirs.
+  const live = new Set(['instances', 'platforms', 'performance']);
   return { ids, list: list.map(([name, path]) => ({ name, path, live: live.has(name) })) };
 }
 

@@ -29,6 +29,7 @@ mod m20261202_000023_real_attempts;
 mod m20261202_000024_exact_writes;
 mod m20261203_000025_marks_ahead;
 mod m20261203_000026_running_runs;
+mod m20261203_000027_search_counts;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000024_exact_writes::Migration),
             Box::new(m20261203_000025_marks_ahead::Migration),
             Box::new(m20261203_000026_running_runs::Migration),
+            Box::new(m20261203_000027_search_counts::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! what Reach tracks (add, edit, remove), side by side.
 
 mod read;
+mod search;
 mod write;
 
 pub(crate) use read::walking_is_cheaper;

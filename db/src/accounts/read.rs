@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, NullOrdering, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, NullOrdering, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
     FromQueryResult, LoaderTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -15,7 +15,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::entities::{account, account_tag, snapshot};
-use crate::sql::{escape_like, offset, to_count};
+use crate::sql::{offset, to_count};
 use types::{
     AccountDetail, AccountFilter, AccountRow, AccountSort, Page, Platform, SortDirection, TagCount,
 };
@@ -43,11 +43,14 @@ pub async fn list(
     // rows how many carry a tag.
     let total = match crate::totals::account_count(db, &query.filter).await? {
         Some(total) => total,
-        None => {
-            filtered(account::Entity::find(), &query.filter, backend)
-                .count(db)
-                .await?
-        }
+        None => match super::search::count(db, &query.filter).await? {
+            Some(total) => total,
+            None => {
+                filtered(account::Entity::find(), &query.filter, backend)
+                    .count(db)
+                    .await?
+            }
+        },
     };
 
     let order = match query.direction {
@@ -256,8 +259,7 @@ pub fn filtered(
             ),
         );
     } else if let Some(text) = &filter.search {
-        let pattern =
-            LikeExpr::new(format!("%{}%", escape_like(&text.to_lowercase()))).escape('\\');
+        let pattern = super::search::pattern(text);
         let lower = |column: account::Column| Expr::expr(Func::lower(Expr::col(column)));
         select = select.filter(
             Condition::any()

@@ -30,8 +30,9 @@ fn visits_few_accounts(read: &str) -> bool {
     let totals = ["overview", "tags", "platforms"].contains(&read);
     totals || read.starts_with("accounts ") || live_board
 }
-/// The accounts and their tags (`t` is the tags' alias in joins).
-const ACCOUNT_TABLES: [&str; 4] = ["accounts", "a", "account_tags", "t"];
+/// The accounts, their tags (`t` is the tags' alias in joins) and their
+/// lowered handles and names (PostgreSQL's search counts).
+const ACCOUNT_TABLES: [&str; 5] = ["accounts", "a", "account_tags", "t", "account_search"];
 
 /// SQLite's plans: a `SCAN` of a history table, a log table row by row, or
 /// (for [`visits_few_accounts`] reads) of the accounts without an index

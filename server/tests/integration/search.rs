@@ -45,6 +45,7 @@ async fn found(app: &TestApp, text: &str) -> BTreeSet<i64> {
         .get_json(&format!("/api/accounts?per_page=100&q={query}"))
         .await;
     assert!(page.total <= 100, "one page holds them all");
+    assert_eq!(page.total, page.items.len() as u64, "{text:?}: the count");
     page.items.into_iter().map(|row| row.id).collect()
 }
 
@@ -129,6 +130,52 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
             assert!(plan.contains("ix_accounts_handle_trgm"), "{plan}");
             assert!(plan.contains("ix_accounts_display_name_trgm"), "{plan}");
             assert!(!plan.contains("Seq Scan"), "{plan}");
+            // The count of the matches reads the narrow table's indexes and
+            // rows, never the accounts' (migration 27).
+            let (logged, log) = crate::reads::logged(&app).await;
+            let page = db::accounts::list(
+                &logged,
+                &db::accounts::AccountQuery {
+                    page: 1,
+                    per_page: 25,
+                    sort: app::model::AccountSort::Followers,
+                    direction: app::model::SortDirection::Desc,
+                    filter,
+                },
+            )
+            .await
+            .unwrap();
+            assert!(page.total > 0, "the demo data has a fox");
+            let statements = log.lock().unwrap().clone();
+            let count = statements
+                .iter()
+                .find(|sql| sql.contains("COUNT("))
+                .unwrap_or_else(|| panic!("no count among {statements:#?}"));
+            let txn = app.db.begin().await.unwrap();
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await
+                .unwrap();
+            let plan: Vec<String> = txn
+                .query_all_raw(Statement::from_string(
+                    db_backend,
+                    format!("EXPLAIN {count}"),
+                ))
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.try_get_by_index::<String>(0).unwrap())
+                .collect();
+            txn.rollback().await.unwrap();
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains("ix_account_search_handle_trgm"),
+                "{count}\n{plan}"
+            );
+            assert!(
+                plan.contains("ix_account_search_name_trgm"),
+                "{count}\n{plan}"
+            );
+            assert!(!plan.contains(" on accounts"), "{count}\n{plan}");
         }
         _ => {
             let plan: Vec<String> = app

@@ -459,9 +459,6 @@ const LOAD_END = '<!-- end of load under writes -->';
 /** Settling after a run: its end's answers computed again in the background. */
 const SETTLE_MS = 2000;
 
-/** What the fixed-rate stream allows a run, for its length. */
-const RUN_ALLOWANCE_S = 30;
-
 /**
  * One oha stream at `rate` while idle windows (`loadDuration / rounds`
  * seconds) and whole collection runs alternate on `url`, so that what else
@@ -469,13 +466,15 @@ const RUN_ALLOWANCE_S = 30;
  * Each request counts on the side its due time fell on: while writing from
  * a run's start until two seconds after its end (the recomputations it
  * caused included), idle otherwise. The stream lasts `rounds` idle windows
- * and runs (at most [`RUN_ALLOWANCE_S`] each) and a last idle window; a
- * run starts only if it should end before the stream does, so faster runs
- * make more rounds.
+ * and runs (each allowed the longest of the saturated phase's runs, which
+ * were slower, and its settling) and a last idle window; a run starts only
+ * if it should end before the stream does, so faster runs make more
+ * rounds.
  */
-async function fixedRateAlternating(urls, rate, url, base) {
+async function fixedRateAlternating(urls, rate, url, base, saturatedRuns) {
   const idleWindow = (options.loadDuration / options.rounds) * 1000;
-  const total = Math.round((options.rounds * (idleWindow / 1000 + RUN_ALLOWANCE_S)) + idleWindow / 1000);
+  const allowance = (Math.max(1000, ...saturatedRuns) + SETTLE_MS) / 1000;
+  const total = Math.ceil(options.rounds * (idleWindow / 1000 + allowance) + idleWindow / 1000);
   const requestsDb = path.join(dataDir, 'load-requests.db');
   fs.rmSync(requestsDb, { force: true });
   // The runs before (at saturation) settle first.
@@ -487,7 +486,7 @@ async function fixedRateAlternating(urls, rate, url, base) {
   const cache = { hits: 0, misses: 0, stale: 0, waited: 0 };
   for (;;) {
     await sleep(idleWindow);
-    const expected = runs.length ? Math.max(...runs) : 20000;
+    const expected = runs.length ? Math.max(...runs) : allowance * 1000 - SETTLE_MS;
     if (Date.now() - started + expected + SETTLE_MS > total * 1000) break;
     log(`load: a collection run at ${rate} requests/s`);
     const before = await cacheCounters(base);
@@ -548,7 +547,7 @@ async function loadUnderWrites() {
     writing = false;
     await collections;
     log(`load: ${rate} requests/s at a fixed rate, idle and writing in turn`);
-    const fixed = await fixedRateAlternating(urls, rate, url, server.base);
+    const fixed = await fixedRateAlternating(urls, rate, url, server.base, runs);
     runs.push(...fixed.fixedRuns);
     const recent = await getJson(`${server.base}/api/runs?per_page=${Math.min(100, Math.max(1, runs.length))}`);
     const written = recent.items.slice(0, runs.length).reduce((sum, run) => sum + run.accounts_ok, 0);

@@ -6,9 +6,10 @@
 //! warm through the indexes, 55 ms as the planner chose a sequential
 //! scan). `account_search` holds only each account's lowered handle and
 //! name, kept by triggers that fire when one changes; its trigram indexes
-//! find and its rows recheck the same matches in about 2 ms. The page of
-//! results still reads `accounts` through migration 17's indexes, in the
-//! order asked for. SQLite counts through its FTS5 table already: nothing
+//! find and its rows recheck the same matches in about 2 ms. A text
+//! found in few accounts has its page read from here too
+//! (`db::accounts::search`); one found in many walks the sort's order in
+//! `accounts`. SQLite counts through its FTS5 table already: nothing
 //! changes there.
 
 use sea_orm_migration::prelude::*;

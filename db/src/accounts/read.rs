@@ -60,6 +60,8 @@ pub async fn list(
     let column = sort_column(query.sort);
     let select = if walks_the_order(db, query, total).await? {
         walking(account::Entity::find(), &query.filter, column)
+    } else if let Some(matches) = super::search::few_matches(db, query, total).await? {
+        matches
     } else {
         filtered(account::Entity::find(), &query.filter, backend)
     };

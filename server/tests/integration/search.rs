@@ -114,19 +114,7 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
         DbBackend::Postgres => {
             // The demo data is small enough for a planner to prefer reading
             // it all; without that choice it must have an index to use.
-            let txn = app.db.begin().await.unwrap();
-            txn.execute_unprepared("SET LOCAL enable_seqscan = off")
-                .await
-                .unwrap();
-            let plan: Vec<String> = txn
-                .query_all_raw(Statement::from_string(db_backend, format!("EXPLAIN {sql}")))
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.try_get_by_index::<String>(0).unwrap())
-                .collect();
-            txn.rollback().await.unwrap();
-            let plan = plan.join("\n");
+            let plan = postgres_plan(&app, &sql, true).await;
             assert!(plan.contains("ix_accounts_handle_trgm"), "{plan}");
             assert!(plan.contains("ix_accounts_display_name_trgm"), "{plan}");
             assert!(!plan.contains("Seq Scan"), "{plan}");
@@ -151,30 +139,13 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
                 .iter()
                 .find(|sql| sql.contains("COUNT("))
                 .unwrap_or_else(|| panic!("no count among {statements:#?}"));
-            let txn = app.db.begin().await.unwrap();
-            txn.execute_unprepared("SET LOCAL enable_seqscan = off")
-                .await
-                .unwrap();
-            let plan: Vec<String> = txn
-                .query_all_raw(Statement::from_string(
-                    db_backend,
-                    format!("EXPLAIN {count}"),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.try_get_by_index::<String>(0).unwrap())
-                .collect();
-            txn.rollback().await.unwrap();
-            let plan = plan.join("\n");
-            assert!(
-                plan.contains("ix_account_search_handle_trgm"),
-                "{count}\n{plan}"
-            );
-            assert!(
-                plan.contains("ix_account_search_name_trgm"),
-                "{count}\n{plan}"
-            );
+            let plan = postgres_plan(&app, count, true).await;
+            for index in [
+                "ix_account_search_handle_trgm",
+                "ix_account_search_name_trgm",
+            ] {
+                assert!(plan.contains(index), "{count}\n{plan}");
+            }
             assert!(!plan.contains(" on accounts"), "{count}\n{plan}");
             // Few matches of many accounts: the page is read from the
             // matches, not by walking the sort's index and testing every
@@ -183,23 +154,10 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
                 .iter()
                 .find(|sql| sql.contains(" LIMIT ") && sql.contains("ORDER BY"))
                 .unwrap_or_else(|| panic!("no page among {statements:#?}"));
-            let plan: Vec<String> = app
-                .db
-                .query_all_raw(Statement::from_string(
-                    db_backend,
-                    format!("EXPLAIN {page_sql}"),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.try_get_by_index::<String>(0).unwrap())
-                .collect();
-            let plan = plan.join("\n");
+            let plan = postgres_plan(&app, page_sql, false).await;
             assert!(plan.contains("account_search"), "{page_sql}\n{plan}");
-            assert!(
-                !plan.contains("ix_accounts_followers"),
-                "{page_sql}\n{plan}"
-            );
+            let walked = plan.contains("ix_accounts_followers");
+            assert!(!walked, "{page_sql}\n{plan}");
         }
         _ => {
             let plan: Vec<String> = app
@@ -223,4 +181,28 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
             );
         }
     }
+}
+
+/// PostgreSQL's plan of `sql`, a line each; with `indexes_only`,
+/// sequential scans priced out, so that a table read whole shows what no
+/// index could serve.
+async fn postgres_plan(app: &TestApp, sql: &str, indexes_only: bool) -> String {
+    let txn = app.db.begin().await.unwrap();
+    if indexes_only {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+            .await
+            .unwrap();
+    }
+    let plan: Vec<String> = txn
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("EXPLAIN {sql}"),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect();
+    txn.rollback().await.unwrap();
+    plan.join("\n")
 }

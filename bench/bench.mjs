@@ -548,9 +548,9 @@ async function loadUnderWrites() {
     await collections;
     log(`load: ${rate} requests/s at a fixed rate, idle and writing in turn`);
     const fixed = await fixedRateAlternating(urls, rate, url, server.base, runs);
-    runs.push(...fixed.fixedRuns);
-    const recent = await getJson(`${server.base}/api/runs?per_page=${Math.min(100, Math.max(1, runs.length))}`);
-    const written = recent.items.slice(0, runs.length).reduce((sum, run) => sum + run.accounts_ok, 0);
+    const all = runs.length + fixed.fixedRuns.length;
+    const recent = await getJson(`${server.base}/api/runs?per_page=${Math.min(100, Math.max(1, all))}`);
+    const written = recent.items.slice(0, all).reduce((sum, run) => sum + run.accounts_ok, 0);
     return { size, idle, during, ...fixed, runs, written, postgres: options.postgres };
   } finally {
     await stopServer(server);
@@ -572,7 +572,7 @@ function loadReport(result) {
     '',
     '## Load under writes',
     '',
-    `\`bench/bench.mjs --load --main ${result.size} --clients ${options.clients} --load-duration ${options.loadDuration} --rounds ${options.rounds}\`${result.postgres ? ' --postgres' : ''}, ${new Date().toISOString().slice(0, 10)}, ${machine()}. At saturation: ${options.clients} connections (wrk, 2 threads) on the mixed workload of a cached server over ${result.size.toLocaleString('en-US')} accounts for ${options.loadDuration} s: first idle, then while \`reach collect\` runs back to back on the same database, each writing a snapshot of every account at ${process.env.REACH_COLLECT_NICE ? `\`REACH_COLLECT_NICE=${process.env.REACH_COLLECT_NICE}\`` : 'the default CPU priority of collection (`REACH_COLLECT_NICE`)'} (${result.runs.length} runs, ${result.written.toLocaleString('en-US')} snapshots written, ${(result.runs.reduce((a, b) => a + b, 0) / Math.max(1, result.runs.length) / 1000).toFixed(2)} s a run on average). The per-address API rate limit is off (\`REACH_API_RATE_LIMIT=0\`): every connection comes from one address.`,
+    `\`bench/bench.mjs --load --main ${result.size} --clients ${options.clients} --load-duration ${options.loadDuration} --rounds ${options.rounds}\`${result.postgres ? ' --postgres' : ''}, ${new Date().toISOString().slice(0, 10)}, ${machine()}. At saturation: ${options.clients} connections (wrk, 2 threads) on the mixed workload of a cached server over ${result.size.toLocaleString('en-US')} accounts for ${options.loadDuration} s: first idle, then while \`reach collect\` runs back to back on the same database, each writing a snapshot of every account at ${process.env.REACH_COLLECT_NICE ? `\`REACH_COLLECT_NICE=${process.env.REACH_COLLECT_NICE}\`` : 'the default CPU priority of collection (`REACH_COLLECT_NICE`)'} (${result.runs.length} runs, ${(result.runs.reduce((a, b) => a + b, 0) / Math.max(1, result.runs.length) / 1000).toFixed(2)} s a run on average; ${result.written.toLocaleString('en-US')} snapshots written by these runs and the fixed-rate ones). The per-address API rate limit is off (\`REACH_API_RATE_LIMIT=0\`): every connection comes from one address.`,
     '',
     `At a fixed rate: oha (\`-q ${result.fixedIdle.rate}\`, a quarter of the idle saturation throughput below, with latency correction: a request's time runs from when it was due) on the same mix for ${seconds(result.fixedIdle.seconds + result.fixedDuring.seconds)} s, while idle windows of ${seconds(options.loadDuration / options.rounds)} s and whole collection runs alternate (${result.fixedRuns.length} runs, ${(result.fixedRuns.reduce((a, b) => a + b, 0) / Math.max(1, result.fixedRuns.length) / 1000).toFixed(2)} s a run on average), so that what else the shared machine does at a given moment weighs on both sides alike. oha records every request (\`--db-url\`); each counts on the side its due time fell on: while writing from a run's start until ${SETTLE_MS / 1000} s after its end (the answers the run made stale computed again meanwhile), idle otherwise (${seconds(result.fixedIdle.seconds)} s idle, ${seconds(result.fixedDuring.seconds)} s writing). On two cores the server, the collector and the load generator share the CPU: at saturation a writer must slow the readers down, at a rate the server keeps up with it need not.`,
     '',

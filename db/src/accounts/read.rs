@@ -144,6 +144,16 @@ async fn walks_the_order(
     {
         return Ok(false);
     }
+    walking_this_page_is_cheaper(db, query, matches).await
+}
+
+/// [`walking_is_cheaper`] for the page `query` asks for, of every account
+/// (the kept totals count them).
+pub(super) async fn walking_this_page_is_cheaper(
+    db: &impl ConnectionTrait,
+    query: &AccountQuery,
+    matches: u64,
+) -> Result<bool, StoreError> {
     let all = crate::totals::account_count(db, &AccountFilter::default())
         .await?
         .unwrap_or(0);

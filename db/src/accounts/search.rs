@@ -8,10 +8,10 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, QueryTrait, Select,
 };
 
-use super::read::{AccountQuery, walking_is_cheaper};
+use super::read::{AccountQuery, walking_this_page_is_cheaper};
 use crate::StoreError;
 use crate::entities::account;
-use crate::sql::{escape_like, offset, to_count};
+use crate::sql::{escape_like, to_count};
 use types::AccountFilter;
 
 /// On PostgreSQL, how many accounts a text search alone finds, counted in
@@ -73,7 +73,7 @@ fn matching(text: &str) -> SelectStatement {
 /// many: it then walks the sort column's index and tests every account on
 /// the way (`q=quiet fox`, 250 of 100,000 accounts: 8,000 rows for a
 /// page, 33 ms). With the count known, the accounts table's rule
-/// ([`walking_is_cheaper`]) decides as on SQLite: when the walk is not
+/// ([`walking_this_page_is_cheaper`]) decides as on SQLite: when the walk is not
 /// cheaper, the matches are found in `account_search` and their accounts
 /// read by key in a subquery PostgreSQL plans on its own (an `OFFSET`
 /// keeps it from being merged into the ordered query), then sorted.
@@ -89,11 +89,7 @@ pub(super) async fn few_matches(
     if text.contains('\0') || total == 0 {
         return Ok(None);
     }
-    let all = crate::totals::account_count(db, &AccountFilter::default())
-        .await?
-        .unwrap_or(0);
-    let end = offset(query.page, query.per_page) + u64::from(query.per_page);
-    if walking_is_cheaper(end, all, total) {
+    if walking_this_page_is_cheaper(db, query, total).await? {
         return Ok(None);
     }
     let ids = matching(text).column(Alias::new("account_id")).to_owned();

@@ -85,22 +85,9 @@ pub async fn postgres_plans_read_no_more_than_they_need(
     db: &DatabaseConnection,
     reads: &[(String, Vec<String>)],
 ) {
-    let txn = db.begin().await.unwrap();
-    txn.execute_unprepared("SET LOCAL enable_seqscan = off")
-        .await
-        .unwrap();
     for (name, statements) in reads {
         for sql in statements {
-            let plan: Vec<String> = txn
-                .query_all_raw(Statement::from_string(
-                    db.get_database_backend(),
-                    format!("EXPLAIN {sql}"),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.try_get_by_index::<String>(0).unwrap())
-                .collect();
+            let plan = postgres_plan(db, sql, true).await;
             for (relation, node) in whole_visits(&plan) {
                 assert!(
                     !HISTORY_TABLES.contains(&relation.as_str())
@@ -113,7 +100,30 @@ pub async fn postgres_plans_read_no_more_than_they_need(
             }
         }
     }
+}
+
+/// PostgreSQL's plan of `sql` (`EXPLAIN`'s text, a line each); with
+/// `indexes_only`, sequential scans priced out, so that a table read
+/// whole shows what no index could serve.
+pub async fn postgres_plan(db: &DatabaseConnection, sql: &str, indexes_only: bool) -> Vec<String> {
+    let txn = db.begin().await.unwrap();
+    if indexes_only {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+            .await
+            .unwrap();
+    }
+    let plan = txn
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("EXPLAIN {sql}"),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect();
     txn.rollback().await.unwrap();
+    plan
 }
 
 /// The relations a PostgreSQL plan (`EXPLAIN`'s text, a line each) reads

@@ -10,11 +10,11 @@ use db::entities::account;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement,
-    TransactionTrait,
 };
 
 use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
+use crate::plans;
 
 on_both_backends!(
     search_finds_text_anywhere_in_handles_and_names,
@@ -114,7 +114,7 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
         DbBackend::Postgres => {
             // The demo data is small enough for a planner to prefer reading
             // it all; without that choice it must have an index to use.
-            let plan = postgres_plan(&app, &sql, true).await;
+            let plan = plans::postgres_plan(&app.db, &sql, true).await.join("\n");
             assert!(plan.contains("ix_accounts_handle_trgm"), "{plan}");
             assert!(plan.contains("ix_accounts_display_name_trgm"), "{plan}");
             assert!(!plan.contains("Seq Scan"), "{plan}");
@@ -139,7 +139,7 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
                 .iter()
                 .find(|sql| sql.contains("COUNT("))
                 .unwrap_or_else(|| panic!("no count among {statements:#?}"));
-            let plan = postgres_plan(&app, count, true).await;
+            let plan = plans::postgres_plan(&app.db, count, true).await.join("\n");
             for index in [
                 "ix_account_search_handle_trgm",
                 "ix_account_search_name_trgm",
@@ -154,7 +154,9 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
                 .iter()
                 .find(|sql| sql.contains(" LIMIT ") && sql.contains("ORDER BY"))
                 .unwrap_or_else(|| panic!("no page among {statements:#?}"));
-            let plan = postgres_plan(&app, page_sql, false).await;
+            let plan = plans::postgres_plan(&app.db, page_sql, false)
+                .await
+                .join("\n");
             assert!(plan.contains("account_search"), "{page_sql}\n{plan}");
             let walked = plan.contains("ix_accounts_followers");
             assert!(!walked, "{page_sql}\n{plan}");
@@ -181,28 +183,4 @@ async fn search_reads_an_index_not_every_account(backend: Backend) {
             );
         }
     }
-}
-
-/// PostgreSQL's plan of `sql`, a line each; with `indexes_only`,
-/// sequential scans priced out, so that a table read whole shows what no
-/// index could serve.
-async fn postgres_plan(app: &TestApp, sql: &str, indexes_only: bool) -> String {
-    let txn = app.db.begin().await.unwrap();
-    if indexes_only {
-        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
-            .await
-            .unwrap();
-    }
-    let plan: Vec<String> = txn
-        .query_all_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("EXPLAIN {sql}"),
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.try_get_by_index::<String>(0).unwrap())
-        .collect();
-    txn.rollback().await.unwrap();
-    plan.join("\n")
 }

@@ -12,6 +12,7 @@ pub mod analytics;
 pub mod audience;
 pub mod avatars;
 pub mod brands;
+pub mod bulk;
 pub mod clock;
 pub mod downsample;
 pub mod entities;

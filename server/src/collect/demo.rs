@@ -21,7 +21,8 @@ use db::generations::{self, Domain, Writer};
 
 use super::GrowthModel;
 use db::audience::AudienceDay;
-use db::snapshots::{insert_snapshots, refresh_changes, set_latest_all, snapshot_row};
+use db::bulk::{SnapshotRow, load_snapshots};
+use db::snapshots::{refresh_changes, set_latest_all};
 
 const ADJECTIVES: [&str; 20] = [
     "quiet", "bright", "lunar", "rusty", "swift", "cosmic", "golden", "hidden", "urban", "wild",
@@ -41,9 +42,6 @@ const STACK_EXCHANGE_SITES: [&str; 3] = ["stackoverflow", "superuser", "math"];
 /// Accounts, tags or runs per INSERT statement: well under SQLite's
 /// bind-variable limit.
 const INSERT_CHUNK: usize = 500;
-/// Snapshot rows per INSERT statement, across accounts (eleven values a
-/// row): the seed of 100,000 accounts × 365 days is 36.5 million rows.
-const SNAPSHOT_CHUNK: usize = 2_000;
 /// Events judged before they are stored, a few statements' worth.
 const EVENT_CHUNK: usize = 2_000;
 /// Brands in the demo data set (three accounts each).
@@ -151,7 +149,8 @@ pub async fn seed(
     let mut inserted = 0;
     // The audience chart's history: the same simulated values, summed.
     let mut audience: BTreeMap<(NaiveDate, Platform), (i32, i64)> = BTreeMap::new();
-    let mut rows = Vec::with_capacity(SNAPSHOT_CHUNK);
+    let batch = db::bulk::batch_rows(db);
+    let mut rows = Vec::with_capacity(batch);
     let mut latest = Vec::with_capacity(demo.len());
     let started = std::time::Instant::now();
     // Events are judged on the histories as they are generated: reading a
@@ -173,11 +172,16 @@ pub async fn seed(
                     .or_default();
                 *day = (day.0 + 1, day.1 + followers);
             }
-            rows.push(snapshot_row(*id, at, counters));
-            if rows.len() == SNAPSHOT_CHUNK {
-                inserted += insert_snapshots(&txn, rows.drain(..))
+            rows.push(SnapshotRow {
+                account_id: *id,
+                captured_at: at,
+                counters,
+            });
+            if rows.len() == batch {
+                inserted += load_snapshots(db, &txn, &rows)
                     .await
                     .context("cannot insert demo snapshots")?;
+                rows.clear();
             }
             if day + 1 == days {
                 latest.push((*id, at, counters));
@@ -200,11 +204,9 @@ pub async fn seed(
         }
     }
     new_events += crate::events::store(&txn, &events, Writer::Other).await?;
-    if !rows.is_empty() {
-        inserted += insert_snapshots(&txn, rows)
-            .await
-            .context("cannot insert demo snapshots")?;
-    }
+    inserted += load_snapshots(db, &txn, &rows)
+        .await
+        .context("cannot insert demo snapshots")?;
     set_latest_all(&txn, &latest).await?;
     tracing::info!(
         snapshots = inserted,

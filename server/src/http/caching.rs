@@ -69,18 +69,13 @@ pub(crate) async fn keep_answers(
             tokio::spawn(async move {
                 let _computing = computing;
                 let _turn = state.cache.background_turn().await;
-                let renewed = off_the_workers(async move {
-                    match compute_and_keep(&state, key, request, next).await {
-                        Computed::Kept(answer) => precompress(answer, codings).await,
-                        // The answer before stays until `stale_for` ends; then
-                        // a request computes it and gets this error itself.
-                        Computed::Passed(response) => {
-                            tracing::debug!(status = %response.status(), "an answer was not renewed");
-                        }
+                match compute_and_keep(&state, key, request, next).await {
+                    Computed::Kept(answer) => precompress(answer, codings).await,
+                    // The answer before stays until `stale_for` ends; then
+                    // a request computes it and gets this error itself.
+                    Computed::Passed(response) => {
+                        tracing::debug!(status = %response.status(), "an answer was not renewed");
                     }
-                });
-                if let Err(error) = renewed.await {
-                    tracing::error!(%error, "an answer's renewal stopped");
                 }
             });
             answered(&before, coding)
@@ -96,23 +91,6 @@ pub(crate) async fn keep_answers(
             }
         }
     }
-}
-
-/// Runs `work` on a thread of its own rather than on one of the runtime's
-/// workers, which stay free for requests. A renewal's synchronous parts
-/// (the server function's queries decoded, its answer serialized, hashed)
-/// took a worker for milliseconds; with two workers, the requests queued
-/// behind it were the tail of reads while runs write (bench/RESULTS.md,
-/// 2026-12-03, night). The blocking pool's thread drives the future with the
-/// runtime's own I/O driver and timers, so the database connections it
-/// uses stay registered with the runtime that serves them; renewals take
-/// their turn first ([`app::ssr::cache::Cache::background_turn`]), so this
-/// holds one thread at a time.
-fn off_the_workers(
-    work: impl std::future::Future<Output = ()> + Send + 'static,
-) -> tokio::task::JoinHandle<()> {
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || runtime.block_on(work))
 }
 
 /// What the server function answered.

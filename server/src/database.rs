@@ -29,15 +29,20 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
 /// `reach import`, the demo data set) at once: without them, until
 /// autovacuum gets to it, it read a page of the accounts table with a
 /// sequential scan of every snapshot (1.2 s at 100,000 accounts:
-/// bench/RESULTS.md, 2026-12-03). SQLite plans without them. Not part of
+/// bench/RESULTS.md, 2026-12-03). Vacuumed too: otherwise autovacuum's
+/// first pass over the millions of rows just inserted (it starts once a
+/// fifth of a table is new) reads and writes them all in the load's first
+/// minutes of service, and until then the visibility map has no page, so
+/// no index-only scan skips the table. SQLite plans without them. Not part of
 /// the loads themselves, which tests run on tiny databases whose real
 /// statistics would have the planner walk any index.
 pub async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         use sea_orm::ConnectionTrait;
-        db.execute_unprepared("ANALYZE")
+        // VACUUM cannot run in a transaction; the pool runs it alone.
+        db.execute_unprepared("VACUUM (ANALYZE)")
             .await
-            .context("cannot analyze the loaded tables")?;
+            .context("cannot vacuum and analyze the loaded tables")?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Bulk loads through the binary on PostgreSQL: the planner has the
-//! statistics of what was loaded as soon as the command returns.
+//! statistics of what was loaded, and the tables are vacuumed, as soon as
+//! the command returns.
 
 use std::process::Command;
 
@@ -14,19 +15,25 @@ use crate::common::{Backend, TestApp};
 #[test]
 fn bulk_loads_leave_postgres_its_statistics() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let planned_rows = |app: &TestApp| {
+    let value = |app: &TestApp, sql: &str| {
         runtime.block_on(async {
             app.db
                 .query_one_raw(sea_orm::Statement::from_string(
                     sea_orm::DbBackend::Postgres,
-                    "SELECT reltuples::bigint FROM pg_class WHERE relname = 'snapshots'",
+                    sql,
                 ))
                 .await
                 .unwrap()
                 .unwrap()
-                .try_get_by_index::<i64>(0)
-                .unwrap()
         })
+    };
+    let planned_rows = |app: &TestApp| {
+        value(
+            app,
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'snapshots'",
+        )
+        .try_get_by_index::<i64>(0)
+        .unwrap()
     };
     let on = |app: &TestApp, args: &[&str]| {
         stdout(
@@ -43,6 +50,14 @@ fn bulk_loads_leave_postgres_its_statistics() {
     let seeded = runtime.block_on(TestApp::database_only(Backend::Postgres));
     on(&seeded, &["seed", "--accounts", "4", "--days", "5"]);
     assert_eq!(planned_rows(&seeded), 20);
+    // Vacuumed as well: autovacuum has no first pass left to make.
+    let vacuumed = value(
+        &seeded,
+        "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'snapshots'",
+    )
+    .try_get_by_index::<bool>(0)
+    .unwrap();
+    assert!(vacuumed, "reach seed leaves snapshots vacuumed");
 
     let dir = tempfile::tempdir().unwrap();
     let (accounts, snapshots) = (dir.path().join("a.csv"), dir.path().join("s.csv"));

@@ -6,8 +6,9 @@
 //! would wait for that transaction's end. On PostgreSQL parameterized
 //! statements cost more than the rows themselves (a statement of 2,000 rows
 //! binds 22,000 values; the 100,000-account seed spent 18 to 46 minutes
-//! inserting its snapshots that way, bench/RESULTS.md), so each batch is streamed with `COPY` into a temporary table on a
-//! connection of its own and moved into `snapshots` by one `INSERT …
+//! inserting its snapshots that way, bench/RESULTS.md), so each batch is
+//! streamed with `COPY` into a temporary table on a connection of its own
+//! and moved into `snapshots` by one `INSERT …
 //! SELECT … ON CONFLICT DO NOTHING`, which keeps the load idempotent like
 //! [`crate::snapshots::insert_snapshots`]. That batch is committed on its
 //! own, before the caller's transaction: what reads the snapshots later in

@@ -36,7 +36,7 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
 /// no index-only scan skips the table. SQLite plans without them. Not part of
 /// the loads themselves, which tests run on tiny databases whose real
 /// statistics would have the planner walk any index.
-pub async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
+pub async fn vacuum_and_analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         use sea_orm::ConnectionTrait;
         // VACUUM cannot run in a transaction; the pool runs it alone.

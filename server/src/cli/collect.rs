@@ -49,7 +49,7 @@ pub async fn run(
 /// `reach seed`: the demo data set.
 pub async fn seed(db: &DatabaseConnection, seed: SeedConfig) -> anyhow::Result<()> {
     let report = collect::demo::seed(db, seed.accounts, seed.days, Utc::now()).await?;
-    crate::database::analyze(db).await?;
+    crate::database::vacuum_and_analyze(db).await?;
     println!(
         "seeded {} accounts: {} new snapshots, {} new runs",
         report.accounts, report.snapshots, report.runs

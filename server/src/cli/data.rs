@@ -22,7 +22,7 @@ pub async fn import(db: &DatabaseConnection, command: ImportCommand) -> anyhow::
         ImportCommand::Accounts { .. } => import::accounts(db, input).await,
         ImportCommand::Snapshots { .. } => import::snapshots(db, input).await,
     }?;
-    database::analyze(db).await?;
+    database::vacuum_and_analyze(db).await?;
     println!(
         "imported {} {what} from {}; {} already there, skipped",
         report.added,

@@ -108,7 +108,7 @@ async fn seed_if_empty(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
     if accounts == 0 {
         let SeedConfig { accounts, days } = SeedConfig::DEFAULT;
         let report = collect::demo::seed(db, accounts, days, Utc::now()).await?;
-        crate::database::analyze(db).await?;
+        crate::database::vacuum_and_analyze(db).await?;
         tracing::info!(
             accounts = report.accounts,
             snapshots = report.snapshots,

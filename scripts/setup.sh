@@ -70,6 +70,14 @@ if [ "${1:-}" = "--tests" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq redis-server
   fi
   "${REDIS_SERVER:-redis-server}" --version
+  # The account metrics test scrapes Reach with a real Prometheus.
+  if ! command -v "${PROMETHEUS:-prometheus}" >/dev/null; then
+    sudo_if_needed=""
+    [ "$(id -u)" -ne 0 ] && sudo_if_needed="sudo"
+    $sudo_if_needed apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq --no-install-recommends prometheus
+  fi
+  "${PROMETHEUS:-prometheus}" --version 2>&1 | head -1
   # The benchmark's load generator at a fixed arrival rate (wrk saturates).
   if [ "$(oha --version 2>/dev/null)" != "oha $OHA_VERSION" ]; then
     cargo install oha --version "$OHA_VERSION" --locked

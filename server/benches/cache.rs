@@ -285,6 +285,7 @@ async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<S
                 api_per_second: 0,
                 ..AccessSettings::default()
             },
+            sharing: app::ssr::state::SharingSettings::default(),
             collectors: app::ssr::state::CollectorsView(std::sync::Arc::new(engine.status())),
             assets: app::ssr::state::Assets::default(),
         },

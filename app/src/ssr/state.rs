@@ -26,6 +26,7 @@ pub struct AppState {
     pub collect: CollectTrigger,
     pub metrics: Metrics,
     pub access: AccessSettings,
+    pub sharing: SharingSettings,
     /// What this instance's collector can say of each platform.
     pub collectors: CollectorsView,
     /// Built files whose names are known only once they are built.
@@ -208,6 +209,31 @@ impl AccessSettings {
 }
 
 impl Default for AccessSettings {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What Reach gives to other programs beside its API: from the server's
+/// configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharingSettings {
+    /// The most accounts `/metrics/accounts` exports for Prometheus
+    /// (`REACH_ACCOUNT_METRICS_LIMIT`; 0 turns it off). Each account is a
+    /// handful of series in the scraper's database for as long as it keeps
+    /// them, so the bound is the operator's.
+    pub account_metrics_limit: u32,
+}
+
+impl SharingSettings {
+    /// What `reach serve` uses when nothing is configured: the one place
+    /// these defaults are written.
+    pub const DEFAULT: SharingSettings = SharingSettings {
+        account_metrics_limit: 1000,
+    };
+}
+
+impl Default for SharingSettings {
     fn default() -> Self {
         Self::DEFAULT
     }

@@ -71,6 +71,7 @@ pub async fn run(
             collect: trigger.clone(),
             metrics: metrics.clone(),
             access: serve.access.settings(),
+            sharing: serve.sharing.settings(),
             collectors: app::ssr::state::CollectorsView(Arc::new(collector.status.clone())),
         },
         serve.http.limits(),

@@ -9,7 +9,7 @@ use clap::{ArgAction, Args};
 
 use crate::http::serve::HttpLimits;
 
-use app::ssr::state::AccessSettings;
+use app::ssr::state::{AccessSettings, SharingSettings};
 
 use super::*;
 
@@ -48,6 +48,9 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub http: HttpConfig,
+
+    #[command(flatten)]
+    pub sharing: SharingConfig,
 }
 
 /// The shortest collection interval: collecting more often only spends
@@ -105,6 +108,24 @@ pub(crate) fn parse_client_timeout(text: &str) -> Result<humantime::Duration, St
         return Err("a client timeout is between 1s and 1h".into());
     }
     Ok(timeout.into())
+}
+
+/// What Reach gives to other programs beside its API.
+#[derive(Clone, Debug, Args)]
+pub struct SharingConfig {
+    /// The most accounts `/metrics/accounts` exports for Prometheus, core
+    /// accounts first (0: the endpoint is off). Each is a handful of series
+    /// in the scraper's database.
+    #[arg(long, env = "REACH_ACCOUNT_METRICS_LIMIT", default_value_t = SharingSettings::DEFAULT.account_metrics_limit)]
+    pub account_metrics_limit: u32,
+}
+
+impl SharingConfig {
+    pub fn settings(&self) -> SharingSettings {
+        SharingSettings {
+            account_metrics_limit: self.account_metrics_limit,
+        }
+    }
 }
 
 /// Who may do what, and how often (see SECURITY.md).

@@ -28,6 +28,7 @@ use super::markdown;
     crate::http::health::healthz,
     crate::http::health::readyz,
     crate::http::health::prometheus_metrics,
+    crate::http::account_metrics::account_metrics,
     crate::http::export::export_handler,
     crate::http::avatars::avatar,
     openapi_json,

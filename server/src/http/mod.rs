@@ -1,12 +1,13 @@
 //! The HTTP application: the one place that assembles the router (pages,
 //! server functions and the server's own routes, under every layer), used
 //! by `reach serve` and by the integration tests alike. Each area is a
-//! module: [`health`], [`docs`] (the API description and its page),
+//! module: [`health`], [`account_metrics`], [`docs`] (the API description and its page),
 //! [`export`], [`caching`], [`security_headers`], [`arguments`] (the
 //! description's rules on requests), [`protocol`] (HEAD, bounded heads,
 //! JSON errors), [`auth`] (who a request acts for, rate limits) and
 //! [`serve`] (the accept loop and its limits).
 
+pub mod account_metrics;
 pub mod arguments;
 mod assets;
 pub mod auth;
@@ -122,6 +123,10 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(prometheus_metrics))
+        .route(
+            "/metrics/accounts",
+            get(crate::http::account_metrics::account_metrics),
+        )
         .route("/avatars/{id}", get(crate::http::avatars::avatar))
         .route(
             "/api/openapi.json",

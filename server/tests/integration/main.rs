@@ -2,9 +2,11 @@
 //! database (a fresh SQLite file and a fresh PostgreSQL database; every
 //! test runs on both) and, for collection, local fake platform servers that
 //! serve the platforms' real response shapes (fixtures in `tests/fixtures`).
-//! Cache tests start private `redis-server` processes, to kill them.
+//! Cache tests start private `redis-server` processes, to kill them; the
+//! account metrics test a private Prometheus.
 
 mod access;
+mod account_metrics;
 mod analytics;
 mod api;
 mod avatars;

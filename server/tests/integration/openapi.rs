@@ -17,11 +17,12 @@ on_both_backends!(
 );
 
 /// Routes the server adds beside the server functions (`startup::router`).
-const SERVER_ROUTES: [&str; 7] = [
+const SERVER_ROUTES: [&str; 8] = [
     "/healthz",
     "/avatars/{id}",
     "/readyz",
     "/metrics",
+    "/metrics/accounts",
     "/api/export/{file}",
     "/api/openapi.json",
     "/api/docs",

@@ -416,6 +416,7 @@ pub async fn serve_with_limits(
             collect: trigger.clone(),
             metrics: metrics.clone(),
             access,
+            sharing: app::ssr::state::SharingSettings::default(),
             collectors: app::ssr::state::CollectorsView(Arc::new(collector.status())),
             assets: app::ssr::state::Assets::default(),
         },

@@ -1,8 +1,12 @@
-//! The accounts other programs scrape (`/metrics/accounts`): a bounded
-//! number of them, core accounts first, each with its tags and brand
-//! loaded for the whole batch (one query each, not one per account).
+//! The accounts other programs read outside the API: a bounded number of
+//! them for `/metrics/accounts`, core accounts first, each with its tags
+//! and brand loaded for the whole batch (one query each, not one per
+//! account); one by its handle for a badge.
 
-use sea_orm::{ConnectionTrait, EntityTrait, LoaderTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, LoaderTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 
 use crate::StoreError;
 use crate::entities::{account, account_tag, brand};
@@ -56,4 +60,17 @@ pub async fn exported(db: &impl ConnectionTrait, limit: u64) -> Result<Exported,
         })
         .collect();
     Ok(Exported { accounts, omitted })
+}
+
+/// The account tracked as `handle` on `platform` (a badge's), if any.
+pub async fn by_handle(
+    db: &impl ConnectionTrait,
+    platform: types::Platform,
+    handle: &str,
+) -> Result<Option<account::Model>, StoreError> {
+    Ok(account::Entity::find()
+        .filter(account::Column::Platform.eq(platform))
+        .filter(account::Column::Handle.eq(handle))
+        .one(db)
+        .await?)
 }

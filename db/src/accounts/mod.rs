@@ -7,7 +7,7 @@ mod read;
 mod search;
 mod write;
 
-pub use exported::{Exported, ExportedAccount, exported};
+pub use exported::{Exported, ExportedAccount, by_handle, exported};
 pub(crate) use read::walking_is_cheaper;
 pub use read::{
     AccountQuery, detail, filtered, find, identities, ids_by_handle, list, tags, with_tags,

@@ -110,7 +110,11 @@ pub async fn guard(State(gate): State<Gate>, mut request: Request, next: Next) -
     }
 
     if !gate.settings.public_read && identity == Identity::Anonymous && !open_to_all(&path) {
-        return if path.starts_with("/api/") || path == "/metrics" || path.starts_with("/metrics/") {
+        return if path.starts_with("/api/")
+            || path == "/metrics"
+            || path.starts_with("/metrics/")
+            || path.starts_with("/badge/")
+        {
             ApiError::unauthorized("reading needs an admin here: sign in, or send an API token")
                 .into_response()
         } else {

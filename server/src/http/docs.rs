@@ -31,6 +31,7 @@ use super::markdown;
     crate::http::account_metrics::account_metrics,
     crate::http::export::export_handler,
     crate::http::avatars::avatar,
+    crate::http::badges::badge,
     openapi_json,
     api_docs,
 ))]

@@ -1,7 +1,7 @@
 //! The HTTP application: the one place that assembles the router (pages,
 //! server functions and the server's own routes, under every layer), used
 //! by `reach serve` and by the integration tests alike. Each area is a
-//! module: [`health`], [`account_metrics`], [`docs`] (the API description and its page),
+//! module: [`health`], [`account_metrics`], [`badges`], [`docs`] (the API description and its page),
 //! [`export`], [`caching`], [`security_headers`], [`arguments`] (the
 //! description's rules on requests), [`protocol`] (HEAD, bounded heads,
 //! JSON errors), [`auth`] (who a request acts for, rate limits) and
@@ -12,6 +12,7 @@ pub mod arguments;
 mod assets;
 pub mod auth;
 pub mod avatars;
+pub mod badges;
 pub mod caching;
 mod coding;
 pub mod docs;
@@ -128,6 +129,7 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
             get(crate::http::account_metrics::account_metrics),
         )
         .route("/avatars/{id}", get(crate::http::avatars::avatar))
+        .route("/badge/{platform}/{file}", get(crate::http::badges::badge))
         .route(
             "/api/openapi.json",
             get(crate::http::docs::openapi_json).with_state(description.clone()),

@@ -10,6 +10,7 @@ mod account_metrics;
 mod analytics;
 mod api;
 mod avatars;
+mod badges;
 mod budgets;
 mod bulk_loads;
 mod cache;

@@ -17,9 +17,10 @@ on_both_backends!(
 );
 
 /// Routes the server adds beside the server functions (`startup::router`).
-const SERVER_ROUTES: [&str; 8] = [
+const SERVER_ROUTES: [&str; 9] = [
     "/healthz",
     "/avatars/{id}",
+    "/badge/{platform}/{file}",
     "/readyz",
     "/metrics",
     "/metrics/accounts",
@@ -72,9 +73,14 @@ async fn every_endpoint_is_described(backend: Backend) {
     assert_eq!(described, registered);
     // Every route answers where the description says it is.
     for path in SERVER_ROUTES {
-        let path = path.replace("{file}", "accounts.csv").replace("{id}", "1");
-        // Demo accounts have no pictures: the described 404.
-        let expected = if path.starts_with("/avatars/") {
+        let path = if path.starts_with("/badge/") {
+            "/badge/github/not-tracked.svg".to_owned()
+        } else {
+            path.replace("{file}", "accounts.csv").replace("{id}", "1")
+        };
+        // Demo accounts have no pictures, and no one tracks `not-tracked`:
+        // the described 404s.
+        let expected = if path.starts_with("/avatars/") || path.starts_with("/badge/") {
             404
         } else {
             200

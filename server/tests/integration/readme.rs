@@ -182,9 +182,15 @@ fn the_endpoint_table_is_the_api_description() {
                 .expect("operations")
                 .keys()
                 .filter(|method| ["get", "post"].contains(&method.as_str()))
-                // README writes the export's path with its two parts.
+                // README writes the export's and the badge's file names
+                // with their parts.
                 .map(move |method| {
-                    let path = path.replace("{file}", "{dataset}.{format}");
+                    let file = if path.starts_with("/badge/") {
+                        "{handle}.svg"
+                    } else {
+                        "{dataset}.{format}"
+                    };
+                    let path = path.replace("{file}", file);
                     format!("{method} {path}")
                 })
         })

@@ -51,10 +51,8 @@ pub(crate) async fn account_metrics(State(state): State<AppState>) -> Response {
             render(&exported),
         )
             .into_response(),
-        Err(error) => {
-            tracing::error!(%error, "cannot read the accounts to export");
-            ApiError::from(error).into_response()
-        }
+        // Logged where the storage error becomes the API's.
+        Err(error) => ApiError::from(error).into_response(),
     }
 }
 
@@ -112,11 +110,16 @@ pub fn series_names() -> Vec<&'static str> {
 /// The whole exposition: one group per family, its HELP and TYPE first.
 fn render(exported: &Exported) -> String {
     let mut out = String::with_capacity(256 * (exported.accounts.len() + 1));
+    let counters: Vec<_> = exported
+        .accounts
+        .iter()
+        .map(|a| a.account.counters())
+        .collect();
     for metric in Metric::ALL {
         let (name, help) = family(metric);
         gauge_header(&mut out, name, help);
-        for account in &exported.accounts {
-            if let Some(value) = account.account.counters().get(metric) {
+        for (account, counters) in exported.accounts.iter().zip(&counters) {
+            if let Some(value) = counters.get(metric) {
                 sample(&mut out, name, account, value as f64);
             }
         }

@@ -108,10 +108,8 @@ pub(crate) async fn badge(
 
     let found = match db::accounts::by_handle(&state.db, platform, handle).await {
         Ok(found) => found,
-        Err(error) => {
-            tracing::error!(%error, "cannot read the account of a badge");
-            return ApiError::from(error).into_response();
-        }
+        // Logged where the storage error becomes the API's.
+        Err(error) => return ApiError::from(error).into_response(),
     };
     let Some(account) = found else {
         let svg = draw(style, &label, "not tracked", NEUTRAL);

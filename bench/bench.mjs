@@ -330,10 +330,44 @@ function summary(requests, seconds, rate) {
   };
 }
 
+/**
+ * Latency: one connection, requests back to back for `duration` seconds,
+ * timed by oha. wrk 4.1 times requests with `gettimeofday`; on this
+ * machine (a Firecracker guest, clocksource tsc) its one-connection runs
+ * now and then reported latencies that add up to more than the run's wall
+ * time (60-80 ms p99 "tails" that oha, on a monotonic clock, never saw on
+ * the same sets): see RESULTS, 2026-12-03 late. wrk stays the throughput
+ * generator. Times in microseconds, as wrk's.
+ */
+function latencyRun(url, duration = options.duration) {
+  const report = JSON.parse(execFileSync('oha', ['-z', `${duration}s`, '-c', '1', '--no-tui',
+    '--output-format', 'json', '-t', '5s', url], { encoding: 'utf8', maxBuffer: 64 * MiB }));
+  const us = (seconds) => Math.round((seconds ?? 0) * 1e6);
+  const statuses = report.statusCodeDistribution ?? {};
+  const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
+  const non2xx = Object.entries(statuses)
+    .filter(([status]) => !status.startsWith('2'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  const errors = Object.values(report.errorDistribution ?? {}).reduce((a, b) => a + b, 0);
+  if (errors || non2xx) log(`${url}: ${errors} errors, ${non2xx} non-2xx answers`);
+  return {
+    requests,
+    duration_us: us(report.summary.total),
+    rps: report.summary.requestsPerSec,
+    mean_us: us(report.summary.average),
+    p50_us: us(report.latencyPercentiles.p50),
+    p90_us: us(report.latencyPercentiles.p90),
+    p99_us: us(report.latencyPercentiles.p99),
+    max_us: us(report.summary.slowest),
+    errors,
+    non_2xx: non2xx,
+  };
+}
+
 /** Latency (one connection, back to back) and throughput (many). */
 function measure(base, endpoint) {
   const url = base + endpoint.path;
-  const latency = wrk(url);
+  const latency = latencyRun(url);
   const throughput = wrk(url, { connections: CONNECTIONS });
   return { latency, throughput };
 }
@@ -701,7 +735,7 @@ function machine() {
   return [
     `${cpu.length} × ${cpu[0].model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ${release}, Linux ${os.release()}`,
     `${version(reach, ['--version'])}, release build (\`cargo leptos build --release\`); ${version('rustc', ['--version'])}`,
-    `${version('wrk', ['-v'])}; ${version(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'])}`,
+    `${version('wrk', ['-v'])}; ${version('oha', ['--version'])}; ${version(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'])}`,
     `database: ${options.postgres ? `PostgreSQL ${psql('SHOW server_version')}` : `SQLite (bundled with sqlx), file on ${fsType(dataDir)}`}`,
   ];
 }
@@ -726,7 +760,7 @@ function report(results) {
   w('## Machine');
   w();
   for (const line of machine()) w(`- ${line}`);
-  w(`- load generator on the same machine: wrk, one thread; latency runs use 1 connection (requests back to back: the time one request takes), throughput runs ${CONNECTIONS} connections; ${options.duration} s per run`);
+  w(`- load generators on the same machine: latency runs oha, 1 connection (requests back to back: the time one request takes, on a monotonic clock); throughput runs wrk, one thread, ${CONNECTIONS} connections; ${options.duration} s per run`);
   w();
   w('## Data sets');
   w();
@@ -872,7 +906,7 @@ async function main() {
           rows[endpoint.name] = { ...endpoint, statements, uncached: measure(server.base, endpoint) };
           rows[endpoint.name].latency = rows[endpoint.name].uncached.latency;
         } else {
-          rows[endpoint.name] = { ...endpoint, statements, latency: wrk(server.base + endpoint.path) };
+          rows[endpoint.name] = { ...endpoint, statements, latency: latencyRun(server.base + endpoint.path) };
         }
       }
       if (size === options.main) {

@@ -18,7 +18,7 @@ use sea_orm::{
     Set,
 };
 use sha2::{Digest, Sha256};
-use types::{NewToken, SignedInVia, TokenRow};
+use types::{NewToken, SignedInVia, TokenRow, TokenScope};
 
 use crate::StoreError;
 use crate::entities::{admin, api_token, session};
@@ -218,36 +218,16 @@ pub async fn session_admin(
     }))
 }
 
-/// The admin of an unrevoked API token (`reach_…`). Marks the token used,
-/// at most once a minute.
+/// The admin of an unrevoked `api` token (`reach_…`), sent as a bearer
+/// token. Marks the token used, at most once a minute.
 pub async fn token_admin(db: &impl ConnectionTrait, secret: &str) -> Result<Option<Admin>, DbErr> {
-    if !secret.starts_with(TOKEN_PREFIX) {
-        return Ok(None);
-    }
-    let found = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(secret_hash(secret)))
-        .filter(api_token::Column::RevokedAt.is_null())
-        .find_also_related(admin::Entity)
-        .one(db)
-        .await?;
-    let Some((token, Some(admin))) = found else {
+    let Some((token, Some(admin))) = find_token(db, secret).await? else {
         return Ok(None);
     };
-    let now = Utc::now();
-    if token
-        .last_used_at
-        .is_none_or(|used| now - used > chrono::Duration::minutes(1))
-    {
-        // Bookkeeping: a request is never refused because it failed.
-        let marked = api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, now.into())
-            .filter(api_token::Column::Id.eq(token.id))
-            .exec(db)
-            .await;
-        if let Err(error) = marked {
-            tracing::warn!(token = token.id, %error, "cannot mark the API token used");
-        }
+    if token.scope != TokenScope::Api {
+        return Ok(None);
     }
+    mark_used(db, &token).await;
     Ok(Some(Admin {
         id: admin.id,
         username: admin.username,
@@ -255,24 +235,90 @@ pub async fn token_admin(db: &impl ConnectionTrait, secret: &str) -> Result<Opti
     }))
 }
 
+/// What a token found in an address (`?token=`) opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressToken {
+    /// An unrevoked `embed` token: badges and cards may be read.
+    Embed,
+    /// An unrevoked `api` token: it must never travel in an address, where
+    /// logs, referrers and pages keep it; refused, and worth revoking.
+    Api { id: i64 },
+    /// No such token, or revoked.
+    Unknown,
+}
+
+/// Checks a token given in a badge's or card's address. Marks an `embed`
+/// token used, at most once a minute.
+pub async fn address_token(db: &impl ConnectionTrait, secret: &str) -> Result<AddressToken, DbErr> {
+    let Some((token, _)) = find_token(db, secret).await? else {
+        return Ok(AddressToken::Unknown);
+    };
+    Ok(match token.scope {
+        TokenScope::Embed => {
+            mark_used(db, &token).await;
+            AddressToken::Embed
+        }
+        TokenScope::Api => AddressToken::Api { id: token.id },
+    })
+}
+
+/// An unrevoked token by its secret, with its admin.
+async fn find_token(
+    db: &impl ConnectionTrait,
+    secret: &str,
+) -> Result<Option<(api_token::Model, Option<admin::Model>)>, DbErr> {
+    if !secret.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(secret_hash(secret)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .find_also_related(admin::Entity)
+        .one(db)
+        .await
+}
+
+/// Records that a token was used, at most once a minute.
+async fn mark_used(db: &impl ConnectionTrait, token: &api_token::Model) {
+    let now = Utc::now();
+    if token
+        .last_used_at
+        .is_some_and(|used| now - used <= chrono::Duration::minutes(1))
+    {
+        return;
+    }
+    // Bookkeeping: a request is never refused because it failed.
+    let marked = api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, now.into())
+        .filter(api_token::Column::Id.eq(token.id))
+        .exec(db)
+        .await;
+    if let Err(error) = marked {
+        tracing::warn!(token = token.id, %error, "cannot mark the API token used");
+    }
+}
+
 fn token_row(token: api_token::Model, admin: Option<String>) -> TokenRow {
     TokenRow {
         id: token.id,
         name: token.name,
         admin: admin.unwrap_or_default(),
+        scope: token.scope,
         created_at: token.created_at,
         last_used_at: token.last_used_at,
         revoked_at: token.revoked_at,
     }
 }
 
-/// Creates an API token that acts for the admin `admin_id`, named
-/// `admin_name`; the answer is the only place its secret ever appears.
+/// Creates a token made by the admin `admin_id`, named `admin_name`: one
+/// that acts for them (`api`) or one that only opens badges and cards
+/// (`embed`). The answer is the only place its secret ever appears.
 pub async fn create_token(
     db: &impl ConnectionTrait,
     admin_id: i64,
     admin_name: &str,
     name: &str,
+    scope: TokenScope,
 ) -> Result<NewToken, StoreError> {
     let name = name.trim();
     if !(1..=64).contains(&name.chars().count()) {
@@ -286,6 +332,7 @@ pub async fn create_token(
         name: Set(name.to_owned()),
         token_hash: Set(secret_hash(&token)),
         admin_id: Set(admin_id),
+        scope: Set(scope),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),

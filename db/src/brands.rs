@@ -117,6 +117,22 @@ pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<BrandDetail, Sto
     })
 }
 
+/// The brand called `name` (exactly) and its accounts; `None` if there is
+/// none.
+pub async fn by_name(
+    db: &DatabaseConnection,
+    name: &str,
+) -> Result<Option<BrandDetail>, StoreError> {
+    let found = brand::Entity::find()
+        .filter(brand::Column::Name.eq(name))
+        .one(db)
+        .await?;
+    match found {
+        Some(brand) => Ok(Some(detail(db, brand.id).await?)),
+        None => Ok(None),
+    }
+}
+
 // Writes: the `reach brand` commands, the importer and the demo seed.
 
 /// The longest brand name the schema stores.

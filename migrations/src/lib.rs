@@ -30,6 +30,7 @@ mod m20261202_000024_exact_writes;
 mod m20261203_000025_marks_ahead;
 mod m20261203_000026_running_runs;
 mod m20261203_000027_search_counts;
+mod m20261204_000028_token_scopes;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000025_marks_ahead::Migration),
             Box::new(m20261203_000026_running_runs::Migration),
             Box::new(m20261203_000027_search_counts::Migration),
+            Box::new(m20261204_000028_token_scopes::Migration),
         ]
     }
 }

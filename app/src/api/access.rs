@@ -67,22 +67,33 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, ApiError> {
     Ok(db::access::list_tokens(&crate::ssr::state::db()?).await?)
 }
 
-/// Creates an API token acting for the admin who asks. The answer is the
-/// only time its secret is shown. Admins signed in with a session only: a
-/// token cannot make more tokens, so revoking a leaked one ends it.
+/// Creates a token: by default (`scope=api`) one acting for the admin who
+/// asks; `scope=embed` makes one that only opens badges and share cards, in
+/// their address, when reading is not public. The answer is the only time
+/// its secret is shown. Admins signed in with a session only: a token
+/// cannot make more tokens, so revoking a leaked one ends it.
 #[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/tokens/create", tag = "access", request_body(content = TokenNameForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = NewToken)), security(("session" = []), ("bearer" = []))))]
 #[server(prefix = "/api", endpoint = "tokens/create")]
-pub async fn create_token(name: String) -> Result<NewToken, ApiError> {
+pub async fn create_token(
+    name: String,
+    scope: Option<crate::model::TokenScope>,
+) -> Result<NewToken, ApiError> {
     let admin = crate::ssr::auth::require_admin()?;
     if admin.via != crate::model::SignedInVia::Session {
         return Err(ApiError::forbidden(
             "API tokens are created by a signed-in admin, not by another token",
         ));
     }
-    let token =
-        db::access::create_token(&crate::ssr::state::db()?, admin.id, &admin.username, &name)
-            .await?;
-    tracing::info!(admin = %admin.username, token_id = token.row.id, "API token created");
+    let scope = scope.unwrap_or_default();
+    let token = db::access::create_token(
+        &crate::ssr::state::db()?,
+        admin.id,
+        &admin.username,
+        &name,
+        scope,
+    )
+    .await?;
+    tracing::info!(admin = %admin.username, token_id = token.row.id, scope = scope.as_str(), "API token created");
     Ok(token)
 }
 

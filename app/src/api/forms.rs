@@ -11,11 +11,16 @@ pub struct LoginForm {
     pub password: String,
 }
 
-/// What a new API token is for, e.g. `grafana` (1 to 64 characters).
+/// A new token: what it is for, e.g. `grafana` (1 to 64 characters), and
+/// what it may do (`api`, the default, or `embed`).
 #[derive(ToSchema)]
 pub struct TokenNameForm {
     #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub name: String,
+    /// `api` (default): acts for the admin, sent as a bearer token;
+    /// `embed`: opens badges and share cards in their address only.
+    #[schema(nullable = false)]
+    pub scope: Option<crate::model::TokenScope>,
 }
 
 /// An account to track.

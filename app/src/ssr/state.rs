@@ -216,13 +216,20 @@ impl Default for AccessSettings {
 
 /// What Reach gives to other programs beside its API: from the server's
 /// configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SharingSettings {
     /// The most accounts `/metrics/accounts` exports for Prometheus
     /// (`REACH_ACCOUNT_METRICS_LIMIT`; 0 turns it off). Each account is a
     /// handful of series in the scraper's database for as long as it keeps
     /// them, so the bound is the operator's.
     pub account_metrics_limit: u32,
+    /// Where people reach this server (`REACH_PUBLIC_URL`, no trailing
+    /// `/`), for the absolute addresses share cards give link previews;
+    /// unset: the address each request was sent to.
+    pub public_url: Option<Arc<str>>,
+    /// Who may show share cards in a frame (`REACH_CARD_FRAME_ANCESTORS`),
+    /// as CSP `frame-ancestors` sources; unset: no one.
+    pub card_frame_ancestors: Option<Arc<str>>,
 }
 
 impl SharingSettings {
@@ -230,6 +237,8 @@ impl SharingSettings {
     /// these defaults are written.
     pub const DEFAULT: SharingSettings = SharingSettings {
         account_metrics_limit: 1000,
+        public_url: None,
+        card_frame_ancestors: None,
     };
 }
 

@@ -1,6 +1,7 @@
 //! An API token: what a program sends as `Authorization: Bearer` to act for
 //! the admin who created it. Only its SHA-256 hash is kept; a revoked token
-//! stays listed, with the moment it was revoked.
+//! stays listed, with the moment it was revoked. Its scope says whether it
+//! acts for that admin (`api`) or only opens badges and cards (`embed`).
 
 use sea_orm::entity::prelude::*;
 
@@ -13,6 +14,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token_hash: String,
     pub admin_id: i64,
+    pub scope: types::TokenScope,
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,

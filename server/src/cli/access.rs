@@ -2,6 +2,7 @@
 //! write, and the tokens programs act with.
 
 use anyhow::Context;
+use app::model::TokenScope;
 use sea_orm::DatabaseConnection;
 
 use crate::config::{AdminCommand, TokenCommand};
@@ -33,13 +34,23 @@ pub async fn admin(db: &DatabaseConnection, command: AdminCommand) -> anyhow::Re
 /// `reach token create|list|revoke`.
 pub async fn token(db: &DatabaseConnection, command: TokenCommand) -> anyhow::Result<()> {
     match command {
-        TokenCommand::Create { admin, name } => {
+        TokenCommand::Create { admin, name, embed } => {
             let found = db::access::find_admin(db, &admin)
                 .await?
                 .with_context(|| format!("there is no admin named {admin}"))?;
-            let token = db::access::create_token(db, found.id, &found.username, &name).await?;
+            let scope = if embed {
+                TokenScope::Embed
+            } else {
+                TokenScope::Api
+            };
+            let token =
+                db::access::create_token(db, found.id, &found.username, &name, scope).await?;
+            let what = match scope {
+                TokenScope::Api => format!("acts for {admin}"),
+                TokenScope::Embed => "opens badges and share cards (`?token=`)".to_owned(),
+            };
             eprintln!(
-                "token {} ({}) acts for {admin}; it is shown only now:",
+                "token {} ({}) {what}; it is shown only now:",
                 token.row.id, token.row.name
             );
             println!("{}", token.token);
@@ -51,7 +62,13 @@ pub async fn token(db: &DatabaseConnection, command: TokenCommand) -> anyhow::Re
                     (None, Some(used)) => format!("last used {}", used.format("%F %R")),
                     (None, None) => "never used".to_owned(),
                 };
-                println!("{}\t{}\t{}\t{state}", token.id, token.name, token.admin);
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    token.id,
+                    token.name,
+                    token.scope.as_str(),
+                    token.admin
+                );
             }
         }
         TokenCommand::Revoke { id } => {

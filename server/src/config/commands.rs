@@ -71,11 +71,16 @@ pub enum AdminCommand {
 pub enum TokenCommand {
     /// Create a token acting for an admin; prints its secret, once.
     Create {
-        /// The admin the token acts for.
+        /// The admin the token acts for (or, with `--embed`, who made it).
         #[arg(long)]
         admin: String,
         /// What the token is for, e.g. `grafana`.
         name: String,
+        /// Make a token that only opens badges and share cards, in their
+        /// address (`?token=`), when reading is not public: one made to be
+        /// published.
+        #[arg(long)]
+        embed: bool,
     },
     /// List the tokens (never their secrets).
     List,

@@ -274,4 +274,33 @@ mod tests {
         assert!(error.contains("REACH_PLATFORM_INTERVALS"), "{error}");
         assert!(parse_intervals("github").is_err());
     }
+
+    #[test]
+    fn card_settings_take_only_what_a_header_may_hold() {
+        assert_eq!(
+            parse_frame_ancestors("https://blog.example, https://*.example.org 'self'").unwrap(),
+            "https://blog.example https://*.example.org 'self'"
+        );
+        assert_eq!(parse_frame_ancestors("*").unwrap(), "*");
+        for bad in [
+            "",
+            "blog.example",
+            "https://a; script-src *",
+            "'none' x",
+            "javascript:1",
+        ] {
+            assert!(parse_frame_ancestors(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            parse_public_url("https://reach.example/").unwrap(),
+            "https://reach.example"
+        );
+        assert_eq!(
+            parse_public_url("http://10.0.0.2:3000/reach").unwrap(),
+            "http://10.0.0.2:3000/reach"
+        );
+        for bad in ["reach.example", "https://", "https://a b", "https://a\"><x"] {
+            assert!(parse_public_url(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -118,14 +118,72 @@ pub struct SharingConfig {
     /// in the scraper's database.
     #[arg(long, env = "REACH_ACCOUNT_METRICS_LIMIT", default_value_t = SharingSettings::DEFAULT.account_metrics_limit)]
     pub account_metrics_limit: u32,
+
+    /// Where people reach this server, e.g. `https://reach.example`: share
+    /// cards give link previews absolute addresses from it (unset: the
+    /// address each request was sent to).
+    #[arg(long, env = "REACH_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Who may show share cards in a frame: origins such as
+    /// `https://blog.example`, `https://*.example.org`, or `*` (unset: no
+    /// one), separated by spaces or commas.
+    #[arg(long, env = "REACH_CARD_FRAME_ANCESTORS", value_parser = parse_frame_ancestors)]
+    pub card_frame_ancestors: Option<String>,
 }
 
 impl SharingConfig {
     pub fn settings(&self) -> SharingSettings {
         SharingSettings {
             account_metrics_limit: self.account_metrics_limit,
+            public_url: self.public_url.as_deref().map(Into::into),
+            card_frame_ancestors: self.card_frame_ancestors.as_deref().map(Into::into),
         }
     }
+}
+
+/// An `http(s)://host[:port][/path]` address, without its trailing `/`.
+pub(crate) fn parse_public_url(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/');
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or("REACH_PUBLIC_URL starts with https:// or http://")?;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/[]%".contains(c);
+    if rest.is_empty() || rest.starts_with('/') || !rest.chars().all(allowed) {
+        return Err("REACH_PUBLIC_URL is an address such as https://reach.example".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+/// CSP `frame-ancestors` sources, space-separated: each `*`, `'self'`, or
+/// an origin (`https://host[:port]`, the host possibly `*.`-prefixed).
+/// Nothing else gets into the header.
+pub(crate) fn parse_frame_ancestors(value: &str) -> Result<String, String> {
+    let sources: Vec<&str> = value.split([' ', ',']).filter(|s| !s.is_empty()).collect();
+    if sources.is_empty() {
+        return Err("REACH_CARD_FRAME_ANCESTORS names at least one origin".to_owned());
+    }
+    for source in &sources {
+        let origin = |s: &str| {
+            let rest = s
+                .strip_prefix("https://")
+                .or_else(|| s.strip_prefix("http://"));
+            rest.is_some_and(|rest| {
+                let host = rest.strip_prefix("*.").unwrap_or(rest);
+                !host.is_empty()
+                    && host
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+            })
+        };
+        if !(*source == "*" || *source == "'self'" || origin(source)) {
+            return Err(format!(
+                "REACH_CARD_FRAME_ANCESTORS: {source} is not *, 'self' or an origin such as https://blog.example"
+            ));
+        }
+    }
+    Ok(sources.join(" "))
 }
 
 /// Who may do what, and how often (see SECURITY.md).

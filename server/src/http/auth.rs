@@ -18,7 +18,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use db::access::{session_admin, token_admin};
+use db::access::{AddressToken, session_admin, token_admin};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sea_orm::DatabaseConnection;
@@ -110,10 +110,20 @@ pub async fn guard(State(gate): State<Gate>, mut request: Request, next: Next) -
     }
 
     if !gate.settings.public_read && identity == Identity::Anonymous && !open_to_all(&path) {
+        if embeddable(&path) {
+            let uri = request.uri().clone();
+            match embed_token(&gate.db, &uri).await {
+                Ok(()) => {
+                    request.extensions_mut().insert(identity);
+                    return next.run(request).await;
+                }
+                Err(answer) => return *answer,
+            }
+        }
         return if path.starts_with("/api/")
             || path == "/metrics"
             || path.starts_with("/metrics/")
-            || path.starts_with("/badge/")
+            || embeddable(&path)
         {
             ApiError::unauthorized("reading needs an admin here: sign in, or send an API token")
                 .into_response()
@@ -124,6 +134,50 @@ pub async fn guard(State(gate): State<Gate>, mut request: Request, next: Next) -
 
     request.extensions_mut().insert(identity);
     next.run(request).await
+}
+
+/// Badges and share cards: what an `embed` token in the address opens when
+/// reading is not public.
+fn embeddable(path: &str) -> bool {
+    path.starts_with("/badge/") || path.starts_with("/card/")
+}
+
+/// The `token` of an address's query.
+#[derive(serde::Deserialize)]
+struct AddressQuery {
+    token: Option<String>,
+}
+
+/// Whether the request's address carries an unrevoked `embed` token; the
+/// answer to give when it does not. An `api` token there is refused (it
+/// would act for an admin from a published page) and logged, so its admin
+/// can revoke it.
+async fn embed_token(db: &DatabaseConnection, uri: &axum::http::Uri) -> Result<(), Box<Response>> {
+    let refuse = |message: &str| Err(Box::new(ApiError::unauthorized(message).into_response()));
+    let token = axum::extract::Query::<AddressQuery>::try_from_uri(uri)
+        .ok()
+        .and_then(|query| query.0.token);
+    let Some(token) = token else {
+        return refuse(
+            "reading needs an admin here: add an embed token to the address (`?token=`), \
+             made with `reach token create --embed`",
+        );
+    };
+    match db::access::address_token(db, &token).await {
+        Ok(AddressToken::Embed) => Ok(()),
+        Ok(AddressToken::Api { id }) => {
+            tracing::warn!(
+                token = id,
+                "an API token was sent in an address; it is refused there, revoke it"
+            );
+            refuse(
+                "an API token acts for an admin and is never accepted in an address: \
+                 revoke it and make an embed token (`reach token create --embed`)",
+            )
+        }
+        Ok(AddressToken::Unknown) => refuse("the token in the address is unknown or revoked"),
+        Err(error) => Err(Box::new(ApiError::from(error).into_response())),
+    }
 }
 
 /// Who the request acts for; `None` for a bearer token that is not one.

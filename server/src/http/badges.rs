@@ -29,22 +29,54 @@ const DOWN: &str = "#e05d44";
 const NEUTRAL: &str = "#9f9f9f";
 const COUNT: &str = "#007ec6";
 
+/// The styles shields.io names, as the `style` option takes them.
+const STYLES: [&str; 5] = ["flat", "flat-square", "plastic", "for-the-badge", "social"];
+
 /// What a badge shows, besides the account.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BadgeOptions {
-    /// The counter (default `followers`); one the platform reports.
-    #[param(value_type = Option<String>, example = "followers")]
+    /// The counter (default `followers`). One the platform does not report
+    /// answers a grey `not reported` badge with 404.
+    #[param(inline, example = "followers")]
     metric: Option<Metric>,
-    /// Adds the followers' change over 7 or 30 days (`7d`, `30d`).
-    #[param(value_type = Option<String>, example = "30d")]
-    change: Option<String>,
+    /// Adds the followers' change over 7 or 30 days. Kept for followers
+    /// only: with another counter the badge is a grey 404 saying so.
+    #[param(inline, example = "30d")]
+    change: Option<Change>,
     /// The left-hand text (default: the platform's name for the counter).
     #[param(min_length = 1, max_length = 40, example = "followers")]
     label: Option<String>,
-    /// `flat` (default), `flat-square`, `plastic`, `for-the-badge`, `social`.
-    #[param(value_type = Option<String>, example = "flat")]
+    /// shields.io's style (default `flat`).
+    #[param(schema_with = style_schema, example = "flat")]
     style: Option<BadgeStyle>,
+}
+
+/// The period of the change a badge may add.
+#[derive(Clone, Copy, Deserialize, utoipa::ToSchema)]
+pub enum Change {
+    #[serde(rename = "7d")]
+    #[schema(rename = "7d")]
+    Week,
+    #[serde(rename = "30d")]
+    #[schema(rename = "30d")]
+    Month,
+}
+
+impl Change {
+    fn days(self) -> u32 {
+        match self {
+            Self::Week => 7,
+            Self::Month => 30,
+        }
+    }
+}
+
+fn style_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(STYLES))
+        .build()
 }
 
 /// An account's counter as an SVG badge.
@@ -53,14 +85,16 @@ pub struct BadgeOptions {
     path = "/badge/{platform}/{file}",
     tag = "accounts",
     params(
-        ("platform" = String, Path, description = "The account's platform, as the API names it (`github`)."),
-        ("file" = String, Path, description = "The account's handle, then `.svg` (`rust-lang.svg`); a handle with `/` has it percent-encoded."),
+        ("platform" = Platform, Path, description = "The account's platform, as the API names it (`github`)."),
+        ("file" = String, Path, pattern = r"^.+\.svg$", description = "The account's handle, then `.svg` (`rust-lang.svg`); a handle with `/` has it percent-encoded."),
         BadgeOptions,
+        ("token" = Option<String>, Query, description = "When reading is not public (`REACH_PUBLIC_READ=false`): an embed token (`reach token create --embed`), which opens badges and share cards and nothing else. An API token is refused here."),
     ),
     responses(
         (status = 200, description = "The badge.", content_type = "image/svg+xml", body = String),
-        (status = 400, description = "A platform, counter, change or style Reach does not know, or a counter the platform does not report (`bad_request`).", body = ApiError),
-        (status = 404, description = "No such account is tracked: a grey `not tracked` badge.", content_type = "image/svg+xml", body = String),
+        (status = 400, description = "A platform, counter, change or style Reach does not know (`bad_request`).", body = ApiError),
+        (status = 401, description = "Reading is not public and the address has no unrevoked embed token (`unauthorized`).", body = ApiError),
+        (status = 404, description = "A grey badge saying why none can be drawn: no such account is tracked (`not tracked`), the platform does not report the counter (`not reported`), or a change was asked for another counter than followers.", content_type = "image/svg+xml", body = String),
     ),
 )]
 pub(crate) async fn badge(
@@ -82,29 +116,24 @@ pub(crate) async fn badge(
         return ApiError::not_found("a badge's address ends in `.svg`").into_response();
     };
     let metric = options.metric.unwrap_or_default();
-    if !platform.metrics().contains(&metric) {
-        return ApiError::bad_request(format!(
-            "{} does not report {}",
-            platform.label(),
-            metric.as_str()
-        ))
-        .into_response();
-    }
-    let change_days = match options.change.as_deref() {
-        None => None,
-        Some("7d") => Some(7),
-        Some("30d") => Some(30),
-        Some(_) => return ApiError::bad_request("change is 7d or 30d").into_response(),
-    };
-    if change_days.is_some() && metric != Metric::Followers {
-        return ApiError::bad_request("the change is kept for followers only").into_response();
-    }
+    let change_days = options.change.map(Change::days);
     let style = options.style.unwrap_or_default();
     let label = options
         .label
         .filter(|l| !l.trim().is_empty())
         .map(|l| l.chars().take(40).collect::<String>())
         .unwrap_or_else(|| platform.metric_name(metric).to_owned());
+    // Each option is valid alone; these combinations name a badge that
+    // cannot exist, which an embedding page should show rather than a
+    // broken image.
+    if !platform.metrics().contains(&metric) {
+        let svg = draw(style, &label, "not reported", NEUTRAL);
+        return svg_answer(StatusCode::NOT_FOUND, svg);
+    }
+    if change_days.is_some() && metric != Metric::Followers {
+        let svg = draw(style, &label, "change: followers only", NEUTRAL);
+        return svg_answer(StatusCode::NOT_FOUND, svg);
+    }
 
     let found = match db::accounts::by_handle(&state.db, platform, handle).await {
         Ok(found) => found,

@@ -32,6 +32,8 @@ use super::markdown;
     crate::http::export::export_handler,
     crate::http::avatars::avatar,
     crate::http::badges::badge,
+    crate::http::cards::account,
+    crate::http::cards::brand,
     openapi_json,
     api_docs,
 ))]

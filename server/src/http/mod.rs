@@ -14,6 +14,7 @@ pub mod auth;
 pub mod avatars;
 pub mod badges;
 pub mod caching;
+pub mod cards;
 mod coding;
 pub mod docs;
 pub mod export;
@@ -120,6 +121,7 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
     let options = state.leptos_options.clone();
     let description = ApiDescription::new(&options);
     let arguments = description.arguments();
+    let cards = crate::http::cards::Cards::new(state.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -130,6 +132,14 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
         )
         .route("/avatars/{id}", get(crate::http::avatars::avatar))
         .route("/badge/{platform}/{file}", get(crate::http::badges::badge))
+        .route(
+            "/card/brand/{file}",
+            get(crate::http::cards::brand).with_state(cards.clone()),
+        )
+        .route(
+            "/card/{platform}/{file}",
+            get(crate::http::cards::account).with_state(cards),
+        )
         .route(
             "/api/openapi.json",
             get(crate::http::docs::openapi_json).with_state(description.clone()),

@@ -72,14 +72,21 @@ pub async fn add(request: Request, next: Next) -> Response {
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(header::CONTENT_SECURITY_POLICY, WITHOUT_NONCE.clone());
     }
-    let fixed: [(HeaderName, &str); 3] = [
+    let fixed: [(HeaderName, &str); 2] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
-        // For browsers older than `frame-ancestors`.
-        (header::X_FRAME_OPTIONS, "DENY"),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    // For browsers older than `frame-ancestors`, unless the answer's own
+    // policy lets someone frame it (a share card the operator allows).
+    let framing_allowed = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|policy| policy.to_str().ok())
+        .is_some_and(|policy| !policy.contains("frame-ancestors 'none'"));
+    if !framing_allowed {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     response
 }

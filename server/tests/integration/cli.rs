@@ -153,6 +153,44 @@ fn brands_are_managed_from_the_command_line() {
 }
 
 #[test]
+fn tokens_are_made_listed_and_revoked_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = Command::new(env!("CARGO_BIN_EXE_reach"))
+        .arg("--database-url")
+        .arg(format!("sqlite://{}/t.db", dir.path().display()))
+        .args(["admin", "add", "ada"])
+        .env("REACH_ADMIN_PASSWORD", "correct horse battery")
+        .output()
+        .unwrap();
+    stdout(&added);
+    let api = stdout(&reach(
+        dir.path(),
+        "t.db",
+        &["token", "create", "--admin", "ada", "ci"],
+    ));
+    let embed = stdout(&reach(
+        dir.path(),
+        "t.db",
+        &["token", "create", "--admin", "ada", "--embed", "readme"],
+    ));
+    for secret in [&api, &embed] {
+        assert!(secret.trim().starts_with("reach_"), "{secret}");
+    }
+    let listed = stdout(&reach(dir.path(), "t.db", &["token", "list"]));
+    let rows: Vec<Vec<&str>> = listed.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 2, "{listed}");
+    assert_eq!(rows[0][1..4], ["readme", "embed", "ada"], "{listed}");
+    assert_eq!(rows[1][1..4], ["ci", "api", "ada"], "{listed}");
+    assert_eq!(rows[0][4], "never used");
+    stdout(&reach(dir.path(), "t.db", &["token", "revoke", rows[0][0]]));
+    let listed = stdout(&reach(dir.path(), "t.db", &["token", "list"]));
+    assert!(
+        listed.lines().next().unwrap().contains("revoked"),
+        "{listed}"
+    );
+}
+
+#[test]
 fn logs_can_be_json_lines() {
     let dir = tempfile::tempdir().unwrap();
     let output = reach(

@@ -14,6 +14,7 @@ mod badges;
 mod budgets;
 mod bulk_loads;
 mod cache;
+mod cards;
 mod cli;
 mod cluster;
 mod collect_cli;

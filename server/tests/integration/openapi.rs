@@ -17,10 +17,12 @@ on_both_backends!(
 );
 
 /// Routes the server adds beside the server functions (`startup::router`).
-const SERVER_ROUTES: [&str; 9] = [
+const SERVER_ROUTES: [&str; 11] = [
     "/healthz",
     "/avatars/{id}",
     "/badge/{platform}/{file}",
+    "/card/{platform}/{file}",
+    "/card/brand/{file}",
     "/readyz",
     "/metrics",
     "/metrics/accounts",
@@ -75,12 +77,18 @@ async fn every_endpoint_is_described(backend: Backend) {
     for path in SERVER_ROUTES {
         let path = if path.starts_with("/badge/") {
             "/badge/github/not-tracked.svg".to_owned()
+        } else if path.starts_with("/card/") {
+            path.replace("{platform}", "github")
+                .replace("{file}", "not-tracked")
         } else {
             path.replace("{file}", "accounts.csv").replace("{id}", "1")
         };
         // Demo accounts have no pictures, and no one tracks `not-tracked`:
         // the described 404s.
-        let expected = if path.starts_with("/avatars/") || path.starts_with("/badge/") {
+        let expected = if ["/avatars/", "/badge/", "/card/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+        {
             404
         } else {
             200

@@ -182,11 +182,15 @@ fn the_endpoint_table_is_the_api_description() {
                 .expect("operations")
                 .keys()
                 .filter(|method| ["get", "post"].contains(&method.as_str()))
-                // README writes the export's and the badge's file names
+                // README writes the export's, the badge's and the cards' file names
                 // with their parts.
                 .map(move |method| {
                     let file = if path.starts_with("/badge/") {
                         "{handle}.svg"
+                    } else if path.starts_with("/card/brand/") {
+                        "{name}"
+                    } else if path.starts_with("/card/") {
+                        "{handle}"
                     } else {
                         "{dataset}.{format}"
                     };

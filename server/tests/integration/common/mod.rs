@@ -16,7 +16,7 @@ use std::time::Duration;
 use app::model::Platform;
 use app::ssr::cache::{Cache, CacheSettings};
 use app::ssr::metrics::Metrics;
-use app::ssr::state::{AccessSettings, AppState, CollectTrigger};
+use app::ssr::state::{AccessSettings, AppState, CollectTrigger, SharingSettings};
 use chrono::{DateTime, TimeZone, Utc};
 use leptos::prelude::LeptosOptions;
 use reach::collect::engine::{Engine, EngineSettings};
@@ -175,6 +175,7 @@ impl TestApp {
                     Metrics::default(),
                     access,
                     limits,
+                    SharingSettings::default(),
                 )
                 .await
             }
@@ -190,6 +191,20 @@ impl TestApp {
             seeded_at,
             cleanup,
         }
+    }
+
+    /// Another server on the same database and cache, with the sharing
+    /// settings given; returns its address.
+    pub async fn server_sharing(&self, sharing: SharingSettings) -> String {
+        serve_with_limits(
+            connect(&self.database_url).await,
+            self.cache.clone(),
+            Metrics::default(),
+            unlimited_access(),
+            test_limits(),
+            sharing,
+        )
+        .await
     }
 
     /// Another instance on the same database, with its own pool and cache;
@@ -249,6 +264,11 @@ impl TestApp {
 
     /// Creates an admin and an API token acting for them; returns the token.
     pub async fn admin_token(&self) -> String {
+        self.token(app::model::TokenScope::Api).await
+    }
+
+    /// Creates an admin (if need be) and a token of `scope`; returns it.
+    pub async fn token(&self, scope: app::model::TokenScope) -> String {
         let username = "tester";
         if db::access::create_admin(&self.db, username, ADMIN_PASSWORD)
             .await
@@ -260,7 +280,7 @@ impl TestApp {
             .await
             .expect("the admins table answers")
             .expect("the admin exists");
-        db::access::create_token(&self.db, admin.id, &admin.username, "tests")
+        db::access::create_token(&self.db, admin.id, &admin.username, "tests", scope)
             .await
             .expect("create a token")
             .token
@@ -388,16 +408,25 @@ pub async fn serve_with(
     metrics: Metrics,
     access: AccessSettings,
 ) -> String {
-    serve_with_limits(db, cache, metrics, access, test_limits()).await
+    serve_with_limits(
+        db,
+        cache,
+        metrics,
+        access,
+        test_limits(),
+        SharingSettings::default(),
+    )
+    .await
 }
 
-/// [`serve_with`], with the client timeouts given.
+/// [`serve_with`], with the client timeouts and sharing settings given.
 pub async fn serve_with_limits(
     db: DatabaseConnection,
     cache: Cache,
     metrics: Metrics,
     access: AccessSettings,
     limits: HttpLimits,
+    sharing: SharingSettings,
 ) -> String {
     let trigger = CollectTrigger::default();
     // Manual runs only, as under `reach serve --no-collect`; the seeded
@@ -416,7 +445,7 @@ pub async fn serve_with_limits(
             collect: trigger.clone(),
             metrics: metrics.clone(),
             access,
-            sharing: app::ssr::state::SharingSettings::default(),
+            sharing,
             collectors: app::ssr::state::CollectorsView(Arc::new(collector.status())),
             assets: app::ssr::state::Assets::default(),
         },

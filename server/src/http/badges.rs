@@ -88,13 +88,13 @@ fn style_schema() -> utoipa::openapi::Object {
         ("platform" = Platform, Path, description = "The account's platform, as the API names it (`github`)."),
         ("file" = String, Path, pattern = r"^.+\.svg$", description = "The account's handle, then `.svg` (`rust-lang.svg`); a handle with `/` has it percent-encoded."),
         BadgeOptions,
-        ("token" = Option<String>, Query, description = "When reading is not public (`REACH_PUBLIC_READ=false`): an embed token (`reach token create --embed`), which opens badges and share cards and nothing else. An API token is refused here."),
+        ("token" = Option<String>, Query, min_length = 1, description = "When reading is not public (`REACH_PUBLIC_READ=false`): an embed token (`reach token create --embed`), which opens badges and share cards and nothing else. An API token is refused here."),
     ),
     responses(
         (status = 200, description = "The badge.", content_type = "image/svg+xml", body = String),
         (status = 400, description = "A platform, counter, change or style Reach does not know (`bad_request`).", body = ApiError),
         (status = 401, description = "Reading is not public and the address has no unrevoked embed token (`unauthorized`).", body = ApiError),
-        (status = 404, description = "A grey badge saying why none can be drawn: no such account is tracked (`not tracked`), the platform does not report the counter (`not reported`), or a change was asked for another counter than followers.", content_type = "image/svg+xml", body = String),
+        (status = 404, description = "A grey badge saying why none can be drawn: no such account is tracked (`not tracked`), the platform does not report the counter (`not reported`), a change was asked for another counter than followers, or the address does not end in `.svg`.", content_type = "image/svg+xml", body = String),
     ),
 )]
 pub(crate) async fn badge(
@@ -113,7 +113,9 @@ pub(crate) async fn badge(
             .into_response();
     };
     let Some(handle) = file.strip_suffix(".svg").filter(|h| !h.is_empty()) else {
-        return ApiError::not_found("a badge's address ends in `.svg`").into_response();
+        // Still an image: an embedding page shows what is wrong.
+        let svg = draw(BadgeStyle::Flat, "badge", "address ends in .svg", NEUTRAL);
+        return svg_answer(StatusCode::NOT_FOUND, svg);
     };
     let metric = options.metric.unwrap_or_default();
     let change_days = options.change.map(Change::days);

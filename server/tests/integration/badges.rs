@@ -92,6 +92,13 @@ async fn a_badge_never_invents_a_number(backend: Backend) {
     let missing = app.get("/badge/github/nobody-tracks-this.svg").await;
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("not tracked"));
+    // No `.svg`: still an image (the API description says a 404 is one).
+    let unsuffixed = app.get("/badge/github/nobody-tracks-this").await;
+    assert_eq!(unsuffixed.status(), 404);
+    assert_eq!(
+        unsuffixed.headers()["content-type"],
+        "image/svg+xml; charset=utf-8"
+    );
     // Tracked but never collected: no number.
     app.add_account(Platform::Github, "fresh-account").await;
     let fresh = app.get("/badge/github/fresh-account.svg").await;

@@ -124,17 +124,11 @@ pub fn svg(card: &Card) -> String {
 fn headline(out: &mut String, card: &Card) {
     match &card.headline {
         Headline::Count { value, label } => {
-            let number = app::format::compact(Some(*value));
+            // One text: the label flows after the number, whatever its width.
             let _ = write!(
                 out,
-                r##"<text x="60" y="300" font-size="96" font-weight="bold" fill="{INK}">{}</text>"##,
-                text(&number, 12)
-            );
-            let _ = write!(
-                out,
-                r##"<text x="{}" y="300" font-size="32" fill="{MUTED}">{}</text>"##,
-                // After the number: DejaVu's digits are 0.64 em wide.
-                60 + (number.chars().count() as f64 * 96.0 * 0.64) as i64 + 20,
+                r##"<text x="60" y="300" fill="{INK}"><tspan font-size="96" font-weight="bold">{}</tspan><tspan dx="20" font-size="32" fill="{MUTED}">{}</tspan></text>"##,
+                text(&app::format::compact(Some(*value)), 12),
                 text(label, 30)
             );
         }

@@ -56,6 +56,7 @@ pub struct CardOptions {
     embed: bool,
     /// When reading is not public: an embed token (`reach token create
     /// --embed`); the picture's address gets it too.
+    #[param(min_length = 1)]
     token: Option<String>,
 }
 

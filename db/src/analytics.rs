@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::StoreError;
@@ -12,7 +12,7 @@ use crate::entities::{account, snapshot};
 use crate::history::window_start;
 use types::{
     CompareMode, CompareSeries, Comparison, GROWTH_WINDOWS, Growth, GrowthWindow, HistoryRange,
-    Metric, MetricChange, PeriodChange, percent_change,
+    Metric, MetricChange, PeriodChange, SeriesRow, percent_change,
 };
 
 /// Several accounts' history of `metric` over `range`, in the order of `ids`
@@ -25,34 +25,10 @@ pub async fn compare(
     range: HistoryRange,
     mode: CompareMode,
 ) -> Result<Comparison, StoreError> {
-    let accounts = account::Entity::find()
-        .filter(account::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    let column = snapshot::metric_column(metric);
-    let mut select = snapshot::Entity::find()
-        .select_only()
-        .columns([snapshot::Column::AccountId, snapshot::Column::CapturedAt])
-        .column(column)
-        .filter(snapshot::Column::AccountId.is_in(ids.iter().copied()))
-        .filter(column.is_not_null());
-    if let Some(days) = range.days() {
-        select = select
-            .filter(snapshot::Column::CapturedAt.gte(Utc::now() - chrono::Duration::days(days)));
-    }
-    let rows: Vec<(i64, chrono::DateTime<Utc>, i64)> = select
-        .order_by_asc(snapshot::Column::AccountId)
-        .order_by_asc(snapshot::Column::CapturedAt)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut points: HashMap<i64, Vec<(chrono::DateTime<Utc>, f64)>> = HashMap::new();
-    for (account_id, at, value) in rows {
-        points
-            .entry(account_id)
-            .or_default()
-            .push((at, value as f64));
-    }
+    let since = range
+        .days()
+        .map(|days| Utc::now() - chrono::Duration::days(days));
+    let (accounts, mut points) = stored_points(db, ids, metric, since, None).await?;
     let series = ids
         .iter()
         .map(|id| {
@@ -84,9 +60,87 @@ pub async fn compare(
     })
 }
 
+/// The accounts of `ids` and their stored values of `metric` between
+/// `from` and `to` (inclusive; open where `None`), oldest first, from one
+/// query on the snapshots' primary key.
+async fn stored_points(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    metric: Metric,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<(Vec<account::Model>, HashMap<i64, Vec<Point>>), StoreError> {
+    let accounts = account::Entity::find()
+        .filter(account::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let column = snapshot::metric_column(metric);
+    let mut select = snapshot::Entity::find()
+        .select_only()
+        .columns([snapshot::Column::AccountId, snapshot::Column::CapturedAt])
+        .column(column)
+        .filter(snapshot::Column::AccountId.is_in(ids.iter().copied()))
+        .filter(column.is_not_null());
+    if let Some(from) = from {
+        select = select.filter(snapshot::Column::CapturedAt.gte(from));
+    }
+    if let Some(to) = to {
+        select = select.filter(snapshot::Column::CapturedAt.lte(to));
+    }
+    let rows: Vec<(i64, DateTime<Utc>, i64)> = select
+        .order_by_asc(snapshot::Column::AccountId)
+        .order_by_asc(snapshot::Column::CapturedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut points: HashMap<i64, Vec<Point>> = HashMap::new();
+    for (account_id, at, value) in rows {
+        points
+            .entry(account_id)
+            .or_default()
+            .push((at, value as f64));
+    }
+    Ok((accounts, points))
+}
+
+type Point = (DateTime<Utc>, f64);
+
+/// Several accounts' stored values of `metric` from `from` to `to` as
+/// rows (`/api/series`), in the order of `ids`, each account's thinned as
+/// a chart's are; an unknown id is not found.
+pub async fn series(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    metric: Metric,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<SeriesRow>, StoreError> {
+    let (accounts, mut points) = stored_points(db, ids, metric, Some(from), Some(to)).await?;
+    let mut rows = Vec::new();
+    for id in ids {
+        let account = accounts
+            .iter()
+            .find(|a| a.id == *id)
+            .ok_or_else(|| StoreError::not_found("account", *id))?;
+        let label = format!("{} @{}", account.platform.label(), account.handle);
+        let thinned = crate::downsample::thin(
+            points.remove(id).unwrap_or_default(),
+            |p| p.0,
+            |p| Some(p.1),
+        );
+        rows.extend(thinned.into_iter().map(|(time, value)| SeriesRow {
+            time,
+            id: *id,
+            account: label.clone(),
+            value: value as i64,
+        }));
+    }
+    Ok(rows)
+}
+
 /// Values as a percentage of the first one; a series starting at zero has
 /// no index (and is left empty rather than divided by zero).
-fn indexed(points: Vec<(chrono::DateTime<Utc>, f64)>) -> Vec<(chrono::DateTime<Utc>, f64)> {
+fn indexed(points: Vec<Point>) -> Vec<Point> {
     match points.first() {
         Some((_, base)) if *base > 0.0 => {
             let base = *base;

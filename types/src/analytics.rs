@@ -71,6 +71,20 @@ pub struct Comparison {
     pub series: Vec<CompareSeries>,
 }
 
+/// One stored value of one account, as a row (`/api/series`): the long
+/// format that Grafana's JSON data sources (Infinity) read as a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeriesRow {
+    /// When the snapshot was taken.
+    pub time: DateTime<Utc>,
+    /// The account's id.
+    pub id: i64,
+    /// `GitHub @rust-lang`: the platform and the handle, a series' name.
+    pub account: String,
+    pub value: i64,
+}
+
 /// The change of one metric between two snapshots.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

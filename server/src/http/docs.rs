@@ -34,6 +34,7 @@ use super::markdown;
     crate::http::badges::badge,
     crate::http::cards::account,
     crate::http::cards::brand,
+    crate::http::series::series,
     openapi_json,
     api_docs,
 ))]

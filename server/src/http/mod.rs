@@ -1,7 +1,7 @@
 //! The HTTP application: the one place that assembles the router (pages,
 //! server functions and the server's own routes, under every layer), used
 //! by `reach serve` and by the integration tests alike. Each area is a
-//! module: [`health`], [`account_metrics`], [`badges`], [`docs`] (the API description and its page),
+//! module: [`health`], [`account_metrics`], [`badges`], [`cards`], [`series`], [`docs`] (the API description and its page),
 //! [`export`], [`caching`], [`security_headers`], [`arguments`] (the
 //! description's rules on requests), [`protocol`] (HEAD, bounded heads,
 //! JSON errors), [`auth`] (who a request acts for, rate limits) and
@@ -22,6 +22,7 @@ pub mod health;
 mod markdown;
 pub mod protocol;
 pub mod security_headers;
+pub mod series;
 pub mod serve;
 
 use std::net::SocketAddr;
@@ -131,6 +132,7 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
             get(crate::http::account_metrics::account_metrics),
         )
         .route("/avatars/{id}", get(crate::http::avatars::avatar))
+        .route("/api/series", get(crate::http::series::series))
         .route("/badge/{platform}/{file}", get(crate::http::badges::badge))
         .route(
             "/card/brand/{file}",

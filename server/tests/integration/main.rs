@@ -43,5 +43,6 @@ mod rendering;
 mod retention;
 mod run_lag;
 mod search;
+mod series;
 mod upgrades;
 mod walks;

@@ -17,12 +17,13 @@ on_both_backends!(
 );
 
 /// Routes the server adds beside the server functions (`startup::router`).
-const SERVER_ROUTES: [&str; 11] = [
+const SERVER_ROUTES: [&str; 12] = [
     "/healthz",
     "/avatars/{id}",
     "/badge/{platform}/{file}",
     "/card/{platform}/{file}",
     "/card/brand/{file}",
+    "/api/series",
     "/readyz",
     "/metrics",
     "/metrics/accounts",
@@ -80,6 +81,8 @@ async fn every_endpoint_is_described(backend: Backend) {
         } else if path.starts_with("/card/") {
             path.replace("{platform}", "github")
                 .replace("{file}", "not-tracked")
+        } else if path == "/api/series" {
+            "/api/series?ids=1".to_owned()
         } else {
             path.replace("{file}", "accounts.csv").replace("{id}", "1")
         };

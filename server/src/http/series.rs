@@ -34,10 +34,16 @@ pub struct SeriesQuery {
     metric: Option<Metric>,
     /// The start: milliseconds since the epoch (Grafana's `${__from}`), an
     /// RFC 3339 moment or a date; default 90 days before `to`.
-    #[param(example = "2026-09-01", pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2}))?)$")]
+    #[param(
+        example = "2026-09-01",
+        pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2}))?)$"
+    )]
     from: Option<String>,
     /// The end, in the same forms; default now.
-    #[param(example = "1796342400000", pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2}))?)$")]
+    #[param(
+        example = "1796342400000",
+        pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2}))?)$"
+    )]
     to: Option<String>,
 }
 

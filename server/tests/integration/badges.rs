@@ -2,7 +2,7 @@
 //! a badge says of an account it cannot count, and its errors.
 
 use app::format::{compact, signed};
-use app::model::{AccountRow, Page, Platform, TokenScope};
+use app::model::{AccountRow, Platform, TokenScope};
 use app::ssr::state::AccessSettings;
 
 use crate::common::{Backend, TestApp, unlimited_access};
@@ -14,11 +14,6 @@ on_both_backends!(
     an_embed_token_opens_badges_and_nothing_else,
 );
 
-async fn largest(app: &TestApp) -> AccountRow {
-    let rows: Page<AccountRow> = app.get_json("/api/accounts?per_page=1").await;
-    rows.items.into_iter().next().expect("an account")
-}
-
 fn badge_path(row: &AccountRow) -> String {
     let handle =
         percent_encoding::utf8_percent_encode(&row.handle, percent_encoding::NON_ALPHANUMERIC);
@@ -27,7 +22,7 @@ fn badge_path(row: &AccountRow) -> String {
 
 async fn a_badge_shows_the_stored_counter_and_its_change(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let row = largest(&app).await;
+    let row = app.largest_account().await;
     let answer = app.get(&badge_path(&row)).await;
     assert_eq!(answer.status(), 200);
     assert_eq!(
@@ -109,7 +104,7 @@ async fn a_badge_never_invents_a_number(backend: Backend) {
         "{svg}"
     );
     // Suspended by the platform: the badge says that, not the last count.
-    let row = largest(&app).await;
+    let row = app.largest_account().await;
     let stored = db::accounts::find(&app.db, row.id).await.unwrap();
     let mut suspended: db::entities::account::ActiveModel = stored.into();
     suspended.state = sea_orm::Set(Some(app::model::AccountState::Suspended));

@@ -2,7 +2,7 @@
 //! page's Open Graph tags and figures, its picture, what a card says of an
 //! account it cannot count, framing, and embed tokens.
 
-use app::model::{AccountRow, BrandRow, Page, Platform, TokenScope};
+use app::model::{AccountRow, BrandRow, Platform, TokenScope};
 use app::ssr::state::{AccessSettings, SharingSettings};
 
 use crate::common::{Backend, TestApp, unlimited_access};
@@ -15,11 +15,6 @@ on_both_backends!(
     framing_and_addresses_follow_the_settings,
     an_embed_token_opens_cards_and_their_pictures,
 );
-
-async fn largest(app: &TestApp) -> AccountRow {
-    let rows: Page<AccountRow> = app.get_json("/api/accounts?per_page=1").await;
-    rows.items.into_iter().next().expect("an account")
-}
 
 /// RFC 3986's unreserved characters, as the cards write addresses.
 const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -48,7 +43,7 @@ fn meta(html: &str, key: &str) -> Option<String> {
 
 async fn an_account_card_shows_the_stored_figures_and_its_picture(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let row = largest(&app).await;
+    let row = app.largest_account().await;
     let answer = app.get(&card_path(&row)).await;
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.headers()["content-type"], "text/html; charset=utf-8");
@@ -142,7 +137,7 @@ async fn a_card_never_invents_a_number(backend: Backend) {
     let picture = app.get("/card/github/fresh-account.png").await;
     assert_eq!(picture.status(), 200);
 
-    let row = largest(&app).await;
+    let row = app.largest_account().await;
     let stored = db::accounts::find(&app.db, row.id).await.unwrap();
     let mut suspended: db::entities::account::ActiveModel = stored.into();
     suspended.state = sea_orm::Set(Some(app::model::AccountState::Suspended));
@@ -158,7 +153,7 @@ async fn a_card_never_invents_a_number(backend: Backend) {
 
 async fn framing_and_addresses_follow_the_settings(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let row = largest(&app).await;
+    let row = app.largest_account().await;
     let other = app
         .server_sharing(SharingSettings {
             public_url: Some("https://reach.example".into()),

@@ -248,6 +248,13 @@ impl TestApp {
             .expect("the server answers")
     }
 
+    /// The demo set's account with the most followers, as the API lists it.
+    pub async fn largest_account(&self) -> app::model::AccountRow {
+        let rows: app::model::Page<app::model::AccountRow> =
+            self.get_json("/api/accounts?per_page=1").await;
+        rows.items.into_iter().next().expect("an account")
+    }
+
     /// Tracks a new account (not core, without tags); returns its id.
     pub async fn add_account(&self, platform: Platform, handle: &str) -> i64 {
         let request = reach::config::AddAccount {

@@ -39,6 +39,11 @@ pub fn search(q: Option<String>) -> Result<Option<String>, ApiError> {
 
 /// Distinct account ids from `3,7,12`: one to [`MAX_COMPARED`].
 pub fn account_ids(ids: &str) -> Result<Vec<i64>, ApiError> {
+    account_ids_up_to(ids, MAX_COMPARED)
+}
+
+/// Distinct account ids from `3,7,12`: one to `max`.
+pub fn account_ids_up_to(ids: &str, max: usize) -> Result<Vec<i64>, ApiError> {
     let mut parsed: Vec<i64> = Vec::new();
     for part in ids.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let id = part
@@ -48,9 +53,9 @@ pub fn account_ids(ids: &str) -> Result<Vec<i64>, ApiError> {
             parsed.push(id);
         }
     }
-    if parsed.is_empty() || parsed.len() > MAX_COMPARED {
+    if parsed.is_empty() || parsed.len() > max {
         return Err(ApiError::bad_request(format!(
-            "ids names 1 to {MAX_COMPARED} accounts, not {}",
+            "ids names 1 to {max} accounts, not {}",
             parsed.len()
         )));
     }
@@ -163,6 +168,12 @@ mod tests {
         assert!(account_ids("").is_err());
         assert!(account_ids("1,x").is_err());
         assert!(account_ids("1,2,3,4,5,6,7").is_err());
+        let ids: Vec<String> = (1..=21).map(|i| i.to_string()).collect();
+        assert_eq!(
+            account_ids_up_to(&ids[..20].join(","), 20).unwrap().len(),
+            20
+        );
+        assert!(account_ids_up_to(&ids.join(","), 20).is_err());
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub(crate) async fn series(
         return ApiError::bad_request("ids is required; metric takes the values the API lists")
             .into_response();
     };
-    let ids = match ids(&query.ids) {
+    let ids = match app::api::validate::account_ids_up_to(&query.ids, MAX_SERIES) {
         Ok(ids) => ids,
         Err(error) => return error.into_response(),
     };
@@ -88,26 +88,6 @@ pub(crate) async fn series(
         // Logged where the storage error becomes the API's.
         Err(error) => ApiError::from(error).into_response(),
     }
-}
-
-/// Distinct ids, 1 to [`MAX_SERIES`].
-fn ids(value: &str) -> Result<Vec<i64>, ApiError> {
-    let mut ids: Vec<i64> = Vec::new();
-    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let id = part
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("`{part}` is not an account id")))?;
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    if ids.is_empty() || ids.len() > MAX_SERIES {
-        return Err(ApiError::bad_request(format!(
-            "ids names 1 to {MAX_SERIES} accounts, not {}",
-            ids.len()
-        )));
-    }
-    Ok(ids)
 }
 
 /// Milliseconds since the epoch, an RFC 3339 moment, or a date (its start,
@@ -145,14 +125,5 @@ mod tests {
         assert_eq!(moment("2026-12-04").unwrap(), at);
         assert!(moment("yesterday").is_err());
         assert!(moment("2026-13-01").is_err());
-    }
-
-    #[test]
-    fn ids_are_distinct_and_bounded() {
-        assert_eq!(ids("3, 7,3").unwrap(), [3, 7]);
-        assert!(ids("").is_err());
-        assert!(ids("x").is_err());
-        let many: Vec<String> = (1..=21).map(|i| i.to_string()).collect();
-        assert!(ids(&many.join(",")).is_err());
     }
 }

@@ -30,18 +30,34 @@ use draw::{Card, Chart, Headline};
 use page::Addresses;
 use png::Rasteriser;
 
-/// What the card routes need: the app's state and the rasteriser.
+/// What the card routes need: the app's state, the rasteriser, and the
+/// pages' policy (the same for every card: built once).
 #[derive(Clone)]
 pub struct Cards {
     state: AppState,
     rasteriser: Rasteriser,
+    policy: HeaderValue,
 }
 
 impl Cards {
     pub fn new(state: AppState) -> Self {
+        // No script at all; framed only where the operator allows
+        // (`REACH_CARD_FRAME_ANCESTORS`, validated when read).
+        let policy = format!(
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; \
+             form-action 'none'; frame-ancestors {}",
+            state
+                .sharing
+                .card_frame_ancestors
+                .as_deref()
+                .unwrap_or("'none'")
+        );
         Self {
-            state,
             rasteriser: Rasteriser::new(),
+            policy: HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
+            }),
+            state,
         }
     }
 }
@@ -209,17 +225,7 @@ async fn answer(
         image: format!("{base}{path}.png{token}"),
         dashboard: format!("{base}{dashboard}"),
     };
-    let policy = format!(
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; \
-         form-action 'none'; frame-ancestors {}",
-        cards
-            .state
-            .sharing
-            .card_frame_ancestors
-            .as_deref()
-            .unwrap_or("'none'")
-    );
-    let mut response = (
+    (
         StatusCode::OK,
         [
             (
@@ -227,16 +233,11 @@ async fn answer(
                 HeaderValue::from_static("text/html; charset=utf-8"),
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (header::CONTENT_SECURITY_POLICY, cards.policy.clone()),
         ],
         page::html(&card, &at, options.embed),
     )
-        .into_response();
-    if let Ok(policy) = HeaderValue::from_str(&policy) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
-    response
+        .into_response()
 }
 
 /// Where this server is, as link previews must be told: `REACH_PUBLIC_URL`,

@@ -25,8 +25,10 @@ impl Default for Rasteriser {
 impl Rasteriser {
     pub fn new() -> Self {
         let mut fonts = usvg::fontdb::Database::new();
-        fonts.load_font_data(dejavu::sans::regular().to_vec());
-        fonts.load_font_data(dejavu::sans::bold().to_vec());
+        // Read in place from the binary, not copied.
+        for font in [dejavu::sans::regular(), dejavu::sans::bold()] {
+            fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(font)));
+        }
         fonts.set_sans_serif_family("DejaVu Sans");
         Self {
             fonts: Arc::new(fonts),

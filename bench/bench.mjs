@@ -265,24 +265,7 @@ function ohaInBackground(urlsFile, rate, duration, requestsDb) {
     child.stdout.on('data', (chunk) => { out += chunk; });
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`oha: ${code}`));
-      const report = JSON.parse(out);
-      const us = (seconds) => Math.round((seconds ?? 0) * 1e6);
-      const statuses = report.statusCodeDistribution ?? {};
-      const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
-      const non2xx = Object.entries(statuses)
-        .filter(([status]) => !status.startsWith('2'))
-        .reduce((sum, [, count]) => sum + count, 0);
-      const errors = Object.values(report.errorDistribution ?? {}).reduce((a, b) => a + b, 0);
-      resolve({
-        rate,
-        requests,
-        rps: report.summary.requestsPerSec,
-        p50_us: us(report.latencyPercentiles.p50),
-        p99_us: us(report.latencyPercentiles.p99),
-        max_us: us(report.summary.slowest),
-        errors,
-        non_2xx: non2xx,
-      });
+      resolve({ rate, ...ohaFigures(JSON.parse(out)) });
     });
   });
 }
@@ -342,19 +325,23 @@ function summary(requests, seconds, rate) {
 function latencyRun(url, duration = options.duration) {
   const report = JSON.parse(execFileSync('oha', ['-z', `${duration}s`, '-c', '1', '--no-tui',
     '--output-format', 'json', '-t', '5s', url], { encoding: 'utf8', maxBuffer: 64 * MiB }));
+  const figures = ohaFigures(report);
+  if (figures.errors || figures.non_2xx) {
+    log(`${url}: ${figures.errors} errors, ${figures.non_2xx} non-2xx answers`);
+  }
+  return figures;
+}
+
+/**
+ * The figures of oha's JSON report, named and in microseconds as wrk's.
+ * A request cut off when `-z` ends (without `-w`) is not a failed answer.
+ */
+function ohaFigures(report) {
   const us = (seconds) => Math.round((seconds ?? 0) * 1e6);
   const statuses = report.statusCodeDistribution ?? {};
-  const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
-  const non2xx = Object.entries(statuses)
-    .filter(([status]) => !status.startsWith('2'))
-    .reduce((sum, [, count]) => sum + count, 0);
-  // `-z` ends with the request in flight cut off: not a failed answer.
-  const errors = Object.entries(report.errorDistribution ?? {})
-    .filter(([kind]) => !kind.includes('aborted due to deadline'))
-    .reduce((sum, [, count]) => sum + count, 0);
-  if (errors || non2xx) log(`${url}: ${errors} errors, ${non2xx} non-2xx answers`);
+  const count = (entries) => entries.reduce((sum, [, n]) => sum + n, 0);
   return {
-    requests,
+    requests: count(Object.entries(statuses)),
     duration_us: us(report.summary.total),
     rps: report.summary.requestsPerSec,
     mean_us: us(report.summary.average),
@@ -362,8 +349,9 @@ function latencyRun(url, duration = options.duration) {
     p90_us: us(report.latencyPercentiles.p90),
     p99_us: us(report.latencyPercentiles.p99),
     max_us: us(report.summary.slowest),
-    errors,
-    non_2xx: non2xx,
+    errors: count(Object.entries(report.errorDistribution ?? {})
+      .filter(([kind]) => !kind.includes('aborted due to deadline'))),
+    non_2xx: count(Object.entries(statuses).filter(([status]) => !status.startsWith('2'))),
   };
 }
 

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use sea_orm::EntityTrait;
 use serde_json::Value;
 
-use crate::common::{ADMIN_PASSWORD, Backend, TestApp, unlimited_access};
+use crate::common::{ADMIN_PASSWORD, Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -304,14 +304,7 @@ async fn sign_in_and_the_api_are_rate_limited_per_address(backend: Backend) {
 }
 
 async fn reading_can_require_an_admin(backend: Backend) {
-    let app = TestApp::with_access(
-        backend,
-        AccessSettings {
-            public_read: false,
-            ..unlimited_access()
-        },
-    )
-    .await;
+    let app = TestApp::private(backend).await;
     let (status, kind) = error_kind(app.get("/api/overview").await).await;
     assert_eq!((status.as_u16(), kind.as_str()), (401, "unauthorized"));
     assert_eq!(app.get("/metrics").await.status(), 401);

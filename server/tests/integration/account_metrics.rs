@@ -10,10 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use app::model::{AccountRow, Page};
-use app::ssr::state::AccessSettings;
 use serde_json::Value;
 
-use crate::common::{Backend, TestApp, unlimited_access};
+use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -105,11 +104,7 @@ async fn the_bound_keeps_core_accounts_and_counts_the_rest(backend: Backend) {
 /// Anonymous scrapes are refused where reading needs an admin.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_public_reading_the_scrape_needs_a_token() {
-    let access = AccessSettings {
-        public_read: false,
-        ..unlimited_access()
-    };
-    let app = TestApp::with_access(Backend::Sqlite, access).await;
+    let app = TestApp::private(Backend::Sqlite).await;
     let anonymous = app.get("/metrics/accounts").await;
     assert_eq!(anonymous.status(), 401);
     assert_eq!(anonymous.headers()["content-type"], "application/json");
@@ -251,11 +246,7 @@ impl Drop for Prometheus {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_prometheus_scrapes_the_accounts_and_the_dashboard_finds_them() {
-    let access = AccessSettings {
-        public_read: false,
-        ..unlimited_access()
-    };
-    let app = TestApp::with_access(Backend::Sqlite, access).await;
+    let app = TestApp::private(Backend::Sqlite).await;
     let token = app.admin_token().await;
     let target = app.address.trim_start_matches("http://");
     let prometheus = Prometheus::start(target, &token);

@@ -3,9 +3,8 @@
 
 use app::format::{compact, signed};
 use app::model::{AccountRow, Platform, TokenScope};
-use app::ssr::state::AccessSettings;
 
-use crate::common::{Backend, TestApp, unlimited_access};
+use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -120,14 +119,7 @@ async fn a_badge_never_invents_a_number(backend: Backend) {
 /// address; that token reads nothing else, and an API token is never
 /// accepted there.
 async fn an_embed_token_opens_badges_and_nothing_else(backend: Backend) {
-    let app = TestApp::with_access(
-        backend,
-        AccessSettings {
-            public_read: false,
-            ..unlimited_access()
-        },
-    )
-    .await;
+    let app = TestApp::private(backend).await;
     app.add_account(Platform::Github, "embedded").await;
     let badge = "/badge/github/embedded.svg";
     assert_eq!(app.get(badge).await.status(), 401);

@@ -3,9 +3,9 @@
 //! account it cannot count, framing, and embed tokens.
 
 use app::model::{AccountRow, BrandRow, Platform, TokenScope};
-use app::ssr::state::{AccessSettings, SharingSettings};
+use app::ssr::state::SharingSettings;
 
-use crate::common::{Backend, TestApp, unlimited_access};
+use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -197,14 +197,7 @@ async fn framing_and_addresses_follow_the_settings(backend: Backend) {
 }
 
 async fn an_embed_token_opens_cards_and_their_pictures(backend: Backend) {
-    let app = TestApp::with_access(
-        backend,
-        AccessSettings {
-            public_read: false,
-            ..unlimited_access()
-        },
-    )
-    .await;
+    let app = TestApp::private(backend).await;
     app.add_account(Platform::Github, "embedded").await;
     assert_eq!(app.get("/card/github/embedded").await.status(), 401);
     let embed = app.token(TokenScope::Embed).await;

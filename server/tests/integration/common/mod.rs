@@ -93,6 +93,16 @@ impl TestApp {
         Self::start(backend, true, CacheSettings::default(), access).await
     }
 
+    /// A server on the demo data set where reading needs an admin
+    /// (`REACH_PUBLIC_READ=false`), without rate limits.
+    pub async fn private(backend: Backend) -> TestApp {
+        let access = AccessSettings {
+            public_read: false,
+            ..unlimited_access()
+        };
+        Self::with_access(backend, access).await
+    }
+
     /// A server on the demo data set with the client timeouts given.
     pub async fn with_limits(backend: Backend, limits: HttpLimits) -> TestApp {
         Self::start_with(

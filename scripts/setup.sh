@@ -78,6 +78,15 @@ if [ "${1:-}" = "--tests" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq --no-install-recommends prometheus
   fi
   "${PROMETHEUS:-prometheus}" --version 2>&1 | head -1
+  # The digest tests send e-mail to a real SMTP server: aiosmtpd's
+  # Maildir handler, started by the test on a free port, with Debian's
+  # Python (/usr/bin/python3: a pyenv or venv python3 may come first).
+  if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+    sudo_if_needed=""
+    [ "$(id -u)" -ne 0 ] && sudo_if_needed="sudo"
+    $sudo_if_needed apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq --no-install-recommends python3-aiosmtpd
+  fi
   # The benchmark's load generator at a fixed arrival rate (wrk saturates).
   if [ "$(oha --version 2>/dev/null)" != "oha $OHA_VERSION" ]; then
     cargo install oha --version "$OHA_VERSION" --locked

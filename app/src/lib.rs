@@ -33,6 +33,7 @@ use crate::components::live::PageLive;
 use crate::components::session::{Session, SessionMenu};
 use crate::components::status::OfflineBanner;
 use crate::components::theme::{ThemeChoice, ThemeToggle};
+use crate::components::updates::LiveUpdates;
 
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <NavLinks />
                 </nav>
                 <PhoneMenu />
+                <LiveUpdates />
                 <SessionMenu />
                 <ThemeToggle />
             </header>
@@ -107,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/runs") view=pages::runs::RunsPage ssr=SsrMode::Async />
                     <Route path=path!("/runs/:id") view=pages::runs::RunPage ssr=SsrMode::Async />
                     <Route path=path!("/performance") view=pages::performance::PerformancePage ssr=SsrMode::Async />
+                    <Route path=path!("/digests") view=pages::digests::DigestsPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=components::session::LoginPage ssr=SsrMode::Async />
                 </Routes>
             </main>

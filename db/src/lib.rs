@@ -14,6 +14,7 @@ pub mod avatars;
 pub mod brands;
 pub mod bulk;
 pub mod clock;
+pub mod digests;
 pub mod downsample;
 pub mod entities;
 mod error;

@@ -31,6 +31,7 @@ mod m20261203_000025_marks_ahead;
 mod m20261203_000026_running_runs;
 mod m20261203_000027_search_counts;
 mod m20261204_000028_token_scopes;
+mod m20261204_000029_digests;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000026_running_runs::Migration),
             Box::new(m20261203_000027_search_counts::Migration),
             Box::new(m20261204_000028_token_scopes::Migration),
+            Box::new(m20261204_000029_digests::Migration),
         ]
     }
 }

@@ -286,6 +286,8 @@ async fn serve(db: DatabaseConnection, cache: CacheSettings) -> anyhow::Result<S
                 ..AccessSettings::default()
             },
             sharing: app::ssr::state::SharingSettings::default(),
+            digests: app::ssr::state::DigestsHandle::default(),
+            live: app::ssr::live::Live::default(),
             collectors: app::ssr::state::CollectorsView(std::sync::Arc::new(engine.status())),
             assets: app::ssr::state::Assets::default(),
         },

@@ -62,3 +62,29 @@ pub struct AccountIdForm {
 pub struct TokenIdForm {
     pub id: i64,
 }
+
+/// A digest to make.
+#[derive(ToSchema)]
+pub struct NewDigestForm {
+    /// Unique, 1 to 64 characters.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    pub name: String,
+    pub period: crate::model::DigestPeriod,
+    pub channel: crate::model::DigestChannel,
+    /// E-mail addresses separated by commas (`email`); the webhook's
+    /// address; a Matrix room as `https://<homeserver>/<room id>`.
+    #[schema(min_length = 1, max_length = 1024)]
+    pub target: String,
+    /// `all` (default), `tag:<name>` or `brand:<name>`.
+    #[schema(nullable = false, max_length = 70, pattern = r"^(all|(tag|brand):.+)$")]
+    pub scope: Option<String>,
+    /// The Matrix access token (required there) or an ntfy token.
+    #[schema(nullable = false, format = Password, max_length = 512)]
+    pub secret: Option<String>,
+}
+
+/// The digest meant.
+#[derive(ToSchema)]
+pub struct DigestIdForm {
+    pub id: i64,
+}

@@ -20,6 +20,7 @@ pub mod answers;
 pub mod brands;
 pub mod collection;
 pub mod dashboard;
+pub mod digests;
 #[cfg(feature = "ssr")]
 pub mod forms;
 pub mod lists;
@@ -36,4 +37,5 @@ pub use analytics::*;
 pub use brands::*;
 pub use collection::*;
 pub use dashboard::*;
+pub use digests::*;
 pub use lists::*;

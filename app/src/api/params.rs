@@ -77,6 +77,15 @@ pub struct AccountId {
     pub id: i64,
 }
 
+/// One digest.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DigestId {
+    /// The digest's id.
+    #[param(example = 1)]
+    pub id: i64,
+}
+
 /// One brand.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]

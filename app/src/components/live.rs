@@ -27,6 +27,12 @@ pub fn PageLive() -> impl IntoView {
     });
 }
 
+/// Rewrites the page's moments now: after live updates swapped new ones in.
+#[cfg(feature = "hydrate")]
+pub fn refresh_moments() {
+    browser::update_moments();
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use chrono::{DateTime, Utc};

@@ -16,3 +16,4 @@ pub mod sparkline;
 pub mod status;
 pub mod theme;
 pub mod time;
+pub mod updates;

@@ -48,6 +48,7 @@ pub fn SessionMenu() -> impl IntoView {
                             Ok(Some(me)) => {
                                 view! {
                                     <span class="muted" data-testid="signed-in">{me.username}</span>
+                                    <A href="/digests" attr:data-testid="digests-link">"Digests"</A>
                                     <ActionForm action=session.logout attr:class="sign-out">
                                         <button type="submit" class="theme-toggle" data-testid="sign-out">
                                             "Sign out"

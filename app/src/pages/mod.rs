@@ -4,6 +4,7 @@ pub mod account;
 pub mod accounts;
 pub mod brands;
 pub mod compare;
+pub mod digests;
 pub mod leaderboard;
 pub mod overview;
 pub mod performance;

@@ -183,7 +183,7 @@ fn OverviewBody(data: Overview) -> impl IntoView {
                 <span class="value" title=exact(Some(data.views))>{compact(Some(data.views))}</span>
                 <span class="sub">"where published"</span>
             </div>
-            <div class="card">
+            <div class="card" data-testid="total-snapshots">
                 <span class="label">"Snapshots"</span>
                 <span class="value">{compact(Some(data.snapshots as i64))}</span>
                 <span class="sub">{format!("{} posts tracked", compact(Some(data.posts)))}</span>

@@ -4,6 +4,10 @@
 //! to server functions, which reach it through the accessors below. They are
 //! fallible: outside a request the server set up there is no state, and a
 //! server function answers that with an internal error instead of a panic.
+//!
+//! Over 500 lines by a little: the state's parts are small types of their
+//! own, each beside the accessor that reads it; `Assets` is the one to move
+//! out if it grows.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +31,10 @@ pub struct AppState {
     pub metrics: Metrics,
     pub access: AccessSettings,
     pub sharing: SharingSettings,
+    /// This instance's digest sender, woken when one is queued.
+    pub digests: DigestsHandle,
+    /// Live updates' hub: the open `/api/live` streams.
+    pub live: crate::ssr::live::Live,
     /// What this instance's collector can say of each platform.
     pub collectors: CollectorsView,
     /// Built files whose names are known only once they are built.
@@ -245,6 +253,36 @@ impl SharingSettings {
 impl Default for SharingSettings {
     fn default() -> Self {
         Self::DEFAULT
+    }
+}
+
+/// What the app knows of this instance's digest sender: whether it can
+/// send e-mail, and how to wake it when a delivery is queued (the others
+/// find it on their next look).
+#[derive(Clone, Debug, Default)]
+pub struct DigestsHandle {
+    /// An SMTP server is configured (`REACH_SMTP_URL`, `REACH_SMTP_FROM`).
+    pub email: bool,
+    wake: Arc<Notify>,
+}
+
+impl DigestsHandle {
+    pub fn new(email: bool) -> Self {
+        Self {
+            email,
+            wake: Arc::default(),
+        }
+    }
+
+    /// Asks the sender to look for queued deliveries now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Until [`DigestsHandle::wake`] is called (or was, since the last
+    /// wait).
+    pub async fn woken(&self) {
+        self.wake.notified().await;
     }
 }
 

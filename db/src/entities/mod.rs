@@ -10,6 +10,8 @@ pub mod brand;
 pub mod collect_request;
 pub mod collection_run;
 pub mod daily_rollup;
+pub mod digest;
+pub mod digest_delivery;
 pub mod event;
 pub mod instance;
 pub mod leaderboard_mark;

@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod collect;
 mod data;
+mod digests;
 mod serve;
 
 use std::collections::HashMap;
@@ -27,9 +28,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return data::restore(&cli.database, path).await;
     }
     let db = database::connect(&cli.database).await?;
+    let public_url = cli
+        .serve
+        .sharing
+        .settings()
+        .public_url
+        .as_deref()
+        .map(str::to_owned);
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(serve) => {
-            serve::run(db, serve, &cli.cache, &cli.collect, &cli.database).await
+            serve::run(
+                db,
+                serve,
+                &cli.cache,
+                &cli.collect,
+                &cli.database,
+                &cli.digests,
+            )
+            .await
         }
         Command::Seed(seed) => collect::seed(&db, seed).await,
         Command::Collect => collect::run(db, &cli.collect, &cli.cache).await,
@@ -48,6 +64,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(command) => access::admin(&db, command).await,
         Command::Token(command) => access::token(&db, command).await,
+        Command::Digest(command) => {
+            let sender = crate::digests::Sender::new(
+                db.clone(),
+                crate::digests::SenderSetup {
+                    config: &cli.digests,
+                    user_agent: &cli.collect.user_agent,
+                    timeout: cli.collect.http_timeout,
+                    instance: cli.collect.instance_name(),
+                    public_url: public_url.clone(),
+                },
+            )?;
+            digests::digest(&db, command, sender).await
+        }
         Command::Export(command) => data::export(db, command).await,
         Command::Import(command) => data::import(&db, command).await,
         Command::Backup { path } => data::backup(&db, &cli.database, &path).await,
@@ -92,7 +121,7 @@ pub fn engine(
     )
     .context("cannot build the webhook client")?
     .map(|webhooks| webhooks.with_instance(&instance));
-    Ok(Engine::new(
+    let engine = Engine::new(
         db,
         Collectors::new(&config.platforms),
         Arc::new(upstream),
@@ -109,5 +138,13 @@ pub fn engine(
         webhooks,
     })
     .with_retention(config.keep_raw)
-    .with_metrics(metrics))
+    .with_metrics(metrics);
+    // The same Redis tells every instance's live updates when a run writes.
+    Ok(match &cache.redis_url {
+        Some(url) => engine.with_announcer(
+            crate::live::Announcer::connect(url, cache.redis_timeout.into())
+                .context("cannot set up live updates' announcements in Redis")?,
+        ),
+        None => engine,
+    })
 }

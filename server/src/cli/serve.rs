@@ -12,7 +12,9 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::collect::engine::Stop;
 use crate::collect::status::CollectorStatus;
-use crate::config::{CacheConfig, CollectConfig, DatabaseConfig, SeedConfig, ServeConfig};
+use crate::config::{
+    CacheConfig, CollectConfig, DatabaseConfig, DigestConfig, SeedConfig, ServeConfig,
+};
 use crate::{collect, database, http, schedule};
 
 /// How long a starting server waits for Redis before it listens anyway
@@ -29,6 +31,7 @@ pub async fn run(
     cache_config: &CacheConfig,
     collect: &CollectConfig,
     database: &DatabaseConfig,
+    digests: &DigestConfig,
 ) -> anyhow::Result<()> {
     if serve.demo {
         seed_if_empty(&db).await?;
@@ -61,6 +64,29 @@ pub async fn run(
         budgets_shared = collector.budgets_shared,
         "this instance's name"
     );
+    let sharing = serve.sharing.settings();
+    let sender = crate::digests::Sender::new(
+        db.clone(),
+        crate::digests::SenderSetup {
+            config: digests,
+            user_agent: &collect.user_agent,
+            timeout: collect.http_timeout,
+            instance: instance.clone(),
+            public_url: sharing.public_url.as_deref().map(str::to_owned),
+        },
+    )
+    .context("cannot set up digests")?;
+    let digests_handle = sender.handle();
+    let live = app::ssr::live::Live::default();
+    let watching = tokio::spawn(crate::live::watch(
+        db.clone(),
+        live.clone(),
+        crate::live::CHECK_EVERY,
+    ));
+    let listening = cache_config
+        .redis_url
+        .clone()
+        .map(|url| tokio::spawn(crate::live::listen(url, live.clone())));
     let leptos_options = http::leptos_options(&serve.leptos_config)?;
     let app = http::Application::build(
         AppState {
@@ -71,7 +97,9 @@ pub async fn run(
             collect: trigger.clone(),
             metrics: metrics.clone(),
             access: serve.access.settings(),
-            sharing: serve.sharing.settings(),
+            sharing,
+            digests: digests_handle.clone(),
+            live: live.clone(),
             collectors: app::ssr::state::CollectorsView(Arc::new(collector.status.clone())),
         },
         serve.http.limits(),
@@ -89,10 +117,27 @@ pub async fn run(
     });
     let stop = collector.stop.clone();
     let done = collector.run(schedule, trigger);
+    // Every instance sends digests; the database's leases keep it to one
+    // sender per delivery.
+    let sending =
+        tokio::spawn(sender.run(digests_handle, digests.digest_check, std::future::pending()));
     // In-flight requests finish; then a running collection stops at
     // an account boundary, stores what it has and is recorded as
     // interrupted, its unstarted accounts given back.
-    app.run_until_stopped(shutdown).await?;
+    let stopping = live.clone();
+    app.run_until_stopped(async move {
+        shutdown.await;
+        // Open streams end, so that the graceful stop need not wait for them.
+        stopping.close();
+    })
+    .await?;
+    watching.abort();
+    if let Some(listening) = listening {
+        listening.abort();
+    }
+    // A delivery cut short keeps its lease until it runs out; then any
+    // instance tries it again.
+    sending.abort();
     stop.request();
     if tokio::time::timeout(SHUTDOWN_GRACE, done).await.is_err() {
         tracing::warn!("the collection did not stop in time; leaving it to its leases");

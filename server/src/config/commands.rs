@@ -46,6 +46,9 @@ pub enum Command {
     /// Manage API tokens, with which programs act for an admin.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Scheduled summaries of a period, by e-mail or to a chat webhook.
+    #[command(subcommand)]
+    Digest(DigestCommand),
     /// Copy a live SQLite database to PATH, consistently, while Reach runs.
     Backup {
         /// Where the copy goes; it must not exist yet.
@@ -86,6 +89,48 @@ pub enum TokenCommand {
     List,
     /// Revoke a token at once.
     Revoke { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// List the digests and how each was last delivered.
+    List,
+    /// Make a digest, e.g. `reach digest add news --period weekly --scope
+    /// tag:news --channel slack --target https://hooks.slack.com/services/…`.
+    /// A Matrix access token or an ntfy token is read from
+    /// `REACH_DIGEST_TOKEN`, never from the command line.
+    Add {
+        /// Unique, e.g. `weekly-news`.
+        name: String,
+        /// daily, weekly (ISO weeks) or monthly; UTC.
+        #[arg(long, default_value = "weekly")]
+        period: app::model::DigestPeriod,
+        /// all, tag:<name> or brand:<name>.
+        #[arg(long, default_value = "all")]
+        scope: String,
+        /// email, slack, discord, matrix, ntfy or json.
+        #[arg(long)]
+        channel: app::model::DigestChannel,
+        /// E-mail addresses (comma-separated), the webhook's address, or a
+        /// Matrix room as https://<homeserver>/<room id>.
+        #[arg(long)]
+        target: String,
+    },
+    /// Remove a digest and its record of deliveries.
+    Remove { id: i64 },
+    /// Print what a digest says about its last complete period, without
+    /// sending it.
+    Preview {
+        id: i64,
+        /// The report as JSON (what the `json` channel sends).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a digest now (its last complete period), with anything else due.
+    Send { id: i64 },
+    /// Send what is due (each digest's last complete period, once across
+    /// instances) and what was asked for, then exit.
+    Run,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 //! Reach before it serves anything, with the flag and variable named.
 //!
 //! One module per concern: [`commands`] (the command tree), [`database`],
-//! [`collect`], [`cache`] and [`serve`]. Each default is written once, in
+//! [`collect`], [`cache`], [`digests`] and [`serve`]. Each default is written once, in
 //! the settings struct it configures (`AccessSettings::DEFAULT`,
 //! `CacheSettings::DEFAULT`, `EngineSettings::default()`, `HttpLimits::DEFAULT`,
 //! `SeedConfig::DEFAULT`), and the flags take it from there.
@@ -12,12 +12,14 @@ mod cache;
 mod collect;
 mod commands;
 mod database;
+mod digests;
 mod serve;
 
 pub use cache::*;
 pub use collect::*;
 pub use commands::*;
 pub use database::*;
+pub use digests::*;
 pub use serve::*;
 
 use clap::Parser;
@@ -37,6 +39,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub cache: CacheConfig,
+
+    #[command(flatten)]
+    pub digests: DigestConfig,
 
     /// Log filter, e.g. `info` or `reach=debug,sqlx=warn`.
     #[arg(

@@ -225,7 +225,8 @@ pub(crate) async fn revalidate_api_answers(request: Request, next: Next) -> Resp
     let path = request.uri().path();
     let tagged = request.method() == Method::GET
         && path.starts_with("/api/")
-        && !path.starts_with("/api/export/");
+        && !path.starts_with("/api/export/")
+        && path != "/api/live";
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let response = next.run(request).await;
     if !tagged || response.status() != StatusCode::OK {

@@ -35,6 +35,7 @@ use super::markdown;
     crate::http::cards::account,
     crate::http::cards::brand,
     crate::http::series::series,
+    crate::http::live::live,
     openapi_json,
     api_docs,
 ))]

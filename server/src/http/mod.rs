@@ -19,6 +19,7 @@ mod coding;
 pub mod docs;
 pub mod export;
 pub mod health;
+pub mod live;
 mod markdown;
 pub mod protocol;
 pub mod security_headers;
@@ -133,6 +134,8 @@ pub fn router(state: AppState, gate: crate::http::auth::Gate, limits: HttpLimits
         )
         .route("/avatars/{id}", get(crate::http::avatars::avatar))
         .route("/api/series", get(crate::http::series::series))
+        // Endless, so neither cached nor tagged (see `revalidate_api_answers`).
+        .route("/api/live", get(crate::http::live::live))
         .route("/badge/{platform}/{file}", get(crate::http::badges::badge))
         .route(
             "/card/brand/{file}",

@@ -124,6 +124,18 @@ impl Platform {
         }
     }
 
+    /// The counter shown first for an account (cards, badges, digests):
+    /// followers where the platform has them, its first counter otherwise
+    /// (Hacker News' karma).
+    pub fn headline_metric(self) -> Metric {
+        let metrics = self.metrics();
+        if metrics.contains(&Metric::Followers) {
+            Metric::Followers
+        } else {
+            metrics.first().copied().unwrap_or_default()
+        }
+    }
+
     /// The counters this platform publishes; the others are always unknown.
     pub fn metrics(self) -> &'static [Metric] {
         use Metric::*;

@@ -54,6 +54,12 @@ use crate::error::ApiError;
         crate::api::list_tokens,
         crate::api::create_token,
         crate::api::revoke_token,
+        crate::api::list_digests,
+        crate::api::create_digest,
+        crate::api::delete_digest,
+        crate::api::send_digest,
+        crate::api::preview_digest,
+        crate::api::list_deliveries,
     ),
     components(schemas(ApiError)),
     modifiers(&ErrorAnswers, &Security, &Forms),
@@ -64,6 +70,7 @@ use crate::error::ApiError;
         (name = "brands", description = "Accounts grouped by the creator or company behind them."),
         (name = "collection", description = "Collection runs, and asking for one (admins)."),
         (name = "access", description = "Signing in and out, and the API tokens of other programs (admins). Writes need an admin: a session cookie from `POST /api/login`, or `Authorization: Bearer <token>`."),
+        (name = "digests", description = "Scheduled summaries of a period, by e-mail or to a chat webhook (admins)."),
         (name = "exports", description = "Whole datasets as CSV or JSON files."),
         (name = "operations", description = "This instance's health, performance and this description."),
     ),
@@ -305,6 +312,12 @@ mod tests {
             arguments::<ListTokens>(),
             arguments::<CreateToken>(),
             arguments::<RevokeToken>(),
+            arguments::<ListDigests>(),
+            arguments::<CreateDigest>(),
+            arguments::<DeleteDigest>(),
+            arguments::<SendDigest>(),
+            arguments::<PreviewDigest>(),
+            arguments::<ListDeliveries>(),
         ];
         // The list above is every function the server registers.
         let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths()

@@ -243,6 +243,13 @@ impl Engine {
         }
     }
 
+    /// Announces what each run publishes through Redis, so that every
+    /// instance's live updates look at once (`crate::live`).
+    pub fn with_announcer(mut self, announcer: crate::live::Announcer) -> Self {
+        self.unpublished = Arc::new(publish::Unpublished::announcing(announcer));
+        self
+    }
+
     /// Where runs are counted (the server's `/metrics`); the collectors'
     /// requests are counted by the [`Upstream`].
     pub fn with_metrics(mut self, metrics: Metrics) -> Self {

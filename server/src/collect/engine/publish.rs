@@ -107,6 +107,8 @@ pub(super) struct Unpublished {
     marked: [AtomicU64; 4],
     /// The counts the last committed bump published.
     published: Mutex<[u64; 4]>,
+    /// Tells every instance's live updates at once (`crate::live`).
+    announcer: Option<crate::live::Announcer>,
 }
 
 /// Which bump publishes: the periodic one, or the run's end.
@@ -121,6 +123,14 @@ pub(super) enum Publication {
 }
 
 impl Unpublished {
+    /// Announces each bump it commits.
+    pub(super) fn announcing(announcer: crate::live::Announcer) -> Self {
+        Self {
+            announcer: Some(announcer),
+            ..Self::default()
+        }
+    }
+
     /// Records that `domains` were written by a committed transaction.
     pub(super) fn mark(&self, domains: &[Domain]) {
         for domain in domains {
@@ -146,6 +156,16 @@ impl Unpublished {
             Publication::Lagged if due.is_empty() => return Ok(()),
             Publication::Lagged => generations::publish(db, &due).await?,
             Publication::Final => generations::settle(db, &due).await?,
+        }
+        if let Some(announcer) = &self.announcer {
+            // The run's end settles: its runs changed even if nothing else did.
+            let announced = match publication {
+                Publication::Final if !due.contains(&Domain::Runs) => {
+                    [due.as_slice(), &[Domain::Runs]].concat()
+                }
+                _ => due.clone(),
+            };
+            announcer.announce(&announced);
         }
         let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
         for domain in due {

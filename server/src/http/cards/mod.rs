@@ -1,7 +1,7 @@
 //! Share cards: a public page per account (`/card/{platform}/{handle}`) and
 //! per brand (`/card/brand/{name}`) with its key figures, the Open Graph
 //! tags link previews read, and a picture drawn on the server
-//! (`….png`, 1200 × 630). [`draw`] makes the picture's SVG, [`png`]
+//! (`….png`, 1200 × 630). [`draw`] makes the picture's SVG, [`crate::raster`]
 //! rasterises it, [`page`] writes the page.
 //!
 //! A card repeats what the collectors stored, as the dashboard does: a
@@ -14,7 +14,6 @@
 
 pub mod draw;
 pub mod page;
-pub mod png;
 
 use app::error::ApiError;
 use app::model::{HistoryRange, Metric, Platform};
@@ -26,9 +25,9 @@ use axum::response::{IntoResponse, Response};
 use db::entities::account;
 use serde::Deserialize;
 
+use crate::raster::Rasteriser;
 use draw::{Card, Chart, Headline};
 use page::Addresses;
-use png::Rasteriser;
 
 /// What the card routes need: the app's state, the rasteriser, and the
 /// pages' policy (the same for every card: built once).
@@ -264,17 +263,6 @@ fn base_address(state: &AppState, headers: &HeaderMap) -> String {
     format!("{}://{host}", if https { "https" } else { "http" })
 }
 
-/// The counter a card leads with: followers where the platform has them,
-/// its first counter otherwise (Hacker News' karma).
-fn headline_metric(platform: Platform) -> Metric {
-    let metrics = platform.metrics();
-    if metrics.contains(&Metric::Followers) {
-        Metric::Followers
-    } else {
-        metrics.first().copied().unwrap_or_default()
-    }
-}
-
 /// An account's card; its chart of the last 90 days' stored counters only
 /// for the picture.
 async fn account_card(
@@ -283,7 +271,7 @@ async fn account_card(
     with_chart: bool,
 ) -> Result<Card, db::StoreError> {
     let platform = account.platform;
-    let metric = headline_metric(platform);
+    let metric = Platform::headline_metric(platform);
     let label = platform.metric_name(metric).to_owned();
     let headline = match (account.state, account.counters().get(metric)) {
         (Some(state), _) => Headline::State(state.as_str().to_owned()),

@@ -446,6 +446,13 @@ pub async fn serve_with_limits(
     sharing: SharingSettings,
 ) -> String {
     let trigger = CollectTrigger::default();
+    // Live updates, checked more often than a server does.
+    let live = app::ssr::live::Live::default();
+    tokio::spawn(reach::live::watch(
+        db.clone(),
+        live.clone(),
+        Duration::from_millis(100),
+    ));
     // Manual runs only, as under `reach serve --no-collect`; the seeded
     // accounts are simulated, so no platform is asked.
     let collector = Arc::new(engine(db.clone(), "http://127.0.0.1:9", |config| {
@@ -463,6 +470,10 @@ pub async fn serve_with_limits(
             metrics: metrics.clone(),
             access,
             sharing,
+            // E-mail digests may be made; the tests send them with a
+            // sender of their own (`digests.rs`).
+            digests: app::ssr::state::DigestsHandle::new(true),
+            live: live.clone(),
             collectors: app::ssr::state::CollectorsView(Arc::new(collector.status())),
             assets: app::ssr::state::Assets::default(),
         },

@@ -1,4 +1,4 @@
-//! A card's SVG rasterised to PNG with resvg, its text in DejaVu Sans from
+//! SVG rasterised to PNG (share cards, digests' charts) with resvg, its text in DejaVu Sans from
 //! the `dejavu` crate: no system fonts, so the picture is the same on every
 //! machine, and nothing is fetched. Rasterising takes tens of milliseconds
 //! of CPU, so it runs on the blocking pool, a bounded number at a time.

@@ -95,6 +95,10 @@ impl FromStr for DigestPeriod {
     }
 }
 
+/// Why an e-mail digest is refused on an instance without SMTP settings.
+pub const EMAIL_NEEDS_SMTP: &str =
+    "e-mail digests need an SMTP server: set REACH_SMTP_URL and REACH_SMTP_FROM";
+
 /// Where a digest goes, each in its own service's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

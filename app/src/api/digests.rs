@@ -38,9 +38,7 @@ pub async fn create_digest(
     let scope = crate::model::DigestScope::parse(scope.as_deref().unwrap_or("all"))
         .map_err(ApiError::bad_request)?;
     if channel == DigestChannel::Email && !crate::ssr::state::state()?.digests.email {
-        return Err(ApiError::bad_request(
-            "e-mail digests need an SMTP server: set REACH_SMTP_URL and REACH_SMTP_FROM",
-        ));
+        return Err(ApiError::bad_request(crate::model::EMAIL_NEEDS_SMTP));
     }
     let digest = db::digests::create(
         &crate::ssr::state::db()?,

@@ -49,9 +49,7 @@ pub async fn digest(
         } => {
             let scope = DigestScope::parse(&scope).map_err(anyhow::Error::msg)?;
             if channel == app::model::DigestChannel::Email && !sender.handle().email {
-                anyhow::bail!(
-                    "e-mail digests need an SMTP server: set REACH_SMTP_URL and REACH_SMTP_FROM"
-                );
+                anyhow::bail!(app::model::EMAIL_NEEDS_SMTP);
             }
             let secret = std::env::var("REACH_DIGEST_TOKEN").ok();
             let digest = db::digests::create(

@@ -42,6 +42,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       RUST_LOG: 'warn',
       REACH_ADMIN_PASSWORD: adminPassword,
+      // The live count's shortest interval (watch.spec.ts).
+      REACH_WATCH_EVERY: '10s',
     },
     url: `http://127.0.0.1:${port}/api/overview`,
     timeout: 120_000,

@@ -53,5 +53,5 @@ test('visitors see no controls that change accounts', async ({ page, request }) 
   const top = await (await request.get('/api/accounts?per_page=1')).json();
   await page.goto(`/accounts/${top.items[0].id}`);
   await expect(page.getByTestId('account-admin')).toHaveCount(0);
-  await expect(page.getByTestId('sign-in-to')).toHaveText('Sign in to edit or delete this account');
+  await expect(page.getByTestId('sign-in-to')).toHaveText('Sign in to edit, watch or delete this account');
 });

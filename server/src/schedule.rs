@@ -37,6 +37,7 @@ impl Schedule {
                 .iter()
                 .map(|(platform, interval)| (*platform, cycle_start(now, *interval)))
                 .collect(),
+            account: None,
         }
     }
 
@@ -63,6 +64,9 @@ enum Reason {
     Asked(Option<DateTime<Utc>>),
     /// A dead instance's accounts came back.
     Takeover,
+    /// Someone watches accounts' live counts: each one's own run, if it
+    /// was not attempted within the watch interval.
+    Watch,
 }
 
 /// Runs collections for as long as the server runs: on `schedule` (when
@@ -85,9 +89,12 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
         if stop.is_requested() {
             break;
         }
+        if reason == Reason::Watch {
+            watch(&engine, &trigger).await;
+        }
         let due = match (&schedule, reason, &latest) {
             (_, Reason::Asked(since), _) => DueBefore::all(since.unwrap_or_else(Utc::now)),
-            (_, Reason::Takeover, Some(latest)) => latest.clone(),
+            (_, Reason::Takeover | Reason::Watch, Some(latest)) => latest.clone(),
             (Some(schedule), _, _) => schedule.due(Utc::now()),
             (None, _, _) => DueBefore::all(Utc::now()),
         };
@@ -100,6 +107,7 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
                 (schedule.is_some() || latest.is_some())
                     && engine.any_due(&due).await.unwrap_or(true)
             }
+            Reason::Watch => false,
         };
         if wanted {
             latest = Some(due.clone());
@@ -116,6 +124,7 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
         let wait = next.map(|next| (next - Utc::now()).to_std().unwrap_or_default());
         reason = tokio::select! {
             () = trigger.requested() => Reason::Asked(trigger.take_asked_at()),
+            () = trigger.watch_requested() => Reason::Watch,
             () = signals.takeover.notified() => Reason::Takeover,
             () = sleep_or_forever(wait) => Reason::Schedule,
             () = stop.requested() => break,
@@ -123,6 +132,28 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
     }
     // The beat says goodbye once it sees the stop.
     let _ = beating.await;
+}
+
+/// One run per watched account not attempted within the watch interval
+/// (none for one collected recently: its page already shows that). Like
+/// every run, it leases the account and waits for its platform's budget.
+async fn watch(engine: &Engine, trigger: &CollectTrigger) {
+    let every = chrono::Duration::from_std(trigger.watch_every()).unwrap_or_default();
+    for account in trigger.take_watched() {
+        let due = DueBefore::account(account, Utc::now() - every);
+        if !engine.any_due(&due).await.unwrap_or(false) {
+            continue;
+        }
+        trigger.set_busy(true);
+        if let Err(error) = engine.run(due).await {
+            tracing::error!(
+                account,
+                error = format!("{error:#}"),
+                "a watched account's collection failed"
+            );
+        }
+        trigger.set_busy(false);
+    }
 }
 
 async fn sleep_or_forever(wait: Option<Duration>) {

@@ -143,6 +143,22 @@ pub enum CollectAnswer {
     AlreadyRunning,
 }
 
+/// The answer to watching an account's live count (`POST /api/watch`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WatchAnswer {
+    /// The watched account.
+    pub id: i64,
+    /// Whether this instance's collector was asked to collect it now:
+    /// `false` when it was attempted within `every_secs` (ask again then).
+    pub asked: bool,
+    /// The shortest time between two of its collections while watched
+    /// (`REACH_WATCH_EVERY`), in seconds: how often to ask.
+    pub every_secs: u64,
+    /// Its latest attempt, done or failed (`null`: never attempted).
+    pub last_attempt_at: Option<DateTime<Utc>>,
+}
+
 /// One run in detail: its figures, per platform and per account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

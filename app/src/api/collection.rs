@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
 #[cfg(feature = "ssr")]
+use super::forms::AccountIdForm;
+#[cfg(feature = "ssr")]
 use super::params::*;
 #[cfg(feature = "ssr")]
 use super::validate;
@@ -12,7 +14,7 @@ use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use crate::model::Platform;
 use crate::model::{
-    CollectAnswer, InstanceRow, Outcome, Page, PlatformStatus, RunDetail, RunSummary,
+    CollectAnswer, InstanceRow, Outcome, Page, PlatformStatus, RunDetail, RunSummary, WatchAnswer,
 };
 #[cfg(feature = "ssr")]
 use crate::ssr::cache::Kind;
@@ -136,4 +138,37 @@ pub async fn collect_now() -> Result<CollectAnswer, ApiError> {
     };
     tracing::info!(?answer, admin = %admin.username, "collection requested");
     Ok(answer)
+}
+
+/// Watches an account's live count: asks this instance's collector to
+/// collect it now unless it was attempted within `REACH_WATCH_EVERY`
+/// (then `asked` is `false`). Call it again every `every_secs` while
+/// watching; each collection is a run of that one account, within its
+/// platform's budget, and its counters show in `/api/account` and on the
+/// live stream once stored. Admins only: every collection spends the
+/// platform's budget.
+#[cfg_attr(feature = "ssr", utoipa::path(post, path = "/api/watch", tag = "collection", request_body(content = AccountIdForm, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = WatchAnswer), (status = 404, description = "No account with this id.")), security(("session" = []), ("bearer" = []))))]
+#[server(prefix = "/api", endpoint = "watch", output = Json)]
+pub async fn watch_account(id: i64) -> Result<WatchAnswer, ApiError> {
+    let admin = crate::ssr::auth::require_admin()?;
+    let db = crate::ssr::state::db()?;
+    let trigger = crate::ssr::state::collect_trigger()?;
+    let account = db::accounts::find(&db, id).await?;
+    let every = trigger.watch_every();
+    let now = db::clock::now(&db).await?;
+    let recent = account.last_attempt_at.is_some_and(|at| {
+        now.signed_duration_since(at)
+            .to_std()
+            .is_ok_and(|since| since < every)
+    });
+    if !recent {
+        trigger.watch(id);
+        tracing::debug!(admin = %admin.username, account = id, "watched account asked for");
+    }
+    Ok(WatchAnswer {
+        id,
+        asked: !recent,
+        every_secs: every.as_secs(),
+        last_attempt_at: account.last_attempt_at,
+    })
 }

@@ -72,7 +72,8 @@ pub fn AddAccountForm() -> impl IntoView {
     }
 }
 
-/// Edit the core flag and tags of account `id`, or delete it. A saved edit
+/// Edit the core flag and tags of account `id`, watch its live count, or
+/// delete it. A saved edit
 /// loads the account's page again; a deletion opens the accounts table.
 #[island(lazy)]
 pub fn AccountAdmin(id: i64, is_core: bool, tags: Vec<String>) -> impl IntoView {
@@ -125,6 +126,7 @@ pub fn AccountAdmin(id: i64, is_core: bool, tags: Vec<String>) -> impl IntoView 
                     _ => String::new(),
                 }}
             </p>
+            <crate::components::watch::LiveCount id />
             <Show
                 when=move || confirming.get()
                 fallback=move || view! {

@@ -1,7 +1,8 @@
 //! Building blocks shared by the pages: number formatting, local times,
 //! loading, error and offline states, the platform and tag filters, event
 //! lists, the pager, sparklines, the history chart, the theme and the
-//! signed-in admin with the controls only admins see.
+//! signed-in admin with the controls only admins see, and an account's
+//! live count.
 
 pub mod avatar;
 pub mod chart;
@@ -17,3 +18,4 @@ pub mod status;
 pub mod theme;
 pub mod time;
 pub mod updates;
+pub mod watch;

@@ -76,7 +76,7 @@ pub fn AccountPage() -> impl IntoView {
                         let growth = view! { <GrowthSection id platform /> }.into_any();
                         let events = view! { <EventsSection id /> }.into_any();
                         let manage = view! {
-                            <AdminOnly action="edit or delete this account">
+                            <AdminOnly action="edit, watch or delete this account">
                                 <AccountAdmin id=account.id is_core=account.is_core tags=account.tags.clone() />
                             </AdminOnly>
                         }.into_any();
@@ -678,7 +678,7 @@ fn AccountHeader(data: AccountDetail) -> impl IntoView {
             {(!account.tags.is_empty()).then(|| format!(" · tags: {}", account.tags.join(", ")))}
         </p>
         <div class="cards">{counters}</div>
-        <p class="muted">
+        <p class="muted" data-testid="last-collected">
             "Last collected "
             <LocalTime at=account.last_collected_at />
             {format!(" · {} snapshots since ", grouped(data.snapshot_count as i64))}

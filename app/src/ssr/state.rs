@@ -342,11 +342,18 @@ struct TriggerState {
     request_id: std::sync::atomic::AtomicI64,
     /// How long a silent instance still counts as running a run.
     liveness: std::sync::Mutex<Option<std::time::Duration>>,
+    /// Watched accounts waiting for their own run ([`CollectTrigger::watch`]).
+    watched: std::sync::Mutex<std::collections::BTreeSet<i64>>,
+    watch_wake: Notify,
+    /// How often a watched account is collected (the collector's setting).
+    watch_every: std::sync::Mutex<Option<std::time::Duration>>,
 }
 
 impl CollectTrigger {
     /// The default of [`CollectTrigger::liveness`]: four beats of five seconds.
     pub const DEFAULT_LIVENESS: std::time::Duration = std::time::Duration::from_secs(20);
+    /// The default of [`CollectTrigger::watch_every`] (`REACH_WATCH_EVERY`).
+    pub const DEFAULT_WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
     /// Asks this instance for a run now.
     pub fn request(&self) -> CollectAnswer {
@@ -385,6 +392,36 @@ impl CollectTrigger {
 
     pub fn set_liveness(&self, liveness: std::time::Duration) {
         *lock(&self.inner.liveness) = Some(liveness);
+    }
+
+    /// Asks this instance's collector to collect one account now, if it was
+    /// not attempted within [`CollectTrigger::watch_every`]: the account
+    /// page's live count. The account's own run waits for a run under way
+    /// and, like every run, for its platform's budget.
+    pub fn watch(&self, account: i64) {
+        lock(&self.inner.watched).insert(account);
+        self.inner.watch_wake.notify_one();
+    }
+
+    /// The watched accounts asked for since the last call (the collector's side).
+    pub fn take_watched(&self) -> Vec<i64> {
+        std::mem::take(&mut *lock(&self.inner.watched))
+            .into_iter()
+            .collect()
+    }
+
+    /// Completes when an account is watched (the collector's side).
+    pub async fn watch_requested(&self) {
+        self.inner.watch_wake.notified().await;
+    }
+
+    /// The shortest time between two collections of a watched account.
+    pub fn watch_every(&self) -> std::time::Duration {
+        lock(&self.inner.watch_every).unwrap_or(Self::DEFAULT_WATCH_EVERY)
+    }
+
+    pub fn set_watch_every(&self, every: std::time::Duration) {
+        *lock(&self.inner.watch_every) = Some(every);
     }
 
     /// When the schedule starts its next run, as the collector last said.

@@ -37,6 +37,7 @@ pub async fn run(
         seed_if_empty(&db).await?;
     }
     let trigger = CollectTrigger::default();
+    trigger.set_watch_every(serve.watch_every.into());
     // One set of figures for the web side and the collector, named as
     // this instance's runs are.
     let instance = collect.instance_name();

@@ -29,6 +29,17 @@ pub struct ServeConfig {
     #[arg(long, env = "REACH_PLATFORM_INTERVALS", default_value = "", value_parser = parse_intervals)]
     pub platform_intervals: Intervals,
 
+    /// The shortest time between two collections of an account while an
+    /// admin watches its live count (the account page's "Live count"), at
+    /// least 10s. Each is a request within the platform's budget.
+    #[arg(
+        long,
+        env = "REACH_WATCH_EVERY",
+        default_value_t = app::ssr::state::CollectTrigger::DEFAULT_WATCH_EVERY.into(),
+        value_parser = parse_watch_every
+    )]
+    pub watch_every: humantime::Duration,
+
     /// Serve without collecting on a schedule (runs asked for from the
     /// dashboard or the API still happen).
     #[arg(long, env = "REACH_NO_COLLECT", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
@@ -63,6 +74,14 @@ pub(crate) fn parse_interval(value: &str) -> Result<Duration, String> {
         return Err("REACH_COLLECT_INTERVAL must be at least 10s".to_owned());
     }
     Ok(interval)
+}
+
+pub(crate) fn parse_watch_every(value: &str) -> Result<humantime::Duration, String> {
+    let every = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if every < MIN_INTERVAL {
+        return Err("REACH_WATCH_EVERY must be at least 10s".to_owned());
+    }
+    Ok(every.into())
 }
 
 /// Collection intervals per platform, as given in `REACH_PLATFORM_INTERVALS`.

@@ -579,6 +579,7 @@ async fn each_platform_is_due_on_its_own_interval(backend: Backend) {
     let due = DueBefore {
         default: later,
         platforms: [(Platform::Github, Utc::now() - chrono::Duration::hours(23))].into(),
+        account: None,
     };
     let second = engine.run(due).await.expect("a second run");
     assert_eq!(

@@ -48,3 +48,4 @@ mod search;
 mod series;
 mod upgrades;
 mod walks;
+mod watch;

@@ -200,9 +200,9 @@ async fn a_thousand_malformed_requests_get_no_5xx(backend: Backend) {
     assert_eq!(app.get("/healthz").await.status(), 200, "{statuses:?}");
     // The draw reached both the answers and the refusals (the draw is
     // fixed; its share of answers moves a little with each endpoint added:
-    // 50 of 1,000 with `/avatars/{id}`).
+    // 50 of 1,000 with `/avatars/{id}`, 39 with `/api/watch`).
     assert!(
-        statuses.get(&200).copied().unwrap_or(0) >= 40,
+        statuses.get(&200).copied().unwrap_or(0) >= 30,
         "{statuses:?}"
     );
     assert!(

@@ -372,12 +372,19 @@ fn due_filter(
         format!("CASE platform{due_time} ELSE {default} END")
     };
     let mut skip = String::new();
+    if let Some(account) = due.account {
+        let account = placeholder(backend, values, account.into());
+        skip = format!(" AND id = {account}");
+    }
     if !excluded.is_empty() {
         let list: Vec<String> = excluded
             .iter()
             .map(|p| placeholder(backend, values, p.to_value().into()))
             .collect();
-        skip = format!(" AND (platform NOT IN ({}) OR simulated)", list.join(", "));
+        skip.push_str(&format!(
+            " AND (platform NOT IN ({}) OR simulated)",
+            list.join(", ")
+        ));
     }
     format!(
         "(lease_until IS NULL OR lease_until < {expired}) \

@@ -30,6 +30,7 @@
 
 mod after_run;
 mod claims;
+mod due;
 mod heartbeat;
 mod plan;
 mod publish;
@@ -38,6 +39,7 @@ mod workers;
 
 pub use claims::ABANDONED_AFTER_BEATS;
 use claims::lease_owner;
+pub use due::DueBefore;
 pub use heartbeat::instance_name;
 use heartbeat::{AbortOnDrop, beat};
 use plan::Plan;
@@ -124,30 +126,6 @@ impl Default for EngineSettings {
             publish_every: Duration::from_secs(5),
             avatars: crate::collect::avatars::AvatarSettings::default(),
         }
-    }
-}
-
-/// Which accounts a run collects: those whose last attempt is older than
-/// their platform's due time.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DueBefore {
-    pub default: DateTime<Utc>,
-    pub platforms: HashMap<Platform, DateTime<Utc>>,
-}
-
-impl DueBefore {
-    /// Every account not attempted before `at`: a manual run uses now.
-    pub fn all(at: DateTime<Utc>) -> Self {
-        Self {
-            default: at,
-            platforms: HashMap::new(),
-        }
-    }
-}
-
-impl From<DateTime<Utc>> for DueBefore {
-    fn from(at: DateTime<Utc>) -> Self {
-        Self::all(at)
     }
 }
 

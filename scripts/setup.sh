@@ -37,7 +37,7 @@ fi
 
 if wants tools; then
   step "cargo-leptos $CARGO_LEPTOS_VERSION and wasm-bindgen CLI $WASM_BINDGEN_VERSION, built side by side" \
-    "about 6 min the first time, then nothing"
+    "about 9 min the first time, then nothing"
   leptos_pid= bindgen_pid=
   if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
     # --debug: an optimised cargo-leptos took 14 min to build here (its own

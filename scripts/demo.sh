@@ -39,15 +39,18 @@ scripts/build.sh
 
 step "Starting Reach with demo data" "the first start writes 60 demo accounts with a year of history, a few seconds"
 step_done
+# Leptos.toml's address unless LEPTOS_SITE_ADDR says otherwise; the
+# server's own "Reach is listening on …" line follows.
+address=${LEPTOS_SITE_ADDR:-$(sed -n 's/^site-addr = "\(.*\)"$/\1/p' Leptos.toml | head -n 1)}
 cat <<MSG
 
-Reach is starting at http://127.0.0.1:3000 (data in data/reach.db).
+Reach is starting at http://$address (data in data/reach.db).
 Reading is open to everyone; to add accounts or start runs, make an admin
 in another terminal (there is no default password):
 
     $target_dir/release/reach admin add yourname
 
-then sign in at http://127.0.0.1:3000/login. Ctrl-C stops Reach.
+then sign in at http://$address/login. Ctrl-C stops Reach.
 
 MSG
 export REACH_DEMO=true

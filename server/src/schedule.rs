@@ -91,31 +91,8 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
         }
         if reason == Reason::Watch {
             watch(&engine, &trigger).await;
-        }
-        let due = match (&schedule, reason, &latest) {
-            (_, Reason::Asked(since), _) => DueBefore::all(since.unwrap_or_else(Utc::now)),
-            (_, Reason::Takeover | Reason::Watch, Some(latest)) => latest.clone(),
-            (Some(schedule), _, _) => schedule.due(Utc::now()),
-            (None, _, _) => DueBefore::all(Utc::now()),
-        };
-        let wanted = match reason {
-            Reason::Asked(_) => true,
-            Reason::Schedule => schedule.is_some(),
-            // Only what is left: the takeover may have come mid-run, which
-            // collected the accounts already.
-            Reason::Takeover => {
-                (schedule.is_some() || latest.is_some())
-                    && engine.any_due(&due).await.unwrap_or(true)
-            }
-            Reason::Watch => false,
-        };
-        if wanted {
-            latest = Some(due.clone());
-            trigger.set_busy(true);
-            if let Err(error) = engine.run(due).await {
-                tracing::error!(error = format!("{error:#}"), "collection failed");
-            }
-            trigger.set_busy(false);
+        } else {
+            run_for(&engine, &schedule, reason, &mut latest, &trigger).await;
         }
         let next = schedule
             .as_ref()
@@ -134,13 +111,53 @@ pub async fn collect(engine: Arc<Engine>, schedule: Option<Schedule>, trigger: C
     let _ = beating.await;
 }
 
+/// The run a `reason` other than a watch asks for, if it wants one;
+/// `latest` keeps the due of the latest run (a takeover's).
+async fn run_for(
+    engine: &Engine,
+    schedule: &Option<Schedule>,
+    reason: Reason,
+    latest: &mut Option<DueBefore>,
+    trigger: &CollectTrigger,
+) {
+    let due = match (schedule, reason, &*latest) {
+        (_, Reason::Asked(since), _) => DueBefore::all(since.unwrap_or_else(Utc::now)),
+        (_, Reason::Takeover, Some(latest)) => latest.clone(),
+        (Some(schedule), _, _) => schedule.due(Utc::now()),
+        (None, _, _) => DueBefore::all(Utc::now()),
+    };
+    let wanted = match reason {
+        Reason::Asked(_) => true,
+        Reason::Schedule => schedule.is_some(),
+        // Only what is left: the takeover may have come mid-run, which
+        // collected the accounts already.
+        Reason::Takeover => {
+            (schedule.is_some() || latest.is_some()) && engine.any_due(&due).await.unwrap_or(true)
+        }
+        // Handled by `watch`.
+        Reason::Watch => false,
+    };
+    if wanted {
+        *latest = Some(due.clone());
+        trigger.set_busy(true);
+        if let Err(error) = engine.run(due).await {
+            tracing::error!(error = format!("{error:#}"), "collection failed");
+        }
+        trigger.set_busy(false);
+    }
+}
+
 /// One run per watched account not attempted within the watch interval
 /// (none for one collected recently: its page already shows that). Like
 /// every run, it leases the account and waits for its platform's budget.
 async fn watch(engine: &Engine, trigger: &CollectTrigger) {
     let every = chrono::Duration::from_std(trigger.watch_every()).unwrap_or_default();
     for account in trigger.take_watched() {
-        let due = DueBefore::account(account, Utc::now() - every);
+        // The database's clock, as the API's answer and the attempts judge.
+        let Ok(now) = db::clock::now(engine.db()).await else {
+            continue;
+        };
+        let due = DueBefore::account(account, now - every);
         if !engine.any_due(&due).await.unwrap_or(false) {
             continue;
         }

@@ -23,8 +23,10 @@
 //!   and its end on the next read unless they were found current during
 //!   the run.
 
+mod freshness;
 mod shared_revisions;
 
+pub use freshness::{Began, Freshness, LocalWrites};
 pub use shared_revisions::SharedRevisions;
 
 use std::sync::Mutex;
@@ -151,38 +153,63 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
 /// every write committed before it, as with a read of its own; the
 /// requests that arrive while a read is under way share the next one.
 /// Alone, a request reads once as before; under load, one query serves
-/// every request that queued during the previous one.
+/// every request that queued during the previous one. With a
+/// [`Freshness`], a read that began at most its `within` ago (and before
+/// no write of this process) answers without waiting.
 #[derive(Default)]
 pub struct SharedReads {
     /// Held for the length of one read: reads happen one after another.
     turn: tokio::sync::Mutex<()>,
     /// How many reads have begun.
     begun: AtomicU64,
-    /// The latest read: its number (in the order they began) and result.
-    latest: Mutex<(u64, Generations)>,
+    /// The latest read: its number (in the order they began), result and
+    /// start.
+    latest: Mutex<(u64, Generations, Option<Began>)>,
+    freshness: Freshness,
 }
 
 impl SharedReads {
+    /// Shared reads whose results answer later requests for `freshness`.
+    pub fn new(freshness: Freshness) -> Self {
+        Self {
+            freshness,
+            ..Self::default()
+        }
+    }
+
     pub async fn current(&self, db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
         self.share(|| current(db)).await
     }
 
     /// [`Self::current`] with the read given: `read` runs only when no read
-    /// that began after this call arrived can answer it.
+    /// that began after this call arrived (or, fresh, shortly before) can
+    /// answer it.
     pub async fn share<Read>(&self, read: impl FnOnce() -> Read) -> Result<Generations, DbErr>
     where
         Read: Future<Output = Result<Generations, DbErr>>,
     {
+        if let Some(fresh) = self.fresh() {
+            return Ok(fresh);
+        }
         let arrived = self.begun.load(AtomicOrdering::SeqCst);
         let _turn = self.turn.lock().await;
-        let (number, generations) = *self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        let (number, generations, _) = *self.latest.lock().unwrap_or_else(|e| e.into_inner());
         if number > arrived {
             return Ok(generations);
         }
+        let began = self.freshness.begin();
         let number = self.begun.fetch_add(1, AtomicOrdering::SeqCst) + 1;
         let generations = read().await?;
-        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = (number, generations);
+        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = (number, generations, Some(began));
         Ok(generations)
+    }
+
+    /// The latest read's result, if it is fresh enough to answer now.
+    fn fresh(&self) -> Option<Generations> {
+        let (_, generations, began) = *self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        began
+            .filter(|began| self.freshness.serves(*began))
+            .map(|_| generations)
     }
 }
 

@@ -32,7 +32,10 @@ pub const CHANNEL: &str = "reach:v1:live";
 /// Tells this instance's streams what changed, until the task is dropped.
 /// Reads nothing while no stream is open; the first stream to open sets
 /// the starting point (what its page was rendered from, a moment before).
-pub async fn watch(db: DatabaseConnection, live: Live, every: Duration) {
+/// A change is told `fresh_for` after it was found (the cache's
+/// `REACH_CACHE_FRESH_FOR`): the pages the browsers then ask for, from
+/// any instance, show it (`db::generations::Freshness`).
+pub async fn watch(db: DatabaseConnection, live: Live, every: Duration, fresh_for: Duration) {
     let mut before: Option<Generations> = None;
     loop {
         if live.streams() == 0 {
@@ -44,6 +47,7 @@ pub async fn watch(db: DatabaseConnection, live: Live, every: Duration) {
             Ok(now) => {
                 if let Some(change) = before.and_then(|before| changed(&before, &now)) {
                     tracing::debug!(domains = ?change.domains, "live: the data changed");
+                    tokio::time::sleep(fresh_for).await;
                     live.send(change);
                 }
                 before = Some(now);
@@ -173,7 +177,12 @@ mod tests {
         .await
         .expect("a database");
         let live = Live::default();
-        let watcher = tokio::spawn(watch(db.clone(), live.clone(), Duration::from_millis(20)));
+        let watcher = tokio::spawn(watch(
+            db.clone(),
+            live.clone(),
+            Duration::from_millis(20),
+            Duration::from_millis(100),
+        ));
         let mut stream = live.subscribe().unwrap();
         // The watcher reads its starting point once the stream is open.
         tokio::time::sleep(Duration::from_millis(100)).await;

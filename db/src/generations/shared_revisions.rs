@@ -8,6 +8,9 @@
 //!
 //! The reads run on a task of their own, so that a request given up (its
 //! client gone) does not leave the others waiting.
+//!
+//! With a [`Freshness`], what a read found answers later requests for the
+//! same accounts while it is fresh ([`super::freshness`]).
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -16,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::oneshot;
 
-use super::{AccountWrites, Revisions, revisions};
+use super::{AccountWrites, Began, Freshness, Revisions, revisions};
 
 /// Most ids one statement names (bound parameters stay few).
 const CHUNK: usize = 500;
@@ -26,9 +29,18 @@ const CHUNK: usize = 500;
 type Found = HashMap<i64, (i64, Option<AccountWrites>)>;
 type Answer = Result<Arc<Found>, String>;
 
+/// Each account's revision as the latest read that asked for it found
+/// it, what had been written then, and when that read began.
+type Recent = HashMap<i64, (i64, Option<AccountWrites>, Began)>;
+
+/// Past this many accounts, the readings no longer fresh are forgotten.
+const RECENT_KEPT: usize = 4096;
+
 #[derive(Default)]
 pub struct SharedRevisions {
     queue: Arc<Mutex<Queue>>,
+    freshness: Freshness,
+    recent: Arc<Mutex<Recent>>,
 }
 
 #[derive(Default)]
@@ -40,14 +52,35 @@ struct Queue {
 }
 
 impl SharedRevisions {
+    /// Shared reads whose results answer later requests for `freshness`.
+    pub fn new(freshness: Freshness) -> Self {
+        Self {
+            freshness,
+            ..Self::default()
+        }
+    }
+
     /// [`revisions`] of `ids`, shared with the requests that queue beside
-    /// this one.
+    /// this one, or as a fresh read found them.
     pub async fn read(&self, db: &DatabaseConnection, ids: &[i64]) -> Result<Revisions, DbErr> {
+        if let Some(fresh) = self.fresh(ids) {
+            return Ok(fresh);
+        }
         let reader = db.clone();
+        let freshness = self.freshness.clone();
+        let recent = self.recent.clone();
         let found = self
             .read_with(ids, move |ids| {
                 let db = reader.clone();
-                async move { read_all(&db, &ids).await }
+                let (freshness, recent) = (freshness.clone(), recent.clone());
+                async move {
+                    let began = freshness.begin();
+                    let found = read_all(&db, &ids).await?;
+                    if !freshness.within.is_zero() {
+                        remember(&freshness, &recent, &found, began);
+                    }
+                    Ok(found)
+                }
             })
             .await?;
         let of: Vec<Option<(i64, Option<AccountWrites>)>> =
@@ -62,6 +95,29 @@ impl SharedRevisions {
         Ok(Revisions {
             of: of.iter().map(|found| found.map(|(r, _)| r)).collect(),
             written: first,
+        })
+    }
+
+    /// The revisions of `ids` as fresh reads found them, if every one was
+    /// found, fresh, at the same state of what had been written.
+    fn fresh(&self, ids: &[i64]) -> Option<Revisions> {
+        if self.freshness.within.is_zero() {
+            return None;
+        }
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let mut written = None;
+        let mut of = Vec::with_capacity(ids.len());
+        for id in ids {
+            let &(revision, found_written, began) = recent.get(id)?;
+            if !self.freshness.serves(began) || written.is_some_and(|w| w != found_written) {
+                return None;
+            }
+            written = Some(found_written);
+            of.push(Some(revision));
+        }
+        Some(Revisions {
+            of,
+            written: written?,
         })
     }
 
@@ -131,6 +187,17 @@ impl Drop for Reading {
             queue.reading = false;
             queue.waiting.clear();
         }
+    }
+}
+
+/// Keeps what a read that began at `began` found, for the requests after it.
+fn remember(freshness: &Freshness, recent: &Mutex<Recent>, found: &Found, began: Began) {
+    let mut recent = recent.lock().unwrap_or_else(|e| e.into_inner());
+    if recent.len() > RECENT_KEPT {
+        recent.retain(|_, (.., at)| freshness.serves(*at));
+    }
+    for (id, (revision, written)) in found {
+        recent.insert(*id, (*revision, *written, began));
     }
 }
 

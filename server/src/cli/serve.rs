@@ -56,6 +56,7 @@ pub async fn run(
         .then(|| db.clone()),
         collect: collect.clone(),
         cache: cache_config.clone(),
+        local_writes: cache.local_writes(),
         instance: instance.clone(),
         metrics: metrics.clone(),
     })
@@ -83,6 +84,7 @@ pub async fn run(
         db.clone(),
         live.clone(),
         crate::live::CHECK_EVERY,
+        cache_config.cache_fresh_for.into(),
     ));
     let listening = cache_config
         .redis_url
@@ -172,6 +174,9 @@ struct CollectorSetup {
     shared_pool: Option<DatabaseConnection>,
     collect: CollectConfig,
     cache: CacheConfig,
+    /// Where the server's cache counts this process's writes: each of
+    /// the runs' publications is on the server's next read.
+    local_writes: db::generations::LocalWrites,
     instance: String,
     metrics: Metrics,
 }
@@ -224,13 +229,16 @@ impl Collector {
                             // The server migrated it before starting the collector.
                             None => database::open(&setup.database).await?,
                         };
-                        let engine = Arc::new(super::engine(
-                            db,
-                            &setup.collect,
-                            &setup.cache,
-                            setup.instance,
-                            setup.metrics,
-                        )?);
+                        let engine = Arc::new(
+                            super::engine(
+                                db,
+                                &setup.collect,
+                                &setup.cache,
+                                setup.instance,
+                                setup.metrics,
+                            )?
+                            .with_local_writes(setup.local_writes),
+                        );
                         let shared = engine.upstream().budgets_ready(REDIS_START_WAIT).await;
                         anyhow::Ok((engine, shared))
                     }

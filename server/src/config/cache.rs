@@ -39,6 +39,14 @@ pub struct CacheConfig {
     #[arg(long, env = "REACH_CACHE_STALE_FOR", default_value_t = CacheSettings::DEFAULT.stale_for.into(), global = true)]
     pub cache_stale_for: humantime::Duration,
 
+    /// How long one reading of the data's versions answers this instance's
+    /// later requests: a write made through this instance is on its next
+    /// read regardless, one made elsewhere (another instance, the command
+    /// line) on the reads that arrive this long after it; `0s`: every
+    /// request reads them.
+    #[arg(long, env = "REACH_CACHE_FRESH_FOR", default_value_t = CacheSettings::DEFAULT.fresh_for.into(), global = true)]
+    pub cache_fresh_for: humantime::Duration,
+
     /// Read everything from the database (to measure, or to rule the cache out).
     #[arg(long, env = "REACH_NO_CACHE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub no_cache: bool,
@@ -53,6 +61,7 @@ impl CacheConfig {
             capacity_bytes: self.cache_memory_mib << 20,
             disabled: self.no_cache,
             stale_for: self.cache_stale_for.into(),
+            fresh_for: self.cache_fresh_for.into(),
         }
     }
 }

@@ -43,14 +43,20 @@ const MAX_TAGGED_BODY: usize = 8 << 20;
 /// one is computed in the background (`app::ssr::cache::answers`). Innermost of the layers:
 /// access and arguments are checked before, and everything after (`ETag`,
 /// compression, headers, metrics) is the same for a kept answer as for a
-/// fresh one.
+/// fresh one. Every other method may write: after its answer, this
+/// instance's next reads see what it wrote.
 pub(crate) async fn keep_answers(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     if request.method() != Method::GET {
-        return next.run(request).await;
+        let response = next.run(request).await;
+        // Whatever it wrote has committed: the requests after it read the
+        // data's versions again (`db::generations::Freshness`), so a form's
+        // change is on the next read.
+        state.cache.local_writes().wrote();
+        return response;
     }
     let coding = Coding::preferred(request.headers());
     let mut key = match app::api::answers::answer_key(&state, request.uri()).await {

@@ -382,6 +382,9 @@ async fn two_instances_share_redis_and_see_each_others_writes() {
     )
     .await
     .expect("a write");
+    // The other instance's reading of the revisions answers for
+    // `fresh_for` after it began; the writer's own, on its next read.
+    tokio::time::sleep(CacheSettings::DEFAULT.fresh_for).await;
     let after = get(second.clone(), "/api/account?id=2").await;
     assert_eq!(after.account.latest.followers, Some(777));
     let after_first = get(first.address.clone(), "/api/account?id=2").await;

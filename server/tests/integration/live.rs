@@ -113,6 +113,7 @@ async fn redis_carries_a_collector_s_announcement_to_every_instance() {
         app.db.clone(),
         live.clone(),
         Duration::from_secs(3600),
+        Duration::ZERO,
     )));
     let _listener = AbortOnDrop(tokio::spawn(reach::live::listen(redis.url(), live.clone())));
     let mut stream = live.subscribe().unwrap();

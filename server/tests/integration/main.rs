@@ -25,6 +25,7 @@ mod digests;
 mod events;
 mod faults;
 mod federated;
+mod freshness;
 mod invalidation;
 mod kept_boards;
 mod kept_totals;

@@ -24,7 +24,11 @@
 //!   once.
 //!
 //! Either moves in the transaction of the write, so no answer computed
-//! before a write is ever served after it; the one exception is a
+//! before a write is served after it once the instance has read them
+//! again: at once after a write of its own, and at most
+//! [`CacheSettings::fresh_for`] after another process's (one reading
+//! answers the requests of that while, [`db::generations::Freshness`]).
+//! The other exception is a
 //! collection run's writes: its batches' generations move at most
 //! `EngineSettings::publish_every` (5 s) after their commit
 //! (`reach::collect::engine::publish`), and the answers kept before a
@@ -78,6 +82,12 @@ pub struct CacheSettings {
     /// than the time between runs, or an account's page, written once a
     /// run, never has an answer young enough to stand in for it.
     pub stale_for: Duration,
+    /// How long a reading of the data's versions (the generations, an
+    /// account's revision) answers later requests on this instance
+    /// ([`db::generations::Freshness`]): writes through this instance are
+    /// on the next read regardless, another process's within this. Zero:
+    /// every request reads them.
+    pub fresh_for: Duration,
 }
 
 impl CacheSettings {
@@ -90,6 +100,7 @@ impl CacheSettings {
         capacity_bytes: 64 << 20,
         disabled: false,
         stale_for: Duration::from_secs(30),
+        fresh_for: Duration::from_millis(100),
     };
 }
 
@@ -115,6 +126,9 @@ struct Inner {
     /// The accounts' revisions, read for concurrent requests together.
     revisions: generations::SharedRevisions,
     stale_for: Duration,
+    /// This process's writes, which no earlier reading of the versions
+    /// answers for.
+    local_writes: generations::LocalWrites,
     /// The keys of the answers being computed by a request now.
     computing: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The latest kept aggregate answer per request, whatever the data's
@@ -179,6 +193,10 @@ impl Cache {
         for (kind, ttl) in &settings.ttls {
             ttls[*kind as usize] = *ttl;
         }
+        let freshness = generations::Freshness {
+            within: settings.fresh_for,
+            local: generations::LocalWrites::default(),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 local: moka::future::Cache::builder()
@@ -190,9 +208,10 @@ impl Cache {
                 ttls,
                 stats: Default::default(),
                 disabled: settings.disabled,
-                generations: generations::SharedReads::default(),
-                revisions: generations::SharedRevisions::default(),
+                generations: generations::SharedReads::new(freshness.clone()),
+                revisions: generations::SharedRevisions::new(freshness.clone()),
                 stale_for: settings.stale_for,
+                local_writes: freshness.local,
                 computing: Default::default(),
                 // As long as the longest-lived answer it names, so that
                 // every answer kept is superseded by its successor.
@@ -209,6 +228,13 @@ impl Cache {
                 epoch: std::time::Instant::now(),
             }),
         })
+    }
+
+    /// Where this process's writes are counted: whatever writes outside a
+    /// request (the collector of `reach serve`) tells it after each commit
+    /// that should be on the next read.
+    pub fn local_writes(&self) -> generations::LocalWrites {
+        self.inner.local_writes.clone()
     }
 
     /// An in-process cache with default settings.

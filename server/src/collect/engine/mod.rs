@@ -224,8 +224,20 @@ impl Engine {
     /// Announces what each run publishes through Redis, so that every
     /// instance's live updates look at once (`crate::live`).
     pub fn with_announcer(mut self, announcer: crate::live::Announcer) -> Self {
-        self.unpublished = Arc::new(publish::Unpublished::announcing(announcer));
+        self.unpublished_mut().announcer = Some(announcer);
         self
+    }
+
+    /// Tells this process's read cache of each publication, so that a run
+    /// of `reach serve`'s collector is on that server's next read
+    /// (`db::generations::Freshness`).
+    pub fn with_local_writes(mut self, local: db::generations::LocalWrites) -> Self {
+        self.unpublished_mut().local = Some(local);
+        self
+    }
+
+    fn unpublished_mut(&mut self) -> &mut publish::Unpublished {
+        Arc::get_mut(&mut self.unpublished).expect("set up before the engine runs")
     }
 
     /// Where runs are counted (the server's `/metrics`); the collectors'

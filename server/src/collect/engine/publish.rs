@@ -108,7 +108,9 @@ pub(super) struct Unpublished {
     /// The counts the last committed bump published.
     published: Mutex<[u64; 4]>,
     /// Tells every instance's live updates at once (`crate::live`).
-    announcer: Option<crate::live::Announcer>,
+    pub(super) announcer: Option<crate::live::Announcer>,
+    /// This process's read cache, told of each publication.
+    pub(super) local: Option<db::generations::LocalWrites>,
 }
 
 /// Which bump publishes: the periodic one, or the run's end.
@@ -123,14 +125,6 @@ pub(super) enum Publication {
 }
 
 impl Unpublished {
-    /// Announces each bump it commits.
-    pub(super) fn announcing(announcer: crate::live::Announcer) -> Self {
-        Self {
-            announcer: Some(announcer),
-            ..Self::default()
-        }
-    }
-
     /// Records that `domains` were written by a committed transaction.
     pub(super) fn mark(&self, domains: &[Domain]) {
         for domain in domains {
@@ -156,6 +150,9 @@ impl Unpublished {
             Publication::Lagged if due.is_empty() => return Ok(()),
             Publication::Lagged => generations::publish(db, &due).await?,
             Publication::Final => generations::settle(db, &due).await?,
+        }
+        if let Some(local) = &self.local {
+            local.wrote();
         }
         if let Some(announcer) = &self.announcer {
             // The run's end settles: its runs changed even if nothing else did.

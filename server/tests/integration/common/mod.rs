@@ -38,7 +38,15 @@ pub enum Backend {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// The server's database, for the test's own reads and writes: a
+    /// write through it stands for one the server made (a form, its
+    /// collector), so it is on the server's next read, as theirs are
+    /// (`db::generations::LocalWrites`). A write from another process goes
+    /// through [`TestApp::connect`].
     pub db: DatabaseConnection,
+    /// The server's database as its collector has it: not telling the
+    /// cache of anything, which the engine does itself.
+    engine_db: DatabaseConnection,
     /// The cache of this server (the first instance).
     pub cache: Cache,
     /// Where the database is, for more instances on it.
@@ -192,10 +200,15 @@ impl TestApp {
             None => String::new(),
         };
 
+        let engine_db = db.clone();
+        let mut db = db;
+        let local_writes = cache.local_writes();
+        db.set_metric_callback(move |_| local_writes.wrote());
         TestApp {
             address,
             client: reqwest::Client::new(),
             db,
+            engine_db,
             cache,
             database_url: url,
             seeded_at,
@@ -246,8 +259,11 @@ impl TestApp {
 
     /// A collection engine whose platforms all live at `upstream` (a fake
     /// server), with short timeouts and backoff so failures are quick.
+    /// Its runs are on the server's next read, as those of `reach serve`'s
+    /// collector are.
     pub fn engine(&self, upstream: &str) -> Engine {
-        engine(self.db.clone(), upstream, |_| {})
+        engine(self.engine_db.clone(), upstream, |_| {})
+            .with_local_writes(self.cache.local_writes())
     }
 
     pub async fn get(&self, path_and_query: &str) -> reqwest::Response {
@@ -452,12 +468,17 @@ pub async fn serve_with_limits(
         db.clone(),
         live.clone(),
         Duration::from_millis(100),
+        CacheSettings::DEFAULT.fresh_for,
     ));
     // Manual runs only, as under `reach serve --no-collect`; the seeded
-    // accounts are simulated, so no platform is asked.
-    let collector = Arc::new(engine(db.clone(), "http://127.0.0.1:9", |config| {
-        config.metrics = metrics.clone();
-    }));
+    // accounts are simulated, so no platform is asked. Its runs are on
+    // the server's next read, as under `reach serve`.
+    let collector = Arc::new(
+        engine(db.clone(), "http://127.0.0.1:9", |config| {
+            config.metrics = metrics.clone();
+        })
+        .with_local_writes(cache.local_writes()),
+    );
     let app = Application::build(
         AppState {
             leptos_options: LeptosOptions::builder()

@@ -1,0 +1,134 @@
+//! How long a reading of the data's versions (the generations, an
+//! account's revision) answers the requests that come after it.
+//!
+//! Every cached answer is keyed by such a reading, and a reading is a
+//! round trip to the database: under load it was most of what a cached
+//! answer cost (a query through SQLite's connection thread, or to the
+//! PostgreSQL server on the same cores), and the requests that queued for
+//! it left the CPU idle (bench/RESULTS.md, 2026-12-04). So a reading that
+//! began at most [`Freshness::within`] ago answers a request without a
+//! round trip of its own, unless this process wrote since it began
+//! ([`LocalWrites`]): what a person does through this instance (a form, a
+//! collection run it made) is on the next read, and what another process
+//! wrote (another instance, the command line) is on every read that
+//! arrives more than `within` after its commit. Zero: every request reads
+//! (as with a read of its own).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The writes this process made, counted once each has committed: a
+/// reading that began before the latest one answers nothing after it.
+#[derive(Clone, Debug, Default)]
+pub struct LocalWrites(Arc<AtomicU64>);
+
+impl LocalWrites {
+    /// Records a committed write (call it after the commit: a reading that
+    /// began before it is then never reused).
+    pub fn wrote(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn count(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// When a reading may answer later requests.
+#[derive(Clone, Debug, Default)]
+pub struct Freshness {
+    /// How long after it began a reading answers later requests; zero:
+    /// never.
+    pub within: Duration,
+    /// This process's writes.
+    pub local: LocalWrites,
+}
+
+/// When a reading began, for [`Freshness::serves`].
+#[derive(Clone, Copy, Debug)]
+pub struct Began {
+    at: Instant,
+    /// [`LocalWrites`] counted before it began.
+    local: u64,
+}
+
+impl Freshness {
+    /// Notes the moment a reading begins (before its query is sent).
+    pub fn begin(&self) -> Began {
+        Began {
+            local: self.local.count(),
+            at: Instant::now(),
+        }
+    }
+
+    /// Whether a reading that began at `began` answers a request arriving
+    /// now: it began at most `within` ago, and this process has written
+    /// nothing since.
+    pub fn serves(&self, began: Began) -> bool {
+        !self.within.is_zero()
+            && began.local == self.local.count()
+            && began.at.elapsed() <= self.within
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reading_serves_within_its_time_until_this_process_writes() {
+        let fresh = Freshness {
+            within: Duration::from_secs(3600),
+            local: LocalWrites::default(),
+        };
+        let began = fresh.begin();
+        assert!(fresh.serves(began));
+        fresh.local.wrote();
+        assert!(!fresh.serves(began), "a local write is on the next read");
+        assert!(fresh.serves(fresh.begin()));
+    }
+
+    #[tokio::test]
+    async fn shared_reads_read_again_only_when_stale_or_after_a_local_write() {
+        use std::sync::atomic::AtomicI64;
+
+        use super::super::{Domain, Generations, SharedReads};
+
+        let fresh = Freshness {
+            within: Duration::from_secs(3600),
+            local: LocalWrites::default(),
+        };
+        let reads = SharedReads::new(fresh.clone());
+        let count = AtomicI64::new(0);
+        let read = || async {
+            let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+            let mut generations = Generations::default();
+            generations.domains[Domain::Accounts as usize] = n;
+            Ok(generations)
+        };
+        let accounts = |g: Generations| g.of(Domain::Accounts);
+        assert_eq!(accounts(reads.share(read).await.unwrap()), 1);
+        assert_eq!(accounts(reads.share(read).await.unwrap()), 1, "fresh");
+        fresh.local.wrote();
+        assert_eq!(accounts(reads.share(read).await.unwrap()), 2);
+        assert_eq!(accounts(reads.share(read).await.unwrap()), 2);
+
+        let every_time = SharedReads::default();
+        assert_eq!(accounts(every_time.share(read).await.unwrap()), 3);
+        assert_eq!(accounts(every_time.share(read).await.unwrap()), 4);
+    }
+
+    #[test]
+    fn zero_or_past_its_time_a_reading_serves_nothing_after_it() {
+        let never = Freshness::default();
+        assert!(!never.serves(never.begin()));
+        let brief = Freshness {
+            within: Duration::from_millis(1),
+            local: LocalWrites::default(),
+        };
+        let began = brief.begin();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!brief.serves(began));
+    }
+}

@@ -181,6 +181,11 @@ impl SharedReads {
         self.share(|| current(db)).await
     }
 
+    /// Where this process's writes are counted, which its readings heed.
+    pub fn local_writes(&self) -> LocalWrites {
+        self.freshness.local.clone()
+    }
+
     /// [`Self::current`] with the read given: `read` runs only when no read
     /// that began after this call arrived (or, fresh, shortly before) can
     /// answer it.

@@ -24,11 +24,9 @@
 //!   once.
 //!
 //! Either moves in the transaction of the write, so no answer computed
-//! before a write is served after it once the instance has read them
-//! again: at once after a write of its own, and at most
-//! [`CacheSettings::fresh_for`] after another process's (one reading
-//! answers the requests of that while, [`db::generations::Freshness`]).
-//! The other exception is a
+//! before a write is served after the instance read them again: at once
+//! after its own write, [`CacheSettings::fresh_for`] after another
+//! process's ([`db::generations::Freshness`]). The other exception is a
 //! collection run's writes: its batches' generations move at most
 //! `EngineSettings::publish_every` (5 s) after their commit
 //! (`reach::collect::engine::publish`), and the answers kept before a
@@ -82,11 +80,8 @@ pub struct CacheSettings {
     /// than the time between runs, or an account's page, written once a
     /// run, never has an answer young enough to stand in for it.
     pub stale_for: Duration,
-    /// How long a reading of the data's versions (the generations, an
-    /// account's revision) answers later requests on this instance
-    /// ([`db::generations::Freshness`]): writes through this instance are
-    /// on the next read regardless, another process's within this. Zero:
-    /// every request reads them.
+    /// How long a reading of the data's versions answers this instance's
+    /// later requests ([`db::generations::Freshness`]); zero: never.
     pub fresh_for: Duration,
 }
 
@@ -126,9 +121,6 @@ struct Inner {
     /// The accounts' revisions, read for concurrent requests together.
     revisions: generations::SharedRevisions,
     stale_for: Duration,
-    /// This process's writes, which no earlier reading of the versions
-    /// answers for.
-    local_writes: generations::LocalWrites,
     /// The keys of the answers being computed by a request now.
     computing: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The latest kept aggregate answer per request, whatever the data's
@@ -195,7 +187,7 @@ impl Cache {
         }
         let freshness = generations::Freshness {
             within: settings.fresh_for,
-            local: generations::LocalWrites::default(),
+            ..Default::default()
         };
         Ok(Self {
             inner: Arc::new(Inner {
@@ -209,9 +201,8 @@ impl Cache {
                 stats: Default::default(),
                 disabled: settings.disabled,
                 generations: generations::SharedReads::new(freshness.clone()),
-                revisions: generations::SharedRevisions::new(freshness.clone()),
+                revisions: generations::SharedRevisions::new(freshness),
                 stale_for: settings.stale_for,
-                local_writes: freshness.local,
                 computing: Default::default(),
                 // As long as the longest-lived answer it names, so that
                 // every answer kept is superseded by its successor.
@@ -230,11 +221,9 @@ impl Cache {
         })
     }
 
-    /// Where this process's writes are counted: whatever writes outside a
-    /// request (the collector of `reach serve`) tells it after each commit
-    /// that should be on the next read.
+    /// Where this process's writes are counted.
     pub fn local_writes(&self) -> generations::LocalWrites {
-        self.inner.local_writes.clone()
+        self.inner.generations.local_writes()
     }
 
     /// An in-process cache with default settings.

@@ -47,6 +47,13 @@ async fn name_on_page(app: &TestApp, id: i64) -> Option<String> {
     detail.account.display_name
 }
 
+/// The list and the account's page both show [`rename_elsewhere`]'s name.
+async fn shows_the_rename(app: &TestApp, id: i64) {
+    let renamed = Some("Renamed elsewhere");
+    assert_eq!(name_in_list(app, id).await.as_deref(), renamed);
+    assert_eq!(name_on_page(app, id).await.as_deref(), renamed);
+}
+
 /// With the default, a write made elsewhere is on every read that arrives
 /// `fresh_for` after it (the bound); with a long `fresh_for`, the reads
 /// before then may show the data before it (the reading is reused).
@@ -57,14 +64,7 @@ async fn another_process_s_write_is_on_the_reads_fresh_for_after_it(backend: Bac
     name_on_page(&app, id).await;
     rename_elsewhere(&app, id, "Renamed elsewhere").await;
     tokio::time::sleep(CacheSettings::DEFAULT.fresh_for + Duration::from_millis(20)).await;
-    assert_eq!(
-        name_in_list(&app, id).await.as_deref(),
-        Some("Renamed elsewhere")
-    );
-    assert_eq!(
-        name_on_page(&app, id).await.as_deref(),
-        Some("Renamed elsewhere")
-    );
+    shows_the_rename(&app, id).await;
 
     let long = CacheSettings {
         fresh_for: Duration::from_secs(3600),
@@ -130,12 +130,5 @@ async fn a_reading_is_not_reused_once_fresh_for_is_zero(backend: Backend) {
     name_in_list(&app, id).await;
     name_on_page(&app, id).await;
     rename_elsewhere(&app, id, "Renamed elsewhere").await;
-    assert_eq!(
-        name_in_list(&app, id).await.as_deref(),
-        Some("Renamed elsewhere")
-    );
-    assert_eq!(
-        name_on_page(&app, id).await.as_deref(),
-        Some("Renamed elsewhere")
-    );
+    shows_the_rename(&app, id).await;
 }

@@ -26,7 +26,8 @@
 mod freshness;
 mod shared_revisions;
 
-pub use freshness::{Began, Freshness, LocalWrites};
+use freshness::Began;
+pub use freshness::{Freshness, LocalWrites};
 pub use shared_revisions::SharedRevisions;
 
 use std::sync::Mutex;

@@ -47,7 +47,7 @@ pub struct Freshness {
 
 /// When a reading began, for [`Freshness::serves`].
 #[derive(Clone, Copy, Debug)]
-pub struct Began {
+pub(crate) struct Began {
     at: Instant,
     /// [`LocalWrites`] counted before it began.
     local: u64,
@@ -55,7 +55,7 @@ pub struct Began {
 
 impl Freshness {
     /// Notes the moment a reading begins (before its query is sent).
-    pub fn begin(&self) -> Began {
+    pub(crate) fn begin(&self) -> Began {
         Began {
             local: self.local.count(),
             at: Instant::now(),
@@ -65,7 +65,7 @@ impl Freshness {
     /// Whether a reading that began at `began` answers a request arriving
     /// now: it began at most `within` ago, and this process has written
     /// nothing since.
-    pub fn serves(&self, began: Began) -> bool {
+    pub(crate) fn serves(&self, began: Began) -> bool {
         !self.within.is_zero()
             && began.local == self.local.count()
             && began.at.elapsed() <= self.within

@@ -9,13 +9,16 @@
 //                        [--seed-only]   (only the data sets, seeded if missing)
 //   node bench/bench.mjs --load [--main 10000] [--clients 200]
 //                        [--load-duration 60] [--rounds 3] [--output FILE]
+//                        [--writes-elsewhere]
 //
 // --load runs only the load under writes: a mixed read workload from many
 // clients at saturation, idle and then while collection runs write one
 // snapshot per account back to back; then at a fixed rate while idle
 // windows and whole runs alternate (--rounds of them at least); its
 // figures go in a block of their own in the output (kept when the rest is
-// regenerated). It fails on any error.
+// regenerated). It fails on any error. With --writes-elsewhere the runs
+// write another copy of the data set: the server has nothing to compute
+// again, and what is left is what sharing the machine with a run costs.
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -53,6 +56,7 @@ function parseOptions(argv) {
     clients: 200,
     loadDuration: 60,
     rounds: 3,
+    writesElsewhere: false,
     output: path.join(root, 'bench/RESULTS.md'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -70,6 +74,7 @@ function parseOptions(argv) {
       case '--clients': options.clients = Number(value()); break;
       case '--load-duration': options.loadDuration = Number(value()); break;
       case '--rounds': options.rounds = Number(value()); break;
+      case '--writes-elsewhere': options.writesElsewhere = true; break;
       case '--output': options.output = path.resolve(value()); break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
@@ -569,6 +574,10 @@ async function loadUnderWrites() {
   const size = options.main;
   const set = await dataSet(size);
   const { url, remove } = copyOf(set, size, 'load');
+  // Where the runs write: the server's own data, or (--writes-elsewhere)
+  // a copy of its own that the server never reads.
+  const elsewhere = options.writesElsewhere ? copyOf(set, size, 'elsewhere') : null;
+  const written = elsewhere ? elsewhere.url : url;
   const mix = mixedPaths(size, path.join(dataDir, 'load-paths.txt'));
   const load = { connections: options.clients, threads: 2, paths: mix.file, duration: options.loadDuration };
   const server = await startServer(url, { cache: true });
@@ -590,20 +599,24 @@ async function loadUnderWrites() {
     let writing = true;
     const runs = [];
     const collections = (async () => {
-      while (writing) runs.push(await collectOnce(url));
+      while (writing) runs.push(await collectOnce(written));
     })();
     const during = await wrkInBackground(server.base, load);
     writing = false;
     await collections;
     log(`load: ${rate} requests/s at a fixed rate, idle and writing in turn`);
-    const fixed = await fixedRateAlternating(urls, rate, url, server.base, runs);
+    const fixed = await fixedRateAlternating(urls, rate, written, server.base, runs);
     const all = runs.length + fixed.fixedRuns.length;
-    const recent = await getJson(`${server.base}/api/runs?per_page=${Math.min(100, Math.max(1, all))}`);
-    const written = recent.items.slice(0, all).reduce((sum, run) => sum + run.accounts_ok, 0);
-    return { size, idle, during, ...fixed, runs, written, postgres: options.postgres };
+    // The runs as recorded where they wrote.
+    const reader = elsewhere ? await startServer(written, { cache: false }) : server;
+    const recent = await getJson(`${reader.base}/api/runs?per_page=${Math.min(100, Math.max(1, all))}`);
+    if (elsewhere) await stopServer(reader);
+    const snapshots = recent.items.slice(0, all).reduce((sum, run) => sum + run.accounts_ok, 0);
+    return { size, idle, during, ...fixed, runs, written: snapshots, postgres: options.postgres };
   } finally {
     await stopServer(server);
     remove();
+    elsewhere?.remove();
   }
 }
 
@@ -621,7 +634,7 @@ function loadReport(result) {
     '',
     '## Load under writes',
     '',
-    `\`bench/bench.mjs --load --main ${result.size} --clients ${options.clients} --load-duration ${options.loadDuration} --rounds ${options.rounds}\`${result.postgres ? ' --postgres' : ''}, ${new Date().toISOString().slice(0, 10)}, ${machine()}. At saturation: ${options.clients} connections (wrk, 2 threads) on the mixed workload of a cached server over ${result.size.toLocaleString('en-US')} accounts for ${options.loadDuration} s: first idle, then while \`reach collect\` runs back to back on the same database, each writing a snapshot of every account at ${process.env.REACH_COLLECT_NICE ? `\`REACH_COLLECT_NICE=${process.env.REACH_COLLECT_NICE}\`` : 'the default CPU priority of collection (`REACH_COLLECT_NICE`)'} (${result.runs.length} runs, ${(result.runs.reduce((a, b) => a + b, 0) / Math.max(1, result.runs.length) / 1000).toFixed(2)} s a run on average; ${result.written.toLocaleString('en-US')} snapshots written by these runs and the fixed-rate ones). The per-address API rate limit is off (\`REACH_API_RATE_LIMIT=0\`): every connection comes from one address.`,
+    `\`bench/bench.mjs --load --main ${result.size} --clients ${options.clients} --load-duration ${options.loadDuration} --rounds ${options.rounds}${result.postgres ? ' --postgres' : ''}${options.writesElsewhere ? ' --writes-elsewhere' : ''}\`, ${new Date().toISOString().slice(0, 10)}, ${machine()}. At saturation: ${options.clients} connections (wrk, 2 threads) on the mixed workload of a cached server over ${result.size.toLocaleString('en-US')} accounts for ${options.loadDuration} s: first idle, then while \`reach collect\` runs back to back on ${options.writesElsewhere ? 'another copy of the data set, which the server never reads (\`--writes-elsewhere\`: nothing for it to compute again; what is left is sharing the machine with a run)' : 'the same database'}, each writing a snapshot of every account at ${process.env.REACH_COLLECT_NICE ? `\`REACH_COLLECT_NICE=${process.env.REACH_COLLECT_NICE}\`` : 'the default CPU priority of collection (`REACH_COLLECT_NICE`)'} (${result.runs.length} runs, ${(result.runs.reduce((a, b) => a + b, 0) / Math.max(1, result.runs.length) / 1000).toFixed(2)} s a run on average; ${result.written.toLocaleString('en-US')} snapshots written by these runs and the fixed-rate ones). The per-address API rate limit is off (\`REACH_API_RATE_LIMIT=0\`): every connection comes from one address.`,
     '',
     `At a fixed rate: oha (\`-q ${result.fixedIdle.rate}\`, a quarter of the idle saturation throughput below, with latency correction: a request's time runs from when it was due) on the same mix for ${seconds(result.fixedIdle.seconds + result.fixedDuring.seconds)} s, while idle windows of ${seconds(options.loadDuration / options.rounds)} s and whole collection runs alternate (${result.fixedRuns.length} runs, ${(result.fixedRuns.reduce((a, b) => a + b, 0) / Math.max(1, result.fixedRuns.length) / 1000).toFixed(2)} s a run on average), so that what else the shared machine does at a given moment weighs on both sides alike. oha records every request (\`--db-url\`); each counts on the side its due time fell on: while writing from a run's start until ${SETTLE_MS / 1000} s after its end (the answers the run made stale computed again meanwhile), idle otherwise (${seconds(result.fixedIdle.seconds)} s idle, ${seconds(result.fixedDuring.seconds)} s writing). On two cores the server, the collector and the load generator share the CPU: at saturation a writer must slow the readers down, at a rate the server keeps up with it need not.`,
     '',

@@ -43,8 +43,9 @@ const MAX_TAGGED_BODY: usize = 8 << 20;
 /// one is computed in the background (`app::ssr::cache::answers`). Innermost of the layers:
 /// access and arguments are checked before, and everything after (`ETag`,
 /// compression, headers, metrics) is the same for a kept answer as for a
-/// fresh one. Every other method may write: after its answer, this
-/// instance's next reads see what it wrote.
+/// fresh one. Every other method may write: after its answer (unless it
+/// was refused before any handler ran), this instance's next reads see
+/// what it wrote.
 pub(crate) async fn keep_answers(
     State(state): State<AppState>,
     request: Request,
@@ -54,8 +55,13 @@ pub(crate) async fn keep_answers(
         let response = next.run(request).await;
         // Whatever it wrote has committed: the requests after it read the
         // data's versions again (`db::generations::Freshness`), so a form's
-        // change is on the next read.
-        state.cache.local_writes().wrote();
+        // change is on the next read. A request refused before any handler
+        // could write (not signed in, not allowed, a method or a size
+        // refused, over its rate) wrote nothing: a stream of them leaves
+        // the reading standing.
+        if !refused_unwritten(response.status()) {
+            state.cache.local_writes().wrote();
+        }
         return response;
     }
     let coding = Coding::preferred(request.headers());
@@ -97,6 +103,21 @@ pub(crate) async fn keep_answers(
             }
         }
     }
+}
+
+/// Whether `status` refuses a request before anything it asked for could
+/// be written: access (401, 403), the method (405), the body's size (413)
+/// or the rate (429). Every other answer, a handler's own 4xx included,
+/// counts as a write.
+fn refused_unwritten(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::TOO_MANY_REQUESTS
+    )
 }
 
 /// What the server function answered.

@@ -18,6 +18,7 @@ on_both_backends!(
     another_process_s_write_is_on_the_reads_fresh_for_after_it,
     this_instance_s_writes_are_on_its_next_read,
     a_reading_is_not_reused_once_fresh_for_is_zero,
+    a_refused_request_writes_nothing_and_keeps_the_reading,
 );
 
 /// Renames account `id` from another pool (another process, as the
@@ -131,4 +132,30 @@ async fn a_reading_is_not_reused_once_fresh_for_is_zero(backend: Backend) {
     name_on_page(&app, id).await;
     rename_elsewhere(&app, id, "Renamed elsewhere").await;
     shows_the_rename(&app, id).await;
+}
+
+/// A request refused before any handler ran (here an anonymous edit,
+/// 401) is not a write of this instance: the reading of the versions
+/// stands, so a stream of them does not make every read go to the
+/// database. A refused write elsewhere is not on the reads before
+/// `fresh_for`, as any other process's write.
+async fn a_refused_request_writes_nothing_and_keeps_the_reading(backend: Backend) {
+    let long = CacheSettings {
+        fresh_for: Duration::from_secs(3600),
+        ..CacheSettings::default()
+    };
+    let app = TestApp::with_cache(backend, long).await;
+    let id = app.largest_account().await.id;
+    let listed = name_in_list(&app, id).await;
+    rename_elsewhere(&app, id, "Renamed elsewhere").await;
+    let refused = app
+        .client
+        .post(format!("{}/api/accounts/update", app.address))
+        .header("accept", "application/json")
+        .form(&[("id", id.to_string()), ("tags", "edited".to_owned())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(name_in_list(&app, id).await, listed);
 }

@@ -577,7 +577,7 @@ async function loadUnderWrites() {
   // Where the runs write: the server's own data, or (--writes-elsewhere)
   // a copy of its own that the server never reads.
   const elsewhere = options.writesElsewhere ? copyOf(set, size, 'elsewhere') : null;
-  const written = elsewhere ? elsewhere.url : url;
+  const writesTo = elsewhere ? elsewhere.url : url;
   const mix = mixedPaths(size, path.join(dataDir, 'load-paths.txt'));
   const load = { connections: options.clients, threads: 2, paths: mix.file, duration: options.loadDuration };
   const server = await startServer(url, { cache: true });
@@ -599,16 +599,16 @@ async function loadUnderWrites() {
     let writing = true;
     const runs = [];
     const collections = (async () => {
-      while (writing) runs.push(await collectOnce(written));
+      while (writing) runs.push(await collectOnce(writesTo));
     })();
     const during = await wrkInBackground(server.base, load);
     writing = false;
     await collections;
     log(`load: ${rate} requests/s at a fixed rate, idle and writing in turn`);
-    const fixed = await fixedRateAlternating(urls, rate, written, server.base, runs);
+    const fixed = await fixedRateAlternating(urls, rate, writesTo, server.base, runs);
     const all = runs.length + fixed.fixedRuns.length;
     // The runs as recorded where they wrote.
-    const reader = elsewhere ? await startServer(written, { cache: false }) : server;
+    const reader = elsewhere ? await startServer(writesTo, { cache: false }) : server;
     const recent = await getJson(`${reader.base}/api/runs?per_page=${Math.min(100, Math.max(1, all))}`);
     if (elsewhere) await stopServer(reader);
     const snapshots = recent.items.slice(0, all).reduce((sum, run) => sum + run.accounts_ok, 0);

@@ -37,6 +37,18 @@ async fn rename_elsewhere(app: &TestApp, id: i64, name: &str) {
         .unwrap();
 }
 
+/// The app with `fresh_for` as its `REACH_CACHE_FRESH_FOR`.
+async fn fresh_for(backend: Backend, fresh_for: Duration) -> TestApp {
+    let settings = CacheSettings {
+        fresh_for,
+        ..CacheSettings::default()
+    };
+    TestApp::with_cache(backend, settings).await
+}
+
+/// An hour: a reading of the versions answers every request of a test.
+const AN_HOUR: Duration = Duration::from_secs(3600);
+
 async fn name_in_list(app: &TestApp, id: i64) -> Option<String> {
     let page: Page<AccountRow> = app.get_json("/api/accounts?per_page=100").await;
     let row = page.items.into_iter().find(|row| row.id == id).unwrap();
@@ -67,11 +79,7 @@ async fn another_process_s_write_is_on_the_reads_fresh_for_after_it(backend: Bac
     tokio::time::sleep(CacheSettings::DEFAULT.fresh_for + Duration::from_millis(20)).await;
     shows_the_rename(&app, id).await;
 
-    let long = CacheSettings {
-        fresh_for: Duration::from_secs(3600),
-        ..CacheSettings::default()
-    };
-    let app = TestApp::with_cache(backend, long).await;
+    let app = fresh_for(backend, AN_HOUR).await;
     let id = app.largest_account().await.id;
     let listed = name_in_list(&app, id).await;
     let shown = name_on_page(&app, id).await;
@@ -84,11 +92,7 @@ async fn another_process_s_write_is_on_the_reads_fresh_for_after_it(backend: Bac
 /// However long `fresh_for` is, what this instance writes (a form, its
 /// collector's run) is on its next read.
 async fn this_instance_s_writes_are_on_its_next_read(backend: Backend) {
-    let long = CacheSettings {
-        fresh_for: Duration::from_secs(3600),
-        ..CacheSettings::default()
-    };
-    let app = TestApp::with_cache(backend, long).await;
+    let app = fresh_for(backend, AN_HOUR).await;
     let token = app.admin_token().await;
     let id = app.largest_account().await.id;
     name_in_list(&app, id).await;
@@ -122,11 +126,7 @@ async fn this_instance_s_writes_are_on_its_next_read(backend: Backend) {
 /// `REACH_CACHE_FRESH_FOR=0s`: every request reads the versions, so a write
 /// made elsewhere is on the very next read.
 async fn a_reading_is_not_reused_once_fresh_for_is_zero(backend: Backend) {
-    let every_time = CacheSettings {
-        fresh_for: Duration::ZERO,
-        ..CacheSettings::default()
-    };
-    let app = TestApp::with_cache(backend, every_time).await;
+    let app = fresh_for(backend, Duration::ZERO).await;
     let id = app.largest_account().await.id;
     name_in_list(&app, id).await;
     name_on_page(&app, id).await;
@@ -140,11 +140,7 @@ async fn a_reading_is_not_reused_once_fresh_for_is_zero(backend: Backend) {
 /// database. A refused write elsewhere is not on the reads before
 /// `fresh_for`, as any other process's write.
 async fn a_refused_request_writes_nothing_and_keeps_the_reading(backend: Backend) {
-    let long = CacheSettings {
-        fresh_for: Duration::from_secs(3600),
-        ..CacheSettings::default()
-    };
-    let app = TestApp::with_cache(backend, long).await;
+    let app = fresh_for(backend, AN_HOUR).await;
     let id = app.largest_account().await.id;
     let listed = name_in_list(&app, id).await;
     rename_elsewhere(&app, id, "Renamed elsewhere").await;

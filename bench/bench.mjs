@@ -454,11 +454,11 @@ function copyOf(set, size, label) {
   };
 }
 
-/** `reach collect` on `url`: its wall time and the run it recorded. */
-async function collectOnce(url) {
+/** `reach collect` on `url` (`env` added): its wall time and the run it recorded. */
+async function collectOnce(url, env = {}) {
   const started = Date.now();
   const collect = spawn(reach, ['collect'], {
-    env: { ...process.env, DATABASE_URL: url, RUST_LOG: 'warn' },
+    env: { ...process.env, DATABASE_URL: url, RUST_LOG: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -468,16 +468,18 @@ async function collectOnce(url) {
 
 /**
  * A collection run of every account on a copy of the data set: first alone
- * (what the writing costs Reach, the target's figure), then on a fresh copy
- * beside reads measured before and during it. Beside reads the collector
- * runs at its lower CPU priority (`REACH_COLLECT_NICE`), so that run is
- * slower by design: it yields to the readers.
+ * and without rests (`REACH_COLLECT_DUTY=100`: what the writing costs
+ * Reach, the target's figure), then on a fresh copy beside reads measured
+ * before and during it. Beside reads the collector runs as configured: at
+ * its lower CPU priority (`REACH_COLLECT_NICE`), resting between its
+ * batches (`REACH_COLLECT_DUTY`), so that run is slower by design: it
+ * yields to the readers.
  */
 async function writeBenchmark(set, size, mixFile) {
   const alone = copyOf(set, size, 'write');
   let solo;
   try {
-    const wall = await collectOnce(alone.url);
+    const wall = await collectOnce(alone.url, { REACH_COLLECT_DUTY: '100' });
     const server = await startServer(alone.url, { cache: false });
     try {
       solo = { wall, run: (await getJson(`${server.base}/api/runs?per_page=1`)).items[0] };
@@ -634,7 +636,7 @@ function loadReport(result) {
     '',
     '## Load under writes',
     '',
-    `\`bench/bench.mjs --load --main ${result.size} --clients ${options.clients} --load-duration ${options.loadDuration} --rounds ${options.rounds}${result.postgres ? ' --postgres' : ''}${options.writesElsewhere ? ' --writes-elsewhere' : ''}\`, ${new Date().toISOString().slice(0, 10)}, ${machine()}. At saturation: ${options.clients} connections (wrk, 2 threads) on the mixed workload of a cached server over ${result.size.toLocaleString('en-US')} accounts for ${options.loadDuration} s: first idle, then while \`reach collect\` runs back to back on ${options.writesElsewhere ? 'another copy of the data set, which the server never reads (\`--writes-elsewhere\`: nothing for it to compute again; what is left is sharing the machine with a run)' : 'the same database'}, each writing a snapshot of every account at ${process.env.REACH_COLLECT_NICE ? `\`REACH_COLLECT_NICE=${process.env.REACH_COLLECT_NICE}\`` : 'the default CPU priority of collection (`REACH_COLLECT_NICE`)'} (${result.runs.length} runs, ${(result.runs.reduce((a, b) => a + b, 0) / Math.max(1, result.runs.length) / 1000).toFixed(2)} s a run on average; ${result.written.toLocaleString('en-US')} snapshots written by these runs and the fixed-rate ones). The per-address API rate limit is off (\`REACH_API_RATE_LIMIT=0\`): every connection comes from one address.`,
+    `\`bench/bench.mjs --load --main ${result.size} --clients ${options.clients} --load-duration ${options.loadDuration} --rounds ${options.rounds}${result.postgres ? ' --postgres' : ''}${options.writesElsewhere ? ' --writes-elsewhere' : ''}\`, ${new Date().toISOString().slice(0, 10)}, ${machine()}. At saturation: ${options.clients} connections (wrk, 2 threads) on the mixed workload of a cached server over ${result.size.toLocaleString('en-US')} accounts for ${options.loadDuration} s: first idle, then while \`reach collect\` runs back to back on ${options.writesElsewhere ? 'another copy of the data set, which the server never reads (\`--writes-elsewhere\`: nothing for it to compute again; what is left is sharing the machine with a run)' : 'the same database'}, each writing a snapshot of every account at ${process.env.REACH_COLLECT_NICE ? `\`REACH_COLLECT_NICE=${process.env.REACH_COLLECT_NICE}\`` : 'the default CPU priority of collection (`REACH_COLLECT_NICE`)'} and ${process.env.REACH_COLLECT_DUTY ? `\`REACH_COLLECT_DUTY=${process.env.REACH_COLLECT_DUTY}\`` : 'the default duty of its database work (`REACH_COLLECT_DUTY`: it rests as long as each batch took)'} (${result.runs.length} runs, ${(result.runs.reduce((a, b) => a + b, 0) / Math.max(1, result.runs.length) / 1000).toFixed(2)} s a run on average; ${result.written.toLocaleString('en-US')} snapshots written by these runs and the fixed-rate ones). The per-address API rate limit is off (\`REACH_API_RATE_LIMIT=0\`): every connection comes from one address.`,
     '',
     `At a fixed rate: oha (\`-q ${result.fixedIdle.rate}\`, a quarter of the idle saturation throughput below, with latency correction: a request's time runs from when it was due) on the same mix for ${seconds(result.fixedIdle.seconds + result.fixedDuring.seconds)} s, while idle windows of ${seconds(options.loadDuration / options.rounds)} s and whole collection runs alternate (${result.fixedRuns.length} runs, ${(result.fixedRuns.reduce((a, b) => a + b, 0) / Math.max(1, result.fixedRuns.length) / 1000).toFixed(2)} s a run on average), so that what else the shared machine does at a given moment weighs on both sides alike. oha records every request (\`--db-url\`); each counts on the side its due time fell on: while writing from a run's start until ${SETTLE_MS / 1000} s after its end (the answers the run made stale computed again meanwhile), idle otherwise (${seconds(result.fixedIdle.seconds)} s idle, ${seconds(result.fixedDuring.seconds)} s writing). On two cores the server, the collector and the load generator share the CPU: at saturation a writer must slow the readers down, at a rate the server keeps up with it need not.`,
     '',
@@ -834,7 +836,7 @@ function report(results) {
   w();
   w(`## Writes: a collection run of ${main.toLocaleString('en-US')} accounts, ${database}`);
   w();
-  w('`reach collect` on a copy of the data set: every account is due, and every account is simulated, so the run measures Reach\'s own work (claiming, the writer\'s batched transactions: snapshot, latest counters and changes, run result) and not a platform. First alone on the machine; then on a fresh copy while the mixed workload reads (uncached, 4 connections), where the collector runs at its lower CPU priority (`REACH_COLLECT_NICE`) and so yields the CPU to the readers.');
+  w('`reach collect` on a copy of the data set: every account is due, and every account is simulated, so the run measures Reach\'s own work (claiming, the writer\'s batched transactions: snapshot, latest counters and changes, run result) and not a platform. First alone on the machine and without rests (`REACH_COLLECT_DUTY=100`); then on a fresh copy while the mixed workload reads (uncached, 4 connections), where the collector runs as configured: at its lower CPU priority (`REACH_COLLECT_NICE`) and resting between its batches (`REACH_COLLECT_DUTY`), so it yields the CPU to the readers.');
   w();
   w(`- alone: ${writes.solo.run.accounts_ok.toLocaleString('en-US')} accounts stored in **${(writes.solo.run.duration_ms / 1000).toFixed(2)} s** (the run's own duration); the command took ${(writes.solo.wall / 1000).toFixed(2)} s from start to exit (start-up, and after the run: event detection, the kept leaderboards, compaction)`);
   w(`- beside reads: ${writes.run.accounts_ok.toLocaleString('en-US')} accounts stored in ${(writes.run.duration_ms / 1000).toFixed(2)} s; the command took ${(writes.wall / 1000).toFixed(2)} s`);

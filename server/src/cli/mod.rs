@@ -129,6 +129,7 @@ pub fn engine(
             workers: config.workers as usize,
             heartbeat: config.run_heartbeat.into(),
             publish_every: config.publish_lag.into(),
+            duty: config.duty,
             instance,
             ..EngineSettings::default()
         },

@@ -118,6 +118,24 @@ pub struct CollectConfig {
         global = true
     )]
     pub nice: u8,
+
+    /// The share of a run's time its database work (claiming accounts,
+    /// storing results) may take, in percent: after each chunk and batch it
+    /// rests in proportion, so that at 50 its writing keeps at most half a
+    /// core and the readers have the processor the rest of the time. 100
+    /// never rests. Runs that wait on the platforms barely rest; runs the
+    /// database keeps busy (thousands of demo accounts) take longer.
+    #[arg(
+        long = "collect-duty",
+        env = "REACH_COLLECT_DUTY",
+        default_value_t = EngineSettings::default().duty,
+        value_parser = clap::value_parser!(u8).range(
+            i64::from(*crate::collect::engine::DUTY_RANGE.start())
+                ..=i64::from(*crate::collect::engine::DUTY_RANGE.end())
+        ),
+        global = true
+    )]
+    pub duty: u8,
 }
 
 impl CollectConfig {

@@ -801,6 +801,12 @@ async fn prometheus_scrapes_the_same_figures(backend: Backend) {
         1.0
     );
     assert!(sample(&text, r#"reach_collection_accounts_total{outcome="ok"}"#) >= 1.0);
+    // The run's database work rested at the default duty (REACH_COLLECT_DUTY).
+    assert_eq!(
+        sample(&text, "reach_collection_run_rest_seconds_count"),
+        1.0
+    );
+    assert!(sample(&text, "reach_collection_run_rest_seconds_sum") > 0.0);
     assert_eq!(
         sample(
             &text,

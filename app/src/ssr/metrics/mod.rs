@@ -391,6 +391,7 @@ mod tests {
         metrics.record_run(&RunFigures {
             status: "finished",
             duration: Duration::from_secs(12),
+            rested: Duration::from_secs(6),
             ok: 5,
             failed: 1,
             skipped: 0,
@@ -433,6 +434,7 @@ mod tests {
             r#"reach_collection_runs_total{status="finished"} 1"#,
             r#"reach_collection_accounts_total{outcome="failed"} 1"#,
             r#"reach_collection_run_duration_seconds_bucket{le="15"} 1"#,
+            "reach_collection_run_rest_seconds_sum 6",
             r#"reach_cache_requests_total{kind="accounts",result="local_hit"} 7"#,
             r#"reach_cache_requests_total{kind="accounts",result="miss"} 3"#,
             r#"reach_cache_backend{backend="in_process"} 1"#,

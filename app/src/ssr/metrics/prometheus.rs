@@ -38,6 +38,7 @@ const COLLECTOR_DURATION: &str = "reach_collector_request_duration_seconds";
 const RATE_LIMIT_WAIT: &str = "reach_collector_rate_limit_wait_seconds";
 const RUNS: &str = "reach_collection_runs_total";
 const RUN_DURATION: &str = "reach_collection_run_duration_seconds";
+const RUN_REST: &str = "reach_collection_run_rest_seconds";
 const RUN_ACCOUNTS: &str = "reach_collection_accounts_total";
 const CACHE_REQUESTS: &str = "reach_cache_requests_total";
 const CACHE_ERRORS: &str = "reach_cache_redis_errors_total";
@@ -62,6 +63,9 @@ impl Default for Exporter {
             .set_buckets(LATENCY_BUCKETS)
             .and_then(|builder| {
                 builder.set_buckets_for_metric(Matcher::Full(RUN_DURATION.into()), LONG_BUCKETS)
+            })
+            .and_then(|builder| {
+                builder.set_buckets_for_metric(Matcher::Full(RUN_REST.into()), LONG_BUCKETS)
             })
             .and_then(|builder| {
                 builder.set_buckets_for_metric(Matcher::Full(RATE_LIMIT_WAIT.into()), LONG_BUCKETS)
@@ -96,6 +100,10 @@ impl Exporter {
                 "Time a collector request waited for its platform's rate limit.",
             ),
             (RUN_DURATION, "Duration of a collection run."),
+            (
+                RUN_REST,
+                "Time a collection run rested so that reads kept part of the processor (REACH_COLLECT_DUTY).",
+            ),
         ];
         for (name, help) in histograms {
             self.recorder
@@ -218,6 +226,8 @@ impl Exporter {
             .increment(1);
         self.histogram(RUN_DURATION, Vec::new())
             .record(run.duration.as_secs_f64());
+        self.histogram(RUN_REST, Vec::new())
+            .record(run.rested.as_secs_f64());
         for (outcome, count) in [
             ("ok", run.ok),
             ("failed", run.failed),
@@ -298,6 +308,8 @@ pub struct RunFigures {
     /// `finished` or `interrupted`.
     pub status: &'static str,
     pub duration: Duration,
+    /// How long it rested so that readers kept part of the processor.
+    pub rested: Duration,
     pub ok: u64,
     pub failed: u64,
     pub skipped: u64,

@@ -76,6 +76,10 @@ impl Engine {
         plan: &mut Plan,
     ) -> Result<Vec<WorkItem>, sea_orm::DbErr> {
         loop {
+            // A chunk's claim is the run's database work too ([`super::pace`]):
+            // it rests after it, before the chunk starts, while the requests
+            // in flight go on (the claim is polled beside them).
+            let claiming = Instant::now();
             let excluded: Vec<Platform> = plan.deferred.keys().copied().collect();
             let claimed = self.claim(run_id, due, &excluded).await?;
             if claimed.is_empty() {
@@ -104,6 +108,7 @@ impl Engine {
                     progress.total += planned as u64;
                 }
             });
+            self.pace.rest_since(claiming).await;
             return Ok(items);
         }
     }

@@ -25,13 +25,15 @@
 //! settings; [`plan`] groups the claimed accounts within the budgets,
 //! [`claims`] holds the leases, [`workers`] make the requests, [`store`]
 //! is the writer, [`publish`] makes its writes reach the cached aggregates
-//! at a bounded lag, [`after_run`] is the upkeep a run ends with and
-//! [`heartbeat`] says a run is alive.
+//! at a bounded lag, [`after_run`] is the upkeep a run ends with,
+//! [`heartbeat`] says a run is alive and [`pace`] has its database work
+//! rest, so that readers keep part of the processor.
 
 mod after_run;
 mod claims;
 mod due;
 mod heartbeat;
+mod pace;
 mod plan;
 mod publish;
 mod store;
@@ -42,6 +44,8 @@ use claims::lease_owner;
 pub use due::DueBefore;
 pub use heartbeat::instance_name;
 use heartbeat::{AbortOnDrop, beat};
+pub use pace::DUTY_RANGE;
+use pace::Pace;
 use plan::Plan;
 pub use plan::cycle_start;
 use store::{Stored, understood};
@@ -108,6 +112,9 @@ pub struct EngineSettings {
     /// after their commit. Answers about named accounts never lag, nor does
     /// a run's end. Zero publishes each batch in its own transaction.
     pub publish_every: Duration,
+    /// The share of a run's time its database work (claims, stores) may
+    /// take, in percent; it rests the rest ([`pace`]). 100 never rests.
+    pub duty: u8,
     /// How the accounts' pictures are fetched after a run.
     pub avatars: crate::collect::avatars::AvatarSettings,
 }
@@ -124,6 +131,7 @@ impl Default for EngineSettings {
             write_delay: Duration::from_millis(250),
             heartbeat: Duration::from_secs(5),
             publish_every: Duration::from_secs(5),
+            duty: 50,
             avatars: crate::collect::avatars::AvatarSettings::default(),
         }
     }
@@ -182,6 +190,8 @@ pub struct Engine {
     metrics: Metrics,
     /// What the running run wrote and has not yet published.
     unpublished: Arc<publish::Unpublished>,
+    /// The running run's rests.
+    pace: Pace,
 }
 
 /// One unit of work: accounts of one platform collected by one request.
@@ -211,13 +221,14 @@ impl Engine {
             db,
             collectors,
             upstream,
-            settings,
             progress: watch::channel(None).0,
             events: EventSettings::default(),
             keep_raw: None,
             stop: Stop::default(),
             metrics: Metrics::default(),
             unpublished: Arc::default(),
+            pace: Pace::new(settings.duty),
+            settings,
         }
     }
 
@@ -356,6 +367,8 @@ impl Engine {
             self.settings.lease(),
         )));
         let publisher = self.start_publishing();
+        // A run that was dropped mid-way leaves its rests behind.
+        self.pace.take_rested();
         let (results, received) = mpsc::unbounded_channel();
         let (collected, mut stored) = tokio::join!(
             self.collect_all(run.id, &due, results),
@@ -430,9 +443,11 @@ impl Engine {
         } = claims::outcome_counts(&self.db, run_id).await?;
         let duration_ms = duration.as_millis() as i64;
         let as_count = |n: i32| u64::try_from(n).unwrap_or_default();
+        let rested = self.pace.take_rested();
         self.metrics.record_run(&RunFigures {
             status: status.as_str(),
             duration,
+            rested,
             ok: as_count(ok),
             failed: as_count(failed),
             skipped: as_count(skipped),
@@ -459,6 +474,7 @@ impl Engine {
             skipped,
             lost = stored.lost,
             duration_ms,
+            rested_ms = rested.as_millis() as u64,
             status = ?status,
             "collection ended"
         );

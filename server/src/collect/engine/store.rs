@@ -217,6 +217,7 @@ impl Engine {
                 }
             }
             // A write is all or nothing, so trying it again is safe.
+            let storing = Instant::now();
             let written = (|| self.store(run_id, &batch))
                 .retry(
                     ExponentialBuilder::default()
@@ -260,6 +261,10 @@ impl Engine {
                 ),
             }
             batch.clear();
+            // Readers get their share of the processor before the next batch.
+            if !(received.is_closed() && received.is_empty()) {
+                self.pace.rest_since(storing).await;
+            }
         }
         stored
     }

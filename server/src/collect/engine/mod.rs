@@ -26,8 +26,9 @@
 //! [`claims`] holds the leases, [`workers`] make the requests, [`store`]
 //! is the writer, [`publish`] makes its writes reach the cached aggregates
 //! at a bounded lag, [`after_run`] is the upkeep a run ends with,
-//! [`heartbeat`] says a run is alive and [`pace`] has its database work
-//! rest, so that readers keep part of the processor.
+//! [`heartbeat`] says a run is alive, [`pace`] has its database work
+//! rest, so that readers keep part of the processor, and [`stop`] ends a
+//! run at an account boundary.
 
 mod after_run;
 mod claims;
@@ -36,6 +37,7 @@ mod heartbeat;
 mod pace;
 mod plan;
 mod publish;
+mod stop;
 mod store;
 mod workers;
 
@@ -48,6 +50,7 @@ pub use pace::DUTY_RANGE;
 use pace::Pace;
 use plan::Plan;
 pub use plan::cycle_start;
+pub use stop::Stop;
 use store::{Stored, understood};
 use workers::SIMULATED_BATCH;
 
@@ -145,36 +148,6 @@ pub struct RunProgress {
     pub total: u64,
     /// Accounts whose outcome is stored.
     pub done: u64,
-}
-
-/// Asks an engine to stop: its run stops claiming accounts, lets the
-/// requests in flight finish and be stored, gives back the accounts it
-/// claimed but did not start, and is recorded as interrupted.
-#[derive(Clone, Debug, Default)]
-pub struct Stop {
-    requested: Arc<std::sync::atomic::AtomicBool>,
-    notify: Arc<tokio::sync::Notify>,
-}
-
-impl Stop {
-    pub fn request(&self) {
-        self.requested
-            .store(true, std::sync::atomic::Ordering::Release);
-        self.notify.notify_waiters();
-    }
-
-    pub fn is_requested(&self) -> bool {
-        self.requested.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Completes once a stop is requested.
-    pub async fn requested(&self) {
-        let notified = self.notify.notified();
-        if self.is_requested() {
-            return;
-        }
-        notified.await;
-    }
 }
 
 pub struct Engine {

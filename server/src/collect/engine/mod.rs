@@ -340,7 +340,7 @@ impl Engine {
             self.settings.lease(),
         )));
         let publisher = self.start_publishing();
-        // A run that was dropped mid-way leaves its rests behind.
+        // Rests left by a run dropped before its end are not this run's.
         self.pace.take_rested();
         let (results, received) = mpsc::unbounded_channel();
         let (collected, mut stored) = tokio::join!(

@@ -7,10 +7,9 @@
 //!
 //! A lower CPU priority (`crate::priority`) alone is not enough on a small
 //! machine: the kernel weighs a niced run low, but a run that is always
-//! ready to work still takes a core between the readers' turns, and a
-//! reader that wakes behind it waits for its time slice (see
-//! `bench/RESULTS.md`, 2026-12-04, evening and night). A rest leaves the
-//! core idle, where a reader starts at once. A run that waits on the
+//! ready to work still keeps a core busy between the readers' turns, and
+//! on two cores the readers' tail grew with it (see `bench/RESULTS.md`,
+//! 2026-12-04, evening and night). A rest leaves the core idle for them. A run that waits on the
 //! platforms rests as little as its work is short; only runs the database
 //! keeps busy (many demo accounts) take longer. A rest never holds a
 //! transaction: it comes after the claim or the batch has committed, so no

@@ -9,6 +9,7 @@
 //                        [--seed-only]   (only the data sets, seeded if missing)
 //   node bench/bench.mjs --load [--main 10000] [--clients 200]
 //                        [--load-duration 60] [--rounds 3] [--output FILE]
+//                        [--keep-requests DIR]
 //                        [--writes-elsewhere]
 //
 // --load runs only the load under writes: a mixed read workload from many
@@ -57,6 +58,7 @@ function parseOptions(argv) {
     loadDuration: 60,
     rounds: 3,
     writesElsewhere: false,
+    keepRequests: null,
     output: path.join(root, 'bench/RESULTS.md'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -75,6 +77,7 @@ function parseOptions(argv) {
       case '--load-duration': options.loadDuration = Number(value()); break;
       case '--rounds': options.rounds = Number(value()); break;
       case '--writes-elsewhere': options.writesElsewhere = true; break;
+      case '--keep-requests': options.keepRequests = path.resolve(value()); break;
       case '--output': options.output = path.resolve(value()); break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
@@ -539,6 +542,7 @@ async function fixedRateAlternating(urls, rate, url, base, saturatedRuns) {
   const stream = ohaInBackground(urls, rate, total, requestsDb);
   const runs = [];
   const windows = [];
+  const ended = [];
   const cache = { hits: 0, misses: 0, stale: 0, waited: 0 };
   for (;;) {
     await sleep(idleWindow);
@@ -548,6 +552,7 @@ async function fixedRateAlternating(urls, rate, url, base, saturatedRuns) {
     const before = await cacheCounters(base);
     const from = Date.now() - started;
     runs.push(await collectOnce(url));
+    ended.push(Date.now() - started);
     await sleep(SETTLE_MS);
     windows.push([from, Date.now() - started]);
     const after = await cacheCounters(base);
@@ -555,6 +560,13 @@ async function fixedRateAlternating(urls, rate, url, base, saturatedRuns) {
   }
   const whole = await stream;
   const requests = recordedRequests(requestsDb);
+  if (options.keepRequests) {
+    // For a look at when the slow requests fell (bench/timeline.py).
+    fs.mkdirSync(options.keepRequests, { recursive: true });
+    fs.copyFileSync(requestsDb, path.join(options.keepRequests, 'requests.db'));
+    const phases = windows.map(([from, to], i) => ({ from, ended: ended[i], to }));
+    fs.writeFileSync(path.join(options.keepRequests, 'runs.json'), JSON.stringify({ rate, phases }, null, 1));
+  }
   fs.rmSync(requestsDb, { force: true });
   const writing = (due) => windows.some(([from, to]) => due >= from && due < to);
   const writingMs = windows.reduce((sum, [from, to]) => sum + to - from, 0);

@@ -46,6 +46,37 @@ pub async fn insert_snapshots(
         .await
 }
 
+/// [`insert_snapshots`] for accounts whose rows `txn` writes too (which
+/// moves their revisions, as the triggers do for every write an account's
+/// answers show): on PostgreSQL the snapshots' trigger then leaves those
+/// rows alone, where it wrote each once more (a new version of the row,
+/// with an entry in each of its indexes). Migration 30 reads the setting,
+/// local to the transaction and set back before returning. On SQLite, whose
+/// triggers write a row in place, it is [`insert_snapshots`].
+///
+/// The caller must write every one of those accounts' rows in `txn`, with a
+/// column `accounts_revised` watches: otherwise an answer about one of
+/// them could be served from before its new snapshot.
+pub async fn insert_snapshots_of_written(
+    txn: &sea_orm::DatabaseTransaction,
+    rows: impl IntoIterator<Item = snapshot::ActiveModel>,
+) -> Result<u64, sea_orm::DbErr> {
+    if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return insert_snapshots(txn, rows).await;
+    }
+    let written = |on: &str| {
+        sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT set_config('reach.accounts_written', $1, true)",
+            [on.into()],
+        )
+    };
+    txn.execute_raw(written("on")).await?;
+    let inserted = insert_snapshots(txn, rows).await?;
+    txn.execute_raw(written("off")).await?;
+    Ok(inserted)
+}
+
 /// Copies counters onto the account row unless it already has newer ones.
 pub async fn set_latest(
     db: &impl ConnectionTrait,
@@ -218,27 +249,61 @@ pub async fn refresh_changes(
             .table(account::Entity)
             .and_where(account::Column::Id.is_in(chunk.iter().copied()));
         for (column, days) in CHANGE_WINDOWS {
-            let baseline = Query::select()
-                .column(snapshot::Column::Followers)
-                .from(snapshot::Entity)
-                .and_where(
-                    Expr::col((snapshot::Entity, snapshot::Column::AccountId))
-                        .equals((account::Entity, account::Column::Id)),
-                )
-                .and_where(snapshot::Column::CapturedAt.lte(window_start(as_of, days)))
-                // A snapshot whose answer hid the count is no baseline.
-                .and_where(snapshot::Column::Followers.is_not_null())
-                .order_by(snapshot::Column::CapturedAt, sea_orm::Order::Desc)
-                .limit(1)
-                .to_owned();
             update.value(
                 column,
-                Expr::col((account::Entity, account::Column::Followers)).sub(Expr::from(baseline)),
+                Expr::col((account::Entity, account::Column::Followers))
+                    .sub(Expr::from(baseline(as_of, days))),
             );
         }
         db.execute(&update).await?;
     }
     Ok(())
+}
+
+/// Sets, in the `UPDATE … FROM` of [`latest_from_list`], the follower
+/// changes as [`refresh_changes`] would after it, from the followers that
+/// update leaves: the collector writes each account's row once per batch,
+/// where two statements wrote it twice (on PostgreSQL each write of a row
+/// is a new version of it, with an entry in each of the table's indexes,
+/// for vacuum to clean up).
+pub fn changes_from_list(
+    update: &mut sea_orm::sea_query::UpdateStatement,
+    list: &Alias,
+    as_of: DateTime<Utc>,
+) {
+    let value = |n: usize| -> Expr { Expr::col((list.clone(), Alias::new(format!("column{n}")))) };
+    let counters: [usize; Metric::ALL.len()] = std::array::from_fn(|i| i + 3);
+    let Some((_, followers)) = latest_columns(value(2), counters.map(value))
+        .into_iter()
+        .find(|(column, _)| matches!(column, account::Column::Followers))
+    else {
+        return;
+    };
+    for (column, days) in CHANGE_WINDOWS {
+        update.value(
+            column,
+            followers.clone().sub(Expr::from(baseline(as_of, days))),
+        );
+    }
+}
+
+/// The followers of an account's newest snapshot at or before the start of
+/// the window of `days` before `as_of` (the account being the row an
+/// `UPDATE accounts` is at).
+fn baseline(as_of: DateTime<Utc>, days: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(snapshot::Column::Followers)
+        .from(snapshot::Entity)
+        .and_where(
+            Expr::col((snapshot::Entity, snapshot::Column::AccountId))
+                .equals((account::Entity, account::Column::Id)),
+        )
+        .and_where(snapshot::Column::CapturedAt.lte(window_start(as_of, days)))
+        // A snapshot whose answer hid the count is no baseline.
+        .and_where(snapshot::Column::Followers.is_not_null())
+        .order_by(snapshot::Column::CapturedAt, sea_orm::Order::Desc)
+        .limit(1)
+        .to_owned()
 }
 
 pub fn snapshot_row(

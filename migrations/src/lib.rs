@@ -32,6 +32,7 @@ mod m20261203_000026_running_runs;
 mod m20261203_000027_search_counts;
 mod m20261204_000028_token_scopes;
 mod m20261204_000029_digests;
+mod m20261205_000030_rows_written_once;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_search_counts::Migration),
             Box::new(m20261204_000028_token_scopes::Migration),
             Box::new(m20261204_000029_digests::Migration),
+            Box::new(m20261205_000030_rows_written_once::Migration),
         ]
     }
 }

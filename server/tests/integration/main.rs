@@ -44,6 +44,7 @@ mod readme;
 mod reads;
 mod rendering;
 mod retention;
+mod row_writes;
 mod run_lag;
 mod search;
 mod series;

@@ -83,7 +83,7 @@ use super::GrowthModel;
 use super::platforms::{
     BatchResult, CollectError, Collector, Collectors, Observation, Target, Upstream,
 };
-use db::snapshots::{insert_snapshots, refresh_changes, snapshot_row};
+use db::snapshots::{insert_snapshots_of_written, snapshot_row};
 
 /// How the engine runs.
 #[derive(Clone, Debug)]

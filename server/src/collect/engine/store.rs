@@ -135,13 +135,15 @@ pub(super) fn understood(
 }
 
 /// Stores the accounts' observations in one statement: each row's latest
-/// counters (unless it holds newer ones), identity, and a successful
-/// collection's state, joined from a list of values. A run of thousands of
-/// accounts is a few dozen statements, not one per account.
+/// counters (unless it holds newer ones), its follower changes as of
+/// `as_of`, identity, and a successful collection's state, joined from a
+/// list of values. A run of thousands of accounts is a few dozen
+/// statements, not one per account, and each row is written once.
 pub(super) async fn store_observed(
     txn: &impl ConnectionTrait,
     observed: &[(&Collected, &Observation)],
     now: DateTime<Utc>,
+    as_of: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     use account::Column;
     if observed.is_empty() {
@@ -164,6 +166,7 @@ pub(super) async fn store_observed(
     let mut update = Query::update();
     update.table(account::Entity);
     db::snapshots::latest_from_list(&mut update, &list);
+    db::snapshots::changes_from_list(&mut update, &list, as_of);
     let (platform_id, display_name) = (3 + Metric::ALL.len(), 4 + Metric::ALL.len());
     let keep_unless_given = |n: usize, column: Column| {
         Expr::expr(value(n)).if_null(Expr::col((account::Entity, column)))
@@ -323,15 +326,18 @@ impl Engine {
                 Some(snapshot_row(c.account.id, c.at, observation.counters))
             })
             .collect();
+        // Each of these accounts' rows is written by `store_observed` below.
         if !snapshots.is_empty() {
-            insert_snapshots(&txn, snapshots).await?;
+            insert_snapshots_of_written(&txn, snapshots).await?;
         }
         let now = Utc::now();
         let observed: Vec<(&Collected, &Observation)> = batch
             .iter()
             .filter_map(|c| Some((*c, c.result.as_ref().ok()?)))
             .collect();
-        store_observed(&txn, &observed, now).await?;
+        // The follower changes as of the batch's latest observation.
+        let as_of = batch.iter().map(|c| c.at).max().unwrap_or(now);
+        store_observed(&txn, &observed, now, as_of).await?;
         let mut events = Vec::new();
         for (collected, observation) in &observed {
             let account = &collected.account;
@@ -391,14 +397,6 @@ impl Engine {
                 .col_expr(account::Column::LastError, Expr::value(error.to_string()))
                 .exec(&txn)
                 .await?;
-        }
-        let collected_ids: Vec<i64> = batch
-            .iter()
-            .filter(|c| c.result.is_ok())
-            .map(|c| c.account.id)
-            .collect();
-        if let Some(as_of) = batch.iter().map(|c| c.at).max() {
-            refresh_changes(&txn, &collected_ids, as_of).await?;
         }
         run_result::Entity::insert_many(batch.iter().map(|c| {
             let (outcome, error) = match &c.result {

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""When the slow requests of a fixed-rate load run fell, and which they were.
+
+    node bench/bench.mjs --load ... --keep-requests DIR
+    python3 bench/timeline.py DIR
+
+`DIR` holds oha's record of every request (`requests.db`, written by its
+`--db-url`) and the runs' times (`runs.json`: from, ended and to in ms
+since oha started, `to` being the end of the settling after the run).
+Prints, for the idle side and for each part of a run (its first second,
+its middle, its last three seconds, where its upkeep falls, and the
+settling after it), the requests' p50/p95/p99 and how
+many were slower than twice the idle p99; then those slow requests by
+kind of answer and by 100 ms bucket, to tell a stall (many at once) from
+a spread. A request counts where its due time fell, as in bench.mjs.
+"""
+
+import json
+import math
+import sqlite3
+import sys
+from collections import Counter
+from pathlib import Path
+
+
+def quantile(sorted_values, q):
+    if not sorted_values:
+        return 0
+    # Nearest rank, as bench.mjs's quantile.
+    return sorted_values[min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))]
+
+
+def kind(url):
+    path = url.split('://', 1)[-1].split('/', 1)[-1]
+    endpoint = path.split('?', 1)[0]
+    if endpoint in ('api/account', 'api/history', 'api/compare'):
+        return endpoint + ' (one account)'
+    return endpoint
+
+
+def main(directory):
+    directory = Path(directory)
+    phases = json.loads((directory / 'runs.json').read_text())['phases']
+    db = sqlite3.connect(directory / 'requests.db')
+    rows = db.execute(
+        'SELECT url, COALESCE(start_latency_correction, start) * 1e3, '
+        '(end - COALESCE(start_latency_correction, start)) * 1e3 FROM oha'
+    ).fetchall()
+
+    def part(due):
+        for phase in phases:
+            if phase['from'] <= due < phase['to']:
+                since = due - phase['from']
+                if due >= phase['ended']:
+                    return 'settling'
+                if since < 1000:
+                    return 'run, first second'
+                # Its upkeep (boards, the next day's marks) comes last.
+                return 'run, last 3 s' if phase['ended'] - due < 3000 else 'run, middle'
+        return 'idle'
+
+    by_part = {}
+    for url, due, latency in rows:
+        by_part.setdefault(part(due), []).append((due, latency, url))
+    idle = sorted(latency for _, latency, _ in by_part.get('idle', []))
+    slow_from = 2 * quantile(idle, 0.99)
+    print(f'{len(rows)} requests; slow: over {slow_from:.1f} ms (twice the idle p99)')
+    print(f"{'part':<20}{'requests':>9}{'p50':>8}{'p95':>8}{'p99':>8}{'slow':>7}")
+    for name in ('idle', 'run, first second', 'run, middle', 'run, last 3 s', 'settling'):
+        requests = by_part.get(name, [])
+        latencies = sorted(latency for _, latency, _ in requests)
+        slow = sum(1 for latency in latencies if latency > slow_from)
+        print(f'{name:<20}{len(latencies):>9}{quantile(latencies, 0.5):>8.1f}'
+              f'{quantile(latencies, 0.95):>8.1f}{quantile(latencies, 0.99):>8.1f}{slow:>7}')
+    slow = [(due, latency, url) for name, requests in by_part.items() if name != 'idle'
+            for due, latency, url in requests if latency > slow_from]
+    print('\nslow requests while writing, by kind of answer:')
+    everything = Counter(kind(url) for name, requests in by_part.items() if name != 'idle'
+                         for _, _, url in requests)
+    for name, count in Counter(kind(url) for _, _, url in slow).most_common():
+        print(f'  {name:<32}{count:>6} of {everything[name]}')
+    buckets = Counter(int(due // 100) for due, _, _ in slow)
+    print('\nslow requests while writing, per 100 ms bucket that had any:')
+    for low, high in ((1, 1), (2, 5), (6, 20), (21, 100), (101, 10**9)):
+        within = [count for count in buckets.values() if low <= count <= high]
+        label = f'{low}' if low == high else (f'{low}-{high}' if high < 10**9 else f'over {low - 1}')
+        print(f'  {len(within):>5} buckets with {label:<8} slow: {sum(within):>6} requests')
+    idle_slow = Counter(int(due // 100) for due, latency, _ in by_part.get('idle', [])
+                        if latency > slow_from)
+    print(f'idle, for comparison: {len(idle_slow)} buckets, '
+          f'{sum(1 for c in idle_slow.values() if c > 20)} with over 20 slow')
+    print('\nthe busiest buckets (ms since the run began, slow requests, their worst ms):')
+    for bucket, count in buckets.most_common(12):
+        due = bucket * 100
+        phase = next(p for p in phases if p['from'] <= due < p['to'])
+        worst = max(latency for d, latency, _ in slow if int(d // 100) == bucket)
+        print(f"  {due - phase['from']:>7.0f} (run ends {phase['ended'] - phase['from']:.0f})"
+              f'{count:>6}{worst:>8.1f}')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1])

@@ -46,7 +46,10 @@ impl MigrationTrait for Migration {
 
 async fn replace(manager: &SchemaManager<'_>, function: &str) -> Result<(), DbErr> {
     if manager.get_database_backend() == DbBackend::Postgres {
-        manager.get_connection().execute_unprepared(function).await?;
+        manager
+            .get_connection()
+            .execute_unprepared(function)
+            .await?;
     }
     Ok(())
 }

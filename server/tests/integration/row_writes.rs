@@ -8,11 +8,11 @@
 
 use std::time::Duration;
 
+use app::model::Counters;
 use app::model::Platform;
 use chrono::Utc;
 use db::entities::account;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
-use app::model::Counters;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -141,5 +141,4 @@ async fn a_run_moves_revisions_and_keeps_changes_writing_each_row_once(backend: 
         after.iter().map(changes).collect::<Vec<_>>(),
         again.iter().map(changes).collect::<Vec<_>>()
     );
-
 }

@@ -56,7 +56,7 @@ async fn beat_once(
 /// beat: renewing it every beat wrote each leased account's row once more
 /// per beat (on PostgreSQL a new version of it, with an entry in each of
 /// its indexes, the lease's among them). After a beat, every lease of the
-/// run still outlasts it by more than `lease - interval`, which exceeds the
+/// run still outlasts it by at least `lease - interval`, which exceeds the
 /// silence that marks the run dead (`ABANDONED_AFTER_BEATS` beats; the
 /// lease is two beats longer: `EngineSettings::lease`).
 fn renew_below(interval: Duration, lease: Duration) -> chrono::Duration {

@@ -8,7 +8,7 @@
 `--db-url`) and the runs' times (`runs.json`: from, ended and to in ms
 since oha started, `to` being the end of the settling after the run).
 Prints, for the idle side and for each part of a run (its first second,
-its middle, its last three seconds, where its upkeep falls, and the
+its middle, its last three seconds, where its upkeep ends, and the
 settling after it), the requests' p50/p95/p99 and how
 many were slower than twice the idle p99; then those slow requests by
 kind of answer and by 100 ms bucket, to tell a stall (many at once) from
@@ -55,7 +55,8 @@ def main(directory):
                     return 'settling'
                 if since < 1000:
                     return 'run, first second'
-                # Its upkeep (boards, the next day's marks) comes last.
+                # Where its upkeep ends (boards, the next day's marks; on
+                # PostgreSQL the upkeep took longer than this).
                 return 'run, last 3 s' if phase['ended'] - due < 3000 else 'run, middle'
         return 'idle'
 

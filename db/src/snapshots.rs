@@ -136,12 +136,18 @@ pub async fn set_latest_all(
 /// the counters of each row of the list onto its account: column 2 is when
 /// they were observed, columns 3.. the counters in the order of
 /// [`Metric::ALL`] (column 1 is the account's id, matched by the caller).
-pub fn latest_from_list(update: &mut sea_orm::sea_query::UpdateStatement, list: &Alias) {
+/// Returns the followers the update leaves, for [`changes_from`].
+pub fn latest_from_list(update: &mut sea_orm::sea_query::UpdateStatement, list: &Alias) -> Expr {
     let value = |n: usize| -> Expr { Expr::col((list.clone(), Alias::new(format!("column{n}")))) };
     let counters: [usize; Metric::ALL.len()] = std::array::from_fn(|i| i + 3);
+    let mut followers = Expr::col((account::Entity, account::Column::Followers));
     for (column, latest) in latest_columns(value(2), counters.map(value)) {
+        if matches!(column, account::Column::Followers) {
+            followers = latest.clone();
+        }
         update.value(column, latest);
     }
+    followers
 }
 
 /// Adds to `update` the copy of counters observed at `captured_at` onto the
@@ -260,25 +266,17 @@ pub async fn refresh_changes(
     Ok(())
 }
 
-/// Sets, in the `UPDATE … FROM` of [`latest_from_list`], the follower
-/// changes as [`refresh_changes`] would after it, from the followers that
-/// update leaves: the collector writes each account's row once per batch,
-/// where two statements wrote it twice (on PostgreSQL each write of a row
-/// is a new version of it, with an entry in each of the table's indexes,
-/// for vacuum to clean up).
-pub fn changes_from_list(
+/// Sets, in the update that leaves `followers` on the account (the value
+/// [`latest_from_list`] returns), the follower changes as
+/// [`refresh_changes`] would after it: the collector writes each account's
+/// row once per batch, where two statements wrote it twice (on PostgreSQL
+/// each write of a row is a new version of it, with an entry in each of
+/// the table's indexes, for vacuum to clean up).
+pub fn changes_from(
     update: &mut sea_orm::sea_query::UpdateStatement,
-    list: &Alias,
+    followers: Expr,
     as_of: DateTime<Utc>,
 ) {
-    let value = |n: usize| -> Expr { Expr::col((list.clone(), Alias::new(format!("column{n}")))) };
-    let counters: [usize; Metric::ALL.len()] = std::array::from_fn(|i| i + 3);
-    let Some((_, followers)) = latest_columns(value(2), counters.map(value))
-        .into_iter()
-        .find(|(column, _)| matches!(column, account::Column::Followers))
-    else {
-        return;
-    };
     for (column, days) in CHANGE_WINDOWS {
         update.value(
             column,

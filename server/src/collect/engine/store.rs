@@ -165,8 +165,8 @@ pub(super) async fn store_observed(
         .collect();
     let mut update = Query::update();
     update.table(account::Entity);
-    db::snapshots::latest_from_list(&mut update, &list);
-    db::snapshots::changes_from_list(&mut update, &list, as_of);
+    let followers = db::snapshots::latest_from_list(&mut update, &list);
+    db::snapshots::changes_from(&mut update, followers, as_of);
     let (platform_id, display_name) = (3 + Metric::ALL.len(), 4 + Metric::ALL.len());
     let keep_unless_given = |n: usize, column: Column| {
         Expr::expr(value(n)).if_null(Expr::col((account::Entity, column)))

@@ -34,7 +34,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ConnectionTrait, DbErr, ExprTrait, FromQueryResult, StatementBuilder};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, ExprTrait, FromQueryResult, StatementBuilder,
+};
 
 /// A domain of data that writes change together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -156,9 +158,18 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
 /// Alone, a request reads once as before; under load, one query serves
 /// every request that queued during the previous one. With a
 /// [`Freshness`], a read that began at most its `within` ago (and before
-/// no write of this process) answers without waiting.
-#[derive(Default)]
+/// no write of this process) answers without waiting, and a request that
+/// finds it past half that age has the next read made in the background
+/// ([`SharedReads::current`]): while requests keep coming, none waits for
+/// a read (bench/RESULTS.md, 2026-12-05: the requests that queued for
+/// one were a tail of their own while a run kept the database busy).
+#[derive(Clone, Default)]
 pub struct SharedReads {
+    inner: std::sync::Arc<Reads>,
+}
+
+#[derive(Default)]
+struct Reads {
     /// Held for the length of one read: reads happen one after another.
     turn: tokio::sync::Mutex<()>,
     /// How many reads have begun.
@@ -166,6 +177,8 @@ pub struct SharedReads {
     /// The latest read: its number (in the order they began), result and
     /// start.
     latest: Mutex<(u64, Generations, Option<Began>)>,
+    /// A read ahead of the requests is under way.
+    ahead: std::sync::atomic::AtomicBool,
     freshness: Freshness,
 }
 
@@ -173,18 +186,45 @@ impl SharedReads {
     /// Shared reads whose results answer later requests for `freshness`.
     pub fn new(freshness: Freshness) -> Self {
         Self {
-            freshness,
-            ..Self::default()
+            inner: std::sync::Arc::new(Reads {
+                freshness,
+                ..Reads::default()
+            }),
         }
     }
 
-    pub async fn current(&self, db: &impl ConnectionTrait) -> Result<Generations, DbErr> {
-        self.share(|| current(db)).await
+    /// The generations as a read that began after this call (or, fresh,
+    /// shortly before) found them. A fresh reading past half its time has
+    /// its successor read in the background, for the requests after this
+    /// one.
+    pub async fn current(&self, db: &DatabaseConnection) -> Result<Generations, DbErr> {
+        let db = db.clone();
+        self.current_via(move || {
+            let db = db.clone();
+            async move { current(&db).await }
+        })
+        .await
+    }
+
+    /// [`Self::current`] with the read given.
+    async fn current_via<Read, Fut>(&self, read: Read) -> Result<Generations, DbErr>
+    where
+        Read: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Generations, DbErr>> + Send,
+    {
+        if let Some((fresh, began)) = self.fresh() {
+            if self.inner.freshness.half_spent(began) {
+                self.read_ahead(read);
+            }
+            return Ok(fresh);
+        }
+        self.read_after(self.inner.begun.load(AtomicOrdering::SeqCst), read)
+            .await
     }
 
     /// Where this process's writes are counted, which its readings heed.
     pub fn local_writes(&self) -> LocalWrites {
-        self.freshness.local.clone()
+        self.inner.freshness.local.clone()
     }
 
     /// [`Self::current`] with the read given: `read` runs only when no read
@@ -194,28 +234,76 @@ impl SharedReads {
     where
         Read: Future<Output = Result<Generations, DbErr>>,
     {
-        if let Some(fresh) = self.fresh() {
+        if let Some((fresh, _)) = self.fresh() {
             return Ok(fresh);
         }
-        let arrived = self.begun.load(AtomicOrdering::SeqCst);
-        let _turn = self.turn.lock().await;
-        let (number, generations, _) = *self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        self.read_after(self.inner.begun.load(AtomicOrdering::SeqCst), read)
+            .await
+    }
+
+    /// The result of the first read that began after `arrived` reads had:
+    /// one under way or, if none, `read`.
+    async fn read_after<Read>(
+        &self,
+        arrived: u64,
+        read: impl FnOnce() -> Read,
+    ) -> Result<Generations, DbErr>
+    where
+        Read: Future<Output = Result<Generations, DbErr>>,
+    {
+        let inner = &self.inner;
+        let _turn = inner.turn.lock().await;
+        let (number, generations, _) = *inner.latest.lock().unwrap_or_else(|e| e.into_inner());
         if number > arrived {
             return Ok(generations);
         }
-        let began = self.freshness.begin();
-        let number = self.begun.fetch_add(1, AtomicOrdering::SeqCst) + 1;
+        let began = inner.freshness.begin();
+        let number = inner.begun.fetch_add(1, AtomicOrdering::SeqCst) + 1;
         let generations = read().await?;
-        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = (number, generations, Some(began));
+        let mut latest = inner.latest.lock().unwrap_or_else(|e| e.into_inner());
+        *latest = (number, generations, Some(began));
         Ok(generations)
     }
 
-    /// The latest read's result, if it is fresh enough to answer now.
-    fn fresh(&self) -> Option<Generations> {
-        let (_, generations, began) = *self.latest.lock().unwrap_or_else(|e| e.into_inner());
+    /// Reads the generations in the background, unless such a read is
+    /// under way: the requests after this one find a reading fresh.
+    fn read_ahead<Read, Fut>(&self, read: Read)
+    where
+        Read: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Generations, DbErr>> + Send,
+    {
+        if self.inner.ahead.swap(true, AtomicOrdering::SeqCst) {
+            return;
+        }
+        let reads = self.clone();
+        tokio::spawn(async move {
+            let _ahead = Ahead(reads.inner.clone());
+            let arrived = reads.inner.begun.load(AtomicOrdering::SeqCst);
+            if let Err(error) = reads.read_after(arrived, read).await {
+                // The next request that finds no fresh reading reads (and
+                // answers with the error) itself.
+                tracing::debug!(%error, "reading the generations ahead failed");
+            }
+        });
+    }
+
+    /// The latest read's result and start, if it is fresh enough to answer
+    /// now.
+    fn fresh(&self) -> Option<(Generations, Began)> {
+        let (_, generations, began) = *self.inner.latest.lock().unwrap_or_else(|e| e.into_inner());
         began
-            .filter(|began| self.freshness.serves(*began))
-            .map(|_| generations)
+            .filter(|began| self.inner.freshness.serves(*began))
+            .map(|began| (generations, began))
+    }
+}
+
+/// Marks the read ahead over when it ends, however it ends (a panic
+/// included), so that a later request may start another.
+struct Ahead(std::sync::Arc<Reads>);
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.0.ahead.store(false, AtomicOrdering::SeqCst);
     }
 }
 

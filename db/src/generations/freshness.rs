@@ -72,6 +72,28 @@ impl Freshness {
     }
 }
 
+impl Began {
+    /// Whether this reading began after `other`.
+    pub(crate) fn after(&self, other: Began) -> bool {
+        self.at > other.at
+    }
+}
+
+impl Freshness {
+    /// Whether a reading that began at `began` is past half its time: the
+    /// next one is then read ahead of the requests that will need it.
+    pub(crate) fn half_spent(&self, began: Began) -> bool {
+        began.at.elapsed() > self.within / 2
+    }
+
+    /// How often the readings kept warm are read again: twice within their
+    /// time, so that one read may take up to half of it and the requests
+    /// still find them fresh.
+    pub(crate) fn ahead_every(&self) -> Duration {
+        self.within / 2
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +139,50 @@ mod tests {
         let every_time = SharedReads::default();
         assert_eq!(accounts(every_time.share(read).await.unwrap()), 3);
         assert_eq!(accounts(every_time.share(read).await.unwrap()), 4);
+    }
+
+    #[tokio::test]
+    async fn a_reading_past_half_its_time_has_the_next_one_read_ahead() {
+        use std::sync::atomic::AtomicI64;
+
+        use super::super::{Domain, Generations, SharedReads};
+
+        let reads = SharedReads::new(Freshness {
+            within: Duration::from_millis(800),
+            local: LocalWrites::default(),
+        });
+        let count = Arc::new(AtomicI64::new(0));
+        let read = {
+            let count = count.clone();
+            move || {
+                let count = count.clone();
+                async move {
+                    let mut generations = Generations::default();
+                    generations.domains[Domain::Accounts as usize] =
+                        count.fetch_add(1, Ordering::SeqCst) + 1;
+                    Ok(generations)
+                }
+            }
+        };
+        let accounts = |g: Generations| g.of(Domain::Accounts);
+        assert_eq!(accounts(reads.current_via(read.clone()).await.unwrap()), 1);
+        assert_eq!(accounts(reads.current_via(read.clone()).await.unwrap()), 1);
+        assert_eq!(count.load(Ordering::SeqCst), 1, "fresh: no read");
+
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Answered by the reading it found, which has the next one read in
+        // the background.
+        assert_eq!(accounts(reads.current_via(read.clone()).await.unwrap()), 1);
+        for _ in 0..100 {
+            if count.load(Ordering::SeqCst) == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(count.load(Ordering::SeqCst), 2, "read ahead once");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // 1 s after the first read, the one made ahead answers.
+        assert_eq!(accounts(reads.current_via(read).await.unwrap()), 2);
     }
 
     #[test]

@@ -21,6 +21,10 @@ use crate::{collect, database, http, schedule};
 /// (on the in-process cache until Redis answers).
 const REDIS_START_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The connections the data's versions are read on (`Cache::reading_versions_on`):
+/// one for the generations, one for the accounts' revisions.
+const VERSIONS_CONNECTIONS: u32 = 2;
+
 /// How long a shutting-down server waits for its collection to stop.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -42,7 +46,21 @@ pub async fn run(
     // this instance's runs are.
     let instance = collect.instance_name();
     let metrics = Metrics::named(&instance);
-    let cache = Cache::new(&cache_config.settings())?;
+    // The versions every cached answer is keyed by are read on a pool of
+    // their own, beside the requests' (an in-memory database is one per
+    // pool: shared).
+    let versions_db =
+        if database::sqlite_file(&database.url).is_none() && database.url.starts_with("sqlite:") {
+            db.clone()
+        } else {
+            database::open(&DatabaseConfig {
+                max_connections: VERSIONS_CONNECTIONS,
+                ..database.clone()
+            })
+            .await
+            .context("cannot open the pool the data's versions are read on")?
+        };
+    let cache = Cache::new(&cache_config.settings())?.reading_versions_on(versions_db);
     let backend = cache.ready(REDIS_START_WAIT).await;
     tracing::info!(?backend, "read cache ready");
     // Before anything announces the server: a SIGTERM from then on

@@ -19,6 +19,7 @@ on_both_backends!(
     this_instance_s_writes_are_on_its_next_read,
     a_reading_is_not_reused_once_fresh_for_is_zero,
     a_refused_request_writes_nothing_and_keeps_the_reading,
+    cached_answers_need_no_connection_of_the_requests_pool,
 );
 
 /// Renames account `id` from another pool (another process, as the
@@ -154,4 +155,40 @@ async fn a_refused_request_writes_nothing_and_keeps_the_reading(backend: Backend
         .unwrap();
     assert_eq!(refused.status(), 401);
     assert_eq!(name_in_list(&app, id).await, listed);
+}
+
+/// The versions are read on a pool of their own (`reach serve` opens it,
+/// `Cache::reading_versions_on`): with every connection of the requests'
+/// pool taken (as when a run's publication has the popular answers
+/// computed again), a cached answer is still served at once, its versions
+/// read again past their freshness, instead of waiting for a connection.
+async fn cached_answers_need_no_connection_of_the_requests_pool(backend: Backend) {
+    use sea_orm::TransactionTrait;
+
+    let app = TestApp::spawn(backend).await;
+    let id = app.largest_account().await.id;
+    let page = format!("/api/account?id={id}");
+    let before: (AccountDetail, Overview) = (
+        app.get_json(&page).await,
+        app.get_json("/api/overview").await,
+    );
+
+    // The test app's pool is the server's: eight connections, all held.
+    let held = futures::future::join_all((0..8).map(|_| app.db.begin())).await;
+    let held: Vec<_> = held
+        .into_iter()
+        .map(|txn| txn.expect("a connection"))
+        .collect();
+    // Past the readings' freshness: they are read again.
+    tokio::time::sleep(CacheSettings::DEFAULT.fresh_for * 3).await;
+    let after = tokio::time::timeout(Duration::from_secs(3), async {
+        let detail: AccountDetail = app.get_json(&page).await;
+        let overview: Overview = app.get_json("/api/overview").await;
+        (detail, overview)
+    })
+    .await
+    .expect("cached answers served while the requests' pool is taken");
+    assert_eq!(after.0.account.id, before.0.account.id);
+    assert_eq!(after.1.accounts, before.1.accounts);
+    drop(held);
 }

@@ -234,7 +234,7 @@ impl Cache {
             succession.written = self
                 .inner
                 .generations
-                .current(db)
+                .current(self.versions_db(db))
                 .await
                 .ok()
                 .map(|generations| {

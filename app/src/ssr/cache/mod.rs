@@ -120,6 +120,9 @@ struct Inner {
     generations: generations::SharedReads,
     /// The accounts' revisions, read for concurrent requests together.
     revisions: generations::SharedRevisions,
+    /// Where those readings are made, if not on the requests' pool
+    /// ([`Cache::reading_versions_on`]).
+    versions_db: Option<DatabaseConnection>,
     stale_for: Duration,
     /// The keys of the answers being computed by a request now.
     computing: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -202,6 +205,7 @@ impl Cache {
                 disabled: settings.disabled,
                 generations: generations::SharedReads::new(freshness.clone()),
                 revisions: generations::SharedRevisions::new(freshness),
+                versions_db: None,
                 stale_for: settings.stale_for,
                 computing: Default::default(),
                 // As long as the longest-lived answer it names, so that
@@ -219,6 +223,27 @@ impl Cache {
                 epoch: std::time::Instant::now(),
             }),
         })
+    }
+
+    /// Reads the data's versions (the generations, the accounts'
+    /// revisions) on `db`, a pool of their own, rather than on the pool of
+    /// the requests that ask for them. Every cached answer's key is such a
+    /// reading (or one made ahead of it), and they are not to queue for a
+    /// connection behind the answers a run's publication has the requests
+    /// compute again, as they did on a pool of eight (bench/RESULTS.md,
+    /// 2026-12-05). Two connections are enough: the generations are read
+    /// one reading at a time, and so are the revisions. Call it before the
+    /// cache is cloned.
+    pub fn reading_versions_on(mut self, db: DatabaseConnection) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("the versions' pool is set before the cache is shared")
+            .versions_db = Some(db);
+        self
+    }
+
+    /// The pool the versions are read on: their own, or the request's.
+    fn versions_db<'a>(&'a self, db: &'a DatabaseConnection) -> &'a DatabaseConnection {
+        self.inner.versions_db.as_ref().unwrap_or(db)
     }
 
     /// Where this process's writes are counted.
@@ -293,6 +318,7 @@ impl Cache {
         accounts: Option<&[i64]>,
         arguments: &impl Serialize,
     ) -> Result<(String, Option<answers::Written>), ApiError> {
+        let db = self.versions_db(db);
         Ok(match accounts {
             None => {
                 let generations = self.inner.generations.current(db).await?;

@@ -184,7 +184,17 @@ impl TestApp {
                 .expect("seed the test data");
         }
 
-        let cache = Cache::new(&cache).expect("a cache");
+        // As `reach serve` does: the versions on a pool of their own.
+        let versions = reach::database::open(&DatabaseConfig {
+            url: url.clone(),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(5),
+        })
+        .await
+        .expect("open the versions' pool");
+        let cache = Cache::new(&cache)
+            .expect("a cache")
+            .reading_versions_on(versions);
         let address = match server {
             Some((access, limits)) => {
                 serve_with_limits(

@@ -12,10 +12,14 @@ its middle, its last three seconds, where its upkeep ends, and the
 settling after it), the requests' p50/p95/p99 and how
 many were slower than twice the idle p99; then those slow requests by
 kind of answer and by 100 ms bucket, to tell a stall (many at once) from
-a spread. A request counts where its due time fell, as in bench.mjs.
+a spread; last, the slow requests by where they fell in the run's
+publication cycle (`REACH_PUBLISH_LAG_MS`, 5000 by default, as the
+server's `REACH_PUBLISH_LAG`). A request counts where its due time fell,
+as in bench.mjs.
 """
 
 import json
+import os
 import math
 import sqlite3
 import sys
@@ -97,6 +101,17 @@ def main(directory):
         worst = max(latency for d, latency, _ in slow if int(d // 100) == bucket)
         print(f"  {due - phase['from']:>7.0f} (run ends {phase['ended'] - phase['from']:.0f})"
               f'{count:>6}{worst:>8.1f}')
+    publish_every = float(os.environ.get('REACH_PUBLISH_LAG_MS', '5000'))
+    print(f'\nslow requests while writing by where they fell in the run\'s publication '
+          f'cycle (every {publish_every:.0f} ms from its start, REACH_PUBLISH_LAG_MS), '
+          'in slots of 500 ms:')
+    cycle = Counter()
+    for due, _, _ in slow:
+        phase = next(p for p in phases if p['from'] <= due < p['to'])
+        if due < phase['ended']:
+            cycle[int(((due - phase['from']) % publish_every) // 500)] += 1
+    for slot in range(int(math.ceil(publish_every / 500))):
+        print(f'  {slot * 500:>5}-{slot * 500 + 500:<5} ms after a publication{cycle[slot]:>7}')
 
 
 if __name__ == '__main__':

@@ -19,7 +19,9 @@ pub struct DatabaseConfig {
     )]
     pub url: String,
 
-    /// Largest number of pooled database connections.
+    /// Largest number of pooled database connections (under `reach serve`,
+    /// the requests' pool and the collector's each; the data's versions are
+    /// read on two more, `cli::serve::VERSIONS_CONNECTIONS`).
     #[arg(
         long = "db-max-connections",
         env = "REACH_DB_MAX_CONNECTIONS",

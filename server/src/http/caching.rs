@@ -79,8 +79,8 @@ pub(crate) async fn keep_answers(
             let codings = codings_sent(&before, coding);
             // Nobody waits for it: the task lives on when this request is answered.
             tokio::spawn(async move {
-                let _computing = computing;
-                let _turn = state.cache.background_turn().await;
+                let turn = state.cache.background_turn().await;
+                let began = std::time::Instant::now();
                 match compute_and_keep(&state, key, request, next).await {
                     Computed::Kept(answer) => precompress(answer, codings).await,
                     // The answer before stays until `stale_for` ends; then
@@ -89,6 +89,15 @@ pub(crate) async fn keep_answers(
                         tracing::debug!(status = %response.status(), "an answer was not renewed");
                     }
                 }
+                drop(computing);
+                // The turn rests as long as it worked: the answers a run's
+                // publication made stale all at once are computed again at
+                // half the pace, their predecessors served meanwhile,
+                // instead of in one burst that took the cores (and the
+                // database's) from the requests (bench/RESULTS.md,
+                // 2026-12-05). The lag this adds stays within `stale_for`.
+                tokio::time::sleep(began.elapsed()).await;
+                drop(turn);
             });
             answered(&before, coding)
         }

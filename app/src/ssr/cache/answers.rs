@@ -194,6 +194,20 @@ impl Drop for Computing {
 }
 
 impl Cache {
+    /// Waits for the turn of an answer computed in the background, while
+    /// its predecessor is served: one at a time, so that on a small machine
+    /// they leave the other cores to the requests (which are answered
+    /// meanwhile) rather than compete with them. Its holder rests as long
+    /// as it worked before giving it up (`reach::http::caching`).
+    pub async fn background_turn(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.inner
+            .background
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed")
+    }
+
     /// The key of the answer to `request` (its path and query as sent),
     /// an answer of `kind` about `accounts` (`None`: about every account),
     /// while the data is as it is now; `live` is what else it shows that

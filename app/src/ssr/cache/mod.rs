@@ -39,6 +39,7 @@ mod answers;
 mod keys;
 mod redis;
 mod versions;
+mod versions_db;
 
 use std::any::Any;
 use std::future::Future;
@@ -120,8 +121,7 @@ struct Inner {
     generations: generations::SharedReads,
     /// The accounts' revisions, read for concurrent requests together.
     revisions: generations::SharedRevisions,
-    /// Where those readings are made, if not on the requests' pool
-    /// ([`Cache::reading_versions_on`]).
+    /// Where they are read, if not on the requests' pool.
     versions_db: Option<DatabaseConnection>,
     stale_for: Duration,
     /// The keys of the answers being computed by a request now.
@@ -223,27 +223,6 @@ impl Cache {
                 epoch: std::time::Instant::now(),
             }),
         })
-    }
-
-    /// Reads the data's versions (the generations, the accounts'
-    /// revisions) on `db`, a pool of their own, rather than on the pool of
-    /// the requests that ask for them. Every cached answer's key is such a
-    /// reading (or one made ahead of it), and they are not to queue for a
-    /// connection behind the answers a run's publication has the requests
-    /// compute again, as they did on a pool of eight (bench/RESULTS.md,
-    /// 2026-12-05). Two connections are enough: the generations are read
-    /// one reading at a time, and so are the revisions. Call it before the
-    /// cache is cloned.
-    pub fn reading_versions_on(mut self, db: DatabaseConnection) -> Self {
-        Arc::get_mut(&mut self.inner)
-            .expect("the versions' pool is set before the cache is shared")
-            .versions_db = Some(db);
-        self
-    }
-
-    /// The pool the versions are read on: their own, or the request's.
-    fn versions_db<'a>(&'a self, db: &'a DatabaseConnection) -> &'a DatabaseConnection {
-        self.inner.versions_db.as_ref().unwrap_or(db)
     }
 
     /// Where this process's writes are counted.
@@ -395,19 +374,6 @@ impl Cache {
                 tracing::error!(key, "a cached value has another type");
                 ApiError::internal()
             })
-    }
-
-    /// Waits for the turn of an answer computed in the background, while
-    /// its predecessor is served: one at a time, so that on a small machine
-    /// they leave the other cores to the requests (which are answered
-    /// meanwhile) rather than compete with them.
-    pub async fn background_turn(&self) -> tokio::sync::OwnedSemaphorePermit {
-        self.inner
-            .background
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed")
     }
 
     /// Redis first (when it is up), then the database; what the database

@@ -97,7 +97,9 @@ def main(directory):
     print('\nthe busiest buckets (ms since the run began, slow requests, their worst ms):')
     for bucket, count in buckets.most_common(12):
         due = bucket * 100
-        phase = next(p for p in phases if p['from'] <= due < p['to'])
+        # A bucket may begin before the run its requests fell in.
+        first = min(d for d, _, _ in slow if int(d // 100) == bucket)
+        phase = next(p for p in phases if p['from'] <= first < p['to'])
         worst = max(latency for d, latency, _ in slow if int(d // 100) == bucket)
         print(f"  {due - phase['from']:>7.0f} (run ends {phase['ended'] - phase['from']:.0f})"
               f'{count:>6}{worst:>8.1f}')

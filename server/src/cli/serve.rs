@@ -46,20 +46,22 @@ pub async fn run(
     // this instance's runs are.
     let instance = collect.instance_name();
     let metrics = Metrics::named(&instance);
+    // An in-memory database is one per pool: the collector and the
+    // versions' readings share the requests' pool.
+    let in_memory =
+        database.url.starts_with("sqlite:") && database::sqlite_file(&database.url).is_none();
     // The versions every cached answer is keyed by are read on a pool of
-    // their own, beside the requests' (an in-memory database is one per
-    // pool: shared).
-    let versions_db =
-        if database::sqlite_file(&database.url).is_none() && database.url.starts_with("sqlite:") {
-            db.clone()
-        } else {
-            database::open(&DatabaseConfig {
-                max_connections: VERSIONS_CONNECTIONS,
-                ..database.clone()
-            })
-            .await
-            .context("cannot open the pool the data's versions are read on")?
-        };
+    // their own, beside the requests'.
+    let versions_db = if in_memory {
+        db.clone()
+    } else {
+        database::open(&DatabaseConfig {
+            max_connections: VERSIONS_CONNECTIONS,
+            ..database.clone()
+        })
+        .await
+        .context("cannot open the pool the data's versions are read on")?
+    };
     let cache = Cache::new(&cache_config.settings())?.reading_versions_on(versions_db);
     let backend = cache.ready(REDIS_START_WAIT).await;
     tracing::info!(?backend, "read cache ready");
@@ -68,10 +70,7 @@ pub async fn run(
     let shutdown = http::serve::shutdown_signal();
     let collector = Collector::start(CollectorSetup {
         database: database.clone(),
-        // An in-memory database is one per pool: the collector shares it.
-        shared_pool: (database.url.starts_with("sqlite:")
-            && database::sqlite_file(&database.url).is_none())
-        .then(|| db.clone()),
+        shared_pool: in_memory.then(|| db.clone()),
         collect: collect.clone(),
         cache: cache_config.clone(),
         local_writes: cache.local_writes(),

@@ -95,7 +95,9 @@ pub(crate) async fn keep_answers(
                 // half the pace, their predecessors served meanwhile,
                 // instead of in one burst that took the cores (and the
                 // database's) from the requests (bench/RESULTS.md,
-                // 2026-12-05). The lag this adds stays within `stale_for`.
+                // 2026-12-05, later). A predecessor older than `stale_for`
+                // is no longer served: its request computes the answer
+                // itself, as before.
                 tokio::time::sleep(began.elapsed()).await;
                 drop(turn);
             });

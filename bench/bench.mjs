@@ -538,6 +538,10 @@ async function fixedRateAlternating(urls, rate, url, base, saturatedRuns) {
   fs.rmSync(requestsDb, { force: true });
   // The runs before (at saturation) settle first.
   await sleep(SETTLE_MS);
+  // Who has the CPU meanwhile, for bench/timeline.py (bench/sched.py).
+  const sampler = options.keepRequests
+    ? spawn('python3', [path.join(root, 'bench', 'sched.py'), path.join(dataDir, 'sched.jsonl')], { stdio: 'ignore' })
+    : null;
   const started = Date.now();
   const stream = ohaInBackground(urls, rate, total, requestsDb);
   const runs = [];
@@ -559,13 +563,16 @@ async function fixedRateAlternating(urls, rate, url, base, saturatedRuns) {
     for (const counter of Object.keys(cache)) cache[counter] += after[counter] - before[counter];
   }
   const whole = await stream;
+  sampler?.kill();
   const requests = recordedRequests(requestsDb);
   if (options.keepRequests) {
     // For a look at when the slow requests fell (bench/timeline.py).
     fs.mkdirSync(options.keepRequests, { recursive: true });
     fs.copyFileSync(requestsDb, path.join(options.keepRequests, 'requests.db'));
+    fs.renameSync(path.join(dataDir, 'sched.jsonl'), path.join(options.keepRequests, 'sched.jsonl'));
     const phases = windows.map(([from, to], i) => ({ from, ended: ended[i], to }));
-    fs.writeFileSync(path.join(options.keepRequests, 'runs.json'), JSON.stringify({ rate, phases }, null, 1));
+    fs.writeFileSync(path.join(options.keepRequests, 'runs.json'),
+      JSON.stringify({ rate, startedAt: started, phases }, null, 1));
   }
   fs.rmSync(requestsDb, { force: true });
   const writing = (due) => windows.some(([from, to]) => due >= from && due < to);

@@ -115,6 +115,74 @@ def main(directory):
     for slot in range(int(math.ceil(publish_every / 500))):
         print(f'  {slot * 500:>5}-{slot * 500 + 500:<5} ms after a publication{cycle[slot]:>7}')
 
+    cpu(directory, phases, publish_every, [b * 100 for b, _ in buckets.most_common(12)])
+
+
+GROUPS = ('server', 'pg:server', 'collector', 'pg:collector', 'pg:aux', 'pg:?', 'oha', 'other')
+
+
+def cpu(directory, phases, publish_every, busiest):
+    """Who ran and who waited for a CPU, by part of the runs
+    (`sched.jsonl`, written by bench/sched.py beside oha's record)."""
+    path = directory / 'sched.jsonl'
+    started = json.loads((directory / 'runs.json').read_text()).get('startedAt')
+    if not path.exists() or started is None:
+        return
+    ticks = []
+    previous = None
+    for line in path.read_text().splitlines():
+        tick = json.loads(line)
+        at = tick['t'] - started
+        if previous is not None:
+            ticks.append((previous, at, tick['g']))
+        previous = at
+
+    def place(due):
+        for phase in phases:
+            if phase['from'] <= due < phase['to']:
+                if due >= phase['ended']:
+                    return 'settling'
+                slot = ((due - phase['from']) % publish_every) // 500
+                return ('0-500 ms after a publication', '500-1000 ms after')[int(slot)] \
+                    if slot < 2 else 'rest of the cycle'
+        return 'idle'
+
+    print('\nCPU by part (ms a second: on a CPU / runnable but waiting for one; '
+          'two cores give 2,000 to share):')
+    print(f"{'part':<30}{'s':>6}" + ''.join(f'{g:>16}' for g in GROUPS))
+    parts = {}
+    for start, end, groups in ticks:
+        part = parts.setdefault(place((start + end) / 2), {'ms': 0, 'groups': {}})
+        part['ms'] += end - start
+        for group, (run, wait) in groups.items():
+            sums = part['groups'].setdefault(group, [0, 0])
+            sums[0] += run
+            sums[1] += wait
+    for name in ('idle', '0-500 ms after a publication', '500-1000 ms after',
+                 'rest of the cycle', 'settling'):
+        part = parts.get(name)
+        if not part or not part['ms']:
+            continue
+        seconds = part['ms'] / 1000
+        cells = ''
+        for group in GROUPS:
+            run, wait = part['groups'].get(group, (0, 0))
+            cells += f'{run / 1e6 / seconds:>9.0f}/{wait / 1e6 / seconds:<6.0f}'
+        print(f'{name:<30}{seconds:>6.0f}{cells}')
+    print('\nthe busiest buckets above, and the 100 ms before each (ms on a CPU / waiting):')
+    for due in busiest:
+        for label, low in (('before', due - 100), ('bucket', due)):
+            cells = ''
+            for group in GROUPS:
+                run = wait = 0
+                for start, end, groups in ticks:
+                    middle = (start + end) / 2
+                    if low <= middle < low + 100 and group in groups:
+                        run += groups[group][0]
+                        wait += groups[group][1]
+                cells += f'{run / 1e6:>9.0f}/{wait / 1e6:<6.0f}'
+            print(f'  {due:>8} {label:<7}{cells}')
+
 
 if __name__ == '__main__':
     main(sys.argv[1])

@@ -94,6 +94,7 @@ def main():
             pids = [int(p) for p in os.listdir('/proc') if p.isdigit()]
             reach = {}
             unknown_backends = []
+            transient = {}
             for pid in pids:
                 if pid in groups:
                     continue
@@ -110,8 +111,12 @@ def main():
                     groups[pid] = 'oha'
                 elif line.startswith('postgres:') and '(' in line:
                     unknown_backends.append((pid, line))
-                elif line.startswith('postgres') or '/postgres' in words[0]:
+                elif line.startswith('postgres:'):
                     groups[pid] = 'pg:aux'
+                elif '/postgres' in words[0]:
+                    # The postmaster, or a backend it just forked that has
+                    # not set its title yet: asked again next tick.
+                    transient[pid] = 'pg:aux'
                 elif pid != os.getpid():
                     groups[pid] = 'other'
             if unknown_backends:
@@ -132,7 +137,7 @@ def main():
             alive = set(pids)
             totals = {}
             for pid in pids:
-                group = groups.get(pid)
+                group = groups.get(pid) or transient.get(pid)
                 if group is None:
                     continue
                 stat = schedstat(pid)

@@ -15,7 +15,9 @@ kind of answer and by 100 ms bucket, to tell a stall (many at once) from
 a spread; last, the slow requests by where they fell in the run's
 publication cycle (`REACH_PUBLISH_LAG_MS`, 5000 by default, as the
 server's `REACH_PUBLISH_LAG`). A request counts where its due time fell,
-as in bench.mjs.
+as in bench.mjs. With `sched.jsonl` beside (bench/sched.py, which
+bench.mjs starts with `--keep-requests`): who ran and who waited for a
+CPU, by the same parts and in the busiest buckets.
 """
 
 import json

@@ -33,6 +33,7 @@ mod m20261203_000027_search_counts;
 mod m20261204_000028_token_scopes;
 mod m20261204_000029_digests;
 mod m20261205_000030_rows_written_once;
+mod m20261205_000031_due_order;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000028_token_scopes::Migration),
             Box::new(m20261204_000029_digests::Migration),
             Box::new(m20261205_000030_rows_written_once::Migration),
+            Box::new(m20261205_000031_due_order::Migration),
         ]
     }
 }

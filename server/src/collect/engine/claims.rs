@@ -161,30 +161,18 @@ impl Engine {
             .transpose()?
             .unwrap_or_default();
 
-        let mut values = Vec::new();
-        let lease = placeholder(backend, &mut values, lease_until.into());
-        let owner = placeholder(
-            backend,
-            &mut values,
-            lease_owner(&self.settings.instance, run_id).into(),
-        );
-        let due_where = due_filter(backend, &mut values, now, due, excluded);
         let size = chunk.size(u64::try_from(left).unwrap_or_default());
-        let limit = placeholder(backend, &mut values, (size as i64).into());
-        let lock = match backend {
-            DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
-            // SQLite serializes writers: the UPDATE alone is the claim.
-            _ => "",
-        };
-        let sql = format!(
-            "UPDATE accounts SET lease_until = {lease}, lease_owner = {owner} WHERE id IN ( \
-               SELECT id FROM accounts \
-               WHERE {due_where} \
-               ORDER BY is_core DESC, last_collected_at ASC NULLS FIRST, id \
-               LIMIT {limit}{lock}) \
-             RETURNING id"
+        let statement = claim_statement(
+            backend,
+            &Claim {
+                lease_until,
+                owner: lease_owner(&self.settings.instance, run_id),
+                now,
+                due,
+                excluded,
+                size,
+            },
         );
-        let statement = Statement::from_sql_and_values(backend, sql, values);
         let ids = self
             .db
             .query_all_raw(statement)
@@ -342,6 +330,46 @@ pub(super) async fn outcome_counts(
 }
 
 /// Binds `value` as the next parameter and names its placeholder.
+/// What a claim leases: `size` of the accounts due at `now` (by `due`,
+/// but `excluded`'s), to `owner` until `lease_until`.
+pub struct Claim<'a> {
+    pub lease_until: DateTime<Utc>,
+    pub owner: String,
+    pub now: DateTime<Utc>,
+    pub due: &'a DueBefore,
+    pub excluded: &'a [Platform],
+    pub size: u64,
+}
+
+/// The statement that leases a claim's accounts and returns their ids:
+/// the first due in priority order (core first, then the least recently
+/// collected). That order is an index's (`ix_accounts_due_order`,
+/// migration 31), walked until the claim is full: every chunk of a run
+/// used to sort every account not yet collected, so a run's claims cost
+/// the square of its accounts (`tests/integration/leases.rs` checks the
+/// plan on both databases).
+pub fn claim_statement(backend: DbBackend, claim: &Claim<'_>) -> Statement {
+    let mut values = Vec::new();
+    let lease = placeholder(backend, &mut values, claim.lease_until.into());
+    let owner = placeholder(backend, &mut values, claim.owner.clone().into());
+    let due_where = due_filter(backend, &mut values, claim.now, claim.due, claim.excluded);
+    let limit = placeholder(backend, &mut values, (claim.size as i64).into());
+    let lock = match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        // SQLite serializes writers: the UPDATE alone is the claim.
+        _ => "",
+    };
+    let sql = format!(
+        "UPDATE accounts SET lease_until = {lease}, lease_owner = {owner} WHERE id IN ( \
+           SELECT id FROM accounts \
+           WHERE {due_where} \
+           ORDER BY is_core DESC, last_collected_at ASC NULLS FIRST, id \
+           LIMIT {limit}{lock}) \
+         RETURNING id"
+    );
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 fn placeholder(backend: DbBackend, values: &mut Vec<Value>, value: Value) -> String {
     values.push(value);
     match backend {

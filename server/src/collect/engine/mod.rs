@@ -41,8 +41,8 @@ mod stop;
 mod store;
 mod workers;
 
-pub use claims::ABANDONED_AFTER_BEATS;
 use claims::lease_owner;
+pub use claims::{ABANDONED_AFTER_BEATS, Claim, claim_statement};
 pub use due::DueBefore;
 pub use heartbeat::instance_name;
 use heartbeat::{AbortOnDrop, beat};

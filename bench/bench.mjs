@@ -10,7 +10,7 @@
 //   node bench/bench.mjs --load [--main 10000] [--clients 200]
 //                        [--load-duration 60] [--rounds 3] [--output FILE]
 //                        [--keep-requests DIR]
-//                        [--writes-elsewhere]
+//                        [--writes-elsewhere] [--client-nice N]
 //
 // --load runs only the load under writes: a mixed read workload from many
 // clients at saturation, idle and then while collection runs write one
@@ -20,6 +20,10 @@
 // regenerated). It fails on any error. With --writes-elsewhere the runs
 // write another copy of the data set: the server has nothing to compute
 // again, and what is left is what sharing the machine with a run costs.
+// With --client-nice N the fixed-rate load generator runs at that CPU
+// priority (negative: ahead of the server and the database; needs root):
+// its clients stand for machines of their own, and a generator waiting for
+// a CPU times its own wait as the server's.
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -59,6 +63,7 @@ function parseOptions(argv) {
     rounds: 3,
     writesElsewhere: false,
     keepRequests: null,
+    clientNice: null,
     output: path.join(root, 'bench/RESULTS.md'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -78,6 +83,7 @@ function parseOptions(argv) {
       case '--rounds': options.rounds = Number(value()); break;
       case '--writes-elsewhere': options.writesElsewhere = true; break;
       case '--keep-requests': options.keepRequests = path.resolve(value()); break;
+      case '--client-nice': options.clientNice = Number(value()); break;
       case '--output': options.output = path.resolve(value()); break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
@@ -268,7 +274,9 @@ function ohaInBackground(urlsFile, rate, duration, requestsDb) {
   // Every request's times, to pool the phases of several rounds exactly.
   if (requestsDb) args.push('--db-url', requestsDb);
   return new Promise((resolve, reject) => {
-    const child = spawn('oha', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = options.clientNice === null
+      ? spawn('oha', args, { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn('nice', ['-n', String(options.clientNice), 'oha', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => { out += chunk; });
     child.on('exit', (code) => {
@@ -655,9 +663,9 @@ function loadReport(result) {
     '',
     '## Load under writes',
     '',
-    `\`bench/bench.mjs --load --main ${result.size} --clients ${options.clients} --load-duration ${options.loadDuration} --rounds ${options.rounds}${result.postgres ? ' --postgres' : ''}${options.writesElsewhere ? ' --writes-elsewhere' : ''}\`, ${new Date().toISOString().slice(0, 10)}, ${machine().join('; ')}. At saturation: ${options.clients} connections (wrk, 2 threads) on the mixed workload of a cached server over ${result.size.toLocaleString('en-US')} accounts for ${options.loadDuration} s: first idle, then while \`reach collect\` runs back to back on ${options.writesElsewhere ? 'another copy of the data set, which the server never reads (\`--writes-elsewhere\`: nothing for it to compute again; what is left is sharing the machine with a run)' : 'the same database'}, each writing a snapshot of every account at ${process.env.REACH_COLLECT_NICE ? `\`REACH_COLLECT_NICE=${process.env.REACH_COLLECT_NICE}\`` : 'the default CPU priority of collection (`REACH_COLLECT_NICE`)'} and ${process.env.REACH_COLLECT_DUTY ? `\`REACH_COLLECT_DUTY=${process.env.REACH_COLLECT_DUTY}\`` : 'the default duty of its database work (`REACH_COLLECT_DUTY`: it rests as long as each batch took)'} (${result.runs.length} runs, ${(result.runs.reduce((a, b) => a + b, 0) / Math.max(1, result.runs.length) / 1000).toFixed(2)} s a run on average; ${result.written.toLocaleString('en-US')} snapshots written by these runs and the fixed-rate ones). The per-address API rate limit is off (\`REACH_API_RATE_LIMIT=0\`): every connection comes from one address.`,
+    `\`bench/bench.mjs --load --main ${result.size} --clients ${options.clients} --load-duration ${options.loadDuration} --rounds ${options.rounds}${result.postgres ? ' --postgres' : ''}${options.writesElsewhere ? ' --writes-elsewhere' : ''}${options.clientNice !== null ? ` --client-nice ${options.clientNice}` : ''}\`, ${new Date().toISOString().slice(0, 10)}, ${machine().join('; ')}. At saturation: ${options.clients} connections (wrk, 2 threads) on the mixed workload of a cached server over ${result.size.toLocaleString('en-US')} accounts for ${options.loadDuration} s: first idle, then while \`reach collect\` runs back to back on ${options.writesElsewhere ? 'another copy of the data set, which the server never reads (\`--writes-elsewhere\`: nothing for it to compute again; what is left is sharing the machine with a run)' : 'the same database'}, each writing a snapshot of every account at ${process.env.REACH_COLLECT_NICE ? `\`REACH_COLLECT_NICE=${process.env.REACH_COLLECT_NICE}\`` : 'the default CPU priority of collection (`REACH_COLLECT_NICE`)'} and ${process.env.REACH_COLLECT_DUTY ? `\`REACH_COLLECT_DUTY=${process.env.REACH_COLLECT_DUTY}\`` : 'the default duty of its database work (`REACH_COLLECT_DUTY`: it rests as long as each batch took)'} (${result.runs.length} runs, ${(result.runs.reduce((a, b) => a + b, 0) / Math.max(1, result.runs.length) / 1000).toFixed(2)} s a run on average; ${result.written.toLocaleString('en-US')} snapshots written by these runs and the fixed-rate ones). The per-address API rate limit is off (\`REACH_API_RATE_LIMIT=0\`): every connection comes from one address.`,
     '',
-    `At a fixed rate: oha (\`-q ${result.fixedIdle.rate}\`, a quarter of the idle saturation throughput below, with latency correction: a request's time runs from when it was due) on the same mix for ${seconds(result.fixedIdle.seconds + result.fixedDuring.seconds)} s, while idle windows of ${seconds(options.loadDuration / options.rounds)} s and whole collection runs alternate (${result.fixedRuns.length} runs, ${(result.fixedRuns.reduce((a, b) => a + b, 0) / Math.max(1, result.fixedRuns.length) / 1000).toFixed(2)} s a run on average), so that what else the shared machine does at a given moment weighs on both sides alike. oha records every request (\`--db-url\`); each counts on the side its due time fell on: while writing from a run's start until ${SETTLE_MS / 1000} s after its end (the answers the run made stale computed again meanwhile), idle otherwise (${seconds(result.fixedIdle.seconds)} s idle, ${seconds(result.fixedDuring.seconds)} s writing). On two cores the server, the collector and the load generator share the CPU: at saturation a writer must slow the readers down, at a rate the server keeps up with it need not.`,
+    `At a fixed rate: oha (\`-q ${result.fixedIdle.rate}\`, a quarter of the idle saturation throughput below, with latency correction: a request's time runs from when it was due${options.clientNice !== null ? `; at CPU priority ${options.clientNice}, \`--client-nice\`, so that the generator's own wait for a CPU is not timed as the server's` : ''}) on the same mix for ${seconds(result.fixedIdle.seconds + result.fixedDuring.seconds)} s, while idle windows of ${seconds(options.loadDuration / options.rounds)} s and whole collection runs alternate (${result.fixedRuns.length} runs, ${(result.fixedRuns.reduce((a, b) => a + b, 0) / Math.max(1, result.fixedRuns.length) / 1000).toFixed(2)} s a run on average), so that what else the shared machine does at a given moment weighs on both sides alike. oha records every request (\`--db-url\`); each counts on the side its due time fell on: while writing from a run's start until ${SETTLE_MS / 1000} s after its end (the answers the run made stale computed again meanwhile), idle otherwise (${seconds(result.fixedIdle.seconds)} s idle, ${seconds(result.fixedDuring.seconds)} s writing). On two cores the server, the collector and the load generator share the CPU: at saturation a writer must slow the readers down, at a rate the server keeps up with it need not.`,
     '',
     '| | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |',
     '|---|---|---|---|---|---|---|',

@@ -34,6 +34,7 @@ mod m20261204_000028_token_scopes;
 mod m20261204_000029_digests;
 mod m20261205_000030_rows_written_once;
 mod m20261205_000031_due_order;
+mod m20261205_000032_search_on_its_table;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000029_digests::Migration),
             Box::new(m20261205_000030_rows_written_once::Migration),
             Box::new(m20261205_000031_due_order::Migration),
+            Box::new(m20261205_000032_search_on_its_table::Migration),
         ]
     }
 }

@@ -218,8 +218,11 @@ fn walking(
 /// Text search finds the text anywhere in the handle or the name, any
 /// case, through an index made for it: SQLite's FTS5 table with the
 /// trigram tokenizer (`accounts_search`, kept by triggers), PostgreSQL's
-/// `pg_trgm` indexes on the lowered columns. Trigrams need three
-/// characters; a shorter text is looked for row by row.
+/// `pg_trgm` indexes on `account_search`'s lowered handles and names
+/// (kept by triggers: migration 27; the accounts' own trigram indexes,
+/// an entry each in every version of every row a run writes, went with
+/// migration 32). Trigrams need three characters; on SQLite a shorter
+/// text is looked for row by row.
 pub fn filtered(
     mut select: Select<account::Entity>,
     filter: &AccountFilter,
@@ -270,6 +273,10 @@ pub fn filtered(
                     .to_owned(),
             ),
         );
+    } else if let Some(text) = &filter.search
+        && backend == DbBackend::Postgres
+    {
+        select = select.filter(account::Column::Id.in_subquery(super::search::matches(text)));
     } else if let Some(text) = &filter.search {
         let pattern = super::search::pattern(text);
         let lower = |column: account::Column| Expr::expr(Func::lower(Expr::col(column)));

@@ -1,7 +1,6 @@
-//! Text search on PostgreSQL beside what [`super::filtered`] does on both
-//! databases: the count of the matches, and the page of a text found in
-//! few accounts, both from `account_search` (migration 27); and the
-//! pattern both databases' `LIKE` use.
+//! Text search on PostgreSQL, from `account_search` (migration 27): the
+//! matches [`super::filtered`] keeps, their count, and the page of a text
+//! found in few accounts; and the pattern both databases' `LIKE` use.
 
 use sea_orm::sea_query::{Alias, Asterisk, Expr, LikeExpr, Query, SelectStatement};
 use sea_orm::{
@@ -67,6 +66,12 @@ fn matching(text: &str) -> SelectStatement {
         .to_owned()
 }
 
+/// The ids of the accounts whose lowered handle or name holds `text`,
+/// from `account_search`, for [`super::filtered`] on PostgreSQL.
+pub(super) fn matches(text: &str) -> SelectStatement {
+    matching(text).column(Alias::new("account_id")).to_owned()
+}
+
 /// On PostgreSQL, the page of a text search alone that matches few
 /// accounts (`total`, counted), read from its matches. PostgreSQL
 /// estimates a text's matches from its trigrams, often several times too
@@ -92,7 +97,7 @@ pub(super) async fn few_matches(
     if walking_this_page_is_cheaper(db, query, total).await? {
         return Ok(None);
     }
-    let ids = matching(text).column(Alias::new("account_id")).to_owned();
+    let ids = matches(text);
     let matched = Query::select()
         .column(Asterisk)
         .from(account::Entity)

@@ -143,7 +143,7 @@ async fn a_result_whose_lease_was_lost_is_discarded(backend: Backend) {
 /// flag's index only, each of a run's claims sorted every account not
 /// yet collected: the run's claims grew with the square of its accounts.
 async fn a_claim_walks_the_due_order_instead_of_sorting_every_account(backend: Backend) {
-    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    use sea_orm::{ConnectionTrait, Statement};
 
     let app = TestApp::spawn(backend).await;
     let now = Utc::now();
@@ -163,21 +163,12 @@ async fn a_claim_walks_the_due_order_instead_of_sorting_every_account(backend: B
             // On the test's few accounts a sort of the few due costs
             // nothing: priced out, what remains is whether an index gives
             // the order (without one, the sort stays, at its price).
-            let txn = app.db.begin().await.unwrap();
-            txn.execute_unprepared("SET LOCAL enable_sort = off")
-                .await
-                .unwrap();
-            let plan: Vec<String> = txn
-                .query_all_raw(Statement::from_string(
-                    db_backend,
-                    format!("EXPLAIN {statement}"),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.try_get_by_index::<String>(0).unwrap())
-                .collect();
-            txn.rollback().await.unwrap();
+            let plan = crate::plans::postgres_plan_without(
+                &app.db,
+                &statement.to_string(),
+                &["enable_sort"],
+            )
+            .await;
             let plan = plan.join("\n");
             assert!(plan.contains("ix_accounts_due_order"), "{plan}");
             assert!(!plan.contains("Sort"), "{plan}");

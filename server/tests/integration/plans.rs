@@ -106,9 +106,24 @@ pub async fn postgres_plans_read_no_more_than_they_need(
 /// `indexes_only`, sequential scans priced out, so that a table read
 /// whole shows what no index could serve.
 pub async fn postgres_plan(db: &DatabaseConnection, sql: &str, indexes_only: bool) -> Vec<String> {
+    let settings: &[&str] = if indexes_only {
+        &["enable_seqscan"]
+    } else {
+        &[]
+    };
+    postgres_plan_without(db, sql, settings).await
+}
+
+/// PostgreSQL's plan of `sql` with each of the planner's `disabled`
+/// methods (`enable_seqscan`, `enable_sort`...) priced out.
+pub async fn postgres_plan_without(
+    db: &DatabaseConnection,
+    sql: &str,
+    disabled: &[&str],
+) -> Vec<String> {
     let txn = db.begin().await.unwrap();
-    if indexes_only {
-        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+    for setting in disabled {
+        txn.execute_unprepared(&format!("SET LOCAL {setting} = off"))
             .await
             .unwrap();
     }

@@ -113,6 +113,8 @@ async function dataSet(size) {
     psql(`DROP DATABASE IF EXISTS ${name}`);
     psql(`CREATE DATABASE ${name}`);
     const seeded = seed(url, size);
+    // On a new machine the first data set may be PostgreSQL's.
+    fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(marker, today);
     return { url, file, seeded };
   }

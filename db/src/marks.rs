@@ -5,8 +5,10 @@
 //! next day's are written ahead, in the upkeep after runs, so that none is
 //! missing when the day turns.
 
+use std::time::{Duration, Instant};
+
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -15,6 +17,7 @@ use types::Metric;
 use crate::entities::leaderboard_mark::{self, MARK_OFFSETS};
 use crate::entities::{account, snapshot};
 use crate::leaderboard::{ACCOUNTS_CHUNK, day_end, newest_known};
+use crate::write::Rest;
 
 /// Computes the marks of `account_ids` for the board of `today` after
 /// their history was written (seed, import, a past observation): for each
@@ -68,11 +71,21 @@ async fn compute(
                 .expr(Expr::val(day))
                 .from(account::Entity)
                 .and_where(account::Column::Id.is_in(chunk.iter().copied()));
+            // Every writer of history copies a counter it has onto the
+            // account row (`snapshots::latest_columns`), so an account
+            // whose row lacks the metric has never had it: its marks are
+            // unknown without seeking. The seek would walk back over its
+            // whole history, which has the column empty (most accounts lack
+            // most metrics: their platform does not publish them).
+            let known = Expr::col((account::Entity, account::metric_column(metric))).is_not_null();
+            let seek = |moment, wanted| -> Expr {
+                Expr::case(known.clone(), newest_known(column, moment, wanted)).into()
+            };
             for days in MARK_OFFSETS {
                 let moment = day_end(day - chrono::Duration::days(i64::from(days)));
                 select
-                    .expr(newest_known(column, moment, column))
-                    .expr(newest_known(column, moment, snapshot::Column::CapturedAt));
+                    .expr(seek(moment, column))
+                    .expr(seek(moment, snapshot::Column::CapturedAt));
             }
             let mut insert = Query::insert();
             insert
@@ -98,12 +111,15 @@ async fn compute(
 pub async fn refresh_stale_marks(
     db: &DatabaseConnection,
     today: NaiveDate,
+    rest: &impl Rest,
 ) -> Result<usize, DbErr> {
     let stale = unmarked(db, today).await?;
     for chunk in stale.chunks(ACCOUNTS_CHUNK) {
+        let started = Instant::now();
         let txn = crate::write::begin(db).await?;
         compute(&txn, chunk, today).await?;
         txn.commit().await?;
+        rest.after(started).await;
     }
     leaderboard_mark::Entity::delete_many()
         .filter(leaderboard_mark::Column::Day.lt(today))
@@ -112,8 +128,9 @@ pub async fn refresh_stale_marks(
     Ok(stale.len())
 }
 
-/// Writes the next day's marks ahead, a chunk of accounts per transaction
-/// until `until` (one chunk at least), so that the live board finds every
+/// Writes the next day's marks ahead, a chunk of accounts per transaction,
+/// until the chunks took `budget` (one chunk at least; `rest`'s pauses do
+/// not count), so that the live board finds every
 /// account's marks from the day's first second: every mark is at least
 /// seven days old, known a day early. Returns how many accounts it wrote;
 /// those it did not reach are written when their day comes
@@ -121,21 +138,25 @@ pub async fn refresh_stale_marks(
 pub async fn prepare_marks_ahead(
     db: &DatabaseConnection,
     today: NaiveDate,
-    until: std::time::Instant,
+    budget: Duration,
+    rest: &impl Rest,
 ) -> Result<usize, DbErr> {
     let Some(tomorrow) = today.succ_opt() else {
         return Ok(0);
     };
     let missing = unmarked(db, tomorrow).await?;
-    let mut written = 0;
+    let (mut written, mut spent) = (0, Duration::ZERO);
     for chunk in missing.chunks(ACCOUNTS_CHUNK) {
-        if written > 0 && std::time::Instant::now() >= until {
+        if written > 0 && spent >= budget {
             break;
         }
+        let started = Instant::now();
         let txn = crate::write::begin(db).await?;
         compute(&txn, chunk, tomorrow).await?;
         txn.commit().await?;
+        spent += started.elapsed();
         written += chunk.len();
+        rest.after(started).await;
     }
     Ok(written)
 }

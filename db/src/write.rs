@@ -19,3 +19,21 @@ pub async fn begin<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr>
     })
     .await
 }
+
+/// What a long piece of background work does after each transaction it
+/// commits: the collector rests there for its pace (it is background work,
+/// and leaves the processor to the readers in proportion); a command or a
+/// test goes straight on ([`NoRest`]). Called with no transaction open, so
+/// a rest holds no lock.
+pub trait Rest: Sync {
+    /// After a piece of work that began at `started` and has committed.
+    fn after(&self, started: std::time::Instant) -> impl Future<Output = ()> + Send;
+}
+
+/// Never rests.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoRest;
+
+impl Rest for NoRest {
+    async fn after(&self, _started: std::time::Instant) {}
+}

@@ -122,7 +122,7 @@ pub async fn restore(config: &DatabaseConfig, path: &Path) -> anyhow::Result<Dat
     std::fs::rename(&staging, target)
         .with_context(|| format!("cannot move the backup into {}", target.display()))?;
     let db = database::connect(config).await?;
-    db::marks::refresh_stale_marks(&db, chrono::Utc::now().date_naive())
+    db::marks::refresh_stale_marks(&db, chrono::Utc::now().date_naive(), &db::write::NoRest)
         .await
         .context("cannot refresh the leaderboard's marks")?;
     Ok(db)

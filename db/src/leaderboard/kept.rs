@@ -28,6 +28,7 @@ use super::{Competitor, LeaderboardQuery, Moments, Standing, board, entries, liv
 use crate::StoreError;
 use crate::generations::{self, Domain};
 use crate::sql::offset;
+use crate::write::Rest;
 
 /// How many places of each board are kept: the first pages people look at
 /// (two of the largest page, eight of the default). A page further down is
@@ -146,8 +147,11 @@ struct Kept {
 
 /// Ranks every kept board as the data stands now and keeps them; returns
 /// how many. One read of the competing accounts per metric and period; the
-/// scopes and rankings are sorted from it in memory.
-pub async fn keep(db: &DatabaseConnection) -> Result<usize, StoreError> {
+/// scopes and rankings are sorted from it in memory. `rest` is called after
+/// each metric's reads (in the read-only transaction that holds the one
+/// snapshot they share, a lock no writer waits for) and after each
+/// committed chunk of boards.
+pub async fn keep(db: &DatabaseConnection, rest: &impl Rest) -> Result<usize, StoreError> {
     let now = Utc::now();
     let today = now.date_naive();
     // One snapshot of the data for every board: what they are ranked from
@@ -169,6 +173,7 @@ pub async fn keep(db: &DatabaseConnection) -> Result<usize, StoreError> {
     }
     let mut boards = Vec::new();
     for metric in Metric::ALL {
+        let started = std::time::Instant::now();
         for days in LEADERBOARD_PERIODS {
             let query = LeaderboardQuery {
                 metric,
@@ -216,6 +221,7 @@ pub async fn keep(db: &DatabaseConnection) -> Result<usize, StoreError> {
                 }
             }
         }
+        rest.after(started).await;
     }
     read.rollback().await?;
     write(
@@ -224,6 +230,7 @@ pub async fn keep(db: &DatabaseConnection) -> Result<usize, StoreError> {
         today,
         versions.of(Domain::Accounts),
         versions.of(Domain::Snapshots),
+        rest,
     )
     .await?;
     Ok(boards.len())
@@ -248,16 +255,19 @@ async fn ranked_already(
     Ok(db.query_one(&select).await?.is_some())
 }
 
-/// Writes the boards over the kept ones, and drops those of scopes no
-/// account is in any more. Another instance keeping at the same time writes
-/// the same boards, or boards of other generations, which are only used
-/// while they are current.
+/// Writes the boards over the kept ones, a chunk per transaction with
+/// `rest` after each (each board is used only while its own generations
+/// are current, so a reader between chunks finds every board new or set
+/// aside), and drops those of scopes no account is in any more. Another
+/// instance keeping at the same time writes the same boards, or boards of
+/// other generations, which are only used while they are current.
 async fn write(
     db: &DatabaseConnection,
     boards: &[Kept],
     today: chrono::NaiveDate,
     accounts_version: i64,
     snapshots_version: i64,
+    rest: &impl Rest,
 ) -> Result<(), DbErr> {
     const COLUMNS: [&str; 10] = [
         "metric",
@@ -271,8 +281,8 @@ async fn write(
         "total",
         "places",
     ];
-    let txn = crate::write::begin(db).await?;
     for chunk in boards.chunks(100) {
+        let started = std::time::Instant::now();
         let mut insert = Query::insert();
         insert
             .into_table(Alias::new(TABLE))
@@ -298,7 +308,8 @@ async fn write(
                 places.into(),
             ]);
         }
-        txn.execute(&insert).await?;
+        db.execute(&insert).await?;
+        rest.after(started).await;
     }
     // Boards this ranking did not write: their scope is empty now.
     let stale = Query::delete()
@@ -309,8 +320,8 @@ async fn write(
                 .or(Expr::col(Alias::new("day")).lt(today)),
         )
         .to_owned();
-    txn.execute(&stale).await?;
-    txn.commit().await
+    db.execute(&stale).await?;
+    Ok(())
 }
 
 #[cfg(test)]

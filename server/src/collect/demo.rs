@@ -248,7 +248,7 @@ pub async fn seed(
         events = new_events,
         "seeded the runs, brands and events"
     );
-    db::leaderboard::kept::keep(db).await?;
+    db::leaderboard::kept::keep(db, &db::write::NoRest).await?;
     Ok(SeedReport {
         accounts: demo.len(),
         snapshots: inserted,

@@ -120,7 +120,8 @@ pub struct CollectConfig {
     pub nice: u8,
 
     /// The share of a run's time its database work (claiming accounts,
-    /// storing results) may take, in percent: after each chunk and batch it
+    /// storing results, the events and leaderboard marks it ends with) may
+    /// take, in percent: after each chunk and batch it
     /// rests in proportion, so that at 50 its writing keeps at most half a
     /// core and the readers have the processor the rest of the time. 100
     /// never rests. Runs that wait on the platforms barely rest; runs the

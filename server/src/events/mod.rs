@@ -14,6 +14,7 @@ use app::model::{Counters, EventKind, Metric, Outcome, Platform};
 use chrono::{DateTime, NaiveDate, Utc};
 use db::entities::{account, event, run_result, snapshot};
 use db::generations::{Domain, Writer};
+use db::write::Rest;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -74,9 +75,16 @@ impl Default for EventSettings {
 }
 
 impl EventSettings {
-    /// Detects the events of the accounts `run_id` visited, then delivers
-    /// what is undelivered. Errors are logged: events never fail a run.
-    pub async fn after_run(&self, db: &DatabaseConnection, run_id: i64, writer: Writer) {
+    /// Detects the events of the accounts `run_id` visited, resting after
+    /// each chunk as `rest` says, then delivers what is undelivered. Errors
+    /// are logged: events never fail a run.
+    pub async fn after_run(
+        &self,
+        db: &DatabaseConnection,
+        run_id: i64,
+        writer: Writer,
+        rest: &impl Rest,
+    ) {
         let visited: Result<Vec<i64>, _> = run_result::Entity::find()
             .select_only()
             .column(run_result::Column::AccountId)
@@ -87,8 +95,8 @@ impl EventSettings {
         let detected = match visited {
             Ok(ids) => {
                 let now = Utc::now();
-                detect_for_accounts(db, &ids, self.failing_after, Scan::AFTER_RUN, now, writer)
-                    .await
+                let scan = Scan::AFTER_RUN;
+                detect_for_accounts(db, &ids, self.failing_after, scan, now, writer, rest).await
             }
             Err(error) => Err(error),
         };
@@ -104,8 +112,9 @@ impl EventSettings {
 }
 
 /// Detects and stores the events of `account_ids` in the part of their
-/// history `scan` names, as of `now`; returns how many are new. `writer`
-/// says how soon the answers show them.
+/// history `scan` names, as of `now`, a chunk of accounts at a time with
+/// `rest` after each; returns how many are new. `writer` says how soon the
+/// answers show them.
 pub async fn detect_for_accounts(
     db: &DatabaseConnection,
     account_ids: &[i64],
@@ -113,9 +122,11 @@ pub async fn detect_for_accounts(
     scan: Scan,
     now: DateTime<Utc>,
     writer: Writer,
+    rest: &impl Rest,
 ) -> Result<u64, sea_orm::DbErr> {
     let mut new = 0;
     for chunk in account_ids.chunks(CHUNK) {
+        let started = std::time::Instant::now();
         let accounts = account::Entity::find()
             .filter(account::Column::Id.is_in(chunk.iter().copied()))
             .all(db)
@@ -155,6 +166,7 @@ pub async fn detect_for_accounts(
             }
         }
         new += store(db, &found, writer).await?;
+        rest.after(started).await;
     }
     Ok(new)
 }

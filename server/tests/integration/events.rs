@@ -10,6 +10,7 @@ use app::model::{Counters, EventKind, EventRow, Overview, Page, Platform};
 use chrono::Utc;
 use db::entities::event;
 use db::generations::Writer;
+use db::write::NoRest;
 use reach::events::{EventSettings, Scan, Webhooks, detect_for_accounts};
 use sea_orm::EntityTrait;
 use wiremock::matchers::{method, path};
@@ -170,9 +171,17 @@ async fn the_seed_stores_the_events_detection_finds_in_its_history(backend: Back
     assert_eq!(ids.len(), ACCOUNTS as usize);
 
     event::Entity::delete_many().exec(&app.db).await.unwrap();
-    let found = detect_for_accounts(&app.db, &ids, 3, Scan::whole(DAYS), now, Writer::Other)
-        .await
-        .unwrap();
+    let found = detect_for_accounts(
+        &app.db,
+        &ids,
+        3,
+        Scan::whole(DAYS),
+        now,
+        Writer::Other,
+        &NoRest,
+    )
+    .await
+    .unwrap();
     assert_eq!(found, seeded.len() as u64);
     assert_eq!(stored(&app.db).await, seeded);
 }
@@ -202,6 +211,7 @@ async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
             .unwrap();
     }
 
+    let rests = crate::common::CountedRests::default();
     let found = detect_for_accounts(
         &app.db,
         &[jumper, steady],
@@ -209,10 +219,12 @@ async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
         Scan::AFTER_RUN,
         now,
         Writer::Other,
+        &rests,
     )
     .await
     .unwrap();
     assert_eq!(found, 2);
+    assert_eq!(rests.count(), 1, "the collector rests after each chunk");
     let again = detect_for_accounts(
         &app.db,
         &[jumper, steady],
@@ -220,6 +232,7 @@ async fn a_jump_over_a_milestone_is_two_events_stored_once(backend: Backend) {
         Scan::AFTER_RUN,
         now,
         Writer::Other,
+        &NoRest,
     )
     .await
     .unwrap();

@@ -30,7 +30,7 @@ fn query(metric: Metric, by: RankBy, days: u32, filter: AccountFilter) -> Leader
 async fn kept_boards_answer_as_ranking_now_would(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let db = &app.db;
-    kept::keep(db).await.unwrap();
+    kept::keep(db, &db::write::NoRest).await.unwrap();
     let scopes = [
         AccountFilter::default(),
         AccountFilter {
@@ -85,7 +85,7 @@ async fn kept_boards_answer_as_ranking_now_would(backend: Backend) {
 async fn a_write_sets_the_kept_boards_aside(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let db = &app.db;
-    kept::keep(db).await.unwrap();
+    kept::keep(db, &db::write::NoRest).await.unwrap();
     let asked = query(
         Metric::Followers,
         RankBy::Value,
@@ -111,8 +111,13 @@ async fn a_write_sets_the_kept_boards_aside(backend: Backend) {
     assert_eq!(after.entries.items[0].id, last);
     assert_eq!(after.entries.items[0].value, Some(1_000_000_000));
 
-    // Ranked again, as the next run does: kept, with the write in it.
-    kept::keep(db).await.unwrap();
+    // Ranked again, as the next run does: kept, with the write in it. The
+    // collector rests after each metric's reads and each chunk of boards
+    // written.
+    let rests = crate::common::CountedRests::default();
+    let boards = kept::keep(db, &rests).await.unwrap();
+    assert!(boards > 0);
+    assert_eq!(rests.count(), Metric::ALL.len() + boards.div_ceil(100));
     let kept = kept::page(db, &asked).await.unwrap().expect("kept again");
     assert_eq!(kept.entries, after.entries);
 }

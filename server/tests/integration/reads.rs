@@ -349,10 +349,17 @@ async fn precomputed_reads_match_what_they_stand_for(backend: Backend) {
 
     // A day's first refresh marks every account; the next finds none stale.
     assert_eq!(
-        refresh_stale_marks(db, today).await.unwrap(),
+        refresh_stale_marks(db, today, &db::write::NoRest)
+            .await
+            .unwrap(),
         (ACCOUNTS - 1) as usize
     );
-    assert_eq!(refresh_stale_marks(db, today).await.unwrap(), 0);
+    assert_eq!(
+        refresh_stale_marks(db, today, &db::write::NoRest)
+            .await
+            .unwrap(),
+        0
+    );
     for (query, marked) in boards.iter().zip(&marked) {
         assert_eq!(
             &leaderboard(db, query).await.unwrap().entries,

@@ -9,7 +9,7 @@ use chrono::Utc;
 use super::Engine;
 
 /// How long a run's upkeep writes the next day's marks (a chunk of accounts
-/// at least): the day's work spread over its runs rather than all in the
+/// at least; its rests do not count): the day's work spread over its runs rather than all in the
 /// first run after midnight. What the day's runs leave undone is written by
 /// the next day's first run, as all of it was before marks were written
 /// ahead (and the live board meanwhile seeks those accounts' history).
@@ -23,18 +23,17 @@ impl Engine {
     /// on the request, from history for accounts without marks.
     pub(super) async fn refresh_boards(&self) {
         let today = Utc::now().date_naive();
-        match db::marks::refresh_stale_marks(&self.db, today).await {
+        match db::marks::refresh_stale_marks(&self.db, today, &self.pace).await {
             Ok(0) => {}
             Ok(accounts) => tracing::info!(accounts, "refreshed the leaderboard's marks"),
             Err(error) => tracing::error!(%error, "cannot refresh the leaderboard's marks"),
         }
-        let until = std::time::Instant::now() + MARKS_AHEAD_FOR;
-        match db::marks::prepare_marks_ahead(&self.db, today, until).await {
+        match db::marks::prepare_marks_ahead(&self.db, today, MARKS_AHEAD_FOR, &self.pace).await {
             Ok(0) => {}
             Ok(accounts) => tracing::info!(accounts, "wrote the next day's leaderboard marks"),
             Err(error) => tracing::error!(%error, "cannot write the next day's marks"),
         }
-        if let Err(error) = db::leaderboard::kept::keep(&self.db).await {
+        if let Err(error) = db::leaderboard::kept::keep(&self.db, &self.pace).await {
             tracing::error!(%error, "cannot rank the leaderboards");
         }
     }

@@ -377,7 +377,9 @@ impl Engine {
         // it, and until then it is going on (`db::generations::AccountWrites`).
         let ended = (Utc::now(), started.elapsed());
         let writer = self.writer();
-        self.events.after_run(&self.db, run.id, writer).await;
+        self.events
+            .after_run(&self.db, run.id, writer, &self.pace)
+            .await;
         crate::collect::avatars::refresh(
             &self.db,
             self.upstream.client(),

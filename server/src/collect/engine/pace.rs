@@ -62,6 +62,13 @@ impl Pace {
     }
 }
 
+/// The upkeep a run ends with (events, marks) rests as its batches do.
+impl db::write::Rest for Pace {
+    async fn after(&self, started: Instant) {
+        self.rest_since(started).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -665,3 +665,19 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Counts the rests a piece of the collector's upkeep takes (`db::write::Rest`).
+#[derive(Default)]
+pub struct CountedRests(std::sync::atomic::AtomicUsize);
+
+impl CountedRests {
+    pub fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl db::write::Rest for CountedRests {
+    async fn after(&self, _started: std::time::Instant) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}

@@ -23,8 +23,9 @@ pub async fn begin<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr>
 /// What a long piece of background work does after each transaction it
 /// commits: the collector rests there for its pace (it is background work,
 /// and leaves the processor to the readers in proportion); a command or a
-/// test goes straight on ([`NoRest`]). Called with no transaction open, so
-/// a rest holds no lock.
+/// test goes straight on ([`NoRest`]). Called with no write transaction
+/// open, so a rest holds no lock a writer waits for (the kept leaderboards
+/// rest inside their read-only snapshot).
 pub trait Rest: Sync {
     /// After a piece of work that began at `started` and has committed.
     fn after(&self, started: std::time::Instant) -> impl Future<Output = ()> + Send;

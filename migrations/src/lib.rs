@@ -35,6 +35,7 @@ mod m20261204_000029_digests;
 mod m20261205_000030_rows_written_once;
 mod m20261205_000031_due_order;
 mod m20261205_000032_search_on_its_table;
+mod postgres_only;
 
 pub struct Migrator;
 

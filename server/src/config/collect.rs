@@ -121,9 +121,9 @@ pub struct CollectConfig {
 
     /// The share of a run's time its database work (claiming accounts,
     /// storing results, the events and leaderboard marks it ends with) may
-    /// take, in percent: after each chunk and batch it
-    /// rests in proportion, so that at 50 its writing keeps at most half a
-    /// core and the readers have the processor the rest of the time. 100
+    /// take, in percent: after each chunk and batch it rests in
+    /// proportion, so that at 50 its writing keeps at most half a core and
+    /// the readers have the processor the rest of the time. 100
     /// never rests. Runs that wait on the platforms barely rest; runs the
     /// database keeps busy (thousands of demo accounts) take longer.
     #[arg(

@@ -8,9 +8,9 @@ use chrono::Utc;
 
 use super::Engine;
 
-/// How long a run's upkeep writes the next day's marks (a chunk of accounts
-/// at least; its rests do not count): the day's work spread over its runs rather than all in the
-/// first run after midnight. What the day's runs leave undone is written by
+/// How long a run's upkeep works at the next day's marks (a chunk of
+/// accounts at least; its rests do not count): the day's work spread over
+/// its runs rather than all in the first run after midnight. What the day's runs leave undone is written by
 /// the next day's first run, as all of it was before marks were written
 /// ahead (and the live board meanwhile seeks those accounts' history).
 const MARKS_AHEAD_FOR: Duration = Duration::from_secs(2);

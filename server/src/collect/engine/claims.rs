@@ -329,7 +329,6 @@ pub(super) async fn outcome_counts(
     })
 }
 
-/// Binds `value` as the next parameter and names its placeholder.
 /// What a claim leases: `size` of the accounts due at `now` (by `due`,
 /// but `excluded`'s), to `owner` until `lease_until`.
 pub struct Claim<'a> {
@@ -370,6 +369,7 @@ pub fn claim_statement(backend: DbBackend, claim: &Claim<'_>) -> Statement {
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// Binds `value` as the next parameter and names its placeholder.
 fn placeholder(backend: DbBackend, values: &mut Vec<Value>, value: Value) -> String {
     values.push(value);
     match backend {

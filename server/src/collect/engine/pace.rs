@@ -62,7 +62,8 @@ impl Pace {
     }
 }
 
-/// The upkeep a run ends with (events, marks) rests as its batches do.
+/// The upkeep a run ends with (events, marks, kept leaderboards) rests as
+/// its batches do.
 impl db::write::Rest for Pace {
     async fn after(&self, started: Instant) {
         self.rest_since(started).await;
